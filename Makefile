@@ -1,0 +1,145 @@
+# vbare: bare-metal virtio drivers for RTOSes and unikernels.  See README.md.
+#
+#   make [ARCH=arm|aarch64]    build build/$(ARCH)/firmware.elf (arm is the default)
+#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3]
+#                              boot it under QEMU with net, blk, rng and console
+#   make debug                 the same, halted, with a gdb stub on :1234
+#   make check                 every build and every test
+#   make bench                 performance figures (docs/PERFORMANCE.md)
+#   make clean
+ARCH ?= arm
+BOARD ?= qemu-virt
+MMIO ?= legacy
+GIC ?= 2
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+SHELL := /bin/bash
+
+# ------------------------------------------------------------ target build
+ifeq ($(ARCH),arm)
+CROSS ?= arm-none-eabi-
+ARCH_CFLAGS := -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access
+ARCH_LIBS := -lc -lgcc
+ARCH_SRCS :=
+else ifeq ($(ARCH),aarch64)
+CROSS ?= aarch64-linux-gnu-
+# No C library: the compiler's own freestanding headers plus lib/include.
+ARCH_CFLAGS = -mcpu=cortex-a53 -mgeneral-regs-only -mstrict-align -fno-pie \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ilib/include
+ARCH_LDFLAGS := -no-pie -nostdlib -Wl,--no-warn-rwx-segments
+ARCH_LIBS := -lgcc
+ARCH_SRCS := lib/string.c
+else
+$(error ARCH must be arm or aarch64, not '$(ARCH)')
+endif
+
+ifeq ($(filter $(MMIO),legacy modern),)
+$(error MMIO must be legacy or modern, not '$(MMIO)')
+endif
+ifeq ($(filter $(GIC),2 3),)
+$(error GIC must be 2 or 3, not '$(GIC)')
+endif
+
+CC := $(CROSS)gcc
+SIZE := $(CROSS)size
+BUILD := build/$(ARCH)
+INCLUDES := -Iboot/$(ARCH) -Iboard/$(BOARD) -Idrivers -Idrivers/plat -Inet -Ilib -Iapps
+CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin-printf \
+	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections \
+	-fno-unwind-tables -fno-asynchronous-unwind-tables $(ARCH_CFLAGS) $(INCLUDES)
+LDFLAGS := -nostartfiles -static -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
+
+# Components, so `make bench` can size each one.
+SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) board/$(BOARD)/board.c board/$(BOARD)/plat.c
+SRC_lib := lib/kprintf.c $(ARCH_SRCS)
+SRC_fdt := drivers/fdt/fdt.c
+SRC_drivers := drivers/gic/gic.c drivers/timer/timer.c drivers/uart/pl011.c
+SRC_virtio := $(sort $(filter-out %_net.c %_blk.c %_console.c,$(wildcard drivers/virtio/*.c)))
+SRC_virtio_net := $(wildcard drivers/virtio/virtio_net.c)
+SRC_virtio_blk := $(wildcard drivers/virtio/virtio_blk.c)
+SRC_virtio_console := $(wildcard drivers/virtio/virtio_console.c)
+SRC_net := $(wildcard net/*.c)
+SRC_apps := $(wildcard apps/*.c)
+COMPONENTS := boot lib fdt drivers virtio virtio_net virtio_blk virtio_console net apps
+SRCS := $(foreach c,$(COMPONENTS),$(SRC_$(c)))
+OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
+FIRMWARE := $(BUILD)/firmware.elf
+
+.PHONY: all firmware
+all: firmware
+firmware: deps-build $(FIRMWARE)
+
+$(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-builtin
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(FIRMWARE): $(OBJS) linker/$(ARCH).ld
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ARCH_LIBS)
+	@$(SIZE) $@
+
+-include $(OBJS:.o=.d)
+
+# ------------------------------------------------------------ dependencies
+# Each step installs the Debian packages it lacks and says which (tools/deps.sh).
+.PHONY: deps-build deps-run deps-test
+deps-build:
+	@tools/deps.sh build-$(ARCH)
+deps-run:
+	@tools/deps.sh run
+deps-test:
+	@tools/deps.sh test
+
+# ------------------------------------------------------------ running
+.PHONY: run debug
+run: firmware deps-run
+	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --interactive $(FIRMWARE)
+debug: firmware deps-run
+	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --interactive --debug $(FIRMWARE)
+
+# ------------------------------------------------------------ host tests
+HOST_CC ?= gcc
+HOST_BUILD := build/host
+HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_DEFAULT_SOURCE \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Idrivers -Idrivers/plat -Inet -Ilib -Itest/sim -Itest/unit
+HOST_LDFLAGS := -fsanitize=address,undefined
+
+UNIT_TESTS :=
+include test/unit/unit.mk
+include $(filter-out test/unit/unit.mk,$(wildcard test/unit/*.mk))
+
+define unit_rule
+$(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h lib/*.h test/sim/*.h test/unit/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(HOST_CC) $$(HOST_CFLAGS) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(HOST_LDFLAGS) $$(UNIT_$(1)_LIBS) -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+UNIT_BINS := $(addprefix $(HOST_BUILD)/unit/,$(UNIT_TESTS))
+
+.PHONY: unit dtbs system check images
+SYSTEM_TESTS := $(sort $(wildcard test/system/test_*.sh))
+dtbs: deps-test
+	@tools/dump-dtbs.sh build/dtb
+images:
+	@$(MAKE) --no-print-directory ARCH=arm firmware
+	@$(MAKE) --no-print-directory ARCH=aarch64 firmware
+
+unit: deps-test dtbs $(UNIT_BINS)
+	@tools/run-tests.sh $(UNIT_BINS)
+system: deps-test images
+	@tools/run-tests.sh $(SYSTEM_TESTS)
+
+# Every ARCH builds, then every host unit test and every QEMU system test runs.
+check: deps-test images dtbs $(UNIT_BINS)
+	@tools/run-tests.sh $(UNIT_BINS) $(SYSTEM_TESTS)
+
+.PHONY: clean
+clean:
+	rm -rf build

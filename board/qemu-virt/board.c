@@ -1,0 +1,312 @@
+/*
+ * board.c (qemu-virt) - from reset to app_main: find the device tree, read
+ * the platform from it (or from the fallback table), turn the MMU on, bring
+ * up the console, the GIC and the timer, and list the virtio-mmio slots.
+ * Nothing but the fallback table and the default DTB location depends on
+ * QEMU's addresses; a board whose loader passes a device tree in r2/x0 needs
+ * no change here.
+ */
+#include <string.h>
+
+#include "arch.h"
+#include "board.h"
+#include "gic/gic.h"
+#include "kprintf.h"
+#include "plat.h"
+#include "timer/timer.h"
+#include "uart/pl011.h"
+
+void plat_dma_pool_init(uintptr_t start);
+
+/* The documented fallback: QEMU virt's fixed layout. */
+#define FB_DTB 0x40000000u
+#define FB_RAM_BASE 0x40000000u
+#define FB_RAM_SIZE (128u << 20)
+#define FB_UART 0x09000000u
+#define FB_GICD 0x08000000u
+#define FB_GICC 0x08010000u
+#define FB_GICR 0x080a0000u
+#define FB_GICR_SIZE 0xf60000u
+#define FB_TIMER_INTID 27u
+#define FB_VIRTIO_BASE 0x0a000000u
+#define FB_VIRTIO_STRIDE 0x200u
+#define FB_VIRTIO_SLOTS 32
+#define FB_VIRTIO_INTID 48u
+
+#define DT_MAX_SIZE (2u << 20)
+
+extern char __image_start[], __heap_start[];
+
+static struct board_info info;
+static struct dt dt;
+static uint32_t psci_fn_is_hvc = 1;
+
+const struct board_info *board(void) { return &info; }
+
+static void console_sink(const char *s, size_t n) { pl011_write(s, n); }
+
+/* ---------------------------------------------------------------- device tree */
+
+static int find_dtb(uintptr_t reg)
+{
+    uintptr_t cand[2] = {reg, FB_DTB};
+    int err = -DT_ERR_NOTFOUND;
+    for (int i = 0; i < 2; i++) {
+        uint32_t size;
+        if (!cand[i] || (i == 1 && cand[0] == FB_DTB))
+            continue;
+        /* The header is 40 bytes; the size it claims is capped before trusting it. */
+        err = dt_header_totalsize((const void *)cand[i], 40, &size);
+        if (err == 0 && size > DT_MAX_SIZE)
+            err = -DT_ERR_TRUNCATED;
+        if (err == 0)
+            err = dt_open(&dt, (const void *)cand[i], size);
+        if (err == 0) {
+            info.dt = &dt;
+            info.dtb_addr = cand[i];
+            info.dtb_size = size;
+            return 0;
+        }
+        info.dtb_addr = cand[i];
+    }
+    return err;
+}
+
+static int first_okay_compatible(const char *const *compat)
+{
+    for (int c = 0; compat[c]; c++)
+        for (int n = dt_find_compatible(&dt, -1, compat[c]); n >= 0; n = dt_find_compatible(&dt, n, compat[c]))
+            if (dt_status_okay(&dt, n))
+                return n;
+    return -1;
+}
+
+static void read_platform_from_dt(void)
+{
+    struct dt_mem mem[BOARD_MAX_RAM];
+    int n = dt_memory(&dt, mem, BOARD_MAX_RAM);
+    for (int i = 0; i < n; i++) {
+        info.ram[info.nram][0] = mem[i].base;
+        info.ram[info.nram][1] = mem[i].size;
+        info.nram++;
+    }
+    info.bootargs = dt_bootargs(&dt);
+
+    uint64_t a, s;
+    int node = dt_stdout_node(&dt);
+    if (node < 0 || !dt_node_is_compatible(&dt, node, "arm,pl011")) {
+        static const char *const pl011[] = {"arm,pl011", NULL};
+        node = first_okay_compatible(pl011);
+    }
+    if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0)
+        info.uart = (uintptr_t)a;
+
+    static const char *const timers[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
+    struct dt_irq irq;
+    node = first_okay_compatible(timers);
+    if (node >= 0 && dt_irq_gic(&dt, node, 2, &irq) == 0) /* index 2: the virtual timer */
+        info.timer_intid = irq.intid;
+
+    static const char *const psci[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci", NULL};
+    node = first_okay_compatible(psci);
+    if (node >= 0) {
+        const char *m = dt_prop_string(&dt, node, "method");
+        psci_fn_is_hvc = !(m && strcmp(m, "smc") == 0);
+    }
+}
+
+static int gic_from_dt(void)
+{
+    static const char *const v3[] = {"arm,gic-v3", NULL};
+    static const char *const v2[] = {"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a9-gic",
+                                     "arm,cortex-a7-gic", NULL};
+    uint64_t d, ds, c, cs;
+    int node = first_okay_compatible(v3);
+    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0 && dt_reg(&dt, node, 1, &c, &cs) == 0)
+        return gic_init(3, (uintptr_t)d, (uintptr_t)c, cs);
+    node = first_okay_compatible(v2);
+    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0 && dt_reg(&dt, node, 1, &c, &cs) == 0)
+        return gic_init(2, (uintptr_t)d, (uintptr_t)c, cs);
+    return -1;
+}
+
+static void virtio_from_dt(void)
+{
+    for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
+        uint64_t a, s;
+        struct dt_irq irq;
+        if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &a, &s) != 0 || s < 0x100 || info.nvirtio == BOARD_MAX_VIRTIO) {
+            info.virtio_skipped++;
+            continue;
+        }
+        struct board_virtio_slot *v = &info.virtio[info.nvirtio++];
+        v->base = (uintptr_t)a;
+        v->size = s;
+        if (dt_irq_gic(&dt, n, 0, &irq) == 0) {
+            v->intid = irq.intid;
+            v->irq_flags = (irq.flags & DT_IRQ_EDGE) ? PLAT_IRQ_EDGE : PLAT_IRQ_LEVEL;
+        }
+        v->dma_coherent = dt_dma_coherent(&dt, n);
+        int len;
+        const char *name = dt_node_name(&dt, n, &len);
+        if (name) {
+            if (len >= (int)sizeof(v->name))
+                len = sizeof(v->name) - 1;
+            memcpy(v->name, name, (size_t)len);
+            v->name[len] = '\0';
+        }
+    }
+    /* Ascending addresses: the order a reader of the boot log expects. */
+    for (int i = 1; i < info.nvirtio; i++)
+        for (int j = i; j > 0 && info.virtio[j - 1].base > info.virtio[j].base; j--) {
+            struct board_virtio_slot t = info.virtio[j];
+            info.virtio[j] = info.virtio[j - 1];
+            info.virtio[j - 1] = t;
+        }
+}
+
+static void virtio_from_table(void)
+{
+    for (int i = 0; i < FB_VIRTIO_SLOTS; i++) {
+        struct board_virtio_slot *v = &info.virtio[info.nvirtio++];
+        v->base = FB_VIRTIO_BASE + (uintptr_t)i * FB_VIRTIO_STRIDE;
+        v->size = FB_VIRTIO_STRIDE;
+        v->intid = FB_VIRTIO_INTID + (unsigned)i;
+        v->irq_flags = PLAT_IRQ_EDGE;
+        v->dma_coherent = true;
+        ksnprintf(v->name, sizeof(v->name), "table slot %d", i);
+    }
+}
+
+/* ---------------------------------------------------------------- interrupts */
+
+static struct {
+    plat_irq_handler_t fn;
+    void *arg;
+} handlers[1020];
+static volatile uint64_t irq_count, irq_spurious, irq_unhandled;
+
+void irq_dispatch(void);
+void irq_dispatch(void)
+{
+    uint32_t iar = gic_ack();
+    unsigned id = gic_intid(iar);
+    if (id >= 1020) {
+        irq_spurious++;
+        return;
+    }
+    irq_count++;
+    if (handlers[id].fn)
+        handlers[id].fn(handlers[id].arg);
+    else
+        irq_unhandled++;
+    gic_eoi(iar);
+}
+
+int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+{
+    if (irq >= 1020 || irq >= gic_num_irqs() || !fn)
+        return -1;
+    arch_irqstate_t s = arch_irq_save();
+    handlers[irq].fn = fn;
+    handlers[irq].arg = arg;
+    gic_config(irq, flags == PLAT_IRQ_EDGE);
+    arch_irq_restore(s);
+    return 0;
+}
+
+void plat_irq_unmask(unsigned irq) { gic_enable(irq); }
+void plat_irq_mask(unsigned irq) { gic_disable(irq); }
+
+uint64_t board_irq_count(void) { return irq_count; }
+
+/* ---------------------------------------------------------------- misc */
+
+int board_getc(void) { return pl011_getc(); }
+void board_idle(void) { arch_wfi(); }
+
+void board_poweroff(void)
+{
+    register unsigned long x0 __asm__(
+#if defined(__aarch64__)
+        "x0"
+#else
+        "r0"
+#endif
+    ) = 0x84000008ul; /* PSCI SYSTEM_OFF */
+    if (psci_fn_is_hvc) {
+#if defined(__aarch64__)
+        __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
+#else
+        __asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(x0)::"memory");
+#endif
+    } else {
+#if defined(__aarch64__)
+        __asm__ volatile("smc #0" : "+r"(x0)::"memory");
+#else
+        __asm__ volatile(".arch_extension sec\n smc #0" : "+r"(x0)::"memory");
+#endif
+    }
+    arch_irq_disable();
+    for (;;)
+        arch_wfi();
+}
+
+static const char *ram_note(void) { return info.fallback ? " (board table)" : ""; }
+
+void boot_main(uintptr_t dtb_reg);
+void boot_main(uintptr_t dtb_reg)
+{
+    /* Runs with the MMU off: only the device-tree reader, which reads bytewise. */
+    int err = find_dtb(dtb_reg);
+    info.dt_err = err;
+    if (err == 0) {
+        read_platform_from_dt();
+    } else {
+        info.fallback = true;
+    }
+    if (info.nram == 0) {
+        info.ram[0][0] = FB_RAM_BASE;
+        info.ram[0][1] = FB_RAM_SIZE;
+        info.nram = 1;
+    }
+    if (!info.uart)
+        info.uart = FB_UART;
+    if (!info.timer_intid)
+        info.timer_intid = FB_TIMER_INTID;
+
+    arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram);
+    pl011_init(info.uart);
+    kprintf_set_sink(console_sink);
+    kprintf("\nvbare: " ARCH_NAME " firmware, board qemu-virt\n");
+    if (err == 0)
+        kprintf("dt: device tree at 0x%lx, %u bytes\n", (unsigned long)info.dtb_addr, (unsigned)info.dtb_size);
+    else
+        kprintf("dt: WARNING: no valid device tree (%s at 0x%lx); using the qemu-virt board table\n",
+                dt_strerror(err), (unsigned long)info.dtb_addr);
+    for (int i = 0; i < info.nram; i++)
+        kprintf("mem: 0x%llx-0x%llx%s\n", (unsigned long long)info.ram[i][0],
+                (unsigned long long)(info.ram[i][0] + info.ram[i][1] - 1), ram_note());
+
+    int gv = info.fallback ? -1 : gic_from_dt();
+    if (gv < 0)
+        gv = gic_detect(FB_GICD) == 3 ? gic_init(3, FB_GICD, FB_GICR, FB_GICR_SIZE)
+                                      : gic_init(2, FB_GICD, FB_GICC, 0);
+    info.gic_version = gv;
+    kprintf("gic: v%d, %u interrupt lines\n", gv, gic_num_irqs());
+
+    timer_init();
+    plat_irq_attach(info.timer_intid, PLAT_IRQ_LEVEL, timer_irq, NULL);
+    plat_irq_unmask(info.timer_intid);
+    kprintf("timer: %u Hz, interrupt %u\n", (unsigned)timer_freq(), info.timer_intid);
+
+    if (info.fallback)
+        virtio_from_table();
+    else
+        virtio_from_dt();
+    plat_dma_pool_init((uintptr_t)__heap_start);
+
+    arch_irq_enable();
+    app_main();
+    board_poweroff();
+}

@@ -1,0 +1,58 @@
+/*
+ * board.h - what the board found at boot, for the firmware in apps/.
+ * Everything here comes from the device tree; when no valid device tree is
+ * found, from the documented QEMU virt fallback table (docs/PORTING.md):
+ * RAM 0x40000000 +128 MiB, PL011 at 0x09000000, GIC distributor 0x08000000
+ * (v2 CPU interface 0x08010000, v3 redistributors 0x080a0000), timer PPI 27,
+ * and 32 virtio-mmio slots at 0x0a000000 + n*0x200 with INTID 48+n.
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fdt/fdt.h"
+
+#define BOARD_MAX_RAM 8
+#define BOARD_MAX_VIRTIO 64
+
+struct board_virtio_slot {
+    uintptr_t base;
+    uint64_t size;
+    unsigned intid;   /* 0: no usable interrupt */
+    unsigned irq_flags; /* PLAT_IRQ_EDGE / PLAT_IRQ_LEVEL */
+    bool dma_coherent;
+    char name[40];    /* device-tree node name, or "slot N" from the table */
+};
+
+struct board_info {
+    const struct dt *dt; /* NULL when no valid device tree was found */
+    int dt_err;          /* why not (a DT_ERR_* code), or 0 */
+    uintptr_t dtb_addr;
+    uint32_t dtb_size;
+    bool fallback;       /* the board table stands in for the device tree */
+    const char *bootargs;
+    uint64_t ram[BOARD_MAX_RAM][2];
+    int nram;
+    uintptr_t uart;
+    int gic_version;
+    unsigned timer_intid;
+    struct board_virtio_slot virtio[BOARD_MAX_VIRTIO];
+    int nvirtio;
+    int virtio_skipped; /* nodes with status "disabled" or unusable reg */
+};
+
+const struct board_info *board(void);
+
+/* Console input without blocking: -1 when none. */
+int board_getc(void);
+/* Sleep until the next interrupt. */
+void board_idle(void);
+/* Stop QEMU (PSCI SYSTEM_OFF) or halt. */
+void board_poweroff(void) __attribute__((noreturn));
+
+/* The firmware entry, called with interrupts enabled. */
+void app_main(void);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * plat.c (qemu-virt) - the platform hooks of drivers/plat/plat.h for a
+ * single-core ARM board with identity-mapped memory.
+ * DMA memory is a bump allocator over the RAM after the image: drivers
+ * allocate at set-up only, so nothing is ever returned.  Bus address =
+ * physical address = virtual address.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "arch.h"
+#include "board.h"
+#include "kprintf.h"
+#include "plat.h"
+#include "timer/timer.h"
+
+void plat_dma_pool_init(uintptr_t start);
+
+static uintptr_t pool_next, pool_end;
+
+void plat_dma_pool_init(uintptr_t start)
+{
+    const struct board_info *b = board();
+    pool_next = start;
+    pool_end = start;
+    for (int i = 0; i < b->nram; i++) {
+        uint64_t lo = b->ram[i][0], hi = lo + b->ram[i][1];
+        if (start >= lo && start < hi)
+            pool_end = hi > UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)hi;
+    }
+    /* Keep clear of a device tree a loader put above the image. */
+    if (b->dtb_addr >= start && b->dtb_addr < pool_end)
+        pool_next = (b->dtb_addr + b->dtb_size + 4095) & ~(uintptr_t)4095;
+}
+
+void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
+{
+    if (align < 16)
+        align = 16;
+    if (align & (align - 1))
+        return NULL;
+    plat_irqstate_t s = arch_irq_save();
+    uintptr_t p = (pool_next + align - 1) & ~(uintptr_t)(align - 1);
+    if (p < pool_next || size > pool_end - p) {
+        arch_irq_restore(s);
+        return NULL;
+    }
+    pool_next = p + size;
+    arch_irq_restore(s);
+    memset((void *)p, 0, size);
+    if (bus)
+        *bus = p;
+    return (void *)p;
+}
+
+void plat_dma_free(void *p, size_t size)
+{
+    (void)p;
+    (void)size;
+}
+
+plat_busaddr_t plat_bus_addr(const void *p) { return (uintptr_t)p; }
+
+size_t plat_dma_pool_left(void) { return pool_end - pool_next; }
+
+void plat_cache_clean(const void *p, size_t len)
+{
+    uintptr_t line = arch_dcache_line();
+    uintptr_t a = (uintptr_t)p & ~(line - 1), end = (uintptr_t)p + len;
+    for (; a < end; a += line)
+        arch_dcache_clean_line(a);
+    arch_dsb();
+}
+
+void plat_cache_invalidate(const void *p, size_t len)
+{
+    uintptr_t line = arch_dcache_line();
+    uintptr_t start = (uintptr_t)p, end = start + len;
+    uintptr_t a = start & ~(line - 1);
+    /* Partial lines at either end may hold CPU data: clean them as well. */
+    for (; a < end; a += line) {
+        if (a < start || a + line > end)
+            arch_dcache_flush_line(a);
+        else
+            arch_dcache_inval_line(a);
+    }
+    arch_dsb();
+}
+
+/* Device accesses: the barrier before a write publishes earlier normal-memory
+ * writes (descriptors before a notify); the one after a read keeps later
+ * normal-memory reads behind it (interrupt status before ring reads). */
+uint8_t plat_mmio_read8(uintptr_t a)
+{
+    uint8_t v = *(volatile uint8_t *)a;
+    plat_dma_rmb();
+    return v;
+}
+uint16_t plat_mmio_read16(uintptr_t a)
+{
+    uint16_t v = *(volatile uint16_t *)a;
+    plat_dma_rmb();
+    return v;
+}
+uint32_t plat_mmio_read32(uintptr_t a)
+{
+    uint32_t v = *(volatile uint32_t *)a;
+    plat_dma_rmb();
+    return v;
+}
+void plat_mmio_write8(uintptr_t a, uint8_t v)
+{
+    plat_dma_wmb();
+    *(volatile uint8_t *)a = v;
+}
+void plat_mmio_write16(uintptr_t a, uint16_t v)
+{
+    plat_dma_wmb();
+    *(volatile uint16_t *)a = v;
+}
+void plat_mmio_write32(uintptr_t a, uint32_t v)
+{
+    plat_dma_wmb();
+    *(volatile uint32_t *)a = v;
+}
+
+uint64_t plat_time_ns(void) { return timer_ns(); }
+
+void plat_lock_init(plat_lock_t *l) { (void)l; }
+plat_irqstate_t plat_lock(plat_lock_t *l)
+{
+    (void)l;
+    return arch_irq_save();
+}
+void plat_unlock(plat_lock_t *l, plat_irqstate_t s)
+{
+    (void)l;
+    arch_irq_restore((arch_irqstate_t)s);
+}
+
+void plat_log(const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    kprintf("%s\n", line);
+}

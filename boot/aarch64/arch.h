@@ -1,0 +1,95 @@
+/*
+ * arch.h (AArch64) - CPU primitives the board and the GIC/timer drivers use:
+ * interrupt masking, the generic timer, the GICv3 CPU interface registers,
+ * barriers and cache maintenance by address.  boot/arm/arch.h has the same
+ * interface; drivers/virtio and net never include it.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include <stdint.h>
+
+#define ARCH_NAME "aarch64"
+
+typedef uint64_t arch_irqstate_t;
+
+#define SYSREG_READ(name)                                                                          \
+    ({                                                                                             \
+        uint64_t v__;                                                                              \
+        __asm__ volatile("mrs %0, " #name : "=r"(v__));                                            \
+        v__;                                                                                       \
+    })
+#define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" ::"r"((uint64_t)(v)) : "memory")
+
+static inline arch_irqstate_t arch_irq_save(void)
+{
+    uint64_t daif;
+    __asm__ volatile("mrs %0, daif\n msr daifset, #2" : "=r"(daif)::"memory");
+    return daif & (1u << 7);
+}
+static inline void arch_irq_restore(arch_irqstate_t s)
+{
+    if (!s)
+        __asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+static inline void arch_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+static inline void arch_irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+static inline void arch_wfi(void) { __asm__ volatile("dsb sy\n wfi" ::: "memory"); }
+
+#define arch_dmb() __asm__ volatile("dmb ish" ::: "memory")
+#define arch_dmb_st() __asm__ volatile("dmb ishst" ::: "memory")
+#define arch_dsb() __asm__ volatile("dsb sy" ::: "memory")
+#define arch_isb() __asm__ volatile("isb" ::: "memory")
+
+static inline uint64_t arch_cntvct(void)
+{
+    __asm__ volatile("isb" ::: "memory");
+    return SYSREG_READ(cntvct_el0);
+}
+static inline uint32_t arch_cntfrq(void) { return (uint32_t)SYSREG_READ(cntfrq_el0); }
+static inline void arch_cntv_tval(uint32_t v) { SYSREG_WRITE(cntv_tval_el0, v); }
+static inline void arch_cntv_ctl(uint32_t v)
+{
+    SYSREG_WRITE(cntv_ctl_el0, v);
+    __asm__ volatile("isb" ::: "memory");
+}
+static inline uint64_t arch_mpidr(void) { return SYSREG_READ(mpidr_el1); }
+
+/* GICv3 CPU interface, by encoding so any assembler accepts them. */
+static inline uint32_t arch_icc_sre_read(void) { return (uint32_t)SYSREG_READ(s3_0_c12_c12_5); }
+static inline void arch_icc_sre_write(uint32_t v)
+{
+    SYSREG_WRITE(s3_0_c12_c12_5, v);
+    __asm__ volatile("isb" ::: "memory");
+}
+static inline void arch_icc_pmr_write(uint32_t v) { SYSREG_WRITE(s3_0_c4_c6_0, v); }
+static inline void arch_icc_bpr1_write(uint32_t v) { SYSREG_WRITE(s3_0_c12_c12_3, v); }
+static inline void arch_icc_igrpen1_write(uint32_t v)
+{
+    SYSREG_WRITE(s3_0_c12_c12_7, v);
+    __asm__ volatile("isb" ::: "memory");
+}
+static inline uint32_t arch_icc_iar1_read(void)
+{
+    uint32_t v = (uint32_t)SYSREG_READ(s3_0_c12_c12_0);
+    __asm__ volatile("dsb sy" ::: "memory");
+    return v;
+}
+static inline void arch_icc_eoir1_write(uint32_t v)
+{
+    SYSREG_WRITE(s3_0_c12_c12_1, v);
+    __asm__ volatile("isb" ::: "memory");
+}
+
+static inline uint32_t arch_dcache_line(void)
+{
+    uint64_t ctr = SYSREG_READ(ctr_el0);
+    return 4u << ((ctr >> 16) & 0xf);
+}
+static inline void arch_dcache_clean_line(uintptr_t a) { __asm__ volatile("dc cvac, %0" ::"r"(a) : "memory"); }
+static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("dc ivac, %0" ::"r"(a) : "memory"); }
+static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("dc civac, %0" ::"r"(a) : "memory"); }
+
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
+
+#endif

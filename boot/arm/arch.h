@@ -1,0 +1,92 @@
+/*
+ * arch.h (AArch32) - CPU primitives the board and the GIC/timer drivers use:
+ * interrupt masking, the generic timer, the GICv3 CPU interface registers,
+ * barriers and cache maintenance by address.  boot/aarch64/arch.h has the
+ * same interface; drivers/virtio and net never include it.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include <stdint.h>
+
+#define ARCH_NAME "arm"
+
+typedef uint32_t arch_irqstate_t;
+
+static inline arch_irqstate_t arch_irq_save(void)
+{
+    uint32_t cpsr;
+    __asm__ volatile("mrs %0, cpsr\n cpsid i" : "=r"(cpsr)::"memory");
+    return cpsr & 0x80u;
+}
+static inline void arch_irq_restore(arch_irqstate_t s)
+{
+    if (!s)
+        __asm__ volatile("cpsie i" ::: "memory");
+}
+static inline void arch_irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
+static inline void arch_irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+static inline void arch_wfi(void) { __asm__ volatile("dsb\n wfi" ::: "memory"); }
+
+#define arch_dmb() __asm__ volatile("dmb ish" ::: "memory")
+#define arch_dmb_st() __asm__ volatile("dmb ishst" ::: "memory")
+#define arch_dsb() __asm__ volatile("dsb sy" ::: "memory")
+#define arch_isb() __asm__ volatile("isb" ::: "memory")
+
+/* Generic timer, virtual view (usable at PL1 without hypervisor set-up). */
+static inline uint64_t arch_cntvct(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("isb\n mrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline uint32_t arch_cntfrq(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(v));
+    return v;
+}
+static inline void arch_cntv_tval(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c14, c3, 0" ::"r"(v)); }
+static inline void arch_cntv_ctl(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n isb" ::"r"(v)); }
+
+static inline uint64_t arch_mpidr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c0, c0, 5" : "=r"(v));
+    return v;
+}
+
+/* GICv3 CPU interface (system register access, AArch32 encodings). */
+static inline uint32_t arch_icc_sre_read(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c12, c12, 5" : "=r"(v));
+    return v;
+}
+static inline void arch_icc_sre_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 5\n isb" ::"r"(v)); }
+static inline void arch_icc_pmr_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c4, c6, 0" ::"r"(v)); }
+static inline void arch_icc_bpr1_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 3" ::"r"(v)); }
+static inline void arch_icc_igrpen1_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 7\n isb" ::"r"(v)); }
+static inline uint32_t arch_icc_iar1_read(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c12, c12, 0" : "=r"(v));
+    __asm__ volatile("dsb sy" ::: "memory");
+    return v;
+}
+static inline void arch_icc_eoir1_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 1\n isb" ::"r"(v)); }
+
+/* Cache maintenance by virtual address, to the point of coherency. */
+static inline uint32_t arch_dcache_line(void)
+{
+    uint32_t ctr;
+    __asm__ volatile("mrc p15, 0, %0, c0, c0, 1" : "=r"(ctr));
+    return 4u << ((ctr >> 16) & 0xf);
+}
+static inline void arch_dcache_clean_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c10, 1" ::"r"(a) : "memory"); }
+static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c6, 1" ::"r"(a) : "memory"); }
+static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c14, 1" ::"r"(a) : "memory"); }
+
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
+
+#endif

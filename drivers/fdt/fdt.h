@@ -1,0 +1,227 @@
+/*
+ * fdt.h - a read-only, bounds-checked reader for flattened device trees
+ * (DTB, Devicetree Specification v0.4 chapter 5, header versions 16 and 17).
+ *
+ * What it assumes: nothing about the blob.  It may be truncated, corrupt or
+ * hostile; every read is checked against the block it belongs to.  The blob
+ * is read a byte at a time (big-endian), so it may sit at any alignment and
+ * the code is safe before the MMU and caches are on.  No allocation, no
+ * mutable global state, no recursion: every walk is a loop over the struct
+ * block whose length bounds it, and ancestor chains are bounded by
+ * DT_MAX_DEPTH.
+ *
+ * Offsets: a node is named by the offset of its FDT_BEGIN_NODE token from the
+ * start of the struct block (the root is normally 0), a property by the
+ * offset of its FDT_PROP token - the same numbers libfdt uses.  Offsets are
+ * only meaningful for the struct dt they came from; an offset that does not
+ * point at the right kind of token is rejected with -DT_ERR_BADOFFSET.
+ *
+ * Errors are negative: -DT_ERR_*.  dt_strerror() names them.
+ *
+ * Usage:
+ *     struct dt dt;
+ *     uint32_t size;
+ *     // 1. boot code knows where the blob is but not how big it is
+ *     if (dt_header_totalsize(blob, DT_HEADER_SIZE, &size) < 0) ...
+ *     // 2. check everything once; after this the tree is well-formed
+ *     int err = dt_open(&dt, blob, size);
+ *     if (err < 0) panic(dt_strerror(err));
+ *     // 3. ask questions; every answer may still be an error
+ *     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0;
+ *          n = dt_find_compatible(&dt, n, "virtio,mmio")) {
+ *         uint64_t base, len;
+ *         struct dt_irq irq;
+ *         if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &base, &len) < 0 ||
+ *             dt_irq_gic(&dt, n, 0, &irq) < 0)
+ *             continue;
+ *         ...
+ *     }
+ *     // values of other properties: dt_getprop() and dt_be32() on the bytes
+ */
+#ifndef DRIVERS_FDT_FDT_H
+#define DRIVERS_FDT_FDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Wire format (spec 5.2, 5.4.1). */
+#define DT_MAGIC 0xd00dfeedu
+#define DT_HEADER_SIZE 40u     /* version 17 */
+#define DT_HEADER_SIZE_V16 36u /* version 16 lacks size_dt_struct */
+#define DT_TOKEN_BEGIN_NODE 1u
+#define DT_TOKEN_END_NODE 2u
+#define DT_TOKEN_PROP 3u
+#define DT_TOKEN_NOP 4u
+#define DT_TOKEN_END 9u
+
+/* Deepest nesting dt_open() accepts (the root counts as one level).  Walks
+ * that need a node's ancestors keep them in an array of this size. */
+#define DT_MAX_DEPTH 32
+
+/* Error codes; functions return their negation. */
+enum {
+	DT_ERR_TRUNCATED = 1, /* blob or block ends before data it must hold */
+	DT_ERR_BADMAGIC,      /* not a device tree */
+	DT_ERR_BADVERSION,    /* header version not readable by this code */
+	DT_ERR_BADOFFSET,     /* header offset/size outside the blob, misaligned
+	                         or overlapping; or an argument that is not the
+	                         offset of a node (property) */
+	DT_ERR_BADSTRUCTURE,  /* unknown token, unbalanced nodes, property
+	                         outside a node or after a subnode, bad name */
+	DT_ERR_BADSTRING,     /* property name not NUL-terminated in strings */
+	DT_ERR_DEPTH,         /* nesting (or a chain of links) too deep */
+	DT_ERR_NOTFOUND,      /* no such node, property or entry */
+	DT_ERR_BADVALUE,      /* property has the wrong size or a bad value */
+	DT_ERR_BADPATH,       /* empty path */
+	DT_ERR_BADPHANDLE,    /* phandle 0 or 0xffffffff */
+	DT_ERR_NOTRANSLATION, /* address not mapped by the parents' "ranges" */
+	DT_ERR_NOSPACE,       /* caller's array too small */
+	DT_ERR_BADARG,        /* NULL where a pointer is required */
+	DT_ERR_MAX_ = DT_ERR_BADARG
+};
+
+/* An opened blob.  Fields are copied from the validated header; treat them as
+ * read-only. */
+struct dt {
+	const uint8_t *blob;
+	uint32_t totalsize;
+	uint32_t off_struct, size_struct;
+	uint32_t off_strings, size_strings;
+	uint32_t off_mem_rsvmap;
+	int root; /* offset of the root node in the struct block */
+};
+
+/* Big-endian loads a byte at a time: property values are only 4-aligned
+ * relative to the blob, which itself may be anywhere. */
+static inline uint32_t dt_be32(const void *p)
+{
+	const uint8_t *b = (const uint8_t *)p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+static inline uint64_t dt_be64(const void *p)
+{
+	const uint8_t *b = (const uint8_t *)p;
+	return (uint64_t)dt_be32(b) << 32 | dt_be32(b + 4);
+}
+
+const char *dt_strerror(int err);
+
+/* ---- Opening ------------------------------------------------------------ */
+/* Size the header claims, after checking the magic; avail >= 8 needed. */
+int dt_header_totalsize(const void *blob, size_t avail, uint32_t *out);
+/* Validate header, reservation map and the whole struct block; 0 or -err.
+ * avail is how many bytes from blob may be read. On failure *dt is zeroed. */
+int dt_open(struct dt *dt, const void *blob, size_t avail);
+
+/* Memory reservation map entry idx; -DT_ERR_NOTFOUND past the last one. */
+int dt_mem_rsv(const struct dt *dt, unsigned idx, uint64_t *addr,
+	       uint64_t *size);
+
+/* ---- Walking nodes -------------------------------------------------------- */
+/* Next node in depth-first order.  node < 0 starts at the root and sets
+ * *depth = 0; otherwise *depth (may be NULL) is adjusted by the change in
+ * nesting: +1 into a child, 0 to a sibling, -k when climbing out.  Returns
+ * -DT_ERR_NOTFOUND after the last node. */
+int dt_next_node(const struct dt *dt, int node, int *depth);
+int dt_first_child(const struct dt *dt, int node);
+int dt_next_sibling(const struct dt *dt, int node);
+int dt_parent(const struct dt *dt, int node); /* root: -DT_ERR_NOTFOUND */
+/* Nesting level: root 0, its children 1, ... */
+int dt_node_depth(const struct dt *dt, int node);
+/* Full name with unit address ("virtio_mmio@a003e00"; root ""); len may be
+ * NULL.  NULL and *len = -err on a bad offset. */
+const char *dt_node_name(const struct dt *dt, int node, int *len);
+
+/* ---- Properties ----------------------------------------------------------- */
+/* Value of property `name`, *len (may be NULL) = its length.  NULL with
+ * *len = -DT_ERR_NOTFOUND if absent (or another -err). */
+const void *dt_getprop(const struct dt *dt, int node, const char *name,
+		       int *len);
+/* Same, with a name that need not be NUL-terminated. */
+const void *dt_getprop_namelen(const struct dt *dt, int node,
+			       const char *name, size_t namelen, int *len);
+bool dt_has_prop(const struct dt *dt, int node, const char *name);
+/* 0, -DT_ERR_NOTFOUND, or -DT_ERR_BADVALUE if the value is not 4 bytes. */
+int dt_prop_u32(const struct dt *dt, int node, const char *name,
+		uint32_t *out);
+/* The value if it holds a NUL (its first string), else NULL. */
+const char *dt_prop_string(const struct dt *dt, int node, const char *name);
+/* Property iteration: offsets of FDT_PROP tokens, in blob order. */
+int dt_first_prop(const struct dt *dt, int node);
+int dt_next_prop(const struct dt *dt, int prop);
+const void *dt_prop_by_offset(const struct dt *dt, int prop,
+			      const char **name, int *len);
+
+/* ---- Finding nodes ------------------------------------------------------- */
+/* 1 if one string of the node's "compatible" list equals compat, 0 if not,
+ * -err on a bad node.  A final string without its NUL still counts. */
+int dt_node_is_compatible(const struct dt *dt, int node, const char *compat);
+/* First compatible node after `after` in walk order (-1: from the start). */
+int dt_find_compatible(const struct dt *dt, int after, const char *compat);
+/* "/a/b@1" from the root; a component without '@' also matches a name with
+ * a unit address ("/memory" finds "memory@40000000").  A path not starting
+ * with '/' begins with an alias from /aliases ("serial0/child").  pathlen
+ * bytes of path are used; no NUL needed. */
+int dt_path_offset(const struct dt *dt, const char *path, size_t pathlen);
+/* "phandle" or else "linux,phandle"; 0 if neither (or malformed). */
+uint32_t dt_get_phandle(const struct dt *dt, int node);
+int dt_node_by_phandle(const struct dt *dt, uint32_t phandle);
+
+/* ---- Addresses ----------------------------------------------------------- */
+/* The node's own #address-cells (absent: 2) / #size-cells (absent: 1), which
+ * govern its children's "reg".  Values above 4 are -DT_ERR_BADVALUE. */
+int dt_addr_cells(const struct dt *dt, int node);
+int dt_size_cells(const struct dt *dt, int node);
+/* Number of entries in "reg" (per the parent's cells). */
+int dt_reg_count(const struct dt *dt, int node);
+/* Entry idx of "reg" as written, in the parent bus's address space.  Cells
+ * beyond two must be zero (-DT_ERR_BADVALUE otherwise); #size-cells 0 gives
+ * size 0; #address-cells 0 is -DT_ERR_BADVALUE.  addr/size may be NULL. */
+int dt_reg_raw(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
+	       uint64_t *size);
+/* Same, translated to a CPU address through every ancestor's "ranges"
+ * (empty = identity; absent, or no window holding the whole range:
+ * -DT_ERR_NOTRANSLATION). */
+int dt_reg(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
+	   uint64_t *size);
+
+/* ---- Device properties ---------------------------------------------------- */
+/* "status" absent, "okay" or "ok". */
+bool dt_status_okay(const struct dt *dt, int node);
+/* "dma-coherent" on the node or an ancestor (as Linux does). */
+bool dt_dma_coherent(const struct dt *dt, int node);
+
+/* Interrupts */
+#define DT_IRQ_EDGE 1u  /* flags cell 1 (rising) or 2 (falling) */
+#define DT_IRQ_LEVEL 2u /* flags cell 4 (high) or 8 (low) */
+struct dt_irq {
+	uint32_t intid; /* GIC interrupt ID: SPI n -> n + 32, PPI n -> n + 16 */
+	uint32_t flags; /* DT_IRQ_EDGE or DT_IRQ_LEVEL */
+};
+/* The node's interrupt controller: "interrupt-parent" of the node or its
+ * nearest ancestor having one, or the tree parent, repeated until a node
+ * with "#interrupt-cells" is reached (the Linux rule). */
+int dt_interrupt_parent(const struct dt *dt, int node);
+/* Entry idx of "interrupts" in the GIC's 3-cell form; the controller must
+ * have #interrupt-cells = 3.  Bad type, number or trigger: -DT_ERR_BADVALUE. */
+int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
+	       struct dt_irq *out);
+
+/* ---- Board-level helpers ---------------------------------------------------- */
+struct dt_mem {
+	uint64_t base, size;
+};
+/* Every non-empty "reg" range of the root's children whose device_type is
+ * "memory" and whose status is okay.  Returns the count stored, or
+ * -DT_ERR_NOSPACE (after filling out[0..max-1]) if there are more. */
+int dt_memory(const struct dt *dt, struct dt_mem *out, int max);
+/* /chosen bootargs, or NULL. */
+const char *dt_bootargs(const struct dt *dt);
+/* Node named by /chosen stdout-path (or linux,stdout-path): options after
+ * ':' dropped, an alias or a full path. */
+int dt_stdout_node(const struct dt *dt);
+
+#endif

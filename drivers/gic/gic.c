@@ -1,0 +1,185 @@
+/*
+ * gic.c - see gic.h.  Register offsets from the GIC architecture
+ * specifications (IHI 0048 for v2, IHI 0069 for v3).
+ */
+#include "gic.h"
+
+#include "arch.h"
+
+#define GICD_CTLR 0x000
+#define GICD_TYPER 0x004
+#define GICD_IGROUPR 0x080
+#define GICD_ISENABLER 0x100
+#define GICD_ICENABLER 0x180
+#define GICD_ICPENDR 0x280
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
+#define GICD_ICFGR 0xc00
+#define GICD_IROUTER 0x6000
+#define GICD_PIDR2 0xffe8    /* v3 */
+#define GICD_PIDR2_V2 0xfe8
+#define GICD_CTLR_RWP (1u << 31)
+
+#define GICC_CTLR 0x00
+#define GICC_PMR 0x04
+#define GICC_BPR 0x08
+#define GICC_IAR 0x0c
+#define GICC_EOIR 0x10
+
+#define GICR_TYPER 0x08
+#define GICR_WAKER 0x14
+#define GICR_SGI 0x10000 /* the SGI/PPI frame follows the control frame */
+#define GICR_TYPER_LAST (1u << 4)
+#define GICR_TYPER_VLPIS (1u << 1)
+
+#define PRIO 0xa0u
+
+static struct {
+    int version;
+    uintptr_t dist, cpu, rd; /* rd: this CPU's redistributor */
+    unsigned nirqs;
+} g;
+
+static inline uint32_t r32(uintptr_t a) { return *(volatile uint32_t *)a; }
+static inline void w32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static inline uint64_t r64(uintptr_t a) { return (uint64_t)r32(a) | ((uint64_t)r32(a + 4) << 32); }
+static inline void w8(uintptr_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
+
+static void dist_wait(void)
+{
+    for (int i = 0; i < 1000000 && (r32(g.dist + GICD_CTLR) & GICD_CTLR_RWP); i++)
+        ;
+}
+
+static int find_redist(uintptr_t base, uint64_t size)
+{
+    uint64_t mpidr = arch_mpidr();
+    uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000u));
+    for (uint64_t off = 0; off + 0x20000 <= size; ) {
+        uint64_t typer = r64(base + off + GICR_TYPER);
+        if ((uint32_t)(typer >> 32) == aff) {
+            g.rd = base + off;
+            return 0;
+        }
+        if (typer & GICR_TYPER_LAST)
+            break;
+        off += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+    }
+    return -1;
+}
+
+int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redist_size)
+{
+    g.dist = dist;
+    g.version = version;
+    g.nirqs = ((r32(dist + GICD_TYPER) & 0x1f) + 1) * 32;
+    if (g.nirqs > 1020)
+        g.nirqs = 1020;
+
+    w32(dist + GICD_CTLR, 0);
+    dist_wait();
+    for (unsigned i = 32; i < g.nirqs; i += 32) {
+        w32(dist + GICD_ICENABLER + i / 8, 0xffffffffu);
+        w32(dist + GICD_ICPENDR + i / 8, 0xffffffffu);
+        w32(dist + GICD_IGROUPR + i / 8, version == 3 ? 0xffffffffu : 0);
+    }
+    for (unsigned i = 32; i < g.nirqs; i++)
+        w8(dist + GICD_IPRIORITYR + i, PRIO);
+
+    if (version == 2) {
+        g.cpu = cpu_or_redist;
+        for (unsigned i = 32; i < g.nirqs; i++)
+            w8(dist + GICD_ITARGETSR + i, 1); /* boot CPU interface */
+        for (unsigned i = 0; i < 32; i++)
+            w8(dist + GICD_IPRIORITYR + i, PRIO);
+        w32(dist + GICD_CTLR, 1);
+        w32(g.cpu + GICC_PMR, 0xf0);
+        w32(g.cpu + GICC_BPR, 0);
+        w32(g.cpu + GICC_CTLR, 1);
+        return 2;
+    }
+
+    if (find_redist(cpu_or_redist, redist_size ? redist_size : 0x20000))
+        return -1;
+    /* Wake the redistributor: clear ProcessorSleep, wait for ChildrenAsleep to clear. */
+    w32(g.rd + GICR_WAKER, r32(g.rd + GICR_WAKER) & ~2u);
+    for (int i = 0; i < 1000000 && (r32(g.rd + GICR_WAKER) & 4u); i++)
+        ;
+    uintptr_t sgi = g.rd + GICR_SGI;
+    w32(sgi + GICD_ICENABLER, 0xffffffffu);
+    w32(sgi + GICD_IGROUPR, 0xffffffffu);
+    for (unsigned i = 0; i < 32; i++)
+        w8(sgi + GICD_IPRIORITYR + i, PRIO);
+    uint64_t mpidr = arch_mpidr();
+    uint64_t route = (mpidr & 0xffffff) | ((mpidr & 0xff00000000ull));
+    for (unsigned i = 32; i < g.nirqs; i++) {
+        w32(dist + GICD_IROUTER + 8 * i, (uint32_t)route);
+        w32(dist + GICD_IROUTER + 8 * i + 4, (uint32_t)(route >> 32));
+    }
+    /* ARE (bit 4) plus both group enables: correct whether or not the GIC has security. */
+    w32(dist + GICD_CTLR, (1u << 4) | 3u);
+    dist_wait();
+    arch_icc_sre_write(arch_icc_sre_read() | 1u);
+    arch_icc_pmr_write(0xf0);
+    arch_icc_bpr1_write(0);
+    arch_icc_igrpen1_write(1);
+    return 3;
+}
+
+int gic_detect(uintptr_t dist)
+{
+    /* A v2 distributor is 4 KiB with its ID registers at its top, where a v3
+     * one reads as zero; reading v3's location on a v2 GIC would fault. */
+    if (((r32(dist + GICD_PIDR2_V2) >> 4) & 0xf) == 2)
+        return 2;
+    return ((r32(dist + GICD_PIDR2) >> 4) & 0xf) >= 3 ? 3 : 2;
+}
+
+int gic_version(void) { return g.version; }
+unsigned gic_num_irqs(void) { return g.nirqs; }
+
+static uintptr_t frame_for(unsigned intid)
+{
+    return (g.version == 3 && intid < 32) ? g.rd + GICR_SGI : g.dist;
+}
+
+void gic_config(unsigned intid, bool edge)
+{
+    if (intid < 16 || intid >= g.nirqs)
+        return;
+    uintptr_t f = frame_for(intid) + GICD_ICFGR + (intid / 16) * 4;
+    unsigned shift = (intid % 16) * 2 + 1;
+    uint32_t v = r32(f);
+    v = edge ? (v | (1u << shift)) : (v & ~(1u << shift));
+    w32(f, v);
+}
+
+void gic_enable(unsigned intid)
+{
+    if (intid >= g.nirqs)
+        return;
+    w32(frame_for(intid) + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+void gic_disable(unsigned intid)
+{
+    if (intid >= g.nirqs)
+        return;
+    w32(frame_for(intid) + GICD_ICENABLER + (intid / 32) * 4, 1u << (intid % 32));
+    arch_dsb();
+}
+
+uint32_t gic_ack(void)
+{
+    return g.version == 3 ? arch_icc_iar1_read() : r32(g.cpu + GICC_IAR);
+}
+
+unsigned gic_intid(uint32_t iar) { return g.version == 3 ? (iar & 0xffffffu) : (iar & 0x3ffu); }
+
+void gic_eoi(uint32_t iar)
+{
+    if (g.version == 3)
+        arch_icc_eoir1_write(iar);
+    else
+        w32(g.cpu + GICC_EOIR, iar);
+}

@@ -1,0 +1,22 @@
+/*
+ * kprintf.h - a small, allocation-free printf for the firmware console.
+ * Supports %d %i %u %x %X %p %s %c %%, the l/ll/z/h length modifiers,
+ * field width, '0' and '-' flags, and precision for %s (including %.*s).
+ * Output goes through a sink set with kprintf_set_sink(); until one is set,
+ * output is dropped.
+ */
+#ifndef KPRINTF_H
+#define KPRINTF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef void (*kprintf_sink_t)(const char *s, size_t n);
+
+void kprintf_set_sink(kprintf_sink_t sink);
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap);
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,78 @@
+# lib.sh - helpers for the QEMU system tests (sourced).
+# A test prints one "PASS: what" or "FAIL: what: why" line per assertion and
+# "SKIP: what: why" for what this machine cannot run; tools/run-tests.sh
+# counts them.  QEMU runs under `timeout`, so a hung guest ends the boot, and
+# only the processes a test started are ever signalled.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+LOGDIR=build/test-logs/system
+mkdir -p "$LOGDIR"
+failures=0
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+skip() { echo "SKIP: $*"; }
+
+# boot LOG SECONDS qemu-run-options... : boot build/$arch/firmware.elf (the
+# --arch option must come first) and keep the serial output in LOG.
+boot() {
+    local log=$1 secs=$2
+    shift 2
+    local arch=$2
+    timeout --kill-after=5 "$secs" tools/qemu-run.sh "$@" "build/$arch/firmware.elf" >"$log" 2>&1
+}
+
+# boot_until LOG MARKER SECONDS qemu-run-options... : boot in the background
+# until a line starting with MARKER appears (or SECONDS pass, or QEMU ends),
+# then stop that QEMU (only the process started here is signalled).
+boot_until() {
+    local log=$1 marker=$2 secs=$3
+    shift 3
+    local arch=$2
+    timeout --kill-after=5 "$secs" tools/qemu-run.sh "$@" "build/$arch/firmware.elf" >"$log" 2>&1 &
+    local pid=$!
+    BOOT_PID=$pid
+    local end=$((SECONDS + secs))
+    while ((SECONDS < end)); do
+        grep -q -- "^$marker" "$log" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# expect_line LOG LINE WHAT : the exact line appears in the log.
+expect_line() {
+    if tr -d '\r' <"$1" | grep -Fxq -- "$2"; then
+        pass "$3"
+    else
+        fail "$3: no line '$2' in $1"
+    fi
+}
+
+# expect_grep LOG REGEX WHAT
+expect_grep() {
+    if tr -d '\r' <"$1" | grep -Eq -- "$2"; then
+        pass "$3"
+    else
+        fail "$3: nothing matches /$2/ in $1"
+    fi
+}
+
+# expect_no_grep LOG REGEX WHAT
+expect_no_grep() {
+    if tr -d '\r' <"$1" | grep -Eq -- "$2"; then
+        fail "$3: /$2/ matched in $1: $(tr -d '\r' <"$1" | grep -E -m1 -- "$2")"
+    else
+        pass "$3"
+    fi
+}
+
+# free_port : a TCP/UDP port nobody listens on right now, on loopback.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+finish() { exit $((failures ? 1 : 0)); }

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""dtb-poke.py PORT MUTATION - corrupt the device tree inside a halted QEMU
+guest through QEMU's gdb stub, then let the guest run.
+
+QEMU places its device tree at the base of RAM before the first instruction;
+with -S the guest waits, so the firmware's device-tree reader is handed a
+blob in guest memory that no loader has checked.  Mutations: magic, version,
+totalsize, off_struct, virtio-reg (the first virtio-mmio node's address
+moved onto the RTC), nameoff (the last property's name offset), end (the
+struct block's FDT_END token), unbalanced (the root's END_NODE rewritten as
+a NOP).
+"""
+import socket
+import struct
+import sys
+import time
+
+DTB = 0x40000000
+
+
+class Gdb:
+    def __init__(self, port):
+        for _ in range(100):
+            try:
+                self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            sys.exit("dtb-poke: no gdb stub on port %d" % port)
+        self.buf = b""
+
+    def _read_packet(self):
+        while True:
+            while b"#" not in self.buf or len(self.buf) < self.buf.index(b"#") + 3:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    sys.exit("dtb-poke: gdb stub closed the connection")
+                self.buf += chunk
+            start = self.buf.index(b"$")
+            end = self.buf.index(b"#", start)
+            data = self.buf[start + 1:end]
+            self.buf = self.buf[end + 3:]
+            self.s.sendall(b"+")
+            return data.decode()
+
+    def cmd(self, text):
+        pkt = text.encode()
+        self.s.sendall(b"$" + pkt + b"#%02x" % (sum(pkt) & 0xFF))
+        return self._read_packet()
+
+    def read(self, addr, n):
+        out = b""
+        while n:
+            k = min(n, 1024)
+            r = self.cmd("m%x,%x" % (addr, k))
+            if r.startswith("E"):
+                sys.exit("dtb-poke: cannot read 0x%x: %s" % (addr, r))
+            out += bytes.fromhex(r)
+            addr += k
+            n -= k
+        return out
+
+    def write(self, addr, data):
+        r = self.cmd("M%x,%x:%s" % (addr, len(data), data.hex()))
+        if r != "OK":
+            sys.exit("dtb-poke: cannot write 0x%x: %s" % (addr, r))
+
+
+def tokens(blob, off_struct, size_struct):
+    """Yield (offset, token, prop_len) for each token of the struct block."""
+    p, end = off_struct, off_struct + size_struct
+    while p < end:
+        t = struct.unpack(">I", blob[p:p + 4])[0]
+        yield p, t
+        if t == 1:
+            q = blob.index(0, p + 4)
+            p = (q + 1 + 3) & ~3
+        elif t == 3:
+            ln = struct.unpack(">I", blob[p + 4:p + 8])[0]
+            p = (p + 12 + ln + 3) & ~3
+        elif t in (2, 4):
+            p += 4
+        else:
+            return
+
+
+def main():
+    port, mutation = int(sys.argv[1]), sys.argv[2]
+    g = Gdb(port)
+    hdr = g.read(DTB, 40)
+    (magic, total, off_struct, off_strings, _rsv, _ver, _lcv, _cpu, _sstr,
+     size_struct) = struct.unpack(">10I", hdr)
+    if magic != 0xD00DFEED:
+        sys.exit("dtb-poke: no device tree at 0x%x" % DTB)
+    blob = g.read(DTB, max(off_struct + size_struct, off_strings + _sstr))
+    if mutation == "magic":
+        g.write(DTB, struct.pack(">I", 0xFEEDD00D))
+    elif mutation == "version":
+        g.write(DTB + 20, struct.pack(">II", 1, 1))
+    elif mutation == "totalsize":
+        g.write(DTB + 4, struct.pack(">I", 0xFFFFFFF0))
+    elif mutation == "off_struct":
+        g.write(DTB + 8, struct.pack(">I", total + 64))
+    elif mutation == "nameoff":
+        last = [p for p, t in tokens(blob, off_struct, size_struct) if t == 3][-1]
+        g.write(DTB + last + 8, struct.pack(">I", 0x7FFFFF00))
+    elif mutation == "end":
+        end = [p for p, t in tokens(blob, off_struct, size_struct) if t == 9][-1]
+        g.write(DTB + end, struct.pack(">I", 7))
+    elif mutation == "virtio-reg":
+        # Point the lowest virtio,mmio node at the PL031 RTC: not a virtio device.
+        names = blob[off_strings:]
+        node, target = None, None
+        for p, t in tokens(blob, off_struct, size_struct):
+            if t == 1:
+                node = blob[p + 4:blob.index(0, p + 4)].decode()
+            elif t == 3 and node == "virtio_mmio@a000000":
+                nameoff = struct.unpack(">I", blob[p + 8:p + 12])[0]
+                if names[nameoff:names.index(b"\0", nameoff)] == b"reg":
+                    target = p + 12
+        if target is None:
+            sys.exit("dtb-poke: no virtio_mmio@a000000 reg property")
+        g.write(DTB + target, struct.pack(">II", 0, 0x09010000))
+    elif mutation == "unbalanced":
+        ends = [p for p, t in tokens(blob, off_struct, size_struct) if t == 2]
+        g.write(DTB + ends[-1], struct.pack(">I", 4))  # the root's END_NODE becomes a NOP
+    else:
+        sys.exit("dtb-poke: unknown mutation %s" % mutation)
+    g.s.sendall(b"$c#63")  # continue; the stub answers only at the next stop
+    time.sleep(0.2)
+    g.s.close()
+
+
+if __name__ == "__main__":
+    main()

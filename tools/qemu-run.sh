@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# qemu-run.sh [options] FIRMWARE.elf - boot the firmware under QEMU virt.
+# One place that builds every QEMU command line: make run, make debug and the
+# system tests all come through here.
+#
+#   --arch arm|aarch64      which image (arm: -cpu cortex-a15, aarch64: cortex-a53)
+#   --cpu NAME              override the CPU
+#   --qemu BINARY           qemu-system-aarch64 (default) or qemu-system-arm
+#   --mmio legacy|modern    virtio-mmio transport version (QEMU default: legacy)
+#   --gic 2|3               GIC version
+#   --devices LIST          comma list of net,blk,rng,console in command-line order
+#                           (QEMU fills slots from the top down in that order)
+#   --net user|tap:IF|none  the network behind virtio-net (default user)
+#   --hostfwd PORT          user network: forward udp 127.0.0.1:PORT to guest port 7
+#   --net-opts OPTS         extra virtio-net-device options (e.g. mrg_rxbuf=off)
+#   --disk FILE             raw image for virtio-blk (default build/<arch>/disk.img)
+#   --disk-opts OPTS        extra -drive options (e.g. readonly=on)
+#   --console-chardev SPEC  chardev backing virtio-console (default pty when
+#                           interactive, null otherwise)
+#   --append ARGS           kernel command line (/chosen/bootargs)
+#   --dtb FILE              device tree to hand over instead of QEMU's own
+#   --mem SIZE              guest RAM (default 128M)
+#   --icount                deterministic time: -icount shift=0
+#   --interactive           -nographic; Ctrl-A X quits
+#   --debug                 start halted with a gdb stub on tcp::1234
+#   --gdb-port PORT         start halted with a gdb stub on 127.0.0.1:PORT (tests)
+#   --dry-run               print the command instead of running it
+set -euo pipefail
+
+arch=arm cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
+net=user hostfwd= netopts= disk= diskopts= conchr= append= dtb= mem=128M
+icount=0 interactive=0 debug=0 dry=0 gdbport=
+die() { echo "qemu-run: $*" >&2; exit 2; }
+while (($#)); do
+    case $1 in
+    --arch) arch=$2; shift ;;
+    --cpu) cpu=$2; shift ;;
+    --qemu) qemu=$2; shift ;;
+    --mmio) mmio=$2; shift ;;
+    --gic) gic=$2; shift ;;
+    --devices) devices=$2; shift ;;
+    --net) net=$2; shift ;;
+    --hostfwd) hostfwd=$2; shift ;;
+    --net-opts) netopts=$2; shift ;;
+    --disk) disk=$2; shift ;;
+    --disk-opts) diskopts=$2; shift ;;
+    --console-chardev) conchr=$2; shift ;;
+    --append) append=$2; shift ;;
+    --dtb) dtb=$2; shift ;;
+    --mem) mem=$2; shift ;;
+    --icount) icount=1 ;;
+    --interactive) interactive=1 ;;
+    --debug) debug=1 ;;
+    --gdb-port) gdbport=$2; shift ;;
+    --dry-run) dry=1 ;;
+    -*) die "unknown option $1 (see the header of $0)" ;;
+    *) break ;;
+    esac
+    shift
+done
+(($# == 1)) || die "usage: $0 [options] FIRMWARE.elf"
+fw=$1
+[[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
+case $arch in
+arm) : "${cpu:=cortex-a15}" ;;
+aarch64) : "${cpu:=cortex-a53}" ;;
+*) die "--arch must be arm or aarch64, not '$arch'" ;;
+esac
+[[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
+[[ $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
+[[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
+
+args=(-M "virt,gic-version=$gic" -cpu "$cpu" -m "$mem" -kernel "$fw")
+[[ $mmio == modern ]] && args+=(-global virtio-mmio.force-legacy=false)
+[[ -n $dtb ]] && args+=(-dtb "$dtb")
+[[ -n $append ]] && args+=(-append "$append")
+((icount)) && args+=(-icount shift=0)
+
+IFS=, read -ra devs <<<"$devices"
+for d in "${devs[@]}"; do
+    case $d in
+    net)
+        case $net in
+        user)
+            fwd=
+            [[ -n $hostfwd ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
+            args+=(-netdev "user,id=n0$fwd") ;;
+        tap:*) args+=(-netdev "tap,id=n0,ifname=${net#tap:},script=no,downscript=no") ;;
+        none) continue ;;
+        *) die "--net must be user, tap:IFNAME or none" ;;
+        esac
+        args+=(-device "virtio-net-device,netdev=n0${netopts:+,$netopts}") ;;
+    blk)
+        if [[ -z $disk ]]; then
+            disk=build/$arch/disk.img
+            mkdir -p "$(dirname "$disk")"
+            [[ -f $disk ]] || truncate -s 16M "$disk"
+        fi
+        args+=(-drive "if=none,id=d0,format=raw,file=$disk${diskopts:+,$diskopts}")
+        args+=(-device virtio-blk-device,drive=d0) ;;
+    rng) args+=(-device virtio-rng-device) ;;
+    console)
+        if [[ -z $conchr ]]; then
+            if ((interactive)); then conchr=pty; else conchr=null; fi
+        fi
+        args+=(-device virtio-serial-device -chardev "$conchr,id=vcon" -device virtconsole,chardev=vcon) ;;
+    "") ;;
+    *) die "unknown device '$d' (net, blk, rng, console)" ;;
+    esac
+done
+
+if ((interactive)); then
+    args+=(-nographic)
+else
+    args+=(-display none -monitor none -serial stdio -no-reboot)
+fi
+[[ -n $gdbport ]] && args+=(-S -gdb "tcp:127.0.0.1:$gdbport")
+if ((debug)); then
+    args+=(-S -gdb tcp::1234)
+    echo "qemu-run: halted with a gdb stub on :1234; in another terminal:"
+    echo "  gdb-multiarch $fw -ex 'target remote :1234'"
+fi
+if ((interactive)); then
+    echo "qemu-run: $arch ($cpu), virtio-mmio $mmio, GIC v$gic; quit with Ctrl-A X"
+    [[ -n $hostfwd ]] && echo "qemu-run: UDP echo: nc -u 127.0.0.1 $hostfwd"
+fi
+if ((dry)); then
+    printf '%q ' "$qemu" "${args[@]}"
+    echo
+    exit 0
+fi
+exec "$qemu" "${args[@]}"
