@@ -3,6 +3,7 @@
  * then serve.  Boot arguments (from /chosen/bootargs, QEMU -append):
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
+ *   rng=poll          drive virtio-rng by polling instead of its interrupt
  */
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "plat.h"
 #include "timer/timer.h"
 #include "virtio/mmio_probe.h"
+#include "virtio/virtio_rng.h"
 
 struct app_device {
     const struct board_virtio_slot *slot;
@@ -98,11 +100,72 @@ static void crash_on_request(void)
     }
 }
 
+static struct virtio_dev rng_dev;
+static struct virtio_rng rng;
+static bool have_rng;
+
+static void wait_for_interrupt(void *arg)
+{
+    (void)arg;
+    board_idle();
+}
+
+/* Entropy for the rest of the firmware: the first virtio-rng device. */
+static void start_rng(void)
+{
+    for (int i = 0; i < ndevices; i++) {
+        const struct board_virtio_slot *s = devices[i].slot;
+        if (devices[i].id.device_id != VIRTIO_ID_RNG)
+            continue;
+        bool poll = bootarg("rng=poll");
+        struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ};
+        int err = virtio_mmio_attach(&rng_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
+        if (!err)
+            err = virtio_rng_init(&rng, &rng_dev, &cfg);
+        if (err) {
+            kprintf("rng: virtio-rng at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+            continue;
+        }
+        uint8_t bytes[16];
+        struct virtio_rng_wait w = {.wait = wait_for_interrupt};
+        int n = virtio_rng_read(&rng, bytes, sizeof(bytes), &w, 1000ull * 1000 * 1000);
+        if (n != (int)sizeof(bytes)) {
+            kprintf("rng: read failed: %d\n", n);
+            continue;
+        }
+        char hex[3 * sizeof(bytes) + 1];
+        for (unsigned k = 0; k < sizeof(bytes); k++)
+            ksnprintf(hex + 3 * k, 4, "%02x%s", bytes[k], k + 1 < sizeof(bytes) ? " " : "");
+        if (poll)
+            kprintf("rng: %s (virtio-mmio v%u, polled, %u interrupts)\n", hex, (unsigned)rng_dev.version,
+                    (unsigned)rng_dev.stats.interrupts);
+        else
+            kprintf("rng: %s (virtio-mmio v%u, %u interrupt%s)\n", hex, (unsigned)rng_dev.version,
+                    (unsigned)rng_dev.stats.interrupts, rng_dev.stats.interrupts == 1 ? "" : "s");
+        have_rng = true;
+        return;
+    }
+}
+
+uint32_t app_random(void);
+uint32_t app_random(void)
+{
+    uint32_t v = 0;
+    struct virtio_rng_wait w = {.wait = wait_for_interrupt};
+    if (have_rng && virtio_rng_read(&rng, &v, sizeof(v), &w, 100ull * 1000 * 1000) == (int)sizeof(v))
+        return v;
+    /* No entropy device: the counter's low bits are the best we have. */
+    static uint32_t x;
+    x = x * 1664525u + 1013904223u + (uint32_t)timer_ns();
+    return x;
+}
+
 void app_main(void)
 {
     crash_on_request();
     check_tick();
     probe_all();
+    start_rng();
     kprintf("boot: done\n");
     if (bootarg("poweroff")) {
         kprintf("boot: powering off\n");

@@ -36,7 +36,7 @@ enum {
 #define LAST_COMP_VERSION 17u
 /* interrupt-parent chains may jump around the tree; cap the hops. */
 #define MAX_IRQ_HOPS (2 * DT_MAX_DEPTH)
-#define GIC_SPI_MAX 988u /* SPI IDs 32..1019 */
+#define GIC_SPI_MAX 989u /* SPI IDs 32..1019 */
 #define GIC_PPI_MAX 16u  /* PPI IDs 16..31 */
 
 /* [off, off+len) lies inside [0, size), written so nothing can wrap. */
@@ -387,14 +387,21 @@ static int check_layout(const struct dt *dt, uint32_t maplen)
 }
 
 /* Reservation map: 16-byte entries up to an all-zero one, which must come
- * before the end of the blob.  Returns the map's length in bytes. */
+ * before the next block (or the end of the blob): a map without its
+ * terminator would otherwise be read on into the tree.  Returns the map's
+ * length in bytes. */
 static int check_rsvmap(const struct dt *dt, uint32_t *maplen)
 {
-	uint32_t off = dt->off_mem_rsvmap;
+	uint32_t off = dt->off_mem_rsvmap, limit = dt->totalsize;
 	const uint8_t *p;
 
+	if (dt->off_struct >= off && dt->off_struct < limit)
+		limit = dt->off_struct;
+	if (dt->off_strings >= off && dt->off_strings < limit &&
+	    dt->size_strings != 0)
+		limit = dt->off_strings;
 	for (;;) {
-		p = dt_span(dt, 0, dt->totalsize, off, RSV_ENTRY_SIZE);
+		p = dt_span(dt, 0, limit, off, RSV_ENTRY_SIZE);
 		if (p == NULL)
 			return -DT_ERR_TRUNCATED;
 		off += RSV_ENTRY_SIZE;
@@ -427,19 +434,19 @@ static int check_struct(struct dt *dt, uint32_t *used)
 			return tag;
 		switch (tag) {
 		case DT_TOKEN_BEGIN_NODE:
+			name = block_string(dt, dt->off_struct, dt->size_struct,
+					    (uint32_t)off + 4, &len, &err);
+			if (name == NULL)
+				return -DT_ERR_TRUNCATED;
 			if (depth == 0) {
-				if (seen_root)
+				/* One root, named "" since version 16. */
+				if (seen_root || len != 0)
 					return -DT_ERR_BADSTRUCTURE;
 				seen_root = true;
 				dt->root = off;
-			} else {
-				/* Paths could not name an empty or slashed node. */
-				name = block_string(dt, dt->off_struct,
-						    dt->size_struct,
-						    (uint32_t)off + 4, &len, &err);
-				if (name == NULL || len == 0 ||
-				    memchr(name, '/', len) != NULL)
-					return -DT_ERR_BADSTRUCTURE;
+			} else if (len == 0 || memchr(name, '/', len) != NULL) {
+				/* Paths could not name such a node. */
+				return -DT_ERR_BADSTRUCTURE;
 			}
 			if (++depth > DT_MAX_DEPTH)
 				return -DT_ERR_DEPTH;
@@ -1165,19 +1172,22 @@ int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 {
 	const uint8_t *v, *e;
 	uint32_t ncells = 0, type, num, trig;
-	int len, err, ctrl = dt_interrupt_parent(dt, node);
+	int len, err, ctrl;
 
+	if (dt == NULL || out == NULL)
+		return -DT_ERR_BADARG;
+	/* The property first: most nodes have none, and finding the
+	 * controller means walking the tree. */
+	v = dt_getprop(dt, node, "interrupts", &len);
+	if (v == NULL)
+		return len;
+	ctrl = dt_interrupt_parent(dt, node);
 	if (ctrl < 0)
 		return ctrl;
 	err = dt_prop_u32(dt, ctrl, "#interrupt-cells", &ncells);
 	if (err < 0)
 		return err;
-	if (ncells != 3)
-		return -DT_ERR_BADVALUE;
-	v = dt_getprop(dt, node, "interrupts", &len);
-	if (v == NULL)
-		return len;
-	if (len % 12 != 0)
+	if (ncells != 3 || len % 12 != 0)
 		return -DT_ERR_BADVALUE;
 	if (idx >= (unsigned)len / 12u)
 		return -DT_ERR_NOTFOUND;
@@ -1185,8 +1195,6 @@ int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 	type = dt_be32(e);
 	num = dt_be32(e + 4);
 	trig = dt_be32(e + 8) & 0xfu; /* bits 8..15: GICv2 PPI CPU mask */
-	if (out == NULL)
-		return -DT_ERR_BADARG;
 	if (type == 0 && num < GIC_SPI_MAX)
 		out->intid = num + 32;
 	else if (type == 1 && num < GIC_PPI_MAX)

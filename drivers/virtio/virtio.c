@@ -1,0 +1,508 @@
+/*
+ * virtio.c - the transport-independent virtio device core: feature
+ * negotiation (3.1.1), queue creation, the interrupt handler and
+ * re-initialisation after DEVICE_NEEDS_RESET (2.1.1).
+ *
+ * Everything reaches the device through dev->ops (virtio_mmio.c today) and
+ * the rings through virtqueue.c.  Assumes the caller serialises calls on
+ * one device; only virtio_dev_interrupt() runs in interrupt context.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "plat.h"
+#include "virtio.h"
+
+/* Bits in the reserved 24..49 range that the core itself implements. */
+#define CORE_BITS                                                                  \
+    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) |       \
+     VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM))
+/* Ring bits the core implements, accepted only when the driver wants them. */
+#define RING_BITS (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+/* The reserved range [24, 50). */
+#define TRANSPORT_RANGE                                                            \
+    ((VIRTIO_BIT(VIRTIO_TRANSPORT_F_END) - 1u) & ~(VIRTIO_BIT(VIRTIO_TRANSPORT_F_START) - 1u))
+
+static bool dev_is_modern(const struct virtio_dev *dev)
+{
+    return dev->version != VIRTIO_MMIO_VERSION_LEGACY;
+}
+
+/* ---- features ------------------------------------------------------------- */
+
+int virtio_select_features(uint32_t version, uint64_t offered, const struct virtio_feature_spec *spec,
+                           uint64_t *accepted)
+{
+    uint64_t supported = spec ? spec->supported : 0;
+    uint64_t want, acc;
+    bool changed;
+    size_t i;
+
+    want = (supported & ~TRANSPORT_RANGE) | (supported & RING_BITS) | CORE_BITS;
+    acc = offered & want;
+
+    if (version == VIRTIO_MMIO_VERSION_LEGACY) {
+        acc &= 0xffffffffull; /* legacy has 32 feature bits, no VERSION_1 */
+    } else if (!(offered & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
+        return VIRTIO_ENOTSUP; /* a modern transport without VERSION_1 */
+    }
+
+    /* Drop features whose prerequisites are not accepted; dropping one may
+     * orphan another, so repeat until stable (at most one pass per bit). */
+    do {
+        changed = false;
+        for (i = 0; spec && i < spec->ndeps; i++) {
+            const struct virtio_feature_dep *d = &spec->deps[i];
+
+            if (d->bit >= 64 || !(acc & VIRTIO_BIT(d->bit)))
+                continue;
+            if ((acc & d->requires) != d->requires) {
+                acc &= ~VIRTIO_BIT(d->bit);
+                changed = true;
+            }
+        }
+    } while (changed);
+
+    if (spec && (acc & spec->required) != spec->required)
+        return VIRTIO_ENOTSUP;
+    *accepted = acc;
+    return 0;
+}
+
+/* ACKNOWLEDGE .. FEATURES_OK on a device that was just reset. */
+static int negotiate_after_reset(struct virtio_dev *dev)
+{
+    const struct virtio_ops *ops = dev->ops;
+    uint64_t offered, acc = 0;
+    int err;
+
+    ops->add_status(dev, VIRTIO_STATUS_ACKNOWLEDGE);
+    ops->add_status(dev, VIRTIO_STATUS_DRIVER);
+    offered = ops->get_features(dev);
+    err = virtio_select_features(dev->version, offered, dev->spec, &acc);
+    if (err) {
+        plat_log("virtio@%lx: features %llx unusable (%d)", (unsigned long)dev->base,
+                 (unsigned long long)offered, err);
+        return err;
+    }
+    ops->set_features(dev, acc);
+    if (dev_is_modern(dev)) {
+        /* 3.1.1 steps 5-6; legacy devices have no FEATURES_OK (3.1.2). */
+        ops->add_status(dev, VIRTIO_STATUS_FEATURES_OK);
+        if (!(ops->get_status(dev) & VIRTIO_STATUS_FEATURES_OK)) {
+            plat_log("virtio@%lx: FEATURES_OK refused for %llx", (unsigned long)dev->base,
+                     (unsigned long long)acc);
+            return VIRTIO_ENOTSUP;
+        }
+    }
+    dev->features = acc;
+    return 0;
+}
+
+void virtio_dev_set_driver(struct virtio_dev *dev, const struct virtio_driver_ops *drv, void *priv)
+{
+    if (!dev)
+        return;
+    dev->drv = drv;
+    dev->drv_priv = priv;
+}
+
+int virtio_dev_negotiate(struct virtio_dev *dev, const struct virtio_feature_spec *spec)
+{
+    int err;
+
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    dev->spec = spec;
+    dev->features = 0;
+    dev->broken = false;
+    dev->reset_pending = false;
+
+    err = dev->ops->reset(dev);
+    if (err)
+        goto fail;
+    err = negotiate_after_reset(dev);
+    if (err)
+        goto fail;
+    return 0;
+
+fail:
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
+    return err;
+}
+
+/* ---- queues --------------------------------------------------------------- */
+
+unsigned virtio_queue_size(unsigned wanted, uint32_t max)
+{
+    unsigned n = wanted;
+
+    if (max == 0 || wanted == 0)
+        return 0;
+    if (n > max)
+        n = max;
+    if (n > VRING_MAX_SIZE)
+        n = VRING_MAX_SIZE;
+    while (n & (n - 1)) /* round down to a power of two */
+        n &= n - 1;
+    return n;
+}
+
+static void dev_notify(void *arg, unsigned idx)
+{
+    struct virtio_dev *dev = arg;
+
+    dev->ops->notify(dev, idx);
+}
+
+static void fill_addrs(struct virtqueue *vq, struct virtio_queue_addrs *a)
+{
+    a->num = virtqueue_size(vq);
+    a->desc = virtqueue_desc_addr(vq);
+    a->avail = virtqueue_avail_addr(vq);
+    a->used = virtqueue_used_addr(vq);
+}
+
+int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virtio_vq_params *p,
+                        struct virtqueue **out)
+{
+    struct virtio_queue_addrs a;
+    struct virtqueue *vq = NULL;
+    struct vq_params vp;
+    uint32_t max;
+    unsigned num;
+    int err;
+
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    if (!p || !out || idx >= VIRTIO_MAX_VQS) {
+        err = VIRTIO_EINVAL;
+        goto fail;
+    }
+    if (dev->vqs[idx]) {
+        err = VIRTIO_EBUSY;
+        goto fail;
+    }
+    max = dev->ops->queue_max(dev, idx);
+    if (max == 0) {
+        err = VIRTIO_ENOENT;
+        goto fail;
+    }
+    num = virtio_queue_size(p->num, max);
+    if (num == 0) {
+        err = VIRTIO_EINVAL;
+        goto fail;
+    }
+
+    memset(&vp, 0, sizeof(vp));
+    vp.name = p->name;
+    vp.index = idx;
+    vp.num = (uint16_t)num;
+    vp.max_indirect = p->max_indirect;
+    vp.indirect = virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC);
+    vp.event_idx = virtio_has_feature(dev, VIRTIO_F_EVENT_IDX);
+    vp.dma_coherent = dev->dma_coherent;
+    vp.notify = dev_notify;
+    vp.notify_arg = dev;
+    vp.callback = p->callback;
+    vp.cancel = p->cancel;
+    vp.priv = p->priv;
+    err = virtqueue_create(&vp, &vq);
+    if (err)
+        goto fail;
+
+    fill_addrs(vq, &a);
+    err = dev->ops->queue_setup(dev, idx, &a);
+    if (err)
+        goto fail_vq;
+
+    dev->vqs[idx] = vq;
+    *out = vq;
+    return 0;
+
+fail_vq:
+    virtqueue_destroy(vq);
+fail:
+    plat_log("virtio@%lx: queue %u set-up failed (%d)", (unsigned long)dev->base, idx, err);
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
+    return err;
+}
+
+static void destroy_queues(struct virtio_dev *dev, bool teardown)
+{
+    unsigned i;
+
+    for (i = 0; i < VIRTIO_MAX_VQS; i++) {
+        if (!dev->vqs[i])
+            continue;
+        if (teardown)
+            dev->ops->queue_teardown(dev, i);
+        virtqueue_destroy(dev->vqs[i]);
+        dev->vqs[i] = NULL;
+    }
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+int virtio_dev_attach_irq(struct virtio_dev *dev)
+{
+    int err;
+
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    if (dev->irq_attached)
+        return 0;
+    err = plat_irq_attach(dev->irq, dev->irq_flags, virtio_dev_irq_handler, dev);
+    if (err)
+        return err;
+    dev->irq_attached = true;
+    plat_irq_unmask(dev->irq);
+    return 0;
+}
+
+static void note_needs_reset(struct virtio_dev *dev)
+{
+    if (dev->reset_pending)
+        return;
+    dev->stats.needs_reset++;
+    dev->reset_pending = true;
+    if (dev->drv && dev->drv->needs_reset)
+        dev->drv->needs_reset(dev);
+}
+
+int virtio_dev_driver_ok(struct virtio_dev *dev)
+{
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    dev->ops->add_status(dev, VIRTIO_STATUS_DRIVER_OK);
+    if (dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+        note_needs_reset(dev); /* recoverable: virtio_dev_check() */
+    return 0;
+}
+
+void virtio_dev_fail(struct virtio_dev *dev)
+{
+    if (!dev || !dev->ops)
+        return;
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
+    if (dev->irq_attached)
+        plat_irq_mask(dev->irq);
+    destroy_queues(dev, true);
+}
+
+void virtio_dev_shutdown(struct virtio_dev *dev)
+{
+    int err;
+
+    if (!dev || !dev->ops)
+        return;
+    if (dev->irq_attached)
+        plat_irq_mask(dev->irq);
+    err = dev->ops->reset(dev);
+    /* A device that does not finish its reset may still use the rings:
+     * tear the queues down on the transport before freeing them. */
+    destroy_queues(dev, err != 0);
+}
+
+/* ---- config space --------------------------------------------------------- */
+
+static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t *v)
+{
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    return dev->ops->config_read(dev, off, width, v);
+}
+
+int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v)
+{
+    uint64_t x = 0;
+    int err = cfg_read(dev, off, 1, &x);
+
+    if (!err && v)
+        *v = (uint8_t)x;
+    return err;
+}
+
+int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v)
+{
+    uint64_t x = 0;
+    int err = cfg_read(dev, off, 2, &x);
+
+    if (!err && v)
+        *v = (uint16_t)x;
+    return err;
+}
+
+int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v)
+{
+    uint64_t x = 0;
+    int err = cfg_read(dev, off, 4, &x);
+
+    if (!err && v)
+        *v = (uint32_t)x;
+    return err;
+}
+
+int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
+{
+    uint64_t x = 0;
+    int err = cfg_read(dev, off, 8, &x);
+
+    if (!err && v)
+        *v = x;
+    return err;
+}
+
+static int cfg_write(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t v)
+{
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    return dev->ops->config_write(dev, off, width, v);
+}
+
+int virtio_config_write8(struct virtio_dev *dev, unsigned off, uint8_t v)
+{
+    return cfg_write(dev, off, 1, v);
+}
+
+int virtio_config_write16(struct virtio_dev *dev, unsigned off, uint16_t v)
+{
+    return cfg_write(dev, off, 2, v);
+}
+
+int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v)
+{
+    return cfg_write(dev, off, 4, v);
+}
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+bool virtio_dev_interrupt(struct virtio_dev *dev)
+{
+    uint32_t isr, handled;
+    unsigned i;
+
+    if (!dev || !dev->ops)
+        return false;
+    dev->stats.interrupts++;
+    isr = dev->ops->irq_status(dev);
+    if (isr == 0) {
+        dev->stats.spurious++;
+        return false;
+    }
+    handled = isr & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+    if (isr & ~handled)
+        dev->stats.unknown_irq_bits++;
+    if (!handled)
+        return false;
+    /* Ack before dispatching: an event after this point raises it again. */
+    dev->ops->irq_ack(dev, handled);
+
+    if (handled & VIRTIO_MMIO_INT_CONFIG) {
+        dev->stats.config_irqs++;
+        if (dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+            note_needs_reset(dev);
+        else if (dev->drv && dev->drv->config_changed)
+            dev->drv->config_changed(dev);
+    }
+    /* A device that needs a reset may have left the rings inconsistent;
+     * its queues are emptied by the re-initialisation instead. */
+    if ((handled & VIRTIO_MMIO_INT_VRING) && !dev->reset_pending) {
+        for (i = 0; i < VIRTIO_MAX_VQS; i++)
+            if (dev->vqs[i])
+                virtqueue_interrupt(dev->vqs[i]);
+    }
+    return true;
+}
+
+void virtio_dev_irq_handler(void *arg)
+{
+    (void)virtio_dev_interrupt(arg);
+}
+
+/* ---- DEVICE_NEEDS_RESET --------------------------------------------------- */
+
+int virtio_dev_reinit(struct virtio_dev *dev)
+{
+    struct virtio_queue_addrs a;
+    bool stopped = false;
+    unsigned i;
+    int err, r;
+
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    dev->stats.reinits++;
+    plat_log("virtio@%lx: re-initialising", (unsigned long)dev->base);
+    if (dev->irq_attached)
+        plat_irq_mask(dev->irq);
+
+    err = dev->ops->reset(dev);
+    if (err)
+        goto fail;
+    stopped = true; /* the device no longer touches the rings */
+    dev->reset_pending = false;
+    err = negotiate_after_reset(dev);
+    if (err)
+        goto fail;
+
+    for (i = 0; i < VIRTIO_MAX_VQS; i++) {
+        struct virtqueue *vq = dev->vqs[i];
+
+        if (!vq)
+            continue;
+        /* Empties the ring: outstanding tokens go to the cancel callback. */
+        virtqueue_reset(vq, virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC),
+                        virtio_has_feature(dev, VIRTIO_F_EVENT_IDX));
+        if (dev->ops->queue_max(dev, i) < virtqueue_size(vq)) {
+            err = VIRTIO_E2BIG; /* the device shrank the queue */
+            goto fail;
+        }
+        fill_addrs(vq, &a);
+        err = dev->ops->queue_setup(dev, i, &a);
+        if (err)
+            goto fail;
+    }
+
+    dev->ops->add_status(dev, VIRTIO_STATUS_DRIVER_OK);
+    if (dev->irq_attached)
+        plat_irq_unmask(dev->irq);
+    if (dev->drv && dev->drv->restart) {
+        r = dev->drv->restart(dev);
+        if (r < 0) {
+            dev->stats.restart_failures++;
+            plat_log("virtio@%lx: driver restart failed (%d)", (unsigned long)dev->base, r);
+        }
+    }
+    return 1;
+
+fail:
+    dev->stats.reinit_failures++;
+    plat_log("virtio@%lx: re-initialisation failed (%d)", (unsigned long)dev->base, err);
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
+    dev->broken = true;
+    if (stopped) {
+        /* Give every outstanding request back; the rings stay allocated. */
+        for (i = 0; i < VIRTIO_MAX_VQS; i++)
+            if (dev->vqs[i]) {
+                virtqueue_reset(dev->vqs[i], false, false);
+                virtqueue_break(dev->vqs[i]);
+            }
+    }
+    return err;
+}
+
+int virtio_dev_check(struct virtio_dev *dev)
+{
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
+    if (dev->broken)
+        return VIRTIO_EIO;
+    if (!dev->reset_pending) {
+        if (!(dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+            return 0;
+        note_needs_reset(dev);
+    }
+    return virtio_dev_reinit(dev);
+}

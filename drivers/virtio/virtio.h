@@ -1,0 +1,269 @@
+/*
+ * virtio.h - the virtio device core: one transport ops table (virtio-mmio
+ * legacy v1 and modern v2 today), feature negotiation, queue set-up,
+ * interrupt dispatch and recovery from DEVICE_NEEDS_RESET.
+ *
+ * Assumptions: one `struct virtio_dev` per device, owned by the caller
+ * (no globals).  Nothing here allocates except virtio_dev_setup_vq() (once,
+ * through virtqueue_create).  Functions other than virtio_dev_interrupt()
+ * run in thread context; they poll with bounded waits measured with
+ * plat_time_ns().
+ *
+ * Usage recipe (what a device driver's init does, see virtio_rng.c):
+ *
+ *     struct virtio_dev dev;                       // storage: the caller's
+ *     err = virtio_mmio_attach(&dev, base, irq, PLAT_IRQ_LEVEL, coherent);
+ *     virtio_dev_set_driver(&dev, &my_drv_ops, my_priv);  // optional hooks
+ *     err = virtio_dev_negotiate(&dev, &my_features);  // reset, ACK, DRIVER,
+ *                                                      // features, FEATURES_OK
+ *     err = virtio_dev_setup_vq(&dev, 0, &qparams, &vq);   // each queue
+ *     err = virtio_config_read32(&dev, off, &v);       // device config
+ *     err = virtio_dev_attach_irq(&dev);               // handler + unmask
+ *     virtio_dev_driver_ok(&dev);                      // DRIVER_OK last
+ *     ... post buffers, virtqueue_kick() ...
+ *   on a failure after negotiate: virtio_dev_fail(&dev) (sets FAILED and
+ *   tears the queues down) - any error inside the core sets FAILED itself.
+ *
+ *   periodically or when the driver's needs_reset hook fired:
+ *     virtio_dev_check(&dev);   // re-initialises after DEVICE_NEEDS_RESET
+ */
+#ifndef VIRTIO_H
+#define VIRTIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "plat.h"
+#include "virtio_config.h"
+#include "virtio_errno.h"
+#include "virtio_mmio_regs.h"
+#include "virtqueue.h"
+
+#define VIRTIO_MAX_VQS 8u
+
+/* Bounds on the polling waits. */
+#define VIRTIO_RESET_TIMEOUT_NS 100000000ull /* 100 ms for Status to read 0 */
+#define VIRTIO_POLL_MAX_ITER 1000000u        /* ... and never more reads */
+#define VIRTIO_CONFIG_RETRIES 64u            /* ConfigGeneration retries */
+
+struct virtio_dev;
+
+/* Where the transport finds a queue's three areas. */
+struct virtio_queue_addrs {
+    uint32_t num;
+    plat_busaddr_t desc;
+    plat_busaddr_t avail;
+    plat_busaddr_t used;
+};
+
+/*
+ * The transport.  Status bits are only ever OR-ed in (add_status); the
+ * only other status write is the 0 of reset.  Config widths are in bytes:
+ * 1, 2, 4 or 8 (8 = two 32-bit halves, low first).  irq_status/irq_ack use
+ * the VIRTIO_MMIO_INT_* bit meanings.
+ */
+struct virtio_ops {
+    int (*reset)(struct virtio_dev *dev);
+    uint8_t (*get_status)(struct virtio_dev *dev);
+    void (*add_status)(struct virtio_dev *dev, uint8_t bits);
+    uint64_t (*get_features)(struct virtio_dev *dev);
+    void (*set_features)(struct virtio_dev *dev, uint64_t features);
+    int (*config_read)(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t *val);
+    int (*config_write)(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t val);
+    uint32_t (*queue_max)(struct virtio_dev *dev, unsigned idx); /* 0: no such queue */
+    int (*queue_setup)(struct virtio_dev *dev, unsigned idx, const struct virtio_queue_addrs *a);
+    void (*queue_teardown)(struct virtio_dev *dev, unsigned idx);
+    void (*notify)(struct virtio_dev *dev, unsigned idx);
+    uint32_t (*irq_status)(struct virtio_dev *dev);
+    void (*irq_ack)(struct virtio_dev *dev, uint32_t bits);
+};
+
+/* "Feature `bit` is only valid together with all of `requires`." */
+struct virtio_feature_dep {
+    uint8_t bit;
+    uint64_t requires;
+};
+
+/* What a driver can do.  `supported` lists device-specific bits and the
+ * ring bits it wants (INDIRECT_DESC, EVENT_IDX); VERSION_1,
+ * ACCESS_PLATFORM and ORDER_PLATFORM are handled by the core.  Features
+ * in `required` must end up accepted or negotiation fails. */
+struct virtio_feature_spec {
+    uint64_t supported;
+    uint64_t required;
+    const struct virtio_feature_dep *deps;
+    size_t ndeps;
+};
+
+/* Driver hooks; every member may be NULL. */
+struct virtio_driver_ops {
+    const char *name;
+    /* Config space changed (interrupt context). */
+    void (*config_changed)(struct virtio_dev *dev);
+    /* DEVICE_NEEDS_RESET seen in the interrupt path (interrupt context):
+     * wake whatever will call virtio_dev_check(). */
+    void (*needs_reset)(struct virtio_dev *dev);
+    /* After a re-initialisation, queues empty and DRIVER_OK set: re-post
+     * buffers (thread context, device interrupt unmasked).  A negative
+     * return is logged and counted. */
+    int (*restart)(struct virtio_dev *dev);
+};
+
+struct virtio_dev_stats {
+    uint32_t interrupts;       /* handler calls */
+    uint32_t spurious;         /* InterruptStatus read 0 */
+    uint32_t unknown_irq_bits; /* InterruptStatus had bits we do not handle */
+    uint32_t config_irqs;
+    uint32_t needs_reset;      /* DEVICE_NEEDS_RESET observed */
+    uint32_t reinits;          /* re-initialisations attempted */
+    uint32_t reinit_failures;
+    uint32_t restart_failures; /* driver restart hook failed */
+    uint32_t config_retries;   /* ConfigGeneration changed during a read */
+    uint32_t config_failures;  /* ... more than VIRTIO_CONFIG_RETRIES times */
+};
+
+struct virtio_dev {
+    /* transport identity, filled by the attach function */
+    const struct virtio_ops *ops;
+    uintptr_t base;
+    uint32_t version; /* virtio-mmio: 1 legacy, 2 modern */
+    uint32_t device_id;
+    uint32_t vendor_id;
+    unsigned irq;
+    unsigned irq_flags; /* PLAT_IRQ_LEVEL / PLAT_IRQ_EDGE */
+    bool dma_coherent;
+
+    /* negotiated state */
+    uint64_t features;
+    const struct virtio_feature_spec *spec;
+    const struct virtio_driver_ops *drv;
+    void *drv_priv;
+    struct virtqueue *vqs[VIRTIO_MAX_VQS];
+
+    bool irq_attached;
+    bool broken;                 /* re-initialisation failed: give up */
+    volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled */
+    struct virtio_dev_stats stats;
+};
+
+/* ---- transports ------------------------------------------------------- */
+
+/*
+ * Bind dev to the virtio-mmio device at base: checks the magic, version
+ * (1 or 2) and device id (0 = empty slot: VIRTIO_ENODEV).  Writes nothing
+ * to the device.  irq_flags: PLAT_IRQ_LEVEL or PLAT_IRQ_EDGE.
+ */
+int virtio_mmio_attach(struct virtio_dev *dev, uintptr_t base, unsigned irq, unsigned irq_flags,
+                       bool dma_coherent);
+
+/* ---- features ---------------------------------------------------------- */
+
+static inline bool virtio_has_feature(const struct virtio_dev *dev, unsigned bit)
+{
+    return bit < 64 && (dev->features & VIRTIO_BIT(bit)) != 0;
+}
+
+/*
+ * The pure negotiation rule (exposed for tests): from what the device
+ * offers and what the driver supports, the set to accept.
+ *   accepted = offered & (driver device-specific bits | wanted ring bits |
+ *              VERSION_1 | ACCESS_PLATFORM | ORDER_PLATFORM), then features
+ *   whose dependencies are missing are dropped until nothing changes.
+ *   modern (version 2): VERSION_1 must be offered (else VIRTIO_ENOTSUP).
+ *   legacy (version 1): only the low 32 bits exist; VERSION_1 is dropped.
+ * Returns 0 or VIRTIO_ENOTSUP (VERSION_1 missing, or a required feature).
+ */
+int virtio_select_features(uint32_t version, uint64_t offered, const struct virtio_feature_spec *spec,
+                           uint64_t *accepted);
+
+/* ---- life cycle -------------------------------------------------------- */
+
+void virtio_dev_set_driver(struct virtio_dev *dev, const struct virtio_driver_ops *drv, void *priv);
+
+/*
+ * Reset, ACKNOWLEDGE, DRIVER, read the offered features, write the
+ * accepted ones, and (modern only) FEATURES_OK with read-back.  Legacy
+ * devices skip FEATURES_OK (3.1.2).  On failure FAILED is set.  spec must
+ * stay valid for the device's lifetime (used again by re-initialisation).
+ */
+int virtio_dev_negotiate(struct virtio_dev *dev, const struct virtio_feature_spec *spec);
+
+/* Queue parameters a driver chooses. */
+struct virtio_vq_params {
+    const char *name;
+    uint16_t num;          /* wanted size; clipped to QueueNumMax and rounded
+                            * down to a power of two */
+    uint16_t max_indirect; /* table size per head when INDIRECT_DESC is on; 0: none */
+    vq_callback_t callback;
+    vq_cancel_t cancel;
+    void *priv;
+};
+
+/* The size actually used: min(wanted, max, 32768) rounded down to a power
+ * of two; 0 when max is 0 (queue absent) or wanted is 0. */
+unsigned virtio_queue_size(unsigned wanted, uint32_t max);
+
+/*
+ * Create queue idx (after negotiate, before driver_ok) and program it into
+ * the transport.  On failure FAILED is set and nothing is left allocated.
+ * Errors: VIRTIO_ENOENT (QueueNumMax 0), VIRTIO_EBUSY (queue already live),
+ * VIRTIO_E2BIG (legacy: ring above the 32-bit PFN range), VIRTIO_EIO
+ * (QueueReady did not read back 1), VIRTIO_ENOMEM, VIRTIO_EINVAL.
+ */
+int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virtio_vq_params *p,
+                        struct virtqueue **out);
+
+/* Install virtio_dev_irq_handler for dev->irq and unmask it. */
+int virtio_dev_attach_irq(struct virtio_dev *dev);
+
+/* Set DRIVER_OK (only after the queues exist).  Returns 0, or VIRTIO_EIO if
+ * the device reports FAILED / DEVICE_NEEDS_RESET right away. */
+int virtio_dev_driver_ok(struct virtio_dev *dev);
+
+/* Driver gave up: set FAILED, mask the interrupt, tear down and destroy
+ * the queues (outstanding tokens cancelled). */
+void virtio_dev_fail(struct virtio_dev *dev);
+
+/* Orderly stop: mask the interrupt, reset the device, destroy the queues
+ * (outstanding tokens cancelled). */
+void virtio_dev_shutdown(struct virtio_dev *dev);
+
+/* ---- config space (device-specific area) -------------------------------- */
+
+int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v);
+int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v);
+int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v);
+int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v);
+int virtio_config_write8(struct virtio_dev *dev, unsigned off, uint8_t v);
+int virtio_config_write16(struct virtio_dev *dev, unsigned off, uint16_t v);
+int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v);
+
+/* ---- interrupts and recovery ------------------------------------------- */
+
+/*
+ * The interrupt handler: reads InterruptStatus, acks exactly the bits it
+ * handles, then dispatches: config change -> DEVICE_NEEDS_RESET check, else
+ * the driver's config_changed hook; used buffers -> every queue's
+ * virtqueue_interrupt().  Status 0 counts as spurious.  Returns whether
+ * anything was handled.
+ */
+bool virtio_dev_interrupt(struct virtio_dev *dev);
+/* The same with the plat_irq_handler_t signature (arg = dev). */
+void virtio_dev_irq_handler(void *arg);
+
+/*
+ * Thread context.  If DEVICE_NEEDS_RESET was seen (or Status now shows it),
+ * re-initialise: reset, renegotiate, empty and re-create every queue
+ * (outstanding tokens go through the queues' cancel callbacks), DRIVER_OK,
+ * then the driver's restart hook re-posts buffers.  Returns 0 when nothing
+ * was needed, 1 after a successful re-initialisation, a negative error if
+ * it failed (the device is then FAILED and dev->broken set).  The caller
+ * must not be using the queues concurrently; the device interrupt is
+ * masked meanwhile.
+ */
+int virtio_dev_check(struct virtio_dev *dev);
+/* The re-initialisation itself (also usable to recover a broken queue). */
+int virtio_dev_reinit(struct virtio_dev *dev);
+
+#endif /* VIRTIO_H */

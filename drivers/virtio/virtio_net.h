@@ -1,0 +1,145 @@
+/*
+ * virtio_net.h - virtio-net driver (virtio 1.2, 5.1), one RX/TX queue pair.
+ *
+ * Stack-agnostic: frames travel as struct netbuf (net/netbuf.h), a
+ * zero-copy buffer with headroom.  Received frames are handed up in the
+ * very buffer the device wrote, with the virtio-net header in the headroom;
+ * when the stack releases the buffer it goes straight back on the RX ring.
+ * A stack may also transmit a received buffer (a reply built in place): the
+ * driver writes a fresh header into the headroom and, once the device has
+ * sent it, the buffer's release returns it to the RX ring.
+ *
+ * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC and
+ * (legacy) ANY_LAYOUT when offered; each one optional.  No checksum or
+ * segmentation offload: every frame carries a valid checksum.
+ *
+ * Concurrency: the interrupt handler only masks further RX interrupts and
+ * sets a flag.  Everything else - virtio_net_poll(), virtio_net_tx(),
+ * buffer release - runs in one thread (the stack's), never in interrupts.
+ *
+ * Usage recipe:
+ *     static struct virtio_net net;                  // caller's storage
+ *     err = virtio_net_init(&net, base, irq, irq_flags, coherent, &cfg);
+ *     virtio_net_mac(&net, mac);  link = virtio_net_link_up(&net);
+ *     loop:
+ *         virtio_net_poll(&net, budget);   // frames -> cfg.rx(cfg.rx_arg, nb)
+ *         nb = virtio_net_tx_alloc(&net);  ... fill ...  virtio_net_tx(&net, nb);
+ *         virtio_net_flush(&net);          // one kick for the whole batch
+ *         if (virtio_net_pending(&net) == false) idle until an interrupt
+ */
+#ifndef VIRTIO_NET_H
+#define VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netbuf.h"
+#include "virtio.h"
+
+/* Device feature bits (5.1.3) */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_F_CTRL_VQ 17
+
+/* Config space (5.1.4) */
+#define VIRTIO_NET_CFG_MAC 0
+#define VIRTIO_NET_CFG_STATUS 6
+#define VIRTIO_NET_S_LINK_UP 1u
+
+/* The header in front of every frame (5.1.6).  num_buffers exists on the
+ * wire only with VERSION_1 or MRG_RXBUF: the header is 12 bytes then, 10
+ * otherwise. */
+struct virtio_net_hdr {
+    uint8_t flags;
+    uint8_t gso_type;
+    le16 hdr_len;
+    le16 gso_size;
+    le16 csum_start;
+    le16 csum_offset;
+    le16 num_buffers;
+};
+#define VIRTIO_NET_HDR_LEN_LEGACY 10u
+#define VIRTIO_NET_HDR_LEN 12u
+
+#define VIRTIO_NET_BUF_SIZE 2048u   /* each RX and TX buffer: >= 1526 as 5.1.6.3.1 asks */
+#define VIRTIO_NET_RX_MAX 1024u     /* RX buffers at most (one per ring entry) */
+#define VIRTIO_NET_TX_BUFS 64u      /* driver-owned TX pool */
+#define VIRTIO_NET_QUEUE_MAX 1024u  /* ring sizes used at most */
+#define VIRTIO_NET_MAX_FRAME 1514u  /* Ethernet without FCS at MTU 1500 */
+
+struct virtio_net_stats {
+    uint32_t rx_frames, tx_frames;
+    uint32_t rx_interrupts, polls, budget_exhausted, rearm_races;
+    uint32_t rx_short;          /* used len smaller than the net header */
+    uint32_t rx_too_long;       /* frame longer than a buffer can hold */
+    uint32_t rx_bad_num_buffers;/* MRG_RXBUF num_buffers 0 */
+    uint32_t rx_merged_dropped; /* frames spread over several buffers: dropped */
+    uint32_t rx_repost_failed;
+    uint32_t tx_no_buffer;      /* tx_alloc found the pool empty */
+    uint32_t tx_ring_full;      /* frame dropped: no room on the TX ring */
+    uint32_t tx_too_long;
+    uint32_t tx_no_headroom;
+    uint32_t kicks;
+    uint32_t config_changes;
+    uint32_t queue_broken;      /* the device broke a ring: see the vq stats */
+};
+
+struct virtio_net;
+typedef void (*virtio_net_rx_fn)(void *arg, struct netbuf *nb);
+
+struct virtio_net_config {
+    virtio_net_rx_fn rx; /* receives ownership of each frame (Ethernet header first) */
+    void *rx_arg;
+    uint16_t rx_queue_size; /* 0: the device's maximum (capped at VIRTIO_NET_QUEUE_MAX) */
+    uint16_t tx_queue_size;
+    uint64_t disable_features; /* feature bits not to accept (testing, benchmarking) */
+    uint32_t (*random)(void);  /* for a MAC when the device offers none; may be NULL */
+};
+
+struct virtio_net_txbuf;
+
+struct virtio_net {
+    struct virtio_dev dev;
+    struct virtio_feature_spec spec;
+    struct virtio_net_config cfg;
+    struct virtqueue *rxq, *txq;
+    uint16_t hdr_len;
+    bool split_hdr;     /* legacy without ANY_LAYOUT: header in its own descriptor */
+    bool mergeable;
+    uint8_t mac[6];
+    volatile bool rx_pending;   /* interrupt seen, poll not done */
+    volatile bool config_dirty; /* config interrupt: re-read the link */
+    bool link_up;
+    bool need_kick_rx, need_kick_tx;
+    uint16_t skip_bufs; /* buffers left of a merged frame being dropped */
+    unsigned nrx;
+    struct netbuf *rx; /* nrx RX netbufs */
+    struct netbuf tx[VIRTIO_NET_TX_BUFS];
+    struct netbuf *tx_free;
+    plat_lock_t lock;
+    struct virtio_net_stats stats;
+};
+
+int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned irq_flags,
+                    bool dma_coherent, const struct virtio_net_config *cfg);
+void virtio_net_mac(const struct virtio_net *n, uint8_t mac[6]);
+bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a config interrupt */
+bool virtio_net_link_changed(struct virtio_net *n); /* a config interrupt arrived since the last call */
+/* Deliver up to budget received frames; reclaim TX completions.  Returns
+ * the number delivered. */
+unsigned virtio_net_poll(struct virtio_net *n, unsigned budget);
+/* true when an interrupt left work for virtio_net_poll(). */
+bool virtio_net_pending(const struct virtio_net *n);
+struct netbuf *virtio_net_tx_alloc(struct virtio_net *n);
+/* Queue a frame (Ethernet header first) for transmission; always takes ownership. */
+int virtio_net_tx(struct virtio_net *n, struct netbuf *nb);
+/* Notify the device of everything queued since the last flush. */
+void virtio_net_flush(struct virtio_net *n);
+/* Recover from DEVICE_NEEDS_RESET; thread context. */
+int virtio_net_check(struct virtio_net *n);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * virtqueue.h - the driver side of a split virtqueue (virtio 1.2, 2.7).
+ *
+ * The ring code knows nothing of the transport: it is given a notify
+ * callback and the negotiated ring features, and it reports the bus
+ * addresses of its three areas so the transport can program them.  That is
+ * what lets the host tests drive it against a simulated device.
+ *
+ * Assumptions:
+ *  - All memory is allocated once, in virtqueue_create(), with
+ *    plat_dma_alloc(): the rings (page-aligned, the legacy contiguous
+ *    layout, which also suits modern devices), the indirect tables (one per
+ *    possible head, `max_indirect` entries each) and the driver-private
+ *    shadow state.  Nothing is allocated per request.
+ *  - Buffers handed to virtqueue_add() are DMA-able (inside memory from
+ *    plat_dma_alloc, so plat_bus_addr() works on them).  For a device
+ *    without `dma-coherent`, writable buffers should be cache-line aligned
+ *    and sized: they are cleaned+invalidated when posted and invalidated
+ *    again when they complete.
+ *  - No locking inside: the caller serialises all calls on one queue (the
+ *    device drivers hold their own plat_lock).  virtqueue_interrupt() is
+ *    meant to be called from the device's interrupt handler; the callback
+ *    it invokes runs in that context.
+ *  - Device-written values (used->idx, used id and len) are validated before
+ *    use.  A violation is counted and makes the queue broken (sticky until
+ *    virtqueue_reset()): add returns VIRTIO_EIO and get_used returns NULL.
+ *
+ * Usage recipe (one request/response queue):
+ *
+ *     struct vq_buf b[2] = { { req, sizeof *req }, { resp, sizeof *resp } };
+ *     err = virtqueue_add(vq, b, 1, 1, my_token);   // 1 readable, 1 writable
+ *     ...more adds...
+ *     virtqueue_kick(vq);                            // one notify per batch
+ *
+ *     // completion (callback or polling):
+ *     while ((tok = virtqueue_get_used(vq, &len)) != NULL)
+ *         finish(tok, len);                          // len: bytes written
+ *     if (virtqueue_is_broken(vq)) ...               // device misbehaved
+ *
+ * Interrupt mitigation (NAPI style): in the callback virtqueue_disable_cb(),
+ * drain with get_used, then `if (!virtqueue_enable_cb(vq))` drain again -
+ * enable_cb returns false when entries arrived while callbacks were off.
+ */
+#ifndef VIRTQUEUE_H
+#define VIRTQUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "plat.h"
+#include "virtio_ring.h"
+
+struct virtqueue;
+
+/* One scatter-gather element: CPU address inside DMA memory, and length. */
+struct vq_buf {
+    void *addr;
+    uint32_t len;
+};
+
+/* Called (from virtqueue_interrupt) when used entries are pending and
+ * callbacks are enabled.  Runs in the interrupt handler's context. */
+typedef void (*vq_callback_t)(struct virtqueue *vq, void *priv);
+
+/* Called for each outstanding token when the ring is emptied by
+ * virtqueue_reset() or virtqueue_destroy(): the device no longer owns the
+ * buffers; the driver completes the request with an error.  Runs in the
+ * caller's context of reset/destroy. */
+typedef void (*vq_cancel_t)(struct virtqueue *vq, void *token, void *priv);
+
+/* Doorbell: tell the device queue `index` has new buffers. */
+typedef void (*vq_notify_t)(void *arg, unsigned index);
+
+struct vq_params {
+    const char *name;      /* for logs/shell; may be NULL */
+    unsigned index;        /* queue index on the device */
+    uint16_t num;          /* queue size: a power of two, 1..32768 */
+    uint16_t max_indirect; /* entries per indirect table; 0: never indirect */
+    bool indirect;         /* VIRTIO_F_INDIRECT_DESC negotiated */
+    bool event_idx;        /* VIRTIO_F_EVENT_IDX negotiated */
+    bool dma_coherent;     /* false: use plat_cache_* on rings and buffers */
+    vq_notify_t notify;
+    void *notify_arg;
+    vq_callback_t callback; /* may be NULL */
+    vq_cancel_t cancel;     /* may be NULL */
+    void *priv;             /* passed to callback and cancel */
+};
+
+/* Per-queue counters (for the shell).  All monotonic except num_free. */
+struct vq_stats {
+    uint32_t added;            /* chains published */
+    uint32_t added_indirect;   /* of which via an indirect table */
+    uint32_t completed;        /* chains returned by get_used */
+    uint32_t kicks;            /* notifications sent */
+    uint32_t kicks_suppressed; /* kick_prepare said no (flags / event idx) */
+    uint32_t interrupts;       /* virtqueue_interrupt calls */
+    uint32_t callbacks;        /* callback invocations */
+    uint32_t full;             /* add refused: not enough descriptors */
+    uint32_t cancelled;        /* tokens returned through cancel */
+    /* device faults; each one also marks the queue broken */
+    uint32_t bad_id;   /* used id >= queue size */
+    uint32_t not_head; /* used id is not the head of an outstanding chain */
+    uint32_t dup;      /* used id already completed */
+    uint32_t bad_len;  /* used len > writable bytes posted */
+    uint32_t idx_jump; /* used idx moved more than the outstanding chains */
+    uint16_t num;      /* queue size */
+    uint16_t num_free; /* free descriptors now */
+    bool broken;
+};
+
+/*
+ * Create a queue (all allocation happens here).  Returns 0 and *out, or
+ * VIRTIO_EINVAL (bad size/params) / VIRTIO_ENOMEM.
+ */
+int virtqueue_create(const struct vq_params *p, struct virtqueue **out);
+
+/* Cancel outstanding tokens and free everything.  The device must no longer
+ * use the queue (reset, or the queue torn down on the transport). */
+void virtqueue_destroy(struct virtqueue *vq);
+
+/*
+ * Empty the ring after a device reset: every outstanding token goes back
+ * through the cancel callback, the shared areas are zeroed, indices start at
+ * 0 again, the broken flag is cleared.  The ring features may change (they
+ * were renegotiated).  Callback enablement is kept.
+ */
+void virtqueue_reset(struct virtqueue *vq, bool indirect, bool event_idx);
+
+/* Bus addresses of the three areas, for the transport. */
+plat_busaddr_t virtqueue_desc_addr(const struct virtqueue *vq);
+plat_busaddr_t virtqueue_avail_addr(const struct virtqueue *vq);
+plat_busaddr_t virtqueue_used_addr(const struct virtqueue *vq);
+unsigned virtqueue_size(const struct virtqueue *vq);
+unsigned virtqueue_index(const struct virtqueue *vq);
+const char *virtqueue_name(const struct virtqueue *vq);
+void *virtqueue_priv(const struct virtqueue *vq);
+
+/*
+ * Post one chain: bufs[0..n_out) readable by the device, then
+ * bufs[n_out..n_out+n_in) writable.  token (non-NULL) comes back from
+ * get_used (or cancel).  An indirect table is used when negotiated, the
+ * chain has more than one element and fits max_indirect; otherwise a direct
+ * chain.  Publishes avail->idx (the device may see it at once) but does not
+ * notify: call virtqueue_kick() after a batch.
+ * Returns 0, VIRTIO_ENOSPC (full; try after completions), VIRTIO_E2BIG
+ * (more elements than can ever fit), VIRTIO_EINVAL, VIRTIO_EIO (broken).
+ */
+int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_in,
+                  void *token);
+
+/* Does the device want a notification for what was added since the last
+ * kick_prepare?  (used->flags NO_NOTIFY, or the EVENT_IDX test.) */
+bool virtqueue_kick_prepare(struct virtqueue *vq);
+/* Ring the doorbell unconditionally. */
+void virtqueue_notify(struct virtqueue *vq);
+/* kick_prepare + notify if needed; returns whether it notified. */
+bool virtqueue_kick(struct virtqueue *vq);
+
+/*
+ * Next completed chain: returns its token and stores the number of bytes
+ * the device wrote in *len; NULL when nothing is pending or the queue is
+ * broken (check virtqueue_is_broken()).
+ */
+void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len);
+
+/* Are used entries pending?  (false when broken) */
+bool virtqueue_more_used(struct virtqueue *vq);
+
+/* Callback control (2.7.10). */
+void virtqueue_disable_cb(struct virtqueue *vq);
+/* Re-enable; false if used entries are already pending (drain them). */
+bool virtqueue_enable_cb(struct virtqueue *vq);
+/* As enable_cb but, with EVENT_IDX, ask for the interrupt only after about
+ * 3/4 of the outstanding chains completed.  false: pending entries passed
+ * that mark already. */
+bool virtqueue_enable_cb_delayed(struct virtqueue *vq);
+
+/* From the device's interrupt handler: counts, and calls the callback when
+ * entries are pending and callbacks are enabled.  Returns whether entries
+ * were pending. */
+bool virtqueue_interrupt(struct virtqueue *vq);
+
+bool virtqueue_is_broken(const struct virtqueue *vq);
+/* Mark the queue broken (the core does this when its device failed). */
+void virtqueue_break(struct virtqueue *vq);
+unsigned virtqueue_num_free(const struct virtqueue *vq);
+void virtqueue_get_stats(const struct virtqueue *vq, struct vq_stats *out);
+
+#endif /* VIRTQUEUE_H */

@@ -1,0 +1,2234 @@
+/*
+ * test_fdt.c - host tests for drivers/fdt (the device-tree reader).
+ *
+ * Three kinds of evidence:
+ *  - an oracle: every DTB that QEMU's virt machine produces (dumped by
+ *    tools/dump-dtbs.sh into $DT_DTB_DIR, default build/dtb) and every valid
+ *    hand-made tree is read with our reader and with libfdt, and every node,
+ *    property, path, phandle and reg entry must agree;
+ *  - broken blobs, each rejected by dt_open() with a named error code, built
+ *    by mangling one field at a time (after libfdt's tests/check_header.c) or
+ *    by emitting a bad token stream;
+ *  - accessor behaviour on small hand-made trees (cells, ranges, status,
+ *    interrupts, aliases, stdout-path).
+ * Every blob is copied into a heap buffer of exactly its size and that size
+ * is passed as avail, so AddressSanitizer reports any read past the end.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <libfdt.h>
+
+#include "fdt/fdt.h"
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+/* A copy in a buffer of exactly n bytes: the last valid byte sits against
+ * ASan's redzone. */
+static uint8_t *exact_copy(const void *src, size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+
+	assert_non_null(p);
+	if (n)
+		memcpy(p, src, n);
+	return p;
+}
+
+static int open_copy(const void *blob, size_t n)
+{
+	struct dt dt;
+	uint8_t *c = exact_copy(blob, n);
+	int r = dt_open(&dt, c, n);
+
+	if (r < 0) {
+		/* A failed open leaves nothing an accessor could follow. */
+		assert_null(dt.blob);
+		assert_int_equal(dt.totalsize, 0);
+	}
+	free(c);
+	return r;
+}
+
+#define assert_open_err(blob, n, e) assert_int_equal(open_copy((blob), (n)), (e))
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Header words by index, as in the spec's struct fdt_header. */
+enum { W_MAGIC, W_TOTALSIZE, W_OFF_STRUCT, W_OFF_STRINGS, W_OFF_RSVMAP,
+       W_VERSION, W_LAST_COMP, W_BOOT_CPUID, W_SIZE_STRINGS, W_SIZE_STRUCT };
+
+static uint32_t hget(const uint8_t *b, int w) { return get_be32(b + 4 * w); }
+static void hset(uint8_t *b, int w, uint32_t v) { put_be32(b + 4 * w, v); }
+
+/* ---- A tiny blob builder (independent of the reader under test) -------- */
+
+#define BB_MAX (64 * 1024)
+
+struct bb {
+	uint8_t st[BB_MAX];
+	uint32_t stlen;
+	char strs[BB_MAX];
+	uint32_t strslen;
+	uint64_t rsv[8][2];
+	int nrsv;
+};
+
+static struct bb *bb_new(void)
+{
+	struct bb *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	return b;
+}
+
+static void bb_bytes(struct bb *b, const void *p, size_t n)
+{
+	assert_true(b->stlen + n <= BB_MAX);
+	memcpy(b->st + b->stlen, p, n);
+	b->stlen += (uint32_t)n;
+}
+
+static void bb_u32(struct bb *b, uint32_t v)
+{
+	uint8_t w[4];
+
+	put_be32(w, v);
+	bb_bytes(b, w, 4);
+}
+
+static void bb_pad(struct bb *b)
+{
+	while (b->stlen % 4)
+		b->st[b->stlen++] = 0;
+}
+
+static uint32_t bb_str(struct bb *b, const char *name)
+{
+	size_t n = strlen(name) + 1;
+	uint32_t off;
+
+	for (off = 0; off < b->strslen; off += (uint32_t)strlen(b->strs + off) + 1)
+		if (strcmp(b->strs + off, name) == 0)
+			return off;
+	assert_true(b->strslen + n <= BB_MAX);
+	memcpy(b->strs + b->strslen, name, n);
+	off = b->strslen;
+	b->strslen += (uint32_t)n;
+	return off;
+}
+
+static void bb_begin(struct bb *b, const char *name)
+{
+	bb_u32(b, FDT_BEGIN_NODE);
+	bb_bytes(b, name, strlen(name) + 1);
+	bb_pad(b);
+}
+
+static void bb_end(struct bb *b) { bb_u32(b, FDT_END_NODE); }
+static void bb_finish(struct bb *b) { bb_u32(b, FDT_END); }
+
+static void bb_prop(struct bb *b, const char *name, const void *val,
+		    uint32_t len)
+{
+	bb_u32(b, FDT_PROP);
+	bb_u32(b, len);
+	bb_u32(b, bb_str(b, name));
+	if (len)
+		bb_bytes(b, val, len);
+	bb_pad(b);
+}
+
+static void bb_prop_str(struct bb *b, const char *name, const char *s)
+{
+	bb_prop(b, name, s, (uint32_t)strlen(s) + 1);
+}
+
+static void bb_prop_empty(struct bb *b, const char *name)
+{
+	bb_prop(b, name, NULL, 0);
+}
+
+/* bb_cells(b, name, n, c0, c1, ...) */
+static void bb_cells(struct bb *b, const char *name, int n, ...)
+{
+	uint8_t v[64 * 4];
+	va_list ap;
+	int i;
+
+	assert_true(n <= 64);
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		put_be32(v + 4 * i, va_arg(ap, uint32_t));
+	va_end(ap);
+	bb_prop(b, name, v, (uint32_t)(4 * n));
+}
+
+/* Header (v17) | reservation map | struct | strings, as dtc lays them out. */
+static uint8_t *bb_blob(const struct bb *b, size_t *size)
+{
+	uint32_t rsvlen = (uint32_t)(b->nrsv + 1) * 16;
+	uint32_t off_rsv = 40, off_st = off_rsv + rsvlen;
+	uint32_t off_str = off_st + b->stlen;
+	uint32_t total = off_str + b->strslen;
+	uint8_t *p = calloc(1, total);
+	int i;
+
+	assert_non_null(p);
+	hset(p, W_MAGIC, FDT_MAGIC);
+	hset(p, W_TOTALSIZE, total);
+	hset(p, W_OFF_STRUCT, off_st);
+	hset(p, W_OFF_STRINGS, off_str);
+	hset(p, W_OFF_RSVMAP, off_rsv);
+	hset(p, W_VERSION, 17);
+	hset(p, W_LAST_COMP, 16);
+	hset(p, W_BOOT_CPUID, 0);
+	hset(p, W_SIZE_STRINGS, b->strslen);
+	hset(p, W_SIZE_STRUCT, b->stlen);
+	for (i = 0; i < b->nrsv; i++) {
+		put_be32(p + off_rsv + 16 * i, (uint32_t)(b->rsv[i][0] >> 32));
+		put_be32(p + off_rsv + 16 * i + 4, (uint32_t)b->rsv[i][0]);
+		put_be32(p + off_rsv + 16 * i + 8, (uint32_t)(b->rsv[i][1] >> 32));
+		put_be32(p + off_rsv + 16 * i + 12, (uint32_t)b->rsv[i][1]);
+	}
+	memcpy(p + off_st, b->st, b->stlen);
+	memcpy(p + off_str, b->strs, b->strslen);
+	*size = total;
+	return p;
+}
+
+/* The smallest useful tree: / { compatible = "t"; c { p = <1>; }; }; */
+static uint8_t *small_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	b->rsv[0][0] = 0x80000000u;
+	b->rsv[0][1] = 0x1000;
+	b->nrsv = 1;
+	bb_begin(b, "");
+	bb_prop_str(b, "compatible", "t");
+	bb_begin(b, "c");
+	bb_cells(b, "p", 1, 1u);
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+/* ---- The oracle: our reader against libfdt on one valid blob ----------- */
+
+#define MAX_COMPATS 256
+#define PATH_MAX_ 1024
+
+struct oracle_stats {
+	int nodes, props, paths, phandles, regs, compat_checks, path_dups;
+};
+
+/* Copies: the blob's strings may lack their NUL. */
+static void add_compat(char (*list)[64], int *n, const char *s, size_t len)
+{
+	int i;
+
+	if (len == 0 || len >= 64)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+			return;
+	if (*n < MAX_COMPATS) {
+		memcpy(list[*n], s, len);
+		list[(*n)++][len] = '\0';
+	}
+}
+
+/* libfdt ignores a last compatible string that lacks its NUL; we match it. */
+static int compat_unterminated(const void *fdt, int node)
+{
+	int len;
+	const char *v = fdt_getprop(fdt, node, "compatible", &len);
+
+	return v != NULL && len > 0 && v[len - 1] != '\0';
+}
+
+/* libfdt-side view of "dma-coherent on the node or an ancestor". */
+static int lib_dma_coherent(const void *fdt, int node)
+{
+	for (; node >= 0; node = fdt_parent_offset(fdt, node))
+		if (fdt_getprop(fdt, node, "dma-coherent", NULL) != NULL)
+			return 1;
+	return 0;
+}
+
+static int lib_status_okay(const void *fdt, int node)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, "status", &len);
+
+	if (s == NULL)
+		return 1;
+	if (len <= 0 || memchr(s, 0, (size_t)len) == NULL)
+		return 0;
+	return strcmp(s, "okay") == 0 || strcmp(s, "ok") == 0;
+}
+
+static uint64_t lib_cells(const fdt32_t *c, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 32 | fdt32_to_cpu(c[i]);
+	return v;
+}
+
+/* reg of `node`, decoded by hand from libfdt, against dt_reg_raw/dt_reg. */
+static void oracle_reg(const struct dt *dt, const void *fdt, int node,
+		       int parent, struct oracle_stats *st)
+{
+	int len, ac, sc, count, i, bus, up, rlen;
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	uint64_t a, s, want_a, want_s;
+	int translatable = 1; /* 1 identity all the way, 0 untranslatable, -1 other */
+	const void *rng;
+
+	if (reg == NULL)
+		return;
+	ac = fdt_address_cells(fdt, parent);
+	sc = fdt_size_cells(fdt, parent);
+	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || len % (4 * (ac + sc)))
+		return; /* shapes checked by the hand-made tests */
+	count = len / (4 * (ac + sc));
+	assert_int_equal(dt_reg_count(dt, node), count);
+
+	for (bus = parent; bus >= 0; bus = up) {
+		up = fdt_parent_offset(fdt, bus);
+		if (up < 0)
+			break; /* root */
+		rng = fdt_getprop(fdt, bus, "ranges", &rlen);
+		if (rng == NULL) {
+			translatable = 0;
+			break;
+		}
+		if (rlen != 0)
+			translatable = -1;
+	}
+	for (i = 0; i < count; i++) {
+		want_a = lib_cells(reg + i * (ac + sc), ac);
+		want_s = lib_cells(reg + i * (ac + sc) + ac, sc);
+		assert_int_equal(dt_reg_raw(dt, node, (unsigned)i, &a, &s), 0);
+		assert_int_equal(a, want_a);
+		assert_int_equal(s, want_s);
+		if (translatable == 1) {
+			assert_int_equal(dt_reg(dt, node, (unsigned)i, &a, &s), 0);
+			assert_int_equal(a, want_a);
+			assert_int_equal(s, want_s);
+		} else if (translatable == 0) {
+			assert_int_equal(dt_reg(dt, node, (unsigned)i, &a, &s),
+					 -DT_ERR_NOTRANSLATION);
+		}
+		st->regs++;
+	}
+	assert_int_equal(dt_reg_raw(dt, node, (unsigned)count, &a, &s),
+			 -DT_ERR_NOTFOUND);
+}
+
+static void oracle_props(const struct dt *dt, const void *fdt, int node,
+			 struct oracle_stats *st)
+{
+	int p = dt_first_prop(dt, node), lp = fdt_first_property_offset(fdt, node);
+	const char *name, *lname;
+	const void *v, *lv, *byname, *lbyname;
+	int len, llen, len2, llen2;
+
+	for (; lp >= 0; lp = fdt_next_property_offset(fdt, lp)) {
+		assert_int_equal(p, lp);
+		v = dt_prop_by_offset(dt, p, &name, &len);
+		lv = fdt_getprop_by_offset(fdt, lp, &lname, &llen);
+		assert_non_null(v);
+		assert_ptr_equal(v, lv);
+		assert_int_equal(len, llen);
+		assert_string_equal(name, lname);
+		/* Lookup by name finds the same bytes (the first of that name). */
+		byname = dt_getprop(dt, node, name, &len2);
+		lbyname = fdt_getprop(fdt, node, name, &llen2);
+		assert_ptr_equal(byname, lbyname);
+		assert_int_equal(len2, llen2);
+		assert_true(dt_has_prop(dt, node, name));
+		st->props++;
+		p = dt_next_prop(dt, p);
+	}
+	assert_int_equal(lp, -FDT_ERR_NOTFOUND);
+	assert_int_equal(p, -DT_ERR_NOTFOUND);
+	assert_null(dt_getprop(dt, node, "no-such-property", &len));
+	assert_int_equal(len, -DT_ERR_NOTFOUND);
+	assert_false(dt_has_prop(dt, node, "no-such-property"));
+}
+
+/* dst = parent + "/" + name, without doubling the root's slash. */
+static void join_path(char *dst, const char *parent, const char *name,
+		      size_t len)
+{
+	size_t pl = strlen(parent);
+
+	if (pl == 1)
+		pl = 0;
+	assert_true(pl + 1 + len < PATH_MAX_);
+	memcpy(dst, parent, pl);
+	dst[pl] = '/';
+	memcpy(dst + pl + 1, name, len);
+	dst[pl + 1 + len] = '\0';
+}
+
+/*
+ * Compare everything we can ask of one valid blob with libfdt's answers.
+ * `blob` need not be heap-exact; it is copied.
+ */
+static struct oracle_stats oracle_check(const void *blob, size_t n)
+{
+	struct oracle_stats st = { 0 };
+	struct dt dt;
+	uint8_t *fdt = exact_copy(blob, n);
+	static char path[DT_MAX_DEPTH + 1][PATH_MAX_];
+	static char compats[MAX_COMPATS][64];
+	int any_unterminated = 0;
+	int ncompat = 0, node, lnode, d, ld, len, llen, i, j, pnode;
+	const char *name, *lname, *cv;
+	uint32_t ph;
+	uint64_t ra, rs, la, ls;
+
+	assert_int_equal(fdt_check_full(fdt, n), 0);
+	assert_int_equal(dt_open(&dt, fdt, n), 0);
+	assert_ptr_equal(dt.blob, fdt);
+	assert_int_equal(dt.totalsize, fdt_totalsize(fdt));
+	assert_int_equal(dt.off_struct, fdt_off_dt_struct(fdt));
+	assert_int_equal(dt.off_strings, fdt_off_dt_strings(fdt));
+	assert_int_equal(dt.size_strings, fdt_size_dt_strings(fdt));
+	if (fdt_version(fdt) >= 17)
+		assert_int_equal(dt.size_struct, fdt_size_dt_struct(fdt));
+
+	/* Reservation map. */
+	for (i = 0; i < fdt_num_mem_rsv(fdt); i++) {
+		assert_int_equal(fdt_get_mem_rsv(fdt, i, &la, &ls), 0);
+		assert_int_equal(dt_mem_rsv(&dt, (unsigned)i, &ra, &rs), 0);
+		assert_int_equal(ra, la);
+		assert_int_equal(rs, ls);
+	}
+	assert_int_equal(dt_mem_rsv(&dt, (unsigned)i, &ra, &rs), -DT_ERR_NOTFOUND);
+
+	/* Walk both in lock step: same offsets, depths, names, families. */
+	node = dt_next_node(&dt, -1, &d);
+	lnode = 0;
+	ld = 0;
+	assert_int_equal(node, lnode);
+	assert_int_equal(d, 0);
+	for (;;) {
+		st.nodes++;
+		name = dt_node_name(&dt, node, &len);
+		lname = fdt_get_name(fdt, lnode, &llen);
+		assert_non_null(name);
+		assert_int_equal(len, llen);
+		assert_memory_equal(name, lname, (size_t)len);
+		assert_int_equal(name[len], '\0');
+		assert_int_equal(dt_node_depth(&dt, node), d);
+		assert_int_equal(fdt_node_depth(fdt, node), d);
+
+		pnode = fdt_parent_offset(fdt, node);
+		if (d == 0) {
+			assert_int_equal(pnode, -FDT_ERR_NOTFOUND);
+			assert_int_equal(dt_parent(&dt, node), -DT_ERR_NOTFOUND);
+		} else {
+			assert_true(pnode >= 0);
+			assert_int_equal(dt_parent(&dt, node), pnode);
+		}
+		i = fdt_first_subnode(fdt, node);
+		assert_int_equal(dt_first_child(&dt, node),
+				 i >= 0 ? i : -DT_ERR_NOTFOUND);
+		i = fdt_next_subnode(fdt, node);
+		assert_int_equal(dt_next_sibling(&dt, node),
+				 (i >= 0 && d > 0) ? i : -DT_ERR_NOTFOUND);
+
+		/* Full path, and the variants a path may take. */
+		assert_true(d <= DT_MAX_DEPTH);
+		if (d == 0)
+			strcpy(path[0], "/");
+		else
+			join_path(path[d], path[d - 1], name, (size_t)len);
+		i = fdt_path_offset(fdt, path[d]);
+		assert_int_equal(dt_path_offset(&dt, path[d], strlen(path[d])), i);
+		if (i != node) { /* a sibling of the same name came first */
+			st.path_dups++;
+			goto props;
+		}
+		{
+			char v[PATH_MAX_ + 8];
+			size_t pl = strlen(path[d]);
+			char *at;
+
+			/* pathlen, not a NUL, ends the path */
+			snprintf(v, sizeof(v), "%sXYZ", path[d]);
+			assert_int_equal(dt_path_offset(&dt, v, pl), node);
+			/* a trailing slash, and doubled slashes */
+			snprintf(v, sizeof(v), "/%s/", path[d]);
+			assert_int_equal(dt_path_offset(&dt, v, strlen(v)), node);
+			assert_int_equal(fdt_path_offset(fdt, v), node);
+			/* unit address dropped from the last component */
+			at = strrchr(path[d], '/');
+			snprintf(v, sizeof(v), "%s", path[d]);
+			at = strchr(v + (at - path[d]), '@');
+			if (at != NULL) {
+				*at = '\0';
+				assert_int_equal(dt_path_offset(&dt, v, strlen(v)),
+						 fdt_path_offset(fdt, v));
+			}
+		}
+		st.paths++;
+props:
+		oracle_props(&dt, fdt, node, &st);
+
+		/* Collect compatible strings for the cross-product below. */
+		cv = fdt_getprop(fdt, node, "compatible", &len);
+		for (i = 0; cv != NULL && i < len;
+		     i += (int)strnlen(cv + i, (size_t)(len - i)) + 1)
+			add_compat(compats, &ncompat, cv + i,
+				   strnlen(cv + i, (size_t)(len - i)));
+		any_unterminated |= compat_unterminated(fdt, node);
+
+		ph = fdt_get_phandle(fdt, node);
+		assert_int_equal(dt_get_phandle(&dt, node), ph);
+		if (ph != 0) {
+			assert_int_equal(fdt_node_offset_by_phandle(fdt, ph), node);
+			assert_int_equal(dt_node_by_phandle(&dt, ph), node);
+			st.phandles++;
+		}
+
+		i = fdt_address_cells(fdt, node);
+		if (i >= 0)
+			assert_int_equal(dt_addr_cells(&dt, node), i);
+		i = fdt_size_cells(fdt, node);
+		if (i >= 0)
+			assert_int_equal(dt_size_cells(&dt, node), i);
+		if (d > 0)
+			oracle_reg(&dt, fdt, node, pnode, &st);
+
+		assert_int_equal(dt_status_okay(&dt, node), lib_status_okay(fdt, node));
+		assert_int_equal(dt_dma_coherent(&dt, node), lib_dma_coherent(fdt, node));
+
+		node = dt_next_node(&dt, node, &d);
+		lnode = fdt_next_node(fdt, lnode, &ld);
+		if (lnode < 0 || ld < 0) {
+			assert_int_equal(node, -DT_ERR_NOTFOUND);
+			break;
+		}
+		assert_int_equal(node, lnode);
+		assert_int_equal(d, ld);
+	}
+	assert_int_equal(dt_next_node(&dt, 0, NULL) >= 0, st.nodes > 1);
+
+	/* Every compatible string against every node, and the search. */
+	for (j = 0; j < ncompat; j++) {
+		int last = -1, llast = -1;
+
+		for (node = dt_next_node(&dt, -1, NULL); node >= 0;
+		     node = dt_next_node(&dt, node, NULL)) {
+			int lm = fdt_node_check_compatible(fdt, node, compats[j]);
+			int m = dt_node_is_compatible(&dt, node, compats[j]);
+
+			if (lm == 0)
+				assert_int_equal(m, 1);
+			else
+				assert_int_equal(m, compat_unterminated(fdt, node) ? m : 0);
+			st.compat_checks++;
+		}
+		for (; !any_unterminated;) {
+			last = dt_find_compatible(&dt, last, compats[j]);
+			llast = fdt_node_offset_by_compatible(fdt, llast, compats[j]);
+			if (llast < 0) {
+				assert_int_equal(last, -DT_ERR_NOTFOUND);
+				break;
+			}
+			assert_int_equal(last, llast);
+		}
+	}
+	assert_int_equal(dt_find_compatible(&dt, -1, "no,such-device"),
+			 -DT_ERR_NOTFOUND);
+
+	/* Aliases, stdout-path, bootargs, memory: the answers libfdt gives. */
+	lnode = fdt_path_offset(fdt, "/aliases");
+	if (lnode >= 0) {
+		int p;
+
+		fdt_for_each_property_offset(p, fdt, lnode) {
+			const char *val = fdt_getprop_by_offset(fdt, p, &lname, &len);
+			int want = fdt_path_offset(fdt, lname);
+			int got = dt_path_offset(&dt, lname, strlen(lname));
+
+			/* libfdt follows relative or unterminated targets; we
+			 * refuse them. */
+			if (len > 1 && val[0] == '/' && memchr(val, 0, (size_t)len) &&
+			    want >= 0)
+				assert_int_equal(got, want);
+			else
+				assert_true(got < 0);
+		}
+	}
+	lnode = fdt_path_offset(fdt, "/chosen");
+	if (lnode >= 0) {
+		const char *sp = fdt_getprop(fdt, lnode, "stdout-path", &len);
+		const char *ba = fdt_getprop(fdt, lnode, "bootargs", &len);
+
+		if (sp == NULL)
+			sp = fdt_getprop(fdt, lnode, "linux,stdout-path", &len);
+		if (sp != NULL) {
+			const char *colon = strchr(sp, ':');
+			int want = fdt_path_offset_namelen(
+				fdt, sp, colon ? (int)(colon - sp) : (int)strlen(sp));
+
+			if (want >= 0)
+				assert_int_equal(dt_stdout_node(&dt), want);
+			else
+				assert_true(dt_stdout_node(&dt) < 0);
+		}
+		assert_ptr_equal(dt_bootargs(&dt), ba);
+	}
+	{
+		struct dt_mem mem[16];
+		int nmem = dt_memory(&dt, mem, 16), k = 0, ac, sc;
+
+		ac = fdt_address_cells(fdt, 0);
+		sc = fdt_size_cells(fdt, 0);
+		fdt_for_each_subnode(node, fdt, 0) {
+			const char *type = fdt_getprop(fdt, node, "device_type", &len);
+			const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &llen);
+
+			if (type == NULL || strcmp(type, "memory") != 0 ||
+			    !lib_status_okay(fdt, node) || reg == NULL)
+				continue;
+			for (i = 0; i < llen / (4 * (ac + sc)); i++) {
+				la = lib_cells(reg + i * (ac + sc), ac);
+				ls = lib_cells(reg + i * (ac + sc) + ac, sc);
+				if (ls == 0)
+					continue;
+				assert_true(k < nmem);
+				assert_int_equal(mem[k].base, la);
+				assert_int_equal(mem[k].size, ls);
+				k++;
+			}
+		}
+		assert_int_equal(nmem, k);
+	}
+	free(fdt);
+	return st;
+}
+
+/* ---- QEMU's trees ------------------------------------------------------- */
+
+static const char *dtb_dir(void)
+{
+	const char *d = getenv("DT_DTB_DIR");
+
+	return d != NULL && *d != '\0' ? d : "build/dtb";
+}
+
+static uint8_t *load_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	p = malloc((size_t)n);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*size = (size_t)n;
+	return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted list of the *.dtb files in dtb_dir(); count in *n. */
+static char **list_dtbs(int *n)
+{
+	DIR *dir = opendir(dtb_dir());
+	struct dirent *e;
+	char **names = NULL;
+	size_t len;
+
+	*n = 0;
+	if (dir == NULL)
+		return NULL;
+	while ((e = readdir(dir)) != NULL) {
+		len = strlen(e->d_name);
+		if (len <= 4 || strcmp(e->d_name + len - 4, ".dtb") != 0)
+			continue;
+		names = realloc(names, sizeof(*names) * (size_t)(*n + 1));
+		assert_non_null(names);
+		names[*n] = malloc(strlen(dtb_dir()) + len + 2);
+		assert_non_null(names[*n]);
+		sprintf(names[*n], "%s/%s", dtb_dir(), e->d_name);
+		(*n)++;
+	}
+	closedir(dir);
+	if (*n > 1)
+		qsort(names, (size_t)*n, sizeof(*names), cmp_str);
+	return names;
+}
+
+static void free_list(char **names, int n)
+{
+	while (n-- > 0)
+		free(names[n]);
+	free(names);
+}
+
+/* What we know of QEMU's virt machine, asserted value by value. */
+static void check_qemu_virt(const uint8_t *blob, size_t n, const char *file)
+{
+	struct dt dt;
+	uint8_t *c = exact_copy(blob, n);
+	int node, gic, count = 0, stdout_node, timer, pl011;
+	uint64_t base, size;
+	struct dt_irq irq;
+	struct dt_mem mem[4];
+	uint32_t seen = 0;
+	static const uint32_t timer_ppis[4] = { 13, 14, 11, 10 };
+	unsigned i;
+
+	assert_int_equal(dt_open(&dt, c, n), 0);
+	assert_int_equal(dt_node_is_compatible(&dt, dt.root, "linux,dummy-virt"), 1);
+	assert_int_equal(dt_addr_cells(&dt, dt.root), 2);
+	assert_int_equal(dt_size_cells(&dt, dt.root), 2);
+
+	gic = dt_find_compatible(&dt, -1, strstr(file, "gic3") ? "arm,gic-v3"
+								 : "arm,cortex-a15-gic");
+	assert_true(gic >= 0);
+	assert_true(dt_has_prop(&dt, gic, "interrupt-controller"));
+
+	for (node = dt_find_compatible(&dt, -1, "virtio,mmio"); node >= 0;
+	     node = dt_find_compatible(&dt, node, "virtio,mmio")) {
+		assert_int_equal(dt_reg(&dt, node, 0, &base, &size), 0);
+		assert_int_equal(size, 0x200);
+		assert_true(base >= 0xa000000 && base < 0xa000000 + 32 * 0x200);
+		assert_int_equal(base % 0x200, 0);
+		assert_int_equal(dt_interrupt_parent(&dt, node), gic);
+		assert_int_equal(dt_irq_gic(&dt, node, 0, &irq), 0);
+		/* SPI 16..47, in address order */
+		assert_int_equal(irq.intid, 48 + (base - 0xa000000) / 0x200);
+		assert_int_equal(irq.flags, DT_IRQ_EDGE);
+		assert_int_equal(dt_irq_gic(&dt, node, 1, &irq), -DT_ERR_NOTFOUND);
+		assert_true(dt_dma_coherent(&dt, node));
+		assert_true(dt_status_okay(&dt, node));
+		seen |= 1u << (irq.intid - 48);
+		count++;
+	}
+	assert_int_equal(node, -DT_ERR_NOTFOUND);
+	assert_int_equal(count, 32);
+	assert_int_equal(seen, 0xffffffffu);
+
+	assert_int_equal(dt_memory(&dt, mem, 4), 1);
+	assert_int_equal(mem[0].base, 0x40000000);
+	assert_int_equal(mem[0].size, 128u << 20);
+	assert_int_equal(dt_memory(&dt, mem, 0), -DT_ERR_NOSPACE);
+	assert_int_equal(dt_path_offset(&dt, "/memory", 7),
+			 dt_path_offset(&dt, "/memory@40000000", 16));
+	assert_true(dt_path_offset(&dt, "/memory", 7) > 0);
+
+	pl011 = dt_path_offset(&dt, "/pl011@9000000", 14);
+	assert_true(pl011 > 0);
+	stdout_node = dt_stdout_node(&dt);
+	assert_int_equal(stdout_node, pl011);
+	assert_int_equal(dt_node_is_compatible(&dt, pl011, "arm,pl011"), 1);
+	assert_int_equal(dt_node_is_compatible(&dt, pl011, "arm,primecell"), 1);
+	assert_int_equal(dt_node_is_compatible(&dt, pl011, "arm,pl01"), 0);
+	assert_int_equal(dt_reg(&dt, pl011, 0, &base, &size), 0);
+	assert_int_equal(base, 0x9000000);
+	assert_int_equal(size, 0x1000);
+	assert_int_equal(dt_irq_gic(&dt, pl011, 0, &irq), 0);
+	assert_int_equal(irq.intid, 33);
+	assert_int_equal(irq.flags, DT_IRQ_LEVEL);
+	assert_null(dt_bootargs(&dt));
+
+	timer = dt_find_compatible(&dt, -1, "arm,armv7-timer");
+	assert_true(timer > 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(dt_irq_gic(&dt, timer, i, &irq), 0);
+		assert_int_equal(irq.intid, 16 + timer_ppis[i]);
+		assert_int_equal(irq.flags, DT_IRQ_LEVEL);
+	}
+	assert_int_equal(dt_irq_gic(&dt, timer, 4, &irq), -DT_ERR_NOTFOUND);
+
+	/* Every interrupt of every node, against a decode by hand. */
+	for (node = dt_next_node(&dt, -1, NULL); node >= 0;
+	     node = dt_next_node(&dt, node, NULL)) {
+		int len;
+		const uint8_t *v = dt_getprop(&dt, node, "interrupts", &len);
+
+		if (v == NULL || dt_interrupt_parent(&dt, node) != gic)
+			continue;
+		assert_int_equal(len % 12, 0);
+		for (i = 0; i < (unsigned)len / 12; i++) {
+			uint32_t type = get_be32(v + 12 * i), num = get_be32(v + 12 * i + 4);
+			uint32_t trig = get_be32(v + 12 * i + 8) & 0xf;
+
+			assert_int_equal(dt_irq_gic(&dt, node, i, &irq), 0);
+			assert_true(type <= 1);
+			assert_int_equal(irq.intid, num + (type == 0 ? 32 : 16));
+			assert_int_equal(irq.flags, trig <= 2 ? DT_IRQ_EDGE : DT_IRQ_LEVEL);
+			count++;
+		}
+	}
+	assert_true(count >= 32 + 1 + 4 + 2); /* virtio, pl011, timer, ... */
+
+	/* cpus has #size-cells 0 and no ranges: a CPU id, not an address. */
+	node = dt_path_offset(&dt, "/cpus/cpu@0", 11);
+	assert_true(node > 0);
+	assert_int_equal(dt_reg_raw(&dt, node, 0, &base, &size), 0);
+	assert_int_equal(base, 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(dt_reg(&dt, node, 0, &base, &size), -DT_ERR_NOTRANSLATION);
+	free(c);
+}
+
+static void test_qemu_dtbs(void **state)
+{
+	int n, i;
+	char **names = list_dtbs(&n);
+	uint8_t *blob, *packed;
+	size_t size;
+	struct oracle_stats st;
+
+	(void)state;
+	if (n == 0)
+		fail_msg("no .dtb files in %s: run tools/dump-dtbs.sh %s",
+			 dtb_dir(), dtb_dir());
+	for (i = 0; i < n; i++) {
+		blob = load_file(names[i], &size);
+		assert_int_equal(size, fdt_totalsize(blob));
+		st = oracle_check(blob, size);
+		check_qemu_virt(blob, size, names[i]);
+		/* The same tree packed tight (no free space at the end). */
+		packed = exact_copy(blob, size);
+		assert_int_equal(fdt_pack(packed), 0);
+		oracle_check(packed, fdt_totalsize(packed));
+		check_qemu_virt(packed, fdt_totalsize(packed), names[i]);
+		print_message("  %s: %d nodes, %d props, %d phandles, %d reg, %d compat\n",
+			      names[i], st.nodes, st.props, st.phandles, st.regs,
+			      st.compat_checks);
+		assert_true(st.nodes > 40);
+		assert_int_equal(st.path_dups, 0);
+		free(packed);
+		free(blob);
+	}
+	free_list(names, n);
+}
+
+/* Every prefix of a QEMU tree (packed, so every byte matters) is rejected
+ * with TRUNCATED; with totalsize shrunk to match, still rejected. */
+static void test_qemu_truncated(void **state)
+{
+	int n;
+	char **names = list_dtbs(&n);
+	uint8_t *blob, *packed;
+	size_t size, len, total;
+
+	(void)state;
+	if (n == 0)
+		fail_msg("no .dtb files in %s", dtb_dir());
+	blob = load_file(names[0], &size);
+	packed = exact_copy(blob, size);
+	assert_int_equal(fdt_pack(packed), 0);
+	total = fdt_totalsize(packed);
+	assert_true(total < size && total > 1000);
+	for (len = 0; len < total; len++) {
+		assert_open_err(packed, len, -DT_ERR_TRUNCATED);
+	}
+	assert_open_err(packed, total, 0);
+	free(packed);
+	free(blob);
+	free_list(names, n);
+}
+
+/* ---- Header checks --------------------------------------------------------- */
+
+static void test_truncated_small(void **state)
+{
+	size_t size, len;
+	uint8_t *b = small_blob(&size), *t;
+	int r;
+
+	(void)state;
+	assert_open_err(b, size, 0);
+	/* Every length, header included: the header's totalsize is too big. */
+	for (len = 0; len < size; len++)
+		assert_open_err(b, len, -DT_ERR_TRUNCATED);
+	/* Every length again, with totalsize saying so: something no longer
+	 * fits, and which thing decides the code. */
+	for (len = DT_HEADER_SIZE; len < size; len++) {
+		t = exact_copy(b, size);
+		hset(t, W_TOTALSIZE, (uint32_t)len);
+		r = open_copy(t, len);
+		if (len < hget(b, W_OFF_STRUCT))
+			assert_true(r == -DT_ERR_BADOFFSET || r == -DT_ERR_TRUNCATED);
+		else
+			assert_int_equal(r, -DT_ERR_BADOFFSET);
+		free(t);
+	}
+	/* More bytes than the blob: fine, only totalsize is read. */
+	t = calloc(1, size + 100);
+	memcpy(t, b, size);
+	assert_open_err(t, size + 100, 0);
+	free(t);
+	free(b);
+}
+
+static void test_header_totalsize(void **state)
+{
+	size_t size, len;
+	uint8_t *b = small_blob(&size), *c;
+	uint32_t out = 0;
+
+	(void)state;
+	for (len = 0; len < 8; len++) {
+		c = exact_copy(b, len);
+		assert_int_equal(dt_header_totalsize(c, len, &out), -DT_ERR_TRUNCATED);
+		free(c);
+	}
+	c = exact_copy(b, 8);
+	assert_int_equal(dt_header_totalsize(c, 8, &out), 0);
+	assert_int_equal(out, size);
+	c[0] ^= 1;
+	assert_int_equal(dt_header_totalsize(c, 8, &out), -DT_ERR_BADMAGIC);
+	c[0] ^= 1;
+	hset(c, W_TOTALSIZE, 35);
+	assert_int_equal(dt_header_totalsize(c, 8, &out), -DT_ERR_TRUNCATED);
+	assert_int_equal(dt_header_totalsize(NULL, 8, &out), -DT_ERR_BADARG);
+	free(c);
+	free(b);
+}
+
+struct mangle {
+	int word;
+	uint32_t value; /* or, with rel, added to the original */
+	int rel;
+	int err;   /* expected dt_open result */
+	int anyof; /* accept any rejection in {err, anyof} */
+};
+
+#define TOTAL 0x7fffffff /* stands for the blob's size in a mangle entry */
+
+/* After libfdt's check_header: one header word at a time. */
+static void test_mangle_header(void **state)
+{
+	static const struct mangle m[] = {
+		{ W_MAGIC, 0, 0, -DT_ERR_BADMAGIC, 0 },
+		{ W_MAGIC, 0xd00dfeee, 0, -DT_ERR_BADMAGIC, 0 },
+		{ W_MAGIC, 0xedfe0dd0, 0, -DT_ERR_BADMAGIC, 0 },
+		{ W_MAGIC, 0xffffffff, 0, -DT_ERR_BADMAGIC, 0 },
+		{ W_TOTALSIZE, 0, 0, -DT_ERR_TRUNCATED, 0 },
+		{ W_TOTALSIZE, 39, 0, -DT_ERR_TRUNCATED, 0 },
+		{ W_TOTALSIZE, (uint32_t)-1, 1, -DT_ERR_BADOFFSET, 0 },
+		{ W_TOTALSIZE, 1, 1, -DT_ERR_TRUNCATED, 0 },
+		{ W_TOTALSIZE, 0x80000000u, 0, -DT_ERR_TRUNCATED, 0 },
+		{ W_TOTALSIZE, 0xffffffff, 0, -DT_ERR_TRUNCATED, 0 },
+		{ W_OFF_STRUCT, 0, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRUCT, 36, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRUCT, 1, 1, -DT_ERR_BADOFFSET, 0 },  /* misaligned */
+		{ W_OFF_STRUCT, 4, 1, -DT_ERR_BADOFFSET, 0 },  /* into strings */
+		{ W_OFF_STRUCT, (uint32_t)-4, 1, -DT_ERR_TRUNCATED, 0 }, /* cuts rsvmap */
+		{ W_OFF_STRUCT, TOTAL, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRUCT, 0xfffffffc, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRINGS, 0, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRINGS, 1, 1, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRINGS, (uint32_t)-1, 1, -DT_ERR_BADOFFSET, 0 }, /* overlap */
+		{ W_OFF_STRINGS, TOTAL, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_STRINGS, 0xffffffff, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_RSVMAP, 0, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_RSVMAP, 32, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_RSVMAP, 4, 1, -DT_ERR_BADOFFSET, 0 }, /* misaligned */
+		{ W_OFF_RSVMAP, TOTAL, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_RSVMAP, 0xfffffff8, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_OFF_RSVMAP, 16, 1, 0, 0 }, /* starts at the terminator */
+		{ W_VERSION, 0, 0, -DT_ERR_BADVERSION, 0 },
+		{ W_VERSION, 1, 0, -DT_ERR_BADVERSION, 0 },
+		{ W_VERSION, 15, 0, -DT_ERR_BADVERSION, 0 },
+		{ W_VERSION, 16, 0, 0, 0 },
+		{ W_VERSION, 18, 0, 0, 0 },
+		{ W_VERSION, 0xffffffff, 0, 0, 0 }, /* newer, v16-compatible */
+		{ W_LAST_COMP, 0, 0, 0, 0 },
+		{ W_LAST_COMP, 17, 0, 0, 0 },
+		{ W_LAST_COMP, 18, 0, -DT_ERR_BADVERSION, 0 },
+		{ W_LAST_COMP, 0xffffffff, 0, -DT_ERR_BADVERSION, 0 },
+		{ W_BOOT_CPUID, 1, 0, 0, 0 },
+		{ W_BOOT_CPUID, 0xffffffff, 0, 0, 0 },
+		{ W_SIZE_STRINGS, 0, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_SIZE_STRINGS, (uint32_t)-1, 1, -DT_ERR_BADSTRING, 0 },
+		{ W_SIZE_STRINGS, 1, 1, -DT_ERR_BADOFFSET, 0 },
+		{ W_SIZE_STRINGS, 0xffffffff, 0, -DT_ERR_BADOFFSET, 0 },
+		{ W_SIZE_STRUCT, 0, 0, -DT_ERR_TRUNCATED, 0 },
+		{ W_SIZE_STRUCT, (uint32_t)-1, 1, -DT_ERR_TRUNCATED, 0 },
+		{ W_SIZE_STRUCT, (uint32_t)-4, 1, -DT_ERR_TRUNCATED, 0 },
+		{ W_SIZE_STRUCT, 4, 1, -DT_ERR_BADOFFSET, 0 }, /* into strings */
+		{ W_SIZE_STRUCT, 0xffffffff, 0, -DT_ERR_BADOFFSET, 0 },
+	};
+	size_t size, i;
+	uint8_t *b = small_blob(&size), *t;
+	uint32_t v;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		t = exact_copy(b, size);
+		v = m[i].value == TOTAL ? (uint32_t)size : m[i].value;
+		if (m[i].rel)
+			v += hget(b, m[i].word);
+		hset(t, m[i].word, v);
+		r = open_copy(t, size);
+		if (r != m[i].err && !(m[i].anyof && r == m[i].anyof))
+			fail_msg("header word %d = 0x%x: got %d (%s), want %d",
+				 m[i].word, v, r, dt_strerror(r), m[i].err);
+		if (r == 0) /* still the same tree in libfdt's eyes */
+			oracle_check(t, size);
+		free(t);
+	}
+	free(b);
+}
+
+/* A v16 blob (no size_dt_struct): the word after the header is free. */
+static void test_version16(void **state)
+{
+	size_t size;
+	uint8_t *b = small_blob(&size), *t;
+	struct dt dt;
+
+	(void)state;
+	hset(b, W_VERSION, 16);
+	hset(b, W_LAST_COMP, 16);
+	t = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, t, size), 0);
+	assert_int_equal(dt.size_struct, hget(b, W_SIZE_STRUCT));
+	free(t);
+	hset(b, W_SIZE_STRUCT, 0xdeadbeef);
+	assert_open_err(b, size, 0);
+	oracle_check(b, size);
+	/* The v16 header is 36 bytes: shorter avail is truncated. */
+	assert_open_err(b, 35, -DT_ERR_TRUNCATED);
+	free(b);
+}
+
+/* ---- Broken token streams --------------------------------------------------- */
+
+/* Builds / { a = "x"; n { b = <1>; }; } with hooks to break it. */
+enum breakage {
+	BR_NONE,
+	BR_NO_END,          /* FDT_END missing: block runs out */
+	BR_END_AS_NOP,      /* FDT_END replaced by a NOP */
+	BR_END_AS_ENDNODE,  /* FDT_END replaced by an extra END_NODE */
+	BR_EXTRA_ENDNODE,   /* one END_NODE too many before END */
+	BR_MISSING_ENDNODE, /* root never closed */
+	BR_TRAILING,        /* a NOP after FDT_END */
+	BR_PROPLEN_PAST,    /* property length beyond the block */
+	BR_PROPLEN_HUGE,    /* property length 0xffffffff */
+	BR_PROPLEN_ONE_OVER,/* length one byte over the last token */
+	BR_NAMEOFF_PAST,    /* nameoff == size_dt_strings */
+	BR_NAMEOFF_HUGE,    /* nameoff 0xffffffff */
+	BR_STRINGS_NO_NUL,  /* last name loses its NUL */
+	BR_NAME_UNTERM,     /* node name runs to the end of the block */
+	BR_NAME_UNPADDED,   /* node name without its padding: next token misaligned */
+	BR_TOKEN_0,         /* unknown tokens */
+	BR_TOKEN_5,
+	BR_TOKEN_FFFFFFFF,
+	BR_PROP_BEFORE_ROOT,
+	BR_PROP_AFTER_SUBNODE,
+	BR_TWO_ROOTS,
+	BR_EMPTY_NAME,
+	BR_SLASH_NAME,
+	BR_ONLY_END,        /* no root at all */
+	BR_NOPS,            /* NOPs everywhere: valid */
+	BR_NOP_BEFORE_END,  /* valid per spec 5.4.1; libfdt 1.6.1 disagrees */
+	BR_NOP_BEFORE_ROOT, /* valid; libfdt assumes the root is at 0 */
+	BR_ROOT_NAMED,      /* the root's name must be "" */
+};
+
+static uint8_t *broken_blob(enum breakage br, size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+	uint32_t prop_len_at;
+
+	if (br == BR_NOP_BEFORE_ROOT)
+		bb_u32(b, FDT_NOP);
+	if (br == BR_PROP_BEFORE_ROOT)
+		bb_cells(b, "early", 1, 1u);
+	if (br == BR_ONLY_END) {
+		bb_finish(b);
+		goto out;
+	}
+	bb_begin(b, br == BR_ROOT_NAMED ? "/" : "");
+	if (br == BR_NOPS)
+		bb_u32(b, FDT_NOP);
+	prop_len_at = b->stlen + 4;
+	bb_prop_str(b, "a", "x");
+	if (br == BR_TOKEN_0)
+		bb_u32(b, 0);
+	if (br == BR_TOKEN_5)
+		bb_u32(b, 5);
+	if (br == BR_TOKEN_FFFFFFFF)
+		bb_u32(b, 0xffffffff);
+	if (br == BR_NAME_UNPADDED) {
+		bb_u32(b, FDT_BEGIN_NODE);
+		bb_bytes(b, "ab", 3); /* 3 bytes: the END_NODE lands at +7 */
+		bb_u32(b, FDT_END_NODE);
+	}
+	bb_begin(b, br == BR_EMPTY_NAME ? "" : br == BR_SLASH_NAME ? "a/b" : "n");
+	if (br == BR_NOPS)
+		bb_u32(b, FDT_NOP);
+	bb_cells(b, "b", 1, 1u);
+	bb_end(b);
+	if (br == BR_PROP_AFTER_SUBNODE)
+		bb_cells(b, "late", 1, 1u);
+	if (br == BR_NOPS)
+		bb_u32(b, FDT_NOP);
+	if (br != BR_MISSING_ENDNODE)
+		bb_end(b);
+	if (br == BR_EXTRA_ENDNODE)
+		bb_end(b);
+	if (br == BR_TWO_ROOTS) {
+		bb_begin(b, "");
+		bb_end(b);
+	}
+	if (br == BR_NAME_UNTERM) {
+		bb_u32(b, FDT_BEGIN_NODE);
+		bb_bytes(b, "abcdefgh", 8); /* no NUL before the block ends */
+		goto out;
+	}
+	if (br == BR_NOP_BEFORE_END)
+		bb_u32(b, FDT_NOP);
+	if (br == BR_END_AS_NOP)
+		bb_u32(b, FDT_NOP);
+	else if (br == BR_END_AS_ENDNODE)
+		bb_u32(b, FDT_END_NODE);
+	else if (br != BR_NO_END)
+		bb_finish(b);
+	if (br == BR_TRAILING)
+		bb_u32(b, FDT_NOP);
+	if (br == BR_PROPLEN_PAST)
+		put_be32(b->st + prop_len_at, b->stlen);
+	if (br == BR_PROPLEN_HUGE)
+		put_be32(b->st + prop_len_at, 0xffffffff);
+	if (br == BR_PROPLEN_ONE_OVER) /* value would end 1 byte past the block */
+		put_be32(b->st + prop_len_at, b->stlen - (prop_len_at + 8) + 1);
+	if (br == BR_NAMEOFF_PAST)
+		put_be32(b->st + prop_len_at + 4, b->strslen);
+	if (br == BR_NAMEOFF_HUGE)
+		put_be32(b->st + prop_len_at + 4, 0xffffffff);
+out:
+	if (br == BR_STRINGS_NO_NUL)
+		b->strslen--; /* "b\0" was added last: now "b" */
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void test_broken_structure(void **state)
+{
+	static const struct {
+		enum breakage br;
+		int err;
+	} cases[] = {
+		{ BR_NONE, 0 },
+		{ BR_NOPS, 0 },
+		{ BR_NOP_BEFORE_END, 0 },
+		{ BR_NOP_BEFORE_ROOT, 0 },
+		{ BR_ROOT_NAMED, -DT_ERR_BADSTRUCTURE },
+		{ BR_NO_END, -DT_ERR_TRUNCATED },
+		{ BR_END_AS_NOP, -DT_ERR_TRUNCATED },
+		{ BR_END_AS_ENDNODE, -DT_ERR_BADSTRUCTURE },
+		{ BR_EXTRA_ENDNODE, -DT_ERR_BADSTRUCTURE },
+		{ BR_MISSING_ENDNODE, -DT_ERR_BADSTRUCTURE },
+		{ BR_TRAILING, -DT_ERR_BADSTRUCTURE },
+		{ BR_PROPLEN_PAST, -DT_ERR_TRUNCATED },
+		{ BR_PROPLEN_HUGE, -DT_ERR_TRUNCATED },
+		{ BR_PROPLEN_ONE_OVER, -DT_ERR_TRUNCATED },
+		{ BR_NAMEOFF_PAST, -DT_ERR_BADOFFSET },
+		{ BR_NAMEOFF_HUGE, -DT_ERR_BADOFFSET },
+		{ BR_STRINGS_NO_NUL, -DT_ERR_BADSTRING },
+		{ BR_NAME_UNTERM, -DT_ERR_TRUNCATED },
+		{ BR_NAME_UNPADDED, -DT_ERR_BADSTRUCTURE },
+		{ BR_TOKEN_0, -DT_ERR_BADSTRUCTURE },
+		{ BR_TOKEN_5, -DT_ERR_BADSTRUCTURE },
+		{ BR_TOKEN_FFFFFFFF, -DT_ERR_BADSTRUCTURE },
+		{ BR_PROP_BEFORE_ROOT, -DT_ERR_BADSTRUCTURE },
+		{ BR_PROP_AFTER_SUBNODE, -DT_ERR_BADSTRUCTURE },
+		{ BR_TWO_ROOTS, -DT_ERR_BADSTRUCTURE },
+		{ BR_EMPTY_NAME, -DT_ERR_BADSTRUCTURE },
+		{ BR_SLASH_NAME, -DT_ERR_BADSTRUCTURE },
+		{ BR_ONLY_END, -DT_ERR_BADSTRUCTURE },
+	};
+	size_t i, size;
+	uint8_t *b;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = broken_blob(cases[i].br, &size);
+		r = open_copy(b, size);
+		if (r != cases[i].err)
+			fail_msg("breakage %d: got %d (%s), want %d (%s)",
+				 (int)cases[i].br, r, dt_strerror(r), cases[i].err,
+				 dt_strerror(cases[i].err));
+		if (r == 0 && cases[i].br != BR_NOP_BEFORE_END &&
+		    cases[i].br != BR_NOP_BEFORE_ROOT)
+			oracle_check(b, size);
+		free(b);
+	}
+}
+
+/* A NOP ahead of the root moves the root off offset 0; everything follows. */
+static void test_nop_before_root(void **state)
+{
+	size_t size;
+	uint8_t *b = broken_blob(BR_NOP_BEFORE_ROOT, &size), *c = exact_copy(b, size);
+	struct dt dt;
+	int d, n;
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	assert_int_equal(dt.root, 4);
+	assert_int_equal(dt_next_node(&dt, -1, &d), 4);
+	assert_int_equal(d, 0);
+	assert_int_equal(dt_path_offset(&dt, "/", 1), 4);
+	n = dt_path_offset(&dt, "/n", 2);
+	assert_true(n > 4);
+	assert_int_equal(dt_parent(&dt, n), 4);
+	assert_int_equal(dt_next_node(&dt, 4, &d), n);
+	assert_int_equal(d, 1);
+	assert_int_equal(dt_next_node(&dt, n, &d), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_first_child(&dt, 4), n);
+	assert_string_equal(dt_prop_string(&dt, 4, "a"), "x");
+	/* offset 0 is the NOP, not a node */
+	assert_int_equal(dt_first_child(&dt, 0), -DT_ERR_BADOFFSET);
+	free(c);
+	free(b);
+}
+
+/* DT_MAX_DEPTH levels open; one more is refused. */
+static uint8_t *deep_blob(int levels, size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+	int i;
+
+	for (i = 0; i < levels; i++) {
+		bb_begin(b, i == 0 ? "" : "n@10");
+		bb_cells(b, "#address-cells", 1, 1u);
+		bb_cells(b, "#size-cells", 1, 1u);
+		bb_prop_empty(b, "ranges");
+		bb_cells(b, "reg", 2, 0x10u, 0x4u);
+	}
+	for (i = 0; i < levels; i++)
+		bb_end(b);
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void test_depth(void **state)
+{
+	size_t size;
+	uint8_t *b = deep_blob(DT_MAX_DEPTH, &size), *c;
+	struct dt dt;
+	int node, d, last = -1, n = 0;
+	uint64_t a, s;
+	char path[DT_MAX_DEPTH * 5 + 2] = "";
+
+	(void)state;
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	for (node = dt_next_node(&dt, -1, &d); node >= 0;
+	     node = dt_next_node(&dt, node, &d)) {
+		assert_int_equal(d, n);
+		last = node;
+		n++;
+	}
+	assert_int_equal(n, DT_MAX_DEPTH);
+	assert_int_equal(dt_node_depth(&dt, last), DT_MAX_DEPTH - 1);
+	assert_true(dt_parent(&dt, last) > 0);
+	assert_int_equal(dt_reg(&dt, last, 0, &a, &s), 0);
+	assert_int_equal(a, 0x10);
+	assert_int_equal(s, 4);
+	assert_true(dt_dma_coherent(&dt, last) == false);
+	for (d = 1; d < DT_MAX_DEPTH; d++)
+		strcat(path, "/n@10");
+	assert_int_equal(dt_path_offset(&dt, path, strlen(path)), last);
+	/* the same path without unit addresses */
+	path[0] = '\0';
+	for (d = 1; d < DT_MAX_DEPTH; d++)
+		strcat(path, "/n");
+	assert_int_equal(dt_path_offset(&dt, path, strlen(path)), last);
+	free(c);
+	oracle_check(b, size);
+	free(b);
+
+	b = deep_blob(DT_MAX_DEPTH + 1, &size);
+	assert_open_err(b, size, -DT_ERR_DEPTH);
+	free(b);
+}
+
+/* Reservation map that never ends. */
+static void test_rsvmap(void **state)
+{
+	size_t size, off;
+	uint8_t *b = small_blob(&size), *t;
+	struct dt dt;
+	uint64_t a, s;
+
+	(void)state;
+	t = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, t, size), 0);
+	assert_int_equal(dt_mem_rsv(&dt, 0, &a, &s), 0);
+	assert_int_equal(a, 0x80000000u);
+	assert_int_equal(s, 0x1000);
+	assert_int_equal(dt_mem_rsv(&dt, 1, &a, &s), -DT_ERR_NOTFOUND);
+	free(t);
+
+	/* Terminator overwritten: entries run into the struct block. */
+	t = exact_copy(b, size);
+	put_be32(t + hget(t, W_OFF_RSVMAP) + 16 + 4, 1);
+	assert_int_equal(dt_open(&dt, t, size), -DT_ERR_TRUNCATED);
+	free(t);
+
+	/* Map placed in the last 16 bytes with a non-zero entry: runs out. */
+	off = (size + 7) & ~(size_t)7;
+	t = calloc(1, off + 16);
+	memcpy(t, b, size);
+	hset(t, W_TOTALSIZE, (uint32_t)off + 16);
+	hset(t, W_OFF_RSVMAP, (uint32_t)off);
+	put_be32(t + off + 4, 0x1234);
+	assert_open_err(t, off + 16, -DT_ERR_TRUNCATED);
+	put_be32(t + off + 4, 0); /* now it is a terminator: valid */
+	assert_open_err(t, off + 16, 0);
+	free(t);
+	free(b);
+}
+
+/* ---- Accessors on a hand-made tree ------------------------------------------ */
+
+/*
+ * / {                                  #address-cells 1, #size-cells 1
+ *   aliases, chosen (stdout-path "serial0:115200n8"), memory@80000000,
+ *   memory@0 (disabled), intc@8000000 (GIC, phandle 1), ic2 (phandle 2,
+ *   #interrupt-cells 1), soc (2/2 cells, two ranges windows) with a uart,
+ *   a bus below it (2/1) and devices, nodes for every cells shape, irq
+ *   cases, compatible stringlists, status values, dma-coherent.
+ * }
+ */
+static uint8_t *accessor_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	bb_begin(b, "");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 1u);
+	bb_prop_str(b, "compatible", "test,board");
+	bb_cells(b, "interrupt-parent", 1, 1u);
+
+	bb_begin(b, "aliases");
+	bb_prop_str(b, "serial0", "/soc/uart@1000");
+	bb_prop_str(b, "soc0", "/soc");
+	bb_prop_str(b, "bad", "noslash");
+	bb_prop(b, "unterminated", "/soc", 4);
+	bb_prop_str(b, "dangling", "/nowhere");
+	bb_end(b);
+
+	bb_begin(b, "chosen");
+	bb_prop_str(b, "bootargs", "console=ttyAMA0 root=/dev/vda");
+	bb_prop_str(b, "stdout-path", "serial0:115200n8");
+	bb_end(b);
+
+	bb_begin(b, "memory@80000000");
+	bb_prop_str(b, "device_type", "memory");
+	bb_cells(b, "reg", 6, 0x80000000u, 0x1000000u, 0x90000000u, 0u,
+		 0xa0000000u, 0x2000000u); /* the empty range is skipped */
+	bb_end(b);
+	bb_begin(b, "memory@0");
+	bb_prop_str(b, "device_type", "memory");
+	bb_prop_str(b, "status", "disabled");
+	bb_cells(b, "reg", 2, 0u, 0x1000u);
+	bb_end(b);
+
+	bb_begin(b, "intc@8000000");
+	bb_prop_str(b, "compatible", "arm,gic-400");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_cells(b, "reg", 4, 0x8000000u, 0x10000u, 0x8010000u, 0x10000u);
+	bb_cells(b, "phandle", 1, 1u);
+	bb_end(b);
+	bb_begin(b, "ic2");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 1u);
+	bb_cells(b, "linux,phandle", 1, 2u);
+	bb_end(b);
+
+	bb_begin(b, "soc");
+	bb_prop_str(b, "compatible", "simple-bus");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 2u);
+	/* child (2) parent (1) size (2) */
+	bb_cells(b, "ranges", 10, 0u, 0u, 0x10000000u, 0u, 0x100000u,
+		 1u, 0u, 0x20000000u, 0u, 0x10000u);
+	bb_prop_empty(b, "dma-coherent");
+	bb_begin(b, "uart@1000");
+	bb_prop(b, "compatible", "arm,pl011\0arm,primecell", 24);
+	bb_cells(b, "reg", 4, 0u, 0x1000u, 0u, 0x100u);
+	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
+	bb_prop_str(b, "status", "okay");
+	bb_end(b);
+	bb_begin(b, "dev@1,0");
+	bb_cells(b, "reg", 4, 1u, 0u, 0u, 0x100u);
+	bb_end(b);
+	bb_begin(b, "dev@2,0");
+	bb_cells(b, "reg", 4, 2u, 0u, 0u, 0x100u);
+	bb_end(b);
+	bb_begin(b, "straddle");
+	bb_cells(b, "reg", 4, 0u, 0xff000u, 0u, 0x2000u); /* crosses the end */
+	bb_end(b);
+	bb_begin(b, "bus@0,80000");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 1u);
+	/* child (2) parent (2) size (1): child 7:0 -> soc 0:0x80000 */
+	bb_cells(b, "ranges", 5, 7u, 0u, 0u, 0x80000u, 0x1000u);
+	bb_begin(b, "leaf@7,100");
+	bb_cells(b, "reg", 3, 7u, 0x100u, 0x10u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "dis");
+	bb_prop_str(b, "status", "disabled");
+	bb_end(b);
+	bb_begin(b, "memory@0");
+	bb_prop_str(b, "device_type", "memory"); /* not a root child: ignored */
+	bb_cells(b, "reg", 4, 0u, 0u, 0u, 0x1000u);
+	bb_end(b);
+	bb_end(b); /* soc */
+
+	bb_begin(b, "cells22");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 2u);
+	bb_prop_empty(b, "ranges");
+	bb_begin(b, "c");
+	bb_cells(b, "reg", 8, 0x1u, 0x0u, 0x0u, 0x1000u, 0x0u, 0x5000u, 0x1u, 0x0u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "cells21");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 1u);
+	bb_prop_empty(b, "ranges");
+	bb_begin(b, "c");
+	bb_cells(b, "reg", 3, 0x0u, 0x5000u, 0x100u);
+	bb_end(b);
+	bb_begin(b, "badlen");
+	bb_cells(b, "reg", 4, 0x0u, 0x5000u, 0x100u, 0u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "noranges");
+	bb_begin(b, "c");
+	bb_cells(b, "reg", 3, 0x0u, 0x10u, 0x4u); /* default cells: 2/1 */
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "cpus");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 0u);
+	bb_begin(b, "cpu@1");
+	bb_cells(b, "reg", 1, 1u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "big");
+	bb_cells(b, "#address-cells", 1, 3u);
+	bb_cells(b, "#size-cells", 1, 1u);
+	bb_prop_empty(b, "ranges");
+	bb_begin(b, "a");
+	bb_cells(b, "reg", 4, 0u, 1u, 2u, 0x10u);
+	bb_end(b);
+	bb_begin(b, "b");
+	bb_cells(b, "reg", 4, 1u, 0u, 0u, 0x10u);
+	bb_end(b);
+	bb_begin(b, "wrap");
+	bb_cells(b, "reg", 4, 0u, 0xffffffffu, 0xfffffff0u, 0x20u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "noaddr");
+	bb_cells(b, "#address-cells", 1, 0u);
+	bb_cells(b, "#size-cells", 1, 0u);
+	bb_begin(b, "x");
+	bb_prop_empty(b, "reg");
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "badcells");
+	bb_cells(b, "#address-cells", 1, 5u);
+	bb_cells(b, "#size-cells", 2, 1u, 1u);
+	bb_begin(b, "x");
+	bb_cells(b, "reg", 2, 0u, 0u);
+	bb_end(b);
+	bb_end(b);
+
+	bb_begin(b, "irqs");
+	bb_begin(b, "ok");
+	bb_cells(b, "interrupts", 15, 0u, 16u, 1u, 1u, 13u, 4u, 0u, 987u, 8u,
+		 1u, 15u, 2u, 1u, 14u, 0xf04u);
+	bb_end(b);
+	bb_begin(b, "badspi");
+	bb_cells(b, "interrupts", 3, 0u, 988u, 4u);
+	bb_end(b);
+	bb_begin(b, "badppi");
+	bb_cells(b, "interrupts", 3, 1u, 16u, 4u);
+	bb_end(b);
+	bb_begin(b, "badtype");
+	bb_cells(b, "interrupts", 3, 2u, 0u, 4u);
+	bb_end(b);
+	bb_begin(b, "notrigger");
+	bb_cells(b, "interrupts", 3, 0u, 1u, 0u);
+	bb_end(b);
+	bb_begin(b, "bothedges");
+	bb_cells(b, "interrupts", 3, 0u, 1u, 3u);
+	bb_end(b);
+	bb_begin(b, "shortcells");
+	bb_cells(b, "interrupts", 2, 0u, 1u);
+	bb_end(b);
+	bb_begin(b, "other-ctrl");
+	bb_cells(b, "interrupt-parent", 1, 2u);
+	bb_cells(b, "interrupts", 1, 5u);
+	bb_end(b);
+	bb_begin(b, "dangling");
+	bb_cells(b, "interrupt-parent", 1, 0x99u);
+	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "loop-a");
+	bb_cells(b, "phandle", 1, 0x10u);
+	bb_cells(b, "interrupt-parent", 1, 0x11u);
+	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "loop-b");
+	bb_cells(b, "phandle", 1, 0x11u);
+	bb_cells(b, "interrupt-parent", 1, 0x10u);
+	bb_end(b);
+	bb_begin(b, "badparent");
+	bb_cells(b, "interrupt-parent", 2, 1u, 1u);
+	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "nointerrupts");
+	bb_end(b);
+	bb_end(b); /* irqs */
+
+	bb_begin(b, "compat");
+	bb_begin(b, "a");
+	bb_prop(b, "compatible", "x,one\0x,two", 12);
+	bb_end(b);
+	bb_begin(b, "b");
+	bb_prop(b, "compatible", "x,one\0x,two", 11); /* no final NUL */
+	bb_end(b);
+	bb_begin(b, "c");
+	bb_prop(b, "compatible", "", 1);
+	bb_end(b);
+	bb_begin(b, "d");
+	bb_prop(b, "compatible", "x,one\0\0x,three", 15);
+	bb_end(b);
+	bb_begin(b, "e");
+	bb_prop_empty(b, "compatible");
+	bb_end(b);
+	bb_end(b);
+
+	bb_begin(b, "status");
+	bb_begin(b, "ok");
+	bb_prop_str(b, "status", "ok");
+	bb_end(b);
+	bb_begin(b, "okayx");
+	bb_prop_str(b, "status", "okayx");
+	bb_end(b);
+	bb_begin(b, "fail");
+	bb_prop_str(b, "status", "fail");
+	bb_end(b);
+	bb_begin(b, "unterm");
+	bb_prop(b, "status", "okay", 4);
+	bb_end(b);
+	bb_begin(b, "empty");
+	bb_prop_empty(b, "status");
+	bb_end(b);
+	bb_end(b);
+
+	bb_begin(b, "values");
+	bb_prop(b, "u32short", "\0\0\1", 3);
+	bb_cells(b, "u32", 1, 0xdeadbeefu);
+	bb_cells(b, "u32long", 2, 1u, 2u);
+	bb_prop(b, "str", "abc", 4);
+	bb_prop(b, "strunterm", "abc", 3);
+	bb_prop(b, "strlist", "ab\0cd", 6);
+	bb_cells(b, "phandle", 2, 5u, 5u); /* wrong size: not a phandle */
+	bb_end(b);
+	bb_begin(b, "dup");
+	bb_cells(b, "p", 1, 1u);
+	bb_cells(b, "p", 1, 2u);
+	bb_end(b);
+
+	bb_end(b); /* root */
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+struct fixture {
+	uint8_t *blob;
+	size_t size;
+	struct dt dt;
+};
+
+static int setup_accessor(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	uint8_t *b;
+
+	assert_non_null(f);
+	b = accessor_blob(&f->size);
+	f->blob = exact_copy(b, f->size);
+	free(b);
+	assert_int_equal(dt_open(&f->dt, f->blob, f->size), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown_accessor(void **state)
+{
+	struct fixture *f = *state;
+
+	free(f->blob);
+	free(f);
+	return 0;
+}
+
+static int P(const struct dt *dt, const char *path)
+{
+	int n = dt_path_offset(dt, path, strlen(path));
+
+	if (n < 0)
+		fail_msg("path %s: %s", path, dt_strerror(n));
+	return n;
+}
+
+static void test_acc_oracle(void **state)
+{
+	struct fixture *f = *state;
+	struct oracle_stats st = oracle_check(f->blob, f->size);
+
+	assert_true(st.nodes > 50);
+	assert_int_equal(st.path_dups, 0);
+	assert_true(st.phandles >= 4);
+}
+
+static void test_acc_cells_and_reg(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	uint64_t a, s;
+
+	/* 1/1 at the root, inherited by nobody: each node states its own. */
+	assert_int_equal(dt_addr_cells(dt, dt->root), 1);
+	assert_int_equal(dt_size_cells(dt, dt->root), 1);
+	assert_int_equal(dt_addr_cells(dt, P(dt, "/soc")), 2);
+	assert_int_equal(dt_size_cells(dt, P(dt, "/soc")), 2);
+	/* defaults 2/1 when absent */
+	assert_int_equal(dt_addr_cells(dt, P(dt, "/noranges")), 2);
+	assert_int_equal(dt_size_cells(dt, P(dt, "/noranges")), 1);
+	assert_int_equal(dt_addr_cells(dt, P(dt, "/badcells")), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_size_cells(dt, P(dt, "/badcells")), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_addr_cells(dt, P(dt, "/noaddr")), 0);
+
+	/* root's children use 1/1 */
+	assert_int_equal(dt_reg_count(dt, P(dt, "/intc")), 2);
+	assert_int_equal(dt_reg(dt, P(dt, "/intc"), 1, &a, &s), 0);
+	assert_int_equal(a, 0x8010000);
+	assert_int_equal(s, 0x10000);
+	assert_int_equal(dt_reg(dt, P(dt, "/intc"), 2, &a, &s), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_reg(dt, dt->root, 0, &a, &s), -DT_ERR_NOTFOUND);
+
+	/* 2/2 under soc, translated through the two windows */
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/soc/uart"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x1000);
+	assert_int_equal(s, 0x100);
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/uart"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x10001000);
+	assert_int_equal(s, 0x100);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/soc/dev@1,0"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x100000000ull);
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/dev@1,0"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x20000000);
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/dev@2,0"), 0, &a, &s),
+			 -DT_ERR_NOTRANSLATION);
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/straddle"), 0, &a, &s),
+			 -DT_ERR_NOTRANSLATION);
+	/* two levels: leaf 7:0x100 -> soc 0:0x80100 -> cpu 0x10080100 */
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/bus/leaf"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x10080100);
+	assert_int_equal(s, 0x10);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/soc/bus/leaf"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x700000100ull);
+
+	/* 2/2 with identity ranges: 64-bit addresses and sizes */
+	assert_int_equal(dt_reg_count(dt, P(dt, "/cells22/c")), 2);
+	assert_int_equal(dt_reg(dt, P(dt, "/cells22/c"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x100000000ull);
+	assert_int_equal(s, 0x1000);
+	assert_int_equal(dt_reg(dt, P(dt, "/cells22/c"), 1, &a, &s), 0);
+	assert_int_equal(a, 0x5000);
+	assert_int_equal(s, 0x100000000ull);
+	/* 2/1 */
+	assert_int_equal(dt_reg(dt, P(dt, "/cells21/c"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x5000);
+	assert_int_equal(s, 0x100);
+	assert_int_equal(dt_reg_count(dt, P(dt, "/cells21/badlen")), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_reg(dt, P(dt, "/cells21/badlen"), 0, &a, &s),
+			 -DT_ERR_BADVALUE);
+	/* no ranges on the bus: raw works, translation does not */
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/noranges/c"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x10);
+	assert_int_equal(s, 0x4);
+	assert_int_equal(dt_reg(dt, P(dt, "/noranges/c"), 0, &a, &s),
+			 -DT_ERR_NOTRANSLATION);
+	/* size-cells 0 */
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/cpus/cpu@1"), 0, &a, &s), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(s, 0);
+	/* 3 address cells: the top one must be zero */
+	assert_int_equal(dt_reg(dt, P(dt, "/big/a"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x100000002ull);
+	assert_int_equal(s, 0x10);
+	assert_int_equal(dt_reg(dt, P(dt, "/big/b"), 0, &a, &s), -DT_ERR_BADVALUE);
+	/* a range that wraps the 64-bit space */
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/big/wrap"), 0, &a, &s),
+			 -DT_ERR_BADVALUE);
+	/* 0 address cells, bad cells */
+	assert_int_equal(dt_reg(dt, P(dt, "/noaddr/x"), 0, &a, &s), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_reg(dt, P(dt, "/badcells/x"), 0, &a, &s),
+			 -DT_ERR_BADVALUE);
+	/* no reg at all */
+	assert_int_equal(dt_reg(dt, P(dt, "/chosen"), 0, &a, &s), -DT_ERR_NOTFOUND);
+	/* NULL outputs are allowed */
+	assert_int_equal(dt_reg(dt, P(dt, "/soc/uart"), 0, NULL, NULL), 0);
+}
+
+static void test_acc_status_dma(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+
+	assert_true(dt_status_okay(dt, dt->root));
+	assert_true(dt_status_okay(dt, P(dt, "/soc/uart")));
+	assert_true(dt_status_okay(dt, P(dt, "/status/ok")));
+	assert_false(dt_status_okay(dt, P(dt, "/soc/dis")));
+	assert_false(dt_status_okay(dt, P(dt, "/status/okayx")));
+	assert_false(dt_status_okay(dt, P(dt, "/status/fail")));
+	assert_false(dt_status_okay(dt, P(dt, "/status/unterm")));
+	assert_false(dt_status_okay(dt, P(dt, "/status/empty")));
+	assert_false(dt_status_okay(dt, 3)); /* bad offset: not okay */
+
+	assert_true(dt_dma_coherent(dt, P(dt, "/soc")));
+	assert_true(dt_dma_coherent(dt, P(dt, "/soc/uart")));
+	assert_true(dt_dma_coherent(dt, P(dt, "/soc/bus/leaf")));
+	assert_false(dt_dma_coherent(dt, P(dt, "/cells22/c")));
+	assert_false(dt_dma_coherent(dt, dt->root));
+}
+
+static void test_acc_values(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	int n = P(dt, "/values"), len;
+	uint32_t u = 0;
+	const uint8_t *v;
+
+	assert_int_equal(dt_prop_u32(dt, n, "u32", &u), 0);
+	assert_int_equal(u, 0xdeadbeef);
+	assert_int_equal(dt_prop_u32(dt, n, "u32short", &u), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_prop_u32(dt, n, "u32long", &u), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_prop_u32(dt, n, "nope", &u), -DT_ERR_NOTFOUND);
+	assert_string_equal(dt_prop_string(dt, n, "str"), "abc");
+	assert_null(dt_prop_string(dt, n, "strunterm"));
+	assert_string_equal(dt_prop_string(dt, n, "strlist"), "ab");
+	assert_null(dt_prop_string(dt, n, "nope"));
+	assert_int_equal(dt_get_phandle(dt, n), 0);
+	v = dt_getprop_namelen(dt, n, "u32xyz", 3, &len);
+	assert_non_null(v);
+	assert_int_equal(len, 4);
+	assert_int_equal(dt_be32(v), 0xdeadbeef);
+	/* the first of two same-named properties wins (as in libfdt) */
+	n = P(dt, "/dup");
+	assert_int_equal(dt_prop_u32(dt, n, "p", &u), 0);
+	assert_int_equal(u, 1);
+	/* phandle via linux,phandle */
+	assert_int_equal(dt_node_by_phandle(dt, 2), P(dt, "/ic2"));
+	assert_int_equal(dt_node_by_phandle(dt, 1), P(dt, "/intc@8000000"));
+	assert_int_equal(dt_node_by_phandle(dt, 5), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_node_by_phandle(dt, 0), -DT_ERR_BADPHANDLE);
+	assert_int_equal(dt_node_by_phandle(dt, 0xffffffff), -DT_ERR_BADPHANDLE);
+}
+
+static void test_acc_compatible(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	int a = P(dt, "/compat/a"), b = P(dt, "/compat/b");
+	int c = P(dt, "/compat/c"), d = P(dt, "/compat/d"), e = P(dt, "/compat/e");
+
+	assert_int_equal(dt_node_is_compatible(dt, a, "x,one"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, a, "x,two"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, a, "x,tw"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, a, "x,twox"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, a, "x,one\0x"), 1);
+	/* the unterminated last string still matches, exactly */
+	assert_int_equal(dt_node_is_compatible(dt, b, "x,one"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, b, "x,two"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, b, "x,tw"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, b, "x,two2"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, c, ""), 0);
+	assert_int_equal(dt_node_is_compatible(dt, c, "x,one"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, d, "x,three"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, d, "x,one"), 1);
+	assert_int_equal(dt_node_is_compatible(dt, e, "x,one"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, P(dt, "/values"), "x,one"), 0);
+	assert_int_equal(dt_node_is_compatible(dt, 1, "x,one"), -DT_ERR_BADOFFSET);
+
+	assert_int_equal(dt_find_compatible(dt, -1, "x,one"), a);
+	assert_int_equal(dt_find_compatible(dt, a, "x,one"), b);
+	assert_int_equal(dt_find_compatible(dt, b, "x,one"), d);
+	assert_int_equal(dt_find_compatible(dt, d, "x,one"), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_find_compatible(dt, -1, "arm,primecell"),
+			 P(dt, "/soc/uart@1000"));
+}
+
+static void test_acc_paths(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	int uart = P(dt, "/soc/uart@1000"), soc = P(dt, "/soc");
+
+	assert_int_equal(dt_path_offset(dt, "/", 1), dt->root);
+	assert_int_equal(dt_path_offset(dt, "//soc//uart", 11), uart);
+	assert_int_equal(dt_path_offset(dt, "/soc/uart@100", 13), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_path_offset(dt, "/so", 3), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_path_offset(dt, "/soc/uart@1000/x", 16), -DT_ERR_NOTFOUND);
+	/* "memory" takes the first node named memory@... */
+	assert_int_equal(dt_path_offset(dt, "/memory", 7), P(dt, "/memory@80000000"));
+	assert_int_equal(dt_path_offset(dt, "/memory@0", 9) > 0, 1);
+	assert_int_equal(dt_path_offset(dt, "", 0), -DT_ERR_BADPATH);
+	/* aliases */
+	assert_int_equal(dt_path_offset(dt, "serial0", 7), uart);
+	assert_int_equal(dt_path_offset(dt, "serial0/", 8), uart);
+	assert_int_equal(dt_path_offset(dt, "soc0", 4), soc);
+	assert_int_equal(dt_path_offset(dt, "soc0/uart", 9), uart);
+	assert_int_equal(dt_path_offset(dt, "serial0:115200", 7), uart);
+	assert_int_equal(dt_path_offset(dt, "serial1", 7), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_path_offset(dt, "bad", 3), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_path_offset(dt, "unterminated", 12), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_path_offset(dt, "dangling", 8), -DT_ERR_NOTFOUND);
+	/* stdout-path with options; bootargs */
+	assert_int_equal(dt_stdout_node(dt), uart);
+	assert_string_equal(dt_bootargs(dt), "console=ttyAMA0 root=/dev/vda");
+}
+
+static void test_acc_irqs(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	struct dt_irq irq;
+	int gic = P(dt, "/intc"), n = P(dt, "/irqs/ok");
+	static const struct dt_irq want[5] = {
+		{ 48, DT_IRQ_EDGE }, { 29, DT_IRQ_LEVEL }, { 1019, DT_IRQ_LEVEL },
+		{ 31, DT_IRQ_EDGE }, { 30, DT_IRQ_LEVEL },
+	};
+	unsigned i;
+
+	assert_int_equal(dt_interrupt_parent(dt, n), gic);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/soc/uart")), gic);
+	for (i = 0; i < 5; i++) {
+		memset(&irq, 0xa5, sizeof(irq));
+		assert_int_equal(dt_irq_gic(dt, n, i, &irq), 0);
+		assert_int_equal(irq.intid, want[i].intid);
+		assert_int_equal(irq.flags, want[i].flags);
+	}
+	assert_int_equal(dt_irq_gic(dt, n, 5, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/soc/uart"), 0, &irq), 0);
+	assert_int_equal(irq.intid, 33);
+	assert_int_equal(irq.flags, DT_IRQ_LEVEL);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badspi"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badppi"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badtype"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/notrigger"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/bothedges"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/shortcells"), 0, &irq), -DT_ERR_BADVALUE);
+	/* a controller with #interrupt-cells 1 is not the GIC form */
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/other-ctrl")), P(dt, "/ic2"));
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/other-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/dangling"), 0, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/loop-a")), -DT_ERR_DEPTH);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/loop-a"), 0, &irq), -DT_ERR_DEPTH);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badparent"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/nointerrupts"), 0, &irq), -DT_ERR_NOTFOUND);
+}
+
+static void test_acc_memory(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	struct dt_mem mem[3];
+
+	memset(mem, 0, sizeof(mem));
+	assert_int_equal(dt_memory(dt, mem, 3), 2);
+	assert_int_equal(mem[0].base, 0x80000000u);
+	assert_int_equal(mem[0].size, 0x1000000u);
+	assert_int_equal(mem[1].base, 0xa0000000u);
+	assert_int_equal(mem[1].size, 0x2000000u);
+	memset(mem, 0, sizeof(mem));
+	assert_int_equal(dt_memory(dt, mem, 1), -DT_ERR_NOSPACE);
+	assert_int_equal(mem[0].base, 0x80000000u);
+	assert_int_equal(mem[1].base, 0);
+	assert_int_equal(dt_memory(dt, NULL, 0), -DT_ERR_NOSPACE);
+}
+
+/* Bad offsets and a dt that never opened: errors, never reads. */
+static void test_acc_bad_offsets(void **state)
+{
+	struct fixture *f = *state;
+	const struct dt *dt = &f->dt;
+	static const int bad[] = { -1, -4, 1, 2, 3, 0x7ffffffc, INT32_MIN };
+	int prop = dt_first_prop(dt, dt->root), len, i;
+	struct dt zero;
+	uint64_t a;
+	const char *nm;
+
+	assert_true(prop > 0);
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+		assert_int_equal(dt_first_child(dt, bad[i]), -DT_ERR_BADOFFSET);
+		assert_int_equal(dt_next_sibling(dt, bad[i]), -DT_ERR_BADOFFSET);
+		assert_int_equal(dt_parent(dt, bad[i]), -DT_ERR_BADOFFSET);
+		assert_null(dt_node_name(dt, bad[i], &len));
+		assert_int_equal(len, -DT_ERR_BADOFFSET);
+		assert_null(dt_getprop(dt, bad[i], "compatible", &len));
+		assert_int_equal(len, -DT_ERR_BADOFFSET);
+		assert_int_equal(dt_next_prop(dt, bad[i]), -DT_ERR_BADOFFSET);
+		assert_null(dt_prop_by_offset(dt, bad[i], &nm, &len));
+		assert_int_equal(len, -DT_ERR_BADOFFSET);
+		if (bad[i] >= 0)
+			assert_int_equal(dt_next_node(dt, bad[i], NULL), -DT_ERR_BADOFFSET);
+	}
+	/* a property offset is not a node, a node offset not a property */
+	assert_int_equal(dt_first_child(dt, prop), -DT_ERR_BADOFFSET);
+	assert_int_equal(dt_parent(dt, prop), -DT_ERR_BADOFFSET);
+	assert_int_equal(dt_reg(dt, prop, 0, &a, NULL), -DT_ERR_BADOFFSET);
+	assert_int_equal(dt_next_prop(dt, dt->root), -DT_ERR_BADOFFSET);
+	assert_null(dt_prop_by_offset(dt, dt->root, &nm, &len));
+	assert_int_equal(len, -DT_ERR_BADOFFSET);
+
+	memset(&zero, 0, sizeof(zero));
+	assert_true(dt_next_node(&zero, -1, NULL) < 0);
+	assert_true(dt_path_offset(&zero, "/", 1) < 0);
+	assert_true(dt_find_compatible(&zero, -1, "x") < 0);
+	assert_true(dt_node_by_phandle(&zero, 1) < 0);
+	assert_true(dt_memory(&zero, NULL, 0) < 0);
+	assert_true(dt_stdout_node(&zero) < 0);
+	assert_null(dt_bootargs(&zero));
+	assert_true(dt_mem_rsv(&zero, 0, &a, &a) < 0);
+	assert_int_equal(dt_open(&zero, NULL, 100), -DT_ERR_BADARG);
+	assert_int_equal(dt_open(NULL, f->blob, f->size), -DT_ERR_BADARG);
+}
+
+/* stdout-path forms, each in a tree of its own. */
+static uint8_t *chosen_blob(const char *prop, const char *value, bool aliases,
+			    size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	bb_begin(b, "");
+	if (aliases) {
+		bb_begin(b, "aliases");
+		bb_prop_str(b, "serial0", "/uart@9000000");
+		bb_end(b);
+	}
+	if (prop != NULL) {
+		bb_begin(b, "chosen");
+		bb_prop_str(b, prop, value);
+		bb_end(b);
+	}
+	bb_begin(b, "uart@9000000");
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void test_stdout_forms(void **state)
+{
+	static const struct {
+		const char *prop, *value;
+		bool aliases, found;
+	} cases[] = {
+		{ "stdout-path", "/uart@9000000", false, true },
+		{ "stdout-path", "/uart@9000000:115200n8", false, true },
+		{ "stdout-path", "/uart:115200n8", false, true },
+		{ "stdout-path", "serial0:115200n8", true, true },
+		{ "stdout-path", "serial0", true, true },
+		{ "stdout-path", "serial0", false, false },
+		{ "linux,stdout-path", "/uart@9000000", false, true },
+		{ "stdout-path", "/nope", false, false },
+		{ "stdout-path", ":115200", false, false },
+		{ "bootargs", "x", false, false },
+		{ NULL, NULL, false, false },
+	};
+	size_t i, size;
+	uint8_t *b, *c;
+	struct dt dt;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = chosen_blob(cases[i].prop, cases[i].value, cases[i].aliases, &size);
+		c = exact_copy(b, size);
+		assert_int_equal(dt_open(&dt, c, size), 0);
+		r = dt_stdout_node(&dt);
+		if (cases[i].found)
+			assert_int_equal(r, dt_path_offset(&dt, "/uart@9000000", 13));
+		else
+			assert_true(r < 0);
+		assert_int_equal(dt_bootargs(&dt) != NULL,
+				 cases[i].prop && !strcmp(cases[i].prop, "bootargs"));
+		oracle_check(b, size);
+		free(c);
+		free(b);
+	}
+}
+
+/* A tree written with libfdt's sequential-write API reads the same. */
+static void test_libfdt_written(void **state)
+{
+	size_t cap = 4096;
+	uint8_t *buf = calloc(1, cap);
+	struct dt dt;
+	uint8_t *c;
+	uint64_t a, s;
+	int n;
+
+	(void)state;
+	assert_int_equal(fdt_create(buf, (int)cap), 0);
+	assert_int_equal(fdt_add_reservemap_entry(buf, 0x1000, 0x2000), 0);
+	assert_int_equal(fdt_add_reservemap_entry(buf, 0x48000000, 0x100000), 0);
+	assert_int_equal(fdt_finish_reservemap(buf), 0);
+	assert_int_equal(fdt_begin_node(buf, ""), 0);
+	assert_int_equal(fdt_property_u32(buf, "#address-cells", 1), 0);
+	assert_int_equal(fdt_property_u32(buf, "#size-cells", 1), 0);
+	assert_int_equal(fdt_begin_node(buf, "virtio_mmio@a000000"), 0);
+	assert_int_equal(fdt_property_string(buf, "compatible", "virtio,mmio"), 0);
+	assert_int_equal(fdt_property_u32(buf, "reg", 0xa000000), 0);
+	assert_int_equal(fdt_end_node(buf), 0);
+	assert_int_equal(fdt_end_node(buf), 0);
+	assert_int_equal(fdt_finish(buf), 0);
+
+	c = exact_copy(buf, fdt_totalsize(buf));
+	assert_int_equal(dt_open(&dt, c, fdt_totalsize(buf)), 0);
+	assert_int_equal(dt_mem_rsv(&dt, 1, &a, &s), 0);
+	assert_int_equal(a, 0x48000000);
+	assert_int_equal(s, 0x100000);
+	n = dt_find_compatible(&dt, -1, "virtio,mmio");
+	assert_true(n > 0);
+	/* reg of one cell under 1/1 cells: too short */
+	assert_int_equal(dt_reg(&dt, n, 0, &a, &s), -DT_ERR_BADVALUE);
+	oracle_check(buf, fdt_totalsize(buf));
+	free(c);
+	free(buf);
+}
+
+/*
+ * Mutation sweep: each byte of a valid tree set to a few values.  Whatever
+ * dt_open() accepts must be well-formed in libfdt's eyes too and read the
+ * same; whatever it rejects must be rejected without an out-of-bounds read.
+ */
+static void test_mutations(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x09,
+					0x2f, 0x40, 0x7f, 0xff };
+	size_t size, i, k;
+	uint8_t *b = broken_blob(BR_NONE, &size), *t;
+	int accepted = 0, rejected = 0, r;
+	struct dt dt;
+
+	(void)state;
+	for (i = 0; i < size; i++) {
+		for (k = 0; k < sizeof(vals); k++) {
+			if (b[i] == vals[k])
+				continue;
+			t = exact_copy(b, size);
+			t[i] = vals[k];
+			r = dt_open(&dt, t, size);
+			if (r == 0) {
+				accepted++;
+				oracle_check(t, size);
+			} else {
+				assert_true(r < 0 && r >= -DT_ERR_MAX_);
+				rejected++;
+			}
+			free(t);
+		}
+	}
+	print_message("  mutations: %d accepted, %d rejected\n", accepted, rejected);
+	assert_true(accepted > 0 && rejected > 0);
+	free(b);
+}
+
+/* Every accessor on every node; results only need to be sane. */
+static void exercise(const struct dt *dt)
+{
+	int node, p, len, d = 0;
+	unsigned i;
+	uint64_t a, s;
+	struct dt_irq irq;
+	struct dt_mem mem[4];
+	const char *nm;
+
+	for (node = dt_next_node(dt, -1, &d); node >= 0;
+	     node = dt_next_node(dt, node, &d)) {
+		assert_true(d >= 0 && d < DT_MAX_DEPTH);
+		assert_int_equal(dt_node_depth(dt, node), d);
+		assert_non_null(dt_node_name(dt, node, &len));
+		for (p = dt_first_prop(dt, node); p >= 0; p = dt_next_prop(dt, p))
+			assert_non_null(dt_prop_by_offset(dt, p, &nm, &len));
+		assert_int_equal(p, -DT_ERR_NOTFOUND);
+		p = dt_parent(dt, node);
+		assert_true(p >= 0 || (d == 0 && p == -DT_ERR_NOTFOUND));
+		(void)dt_first_child(dt, node);
+		(void)dt_next_sibling(dt, node);
+		(void)dt_addr_cells(dt, node);
+		(void)dt_size_cells(dt, node);
+		for (i = 0; i < 3; i++) {
+			(void)dt_reg(dt, node, i, &a, &s);
+			(void)dt_irq_gic(dt, node, i, &irq);
+		}
+		(void)dt_status_okay(dt, node);
+		(void)dt_dma_coherent(dt, node);
+		(void)dt_node_is_compatible(dt, node, "x,one");
+		(void)dt_prop_string(dt, node, "status");
+	}
+	assert_int_equal(node, -DT_ERR_NOTFOUND);
+	(void)dt_memory(dt, mem, 4);
+	(void)dt_stdout_node(dt);
+	(void)dt_bootargs(dt);
+	(void)dt_path_offset(dt, "serial0/x", 9);
+	(void)dt_find_compatible(dt, -1, "arm,pl011");
+}
+
+/* The same sweep over the big hand-made tree, every byte set to 0x00, 0x01
+ * and 0xff (header and struct block), only asking for sanity. */
+static void test_mutations_accessor_tree(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0xff };
+	size_t size, i, k;
+	uint8_t *b = accessor_blob(&size), *t;
+	int accepted = 0, r;
+	struct dt dt;
+
+	(void)state;
+	for (i = 0; i < size; i++) {
+		for (k = 0; k < sizeof(vals); k++) {
+			if (b[i] == vals[k])
+				continue;
+			t = exact_copy(b, size);
+			t[i] = vals[k];
+			r = dt_open(&dt, t, size);
+			if (r == 0) {
+				accepted++;
+				if (i % 48 == k) /* exercise a sample: it is slow */
+					exercise(&dt);
+			}
+			free(t);
+		}
+	}
+	print_message("  mutations: %d of %zu accepted\n", accepted, 3 * size);
+	assert_true(accepted > 0);
+	free(b);
+}
+
+static void test_strerror(void **state)
+{
+	int e, f;
+
+	(void)state;
+	assert_string_equal(dt_strerror(0), "ok");
+	for (e = 1; e <= DT_ERR_MAX_; e++) {
+		assert_string_not_equal(dt_strerror(-e), "unknown error");
+		for (f = 1; f < e; f++)
+			assert_string_not_equal(dt_strerror(-e), dt_strerror(-f));
+	}
+	assert_string_equal(dt_strerror(1), "unknown error");
+	assert_string_equal(dt_strerror(-DT_ERR_MAX_ - 1), "unknown error");
+	assert_string_equal(dt_strerror(INT32_MIN), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_dtbs),
+		cmocka_unit_test(test_qemu_truncated),
+		cmocka_unit_test(test_truncated_small),
+		cmocka_unit_test(test_header_totalsize),
+		cmocka_unit_test(test_mangle_header),
+		cmocka_unit_test(test_version16),
+		cmocka_unit_test(test_broken_structure),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_nop_before_root),
+		cmocka_unit_test(test_rsvmap),
+		cmocka_unit_test_setup_teardown(test_acc_oracle, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_cells_and_reg, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_status_dma, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_values, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_compatible, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_paths, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_irqs, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_memory, setup_accessor, teardown_accessor),
+		cmocka_unit_test_setup_teardown(test_acc_bad_offsets, setup_accessor, teardown_accessor),
+		cmocka_unit_test(test_stdout_forms),
+		cmocka_unit_test(test_libfdt_written),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_mutations_accessor_tree),
+		cmocka_unit_test(test_strerror),
+	};
+
+	return cmocka_run_group_tests_name("fdt", tests, NULL, NULL);
+}
