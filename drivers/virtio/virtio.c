@@ -19,8 +19,12 @@
 #define CORE_BITS                                                                  \
     (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) |       \
      VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM))
-/* Ring bits the core implements, accepted only when the driver wants them. */
-#define RING_BITS (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+/* Reserved bits accepted only when the driver asks for them: the ring
+ * features the core implements, and legacy ANY_LAYOUT, which concerns only
+ * how the driver lays out its buffers (virtio-net's header). */
+#define RING_BITS                                                                  \
+    (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |         \
+     VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT))
 /* The reserved range [24, 50). */
 #define TRANSPORT_RANGE                                                            \
     ((VIRTIO_BIT(VIRTIO_TRANSPORT_F_END) - 1u) & ~(VIRTIO_BIT(VIRTIO_TRANSPORT_F_START) - 1u))
@@ -252,8 +256,10 @@ int virtio_dev_attach_irq(struct virtio_dev *dev)
 
     if (!dev || !dev->ops)
         return VIRTIO_EINVAL;
-    if (dev->irq_attached)
+    if (dev->irq_attached) {
+        plat_irq_unmask(dev->irq); /* e.g. again after a shutdown */
         return 0;
+    }
     err = plat_irq_attach(dev->irq, dev->irq_flags, virtio_dev_irq_handler, dev);
     if (err)
         return err;

@@ -86,7 +86,7 @@ struct virtio_feature_dep {
 };
 
 /* What a driver can do.  `supported` lists device-specific bits and the
- * ring bits it wants (INDIRECT_DESC, EVENT_IDX); VERSION_1,
+ * reserved bits it wants (INDIRECT_DESC, EVENT_IDX, ANY_LAYOUT); VERSION_1,
  * ACCESS_PLATFORM and ORDER_PLATFORM are handled by the core.  Features
  * in `required` must end up accepted or negotiation fails. */
 struct virtio_feature_spec {

@@ -1,0 +1,923 @@
+/*
+ * sim_virtio.c - simulated virtio-mmio device, see sim_virtio.h.
+ *
+ * Register semantics follow virtio 1.2 4.2.2 (modern) and 4.2.4 (legacy);
+ * the ring engine follows 2.7 (split virtqueues) with its own bounds
+ * checks.  Ring offsets are written out from the spec's numbers on purpose
+ * (this is the independent side of the test).  Host code: little-endian,
+ * uses the C library.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_plat.h"
+#include "sim_virtio.h"
+#include "virtio/virtio_mmio_regs.h"
+
+#define PENDING_CAP 1024u
+
+/* Spec numbers (2.7.5, 2.7.6, 2.7.8). */
+#define DESC_SIZE 16u
+#define RING_HDR 4u
+#define AVAIL_ENTRY 2u
+#define USED_ELEM 8u
+#define F_NEXT 1u
+#define F_WRITE 2u
+#define F_INDIRECT 4u
+#define FEAT_EVENT_IDX 29u
+
+static void violation(struct sim_virtio *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    s->violations++;
+    va_start(ap, fmt);
+    vsnprintf(s->last_violation, sizeof(s->last_violation), fmt, ap);
+    va_end(ap);
+    if (getenv("SIM_VERBOSE"))
+        fprintf(stderr, "[sim_virtio] violation: %s\n", s->last_violation);
+}
+
+/* ---- little-endian helpers on host memory -------------------------------- */
+
+static uint16_t ld16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t ld64(const uint8_t *p)
+{
+    return ld32(p) | ((uint64_t)ld32(p + 4) << 32);
+}
+
+static void st16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void st32(uint8_t *p, uint32_t v)
+{
+    st16(p, (uint16_t)v);
+    st16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* ---- ring areas ------------------------------------------------------------ */
+
+static size_t desc_bytes(const struct sim_vq *v)
+{
+    return (size_t)DESC_SIZE * v->num;
+}
+
+static size_t avail_bytes(const struct sim_vq *v)
+{
+    return RING_HDR + (size_t)AVAIL_ENTRY * v->num + 2; /* + used_event */
+}
+
+static size_t used_bytes(const struct sim_vq *v)
+{
+    return RING_HDR + (size_t)USED_ELEM * v->num + 2; /* + avail_event */
+}
+
+static uint8_t *area(struct sim_virtio *s, uint64_t bus, size_t len, const char *what)
+{
+    uint8_t *p = sim_dma_ptr(bus, len);
+
+    if (!p)
+        violation(s, "%s at bus %llx+%zu is not DMA memory", what, (unsigned long long)bus, len);
+    return p;
+}
+
+static bool event_idx(const struct sim_virtio *s)
+{
+    return (s->drv_features >> FEAT_EVENT_IDX) & 1u;
+}
+
+bool sim_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+    /* 2.7.10: notify iff event is in [old, new) modulo 2^16 */
+    uint16_t dist_new = (uint16_t)(new_idx - old_idx);
+    uint16_t dist_event = (uint16_t)(event - old_idx);
+
+    return dist_event < dist_new;
+}
+
+/* ---- queue state ------------------------------------------------------------ */
+
+static void queue_clear(struct sim_vq *v)
+{
+    v->num = 0;
+    v->ready = false;
+    v->pfn = 0;
+    v->align = 0;
+    v->desc = v->avail = v->used = 0;
+    v->last_avail = 0;
+    v->used_idx = 0;
+    v->error = false;
+    v->npending = 0;
+    v->used_flags = 0;
+    v->avail_event_fixed = false;
+    v->avail_event = 0;
+}
+
+static void device_reset(struct sim_virtio *s)
+{
+    unsigned i;
+
+    s->resets++;
+    s->status = 0;
+    s->drv_features = 0;
+    s->dev_features_sel = 0;
+    s->drv_features_sel = 0;
+    s->queue_sel = 0;
+    s->int_status = 0;
+    s->guest_page_size = 0; /* the driver must write it again */
+    for (i = 0; i < s->nq; i++)
+        queue_clear(&s->vq[i]);
+    sim_irq_set_level(s->irq, false);
+}
+
+static bool queue_areas_ok(struct sim_virtio *s, struct sim_vq *v)
+{
+    return area(s, v->desc, desc_bytes(v), "desc") && area(s, v->avail, avail_bytes(v), "avail") &&
+           area(s, v->used, used_bytes(v), "used");
+}
+
+/* Apply the device's notification-suppression wishes to a fresh queue. */
+static void queue_went_live(struct sim_virtio *s, struct sim_vq *v)
+{
+    uint8_t *used = area(s, v->used, used_bytes(v), "used");
+
+    if (used && v->used_flags)
+        st16(used, v->used_flags);
+}
+
+static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
+{
+    if (pfn == 0) {
+        v->ready = false;
+        v->pfn = 0;
+        return;
+    }
+    if (s->guest_page_size == 0) {
+        violation(s, "QueuePFN written before GuestPageSize");
+        return;
+    }
+    if (v->num == 0 || v->num > v->num_max || (v->num & (v->num - 1))) {
+        violation(s, "legacy QueueNum %u invalid (max %u)", v->num, v->num_max);
+        return;
+    }
+    if (v->align == 0 || (v->align & (v->align - 1))) {
+        violation(s, "legacy QueueAlign %u invalid", v->align);
+        return;
+    }
+    v->pfn = pfn;
+    v->desc = (uint64_t)pfn * s->guest_page_size;
+    v->avail = v->desc + desc_bytes(v);
+    v->used = (v->avail + avail_bytes(v) + v->align - 1) & ~(uint64_t)(v->align - 1);
+    if (!queue_areas_ok(s, v))
+        return;
+    v->ready = true;
+    queue_went_live(s, v);
+}
+
+static void modern_ready(struct sim_virtio *s, struct sim_vq *v, uint32_t val)
+{
+    if (val == 0) {
+        v->ready = false;
+        return;
+    }
+    if (s->fault.queue_ready_stuck)
+        return;
+    if (v->num == 0 || v->num > v->num_max || (v->num & (v->num - 1))) {
+        violation(s, "QueueNum %u invalid (max %u)", v->num, v->num_max);
+        return;
+    }
+    if ((v->desc & 15) || (v->avail & 1) || (v->used & 3)) {
+        violation(s, "queue areas misaligned");
+        return;
+    }
+    if (!queue_areas_ok(s, v))
+        return;
+    v->ready = true;
+    queue_went_live(s, v);
+}
+
+/* ---- status ---------------------------------------------------------------- */
+
+static void write_status(struct sim_virtio *s, uint32_t val)
+{
+    uint32_t added;
+    unsigned i;
+
+    if (s->n_status < sizeof(s->status_log))
+        s->status_log[s->n_status++] = (uint8_t)val;
+    if (val == 0) {
+        device_reset(s);
+        s->reset_delay_left = s->fault.reset_delay_reads;
+        return;
+    }
+    /* DEVICE_NEEDS_RESET is the device's bit: ignore it in comparisons. */
+    if ((val & s->status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) !=
+        (s->status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+        violation(s, "status %#x clears bits of %#x", val, s->status);
+    added = val & ~s->status;
+    if ((added & VIRTIO_STATUS_DRIVER) && !(s->status & VIRTIO_STATUS_ACKNOWLEDGE) &&
+        !(val & VIRTIO_STATUS_ACKNOWLEDGE))
+        violation(s, "DRIVER before ACKNOWLEDGE");
+    if (added & VIRTIO_STATUS_FEATURES_OK) {
+        if (s->version == 1)
+            violation(s, "FEATURES_OK written to a legacy device");
+        if (s->fault.refuse_features_ok || (s->drv_features & ~s->dev_features))
+            val &= ~VIRTIO_STATUS_FEATURES_OK;
+    }
+    if (added & VIRTIO_STATUS_DRIVER_OK) {
+        s->driver_ok_writes++;
+        if (s->version != 1 && !(val & VIRTIO_STATUS_FEATURES_OK))
+            violation(s, "DRIVER_OK without FEATURES_OK");
+        s->ready_at_driver_ok = 0;
+        for (i = 0; i < s->nq; i++)
+            if (s->vq[i].ready)
+                s->ready_at_driver_ok |= 1u << i;
+    }
+    s->status = val | (s->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+/* ---- register file ---------------------------------------------------------- */
+
+static struct sim_vq *sel_vq(struct sim_virtio *s)
+{
+    return s->queue_sel < s->nq ? &s->vq[s->queue_sel] : NULL;
+}
+
+static uint32_t config_read(struct sim_virtio *s, uint32_t off, unsigned width)
+{
+    uint32_t v = 0;
+    unsigned i;
+
+    s->config_reads++;
+    if (s->fault.gen_bumps) {
+        s->fault.gen_bumps--;
+        s->config_gen++;
+    }
+    if (off + width > sizeof(s->config)) {
+        violation(s, "config read beyond the window");
+        return 0;
+    }
+    for (i = 0; i < width; i++)
+        v |= (uint32_t)s->config[off + i] << (8 * i);
+    return v;
+}
+
+static uint32_t reg_read(void *ctx, uint32_t off, unsigned width)
+{
+    struct sim_virtio *s = ctx;
+    struct sim_vq *v;
+
+    if (off >= VIRTIO_MMIO_CONFIG)
+        return config_read(s, off - VIRTIO_MMIO_CONFIG, width);
+    if (width != 4 || (off & 3)) {
+        violation(s, "register %#x read with width %u", off, width);
+        return 0;
+    }
+    switch (off) {
+    case VIRTIO_MMIO_MAGIC_VALUE:
+        return s->fault.bad_magic ? 0x12345678u : VIRTIO_MMIO_MAGIC;
+    case VIRTIO_MMIO_VERSION:
+        return s->version;
+    case VIRTIO_MMIO_DEVICE_ID:
+        return s->device_id;
+    case VIRTIO_MMIO_VENDOR_ID:
+        return s->vendor_id;
+    case VIRTIO_MMIO_DEVICE_FEATURES:
+        if (s->dev_features_sel == 0)
+            return (uint32_t)s->dev_features;
+        if (s->dev_features_sel == 1 && s->version != 1)
+            return (uint32_t)(s->dev_features >> 32);
+        return 0;
+    case VIRTIO_MMIO_QUEUE_NUM_MAX:
+        v = sel_vq(s);
+        return v ? v->num_max : 0;
+    case VIRTIO_MMIO_QUEUE_READY:
+        if (s->version == 1) {
+            violation(s, "QueueReady read on a legacy device");
+            return 0;
+        }
+        v = sel_vq(s);
+        if (s->fault.queue_busy)
+            return 1;
+        return v && v->ready ? 1 : 0;
+    case VIRTIO_MMIO_QUEUE_PFN:
+        if (s->version != 1) {
+            violation(s, "QueuePFN read on a modern device");
+            return 0;
+        }
+        v = sel_vq(s);
+        if (s->fault.queue_busy)
+            return 1;
+        return v ? v->pfn : 0;
+    case VIRTIO_MMIO_INTERRUPT_STATUS:
+        return s->int_status;
+    case VIRTIO_MMIO_STATUS:
+        if (s->reset_delay_left) {
+            if (s->reset_delay_left != ~0u)
+                s->reset_delay_left--;
+            return VIRTIO_STATUS_ACKNOWLEDGE; /* still resetting */
+        }
+        return s->status;
+    case VIRTIO_MMIO_CONFIG_GENERATION:
+        s->gen_reads++;
+        if (s->version == 1)
+            violation(s, "ConfigGeneration read on a legacy device");
+        return s->config_gen;
+    default:
+        violation(s, "read of write-only or unknown register %#x", off);
+        return 0;
+    }
+}
+
+static void set_addr(uint64_t *a, bool high, uint32_t val)
+{
+    if (high)
+        *a = (*a & 0xffffffffull) | ((uint64_t)val << 32);
+    else
+        *a = (*a & ~0xffffffffull) | val;
+}
+
+static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
+{
+    struct sim_virtio *s = ctx;
+    struct sim_vq *v;
+    unsigned i;
+
+    if (s->n_reg < SIM_LOG_CAP) {
+        s->reg_off[s->n_reg] = off;
+        s->reg_val[s->n_reg] = val;
+        s->n_reg++;
+    }
+    if (off >= VIRTIO_MMIO_CONFIG) {
+        off -= VIRTIO_MMIO_CONFIG;
+        if (off + width > sizeof(s->config)) {
+            violation(s, "config write beyond the window");
+            return;
+        }
+        for (i = 0; i < width; i++)
+            s->config[off + i] = (uint8_t)(val >> (8 * i));
+        return;
+    }
+    if (width != 4 || (off & 3)) {
+        violation(s, "register %#x written with width %u", off, width);
+        return;
+    }
+    v = sel_vq(s);
+    switch (off) {
+    case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+        s->dev_features_sel = val;
+        break;
+    case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+        s->drv_features_sel = val;
+        break;
+    case VIRTIO_MMIO_DRIVER_FEATURES:
+        if (!(s->status & VIRTIO_STATUS_DRIVER))
+            violation(s, "DriverFeatures written before DRIVER");
+        if (s->status & VIRTIO_STATUS_FEATURES_OK)
+            violation(s, "DriverFeatures written after FEATURES_OK");
+        if (s->version == 1 && s->drv_features_sel != 0) {
+            violation(s, "legacy DriverFeatures with select %u", s->drv_features_sel);
+            break;
+        }
+        if (s->drv_features_sel == 0)
+            s->drv_features = (s->drv_features & ~0xffffffffull) | val;
+        else if (s->drv_features_sel == 1)
+            s->drv_features = (s->drv_features & 0xffffffffull) | ((uint64_t)val << 32);
+        break;
+    case VIRTIO_MMIO_GUEST_PAGE_SIZE:
+        if (s->version != 1)
+            violation(s, "GuestPageSize written to a modern device");
+        else if (val == 0 || (val & (val - 1)))
+            violation(s, "GuestPageSize %u", val);
+        s->guest_page_size = val;
+        break;
+    case VIRTIO_MMIO_QUEUE_SEL:
+        s->queue_sel = val;
+        break;
+    case VIRTIO_MMIO_QUEUE_NUM:
+        if (!v) {
+            violation(s, "QueueNum for absent queue %u", s->queue_sel);
+            break;
+        }
+        if (v->ready)
+            violation(s, "QueueNum written while the queue is live");
+        v->num = val;
+        break;
+    case VIRTIO_MMIO_QUEUE_ALIGN:
+        if (s->version != 1)
+            violation(s, "QueueAlign written to a modern device");
+        if (v)
+            v->align = val;
+        break;
+    case VIRTIO_MMIO_QUEUE_PFN:
+        if (s->version != 1) {
+            violation(s, "QueuePFN written to a modern device");
+            break;
+        }
+        if (!v) {
+            violation(s, "QueuePFN for absent queue %u", s->queue_sel);
+            break;
+        }
+        legacy_pfn(s, v, val);
+        break;
+    case VIRTIO_MMIO_QUEUE_READY:
+        if (s->version == 1) {
+            violation(s, "QueueReady written to a legacy device");
+            break;
+        }
+        if (!v) {
+            violation(s, "QueueReady for absent queue %u", s->queue_sel);
+            break;
+        }
+        modern_ready(s, v, val);
+        break;
+    case VIRTIO_MMIO_QUEUE_DESC_LOW:
+    case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+    case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
+    case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
+    case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
+    case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
+        if (s->version == 1) {
+            violation(s, "queue address register %#x on a legacy device", off);
+            break;
+        }
+        if (!v)
+            break;
+        if (v->ready)
+            violation(s, "queue address written while live");
+        if (off == VIRTIO_MMIO_QUEUE_DESC_LOW || off == VIRTIO_MMIO_QUEUE_DESC_HIGH)
+            set_addr(&v->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
+        else if (off == VIRTIO_MMIO_QUEUE_DRIVER_LOW || off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH)
+            set_addr(&v->avail, off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH, val);
+        else
+            set_addr(&v->used, off == VIRTIO_MMIO_QUEUE_DEVICE_HIGH, val);
+        break;
+    case VIRTIO_MMIO_QUEUE_NOTIFY:
+        if (!(s->status & VIRTIO_STATUS_DRIVER_OK))
+            violation(s, "notify before DRIVER_OK");
+        if (val >= s->nq) {
+            violation(s, "notify for absent queue %u", val);
+            break;
+        }
+        s->vq[val].notifies++;
+        if (s->auto_process)
+            sim_virtio_process(s, val);
+        break;
+    case VIRTIO_MMIO_INTERRUPT_ACK:
+        if (s->n_ack < sizeof(s->ack_log) / sizeof(s->ack_log[0]))
+            s->ack_log[s->n_ack++] = val;
+        s->int_status &= ~val;
+        sim_irq_set_level(s->irq, s->int_status != 0);
+        break;
+    case VIRTIO_MMIO_STATUS:
+        write_status(s, val);
+        break;
+    default:
+        violation(s, "write to read-only or unknown register %#x", off);
+        break;
+    }
+}
+
+static const struct sim_mmio_ops reg_ops = {reg_read, reg_write};
+
+/* ---- device-side ring engine ----------------------------------------------- */
+
+static bool queue_usable(struct sim_virtio *s, unsigned q)
+{
+    return q < s->nq && s->vq[q].ready && !s->vq[q].error &&
+           (s->status & VIRTIO_STATUS_DRIVER_OK) &&
+           !(s->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+static bool chain_fail(struct sim_virtio *s, struct sim_vq *v, const char *what, unsigned a)
+{
+    violation(s, "chain: %s (%u)", what, a);
+    v->error = true;
+    return false;
+}
+
+/* Walk one chain from `head`, collecting segments; false on a malformed
+ * chain (the queue is then given up, as a real device would). */
+static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, struct sim_chain *c)
+{
+    uint8_t *desc = area(s, v->desc, desc_bytes(v), "desc");
+    uint8_t *table = desc;
+    unsigned tsize = v->num, i = head, steps = 0;
+    bool in_ind = false;
+
+    memset(c, 0, offsetof(struct sim_chain, seg));
+    c->ndesc = 0;
+    c->ind_table = NULL;
+    c->ind_len = 0;
+    c->head = head;
+    if (!desc)
+        return chain_fail(s, v, "no descriptor table", 0);
+    for (;;) {
+        uint8_t *d;
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+
+        if (i >= tsize)
+            return chain_fail(s, v, "descriptor index out of range", i);
+        d = table + (size_t)DESC_SIZE * i;
+        addr = ld64(d);
+        len = ld32(d + 8);
+        flags = ld16(d + 12);
+        next = ld16(d + 14);
+        if (!in_ind && c->ndesc < SIM_MAX_SEGS)
+            c->desc_ids[c->ndesc++] = (uint16_t)i;
+
+        if (flags & F_INDIRECT) {
+            if (in_ind)
+                return chain_fail(s, v, "nested indirect", i);
+            if (flags & F_NEXT)
+                return chain_fail(s, v, "INDIRECT together with NEXT", i);
+            if (len == 0 || len % DESC_SIZE)
+                return chain_fail(s, v, "indirect table length", len);
+            table = area(s, addr, len, "indirect table");
+            if (!table)
+                return chain_fail(s, v, "indirect table not in DMA memory", 0);
+            if (c->nseg)
+                return chain_fail(s, v, "indirect after direct descriptors", i);
+            c->indirect = true;
+            c->ind_table = table;
+            c->ind_len = len;
+            tsize = len / DESC_SIZE;
+            in_ind = true;
+            i = 0;
+            steps = 0;
+            continue;
+        }
+        if (c->nseg >= SIM_MAX_SEGS)
+            return chain_fail(s, v, "too many segments", c->nseg);
+        if (len == 0)
+            return chain_fail(s, v, "zero-length descriptor", i);
+        c->seg[c->nseg].p = area(s, addr, len, "buffer");
+        if (!c->seg[c->nseg].p)
+            return chain_fail(s, v, "buffer not in DMA memory", i);
+        c->seg[c->nseg].bus = addr;
+        c->seg[c->nseg].len = len;
+        c->seg[c->nseg].write = (flags & F_WRITE) != 0;
+        if (flags & F_WRITE) {
+            c->n_in++;
+            c->in_bytes += len;
+        } else {
+            if (c->n_in)
+                return chain_fail(s, v, "readable after writable", i);
+            c->n_out++;
+            c->out_bytes += len;
+        }
+        c->nseg++;
+        if (!(flags & F_NEXT))
+            break;
+        i = next;
+        if (++steps >= tsize)
+            return chain_fail(s, v, "descriptor loop", i);
+    }
+    return true;
+}
+
+static uint32_t default_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
+{
+    unsigned i, k;
+
+    (void)q;
+    (void)arg;
+    for (i = 0; i < c->nseg; i++)
+        if (c->seg[i].write)
+            for (k = 0; k < c->seg[i].len; k++)
+                c->seg[i].p[k] = s->fill_next++;
+    return c->in_bytes;
+}
+
+static void scribble(struct sim_virtio *s, struct sim_vq *v, struct sim_chain *c)
+{
+    uint8_t *desc = area(s, v->desc, desc_bytes(v), "desc");
+    unsigned i;
+
+    if (!desc)
+        return;
+    for (i = 0; i < c->ndesc; i++)
+        memset(desc + (size_t)DESC_SIZE * c->desc_ids[i], 0xa5, DESC_SIZE);
+    if (c->ind_table)
+        memset(c->ind_table, 0xa5, c->ind_len);
+}
+
+unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
+{
+    struct sim_vq *v;
+    uint8_t *avail, *used;
+    unsigned count = 0;
+
+    if (!queue_usable(s, q))
+        return 0;
+    v = &s->vq[q];
+    avail = area(s, v->avail, avail_bytes(v), "avail");
+    used = area(s, v->used, used_bytes(v), "used");
+    if (!avail || !used)
+        return 0;
+    while (v->npending < PENDING_CAP && v->npending < v->num) {
+        uint16_t aidx = ld16(avail + 2), head;
+        struct sim_chain *c;
+
+        if (aidx == v->last_avail)
+            break;
+        if ((uint16_t)(aidx - v->last_avail) > v->num) {
+            violation(s, "avail idx %u ran %u ahead", aidx, (uint16_t)(aidx - v->last_avail));
+            v->error = true;
+            break;
+        }
+        head = ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * (v->last_avail % v->num));
+        c = &v->pending[v->npending];
+        if (!walk_chain(s, v, head, c))
+            break;
+        v->last_avail++;
+        v->popped++;
+        if (c->nseg > v->max_chain_segs)
+            v->max_chain_segs = c->nseg;
+        if (c->indirect)
+            v->indirect_chains++;
+        else
+            v->direct_chains++;
+        c->written = s->handler ? s->handler(s, q, c, s->handler_arg)
+                                : default_handler(s, q, c, NULL);
+        if (s->fault.scribble)
+            scribble(s, v, c);
+        v->npending++;
+        count++;
+        if (event_idx(s)) /* avail_event: where the device wants a notify */
+            st16(used + RING_HDR + (size_t)USED_ELEM * v->num,
+                 v->avail_event_fixed ? v->avail_event : v->last_avail);
+    }
+    return count;
+}
+
+static void push_used(struct sim_virtio *s, struct sim_vq *v, uint8_t *used, uint32_t id,
+                      uint32_t len)
+{
+    uint8_t *e = used + RING_HDR + (size_t)USED_ELEM * (v->used_idx % v->num);
+
+    (void)s;
+    st32(e, id);
+    st32(e + 4, len);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    v->used_idx++;
+    st16(used + 2, v->used_idx);
+    v->pushed++;
+}
+
+static void maybe_interrupt(struct sim_virtio *s, unsigned q, uint16_t old)
+{
+    struct sim_vq *v = &s->vq[q];
+    uint8_t *avail = area(s, v->avail, avail_bytes(v), "avail");
+    bool need;
+
+    if (!avail)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (event_idx(s))
+        need = sim_need_event(ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * v->num), v->used_idx,
+                              old);
+    else
+        need = !(ld16(avail) & 1u); /* VRING_AVAIL_F_NO_INTERRUPT */
+    if (need) {
+        v->irqs_raised++;
+        sim_virtio_raise(s, VIRTIO_MMIO_INT_VRING);
+    } else {
+        v->irqs_suppressed++;
+    }
+}
+
+static void push_chain(struct sim_virtio *s, struct sim_vq *v, uint8_t *used,
+                       const struct sim_chain *c)
+{
+    uint32_t id = c->head, len = c->written;
+
+    if (s->fault.used_id_force) {
+        s->fault.used_id_force = false;
+        id = s->fault.used_id;
+    }
+    if (s->fault.used_len_force) {
+        s->fault.used_len_force = false;
+        len = s->fault.used_len;
+    }
+    push_used(s, v, used, id, len);
+    if (s->fault.dup_next) {
+        s->fault.dup_next = false;
+        push_used(s, v, used, id, len);
+    }
+    if (s->fault.idx_jump) {
+        v->used_idx = (uint16_t)(v->used_idx + s->fault.idx_jump);
+        s->fault.idx_jump = 0;
+        st16(used + 2, v->used_idx);
+    }
+}
+
+bool sim_virtio_complete_at(struct sim_virtio *s, unsigned q, unsigned k)
+{
+    struct sim_vq *v;
+    uint8_t *used;
+    uint16_t old;
+
+    if (!queue_usable(s, q) || k >= s->vq[q].npending)
+        return false;
+    v = &s->vq[q];
+    used = area(s, v->used, used_bytes(v), "used");
+    if (!used)
+        return false;
+    old = v->used_idx;
+    push_chain(s, v, used, &v->pending[k]);
+    memmove(&v->pending[k], &v->pending[k + 1], (v->npending - k - 1) * sizeof(v->pending[0]));
+    v->npending--;
+    maybe_interrupt(s, q, old);
+    return true;
+}
+
+unsigned sim_virtio_complete(struct sim_virtio *s, unsigned q, unsigned max)
+{
+    struct sim_vq *v;
+    unsigned n, i;
+    uint8_t *used;
+    uint16_t old;
+
+    if (!queue_usable(s, q))
+        return 0;
+    v = &s->vq[q];
+    used = area(s, v->used, used_bytes(v), "used");
+    if (!used)
+        return 0;
+    n = v->npending < max ? v->npending : max;
+    if (n == 0)
+        return 0;
+    old = v->used_idx;
+    for (i = 0; i < n; i++)
+        push_chain(s, v, used, &v->pending[i]);
+    memmove(&v->pending[0], &v->pending[n], (v->npending - n) * sizeof(v->pending[0]));
+    v->npending -= n;
+    maybe_interrupt(s, q, old); /* one interrupt decision per batch */
+    return n;
+}
+
+unsigned sim_virtio_process(struct sim_virtio *s, unsigned q)
+{
+    unsigned total = 0, n;
+
+    /* Loop: a full pending list stops popping until it drains. */
+    do {
+        sim_virtio_pop(s, q);
+        n = sim_virtio_complete(s, q, ~0u);
+        total += n;
+    } while (n);
+    return total;
+}
+
+/* ---- device-initiated events ------------------------------------------------ */
+
+void sim_virtio_raise(struct sim_virtio *s, uint32_t bits)
+{
+    s->int_status |= bits;
+    sim_irq_set_level(s->irq, s->int_status != 0);
+}
+
+void sim_virtio_config_changed(struct sim_virtio *s)
+{
+    s->config_gen++;
+    sim_virtio_raise(s, VIRTIO_MMIO_INT_CONFIG);
+}
+
+void sim_virtio_set_needs_reset(struct sim_virtio *s)
+{
+    s->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    /* 2.1.2: with DRIVER_OK set, the device sends a config notification. */
+    if (s->status & VIRTIO_STATUS_DRIVER_OK)
+        sim_virtio_raise(s, VIRTIO_MMIO_INT_CONFIG);
+}
+
+void sim_virtio_set_used_flags(struct sim_virtio *s, unsigned q, uint16_t flags)
+{
+    struct sim_vq *v = &s->vq[q];
+    uint8_t *used;
+
+    v->used_flags = flags;
+    if (!v->ready)
+        return;
+    used = area(s, v->used, used_bytes(v), "used");
+    if (used)
+        st16(used, flags);
+}
+
+void sim_virtio_set_avail_event(struct sim_virtio *s, unsigned q, uint16_t idx)
+{
+    struct sim_vq *v = &s->vq[q];
+    uint8_t *used;
+
+    v->avail_event_fixed = true;
+    v->avail_event = idx;
+    if (!v->ready)
+        return;
+    used = area(s, v->used, used_bytes(v), "used");
+    if (used)
+        st16(used + RING_HDR + (size_t)USED_ELEM * v->num, idx);
+}
+
+bool sim_virtio_has(const struct sim_virtio *s, unsigned bit)
+{
+    return bit < 64 && ((s->drv_features >> bit) & 1u);
+}
+
+int sim_virtio_first_write(const struct sim_virtio *s, uint32_t off)
+{
+    unsigned i;
+
+    for (i = 0; i < s->n_reg; i++)
+        if (s->reg_off[i] == off)
+            return (int)i;
+    return -1;
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+struct sim_virtio *sim_virtio_create(uint32_t version, uint32_t device_id, uint64_t features,
+                                     unsigned nq, uint32_t num_max)
+{
+    struct sim_virtio *s = calloc(1, sizeof(*s));
+    unsigned i;
+
+    if (!s)
+        abort();
+    if (nq > SIM_MAX_QUEUES)
+        nq = SIM_MAX_QUEUES;
+    s->version = version;
+    s->device_id = device_id;
+    s->vendor_id = 0x554d4551u; /* "QEMU" */
+    s->dev_features = features;
+    s->nq = nq;
+    s->config_len = sizeof(s->config);
+    for (i = 0; i < nq; i++) {
+        s->vq[i].num_max = num_max;
+        s->vq[i].pending = calloc(PENDING_CAP, sizeof(struct sim_chain));
+        if (!s->vq[i].pending)
+            abort();
+    }
+    s->base = sim_mmio_register(&reg_ops, s, 0x200);
+    s->irq = 32u + (unsigned)((s->base - SIM_MMIO_BASE) / SIM_MMIO_STRIDE);
+    return s;
+}
+
+void sim_virtio_destroy(struct sim_virtio *s)
+{
+    unsigned i;
+
+    if (!s)
+        return;
+    sim_mmio_unregister(s->base);
+    sim_irq_set_level(s->irq, false);
+    for (i = 0; i < SIM_MAX_QUEUES; i++)
+        free(s->vq[i].pending);
+    free(s);
+}
+
+/* ---- rng model ---------------------------------------------------------------- */
+
+static uint32_t rng_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
+{
+    struct sim_rng *r = arg;
+    uint32_t written = 0, k;
+    unsigned i;
+
+    (void)s;
+    (void)q;
+    r->requests++;
+    for (i = 0; i < c->nseg; i++) {
+        if (!c->seg[i].write)
+            continue;
+        for (k = 0; k < c->seg[i].len; k++) {
+            if (r->max_per_req && written >= r->max_per_req)
+                return written;
+            c->seg[i].p[k] = r->next++;
+            written++;
+        }
+    }
+    return written;
+}
+
+void sim_rng_attach(struct sim_virtio *s, struct sim_rng *rng)
+{
+    s->handler = rng_handler;
+    s->handler_arg = rng;
+}

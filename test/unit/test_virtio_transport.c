@@ -1,0 +1,765 @@
+/*
+ * test_virtio_transport.c - the virtio core and the virtio-mmio transport
+ * (drivers/virtio/virtio.c, virtio_mmio.c) against the simulated device, in
+ * both transport versions: attach, status order, feature negotiation,
+ * queue set-up rules of each version, config space access, interrupt
+ * handling, DEVICE_NEEDS_RESET recovery.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim_fixture.h"
+#include "virtio/virtio.h"
+
+#define B(n) VIRTIO_BIT(n)
+#define ST_A VIRTIO_STATUS_ACKNOWLEDGE
+#define ST_D VIRTIO_STATUS_DRIVER
+#define ST_F VIRTIO_STATUS_FEATURES_OK
+#define ST_OK VIRTIO_STATUS_DRIVER_OK
+
+static bool modern(const struct vfix *fx)
+{
+    return fx->version != 1;
+}
+
+/* Post one 1-in/1-out request on fx->vq; buffers from DMA memory. */
+static void *post_one(struct vfix *fx, void *token)
+{
+    plat_busaddr_t bus;
+    uint8_t *mem = plat_dma_alloc(64, 64, &bus);
+    struct vq_buf b[2] = {{mem, 16}, {mem + 32, 32}};
+
+    assert_non_null(mem);
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, token), 0);
+    return mem;
+}
+
+/* ---- attach ---------------------------------------------------------------- */
+
+static void test_attach_identity(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(fx->dev.version, fx->version);
+    assert_int_equal(fx->dev.device_id, VFIX_DEV_ID);
+    assert_int_equal(fx->dev.vendor_id, 0x554d4551u);
+    assert_int_equal(fx->dev.irq, fx->sim->irq);
+    assert_true(fx->dev.dma_coherent);
+    assert_int_equal(fx->sim->n_reg, 0); /* attach writes nothing */
+}
+
+static void test_attach_rejects(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_dev d;
+
+    fx->sim = sim_virtio_create(fx->version, 0, 0, 1, 64); /* empty slot */
+    assert_int_equal(virtio_mmio_attach(&d, fx->sim->base, 1, 0, true), VIRTIO_ENODEV);
+    fx->sim->device_id = VFIX_DEV_ID;
+    fx->sim->fault.bad_magic = true;
+    assert_int_equal(virtio_mmio_attach(&d, fx->sim->base, 1, 0, true), VIRTIO_ENODEV);
+    fx->sim->fault.bad_magic = false;
+    fx->sim->version = 3;
+    assert_int_equal(virtio_mmio_attach(&d, fx->sim->base, 1, 0, true), VIRTIO_ENOTSUP);
+    fx->sim->version = fx->version;
+    assert_int_equal(virtio_mmio_attach(&d, fx->sim->base, 1, 0, true), 0);
+    assert_int_equal(virtio_mmio_attach(NULL, fx->sim->base, 1, 0, true), VIRTIO_EINVAL);
+}
+
+/* ---- status order ----------------------------------------------------------- */
+
+static void test_status_order(void **state)
+{
+    struct vfix *fx = *state;
+    static const uint8_t modern_seq[] = {0, ST_A, ST_A | ST_D, ST_A | ST_D | ST_F,
+                                         ST_A | ST_D | ST_F | ST_OK};
+    static const uint8_t legacy_seq[] = {0, ST_A, ST_A | ST_D, ST_A | ST_D | ST_OK};
+    struct virtio_vq_params p = {.name = "q", .num = 16};
+    struct virtqueue *vq;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 2, 64);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    /* negotiate never sets DRIVER_OK */
+    assert_int_equal(fx->sim->status & ST_OK, 0);
+    assert_int_equal(fx->sim->driver_ok_writes, 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 1, &p, &vq), 0);
+    assert_int_equal(fx->sim->driver_ok_writes, 0);
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    if (modern(fx))
+        assert_true(vfix_status_seq(fx, modern_seq, sizeof(modern_seq)));
+    else
+        assert_true(vfix_status_seq(fx, legacy_seq, sizeof(legacy_seq)));
+    /* both queues were live when DRIVER_OK was written */
+    assert_int_equal(fx->sim->ready_at_driver_ok, 3);
+    assert_int_equal(fx->sim->driver_ok_writes, 1);
+}
+
+static void test_reset_waits_and_times_out(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->fault.reset_delay_reads = 5; /* slow but finishes */
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(fx->sim->reset_delay_left, 0);
+
+    fx->sim->fault.reset_delay_reads = ~0u; /* never finishes */
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), VIRTIO_ETIMEDOUT);
+    assert_true(sim_log_contains("reset timed out"));
+    /* the wait was bounded by the clock, not by luck */
+    assert_true(sim_time_reads() > 1);
+    fx->sim->reset_delay_left = 0;
+    fx->sim->fault.reset_delay_reads = 0;
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+}
+
+/* ---- features --------------------------------------------------------------- */
+
+static void test_features_accept_offered_and_supported(void **state)
+{
+    struct vfix *fx = *state;
+    uint64_t offered = B(0) | B(1) | B(5) | B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_EVENT_IDX) |
+                       B(VIRTIO_F_RING_PACKED) | B(VIRTIO_F_ACCESS_PLATFORM) |
+                       B(VIRTIO_F_NOTIFICATION_DATA) | B(40) | B(55);
+    uint64_t expect;
+
+    vfix_create(fx, VFIX_DEV_ID, offered, 1, 64);
+    fx->spec.supported = B(0) | B(5) | B(7) | B(VIRTIO_F_EVENT_IDX) | B(VIRTIO_F_RING_PACKED) | B(55);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    if (modern(fx))
+        expect = B(0) | B(5) | B(VIRTIO_F_EVENT_IDX) | B(VIRTIO_F_VERSION_1) |
+                 B(VIRTIO_F_ACCESS_PLATFORM) | B(55);
+    else
+        expect = B(0) | B(5) | B(VIRTIO_F_EVENT_IDX);
+    assert_int_equal(fx->dev.features, expect);
+    assert_int_equal(fx->sim->drv_features, expect);
+    assert_true(virtio_has_feature(&fx->dev, VIRTIO_F_EVENT_IDX));
+    assert_false(virtio_has_feature(&fx->dev, VIRTIO_F_INDIRECT_DESC)); /* not wanted */
+    assert_false(virtio_has_feature(&fx->dev, 7));                      /* not offered */
+    assert_false(virtio_has_feature(&fx->dev, 99));
+}
+
+static void test_features_ok_refused(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned i;
+
+    vfix_create(fx, VFIX_DEV_ID, B(3), 1, 64);
+    fx->spec.supported = B(3);
+    fx->sim->fault.refuse_features_ok = true;
+    if (modern(fx)) {
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), VIRTIO_ENOTSUP);
+        assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+        assert_false(fx->sim->status & ST_F);
+        assert_true(sim_log_contains("FEATURES_OK refused"));
+    } else {
+        /* legacy has no FEATURES_OK: never written, nothing to refuse */
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+        for (i = 0; i < fx->sim->n_status; i++)
+            assert_int_equal(fx->sim->status_log[i] & ST_F, 0);
+        assert_false(fx->sim->status & VIRTIO_STATUS_FAILED);
+    }
+}
+
+static void test_modern_requires_version_1(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->dev_features &= ~B(VIRTIO_F_VERSION_1);
+    if (modern(fx)) {
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), VIRTIO_ENOTSUP);
+        assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+        assert_int_equal(fx->sim->drv_features, 0); /* never written */
+    } else {
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    }
+}
+
+static void test_select_features_rules(void **state)
+{
+    static const struct virtio_feature_dep deps[] = {
+        {10, B(11)}, /* 10 needs 11 */
+        {11, B(12)}, /* 11 needs 12: dropping 12 orphans 11 and then 10 */
+        {13, B(14)},
+    };
+    struct virtio_feature_spec spec = {
+        .supported = B(10) | B(11) | B(12) | B(13) | B(14), .deps = deps, .ndeps = 3};
+    uint64_t acc;
+
+    (void)state;
+    /* 12 not offered: 11 and 10 go; 13 keeps 14 */
+    assert_int_equal(virtio_select_features(2, B(10) | B(11) | B(13) | B(14) | B(32), &spec, &acc), 0);
+    assert_int_equal(acc, B(13) | B(14) | B(32));
+    /* everything offered: everything kept */
+    assert_int_equal(virtio_select_features(2, B(10) | B(11) | B(12) | B(32), &spec, &acc), 0);
+    assert_int_equal(acc, B(10) | B(11) | B(12) | B(32));
+    /* a required feature that cannot be had */
+    spec.required = B(10);
+    assert_int_equal(virtio_select_features(2, B(10) | B(32), &spec, &acc), VIRTIO_ENOTSUP);
+    spec.required = 0;
+    /* modern without VERSION_1 */
+    assert_int_equal(virtio_select_features(2, B(10), &spec, &acc), VIRTIO_ENOTSUP);
+    /* legacy: VERSION_1 and the high word dropped */
+    assert_int_equal(virtio_select_features(1, B(12) | B(32) | B(33), &spec, &acc), 0);
+    assert_int_equal(acc, B(12));
+    /* ring bits only when the driver wants them; core bits always */
+    spec.supported = B(VIRTIO_F_INDIRECT_DESC);
+    assert_int_equal(virtio_select_features(2,
+                                            B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_EVENT_IDX) |
+                                                B(VIRTIO_F_VERSION_1) |
+                                                B(VIRTIO_F_ORDER_PLATFORM) | B(VIRTIO_F_IN_ORDER),
+                                            &spec, &acc),
+                     0);
+    assert_int_equal(acc, B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_VERSION_1) |
+                              B(VIRTIO_F_ORDER_PLATFORM));
+    /* no spec at all */
+    assert_int_equal(virtio_select_features(2, B(1) | B(32), NULL, &acc), 0);
+    assert_int_equal(acc, B(32));
+}
+
+/* ---- queue set-up ------------------------------------------------------------- */
+
+static void test_queue_size_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(virtio_queue_size(256, 1024), 256);
+    assert_int_equal(virtio_queue_size(256, 100), 64);
+    assert_int_equal(virtio_queue_size(48, 256), 32);
+    assert_int_equal(virtio_queue_size(1, 1), 1);
+    assert_int_equal(virtio_queue_size(0, 256), 0);
+    assert_int_equal(virtio_queue_size(256, 0), 0);
+    assert_int_equal(virtio_queue_size(65535, 65535), 32768);
+    assert_int_equal(virtio_queue_size(65535, 0xffffffffu), 32768);
+}
+
+static void test_legacy_page_size_first(void **state)
+{
+    struct vfix *fx = *state;
+    int gps, num, pfn, align;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 32, 0), 0);
+    gps = sim_virtio_first_write(fx->sim, VIRTIO_MMIO_GUEST_PAGE_SIZE);
+    num = sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_NUM);
+    pfn = sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_PFN);
+    align = sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_ALIGN);
+    assert_true(num >= 0);
+    if (modern(fx)) {
+        assert_int_equal(gps, -1);
+        assert_int_equal(pfn, -1);
+        assert_int_equal(align, -1);
+        assert_true(sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_READY) > num);
+        assert_int_equal(fx->sim->vq[0].desc, virtqueue_desc_addr(fx->vq));
+        assert_int_equal(fx->sim->vq[0].avail, virtqueue_avail_addr(fx->vq));
+        assert_int_equal(fx->sim->vq[0].used, virtqueue_used_addr(fx->vq));
+    } else {
+        assert_true(gps >= 0);
+        assert_true(gps < num);
+        assert_true(gps < pfn);
+        assert_true(align < pfn);
+        assert_int_equal(fx->sim->guest_page_size, 4096);
+        assert_int_equal(fx->sim->vq[0].align, 4096);
+        assert_int_equal((uint64_t)fx->sim->vq[0].pfn << 12, virtqueue_desc_addr(fx->vq));
+        /* the device's own layout computation agrees with the driver's */
+        assert_int_equal(fx->sim->vq[0].avail, virtqueue_avail_addr(fx->vq));
+        assert_int_equal(fx->sim->vq[0].used, virtqueue_used_addr(fx->vq));
+    }
+    assert_int_equal(fx->sim->vq[0].num, 32);
+    assert_true(fx->sim->vq[0].ready);
+}
+
+static void test_pfn_beyond_32_bits(void **state)
+{
+    struct vfix *fx = *state;
+
+    sim_dma_set_bus_base(1ull << 45); /* PFN = 2^33 */
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    if (modern(fx)) {
+        assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+        assert_true(virtqueue_desc_addr(fx->vq) >= (1ull << 45));
+        assert_int_equal(fx->sim->vq[0].desc >> 32, virtqueue_desc_addr(fx->vq) >> 32);
+    } else {
+        struct virtio_vq_params p = {.num = 16};
+        struct virtqueue *vq = NULL;
+
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+        assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_E2BIG);
+        assert_null(vq);
+        assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+        assert_int_equal(sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_PFN), -1);
+        assert_null(fx->dev.vqs[0]);
+    }
+}
+
+static void test_queue_num_max_zero(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 16};
+    struct virtqueue *vq = NULL;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 0);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_ENOENT);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    /* an index past the device's queues reads NumMax 0 too */
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 3, &p, &vq), VIRTIO_ENOENT);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, VIRTIO_MAX_VQS, &p, &vq), VIRTIO_EINVAL);
+    assert_int_equal(sim_dma_live(), 0);
+}
+
+static void test_queue_num_max_not_power_of_two(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 100);
+    assert_int_equal(vfix_up(fx, 0, 256, 0), 0);
+    assert_int_equal(virtqueue_size(fx->vq), 64);
+    assert_int_equal(fx->sim->vq[0].num, 64);
+}
+
+static void test_queue_requested_zero(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 0};
+    struct virtqueue *vq = NULL;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_EINVAL);
+}
+
+static void test_queue_ready_read_back(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 16};
+    struct virtqueue *vq = NULL;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->fault.queue_ready_stuck = true;
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    if (!modern(fx)) {
+        /* legacy has no QueueReady: never touched (the sim would count a
+         * violation), set-up does not depend on it */
+        assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), 0);
+        assert_int_equal(sim_virtio_first_write(fx->sim, VIRTIO_MMIO_QUEUE_READY), -1);
+        return;
+    }
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_EIO);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    assert_true(sim_log_contains("QueueReady did not read back"));
+    assert_int_equal(sim_dma_live(), 0);
+}
+
+static void test_queue_already_live(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 16};
+    struct virtqueue *vq = NULL;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->fault.queue_busy = true;
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_EBUSY);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    fx->sim->fault.queue_busy = false;
+}
+
+static void test_queue_twice(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 16};
+    struct virtqueue *vq = NULL;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_EBUSY);
+    fx->sim->status &= ~VIRTIO_STATUS_FAILED;
+}
+
+static void test_setup_vq_enomem(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.num = 16, .max_indirect = 4};
+    struct virtqueue *vq = NULL;
+    long n;
+
+    vfix_create(fx, VFIX_DEV_ID, B(VIRTIO_F_INDIRECT_DESC), 1, 64);
+    fx->spec.supported = B(VIRTIO_F_INDIRECT_DESC);
+    /* each of the allocations in turn (self, ring, indirect tables) */
+    for (n = 0; n < 3; n++) {
+        assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+        sim_dma_fail_after(n);
+        assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &vq), VIRTIO_ENOMEM);
+        sim_dma_fail_after(-1);
+        assert_int_equal(sim_dma_live(), 0);
+    }
+}
+
+static void test_fail_tears_down(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    virtio_dev_fail(&fx->dev);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    assert_false(fx->sim->vq[0].ready);
+    assert_null(fx->dev.vqs[0]);
+    assert_true(sim_irq_masked(fx->sim->irq));
+    assert_int_equal(sim_dma_live(), 0);
+}
+
+/* ---- config space -------------------------------------------------------------- */
+
+static void test_config_read_widths(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t v8;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    unsigned i;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    for (i = 0; i < 32; i++)
+        fx->sim->config[i] = (uint8_t)(0x10 + i);
+    assert_int_equal(virtio_config_read8(&fx->dev, 1, &v8), 0);
+    assert_int_equal(v8, 0x11);
+    assert_int_equal(virtio_config_read16(&fx->dev, 2, &v16), 0);
+    assert_int_equal(v16, 0x1312);
+    assert_int_equal(virtio_config_read32(&fx->dev, 4, &v32), 0);
+    assert_int_equal(v32, 0x17161514u);
+    assert_int_equal(virtio_config_read64(&fx->dev, 8, &v64), 0);
+    assert_int_equal(v64, 0x1f1e1d1c1b1a1918ull);
+    assert_int_equal(virtio_config_read64(&fx->dev, 12, &v64), 0); /* 4-aligned is enough */
+    assert_int_equal(v64, 0x232221201f1e1d1cull);
+    if (modern(fx))
+        assert_true(fx->sim->gen_reads >= 10); /* before and after every access */
+    else
+        assert_int_equal(fx->sim->gen_reads, 0); /* legacy: no generation */
+    assert_int_equal(fx->dev.stats.config_retries, 0);
+}
+
+static void test_config_generation_retry(void **state)
+{
+    struct vfix *fx = *state;
+    uint64_t v64;
+    uint32_t v32;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->config[0] = 0xaa;
+    fx->sim->fault.gen_bumps = 3;
+    assert_int_equal(virtio_config_read32(&fx->dev, 0, &v32), 0);
+    assert_int_equal(v32, 0xaa);
+    if (modern(fx)) {
+        assert_int_equal(fx->dev.stats.config_retries, 3);
+        /* 64-bit: both halves inside one generation */
+        fx->sim->fault.gen_bumps = 4;
+        assert_int_equal(virtio_config_read64(&fx->dev, 0, &v64), 0);
+        assert_int_equal(fx->dev.stats.config_retries, 3 + 2);
+        /* a device whose generation never settles: bounded, an error */
+        fx->sim->fault.gen_bumps = 100000;
+        assert_int_equal(virtio_config_read32(&fx->dev, 0, &v32), VIRTIO_EIO);
+        assert_int_equal(fx->dev.stats.config_failures, 1);
+        assert_int_equal(fx->dev.stats.config_retries, 5 + VIRTIO_CONFIG_RETRIES);
+    } else {
+        assert_int_equal(fx->dev.stats.config_retries, 0);
+        assert_int_equal(fx->sim->gen_reads, 0);
+    }
+    fx->sim->fault.gen_bumps = 0;
+}
+
+static void test_config_bad_args(void **state)
+{
+    struct vfix *fx = *state;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_config_read16(&fx->dev, 1, &v16), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_read32(&fx->dev, 2, &v32), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_read64(&fx->dev, 2, &v64), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_read32(&fx->dev, 0xfc, &v32), 0);
+    assert_int_equal(virtio_config_read32(&fx->dev, 0x100, &v32), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_read64(&fx->dev, 0xfc, &v64), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_read32(NULL, 0, &v32), VIRTIO_EINVAL);
+    assert_int_equal(virtio_config_write32(&fx->dev, 0x100, 1), VIRTIO_EINVAL);
+}
+
+static void test_config_write(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_config_write32(&fx->dev, 4, 0xa1b2c3d4u), 0);
+    assert_int_equal(virtio_config_write16(&fx->dev, 8, 0x1234), 0);
+    assert_int_equal(virtio_config_write8(&fx->dev, 11, 0x77), 0);
+    assert_int_equal(fx->sim->config[4], 0xd4);
+    assert_int_equal(fx->sim->config[7], 0xa1);
+    assert_int_equal(fx->sim->config[8], 0x34);
+    assert_int_equal(fx->sim->config[9], 0x12);
+    assert_int_equal(fx->sim->config[11], 0x77);
+}
+
+/* ---- interrupts ------------------------------------------------------------------ */
+
+static void test_irq_attach_and_mask(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_false(sim_irq_attached(fx->sim->irq));
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    assert_true(sim_irq_attached(fx->sim->irq));
+    assert_false(sim_irq_masked(fx->sim->irq));
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0); /* idempotent */
+}
+
+static void test_irq_ack_exactly_handled(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->n_ack, 1);
+    assert_int_equal(fx->sim->ack_log[0], VIRTIO_MMIO_INT_VRING);
+
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->ack_log[1], VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(fx->config_changed_calls, 1);
+
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_CONFIG | VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->ack_log[2], VIRTIO_MMIO_INT_CONFIG | VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(fx->config_changed_calls, 2);
+    assert_int_equal(fx->dev.stats.config_irqs, 2);
+
+    /* an unknown bit is counted and left alone, never acked */
+    fx->sim->int_status = 0x4 | VIRTIO_MMIO_INT_VRING;
+    assert_true(virtio_dev_interrupt(&fx->dev));
+    assert_int_equal(fx->sim->ack_log[3], VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(fx->dev.stats.unknown_irq_bits, 1);
+    assert_int_equal(fx->sim->int_status, 0x4);
+    assert_false(virtio_dev_interrupt(&fx->dev)); /* only the unknown bit */
+    assert_int_equal(fx->sim->n_ack, 4);
+    fx->sim->int_status = 0;
+    sim_irq_set_level(fx->sim->irq, false);
+    assert_int_equal(fx->dev.stats.spurious, 0);
+}
+
+static void test_irq_spurious(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    sim_irq_inject(fx->sim->irq);
+    assert_int_equal(sim_run_irqs(), 1);
+    sim_irq_inject(fx->sim->irq);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->dev.stats.spurious, 2);
+    assert_int_equal(fx->dev.stats.interrupts, 2);
+    assert_int_equal(fx->sim->n_ack, 0);
+    assert_int_equal(fx->cb_calls, 0);
+}
+
+static void test_irq_dispatches_to_queues(void **state)
+{
+    struct vfix *fx = *state;
+    void *mem;
+    uint32_t len;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    mem = post_one(fx, (void *)0x1);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x1);
+    assert_int_equal(len, 32);
+    plat_dma_free(mem, 64);
+}
+
+/* ---- DEVICE_NEEDS_RESET ------------------------------------------------------------ */
+
+static void test_needs_reset_via_interrupt(void **state)
+{
+    struct vfix *fx = *state;
+    static const uint8_t modern_seq[] = {0, ST_A, ST_A | ST_D, ST_A | ST_D | ST_F,
+                                         ST_A | ST_D | ST_F | ST_OK};
+    static const uint8_t legacy_seq[] = {0, ST_A, ST_A | ST_D, ST_A | ST_D | ST_OK};
+    void *m1, *m2, *m3;
+    uint32_t len;
+
+    vfix_create(fx, VFIX_DEV_ID, B(VIRTIO_F_EVENT_IDX), 1, 64);
+    assert_int_equal(vfix_up(fx, B(VIRTIO_F_EVENT_IDX), 16, 0), 0);
+    m1 = post_one(fx, (void *)0x11);
+    m2 = post_one(fx, (void *)0x22);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 2); /* device holds them */
+
+    sim_virtio_set_needs_reset(fx->sim);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.needs_reset, 1);
+    assert_int_equal(fx->needs_reset_calls, 1);
+    assert_int_equal(fx->config_changed_calls, 0);
+    assert_int_equal(fx->ncancel, 0); /* nothing done in interrupt context */
+
+    fx->sim->n_status = 0;
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_false(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.reinits, 1);
+    assert_int_equal(fx->restart_calls, 1);
+    /* outstanding requests came back through cancel, none lost */
+    assert_int_equal(fx->ncancel, 2);
+    assert_true((fx->cancelled[0] == (void *)0x11 && fx->cancelled[1] == (void *)0x22) ||
+                (fx->cancelled[0] == (void *)0x22 && fx->cancelled[1] == (void *)0x11));
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    if (modern(fx))
+        assert_true(vfix_status_seq(fx, modern_seq, sizeof(modern_seq)));
+    else
+        assert_true(vfix_status_seq(fx, legacy_seq, sizeof(legacy_seq)));
+    assert_false(fx->sim->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_F_EVENT_IDX));
+    assert_false(sim_irq_masked(fx->sim->irq));
+
+    /* the queue works again */
+    m3 = post_one(fx, (void *)0x33);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    sim_run_irqs();
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x33);
+    assert_int_equal(virtio_dev_check(&fx->dev), 0); /* nothing to do */
+    plat_dma_free(m1, 64);
+    plat_dma_free(m2, 64);
+    plat_dma_free(m3, 64);
+}
+
+static void test_needs_reset_via_check(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    assert_int_equal(virtio_dev_check(&fx->dev), 0);
+    /* the bit without an interrupt (e.g. polling drivers) */
+    fx->sim->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_int_equal(fx->dev.stats.needs_reset, 1);
+    assert_int_equal(fx->needs_reset_calls, 1);
+    assert_int_equal(fx->restart_calls, 1);
+    assert_true(fx->sim->status & ST_OK);
+}
+
+static void test_needs_reset_reinit_fails(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_buf b;
+    void *m1;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x44);
+    virtqueue_kick(fx->vq);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    /* the device now shrinks the queue: re-creating it must fail */
+    fx->sim->vq[0].num_max = 8;
+    assert_int_equal(virtio_dev_check(&fx->dev), VIRTIO_E2BIG);
+    assert_true(fx->dev.broken);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    assert_int_equal(fx->dev.stats.reinit_failures, 1);
+    assert_int_equal(fx->ncancel, 1); /* still handed back */
+    assert_true(virtqueue_is_broken(fx->vq));
+    b.addr = m1;
+    b.len = 8;
+    assert_int_equal(virtqueue_add(fx->vq, &b, 1, 0, (void *)1), VIRTIO_EIO);
+    assert_int_equal(virtio_dev_check(&fx->dev), VIRTIO_EIO);
+    assert_true(sim_irq_masked(fx->sim->irq));
+    plat_dma_free(m1, 64);
+}
+
+static void test_driver_ok_sees_needs_reset(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->sim->fault.reset_delay_reads = 0;
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    fx->sim->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+}
+
+static void test_shutdown_releases_everything(void **state)
+{
+    struct vfix *fx = *state;
+    void *m1;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x55);
+    virtio_dev_shutdown(&fx->dev);
+    assert_int_equal(fx->ncancel, 1);
+    assert_int_equal(fx->sim->status, 0);
+    assert_null(fx->dev.vqs[0]);
+    plat_dma_free(m1, 64);
+    assert_int_equal(sim_dma_live(), 0);
+    fx->attached = false;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        VFIX_TEST(test_attach_identity),
+        VFIX_TEST(test_attach_rejects),
+        VFIX_TEST(test_status_order),
+        VFIX_TEST(test_reset_waits_and_times_out),
+        VFIX_TEST(test_features_accept_offered_and_supported),
+        VFIX_TEST(test_features_ok_refused),
+        VFIX_TEST(test_modern_requires_version_1),
+        cmocka_unit_test(test_select_features_rules),
+        cmocka_unit_test(test_queue_size_rule),
+        VFIX_TEST(test_legacy_page_size_first),
+        VFIX_TEST(test_pfn_beyond_32_bits),
+        VFIX_TEST(test_queue_num_max_zero),
+        VFIX_TEST(test_queue_num_max_not_power_of_two),
+        VFIX_TEST(test_queue_requested_zero),
+        VFIX_TEST(test_queue_ready_read_back),
+        VFIX_TEST(test_queue_already_live),
+        VFIX_TEST(test_queue_twice),
+        VFIX_TEST(test_setup_vq_enomem),
+        VFIX_TEST(test_fail_tears_down),
+        VFIX_TEST(test_config_read_widths),
+        VFIX_TEST(test_config_generation_retry),
+        VFIX_TEST(test_config_bad_args),
+        VFIX_TEST(test_config_write),
+        VFIX_TEST(test_irq_attach_and_mask),
+        VFIX_TEST(test_irq_ack_exactly_handled),
+        VFIX_TEST(test_irq_spurious),
+        VFIX_TEST(test_irq_dispatches_to_queues),
+        VFIX_TEST(test_needs_reset_via_interrupt),
+        VFIX_TEST(test_needs_reset_via_check),
+        VFIX_TEST(test_needs_reset_reinit_fails),
+        VFIX_TEST(test_driver_ok_sees_needs_reset),
+        VFIX_TEST(test_shutdown_releases_everything),
+    };
+
+    return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);
+}

@@ -1,0 +1,1046 @@
+/*
+ * test_virtqueue.c - the split virtqueue (drivers/virtio/virtqueue.c):
+ * the event-index function and ring layout as pure functions, then chains,
+ * notification and interrupt suppression, callback races, validation of
+ * device-written used entries, index wrap and free-list integrity, against
+ * the simulated device in both transport versions.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim_fixture.h"
+#include "virtio/virtio.h"
+#include "virtio/virtqueue.h"
+#include "virtio/virtio_ring.h"
+
+#define B(n) VIRTIO_BIT(n)
+#define F_IND B(VIRTIO_F_INDIRECT_DESC)
+#define F_EVT B(VIRTIO_F_EVENT_IDX)
+#define POOL 65536u
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+struct rec {
+    unsigned n;
+    struct {
+        unsigned nseg, n_out, n_in;
+        bool indirect;
+        uint32_t out_bytes, in_bytes;
+        uint8_t first_byte;
+    } c[64];
+    uint32_t write_limit; /* 0: fill every writable byte */
+};
+
+static uint32_t rec_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
+{
+    struct rec *r = arg;
+    uint32_t w = 0, k;
+    unsigned i;
+
+    (void)s;
+    (void)q;
+    if (r->n < 64) {
+        r->c[r->n].nseg = c->nseg;
+        r->c[r->n].n_out = c->n_out;
+        r->c[r->n].n_in = c->n_in;
+        r->c[r->n].indirect = c->indirect;
+        r->c[r->n].out_bytes = c->out_bytes;
+        r->c[r->n].in_bytes = c->in_bytes;
+        r->c[r->n].first_byte = c->nseg ? c->seg[0].p[0] : 0;
+    }
+    r->n++;
+    for (i = 0; i < c->nseg; i++) {
+        if (!c->seg[i].write)
+            continue;
+        for (k = 0; k < c->seg[i].len; k++) {
+            if (r->write_limit && w >= r->write_limit)
+                return w;
+            c->seg[i].p[k] = (uint8_t)(0xc0 + i);
+            w++;
+        }
+    }
+    return w;
+}
+
+static uint8_t *pool_alloc(void)
+{
+    plat_busaddr_t bus;
+    uint8_t *p = plat_dma_alloc(POOL, 4096, &bus);
+
+    assert_non_null(p);
+    return p;
+}
+
+/* Bring up a device with one queue of `num` entries. */
+static void up(struct vfix *fx, uint64_t features, uint16_t num, uint16_t max_ind)
+{
+    vfix_create(fx, VFIX_DEV_ID, features, 1, 256);
+    assert_int_equal(vfix_up(fx, features, num, max_ind), 0);
+}
+
+static void add_simple(struct vfix *fx, uint8_t *mem, unsigned slot, void *token)
+{
+    struct vq_buf b[2] = {{mem + slot * 64, 16}, {mem + slot * 64 + 32, 32}};
+
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, token), 0);
+}
+
+#define TOK(i) ((void *)(uintptr_t)(0x1000 + (i)))
+
+/* ---- pure functions ----------------------------------------------------------- */
+
+static void test_need_event_table(void **state)
+{
+    static const struct {
+        uint16_t event, new_idx, old_idx;
+        bool need;
+    } t[] = {
+        {0, 1, 0, true},          /* the first entry */
+        {0, 0, 0, false},         /* nothing new */
+        {5, 6, 5, true},          /* exactly the event */
+        {5, 5, 4, false},         /* not yet */
+        {5, 10, 0, true},         /* passed inside a batch */
+        {10, 10, 0, false},       /* window is [old, new) */
+        {4, 10, 5, false},        /* already passed before old */
+        {65535, 0, 65535, true},  /* wrap: event at the last index */
+        {0, 1, 65535, true},      /* wrap: window {65535, 0} */
+        {1, 1, 65535, false},     /* wrap: 1 not in {65535, 0} */
+        {65534, 2, 65530, true},  /* wrap inside a batch */
+        {65529, 2, 65530, false}, /* just before the window */
+        {3, 2, 65530, false},     /* just after */
+        {101, 100, 101, true},    /* 65535 new entries: window covers almost all */
+        {100, 100, 101, false},   /* ... but not new itself */
+    };
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (vring_need_event(t[i].event, t[i].new_idx, t[i].old_idx) != t[i].need) {
+            fprintf(stderr, "row %u: event %u new %u old %u\n", i, t[i].event, t[i].new_idx,
+                    t[i].old_idx);
+            fail();
+        }
+    }
+}
+
+/* Against the definition "event in [old, new) modulo 2^16", walked. */
+static void test_need_event_definition(void **state)
+{
+    uint32_t seed = 12345;
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < 200000; i++) {
+        uint16_t old, n, event, k, span;
+        bool in = false;
+
+        seed = seed * 1103515245u + 12345u;
+        old = (uint16_t)(seed >> 8);
+        seed = seed * 1103515245u + 12345u;
+        span = (uint16_t)((seed >> 8) % 300); /* realistic batches */
+        n = (uint16_t)(old + span);
+        seed = seed * 1103515245u + 12345u;
+        event = (i & 1) ? (uint16_t)(old + (seed >> 8) % 400 - 50) : (uint16_t)(seed >> 8);
+        for (k = 0; k < span; k++)
+            if ((uint16_t)(old + k) == event)
+                in = true;
+        assert_int_equal(vring_need_event(event, n, old), in);
+        assert_int_equal(sim_need_event(event, n, old), in);
+    }
+}
+
+static void test_layout(void **state)
+{
+    static const unsigned nums[] = {1, 2, 16, 64, 128, 256, 1024, 32768};
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        unsigned n = nums[i];
+        struct vring_layout l;
+        size_t avail_end = 16u * n + 6u + 2u * n;
+
+        vring_layout_compute(n, 4096, &l);
+        /* 2.7 legacy layout, numbers from the spec */
+        assert_int_equal(l.desc_off, 0);
+        assert_int_equal(l.avail_off, 16u * n);
+        assert_int_equal(l.used_off, (avail_end + 4095) & ~(size_t)4095);
+        assert_int_equal(l.size, l.used_off + 6u + 8u * n);
+    }
+}
+
+static void noop_notify(void *arg, unsigned idx)
+{
+    (void)arg;
+    (void)idx;
+}
+
+static void test_create_rejects(void **state)
+{
+    struct vq_params p;
+    struct virtqueue *vq = NULL;
+    long n;
+
+    (void)state;
+    sim_plat_reset();
+    memset(&p, 0, sizeof(p));
+    p.notify = noop_notify;
+    p.num = 0;
+    assert_int_equal(virtqueue_create(&p, &vq), VIRTIO_EINVAL);
+    p.num = 24;
+    assert_int_equal(virtqueue_create(&p, &vq), VIRTIO_EINVAL);
+    p.num = 16;
+    p.notify = NULL;
+    assert_int_equal(virtqueue_create(&p, &vq), VIRTIO_EINVAL);
+    assert_int_equal(virtqueue_create(NULL, &vq), VIRTIO_EINVAL);
+    p.notify = noop_notify;
+    p.indirect = true;
+    p.max_indirect = 8;
+    p.dma_coherent = false; /* four allocations: self, ring, tables, table shadow */
+    for (n = 0; n < 4; n++) {
+        sim_dma_fail_after(n);
+        assert_int_equal(virtqueue_create(&p, &vq), VIRTIO_ENOMEM);
+        assert_int_equal(sim_dma_live(), 0);
+    }
+    sim_dma_fail_after(-1);
+    assert_int_equal(virtqueue_create(&p, &vq), 0);
+    assert_int_equal(virtqueue_size(vq), 16);
+    assert_int_equal(virtqueue_num_free(vq), 16);
+    assert_int_equal(virtqueue_desc_addr(vq) % 4096, 0);
+    assert_int_equal(virtqueue_used_addr(vq) % 4096, 0);
+    virtqueue_destroy(vq);
+    assert_int_equal(sim_dma_live(), 0);
+    assert_true(sim_plat_ok());
+}
+
+/* ---- chains -------------------------------------------------------------------- */
+
+static void test_direct_chain(void **state)
+{
+    struct vfix *fx = *state;
+    struct rec r = {0};
+    uint8_t *mem;
+    uint32_t len;
+    struct vq_stats st;
+
+    /* the device offers INDIRECT, the driver does not take it */
+    vfix_create(fx, VFIX_DEV_ID, F_IND, 1, 256);
+    assert_int_equal(vfix_up(fx, 0, 16, 8), 0);
+    fx->sim->handler = rec_handler;
+    fx->sim->handler_arg = &r;
+    assert_false(virtio_has_feature(&fx->dev, VIRTIO_F_INDIRECT_DESC));
+    mem = pool_alloc();
+    memset(mem, 0x5a, 100);
+    {
+        struct vq_buf b[4] = {{mem, 10}, {mem + 10, 20}, {mem + 100, 30}, {mem + 200, 40}};
+
+        assert_int_equal(virtqueue_add(fx->vq, b, 2, 2, TOK(1)), 0);
+    }
+    assert_int_equal(virtqueue_num_free(fx->vq), 12);
+    assert_true(virtqueue_kick(fx->vq));
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_int_equal(r.n, 1);
+    assert_false(r.c[0].indirect);
+    assert_int_equal(r.c[0].nseg, 4);
+    assert_int_equal(r.c[0].n_out, 2);
+    assert_int_equal(r.c[0].n_in, 2);
+    assert_int_equal(r.c[0].out_bytes, 30);
+    assert_int_equal(r.c[0].in_bytes, 70);
+    assert_int_equal(r.c[0].first_byte, 0x5a);
+    sim_run_irqs();
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(1));
+    assert_int_equal(len, 70); /* the used length, not the posted one */
+    assert_int_equal(mem[100], 0xc2);
+    assert_int_equal(mem[239], 0xc3);
+    assert_null(virtqueue_get_used(fx->vq, &len));
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.added, 1);
+    assert_int_equal(st.added_indirect, 0);
+    assert_int_equal(st.completed, 1);
+    assert_int_equal(st.kicks, 1);
+    assert_int_equal(st.interrupts, 1);
+    assert_int_equal(st.callbacks, 1);
+    assert_int_equal(st.num, 16);
+    assert_int_equal(st.num_free, 16);
+    assert_false(st.broken);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_indirect_chain(void **state)
+{
+    struct vfix *fx = *state;
+    struct rec r = {0};
+    uint8_t *mem;
+    uint32_t len;
+    struct vq_stats st;
+
+    up(fx, F_IND, 8, 4);
+    fx->sim->handler = rec_handler;
+    fx->sim->handler_arg = &r;
+    assert_true(virtio_has_feature(&fx->dev, VIRTIO_F_INDIRECT_DESC));
+    mem = pool_alloc();
+    {
+        struct vq_buf b3[3] = {{mem, 12}, {mem + 64, 8}, {mem + 128, 16}};
+        struct vq_buf b1[1] = {{mem + 256, 24}};
+        struct vq_buf b5[5] = {{mem + 512, 4}, {mem + 576, 4}, {mem + 640, 4}, {mem + 704, 4},
+                               {mem + 768, 4}};
+
+        assert_int_equal(virtqueue_add(fx->vq, b3, 1, 2, TOK(1)), 0); /* indirect */
+        assert_int_equal(virtqueue_num_free(fx->vq), 7);
+        assert_int_equal(virtqueue_add(fx->vq, b1, 0, 1, TOK(2)), 0); /* one: direct */
+        assert_int_equal(virtqueue_num_free(fx->vq), 6);
+        assert_int_equal(virtqueue_add(fx->vq, b5, 5, 0, TOK(3)), 0); /* > max: direct */
+        assert_int_equal(virtqueue_num_free(fx->vq), 1);
+    }
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 3);
+    assert_true(r.c[0].indirect);
+    assert_int_equal(r.c[0].nseg, 3);
+    assert_int_equal(r.c[0].n_out, 1);
+    assert_int_equal(r.c[0].in_bytes, 24);
+    assert_false(r.c[1].indirect);
+    assert_false(r.c[2].indirect);
+    assert_int_equal(r.c[2].nseg, 5);
+    assert_int_equal(r.c[2].n_in, 0);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(1));
+    assert_int_equal(len, 24);
+    assert_int_equal(mem[64], 0xc1);
+    assert_int_equal(mem[143], 0xc2);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(2));
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(3));
+    assert_int_equal(len, 0);
+    assert_int_equal(virtqueue_num_free(fx->vq), 8);
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.added_indirect, 1);
+    /* a full ring of indirect chains: one descriptor each */
+    {
+        struct vq_buf b[4] = {{mem, 8}, {mem + 64, 8}, {mem + 128, 8}, {mem + 192, 8}};
+        unsigned i;
+
+        for (i = 0; i < 8; i++)
+            assert_int_equal(virtqueue_add(fx->vq, b, 2, 2, TOK(10 + i)), 0);
+        assert_int_equal(virtqueue_add(fx->vq, b, 2, 2, TOK(99)), VIRTIO_ENOSPC);
+        virtqueue_kick(fx->vq);
+        assert_int_equal(sim_virtio_process(fx->sim, 0), 8);
+        for (i = 0; i < 8; i++)
+            assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(10 + i));
+    }
+    plat_dma_free(mem, POOL);
+}
+
+static void test_add_errors(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    struct vq_buf b[20];
+    unsigned i;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    for (i = 0; i < 20; i++) {
+        b[i].addr = mem + 64 * i;
+        b[i].len = 8;
+    }
+    assert_int_equal(virtqueue_add(fx->vq, b, 0, 0, TOK(1)), VIRTIO_EINVAL);
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 0, NULL), VIRTIO_EINVAL);
+    assert_int_equal(virtqueue_add(fx->vq, NULL, 1, 0, TOK(1)), VIRTIO_EINVAL);
+    assert_int_equal(virtqueue_add(NULL, b, 1, 0, TOK(1)), VIRTIO_EINVAL);
+    b[1].len = 0;
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, TOK(1)), VIRTIO_EINVAL);
+    b[1].len = 8;
+    assert_int_equal(virtqueue_add(fx->vq, b, 17, 0, TOK(1)), VIRTIO_E2BIG);
+    assert_int_equal(virtqueue_add(fx->vq, b, 10, 10, TOK(1)), VIRTIO_E2BIG);
+    assert_int_equal(virtqueue_add(fx->vq, b, 0xffffffffu, 2, TOK(1)), VIRTIO_E2BIG);
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    /* fill: 16 one-descriptor chains, then full */
+    for (i = 0; i < 16; i++)
+        assert_int_equal(virtqueue_add(fx->vq, &b[i], 1, 0, TOK(i)), 0);
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 0, TOK(99)), VIRTIO_ENOSPC);
+    {
+        struct vq_stats st;
+
+        virtqueue_get_stats(fx->vq, &st);
+        assert_int_equal(st.full, 1);
+        assert_int_equal(st.num_free, 0);
+    }
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    for (i = 0; i < 16; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    /* a 16-element chain fits an empty ring exactly */
+    assert_int_equal(virtqueue_add(fx->vq, b, 8, 8, TOK(50)), 0);
+    assert_int_equal(virtqueue_num_free(fx->vq), 0);
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(50));
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    plat_dma_free(mem, POOL);
+}
+
+/* ---- notifications --------------------------------------------------------------- */
+
+static void test_batch_one_kick(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    struct vq_stats st;
+    unsigned i;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    for (i = 0; i < 5; i++)
+        add_simple(fx, mem, i, TOK(i));
+    assert_true(virtqueue_kick(fx->vq));
+    assert_false(virtqueue_kick(fx->vq)); /* nothing new */
+    assert_int_equal(fx->sim->vq[0].notifies, 1);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 5);
+    assert_int_equal(sim_run_irqs(), 1); /* one interrupt for the batch */
+    assert_int_equal(fx->cb_calls, 1);
+    for (i = 0; i < 5; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.kicks, 1);
+    assert_int_equal(st.added, 5);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_no_notify_flag(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    struct vq_stats st;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    sim_virtio_set_used_flags(fx->sim, 0, VRING_USED_F_NO_NOTIFY);
+    add_simple(fx, mem, 0, TOK(0));
+    assert_false(virtqueue_kick_prepare(fx->vq));
+    add_simple(fx, mem, 1, TOK(1));
+    assert_false(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, 0);
+    sim_virtio_set_used_flags(fx->sim, 0, 0);
+    add_simple(fx, mem, 2, TOK(2));
+    assert_true(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, 1);
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.kicks_suppressed, 2);
+    assert_int_equal(st.kicks, 1);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 3);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_event_idx_kick(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    unsigned i;
+
+    up(fx, F_EVT, 32, 0);
+    assert_true(virtio_has_feature(&fx->dev, VIRTIO_F_EVENT_IDX));
+    mem = pool_alloc();
+    /* the device wants a notification once avail idx passes 3 */
+    sim_virtio_set_avail_event(fx->sim, 0, 3);
+    for (i = 0; i < 3; i++) { /* idx 0->1, 1->2, 2->3: no */
+        add_simple(fx, mem, i, TOK(i));
+        assert_false(virtqueue_kick_prepare(fx->vq));
+    }
+    add_simple(fx, mem, 3, TOK(3)); /* 3->4: crosses 3 */
+    assert_true(virtqueue_kick_prepare(fx->vq));
+    add_simple(fx, mem, 4, TOK(4)); /* 4->5 */
+    assert_false(virtqueue_kick_prepare(fx->vq));
+    for (i = 5; i < 8; i++) /* a batch 5->8 */
+        add_simple(fx, mem, i, TOK(i));
+    assert_false(virtqueue_kick_prepare(fx->vq));
+    sim_virtio_set_avail_event(fx->sim, 0, 9);
+    add_simple(fx, mem, 8, TOK(8));
+    add_simple(fx, mem, 9, TOK(9)); /* batch 8->10 contains 9 */
+    assert_true(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, 1);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 10);
+    for (i = 0; i < 10; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    plat_dma_free(mem, POOL);
+}
+
+/* ---- interrupts and callbacks ------------------------------------------------------ */
+
+static void test_interrupt_suppression_flag(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    virtqueue_disable_cb(fx->vq);
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    assert_int_equal(fx->sim->vq[0].irqs_raised, 0);
+    assert_int_equal(fx->sim->vq[0].irqs_suppressed, 1);
+    assert_int_equal(sim_run_irqs(), 0);
+    /* polling still works */
+    assert_true(virtqueue_more_used(fx->vq));
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    assert_true(virtqueue_enable_cb(fx->vq));
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    assert_int_equal(fx->sim->vq[0].irqs_raised, 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(1));
+    plat_dma_free(mem, POOL);
+}
+
+static void test_event_idx_interrupts(void **state)
+{
+    struct vfix *fx = *state;
+    struct sim_vq *sv;
+    uint8_t *mem;
+    unsigned i;
+
+    up(fx, F_EVT, 16, 0);
+    sv = &fx->sim->vq[0];
+    mem = pool_alloc();
+    for (i = 0; i < 4; i++)
+        add_simple(fx, mem, i, TOK(i));
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 4);
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 1), 1); /* used_event 0: 0->1 */
+    assert_int_equal(sv->irqs_raised, 1);
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 1), 1); /* 1->2: driver has not read */
+    assert_int_equal(sv->irqs_raised, 1);
+    assert_int_equal(sv->irqs_suppressed, 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(1)); /* used_event = 2 */
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 1), 1);      /* 2->3 */
+    assert_int_equal(sv->irqs_raised, 2);
+    /* flags stay 0 with EVENT_IDX even when callbacks are off (2.7.10) */
+    virtqueue_disable_cb(fx->vq);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(2)); /* used_event left at 2 */
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 1), 1);      /* 3->4: 2 already passed */
+    assert_int_equal(sv->irqs_raised, 2);
+    sim_run_irqs();
+    assert_int_equal(fx->cb_calls, 1); /* the second interrupt had the callback off */
+    assert_false(virtqueue_enable_cb(fx->vq)); /* TOK(3) pending */
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(3));
+    assert_true(virtqueue_enable_cb(fx->vq));
+    plat_dma_free(mem, POOL);
+}
+
+/* The race of 2.7.10: an entry completes after disable and before enable;
+ * enable must report it instead of waiting for an interrupt that will not
+ * come. */
+static void race(struct vfix *fx)
+{
+    uint8_t *mem = pool_alloc();
+
+    virtqueue_disable_cb(fx->vq);
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1); /* between disable and enable */
+    sim_run_irqs();
+    assert_int_equal(fx->cb_calls, 0);
+    assert_false(virtqueue_enable_cb(fx->vq));
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    assert_true(virtqueue_enable_cb(fx->vq));
+    /* and interrupts work again afterwards */
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(1));
+    plat_dma_free(mem, POOL);
+}
+
+static void test_enable_cb_race_flags(void **state)
+{
+    struct vfix *fx = *state;
+
+    up(fx, 0, 16, 0);
+    race(fx);
+}
+
+static void test_enable_cb_race_event_idx(void **state)
+{
+    struct vfix *fx = *state;
+
+    up(fx, F_EVT, 16, 0);
+    race(fx);
+}
+
+static void test_enable_cb_delayed(void **state)
+{
+    struct vfix *fx = *state;
+    struct sim_vq *sv;
+    uint8_t *mem;
+    unsigned i;
+
+    up(fx, F_EVT, 16, 0);
+    sv = &fx->sim->vq[0];
+    mem = pool_alloc();
+    virtqueue_disable_cb(fx->vq);
+    for (i = 0; i < 8; i++)
+        add_simple(fx, mem, i, TOK(i));
+    virtqueue_kick(fx->vq);
+    assert_true(virtqueue_enable_cb_delayed(fx->vq)); /* used_event = 0 + 6 */
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 8);
+    for (i = 0; i < 6; i++)
+        sim_virtio_complete(fx->sim, 0, 1);
+    assert_int_equal(sv->irqs_raised, 0);
+    sim_virtio_complete(fx->sim, 0, 1); /* 6->7 passes 6 */
+    assert_int_equal(sv->irqs_raised, 1);
+    sim_virtio_complete(fx->sim, 0, 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    for (i = 0; i < 8; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    /* pending beyond the mark: reports false */
+    virtqueue_disable_cb(fx->vq);
+    for (i = 0; i < 4; i++)
+        add_simple(fx, mem, i, TOK(i));
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    assert_false(virtqueue_enable_cb_delayed(fx->vq)); /* 4 pending > 3 */
+    for (i = 0; i < 4; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    plat_dma_free(mem, POOL);
+}
+
+/* ---- device faults on the used ring ------------------------------------------------- */
+
+/* After a fault: counted, sticky, nothing returned, nothing freed.  A
+ * re-initialisation then hands every outstanding token back exactly once. */
+static void check_broken_then_recover(struct vfix *fx, uint8_t *mem, unsigned outstanding)
+{
+    struct vq_buf b = {mem, 8};
+    uint32_t len = 0xdeadu;
+
+    assert_true(virtqueue_is_broken(fx->vq));
+    assert_null(virtqueue_get_used(fx->vq, &len));
+    assert_int_equal(len, 0xdeadu);
+    assert_false(virtqueue_more_used(fx->vq));
+    assert_int_equal(virtqueue_add(fx->vq, &b, 1, 0, TOK(77)), VIRTIO_EIO);
+    assert_false(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->ncancel, 0);
+    assert_true(sim_log_contains("queue marked broken"));
+    assert_int_equal(virtio_dev_reinit(&fx->dev), 1);
+    assert_int_equal(fx->ncancel, outstanding);
+    assert_false(virtqueue_is_broken(fx->vq));
+    assert_int_equal(virtqueue_num_free(fx->vq), virtqueue_size(fx->vq));
+    add_simple(fx, mem, 0, TOK(88));
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(88));
+}
+
+static void test_used_bad_id(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    add_simple(fx, mem, 0, TOK(0));
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 16 + 5;
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 2);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.bad_id, 1);
+    assert_int_equal(st.completed, 0);
+    assert_true(st.broken);
+    check_broken_then_recover(fx, mem, 2);
+    /* a huge id as well */
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 0xffffffffu;
+    sim_virtio_process(fx->sim, 0);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.bad_id, 2);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_used_not_head(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    add_simple(fx, mem, 0, TOK(0)); /* a 2-descriptor chain */
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 1);
+    assert_int_equal(fx->sim->vq[0].pending[0].ndesc, 2);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = fx->sim->vq[0].pending[0].desc_ids[1]; /* the body */
+    sim_virtio_complete(fx->sim, 0, 1);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.not_head, 1);
+    check_broken_then_recover(fx, mem, 1);
+
+    /* a descriptor that was never used at all */
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 15;
+    sim_virtio_process(fx->sim, 0);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.not_head, 2);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_used_duplicate(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    add_simple(fx, mem, 0, TOK(0));
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 2);
+    fx->sim->fault.dup_next = true;
+    sim_virtio_complete(fx->sim, 0, 1); /* TOK(0)'s head twice */
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.dup, 1);
+    assert_int_equal(st.completed, 1);
+    check_broken_then_recover(fx, mem, 1); /* TOK(1) */
+    assert_ptr_equal(fx->cancelled[0], TOK(1));
+    plat_dma_free(mem, POOL);
+}
+
+static void test_used_bad_len(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+    uint32_t len;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    add_simple(fx, mem, 0, TOK(0)); /* 32 writable bytes */
+    add_simple(fx, mem, 1, TOK(1));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = 32; /* exactly the posted length: fine */
+    sim_virtio_pop(fx->sim, 0);
+    sim_virtio_complete(fx->sim, 0, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(0));
+    assert_int_equal(len, 32);
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = 33;
+    sim_virtio_complete(fx->sim, 0, 1);
+    assert_null(virtqueue_get_used(fx->vq, &len));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.bad_len, 1);
+    check_broken_then_recover(fx, mem, 1);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_used_idx_jump(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.idx_jump = 5; /* 6 "new" entries for 1 outstanding */
+    sim_virtio_process(fx->sim, 0);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.idx_jump, 1);
+    check_broken_then_recover(fx, mem, 1);
+    /* beyond the queue size */
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    fx->sim->fault.idx_jump = 40000;
+    sim_virtio_process(fx->sim, 0);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.idx_jump, 2);
+    plat_dma_free(mem, POOL);
+}
+
+/* ---- wrap and free-list integrity ------------------------------------------------------ */
+
+#define WRAP_REQS 140000u /* more than two trips round the u16 indices */
+
+static void run_many(struct vfix *fx, unsigned total, unsigned batch)
+{
+    uint8_t *mem = pool_alloc();
+    unsigned posted = 0, done = 0, i;
+    unsigned batches = 0;
+    struct vq_stats st;
+
+    while (done < total) {
+        unsigned n = batch;
+
+        if (n > total - posted)
+            n = total - posted;
+        for (i = 0; i < n; i++) {
+            struct vq_buf b[3] = {{mem + (i * 128) % POOL, 8},
+                                  {mem + (i * 128 + 16) % POOL, 8},
+                                  {mem + (i * 128 + 64) % POOL, 24}};
+
+            assert_int_equal(virtqueue_add(fx->vq, b, 2, 1, TOK(posted)), 0);
+            posted++;
+        }
+        virtqueue_kick(fx->vq);
+        batches++;
+        assert_int_equal(sim_virtio_process(fx->sim, 0), n);
+        sim_run_irqs();
+        for (i = 0; i < n; i++) {
+            uint32_t len;
+
+            if (virtqueue_get_used(fx->vq, &len) != TOK(done))
+                fail_msg("request %u out of order", done);
+            assert_int_equal(len, 24);
+            done++;
+        }
+        assert_null(virtqueue_get_used(fx->vq, NULL));
+    }
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.completed, total);
+    assert_int_equal(st.num_free, virtqueue_size(fx->vq));
+    assert_int_equal(fx->sim->vq[0].used_idx, (uint16_t)total);
+    assert_int_equal(fx->sim->vq[0].popped, total);
+    assert_int_equal(st.kicks, batches);
+    assert_int_equal(fx->cb_calls, batches);
+    plat_dma_free(mem, POOL);
+}
+
+static void test_wrap_direct(void **state)
+{
+    struct vfix *fx = *state;
+
+    up(fx, 0, 16, 0);
+    run_many(fx, WRAP_REQS, 5); /* 5 chains of 3 descriptors: ring nearly full */
+}
+
+static void test_wrap_indirect_event_idx(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+
+    up(fx, F_IND | F_EVT, 8, 4);
+    run_many(fx, WRAP_REQS, 8);
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.added_indirect, WRAP_REQS);
+    assert_int_equal(fx->sim->vq[0].indirect_chains, WRAP_REQS);
+}
+
+/* The device scribbles over descriptors (and indirect tables) once it has
+ * read them, and completes out of order: the driver must free from its
+ * shadow only. */
+static void scribble_run(struct vfix *fx)
+{
+    uint8_t *mem = pool_alloc();
+    uint32_t seed = 7;
+    unsigned round, i;
+    bool seen[64];
+
+    fx->sim->fault.scribble = true;
+    for (round = 0; round < 300; round++) {
+        unsigned n = 0;
+
+        memset(seen, 0, sizeof(seen));
+        for (;;) {
+            struct vq_buf b[4];
+            unsigned nseg, k;
+            int err;
+
+            seed = seed * 1103515245u + 12345u;
+            nseg = 1 + (seed >> 16) % 4;
+            for (k = 0; k < nseg; k++) {
+                b[k].addr = mem + (n * 4 + k) * 64;
+                b[k].len = 16;
+            }
+            err = virtqueue_add(fx->vq, b, nseg / 2, nseg - nseg / 2, TOK(n));
+            if (err == VIRTIO_ENOSPC)
+                break;
+            assert_int_equal(err, 0);
+            n++;
+        }
+        assert_true(n > 0 && n <= 64);
+        virtqueue_kick(fx->vq);
+        assert_int_equal(sim_virtio_pop(fx->sim, 0), n);
+        /* complete in a shuffled order */
+        while (fx->sim->vq[0].npending) {
+            seed = seed * 1103515245u + 12345u;
+            assert_true(sim_virtio_complete_at(fx->sim, 0, (seed >> 16) % fx->sim->vq[0].npending));
+        }
+        for (i = 0; i < n; i++) {
+            uintptr_t t = (uintptr_t)virtqueue_get_used(fx->vq, NULL);
+
+            assert_true(t >= 0x1000 && t < 0x1000 + n);
+            assert_false(seen[t - 0x1000]);
+            seen[t - 0x1000] = true;
+        }
+        assert_null(virtqueue_get_used(fx->vq, NULL));
+        assert_int_equal(virtqueue_num_free(fx->vq), virtqueue_size(fx->vq));
+    }
+    assert_false(virtqueue_is_broken(fx->vq));
+    plat_dma_free(mem, POOL);
+}
+
+static void test_scribble_direct(void **state)
+{
+    struct vfix *fx = *state;
+
+    up(fx, 0, 32, 0);
+    scribble_run(fx);
+}
+
+static void test_scribble_indirect(void **state)
+{
+    struct vfix *fx = *state;
+
+    up(fx, F_IND, 32, 3); /* 4-element chains go direct: a mix */
+    scribble_run(fx);
+}
+
+/* ---- cache maintenance -------------------------------------------------------------- */
+
+static void test_cache_ops_only_when_not_coherent(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    unsigned long c0, i0;
+    unsigned i;
+
+    vfix_create(fx, VFIX_DEV_ID, F_IND, 1, 64);
+    assert_int_equal(vfix_up(fx, F_IND, 16, 4), 0);
+    mem = pool_alloc();
+    for (i = 0; i < 3; i++)
+        add_simple(fx, mem, i, TOK(i));
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    for (i = 0; i < 3; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    assert_int_equal(sim_cache_stats()->cleans, 0);
+    assert_int_equal(sim_cache_stats()->invalidates, 0);
+    virtio_dev_shutdown(&fx->dev);
+
+    /* the same device without dma-coherent */
+    fx->dev.dma_coherent = false;
+    assert_int_equal(vfix_up(fx, F_IND, 16, 4), 0);
+    c0 = sim_cache_stats()->cleans;
+    assert_true(c0 > 0); /* the zeroed ring */
+    for (i = 0; i < 3; i++)
+        add_simple(fx, mem, i, TOK(i)); /* indirect */
+    {
+        struct vq_buf b = {mem + 1024, 64};
+
+        assert_int_equal(virtqueue_add(fx->vq, &b, 0, 1, TOK(9)), 0); /* direct */
+    }
+    assert_true(sim_cache_stats()->cleans > c0);
+    virtqueue_kick(fx->vq);
+    sim_virtio_process(fx->sim, 0);
+    i0 = sim_cache_stats()->invalidates;
+    for (i = 0; i < 3; i++)
+        assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(i));
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(9));
+    /* used ring reads and the writable buffers were invalidated */
+    assert_true(sim_cache_stats()->invalidates >= i0 + 4 + 4);
+    assert_true(sim_plat_ok()); /* every range inside DMA memory */
+    plat_dma_free(mem, POOL);
+}
+
+/* ---- reset ------------------------------------------------------------------------- */
+
+static void test_reset_cancels_tokens(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    unsigned i;
+
+    up(fx, F_IND, 16, 4);
+    mem = pool_alloc();
+    for (i = 0; i < 5; i++)
+        add_simple(fx, mem, i, TOK(i));
+    virtqueue_kick(fx->vq);
+    sim_virtio_pop(fx->sim, 0);
+    sim_virtio_complete(fx->sim, 0, 2);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    /* device reset first (the ring contract), then the ring */
+    assert_int_equal(fx->dev.ops->reset(&fx->dev), 0);
+    virtqueue_reset(fx->vq, true, false);
+    assert_int_equal(fx->ncancel, 4); /* TOK(1) completed on the ring but unread */
+    for (i = 0; i < 4; i++) {
+        unsigned k;
+        bool found = false;
+
+        for (k = 0; k < 4; k++)
+            found |= fx->cancelled[k] == TOK(i + 1);
+        assert_true(found);
+    }
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    {
+        struct vq_stats st;
+
+        virtqueue_get_stats(fx->vq, &st);
+        assert_int_equal(st.cancelled, 4);
+    }
+    plat_dma_free(mem, POOL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_need_event_table),
+        cmocka_unit_test(test_need_event_definition),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_create_rejects),
+        VFIX_TEST(test_direct_chain),
+        VFIX_TEST(test_indirect_chain),
+        VFIX_TEST(test_add_errors),
+        VFIX_TEST(test_batch_one_kick),
+        VFIX_TEST(test_no_notify_flag),
+        VFIX_TEST(test_event_idx_kick),
+        VFIX_TEST(test_interrupt_suppression_flag),
+        VFIX_TEST(test_event_idx_interrupts),
+        VFIX_TEST(test_enable_cb_race_flags),
+        VFIX_TEST(test_enable_cb_race_event_idx),
+        VFIX_TEST(test_enable_cb_delayed),
+        VFIX_TEST(test_used_bad_id),
+        VFIX_TEST(test_used_not_head),
+        VFIX_TEST(test_used_duplicate),
+        VFIX_TEST(test_used_bad_len),
+        VFIX_TEST(test_used_idx_jump),
+        VFIX_TEST(test_wrap_direct),
+        VFIX_TEST(test_wrap_indirect_event_idx),
+        VFIX_TEST(test_scribble_direct),
+        VFIX_TEST(test_scribble_indirect),
+        VFIX_TEST(test_cache_ops_only_when_not_coherent),
+        VFIX_TEST(test_reset_cancels_tokens),
+    };
+
+    return cmocka_run_group_tests_name("virtqueue", tests, NULL, NULL);
+}

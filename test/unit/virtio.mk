@@ -1,0 +1,11 @@
+# Host unit tests of drivers/virtio (see test/unit/unit.mk for the scheme).
+# Each runs every device-facing test once per virtio-mmio version (v1, v2)
+# against the simulated device in test/sim.
+UNIT_TESTS += virtio_transport virtqueue virtio_rng
+
+VIRTIO_CORE_SRCS := drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c
+VIRTIO_SIM_SRCS := test/sim/sim_plat.c test/sim/sim_virtio.c test/sim/sim_fixture.c
+
+UNIT_virtio_transport_SRCS := test/unit/test_virtio_transport.c $(VIRTIO_CORE_SRCS) $(VIRTIO_SIM_SRCS)
+UNIT_virtqueue_SRCS := test/unit/test_virtqueue.c $(VIRTIO_CORE_SRCS) $(VIRTIO_SIM_SRCS)
+UNIT_virtio_rng_SRCS := test/unit/test_virtio_rng.c drivers/virtio/virtio_rng.c $(VIRTIO_CORE_SRCS) $(VIRTIO_SIM_SRCS)
