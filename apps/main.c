@@ -1,43 +1,85 @@
 /*
  * main.c - the demo firmware: list the virtio-mmio devices the board found,
- * then serve.  Boot arguments (from /chosen/bootargs, QEMU -append):
+ * start a driver for each kind it knows, then serve the network and the
+ * console shell from one main loop.
+ *
+ * Boot arguments (from /chosen/bootargs, QEMU -append):
+ *   ip=...            network address (Linux syntax); DHCP by default
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt
+ *   blk=MODE          whole-disk integrity pass at boot: write (the LBA
+ *                     pattern, then flush), check (print a checksum),
+ *                     verify (compare with the pattern), rowrite (try a
+ *                     write that a read-only disk must refuse)
  */
 #include <string.h>
 
-#include "board.h"
+#include "app.h"
+#include "blkapp.h"
 #include "kprintf.h"
+#include "netapp.h"
 #include "plat.h"
 #include "timer/timer.h"
-#include "virtio/mmio_probe.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
 #include "virtio/virtio_rng.h"
-
-struct app_device {
-    const struct board_virtio_slot *slot;
-    struct virtio_mmio_ident id;
-};
 
 static struct app_device devices[BOARD_MAX_VIRTIO];
 static int ndevices;
 
-static bool bootarg(const char *word)
+const struct app_device *app_devices(int *n)
 {
-    const char *a = board()->bootargs;
-    size_t n = strlen(word);
-    while (a && *a) {
-        while (*a == ' ')
-            a++;
-        size_t len = 0;
-        while (a[len] && a[len] != ' ')
-            len++;
+    *n = ndevices;
+    return devices;
+}
+
+void app_set_driver(uint32_t device_id, struct virtio_dev *dev)
+{
+    for (int i = 0; i < ndevices; i++)
+        if (devices[i].id.device_id == device_id && devices[i].slot->base == dev->base)
+            devices[i].dev = dev;
+}
+
+/* ---- boot arguments -------------------------------------------------------- */
+
+/* Each whitespace-separated word of the boot arguments in turn. */
+static const char *next_word(const char *a, size_t *len)
+{
+    while (a && *a == ' ')
+        a++;
+    if (!a || !*a)
+        return NULL;
+    *len = 0;
+    while (a[*len] && a[*len] != ' ')
+        (*len)++;
+    return a;
+}
+
+bool app_bootarg(const char *word)
+{
+    size_t n = strlen(word), len;
+    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len))
         if (len == n && memcmp(a, word, n) == 0)
             return true;
-        a += len;
-    }
     return false;
 }
+
+const char *app_bootarg_value(const char *key, char *buf, size_t size)
+{
+    size_t n = strlen(key), len;
+    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len)) {
+        if (len > n && memcmp(a, key, n) == 0 && a[n] == '=') {
+            size_t v = len - n - 1 < size - 1 ? len - n - 1 : size - 1;
+            memcpy(buf, a + n + 1, v);
+            buf[v] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* ---- devices ------------------------------------------------------------------ */
 
 static void probe_all(void)
 {
@@ -68,7 +110,88 @@ static void probe_all(void)
             empty == 1 ? "" : "s");
 }
 
-/* The GIC and the timer work only if this tick arrives: say so either way. */
+static struct virtio_dev rng_dev;
+static struct virtio_rng rng;
+static bool have_rng;
+
+static void wait_for_interrupt(void *arg)
+{
+    (void)arg;
+    board_idle();
+}
+
+int app_rng_read(void *buf, size_t len)
+{
+    if (!have_rng)
+        return VIRTIO_ENODEV;
+    struct virtio_rng_wait w = {.wait = wait_for_interrupt};
+    return virtio_rng_read(&rng, buf, len, &w, 1000ull * 1000 * 1000);
+}
+
+/* Entropy for the rest of the firmware: the first virtio-rng device. */
+static void start_rng(const struct board_virtio_slot *s)
+{
+    bool poll = app_bootarg("rng=poll");
+    struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ};
+    int err = virtio_mmio_attach(&rng_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    if (!err)
+        err = virtio_rng_init(&rng, &rng_dev, &cfg);
+    if (err) {
+        kprintf("rng: virtio-rng at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        return;
+    }
+    have_rng = true;
+    app_set_driver(VIRTIO_ID_RNG, &rng_dev);
+    uint8_t bytes[16];
+    int n = app_rng_read(bytes, sizeof(bytes));
+    if (n != (int)sizeof(bytes)) {
+        kprintf("rng: read failed: %d\n", n);
+        return;
+    }
+    char hex[3 * sizeof(bytes) + 1];
+    for (unsigned k = 0; k < sizeof(bytes); k++)
+        ksnprintf(hex + 3 * k, 4, "%02x%s", bytes[k], k + 1 < sizeof(bytes) ? " " : "");
+    if (poll)
+        kprintf("rng: %s (virtio-mmio v%u, polled, %u interrupts)\n", hex, (unsigned)rng_dev.version,
+                (unsigned)rng_dev.stats.interrupts);
+    else
+        kprintf("rng: %s (virtio-mmio v%u, %u interrupt%s)\n", hex, (unsigned)rng_dev.version,
+                (unsigned)rng_dev.stats.interrupts, rng_dev.stats.interrupts == 1 ? "" : "s");
+}
+
+uint32_t app_random(void)
+{
+    uint32_t v = 0;
+    if (app_rng_read(&v, sizeof(v)) == (int)sizeof(v))
+        return v;
+    /* No entropy device: the counter's low bits are the best we have. */
+    static uint32_t x;
+    x = x * 1664525u + 1013904223u + (uint32_t)timer_ns();
+    return x;
+}
+
+static void start_drivers(void)
+{
+    bool net = false, blk = false;
+    for (int i = 0; i < ndevices; i++)
+        if (devices[i].id.device_id == VIRTIO_ID_RNG && !have_rng)
+            start_rng(devices[i].slot);
+    for (int i = 0; i < ndevices; i++) {
+        const struct board_virtio_slot *s = devices[i].slot;
+        if (devices[i].id.device_id == VIRTIO_ID_NET && !net && netapp_start(s) == 0) {
+            net = true;
+            app_set_driver(VIRTIO_ID_NET, &netapp_dev()->dev);
+        } else if (devices[i].id.device_id == VIRTIO_ID_BLOCK && !blk && blkapp_start(s) == 0) {
+            blk = true;
+            app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
+        }
+    }
+}
+
+/* ---- self checks ------------------------------------------------------------- */
+
+/* The GIC and the timer work only if this tick arrives: say so either way.
+ * The tick keeps running: it drives the network timers. */
 static void check_tick(void)
 {
     const struct board_info *b = board();
@@ -84,7 +207,7 @@ static void check_tick(void)
 
 static void crash_on_request(void)
 {
-    if (bootarg("crash=undef")) {
+    if (app_bootarg("crash=undef")) {
         kprintf("crash: executing an undefined instruction\n");
 #if defined(__aarch64__)
         __asm__ volatile(".word 0x00000000"); /* UDF #0 */
@@ -92,7 +215,7 @@ static void crash_on_request(void)
         __asm__ volatile(".word 0xe7f000f0"); /* UDF #0 */
 #endif
     }
-    if (bootarg("crash=abort")) {
+    if (app_bootarg("crash=abort")) {
         kprintf("crash: reading through a NULL pointer\n");
         uintptr_t null_page = 0x10; /* the MMU leaves page 0 unmapped */
         __asm__ volatile("" : "+r"(null_page)); /* hide the constant from the optimiser's bounds checks */
@@ -100,77 +223,25 @@ static void crash_on_request(void)
     }
 }
 
-static struct virtio_dev rng_dev;
-static struct virtio_rng rng;
-static bool have_rng;
-
-static void wait_for_interrupt(void *arg)
-{
-    (void)arg;
-    board_idle();
-}
-
-/* Entropy for the rest of the firmware: the first virtio-rng device. */
-static void start_rng(void)
-{
-    for (int i = 0; i < ndevices; i++) {
-        const struct board_virtio_slot *s = devices[i].slot;
-        if (devices[i].id.device_id != VIRTIO_ID_RNG)
-            continue;
-        bool poll = bootarg("rng=poll");
-        struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ};
-        int err = virtio_mmio_attach(&rng_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
-        if (!err)
-            err = virtio_rng_init(&rng, &rng_dev, &cfg);
-        if (err) {
-            kprintf("rng: virtio-rng at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
-            continue;
-        }
-        uint8_t bytes[16];
-        struct virtio_rng_wait w = {.wait = wait_for_interrupt};
-        int n = virtio_rng_read(&rng, bytes, sizeof(bytes), &w, 1000ull * 1000 * 1000);
-        if (n != (int)sizeof(bytes)) {
-            kprintf("rng: read failed: %d\n", n);
-            continue;
-        }
-        char hex[3 * sizeof(bytes) + 1];
-        for (unsigned k = 0; k < sizeof(bytes); k++)
-            ksnprintf(hex + 3 * k, 4, "%02x%s", bytes[k], k + 1 < sizeof(bytes) ? " " : "");
-        if (poll)
-            kprintf("rng: %s (virtio-mmio v%u, polled, %u interrupts)\n", hex, (unsigned)rng_dev.version,
-                    (unsigned)rng_dev.stats.interrupts);
-        else
-            kprintf("rng: %s (virtio-mmio v%u, %u interrupt%s)\n", hex, (unsigned)rng_dev.version,
-                    (unsigned)rng_dev.stats.interrupts, rng_dev.stats.interrupts == 1 ? "" : "s");
-        have_rng = true;
-        return;
-    }
-}
-
-uint32_t app_random(void);
-uint32_t app_random(void)
-{
-    uint32_t v = 0;
-    struct virtio_rng_wait w = {.wait = wait_for_interrupt};
-    if (have_rng && virtio_rng_read(&rng, &v, sizeof(v), &w, 100ull * 1000 * 1000) == (int)sizeof(v))
-        return v;
-    /* No entropy device: the counter's low bits are the best we have. */
-    static uint32_t x;
-    x = x * 1664525u + 1013904223u + (uint32_t)timer_ns();
-    return x;
-}
-
 void app_main(void)
 {
     crash_on_request();
     check_tick();
     probe_all();
-    start_rng();
+    start_drivers();
+    char mode[16];
+    if (app_bootarg_value("blk", mode, sizeof(mode)))
+        blkapp_boot_mode(mode);
     kprintf("boot: done\n");
-    if (bootarg("poweroff")) {
+    if (app_bootarg("poweroff")) {
         kprintf("boot: powering off\n");
         board_poweroff();
     }
-    for (;;)
-        board_idle();
+    shell_init();
+    for (;;) {
+        netapp_poll();
+        shell_poll();
+        if (!netapp_busy())
+            board_idle();
+    }
 }

@@ -34,15 +34,23 @@ done
 # Disks for virtio-blk: contents never read, QEMU only opens them.
 truncate -s 64K "$out/.disk0.img" "$out/.disk1.img"
 
-dev_none=""
-dev_nbr="-netdev user,id=n0 -device virtio-net-device,netdev=n0
- -drive if=none,id=d0,file=$out/.disk0.img,format=raw
- -device virtio-blk-device,drive=d0 -device virtio-rng-device"
-dev_mix8="$dev_nbr -netdev user,id=n1 -device virtio-net-device,netdev=n1
- -drive if=none,id=d1,file=$out/.disk1.img,format=raw
- -device virtio-blk-device,drive=d1 -device virtio-serial-device
- -device virtio-balloon-device -device virtio-keyboard-device"
-dev_mix8modern="$dev_mix8 -global virtio-mmio.force-legacy=false"
+# The -device arguments of each device set, on stdout.
+devices() {
+	nbr="-netdev user,id=n0 -device virtio-net-device,netdev=n0
+	 -drive if=none,id=d0,file=$out/.disk0.img,format=raw
+	 -device virtio-blk-device,drive=d0 -device virtio-rng-device"
+	mix8="$nbr -netdev user,id=n1 -device virtio-net-device,netdev=n1
+	 -drive if=none,id=d1,file=$out/.disk1.img,format=raw
+	 -device virtio-blk-device,drive=d1 -device virtio-serial-device
+	 -device virtio-balloon-device -device virtio-keyboard-device"
+	case $1 in
+	none) ;;
+	nbr) echo "$nbr" ;;
+	mix8) echo "$mix8" ;;
+	mix8modern) echo "$mix8 -global virtio-mmio.force-legacy=false" ;;
+	*) echo "$0: unknown device set $1" >&2; exit 1 ;;
+	esac
+}
 
 # name emulator cpu
 machines="aarch64-a53 $QEMU64 cortex-a53
@@ -73,7 +81,7 @@ echo "$machines" | while read -r name emu cpu; do
 	for g in $gics; do
 		for s in $sets; do
 			f="$out/qemu-virt-$name-gic$g-$s.dtb"
-			eval "devs=\$dev_$s"
+			devs=$(devices "$s")
 			# shellcheck disable=SC2086 # $devs is a list of words
 			"$emu" -M "virt,gic-version=$g,dumpdtb=$f.tmp" -cpu "$cpu" \
 				-m 128M -nographic -nodefaults $devs \

@@ -36,7 +36,7 @@ enum {
 #define LAST_COMP_VERSION 17u
 /* interrupt-parent chains may jump around the tree; cap the hops. */
 #define MAX_IRQ_HOPS (2 * DT_MAX_DEPTH)
-#define GIC_SPI_MAX 989u /* SPI IDs 32..1019 */
+#define GIC_SPI_MAX 988u /* SPI IDs 32..1019 */
 #define GIC_PPI_MAX 16u  /* PPI IDs 16..31 */
 
 /* [off, off+len) lies inside [0, size), written so nothing can wrap. */
@@ -293,58 +293,82 @@ const char *dt_strerror(int err)
 	return names[-err];
 }
 
+/* Header word at byte `off`; false if the bytes we may read end first. */
+static bool hdr_word(const struct dt *dt, uint32_t off, uint32_t *v)
+{
+	const uint8_t *p = dt_span(dt, 0, dt->totalsize, off, 4);
+
+	if (p == NULL)
+		return false;
+	*v = dt_be32(p);
+	return true;
+}
+
+/* What the caller lets us read, as a block size (blobs are < 2 GiB).  The
+ * split shift tests for bits above 31 without a comparison that is always
+ * false where size_t has 32 bits. */
+static uint32_t avail32(size_t avail)
+{
+	return (avail >> 16 >> 16) != 0 ? UINT32_MAX : (uint32_t)avail;
+}
+
 int dt_header_totalsize(const void *blob, size_t avail, uint32_t *out)
 {
-	const uint8_t *b = blob;
-	uint32_t size;
+	struct dt dt = { 0 };
+	uint32_t magic, size;
 
 	if (blob == NULL || out == NULL)
 		return -DT_ERR_BADARG;
-	if (avail < 8)
+	dt.blob = blob;
+	dt.totalsize = avail32(avail);
+	if (!hdr_word(&dt, HDR_MAGIC, &magic))
 		return -DT_ERR_TRUNCATED;
-	if (dt_be32(b + HDR_MAGIC) != DT_MAGIC)
+	if (magic != DT_MAGIC)
 		return -DT_ERR_BADMAGIC;
-	size = dt_be32(b + HDR_TOTALSIZE);
+	if (!hdr_word(&dt, HDR_TOTALSIZE, &size))
+		return -DT_ERR_TRUNCATED;
 	if (size < DT_HEADER_SIZE_V16)
 		return -DT_ERR_TRUNCATED;
 	*out = size;
 	return 0;
 }
 
-/* Header fields, version and sizes; fills dt's block bounds.  For a v16 blob
+/* Header fields, version and sizes; fills dt's block bounds.  Until the
+ * header's totalsize is trusted, dt->totalsize holds what the caller lets us
+ * read, so even the header goes through dt_span.  For a v16 blob
  * size_struct is provisional (to the end of the blob) until the walk. */
 static int check_header(struct dt *dt, const uint8_t *b, size_t avail,
 			uint32_t *hdrsize)
 {
-	uint32_t version, last_comp, total;
+	uint32_t magic, version, last_comp, total;
 
-	if (avail < 4)
+	dt->blob = b;
+	dt->totalsize = avail32(avail);
+	if (!hdr_word(dt, HDR_MAGIC, &magic))
 		return -DT_ERR_TRUNCATED;
-	if (dt_be32(b + HDR_MAGIC) != DT_MAGIC)
+	if (magic != DT_MAGIC)
 		return -DT_ERR_BADMAGIC;
-	if (avail < HDR_BOOT_CPUID)
+	if (!hdr_word(dt, HDR_VERSION, &version) ||
+	    !hdr_word(dt, HDR_LAST_COMP, &last_comp))
 		return -DT_ERR_TRUNCATED;
-	version = dt_be32(b + HDR_VERSION);
-	last_comp = dt_be32(b + HDR_LAST_COMP);
 	/* A newer blob is fine as long as it says a v17 reader can read it. */
 	if (version < FIRST_VERSION || last_comp > LAST_COMP_VERSION ||
 	    last_comp > version)
 		return -DT_ERR_BADVERSION;
 	*hdrsize = version >= 17 ? DT_HEADER_SIZE : DT_HEADER_SIZE_V16;
-	if (avail < *hdrsize)
+	if (dt_span(dt, 0, dt->totalsize, 0, *hdrsize) == NULL)
 		return -DT_ERR_TRUNCATED;
-	total = dt_be32(b + HDR_TOTALSIZE);
-	if (total < *hdrsize || total > avail)
+	(void)hdr_word(dt, HDR_TOTALSIZE, &total);
+	if (total < *hdrsize || total > dt->totalsize)
 		return -DT_ERR_TRUNCATED;
 	if (total > (uint32_t)INT32_MAX) /* offsets are ints */
 		return -DT_ERR_BADOFFSET;
-
-	dt->blob = b;
 	dt->totalsize = total;
-	dt->off_struct = dt_be32(b + HDR_OFF_STRUCT);
-	dt->off_strings = dt_be32(b + HDR_OFF_STRINGS);
-	dt->off_mem_rsvmap = dt_be32(b + HDR_OFF_RSVMAP);
-	dt->size_strings = dt_be32(b + HDR_SIZE_STRINGS);
+
+	(void)hdr_word(dt, HDR_OFF_STRUCT, &dt->off_struct);
+	(void)hdr_word(dt, HDR_OFF_STRINGS, &dt->off_strings);
+	(void)hdr_word(dt, HDR_OFF_RSVMAP, &dt->off_mem_rsvmap);
+	(void)hdr_word(dt, HDR_SIZE_STRINGS, &dt->size_strings);
 
 	/* Blocks start after the header, at their spec alignment (5.1). */
 	if (dt->off_mem_rsvmap < *hdrsize || (dt->off_mem_rsvmap & 7) != 0 ||
@@ -354,7 +378,7 @@ static int check_header(struct dt *dt, const uint8_t *b, size_t avail,
 	    dt->off_struct > total)
 		return -DT_ERR_BADOFFSET;
 	if (version >= 17) {
-		dt->size_struct = dt_be32(b + HDR_SIZE_STRUCT);
+		(void)hdr_word(dt, HDR_SIZE_STRUCT, &dt->size_struct);
 		if (!range_ok(total, dt->off_struct, dt->size_struct))
 			return -DT_ERR_BADOFFSET;
 	} else {

@@ -1040,6 +1040,9 @@ static void test_version16(void **state)
 	oracle_check(b, size);
 	/* The v16 header is 36 bytes: shorter avail is truncated. */
 	assert_open_err(b, 35, -DT_ERR_TRUNCATED);
+	/* A v16 blob cannot claim v17 readers need nothing newer than 17. */
+	hset(b, W_LAST_COMP, 17);
+	assert_open_err(b, size, -DT_ERR_BADVERSION);
 	free(b);
 }
 
@@ -1300,6 +1303,44 @@ static void test_depth(void **state)
 
 	b = deep_blob(DT_MAX_DEPTH + 1, &size);
 	assert_open_err(b, size, -DT_ERR_DEPTH);
+	free(b);
+}
+
+/* Blocks moved to offsets the spec forbids (struct not 4-aligned, map not
+ * 8-aligned), with the contents moved along so nothing else is wrong: the
+ * alignment rule alone must reject them. */
+static void test_misaligned_blocks(void **state)
+{
+	size_t size, shift;
+	uint8_t *b = small_blob(&size), *t;
+	uint32_t off_st = 0, off_rsv = 0;
+	int which;
+
+	(void)state;
+	for (which = 0; which < 2; which++) {
+		for (shift = 0; shift < 8; shift++) {
+			t = calloc(1, size + 8);
+			off_rsv = hget(b, W_OFF_RSVMAP);
+			off_st = hget(b, W_OFF_STRUCT);
+			if (which == 0) { /* move struct + strings */
+				memcpy(t, b, off_st);
+				memcpy(t + off_st + shift, b + off_st, size - off_st);
+				hset(t, W_OFF_STRUCT, off_st + (uint32_t)shift);
+				hset(t, W_OFF_STRINGS, hget(b, W_OFF_STRINGS) + (uint32_t)shift);
+			} else { /* move everything after the header */
+				memcpy(t, b, off_rsv);
+				memcpy(t + off_rsv + shift, b + off_rsv, size - off_rsv);
+				hset(t, W_OFF_RSVMAP, off_rsv + (uint32_t)shift);
+				hset(t, W_OFF_STRUCT, off_st + (uint32_t)shift);
+				hset(t, W_OFF_STRINGS, hget(b, W_OFF_STRINGS) + (uint32_t)shift);
+			}
+			hset(t, W_TOTALSIZE, (uint32_t)(size + shift));
+			assert_open_err(t, size + shift,
+					shift % (which == 0 ? 4 : 8) == 0 ? 0
+									    : -DT_ERR_BADOFFSET);
+			free(t);
+		}
+	}
 	free(b);
 }
 
@@ -1593,6 +1634,8 @@ static uint8_t *accessor_blob(size_t *size)
 	bb_prop(b, "strlist", "ab\0cd", 6);
 	bb_cells(b, "phandle", 2, 5u, 5u); /* wrong size: not a phandle */
 	bb_end(b);
+	bb_begin(b, "odd@1@2");
+	bb_end(b);
 	bb_begin(b, "dup");
 	bb_cells(b, "p", 1, 1u);
 	bb_cells(b, "p", 1, 2u);
@@ -1848,6 +1891,9 @@ static void test_acc_paths(void **state)
 	assert_int_equal(dt_path_offset(dt, "/memory", 7), P(dt, "/memory@80000000"));
 	assert_int_equal(dt_path_offset(dt, "/memory@0", 9) > 0, 1);
 	assert_int_equal(dt_path_offset(dt, "", 0), -DT_ERR_BADPATH);
+	/* a component with a unit address must match the whole name */
+	assert_int_equal(dt_path_offset(dt, "/odd@1", 6), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_path_offset(dt, "/odd", 4), P(dt, "/odd@1@2"));
 	/* aliases */
 	assert_int_equal(dt_path_offset(dt, "serial0", 7), uart);
 	assert_int_equal(dt_path_offset(dt, "serial0/", 8), uart);
@@ -2214,6 +2260,7 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_nop_before_root),
 		cmocka_unit_test(test_rsvmap),
+		cmocka_unit_test(test_misaligned_blocks),
 		cmocka_unit_test_setup_teardown(test_acc_oracle, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_cells_and_reg, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_status_dma, setup_accessor, teardown_accessor),

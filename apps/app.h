@@ -1,0 +1,35 @@
+/*
+ * app.h - what the demo firmware's parts share: the probed devices, the
+ * entropy source and the boot arguments.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "virtio/mmio_probe.h"
+
+struct virtio_rng;
+struct virtio_dev;
+
+struct app_device {
+    const struct board_virtio_slot *slot;
+    struct virtio_mmio_ident id;
+    struct virtio_dev *dev; /* the driver's device, once one runs it */
+};
+
+const struct app_device *app_devices(int *n);
+void app_set_driver(uint32_t device_id, struct virtio_dev *dev);
+uint32_t app_random(void);
+/* Up to len random bytes from virtio-rng; the count read or a negative error. */
+int app_rng_read(void *buf, size_t len);
+bool app_bootarg(const char *word);
+const char *app_bootarg_value(const char *key, char *buf, size_t size);
+
+void shell_init(void);
+void shell_poll(void); /* feed any waiting console input to the shell */
+
+#endif

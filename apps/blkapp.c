@@ -1,0 +1,200 @@
+/*
+ * blkapp.c - see blkapp.h.
+ * The integrity modes keep up to BLK_INFLIGHT asynchronous requests of up to
+ * BLK_CHUNK sectors in flight, so they exercise many-sector requests,
+ * several outstanding requests and the last sector of the disk.
+ */
+#include "blkapp.h"
+
+#include <string.h>
+
+#include "kprintf.h"
+#include "plat.h"
+#include "virtio/virtio_blk.h"
+
+#define BLK_CHUNK 256u /* sectors per request (128 KiB), or the device's limit */
+#define BLK_INFLIGHT 8u
+
+static struct virtio_blk blk;
+static bool started;
+static uint8_t *bufs[BLK_INFLIGHT];
+
+static void idle(void *arg)
+{
+    (void)arg;
+    board_idle();
+}
+static const struct virtio_blk_wait waiter = {.wait = idle, .timeout_ns = 30ull * 1000 * 1000 * 1000};
+
+struct virtio_blk *blkapp_dev(void) { return started ? &blk : NULL; }
+
+void blkapp_pattern(uint64_t lba, uint8_t *s)
+{
+    for (unsigned i = 0; i < 8; i++)
+        s[i] = (uint8_t)(lba >> (8 * i));
+    for (unsigned i = 8; i < VIRTIO_BLK_SECTOR; i++)
+        s[i] = (uint8_t)(lba * 31u + i * 7u + (lba >> 8));
+}
+
+int blkapp_start(const struct board_virtio_slot *s)
+{
+    int err = virtio_blk_init(&blk, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    if (err) {
+        kprintf("blk: virtio-blk at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        return err;
+    }
+    const struct virtio_blk_info *in = virtio_blk_info(&blk);
+    kprintf("blk: virtio-blk at 0x%08lx: %llu sectors (%llu MiB), block %u, seg_max %u, size_max %u, "
+            "max request %u sectors, %s, flush %s\n",
+            (unsigned long)s->base, (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11),
+            (unsigned)in->blk_size, (unsigned)in->seg_max, (unsigned)in->size_max,
+            (unsigned)virtio_blk_max_sectors(&blk), in->read_only ? "read-only" : "read-write",
+            in->flush ? "yes" : "no (write-through)");
+    plat_busaddr_t bus;
+    for (unsigned i = 0; i < BLK_INFLIGHT; i++)
+        if (!(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
+            return VIRTIO_ENOMEM;
+    started = true;
+    return 0;
+}
+
+/* ---- whole-disk passes with requests in flight ---------------------------- */
+
+struct pass {
+    struct virtio_blk_req req[BLK_INFLIGHT];
+    volatile bool busy[BLK_INFLIGHT];
+    volatile int error;
+    uint64_t fnv;     /* checksum of what was read, in LBA order */
+    uint32_t mismatches;
+    unsigned requests;
+};
+
+static void pass_done(struct virtio_blk_req *r, int result)
+{
+    struct pass *p = r->arg;
+    if (result && !p->error)
+        p->error = result;
+    p->busy[r - p->req] = false;
+}
+
+static void fold(struct pass *p, const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        p->fnv ^= d[i];
+        p->fnv *= 0x100000001b3ull;
+    }
+}
+
+/* mode 'w': write the pattern; 'c': checksum; 'v': verify the pattern. */
+static int whole_disk(struct pass *p, char mode)
+{
+    const struct virtio_blk_info *in = virtio_blk_info(&blk);
+    uint32_t chunk = virtio_blk_max_sectors(&blk) < BLK_CHUNK ? virtio_blk_max_sectors(&blk) : BLK_CHUNK;
+    uint64_t lba = 0;
+    memset(p, 0, sizeof(*p));
+    p->fnv = 0xcbf29ce484222325ull;
+    /* Reads are folded in LBA order: the slots complete in order of submission
+     * for QEMU, but the fold waits for each slot in turn to be sure. */
+    unsigned next_submit = 0, next_done = 0;
+    uint64_t slot_lba[BLK_INFLIGHT] = {0};
+    uint32_t slot_n[BLK_INFLIGHT] = {0};
+    while ((lba < in->capacity || next_done != next_submit) && !p->error) {
+        unsigned k = next_submit % BLK_INFLIGHT;
+        if (lba < in->capacity && next_submit - next_done < BLK_INFLIGHT) {
+            uint32_t n = in->capacity - lba < chunk ? (uint32_t)(in->capacity - lba) : chunk;
+            if (mode == 'w')
+                for (uint32_t i = 0; i < n; i++)
+                    blkapp_pattern(lba + i, bufs[k] + (size_t)i * VIRTIO_BLK_SECTOR);
+            p->req[k] = (struct virtio_blk_req){.type = mode == 'w' ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+                                                .sector = lba, .buf = bufs[k], .len = n * VIRTIO_BLK_SECTOR,
+                                                .done = pass_done, .arg = p};
+            p->busy[k] = true;
+            int err = virtio_blk_submit(&blk, &p->req[k]);
+            if (err) {
+                p->busy[k] = false;
+                return err;
+            }
+            slot_lba[k] = lba;
+            slot_n[k] = n;
+            lba += n;
+            next_submit++;
+            p->requests++;
+            continue;
+        }
+        unsigned d = next_done % BLK_INFLIGHT;
+        if (p->busy[d]) {
+            board_idle();
+            continue;
+        }
+        if (mode == 'c')
+            fold(p, bufs[d], (size_t)slot_n[d] * VIRTIO_BLK_SECTOR);
+        if (mode == 'v') {
+            uint8_t expect[VIRTIO_BLK_SECTOR];
+            for (uint32_t i = 0; i < slot_n[d]; i++) {
+                blkapp_pattern(slot_lba[d] + i, expect);
+                if (memcmp(expect, bufs[d] + (size_t)i * VIRTIO_BLK_SECTOR, VIRTIO_BLK_SECTOR))
+                    p->mismatches++;
+            }
+        }
+        next_done++;
+    }
+    while (next_done != next_submit) /* after an error: let the rest finish */
+        if (!p->busy[next_done % BLK_INFLIGHT])
+            next_done++;
+        else
+            board_idle();
+    return p->error;
+}
+
+int blkapp_boot_mode(const char *mode)
+{
+    static struct pass p;
+    if (!started)
+        return -1;
+    const struct virtio_blk_info *in = virtio_blk_info(&blk);
+    int err;
+    if (strcmp(mode, "write") == 0) {
+        err = whole_disk(&p, 'w');
+        if (!err)
+            err = virtio_blk_flush(&blk, &waiter);
+        kprintf("blk: pattern write of %llu sectors in %u requests (up to %u in flight): %s (%d), flushed\n",
+                (unsigned long long)in->capacity, p.requests, (unsigned)blk.stats.max_inflight,
+                err ? "FAILED" : "ok", err);
+    } else if (strcmp(mode, "check") == 0) {
+        err = whole_disk(&p, 'c');
+        kprintf("blk: checksum %016llx over %llu sectors (%s, %d)\n", (unsigned long long)p.fnv,
+                (unsigned long long)in->capacity, err ? "FAILED" : "ok", err);
+    } else if (strcmp(mode, "verify") == 0) {
+        err = whole_disk(&p, 'v');
+        kprintf("blk: pattern verify of %llu sectors: %u bad sectors (%s, %d)\n", (unsigned long long)in->capacity,
+                (unsigned)p.mismatches, err || p.mismatches ? "FAILED" : "ok", err);
+    } else if (strcmp(mode, "rowrite") == 0) {
+        blkapp_pattern(0, bufs[0]);
+        err = virtio_blk_write(&blk, 0, bufs[0], 1, &waiter);
+        kprintf("blk: write to sector 0: %s (%d)\n", err == VIRTIO_EROFS ? "refused, read-only device" : err ? "failed" : "accepted", err);
+    } else {
+        kprintf("blk: unknown blk= mode '%s' (write, check, verify, rowrite)\n", mode);
+        return -1;
+    }
+    return err;
+}
+
+int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
+{
+    if (!started)
+        return -1;
+    if (count > BLK_CHUNK)
+        count = BLK_CHUNK;
+    *data = bufs[0];
+    return virtio_blk_read(&blk, lba, bufs[0], count, &waiter);
+}
+
+int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
+{
+    if (!started)
+        return -1;
+    if (count > BLK_CHUNK)
+        count = BLK_CHUNK;
+    memset(bufs[0], byte, (size_t)count * VIRTIO_BLK_SECTOR);
+    return virtio_blk_write(&blk, lba, bufs[0], count, &waiter);
+}

@@ -1,0 +1,189 @@
+/*
+ * netapp.c - see netapp.h.  Glue only: the driver hands frames to the stack
+ * and the stack transmits through the driver; both run in the main loop.
+ */
+#include "netapp.h"
+
+#include <string.h>
+
+#include "dhcp.h"
+#include "ipcfg.h"
+#include "kprintf.h"
+#include "netif.h"
+#include "ping.h"
+#include "timer/timer.h"
+#include "udp.h"
+#include "virtio/virtio_net.h"
+
+_Static_assert(NETIF_HEADROOM >= VIRTIO_NET_HDR_LEN, "the stack must leave room for the virtio-net header");
+
+uint32_t app_random(void);
+
+static struct virtio_net vnet;
+static struct netif nif;
+static bool started, ready, gw_ping_started;
+static bool link_was_up;
+static uint32_t my_gw;
+
+static void rx_up(void *arg, struct netbuf *nb)
+{
+    (void)arg;
+    netif_input(&nif, nb);
+}
+
+static int drv_output(struct netif *n, struct netbuf *nb)
+{
+    (void)n;
+    return virtio_net_tx(&vnet, nb);
+}
+
+static struct netbuf *drv_tx_alloc(struct netif *n)
+{
+    (void)n;
+    return virtio_net_tx_alloc(&vnet);
+}
+
+static const struct netif_ops ops = {.output = drv_output, .tx_alloc = drv_tx_alloc};
+
+static uint64_t now_us(void) { return timer_ns() / 1000; }
+
+static void print_ping(void *arg, const struct ping_result *r)
+{
+    bool boot = arg != NULL;
+    char a[16];
+    if (r->event != PING_EV_DONE)
+        return;
+    kprintf("net: ping %s: %u/%u replies, rtt min/avg/max %u.%03u/%u.%03u/%u.%03u ms\n", net_ip4_str(r->dst, a),
+            r->received, r->sent, (unsigned)(r->rtt_min_us / 1000), (unsigned)(r->rtt_min_us % 1000),
+            (unsigned)(r->rtt_avg_us / 1000), (unsigned)(r->rtt_avg_us % 1000), (unsigned)(r->rtt_max_us / 1000),
+            (unsigned)(r->rtt_max_us % 1000));
+    if (boot && !ready) {
+        ready = true;
+        kprintf("net: ready: ping %s, UDP echo on port 7\n", net_ip4_str(nif.ipv4.addr, a));
+    }
+}
+
+static void address_ready(uint32_t gw)
+{
+    char a[16];
+    my_gw = gw;
+    if (gw && !gw_ping_started) {
+        gw_ping_started = true;
+        int err = net_ping_start(&nif, gw, 3, 56, 100, 1000, print_ping, &nif);
+        if (err)
+            kprintf("net: ping %s could not start: %d\n", net_ip4_str(gw, a), err);
+        else
+            return;
+    }
+    if (!ready) {
+        ready = true;
+        kprintf("net: ready: ping %s, UDP echo on port 7\n", net_ip4_str(nif.ipv4.addr, a));
+    }
+}
+
+static void on_dhcp(void *arg, struct netif *n, enum dhcp_event ev, const struct dhcp_lease *l)
+{
+    (void)arg;
+    (void)n;
+    char a[16], g[16];
+    if (ev == DHCP_EV_LOST) {
+        kprintf("net: dhcp: lease lost, asking again\n");
+        return;
+    }
+    kprintf("net: dhcp: %s %s/%u gw %s lease %lu s\n", ev == DHCP_EV_BOUND ? "bound" : "renewed",
+            net_ip4_str(l->addr, a), net_ip4_prefix_len(l->netmask), net_ip4_str(l->gw, g),
+            (unsigned long)l->lease_s);
+    if (ev == DHCP_EV_BOUND)
+        address_ready(l->gw);
+}
+
+static void print_features(void)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } f[] = {{VIRTIO_F_VERSION_1, "version_1"}, {VIRTIO_NET_F_MAC, "mac"},
+             {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
+             {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
+             {VIRTIO_F_ANY_LAYOUT, "any_layout"}};
+    char line[160];
+    int n = 0;
+    for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        if (virtio_has_feature(&vnet.dev, f[i].bit) && n < (int)sizeof(line))
+            n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s", f[i].name);
+    if (n == 0)
+        ksnprintf(line, sizeof(line), " none");
+    kprintf("net: virtio-net at 0x%08lx mac %02x:%02x:%02x:%02x:%02x:%02x link %s, rx %u x %u, tx %u, "
+            "header %u bytes, features:%s\n",
+            (unsigned long)vnet.dev.base, vnet.mac[0], vnet.mac[1], vnet.mac[2], vnet.mac[3], vnet.mac[4],
+            vnet.mac[5], vnet.link_up ? "up" : "down", vnet.nrx, (unsigned)VIRTIO_NET_BUF_SIZE,
+            virtqueue_size(vnet.txq), vnet.hdr_len, line);
+}
+
+int netapp_start(const struct board_virtio_slot *s)
+{
+    struct virtio_net_config cfg = {.rx = rx_up, .random = app_random};
+    int err = virtio_net_init(&vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
+    if (err) {
+        kprintf("net: virtio-net at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        return err;
+    }
+    print_features();
+    net_set_random(app_random);
+    net_set_clock(now_us);
+    netif_init(&nif, vnet.mac, &ops, &vnet);
+    link_was_up = virtio_net_link_up(&vnet);
+    netif_set_link(&nif, link_was_up);
+    net_udp_echo_enable(&nif, true);
+
+    struct net_ipcfg ip;
+    err = net_parse_ip_arg(board()->bootargs, &ip);
+    if (err < 0)
+        kprintf("net: WARNING: bad ip= argument (%s); using DHCP\n", net_ipcfg_strerror(err));
+    err = net_ipcfg_apply(&nif, &ip, on_dhcp, NULL);
+    if (err < 0) {
+        kprintf("net: address configuration failed: %d\n", err);
+    } else if (ip.mode == NET_IPCFG_STATIC) {
+        char a[16], g[16];
+        kprintf("net: static %s/%u gw %s\n", net_ip4_str(ip.addr, a), net_ip4_prefix_len(ip.netmask),
+                net_ip4_str(ip.gw, g));
+        address_ready(ip.gw);
+    } else if (ip.mode == NET_IPCFG_DHCP) {
+        kprintf("net: dhcp: asking for an address\n");
+    }
+    started = true;
+    return 0;
+}
+
+void netapp_poll(void)
+{
+    if (!started)
+        return;
+    if (virtio_net_check(&vnet) < 0) {
+        kprintf("net: device re-initialisation failed; network stopped\n");
+        started = false;
+        return;
+    }
+    if (virtio_net_link_changed(&vnet)) {
+        bool up = virtio_net_link_up(&vnet);
+        if (up != link_was_up) {
+            link_was_up = up;
+            kprintf("net: link %s\n", up ? "up" : "down");
+            netif_set_link(&nif, up);
+        }
+    }
+    virtio_net_poll(&vnet, 64);
+    net_tick(&nif, timer_ns() / 1000000);
+    virtio_net_flush(&vnet);
+}
+
+bool netapp_busy(void) { return started && virtio_net_pending(&vnet); }
+struct netif *netapp_netif(void) { return started ? &nif : NULL; }
+struct virtio_net *netapp_dev(void) { return started ? &vnet : NULL; }
+
+int netapp_ping(uint32_t dst, unsigned count)
+{
+    if (!started)
+        return -1;
+    return net_ping_start(&nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
+}

@@ -1,0 +1,21 @@
+/*
+ * netapp.h - the demo firmware's network: virtio-net under the IP stack,
+ * addressed by ip= in the boot arguments (DHCP by default), pinging its
+ * gateway once, then answering ping and UDP echo (port 7).
+ */
+#ifndef NETAPP_H
+#define NETAPP_H
+
+#include <stdbool.h>
+
+#include "board.h"
+
+int netapp_start(const struct board_virtio_slot *slot);
+void netapp_poll(void);   /* main loop: receive, timers, transmit */
+bool netapp_busy(void);   /* work is waiting: do not idle */
+struct netif *netapp_netif(void);
+struct virtio_net *netapp_dev(void);
+/* Start a ping from the shell; the result is printed when it completes. */
+int netapp_ping(uint32_t dst, unsigned count);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * shell.c - the console shell on the UART.  Polled from the main loop; one
+ * line at a time with backspace editing.  Every command checks its
+ * arguments and answers a bad one with its one-line usage.
+ */
+#include <string.h>
+
+#include "app.h"
+#include "blkapp.h"
+#include "kprintf.h"
+#include "net_stats.h"
+#include "netapp.h"
+#include "netif.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_net.h"
+
+#define LINE_MAX 96
+#define ARGS_MAX 6
+#define PROMPT "vbare> "
+
+static char line[LINE_MAX];
+static size_t len;
+
+uint64_t board_irq_count(void);
+
+/* ---- argument parsing ---------------------------------------------------- */
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_ip(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned n = 0, digits = 0;
+        while (*s >= '0' && *s <= '9' && digits < 4) {
+            n = n * 10 + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        if (!digits || n > 255 || (part < 3 && *s++ != '.'))
+            return false;
+        v = (v << 8) | n;
+    }
+    if (*s)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- commands -------------------------------------------------------------- */
+
+static void cmd_help(int argc, char **argv);
+
+static const char *feature_name(uint32_t dev, unsigned bit)
+{
+    switch (bit) {
+    case 28: return "indirect_desc";
+    case 29: return "event_idx";
+    case 32: return "version_1";
+    case 27: return "any_layout";
+    }
+    if (dev == 1)
+        switch (bit) {
+        case 5: return "mac";
+        case 15: return "mrg_rxbuf";
+        case 16: return "status";
+        }
+    if (dev == 2)
+        switch (bit) {
+        case 1: return "size_max";
+        case 2: return "seg_max";
+        case 5: return "ro";
+        case 6: return "blk_size";
+        case 9: return "flush";
+        }
+    return NULL;
+}
+
+static void cmd_devices(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    int n;
+    const struct app_device *d = app_devices(&n);
+    for (int i = 0; i < n; i++) {
+        kprintf("virtio-mmio@0x%08lx irq %u v%u dev %u (%s)", (unsigned long)d[i].slot->base, d[i].slot->intid,
+                (unsigned)d[i].id.version, (unsigned)d[i].id.device_id, virtio_device_name(d[i].id.device_id));
+        if (!d[i].dev) {
+            kprintf(" no driver\n");
+            continue;
+        }
+        kprintf(" features 0x%llx:", (unsigned long long)d[i].dev->features);
+        for (unsigned b = 0; b < 64; b++) {
+            if (!(d[i].dev->features & (1ull << b)))
+                continue;
+            const char *name = feature_name(d[i].id.device_id, b);
+            if (name)
+                kprintf(" %s", name);
+            else
+                kprintf(" bit%u", b);
+        }
+        kprintf(", %u interrupts\n", (unsigned)d[i].dev->stats.interrupts);
+    }
+    if (n == 0)
+        kprintf("no virtio devices\n");
+}
+
+static void cmd_ifconfig(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct netif *nif = netapp_netif();
+    if (!nif) {
+        kprintf("ifconfig: no network interface\n");
+        return;
+    }
+    char a[16], m[16], g[16];
+    kprintf("net0: mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u\n", nif->mac[0], nif->mac[1], nif->mac[2],
+            nif->mac[3], nif->mac[4], nif->mac[5], nif->link_up ? "up" : "down", nif->mtu);
+    kprintf("      inet %s netmask %s gateway %s\n", net_ip4_str(nif->ipv4.addr, a), net_ip4_str(nif->ipv4.netmask, m),
+            net_ip4_str(nif->ipv4.gw, g));
+    kprintf("      rx %u frames, tx %u frames\n", (unsigned)nif->stats.rx_frames, (unsigned)nif->stats.tx_frames);
+}
+
+static void cmd_ping(int argc, char **argv)
+{
+    uint32_t ip;
+    uint64_t count = 4;
+    if (argc < 2 || argc > 3 || !parse_ip(argv[1], &ip) || (argc == 3 && (!parse_u64(argv[2], &count) || count == 0 || count > 1000))) {
+        kprintf("usage: ping <a.b.c.d> [count 1-1000]\n");
+        return;
+    }
+    int err = netapp_ping(ip, (unsigned)count);
+    if (err)
+        kprintf("ping: cannot start (%d)\n", err);
+}
+
+static void print_line(const char *l) { kprintf("  %s\n", l); }
+
+static void print_vq(const char *dev, struct virtqueue *vq)
+{
+    struct vq_stats s;
+    if (!vq)
+        return;
+    virtqueue_get_stats(vq, &s);
+    kprintf("  %s/%s: %u/%u descriptors free, %u added, %u completed, %u kicks (%u suppressed), %u interrupts%s\n",
+            dev, virtqueue_name(vq), s.num_free, s.num, (unsigned)s.added, (unsigned)s.completed, (unsigned)s.kicks,
+            (unsigned)s.kicks_suppressed, (unsigned)s.interrupts, s.broken ? ", BROKEN" : "");
+    if (s.bad_id || s.not_head || s.dup || s.bad_len || s.idx_jump)
+        kprintf("    device faults: bad_id %u not_head %u dup %u bad_len %u idx_jump %u\n", (unsigned)s.bad_id,
+                (unsigned)s.not_head, (unsigned)s.dup, (unsigned)s.bad_len, (unsigned)s.idx_jump);
+}
+
+static void cmd_stats(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    kprintf("interrupts: %llu total\n", (unsigned long long)board_irq_count());
+    struct netif *nif = netapp_netif();
+    struct virtio_net *vn = netapp_dev();
+    if (nif) {
+        kprintf("net stack counters:\n");
+        net_stats_print(nif, print_line);
+    }
+    if (vn) {
+        const struct virtio_net_stats *s = &vn->stats;
+        kprintf("virtio-net: rx %u tx %u, rx interrupts %u, polls %u, budget exhausted %u, rearm races %u\n",
+                (unsigned)s->rx_frames, (unsigned)s->tx_frames, (unsigned)s->rx_interrupts, (unsigned)s->polls,
+                (unsigned)s->budget_exhausted, (unsigned)s->rearm_races);
+        kprintf("  drops: rx_short %u rx_too_long %u rx_bad_num_buffers %u rx_merged_dropped %u tx_no_buffer %u "
+                "tx_ring_full %u tx_too_long %u\n",
+                (unsigned)s->rx_short, (unsigned)s->rx_too_long, (unsigned)s->rx_bad_num_buffers,
+                (unsigned)s->rx_merged_dropped, (unsigned)s->tx_no_buffer, (unsigned)s->tx_ring_full,
+                (unsigned)s->tx_too_long);
+        print_vq("net", vn->rxq);
+        print_vq("net", vn->txq);
+    }
+    struct virtio_blk *b = blkapp_dev();
+    if (b) {
+        const struct virtio_blk_stats *s = &b->stats;
+        kprintf("virtio-blk: %u reads, %u writes, %u flushes, %u errors, %u max in flight\n", (unsigned)s->reads,
+                (unsigned)s->writes, (unsigned)s->flushes, (unsigned)(s->errors_io + s->errors_unsupp + s->bad_status),
+                (unsigned)s->max_inflight);
+        print_vq("blk", b->vq);
+    }
+}
+
+static void hexdump(const uint8_t *p, unsigned n, uint64_t base)
+{
+    for (unsigned i = 0; i < n; i += 16) {
+        kprintf("%08llx ", (unsigned long long)(base + i));
+        for (unsigned j = 0; j < 16; j++)
+            kprintf(" %02x", p[i + j]);
+        kprintf("  |");
+        for (unsigned j = 0; j < 16; j++)
+            kprintf("%c", p[i + j] >= 32 && p[i + j] < 127 ? p[i + j] : '.');
+        kprintf("|\n");
+    }
+}
+
+static void cmd_blk(int argc, char **argv)
+{
+    struct virtio_blk *b = blkapp_dev();
+    uint64_t lba, n = 1, pat;
+    if (argc >= 2 && strcmp(argv[1], "info") == 0 && argc == 2) {
+        if (!b) {
+            kprintf("blk: no block device\n");
+            return;
+        }
+        const struct virtio_blk_info *in = virtio_blk_info(b);
+        kprintf("blk: %llu sectors of 512 bytes (%llu MiB), block %u, seg_max %u, size_max %u, %s, flush %s\n",
+                (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11), (unsigned)in->blk_size,
+                (unsigned)in->seg_max, (unsigned)in->size_max, in->read_only ? "read-only" : "read-write",
+                in->flush ? "yes" : "no");
+        return;
+    }
+    if (argc >= 3 && argc <= 4 && strcmp(argv[1], "read") == 0 && parse_u64(argv[2], &lba) &&
+        (argc == 3 || (parse_u64(argv[3], &n) && n >= 1 && n <= 8))) {
+        uint8_t *data;
+        if (!b) {
+            kprintf("blk: no block device\n");
+            return;
+        }
+        int err = blkapp_read(lba, (unsigned)n, &data);
+        if (err) {
+            kprintf("blk: read of %llu sector(s) at %llu failed: %d\n", (unsigned long long)n, (unsigned long long)lba, err);
+            return;
+        }
+        hexdump(data, (unsigned)n * 512u, lba * 512u);
+        return;
+    }
+    if (argc == 4 && strcmp(argv[1], "write") == 0 && parse_u64(argv[2], &lba) && parse_u64(argv[3], &pat) && pat <= 255) {
+        if (!b) {
+            kprintf("blk: no block device\n");
+            return;
+        }
+        int err = blkapp_write_pattern(lba, 1, (uint8_t)pat);
+        kprintf("blk: write of sector %llu with 0x%02x: %s (%d)\n", (unsigned long long)lba, (unsigned)pat,
+                err ? "failed" : "ok", err);
+        return;
+    }
+    kprintf("usage: blk info | blk read <lba> [count 1-8] | blk write <lba> <byte 0-255>\n");
+}
+
+static void cmd_rng(int argc, char **argv)
+{
+    uint64_t n;
+    uint8_t buf[64];
+    if (argc != 2 || !parse_u64(argv[1], &n) || n == 0 || n > sizeof(buf)) {
+        kprintf("usage: rng <bytes 1-64>\n");
+        return;
+    }
+    int got = app_rng_read(buf, (size_t)n);
+    if (got < 0) {
+        kprintf("rng: no entropy device (%d)\n", got);
+        return;
+    }
+    for (int i = 0; i < got; i++)
+        kprintf("%02x%s", buf[i], i + 1 < got ? " " : "\n");
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(int argc, char **argv);
+    const char *help;
+} cmds[] = {
+    {"help", cmd_help, "this list"},
+    {"devices", cmd_devices, "the virtio devices with their negotiated features"},
+    {"ifconfig", cmd_ifconfig, "the network interface"},
+    {"ping", cmd_ping, "ping <a.b.c.d> [count]"},
+    {"stats", cmd_stats, "drop counters, queue fill levels, interrupt counts"},
+    {"blk", cmd_blk, "blk info | blk read <lba> [n] | blk write <lba> <byte>"},
+    {"rng", cmd_rng, "rng <n>: n random bytes from virtio-rng"},
+};
+
+static void cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        kprintf("  %-9s %s\n", cmds[i].name, cmds[i].help);
+}
+
+static void run_line(char *l)
+{
+    char *argv[ARGS_MAX + 1];
+    int argc = 0;
+    while (*l) {
+        while (*l == ' ')
+            *l++ = '\0';
+        if (!*l)
+            break;
+        if (argc == ARGS_MAX) {
+            kprintf("too many arguments\n");
+            return;
+        }
+        argv[argc++] = l;
+        while (*l && *l != ' ')
+            l++;
+    }
+    if (argc == 0)
+        return;
+    for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(argv[0], cmds[i].name) == 0) {
+            cmds[i].fn(argc, argv);
+            return;
+        }
+    kprintf("unknown command '%s'; try help\n", argv[0]);
+}
+
+/* The prompt waits for the first key, so that boot and network messages
+ * that arrive on their own keep whole lines for the logs. */
+static bool prompted;
+
+void shell_init(void) { kprintf("shell: press Enter for a prompt, then try help\n"); }
+
+void shell_poll(void)
+{
+    int c;
+    while ((c = board_getc()) >= 0) {
+        if (!prompted) {
+            prompted = true;
+            kprintf(PROMPT);
+            if (c == '\r' || c == '\n')
+                continue;
+        }
+        if (c == '\r' || c == '\n') {
+            kprintf("\n");
+            line[len] = '\0';
+            run_line(line);
+            len = 0;
+            kprintf(PROMPT);
+        } else if (c == 0x7f || c == 0x08) {
+            if (len) {
+                len--;
+                kprintf("\b \b");
+            }
+        } else if (c == 0x15) { /* Ctrl-U: kill the line */
+            while (len) {
+                len--;
+                kprintf("\b \b");
+            }
+        } else if (c >= 32 && c < 127 && len < LINE_MAX - 1) {
+            line[len++] = (char)c;
+            kprintf("%c", c);
+        }
+    }
+}

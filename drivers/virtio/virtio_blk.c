@@ -1,0 +1,473 @@
+/*
+ * virtio_blk.c - see virtio_blk.h.
+ * Each request in flight owns one slot: its header and status byte in DMA
+ * memory, and its pointer in inflight[].  The status byte is set to a value
+ * no device writes before posting, so a device that completes a request
+ * without writing status is caught (counted as bad_status, reported EIO).
+ * All bookkeeping (slots, counters) changes under b->lock; the caller's
+ * done() callbacks run after it is released.
+ */
+#include "virtio_blk.h"
+
+#include <string.h>
+
+#include "virtio_endian.h"
+
+#define STATUS_UNSET 0xffu
+#define SYNC_DEFAULT_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
+
+/* A request left the device (or was cancelled): free its slot and work out
+ * the result.  Caller holds the lock; it runs r->done afterwards. */
+static int finish_locked(struct virtio_blk *b, struct virtio_blk_req *r, uint32_t len, bool cancelled)
+{
+    int result;
+
+    if (r->slot >= b->nslots || b->inflight[r->slot] != r)
+        return VIRTIO_EIO; /* cannot happen: tokens come from inflight[] via the ring */
+    if (cancelled) {
+        result = VIRTIO_ECANCELED;
+        b->stats.cancelled++;
+    } else {
+        const struct virtio_blk_slot *sl = &b->slots[r->slot];
+        uint32_t want = (r->type == VIRTIO_BLK_T_IN ? r->len : 0) + 1;
+        uint8_t status = *(const volatile uint8_t *)&sl->status;
+
+        if (len != want)
+            b->stats.bad_len++; /* diagnostic only: legacy devices misreport it (Linux ignores it too) */
+        switch (status) {
+        case VIRTIO_BLK_S_OK:
+            result = 0;
+            break;
+        case VIRTIO_BLK_S_IOERR:
+            result = VIRTIO_EIO;
+            b->stats.errors_io++;
+            break;
+        case VIRTIO_BLK_S_UNSUPP:
+            result = VIRTIO_ENOTSUP;
+            b->stats.errors_unsupp++;
+            break;
+        default: /* unwritten (STATUS_UNSET) or garbage */
+            result = VIRTIO_EIO;
+            b->stats.bad_status++;
+            break;
+        }
+        b->stats.completed++;
+    }
+    b->inflight[r->slot] = NULL;
+    b->ninflight--;
+    return result;
+}
+
+/* Ring emptied by a reset (re-initialisation or shutdown): the device no
+ * longer owns the request.  Runs in the caller of reset/destroy. */
+static void blk_cancel(struct virtqueue *vq, void *token, void *priv)
+{
+    struct virtio_blk *b = priv;
+    struct virtio_blk_req *r = token;
+    plat_irqstate_t s;
+    int result;
+
+    (void)vq;
+    s = plat_lock(&b->lock);
+    result = finish_locked(b, r, 0, true);
+    plat_unlock(&b->lock, s);
+    if (r->done)
+        r->done(r, result);
+}
+
+unsigned virtio_blk_poll(struct virtio_blk *b)
+{
+    unsigned n = 0;
+
+    if (!b || !b->vq)
+        return 0;
+    for (;;) {
+        uint32_t len = 0;
+        int result = 0;
+        plat_irqstate_t s = plat_lock(&b->lock);
+        struct virtio_blk_req *r = virtqueue_get_used(b->vq, &len);
+
+        if (r)
+            result = finish_locked(b, r, len, false);
+        plat_unlock(&b->lock, s);
+        if (!r)
+            break;
+        /* The callback runs unlocked: it may submit the next request. */
+        if (r->done)
+            r->done(r, result);
+        n++;
+    }
+    return n;
+}
+
+static void blk_callback(struct virtqueue *vq, void *priv)
+{
+    (void)vq;
+    virtio_blk_poll(priv);
+}
+
+static unsigned max_segments(const struct virtio_blk *b)
+{
+    unsigned segs = b->info.seg_max ? b->info.seg_max : 1;
+
+    unsigned room = virtqueue_size(b->vq) > 2 ? virtqueue_size(b->vq) - 2 : 1;
+
+    if (segs > VIRTIO_BLK_MAX_SEGS)
+        segs = VIRTIO_BLK_MAX_SEGS;
+    /* Header + data + status never longer than the queue, even inside an
+     * indirect table (2.7.5.3.1); the ring refuses such a chain. */
+    if (segs > room)
+        segs = room;
+    return segs;
+}
+
+uint32_t virtio_blk_max_sectors(const struct virtio_blk *b)
+{
+    uint64_t bytes = VIRTIO_BLK_MAX_REQ_BYTES;
+
+    if (!b || !b->vq)
+        return 0; /* not running */
+    if (b->info.size_max) {
+        uint64_t lim = (uint64_t)max_segments(b) * b->info.size_max;
+
+        if (lim < bytes)
+            bytes = lim;
+    }
+    return (uint32_t)(bytes / VIRTIO_BLK_SECTOR);
+}
+
+static const struct virtio_driver_ops blk_driver_ops = {
+    .name = "virtio-blk",
+    .config_changed = NULL,
+    .needs_reset = NULL, /* the sync helpers poll dev->reset_pending */
+    .restart = NULL,     /* nothing to re-post: cancelled requests are the callers' */
+};
+
+int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent)
+{
+    struct virtio_blk_info *in;
+    plat_busaddr_t bus;
+    int err;
+
+    if (!b)
+        return VIRTIO_EINVAL;
+    memset(b, 0, sizeof(*b));
+    plat_lock_init(&b->lock);
+    if ((err = virtio_mmio_attach(&b->dev, base, irq, irq_flags, dma_coherent)) != 0)
+        return err;
+    if (b->dev.device_id != VIRTIO_ID_BLOCK)
+        return VIRTIO_ENODEV;
+    virtio_dev_set_driver(&b->dev, &blk_driver_ops, b);
+    b->spec.supported = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
+                        VIRTIO_BIT(VIRTIO_BLK_F_RO) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
+                        VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+                        VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+    if ((err = virtio_dev_negotiate(&b->dev, &b->spec)) != 0)
+        return err;
+
+    in = &b->info;
+    if ((err = virtio_config_read64(&b->dev, VIRTIO_BLK_CFG_CAPACITY, &in->capacity)) != 0)
+        goto fail;
+    in->blk_size = VIRTIO_BLK_SECTOR;
+    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_BLK_SIZE)) {
+        uint32_t v;
+
+        /* Only a power of two from 512 to 64 KiB is a block size we can trust. */
+        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_BLK_SIZE, &v) == 0 && v >= 512 && v <= 65536 &&
+            (v & (v - 1)) == 0)
+            in->blk_size = v;
+    }
+    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_SIZE_MAX)) {
+        uint32_t v;
+
+        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_SIZE_MAX, &v) == 0)
+            in->size_max = v < VIRTIO_BLK_SECTOR ? VIRTIO_BLK_SECTOR : v; /* a segment holds a sector */
+    }
+    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t v;
+
+        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_SEG_MAX, &v) == 0)
+            in->seg_max = v;
+    }
+    if (in->seg_max == 0)
+        in->seg_max = 1;
+    in->read_only = virtio_has_feature(&b->dev, VIRTIO_BLK_F_RO);
+    in->flush = virtio_has_feature(&b->dev, VIRTIO_BLK_F_FLUSH);
+
+    struct virtio_vq_params p = {.name = "requestq",
+                                 .num = 256,
+                                 .max_indirect = VIRTIO_BLK_MAX_SEGS + 2,
+                                 .callback = blk_callback,
+                                 .cancel = blk_cancel,
+                                 .priv = b};
+    if ((err = virtio_dev_setup_vq(&b->dev, 0, &p, &b->vq)) != 0)
+        goto fail;
+    b->nslots = VIRTIO_BLK_MAX_INFLIGHT;
+    if (b->nslots > virtqueue_size(b->vq))
+        b->nslots = virtqueue_size(b->vq);
+    b->slots = plat_dma_alloc(b->nslots * sizeof(struct virtio_blk_slot), VIRTIO_BLK_SLOT_SIZE, &bus);
+    if (!b->slots) {
+        err = VIRTIO_ENOMEM;
+        goto fail;
+    }
+    if ((err = virtio_dev_attach_irq(&b->dev)) != 0)
+        goto fail;
+    if ((err = virtio_dev_driver_ok(&b->dev)) != 0)
+        goto fail;
+    return 0;
+fail:
+    virtio_dev_fail(&b->dev); /* FAILED; the queue (empty) is destroyed */
+    b->vq = NULL;
+    if (b->slots)
+        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
+    b->slots = NULL;
+    b->nslots = 0;
+    return err;
+}
+
+const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }
+
+int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r)
+{
+    uint32_t sectors, data_len = 0;
+
+    if (!b || !r || !b->vq)
+        return VIRTIO_EINVAL;
+    switch (r->type) {
+    case VIRTIO_BLK_T_IN:
+    case VIRTIO_BLK_T_OUT:
+        if (!r->buf || r->len == 0 || r->len % VIRTIO_BLK_SECTOR)
+            return VIRTIO_EINVAL;
+        sectors = r->len / VIRTIO_BLK_SECTOR;
+        if (r->type == VIRTIO_BLK_T_OUT && b->info.read_only) {
+            b->stats.refused_ro++;
+            return VIRTIO_EROFS;
+        }
+        if (sectors > virtio_blk_max_sectors(b))
+            return VIRTIO_E2BIG;
+        if (r->sector > b->info.capacity || sectors > b->info.capacity - r->sector) {
+            b->stats.refused_range++;
+            return VIRTIO_EINVAL;
+        }
+        data_len = r->len;
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        if (!b->info.flush) {
+            if (r->done)
+                r->done(r, 0); /* write-through device: nothing to wait for */
+            return 0;
+        }
+        break; /* no data, sector 0, whatever buf/len say (5.2.6.1) */
+    default:
+        return VIRTIO_EINVAL;
+    }
+
+    struct vq_buf bufs[VIRTIO_BLK_MAX_SEGS + 2];
+    unsigned n = 0, nseg = 0;
+    plat_irqstate_t s = plat_lock(&b->lock);
+    unsigned slot = 0;
+    while (slot < b->nslots && b->inflight[slot])
+        slot++;
+    if (slot == b->nslots) {
+        b->stats.queue_full++;
+        plat_unlock(&b->lock, s);
+        return VIRTIO_ENOSPC;
+    }
+    struct virtio_blk_slot *sl = &b->slots[slot];
+    sl->hdr.type = cpu_to_le32(r->type);
+    sl->hdr.reserved = cpu_to_le32(0);
+    sl->hdr.sector = cpu_to_le64(r->type == VIRTIO_BLK_T_FLUSH ? 0 : r->sector);
+    sl->status = STATUS_UNSET;
+    bufs[n++] = (struct vq_buf){&sl->hdr, sizeof(sl->hdr)};
+    uint32_t seg = b->info.size_max ? b->info.size_max : data_len;
+    for (uint32_t off = 0; off < data_len; off += seg, nseg++) {
+        uint32_t l = data_len - off < seg ? data_len - off : seg;
+        bufs[n++] = (struct vq_buf){(uint8_t *)r->buf + off, l};
+    }
+    bufs[n++] = (struct vq_buf){&sl->status, 1};
+    unsigned n_out = 1 + (r->type == VIRTIO_BLK_T_OUT ? nseg : 0);
+    r->slot = slot;
+    int err = virtqueue_add(b->vq, bufs, n_out, n - n_out, r);
+    if (err == 0) {
+        b->inflight[slot] = r;
+        if (++b->ninflight > b->stats.max_inflight)
+            b->stats.max_inflight = b->ninflight;
+        if (r->type == VIRTIO_BLK_T_IN)
+            b->stats.reads++;
+        else if (r->type == VIRTIO_BLK_T_OUT)
+            b->stats.writes++;
+        else
+            b->stats.flushes++;
+        virtqueue_kick(b->vq);
+    } else if (err == VIRTIO_ENOSPC) {
+        b->stats.queue_full++;
+    }
+    plat_unlock(&b->lock, s);
+    return err;
+}
+
+/* ---- synchronous helpers ------------------------------------------------- */
+
+static void sync_done(struct virtio_blk_req *r, int result)
+{
+    struct virtio_blk_sync *c = r->arg;
+    struct virtio_blk *b = c->blk;
+    plat_irqstate_t s = plat_lock(&b->lock);
+
+    c->result = result;
+    c->done = true;
+    if (c->abandoned) { /* the waiter timed out: the record is free now */
+        c->abandoned = false;
+        c->busy = false;
+        b->stats.sync_abandoned_done++;
+    }
+    plat_unlock(&b->lock, s);
+}
+
+static struct virtio_blk_sync *sync_claim(struct virtio_blk *b)
+{
+    plat_irqstate_t s = plat_lock(&b->lock);
+    struct virtio_blk_sync *c = NULL;
+
+    for (unsigned i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++)
+        if (!b->sync[i].busy) {
+            c = &b->sync[i];
+            c->busy = true;
+            c->blk = b;
+            break;
+        }
+    plat_unlock(&b->lock, s);
+    return c;
+}
+
+/* Wait for c's request.  Returns its result, or VIRTIO_ETIMEDOUT /
+ * VIRTIO_EIO (queue broken) with the request left to the device: the record
+ * is then abandoned and freed by the late completion or a reset. */
+static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const struct virtio_blk_wait *w)
+{
+    uint64_t limit = (w && w->timeout_ns) ? w->timeout_ns : SYNC_DEFAULT_TIMEOUT_NS;
+    uint64_t t0 = plat_time_ns();
+    plat_irqstate_t s;
+    int err = 0;
+
+    for (;;) {
+        if (b->dev.reset_pending)
+            (void)virtio_dev_check(&b->dev); /* cancels c's request too */
+        virtio_blk_poll(b);
+        if (c->done)
+            break;
+        if (virtqueue_is_broken(b->vq)) {
+            err = VIRTIO_EIO;
+            break;
+        }
+        if (plat_time_ns() - t0 > limit) {
+            b->stats.sync_timeouts++;
+            err = VIRTIO_ETIMEDOUT;
+            break;
+        }
+        if (w && w->wait)
+            w->wait(w->arg);
+    }
+    s = plat_lock(&b->lock);
+    if (!c->done) {
+        c->abandoned = true; /* the buffer is still the device's */
+    } else {
+        err = c->result;
+        c->busy = false;
+    }
+    plat_unlock(&b->lock, s);
+    return err;
+}
+
+static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+                    const struct virtio_blk_wait *w)
+{
+    struct virtio_blk_sync *c;
+    unsigned attempt;
+    int err = 0;
+
+    for (attempt = 0; attempt <= VIRTIO_BLK_SYNC_RETRIES; attempt++) {
+        if (b->dev.reset_pending)
+            (void)virtio_dev_check(&b->dev);
+        c = sync_claim(b);
+        if (!c)
+            return VIRTIO_EBUSY;
+        c->done = false;
+        c->abandoned = false;
+        c->result = 0;
+        c->req = (struct virtio_blk_req){
+            .type = type, .sector = sector, .buf = buf, .len = len, .done = sync_done, .arg = c};
+        err = virtio_blk_submit(b, &c->req);
+        if (err) {
+            c->busy = false;
+            return err;
+        }
+        err = sync_wait(b, c, w);
+        if (err != VIRTIO_ECANCELED || b->dev.broken)
+            return err;
+        b->stats.sync_retries++; /* a reset dropped it: post it again */
+    }
+    return err;
+}
+
+static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, uint32_t count,
+              const struct virtio_blk_wait *w)
+{
+    uint32_t chunk;
+
+    if (!b || !b->vq || (!buf && count))
+        return VIRTIO_EINVAL;
+    /* The whole transfer inside the disk, before any piece is posted. */
+    if (sector > b->info.capacity || count > b->info.capacity - sector) {
+        b->stats.refused_range++;
+        return VIRTIO_EINVAL;
+    }
+    chunk = virtio_blk_max_sectors(b);
+    if (chunk == 0)
+        return VIRTIO_E2BIG;
+    while (count) {
+        uint32_t n = count < chunk ? count : chunk;
+        int err = run_sync(b, type, sector, buf, n * VIRTIO_BLK_SECTOR, w);
+
+        if (err)
+            return err;
+        count -= n;
+        sector += n;
+        buf = (uint8_t *)buf + (size_t)n * VIRTIO_BLK_SECTOR;
+    }
+    return 0;
+}
+
+int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w)
+{
+    return rw(b, VIRTIO_BLK_T_IN, sector, buf, count, w);
+}
+
+int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
+                     const struct virtio_blk_wait *w)
+{
+    if (b && b->info.read_only) {
+        b->stats.refused_ro++;
+        return VIRTIO_EROFS;
+    }
+    return rw(b, VIRTIO_BLK_T_OUT, sector, (void *)(uintptr_t)buf, count, w);
+}
+
+int virtio_blk_flush(struct virtio_blk *b, const struct virtio_blk_wait *w)
+{
+    if (!b || !b->vq)
+        return VIRTIO_EINVAL;
+    return run_sync(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, w);
+}
+
+void virtio_blk_shutdown(struct virtio_blk *b)
+{
+    if (!b || !b->dev.ops)
+        return;
+    virtio_dev_shutdown(&b->dev); /* in-flight requests: blk_cancel */
+    b->vq = NULL;
+    if (b->slots)
+        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
+    b->slots = NULL;
+    b->nslots = 0;
+}

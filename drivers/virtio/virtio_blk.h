@@ -1,0 +1,217 @@
+/*
+ * virtio_blk.h - virtio block driver (virtio 1.2, 5.2): one request queue,
+ * asynchronous requests with completion callbacks, several in flight, plus
+ * synchronous helpers.  A block API an RTOS filesystem can sit on:
+ * capacity, sector size, read, write, flush.
+ *
+ * Buffers: the data buffer of a request must be DMA-able memory (inside
+ * what plat_dma_alloc returned; plat_bus_addr() must work on it) and stay
+ * untouched until the completion.  For a device without `dma-coherent`, a
+ * buffer the device writes (a read) must be cache-line aligned and sized.
+ * Request headers and status bytes live in driver-owned DMA slots (one cache
+ * line each) allocated at init: nothing is allocated per request.
+ *
+ * Limits: a request of more than virtio_blk_max_sectors() is refused
+ * (VIRTIO_E2BIG) by virtio_blk_submit; the synchronous helpers split larger
+ * transfers.  Each data segment is at most size_max bytes and a request has
+ * at most seg_max of them (device config; 1 segment when SEG_MAX is absent,
+ * as Linux assumes).  Without INDIRECT_DESC a request also fits the ring.
+ * A request reaching past `capacity` is refused (VIRTIO_EINVAL, 5.2.6.1);
+ * the synchronous helpers check the whole transfer before the first piece.
+ *
+ * FLUSH: when VIRTIO_BLK_F_FLUSH is negotiated, virtio_blk_flush() sends a
+ * FLUSH request (sector 0, no data: 5.2.6.1) and completes once the device
+ * reports everything written before it is on stable storage.  Without the
+ * feature the device writes through (5.2.6.2: no writeback cache without
+ * FLUSH or CONFIG_WCE), so a flush completes at once and returns 0.
+ *
+ * Read-only devices (VIRTIO_BLK_F_RO): writes are refused with
+ * VIRTIO_EROFS before anything reaches the device.
+ *
+ * Status: every request's status byte is set to a value no device writes
+ * before it is posted; a completion whose status is not OK/IOERR/UNSUPP
+ * (unwritten or garbage) is reported VIRTIO_EIO and counted in bad_status.
+ * The used length is only checked (the ring already refuses one beyond the
+ * writable bytes) and counted in bad_len: legacy devices misreport it.
+ *
+ * Context: completion callbacks run in the device's interrupt handler
+ * (or inside virtio_blk_poll() for a caller that polls), outside the
+ * driver's lock: a callback may submit the next request.  Submission may
+ * come from any context; the driver's lock covers the queue and the slots.
+ * The synchronous helpers run in thread context only; they also recover
+ * from DEVICE_NEEDS_RESET (outstanding requests complete VIRTIO_ECANCELED,
+ * the device is re-initialised, the helper's own request is retried).  An
+ * asynchronous user does that with virtio_dev_check(&blk.dev) in thread
+ * context.
+ *
+ * Timeouts: a synchronous request that times out stays posted (a virtio
+ * request cannot be withdrawn short of a device reset).  Its buffer is the
+ * device's until it completes; the driver-owned request record absorbs the
+ * late completion.  VIRTIO_BLK_SYNC_SLOTS such requests may be outstanding
+ * (in flight or abandoned) at a time; beyond that the helpers return
+ * VIRTIO_EBUSY.
+ *
+ * Usage recipe:
+ *     static struct virtio_blk blk;
+ *     err = virtio_blk_init(&blk, base, irq, irq_flags, coherent);
+ *     uint8_t *buf = plat_dma_alloc(4096, 64, &bus);
+ *     err = virtio_blk_read(&blk, lba, buf, 8, &wait);      // synchronous
+ *     struct virtio_blk_req r = { .type = VIRTIO_BLK_T_OUT, .sector = lba,
+ *                                 .buf = buf, .len = 4096, .done = cb };
+ *     err = virtio_blk_submit(&blk, &r);                    // asynchronous
+ *     ...
+ *     virtio_blk_shutdown(&blk);   // reset; in-flight requests cancelled
+ */
+#ifndef VIRTIO_BLK_H
+#define VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio.h"
+
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_GEOMETRY 4
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+
+/* Config space (5.2.4) */
+#define VIRTIO_BLK_CFG_CAPACITY 0
+#define VIRTIO_BLK_CFG_SIZE_MAX 8
+#define VIRTIO_BLK_CFG_SEG_MAX 12
+#define VIRTIO_BLK_CFG_BLK_SIZE 20
+
+#define VIRTIO_BLK_T_IN 0u
+#define VIRTIO_BLK_T_OUT 1u
+#define VIRTIO_BLK_T_FLUSH 4u
+
+#define VIRTIO_BLK_S_OK 0u
+#define VIRTIO_BLK_S_IOERR 1u
+#define VIRTIO_BLK_S_UNSUPP 2u
+
+#ifndef VIRTIO_EROFS
+#define VIRTIO_EROFS (-30) /* write to a read-only device */
+#endif
+
+#define VIRTIO_BLK_SECTOR 512u /* the unit of `sector`, whatever blk_size says */
+#define VIRTIO_BLK_MAX_SEGS 64u /* segments per request the driver uses at most */
+#define VIRTIO_BLK_MAX_INFLIGHT 64u
+#define VIRTIO_BLK_MAX_REQ_BYTES (1u << 20) /* the driver's own cap on one request */
+#define VIRTIO_BLK_SYNC_SLOTS 4u  /* synchronous requests outstanding at once */
+#define VIRTIO_BLK_SYNC_RETRIES 2u /* re-posts of a sync request cancelled by a reset */
+#define VIRTIO_BLK_SLOT_SIZE 64u  /* one cache line per header + status */
+
+/* The request header the device reads (5.2.6). */
+struct virtio_blk_outhdr {
+    le32 type;
+    le32 reserved;
+    le64 sector;
+};
+
+struct virtio_blk_req;
+typedef void (*virtio_blk_done_t)(struct virtio_blk_req *r, int result);
+
+/* One request; the caller owns it until done() runs. */
+struct virtio_blk_req {
+    uint32_t type;   /* VIRTIO_BLK_T_IN / OUT / FLUSH */
+    uint64_t sector; /* in 512-byte units */
+    void *buf;       /* DMA-able; NULL for FLUSH */
+    uint32_t len;    /* bytes, a multiple of 512; 0 for FLUSH */
+    virtio_blk_done_t done; /* result: 0, VIRTIO_EIO (IOERR or device fault), VIRTIO_ENOTSUP (UNSUPP), VIRTIO_ECANCELED */
+    void *arg;
+    /* driver-private */
+    unsigned slot;
+};
+
+struct virtio_blk_info {
+    uint64_t capacity;   /* 512-byte sectors */
+    uint32_t blk_size;   /* logical block size (512 when not offered) */
+    uint32_t size_max;   /* bytes per segment, 0: no limit */
+    uint32_t seg_max;    /* segments per request */
+    bool read_only;
+    bool flush;          /* FLUSH negotiated */
+};
+
+struct virtio_blk_stats {
+    uint32_t reads, writes, flushes;
+    uint32_t completed, errors_io, errors_unsupp, bad_status, bad_len;
+    uint32_t cancelled, refused_ro, refused_range, queue_full;
+    uint32_t max_inflight;
+    uint32_t sync_timeouts, sync_abandoned_done, sync_retries;
+};
+
+/* Driver-owned DMA memory of one request in flight.  A whole cache line:
+ * the status byte the device writes shares its line with nothing the CPU
+ * writes while the request is out (matters without dma-coherent). */
+struct virtio_blk_slot {
+    struct virtio_blk_outhdr hdr;
+    uint8_t status;
+    uint8_t pad[VIRTIO_BLK_SLOT_SIZE - sizeof(struct virtio_blk_outhdr) - 1];
+};
+_Static_assert(sizeof(struct virtio_blk_slot) == VIRTIO_BLK_SLOT_SIZE, "one slot per cache line");
+
+/* A synchronous helper's request: driver-owned, so a completion that
+ * arrives after the helper gave up (timeout) lands in live memory. */
+struct virtio_blk_sync {
+    struct virtio_blk_req req;
+    struct virtio_blk *blk;
+    volatile bool busy;      /* claimed: posted or about to be */
+    volatile bool done;      /* completion arrived */
+    volatile bool abandoned; /* the waiter left; the completion frees it */
+    volatile int result;
+};
+
+struct virtio_blk {
+    struct virtio_dev dev;
+    struct virtio_feature_spec spec;
+    struct virtqueue *vq;
+    struct virtio_blk_info info;
+    struct virtio_blk_slot *slots; /* DMA */
+    struct virtio_blk_req *inflight[VIRTIO_BLK_MAX_INFLIGHT];
+    unsigned nslots, ninflight;
+    plat_lock_t lock;
+    struct virtio_blk_sync sync[VIRTIO_BLK_SYNC_SLOTS];
+    struct virtio_blk_stats stats;
+};
+
+/* Wait hook for the synchronous helpers (WFI, or an RTOS semaphore). */
+struct virtio_blk_wait {
+    void (*wait)(void *arg);
+    void *arg;
+    uint64_t timeout_ns; /* 0: 10 s */
+};
+
+/*
+ * Attach to the virtio-mmio device at base (id VIRTIO_ID_BLOCK), negotiate,
+ * read the config, create the queue, attach the interrupt, DRIVER_OK.
+ * Returns 0 or a negative VIRTIO_E* (the device is left FAILED and nothing
+ * stays allocated).
+ */
+int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent);
+const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b);
+/* The largest request virtio_blk_submit accepts, in 512-byte sectors. */
+uint32_t virtio_blk_max_sectors(const struct virtio_blk *b);
+/*
+ * Post one request.  0: r->done(r, result) will run exactly once (at once,
+ * inside this call, for a FLUSH the device does not need).  Otherwise
+ * nothing was posted and done() will not run: VIRTIO_EINVAL (bad request,
+ * or past capacity), VIRTIO_E2BIG (over max_sectors), VIRTIO_EROFS,
+ * VIRTIO_ENOSPC (all slots or the ring in use: retry after a completion),
+ * VIRTIO_EIO (queue broken by a device fault).
+ */
+int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r);
+/* Complete what the device has finished (for callers without interrupts;
+ * interrupt or thread context).  Returns the number of completions. */
+unsigned virtio_blk_poll(struct virtio_blk *b);
+/* Synchronous helpers (thread context): 0 or a negative VIRTIO_E*. */
+int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w);
+int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
+                     const struct virtio_blk_wait *w);
+int virtio_blk_flush(struct virtio_blk *b, const struct virtio_blk_wait *w);
+/* Reset the device (requests in flight complete VIRTIO_ECANCELED) and free
+ * the driver's memory. */
+void virtio_blk_shutdown(struct virtio_blk *b);
+
+#endif

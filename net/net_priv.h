@@ -1,0 +1,83 @@
+/*
+ * net_priv.h - what the stack's layers call in each other.  Not API: the
+ * firmware and drivers include netif.h (and ipcfg.h) only.
+ *
+ * Receive path: netif_input (Ethernet) -> arp_input | ip4_input ->
+ * icmp_input | udp_input -> dhcp_input | echo | bound callback.  Each layer
+ * validates its header, pulls it off the netbuf and passes what the upper
+ * layers need in struct net_rx.  Whoever ends the path releases the buffer
+ * or hands it to eth_output for an in-place reply.
+ *
+ * Transmit path: net_tx_alloc (headroom reserved) -> payload written ->
+ * udp_output / icmp -> ip4_output (route) -> arp_output (resolve or queue)
+ * -> eth_output -> ops->output.  Every *_output takes ownership of the
+ * buffer, whatever it returns.
+ */
+#ifndef NET_NET_PRIV_H
+#define NET_NET_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netif.h"
+
+/* Facts about a received packet gathered on the way up. */
+struct net_rx {
+    uint8_t eth_src[6];    /* copied: the header may be overwritten by a reply */
+    bool l2_bcast;
+    const uint8_t *ip_hdr; /* into the buffer, valid until it is released */
+    uint16_t ip_hlen;
+    uint32_t src, dst;     /* IPv4, host order */
+    bool ip_bcast;         /* dst is 255.255.255.255 or the subnet broadcast */
+};
+
+extern const uint8_t net_eth_broadcast[6];
+
+/* Internet checksum (RFC 1071): net_sum accumulates 16-bit big-endian words
+ * (an odd tail byte is the high half of a word), net_fold folds the carries
+ * and complements.  A message whose checksum field is right sums to 0. */
+uint32_t net_sum(const uint8_t *p, size_t len, uint32_t sum);
+uint16_t net_fold(uint32_t sum);
+uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+
+/* A TX buffer from the driver with `reserve` bytes of headroom kept for the
+ * headers to be pushed (Ethernet included) beyond NETIF_HEADROOM; data is
+ * empty and at least NETIF_FRAME_MAX - reserve bytes may be written. */
+struct netbuf *net_tx_alloc(struct netif *nif, uint16_t reserve);
+int eth_output(struct netif *nif, struct netbuf *nb, const uint8_t dst[6], uint16_t type);
+
+bool net_ip4_is_bcast(const struct netif *nif, uint32_t a);
+/* A unicast address a host may own: not 0, 127/8, multicast, class E or
+ * 255.255.255.255. */
+bool net_ip4_usable(uint32_t a);
+/* Non-zero and contiguous (ones then zeros). */
+bool net_ip4_mask_valid(uint32_t m);
+/* The pre-CIDR default for an address (A /8, B /16, C /24). */
+uint32_t net_ip4_classful_mask(uint32_t a);
+uint64_t net_now_us(const struct netif *nif);
+
+void arp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
+int arp_output(struct netif *nif, struct netbuf *nb, uint32_t nexthop);
+void arp_announce(struct netif *nif);
+void arp_tick(struct netif *nif);
+
+void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx);
+int ip4_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto);
+int ip4_reply(struct netif *nif, struct netbuf *nb, const struct net_rx *rx, uint8_t proto);
+
+void icmp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
+void icmp_port_unreach(struct netif *nif, const struct net_rx *rx);
+void ping_input(struct netif *nif, uint32_t src, const uint8_t *msg, uint16_t len);
+void ping_tick(struct netif *nif);
+
+void udp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
+int udp_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
+               uint16_t sport, uint16_t dport);
+
+bool dhcp_accepts_any_dst(const struct netif *nif);
+void dhcp_input(struct netif *nif, const struct net_rx *rx, uint16_t sport,
+                const uint8_t *msg, uint16_t len);
+void dhcp_tick(struct netif *nif);
+
+#endif /* NET_NET_PRIV_H */

@@ -1,0 +1,300 @@
+/*
+ * netif.c - the interface: Ethernet II receive and transmit, timers, the
+ * Internet checksum, randomness and small address helpers.
+ *
+ * Ethernet receive accepts frames to our MAC and to the broadcast address;
+ * everything else (other unicast, multicast, runts, group source addresses,
+ * EtherTypes other than IPv4 and ARP, 802.3 length frames) is dropped with
+ * its own counter.  Frames are not padded to 60 bytes on transmit: virtio
+ * and the host bridges behind it do not need it.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "net_priv.h"
+#include "prot/be.h"
+#include "prot/ethernet.h"
+#include "prot/ip4.h"
+
+const uint8_t net_eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* ---- randomness and clock -------------------------------------------------
+ * Process-wide hooks rather than per-netif: a driver needs a random MAC
+ * before its netif exists, and one source serves every interface. */
+
+static uint32_t (*random_hook)(void);
+static uint32_t prng_state = 0x2545f491u;
+static uint64_t (*clock_hook)(void);
+
+void net_set_random(uint32_t (*fn)(void))
+{
+    random_hook = fn;
+}
+
+void net_seed_random(uint32_t seed)
+{
+    prng_state = seed ? seed : 0x2545f491u; /* xorshift must not start at 0 */
+}
+
+uint32_t net_random(void)
+{
+    uint32_t x;
+
+    if (random_hook)
+        return random_hook();
+    x = prng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    prng_state = x;
+    return x;
+}
+
+void net_random_mac(uint8_t mac[6])
+{
+    uint32_t a = net_random(), b = net_random();
+
+    mac[0] = (uint8_t)(((a >> 24) & ~ETH_ADDR_GROUP) | ETH_ADDR_LOCAL);
+    mac[1] = (uint8_t)(a >> 16);
+    mac[2] = (uint8_t)(a >> 8);
+    mac[3] = (uint8_t)a;
+    mac[4] = (uint8_t)(b >> 8);
+    mac[5] = (uint8_t)b;
+}
+
+void net_set_clock(uint64_t (*now_us)(void))
+{
+    clock_hook = now_us;
+}
+
+uint64_t net_now_us(const struct netif *nif)
+{
+    return clock_hook ? clock_hook() : nif->now_ms * 1000u;
+}
+
+/* ---- checksum (RFC 1071) ------------------------------------------------- */
+
+uint32_t net_sum(const uint8_t *p, size_t len, uint32_t sum)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+        /* fold early so any length and any starting sum is safe */
+        if (sum & 0x80000000u)
+            sum = (sum & 0xffffu) + (sum >> 16);
+    }
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    return sum;
+}
+
+uint16_t net_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+{
+    return (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto + len;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+bool net_ip4_is_bcast(const struct netif *nif, uint32_t a)
+{
+    if (a == IP4_ADDR_BROADCAST)
+        return true;
+    /* a /31 or /32 has no subnet broadcast (RFC 3021) */
+    return nif->ipv4.addr != 0 && nif->ipv4.netmask < 0xfffffffeu &&
+           a == (nif->ipv4.addr | ~nif->ipv4.netmask);
+}
+
+bool net_ip4_usable(uint32_t a)
+{
+    return a != 0 && (a >> 24) != 127 && a < 0xe0000000u;
+}
+
+bool net_ip4_mask_valid(uint32_t m)
+{
+    return m != 0 && (~m & (~m + 1u)) == 0;
+}
+
+uint32_t net_ip4_classful_mask(uint32_t a)
+{
+    if ((a & 0x80000000u) == 0)
+        return 0xff000000u;
+    if ((a & 0xc0000000u) == 0x80000000u)
+        return 0xffff0000u;
+    return 0xffffff00u;
+}
+
+char *net_ip4_str(uint32_t addr, char buf[16])
+{
+    char *p = buf;
+    int shift;
+
+    for (shift = 24; shift >= 0; shift -= 8) {
+        unsigned v = (addr >> shift) & 0xffu;
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        if (shift)
+            *p++ = '.';
+    }
+    *p = '\0';
+    return buf;
+}
+
+unsigned net_ip4_prefix_len(uint32_t netmask)
+{
+    unsigned n = 0;
+
+    while (n < 32 && (netmask & (0x80000000u >> n)))
+        n++;
+    return n;
+}
+
+/* ---- interface ------------------------------------------------------------ */
+
+void netif_init(struct netif *nif, const uint8_t mac[6], const struct netif_ops *ops,
+                void *driver)
+{
+    memset(nif, 0, sizeof(*nif));
+    memcpy(nif->mac, mac, 6);
+    nif->mtu = NETIF_MTU;
+    nif->ops = ops;
+    nif->driver = driver;
+    nif->udp_echo = true;
+    nif->ip_id = (uint16_t)net_random();
+}
+
+void netif_set_link(struct netif *nif, bool up)
+{
+    bool was = nif->link_up;
+
+    nif->link_up = up;
+    if (up && !was && nif->ipv4.addr != 0)
+        arp_announce(nif);
+}
+
+void netif_set_ipv4(struct netif *nif, uint32_t addr, uint32_t netmask, uint32_t gw)
+{
+    nif->ipv4.addr = addr;
+    nif->ipv4.netmask = addr ? netmask : 0;
+    nif->ipv4.gw = addr ? gw : 0;
+    if (nif->link_up && addr != 0)
+        arp_announce(nif);
+}
+
+void net_tick(struct netif *nif, uint64_t now_ms)
+{
+    if (now_ms > nif->now_ms)
+        nif->now_ms = now_ms;
+    arp_tick(nif);
+    dhcp_tick(nif);
+    ping_tick(nif);
+}
+
+/* ---- Ethernet ------------------------------------------------------------- */
+
+struct netbuf *net_tx_alloc(struct netif *nif, uint16_t reserve)
+{
+    struct netbuf *nb = nif->ops->tx_alloc(nif);
+
+    if (nb == NULL) {
+        nif->stats.no_tx_buffer++;
+        return NULL;
+    }
+    /* The contract in netif.h; checked because the rest of the transmit
+     * path writes up to NETIF_FRAME_MAX bytes without looking again. */
+    if (nb->off < NETIF_HEADROOM || nb->len != 0 ||
+        (uint32_t)nb->cap < (uint32_t)nb->off + NETIF_FRAME_MAX) {
+        nif->stats.tx_bad_buffer++;
+        netbuf_release(nb);
+        return NULL;
+    }
+    nb->off = (uint16_t)(nb->off + reserve);
+    return nb;
+}
+
+int eth_output(struct netif *nif, struct netbuf *nb, const uint8_t dst[6], uint16_t type)
+{
+    struct eth_hdr *eh;
+    int err;
+
+    if (!nif->link_up) {
+        nif->stats.tx_link_down++;
+        netbuf_release(nb);
+        return -NET_ELINKDOWN;
+    }
+    if (!netbuf_push(nb, ETH_HLEN)) {
+        nif->stats.tx_no_headroom++;
+        netbuf_release(nb);
+        return -NET_ENOBUFS;
+    }
+    eh = (struct eth_hdr *)netbuf_data(nb);
+    memcpy(eh->dst, dst, ETH_ADDR_LEN);
+    memcpy(eh->src, nif->mac, ETH_ADDR_LEN);
+    put_be16(eh->type, type);
+    nif->stats.tx_frames++;
+    err = nif->ops->output(nif, nb);
+    if (err < 0)
+        nif->stats.tx_errors++;
+    return err;
+}
+
+void netif_input(struct netif *nif, struct netbuf *nb)
+{
+    const struct eth_hdr *eh;
+    struct net_rx rx;
+    uint16_t type;
+
+    nif->stats.rx_frames++;
+    if ((uint32_t)nb->off + nb->len > nb->cap) {
+        nif->stats.rx_bad_buffer++;
+        goto drop;
+    }
+    if (nb->len < ETH_HLEN) {
+        nif->stats.eth_runt++;
+        goto drop;
+    }
+    eh = (const struct eth_hdr *)netbuf_data(nb);
+    memset(&rx, 0, sizeof(rx));
+    if (memcmp(eh->dst, nif->mac, ETH_ADDR_LEN) == 0) {
+        /* unicast to us */
+    } else if (memcmp(eh->dst, net_eth_broadcast, ETH_ADDR_LEN) == 0) {
+        rx.l2_bcast = true;
+    } else if (eh->dst[0] & ETH_ADDR_GROUP) {
+        nif->stats.eth_multicast++;
+        goto drop;
+    } else {
+        nif->stats.eth_not_for_us++;
+        goto drop;
+    }
+    if (eh->src[0] & ETH_ADDR_GROUP) {
+        nif->stats.eth_bad_src++;
+        goto drop;
+    }
+    memcpy(rx.eth_src, eh->src, ETH_ADDR_LEN);
+    type = get_be16(eh->type);
+    netbuf_pull(nb, ETH_HLEN);
+    switch (type) {
+    case ETHTYPE_IPV4:
+        ip4_input(nif, nb, &rx);
+        return;
+    case ETHTYPE_ARP:
+        arp_input(nif, nb, &rx);
+        return;
+    default:
+        nif->stats.eth_unknown_type++;
+        goto drop;
+    }
+drop:
+    netbuf_release(nb);
+}

@@ -1,0 +1,151 @@
+/*
+ * netif.h - the network interface: the seam between a link driver
+ * (virtio-net) and the IPv4 stack (Ethernet, ARP, IPv4, ICMP, UDP, DHCP).
+ *
+ * Threading: the stack is single-threaded and not reentrant.  Call
+ * netif_input(), net_tick() and every other net_* / netif_* function from
+ * one context - the firmware's main loop - never from an interrupt handler.
+ * A driver's interrupt handler only acknowledges the device and sets a flag;
+ * the main loop then drains the RX queue into netif_input().
+ *
+ * The stack calls the driver back through netif_ops from inside those calls
+ * (output() may happen during netif_input(), e.g. for an echo reply); the
+ * driver must not call netif_input() from output() or tx_alloc().
+ *
+ * Memory: no allocation.  All state (ARP cache, UDP bindings, DHCP and ping
+ * client) lives in struct netif, sized at compile time.  Packets are netbufs
+ * owned by the driver (see netbuf.h); the stack never copies a received
+ * frame and sends replies to ICMP echo and UDP echo in the received buffer.
+ *
+ * Usage:
+ *     static struct netif nif;
+ *     static const struct netif_ops ops = { .output = drv_output,
+ *                                           .tx_alloc = drv_tx_alloc };
+ *     net_seed_random(seed_from_rng_or_clock);   // or net_set_random(fn)
+ *     net_set_clock(now_us);                     // optional, for ping RTTs
+ *     netif_init(&nif, mac, &ops, drv);
+ *     netif_set_link(&nif, true);                // link up (virtio: at once)
+ *     struct net_ipcfg cfg;                      // from ip= in bootargs
+ *     if (net_parse_ip_arg(bootargs, &cfg) < 0) ... print net_ipcfg_strerror()
+ *     net_ipcfg_apply(&nif, &cfg, on_dhcp, NULL); // static address or DHCP
+ *     for (;;) {
+ *         while ((nb = drv_rx_next(drv)) != NULL)
+ *             netif_input(&nif, nb);             // the stack releases nb
+ *         net_tick(&nif, now_ms());              // every 10-100 ms
+ *         wait_for_interrupt();
+ *     }
+ */
+#ifndef NET_NETIF_H
+#define NET_NETIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arp.h"
+#include "dhcp.h"
+#include "net_stats.h"
+#include "netbuf.h"
+#include "ping.h"
+#include "udp.h"
+
+/* Bytes a driver needs before the Ethernet header (virtio-net header: 10 or
+ * 12).  tx_alloc buffers must have at least this much headroom. */
+#define NETIF_HEADROOM 32
+#define NETIF_MTU 1500
+/* An Ethernet frame without FCS: header + MTU. */
+#define NETIF_FRAME_MAX (NETIF_MTU + 14)
+
+/* Error codes, returned negated. */
+#define NET_EINVAL 1
+#define NET_EBUSY 2
+#define NET_ENOBUFS 3
+#define NET_ENOROUTE 4
+#define NET_EADDRINUSE 5
+#define NET_ENOMEM 6
+#define NET_ENOENT 7
+#define NET_ELINKDOWN 8
+
+struct netif;
+
+struct netif_ops {
+    /* Transmit the frame (starting at the Ethernet header; nb->off leaves
+     * room for the driver's own header).  Always takes ownership: the driver
+     * releases the buffer after transmission or on error.  0 or negative. */
+    int (*output)(struct netif *nif, struct netbuf *nb);
+    /* A free TX buffer with off >= NETIF_HEADROOM, room for NETIF_FRAME_MAX
+     * bytes after off, and len 0; NULL when none (counted as a drop). */
+    struct netbuf *(*tx_alloc)(struct netif *nif);
+};
+
+struct netif {
+    uint8_t mac[6];
+    uint16_t mtu;           /* NETIF_MTU; informational */
+    bool link_up;
+    bool udp_echo;          /* port-7 echo service on */
+    const struct netif_ops *ops;
+    void *driver;           /* for the driver's use */
+    struct {
+        uint32_t addr;      /* host order; 0 = none */
+        uint32_t netmask;
+        uint32_t gw;        /* 0 = none: only on-link destinations */
+    } ipv4;
+    uint16_t ip_id;         /* next IPv4 identification */
+    uint64_t now_ms;        /* time of the latest net_tick() */
+    struct net_stats stats;
+    struct arp_entry arp[ARP_TABLE_SIZE];
+    struct udp_binding udp[UDP_MAX_BINDINGS];
+    struct dhcp_client dhcp;
+    struct ping_client ping;
+};
+
+/* Zero the netif and set its MAC and driver; link down, no address, UDP
+ * echo on, DHCP off. */
+void netif_init(struct netif *nif, const uint8_t mac[6], const struct netif_ops *ops,
+                void *driver);
+
+/* A received frame starting at the Ethernet header.  The stack takes
+ * ownership: it calls netbuf_release() when done, or reuses the buffer for
+ * a reply (ICMP echo, UDP echo, ARP reply) and passes it to ops->output,
+ * after which the driver releases it. */
+void netif_input(struct netif *nif, struct netbuf *nb);
+
+/* Give back every buffer the stack holds (the packets waiting for ARP) and
+ * empty the ARP cache.  For a driver about to reset its device or free its
+ * buffers; the stack stays usable. */
+void netif_flush(struct netif *nif);
+
+/* Link state.  Going up with an address configured sends a gratuitous ARP
+ * (RFC 5227 announcement).  While down, every transmission is dropped
+ * (stats.tx_link_down). */
+void netif_set_link(struct netif *nif, bool up);
+
+/* Configure (or, with addr 0, remove) the IPv4 address.  Host order.  With
+ * the link up and addr != 0 a gratuitous ARP announces it. */
+void netif_set_ipv4(struct netif *nif, uint32_t addr, uint32_t netmask, uint32_t gw);
+
+/* Run timers: ARP retry/ageing, DHCP retransmission/renewal, ping.  Call
+ * every 10-100 ms with a monotonic millisecond clock (a clock that goes
+ * backwards is ignored until it catches up). */
+void net_tick(struct netif *nif, uint64_t now_ms);
+
+/* Randomness for DHCP transaction ids, retransmission jitter and random
+ * MACs.  net_set_random() installs a source (e.g. virtio-rng or a hardware
+ * RNG; NULL restores the default); otherwise a small PRNG (xorshift32) is
+ * used, which net_seed_random() seeds - seed it from something that differs
+ * between boots (a clock, the MAC).  Not cryptographic. */
+void net_set_random(uint32_t (*fn)(void));
+void net_seed_random(uint32_t seed);
+uint32_t net_random(void);
+/* A random locally administered unicast MAC (for a NIC without its own). */
+void net_random_mac(uint8_t mac[6]);
+
+/* An optional microsecond clock for ping RTTs (NULL: use net_tick's ms). */
+void net_set_clock(uint64_t (*now_us)(void));
+
+/* Dotted-quad text for a host-order address, in buf (16 bytes); returns buf. */
+char *net_ip4_str(uint32_t addr, char buf[16]);
+/* Number of leading one bits of a netmask (24 for 255.255.255.0). */
+unsigned net_ip4_prefix_len(uint32_t netmask);
+
+#endif /* NET_NETIF_H */

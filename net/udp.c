@@ -1,0 +1,175 @@
+/*
+ * udp.c - UDP (RFC 768): receive with checksum verification, a table of
+ * bound ports, sendto, and the echo service (RFC 862) answered in place.
+ *
+ * A checksum of 0 on receive means the sender computed none (allowed over
+ * IPv4) and is accepted; we always send one (0 is sent as 0xffff).  The
+ * length field must be at least 8 and may be shorter than the IP payload
+ * (the rest is trimmed as padding) but not longer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "net_priv.h"
+#include "prot/be.h"
+#include "prot/ethernet.h"
+#include "prot/ip4.h"
+#include "prot/udp.h"
+
+int net_udp_bind(struct netif *nif, uint16_t port, udp_recv_fn fn, void *arg)
+{
+    struct udp_binding *free_slot = NULL;
+    size_t i;
+
+    if (port == 0 || fn == NULL)
+        return -NET_EINVAL;
+    for (i = 0; i < UDP_MAX_BINDINGS; i++) {
+        struct udp_binding *b = &nif->udp[i];
+        if (b->port == port)
+            return -NET_EADDRINUSE;
+        if (b->port == 0 && free_slot == NULL)
+            free_slot = b;
+    }
+    if (free_slot == NULL)
+        return -NET_ENOMEM;
+    free_slot->port = port;
+    free_slot->fn = fn;
+    free_slot->arg = arg;
+    return 0;
+}
+
+int net_udp_unbind(struct netif *nif, uint16_t port)
+{
+    size_t i;
+
+    for (i = 0; port != 0 && i < UDP_MAX_BINDINGS; i++) {
+        if (nif->udp[i].port == port) {
+            memset(&nif->udp[i], 0, sizeof(nif->udp[i]));
+            return 0;
+        }
+    }
+    return -NET_ENOENT;
+}
+
+void net_udp_echo_enable(struct netif *nif, bool on)
+{
+    nif->udp_echo = on;
+}
+
+static void udp_set_chksum(uint8_t *u, uint16_t ulen, uint32_t src, uint32_t dst)
+{
+    uint16_t c;
+
+    put_be16(((struct udp_hdr *)u)->chksum, 0);
+    c = net_fold(net_sum(u, ulen, net_pseudo_sum(src, dst, IP4_PROTO_UDP, ulen)));
+    put_be16(((struct udp_hdr *)u)->chksum, c ? c : 0xffffu);
+}
+
+int udp_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
+               uint16_t sport, uint16_t dport)
+{
+    struct udp_hdr *u;
+
+    if (!netbuf_push(nb, UDP_HLEN)) {
+        nif->stats.tx_no_headroom++;
+        netbuf_release(nb);
+        return -NET_ENOBUFS;
+    }
+    u = (struct udp_hdr *)netbuf_data(nb);
+    put_be16(u->sport, sport);
+    put_be16(u->dport, dport);
+    put_be16(u->len, nb->len);
+    udp_set_chksum(netbuf_data(nb), nb->len, src, dst);
+    nif->stats.udp_tx++;
+    return ip4_output(nif, nb, src, dst, IP4_PROTO_UDP);
+}
+
+int net_udp_sendto(struct netif *nif, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+                   const void *data, size_t len)
+{
+    struct netbuf *nb;
+
+    if (len > UDP_MAX_PAYLOAD || (data == NULL && len > 0) || dst_port == 0)
+        return -NET_EINVAL;
+    nb = net_tx_alloc(nif, ETH_HLEN + IP4_HLEN + UDP_HLEN);
+    if (nb == NULL)
+        return -NET_ENOBUFS;
+    if (len)
+        memcpy(netbuf_data(nb), data, len);
+    nb->len = (uint16_t)len;
+    return udp_output(nif, nb, nif->ipv4.addr, dst_ip, src_port, dst_port);
+}
+
+static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
+{
+    struct udp_hdr *u = (struct udp_hdr *)netbuf_data(nb);
+    uint8_t port[2];
+    uint16_t sport = get_be16(u->sport);
+
+    if (rx->ip_bcast) {
+        nif->stats.udp_echo_bcast++;
+        netbuf_release(nb);
+        return;
+    }
+    /* two echo services would answer each other forever */
+    if (sport == 0 || sport == UDP_PORT_ECHO) {
+        nif->stats.udp_echo_loop++;
+        netbuf_release(nb);
+        return;
+    }
+    memcpy(port, u->sport, 2);
+    memcpy(u->sport, u->dport, 2);
+    memcpy(u->dport, port, 2);
+    udp_set_chksum(netbuf_data(nb), nb->len, nif->ipv4.addr, rx->src);
+    nif->stats.udp_echo_replied++;
+    nif->stats.udp_tx++;
+    ip4_reply(nif, nb, rx, IP4_PROTO_UDP);
+}
+
+void udp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
+{
+    const struct udp_hdr *u;
+    const uint8_t *p = netbuf_data(nb);
+    uint16_t ulen, sport, dport;
+    size_t i;
+
+    nif->stats.udp_rx++;
+    if (nb->len < UDP_HLEN) {
+        nif->stats.udp_truncated++;
+        goto drop;
+    }
+    u = (const struct udp_hdr *)p;
+    ulen = get_be16(u->len);
+    if (ulen < UDP_HLEN || ulen > nb->len) {
+        nif->stats.udp_bad_len++;
+        goto drop;
+    }
+    netbuf_trim(nb, ulen);
+    if (get_be16(u->chksum) != 0 &&
+        net_fold(net_sum(p, ulen, net_pseudo_sum(rx->src, rx->dst, IP4_PROTO_UDP, ulen))) != 0) {
+        nif->stats.udp_bad_checksum++;
+        goto drop;
+    }
+    sport = get_be16(u->sport);
+    dport = get_be16(u->dport);
+    if (dport == UDP_PORT_DHCP_CLIENT && nif->dhcp.state != DHCP_OFF) {
+        dhcp_input(nif, rx, sport, p + UDP_HLEN, (uint16_t)(ulen - UDP_HLEN));
+        goto drop;
+    }
+    if (dport == UDP_PORT_ECHO && nif->udp_echo) {
+        udp_echo(nif, nb, rx);
+        return;
+    }
+    for (i = 0; i < UDP_MAX_BINDINGS; i++) {
+        struct udp_binding *b = &nif->udp[i];
+        if (b->port != 0 && b->port == dport) {
+            b->fn(b->arg, nif, rx->src, sport, dport, p + UDP_HLEN, (size_t)(ulen - UDP_HLEN));
+            goto drop;
+        }
+    }
+    nif->stats.udp_no_port++;
+    icmp_port_unreach(nif, rx);
+drop:
+    netbuf_release(nb);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test_net_user.sh - virtio-net and the IP stack on QEMU's user network, on
+# both ARCHes and both transports, once with every optional feature and once
+# with mrg_rxbuf, event_idx and indirect_desc off: the DHCP lease 10.0.2.15,
+# the guest's ping of the gateway 10.0.2.2, and UDP echo through a hostfwd on
+# 127.0.0.1, byte-exact for every size from 1 to 1472 bytes.
+. "$(dirname "$0")/lib.sh"
+
+OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off
+for arch in arm aarch64; do
+    for mmio in legacy modern; do
+        for feat in all off; do
+            name="$arch $mmio features=$feat"
+            log=$LOGDIR/net-user-$arch-$mmio-$feat.log
+            opts=
+            [[ $feat == off ]] && opts=$OFF
+            port=$(free_port)
+            timeout --kill-after=5 120 tools/qemu-run.sh --arch "$arch" --mmio "$mmio" --devices net,rng \
+                --net user --hostfwd "$port" ${opts:+--net-opts "$opts"} "build/$arch/firmware.elf" >"$log" 2>&1 &
+            pid=$!
+            for _ in $(seq 300); do
+                grep -q '^net: ready' "$log" && break
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            expect_grep "$log" '^net: dhcp: bound 10\.0\.2\.15/24 gw 10\.0\.2\.2 ' "$name: DHCP lease 10.0.2.15"
+            expect_grep "$log" '^net: ping 10\.0\.2\.2: 3/3 replies' "$name: the guest's ping of 10.0.2.2 is answered"
+            if [[ $feat == off ]]; then
+                expect_no_grep "$log" '^net: .*features:.*(mrg_rxbuf|event_idx|indirect)' "$name: the features really are off"
+            else
+                expect_grep "$log" '^net: .*features:.* mrg_rxbuf' "$name: MRG_RXBUF negotiated"
+            fi
+            if out=$(python3 tools/udp-echo-check.py 127.0.0.1 "$port" 1 1472 2>&1); then
+                pass "$name: ${out##*$'\n'}"
+            else
+                fail "$name: $(echo "$out" | tail -3 | tr '\n' ' ')"
+            fi
+            expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
+            kill "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        done
+    done
+done
+finish
