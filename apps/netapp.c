@@ -47,12 +47,21 @@ static const struct netif_ops ops = {.output = drv_output, .tx_alloc = drv_tx_al
 
 static uint64_t now_us(void) { return timer_ns() / 1000; }
 
+static volatile bool shell_ping_done;
+
 static void print_ping(void *arg, const struct ping_result *r)
 {
     bool boot = arg != NULL;
     char a[16];
+    if (!boot && r->event == PING_EV_REPLY)
+        kprintf("%u bytes from %s: seq=%u time=%u.%03u ms\n", r->size, net_ip4_str(r->dst, a), r->seq,
+                (unsigned)(r->rtt_us / 1000), (unsigned)(r->rtt_us % 1000));
+    if (!boot && r->event == PING_EV_TIMEOUT)
+        kprintf("no reply from %s: seq=%u\n", net_ip4_str(r->dst, a), r->seq);
     if (r->event != PING_EV_DONE)
         return;
+    if (!boot)
+        shell_ping_done = true;
     kprintf("net: ping %s: %u/%u replies, rtt min/avg/max %u.%03u/%u.%03u/%u.%03u ms\n", net_ip4_str(r->dst, a),
             r->received, r->sent, (unsigned)(r->rtt_min_us / 1000), (unsigned)(r->rtt_min_us % 1000),
             (unsigned)(r->rtt_avg_us / 1000), (unsigned)(r->rtt_avg_us % 1000), (unsigned)(r->rtt_max_us / 1000),
@@ -185,5 +194,15 @@ int netapp_ping(uint32_t dst, unsigned count)
 {
     if (!started)
         return -1;
-    return net_ping_start(&nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
+    shell_ping_done = false;
+    int err = net_ping_start(&nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
+    if (err)
+        return err;
+    /* Like ping(8), the command lasts until the last reply or timeout. */
+    while (!shell_ping_done) {
+        netapp_poll();
+        if (!netapp_busy())
+            board_idle();
+    }
+    return 0;
 }

@@ -15,7 +15,7 @@ void netapp_poll(void);   /* main loop: receive, timers, transmit */
 bool netapp_busy(void);   /* work is waiting: do not idle */
 struct netif *netapp_netif(void);
 struct virtio_net *netapp_dev(void);
-/* Start a ping from the shell; the result is printed when it completes. */
+/* Ping from the shell: prints each reply and the summary, returns when done. */
 int netapp_ping(uint32_t dst, unsigned count);
 
 #endif

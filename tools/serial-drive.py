@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""serial-drive.py LOG STEPS -- COMMAND... - drive a program's console.
+
+Runs COMMAND (e.g. tools/qemu-run.sh ... firmware.elf, whose serial port is
+its stdin/stdout), copies everything it prints to LOG, and plays STEPS, one
+per argument:
+  wait:REGEX     wait (up to 30 s) until the output since the last wait
+                 matches REGEX (Python syntax, multiline)
+  send:TEXT      type TEXT followed by Enter, one character at a time
+  sleep:SECONDS
+Stops the program (by its PID) at the end.  Exit status 0 when every wait
+matched; otherwise 1, naming the step that did not.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+
+def main():
+    log_path = sys.argv[1]
+    sep = sys.argv.index("--")
+    steps, cmd = sys.argv[2:sep], sys.argv[sep + 1:]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    out = bytearray()
+    lock = threading.Lock()
+
+    def reader():
+        with open(log_path, "wb") as log:
+            while True:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    return
+                log.write(chunk)
+                log.flush()
+                with lock:
+                    out.extend(chunk)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    mark = 0
+    status = 0
+    try:
+        for step in steps:
+            kind, _, arg = step.partition(":")
+            if kind == "wait":
+                rx = re.compile(arg.encode(), re.M)
+                deadline = time.time() + 30
+                while True:
+                    with lock:
+                        text = bytes(out[mark:]).replace(b"\r", b"")
+                        m = rx.search(text)
+                        if m:
+                            mark += len(out) - mark  # later waits see only newer output
+                            break
+                    if time.time() > deadline or proc.poll() is not None:
+                        print("serial-drive: step '%s' did not match" % step, file=sys.stderr)
+                        status = 1
+                        return status
+                    time.sleep(0.05)
+            elif kind == "send":
+                for ch in arg.encode() + b"\r":
+                    proc.stdin.write(bytes([ch]))
+                    proc.stdin.flush()
+                    time.sleep(0.002)
+            elif kind == "sleep":
+                time.sleep(float(arg))
+            else:
+                print("serial-drive: unknown step '%s'" % step, file=sys.stderr)
+                return 2
+        return status
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+        t.join(2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
