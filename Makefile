@@ -15,6 +15,13 @@ GIC ?= 2
 .DEFAULT_GOAL := all
 .SUFFIXES:
 SHELL := /bin/bash
+# V=1 shows every command line.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
 
 # ------------------------------------------------------------ target build
 ifeq ($(ARCH),arm)
@@ -74,14 +81,17 @@ $(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-b
 
 $(BUILD)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $(ARCH) $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  AS      $(ARCH) $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(FIRMWARE): $(OBJS) linker/$(ARCH).ld
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ARCH_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ARCH_LIBS)
 	@$(SIZE) $@
 
 -include $(OBJS:.o=.d)
@@ -118,7 +128,8 @@ include $(filter-out test/unit/unit.mk,$(wildcard test/unit/*.mk))
 define unit_rule
 $(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h lib/*.h test/sim/*.h test/unit/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(HOST_CC) $$(HOST_CFLAGS) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(HOST_LDFLAGS) $$(UNIT_$(1)_LIBS) -lcmocka
+	@$$(if $$(Q),echo "  HOSTCC  $$@")
+	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(HOST_LDFLAGS) $$(UNIT_$(1)_LIBS) -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(HOST_BUILD)/unit/,$(UNIT_TESTS))

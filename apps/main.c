@@ -5,6 +5,7 @@
  *
  * Boot arguments (from /chosen/bootargs, QEMU -append):
  *   ip=...            network address (Linux syntax); DHCP by default
+ *   bench             count instructions per packet (apps/bench.h)
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt
@@ -16,12 +17,14 @@
 #include <string.h>
 
 #include "app.h"
+#include "bench.h"
 #include "blkapp.h"
 #include "kprintf.h"
 #include "netapp.h"
 #include "plat.h"
 #include "timer/timer.h"
 #include "virtio/virtio_blk.h"
+#include "virtio/virtio_console.h"
 #include "virtio/virtio_net.h"
 #include "virtio/virtio_rng.h"
 
@@ -170,6 +173,48 @@ uint32_t app_random(void)
     return x;
 }
 
+/* virtio-console port 0: a second console that echoes what it receives. */
+static struct virtio_dev con_dev;
+static struct virtio_console con;
+static bool have_con;
+
+static void start_console(const struct board_virtio_slot *s)
+{
+    struct virtio_console_config cfg = {.mode = VIRTIO_CONSOLE_IRQ};
+    int err = virtio_mmio_attach(&con_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    if (!err)
+        err = virtio_console_init(&con, &con_dev, &cfg);
+    if (err) {
+        kprintf("console: virtio-console at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        return;
+    }
+    have_con = true;
+    app_set_driver(VIRTIO_ID_CONSOLE, &con_dev);
+    static const char hello[] = "vbare virtio-console: type, and it comes back\r\n";
+    virtio_console_write(&con, hello, sizeof(hello) - 1);
+    kprintf("console: virtio-console at 0x%08lx, port 0 echoes (no MULTIPORT)\n", (unsigned long)s->base);
+}
+
+static void console_poll(void)
+{
+    uint8_t buf[128];
+    int n;
+    if (!have_con)
+        return;
+    virtio_console_poll(&con);
+    while ((n = virtio_console_read(&con, buf, sizeof(buf))) > 0) {
+        int off = 0;
+        while (off < n) { /* the TX pool may be busy for a moment: wait for completions */
+            int w = virtio_console_write(&con, buf + off, (size_t)(n - off));
+            if (w < 0)
+                return;
+            if (w == 0)
+                virtio_console_poll(&con);
+            off += w;
+        }
+    }
+}
+
 static void start_drivers(void)
 {
     bool net = false, blk = false;
@@ -184,6 +229,8 @@ static void start_drivers(void)
         } else if (devices[i].id.device_id == VIRTIO_ID_BLOCK && !blk && blkapp_start(s) == 0) {
             blk = true;
             app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
+        } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
+            start_console(s);
         }
     }
 }
@@ -226,6 +273,7 @@ static void crash_on_request(void)
 void app_main(void)
 {
     crash_on_request();
+    bench_init();
     check_tick();
     probe_all();
     start_drivers();
@@ -240,6 +288,7 @@ void app_main(void)
     shell_init();
     for (;;) {
         netapp_poll();
+        console_poll();
         shell_poll();
         if (!netapp_busy())
             board_idle();

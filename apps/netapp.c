@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "bench.h"
 #include "dhcp.h"
 #include "ipcfg.h"
 #include "kprintf.h"
@@ -34,6 +35,7 @@ static void rx_up(void *arg, struct netbuf *nb)
 static int drv_output(struct netif *n, struct netbuf *nb)
 {
     (void)n;
+    bench_tx(vnet.dev.irq, nb);
     return virtio_net_tx(&vnet, nb);
 }
 
@@ -75,6 +77,7 @@ static void print_ping(void *arg, const struct ping_result *r)
 static void address_ready(uint32_t gw)
 {
     char a[16];
+    bench_network_ready();
     my_gw = gw;
     if (gw && !gw_ping_started) {
         gw_ping_started = true;

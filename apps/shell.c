@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bench.h"
 #include "blkapp.h"
 #include "kprintf.h"
 #include "net_stats.h"
@@ -21,7 +22,7 @@
 static char line[LINE_MAX];
 static size_t len;
 
-uint64_t board_irq_count(void);
+
 
 /* ---- argument parsing ---------------------------------------------------- */
 
@@ -284,6 +285,13 @@ static void cmd_rng(int argc, char **argv)
         kprintf("%02x%s", buf[i], i + 1 < got ? " " : "\n");
 }
 
+static void cmd_bench(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    bench_print();
+}
+
 static const struct {
     const char *name;
     void (*fn)(int argc, char **argv);
@@ -296,6 +304,7 @@ static const struct {
     {"stats", cmd_stats, "drop counters, queue fill levels, interrupt counts"},
     {"blk", cmd_blk, "blk info | blk read <lba> [n] | blk write <lba> <byte>"},
     {"rng", cmd_rng, "rng <n>: n random bytes from virtio-rng"},
+    {"bench", cmd_bench, "instructions per packet (boot with 'bench')"},
 };
 
 static void cmd_help(int argc, char **argv)

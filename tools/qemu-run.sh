@@ -18,6 +18,7 @@
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
 #                           interactive, null otherwise)
 #   --append ARGS           kernel command line (/chosen/bootargs)
+#   --initrd FILE           initial ramdisk (-initrd; the Linux guest of make bench)
 #   --dtb FILE              device tree to hand over instead of QEMU's own
 #   --mem SIZE              guest RAM (default 128M)
 #   --icount                deterministic time: -icount shift=0
@@ -28,7 +29,7 @@
 set -euo pipefail
 
 arch=arm cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
-net=user hostfwd= netopts= disk= diskopts= conchr= append= dtb= mem=128M
+net=user hostfwd= netopts= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport=
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
@@ -46,6 +47,7 @@ while (($#)); do
     --disk-opts) diskopts=$2; shift ;;
     --console-chardev) conchr=$2; shift ;;
     --append) append=$2; shift ;;
+    --initrd) initrd=$2; shift ;;
     --dtb) dtb=$2; shift ;;
     --mem) mem=$2; shift ;;
     --icount) icount=1 ;;
@@ -74,6 +76,7 @@ args=(-M "virt,gic-version=$gic" -cpu "$cpu" -m "$mem" -kernel "$fw")
 [[ $mmio == modern ]] && args+=(-global virtio-mmio.force-legacy=false)
 [[ -n $dtb ]] && args+=(-dtb "$dtb")
 [[ -n $append ]] && args+=(-append "$append")
+[[ -n $initrd ]] && args+=(-initrd "$initrd")
 ((icount)) && args+=(-icount shift=0)
 
 IFS=, read -ra devs <<<"$devices"

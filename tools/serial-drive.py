@@ -8,6 +8,8 @@ per argument:
                  matches REGEX (Python syntax, multiline)
   send:TEXT      type TEXT followed by Enter, one character at a time
   sleep:SECONDS
+  run:COMMAND    run a shell command (traffic, say) and wait for it; its
+                 output goes to stderr; a non-zero exit fails the run
 Stops the program (by its PID) at the end.  Exit status 0 when every wait
 matched; otherwise 1, naming the step that did not.
 """
@@ -69,6 +71,11 @@ def main():
                     time.sleep(0.002)
             elif kind == "sleep":
                 time.sleep(float(arg))
+            elif kind == "run":
+                r = subprocess.run(arg, shell=True, stdout=sys.stderr)
+                if r.returncode != 0:
+                    print("serial-drive: '%s' exited with %d" % (arg, r.returncode), file=sys.stderr)
+                    status = 1
             else:
                 print("serial-drive: unknown step '%s'" % step, file=sys.stderr)
                 return 2

@@ -185,10 +185,24 @@ static struct {
     void *arg;
 } handlers[1020];
 static volatile uint64_t irq_count, irq_spurious, irq_unhandled;
+/* Retired-instruction count at the entry of the latest interrupt of each
+ * line (for the firmware's self-measurement), and whether it is unread. */
+static uint32_t irq_stamp[1020];
+static bool irq_stamp_fresh[1020];
+
+bool board_irq_stamp(unsigned intid, uint32_t *instructions)
+{
+    if (intid >= 1020 || !irq_stamp_fresh[intid])
+        return false;
+    irq_stamp_fresh[intid] = false;
+    *instructions = irq_stamp[intid];
+    return true;
+}
 
 void irq_dispatch(void);
 void irq_dispatch(void)
 {
+    uint32_t stamp = arch_pmu_instructions();
     uint32_t iar = gic_ack();
     unsigned id = gic_intid(iar);
     if (id >= 1020) {
@@ -196,6 +210,8 @@ void irq_dispatch(void)
         return;
     }
     irq_count++;
+    irq_stamp[id] = stamp;
+    irq_stamp_fresh[id] = true;
     if (handlers[id].fn)
         handlers[id].fn(handlers[id].arg);
     else
@@ -219,6 +235,7 @@ void plat_irq_unmask(unsigned irq) { gic_enable(irq); }
 void plat_irq_mask(unsigned irq) { gic_disable(irq); }
 
 uint64_t board_irq_count(void) { return irq_count; }
+uint32_t board_instructions(void) { return arch_pmu_instructions(); }
 
 /* ---------------------------------------------------------------- misc */
 
@@ -257,6 +274,7 @@ static const char *ram_note(void) { return info.fallback ? " (board table)" : ""
 void boot_main(uintptr_t dtb_reg);
 void boot_main(uintptr_t dtb_reg)
 {
+    arch_pmu_init(); /* first, so the boot cost is counted from here */
     /* Runs with the MMU off: only the device-tree reader, which reads bytewise. */
     int err = find_dtb(dtb_reg);
     info.dt_err = err;

@@ -52,6 +52,14 @@ void board_idle(void);
 /* Stop QEMU (PSCI SYSTEM_OFF) or halt. */
 void board_poweroff(void) __attribute__((noreturn));
 
+/* Total interrupts taken. */
+uint64_t board_irq_count(void);
+/* The retired-instruction count (PMU) when interrupt intid last entered the
+ * vector, if not read since; for self-measurement. */
+bool board_irq_stamp(unsigned intid, uint32_t *instructions);
+/* Retired instructions since boot (PMU event counter; wraps at 2^32). */
+uint32_t board_instructions(void);
+
 /* The firmware entry, called with interrupts enabled. */
 void app_main(void);
 

@@ -90,6 +90,19 @@ static inline void arch_dcache_clean_line(uintptr_t a) { __asm__ volatile("dc cv
 static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("dc ivac, %0" ::"r"(a) : "memory"); }
 static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("dc civac, %0" ::"r"(a) : "memory"); }
 
+/* PMU: cycle counter and event counter 0 counting retired instructions
+ * (event 0x08).  Under QEMU -icount both count guest instructions. */
+static inline void arch_pmu_init(void)
+{
+    SYSREG_WRITE(pmevtyper0_el0, 0x08);         /* INST_RETIRED, counted at EL1 */
+    SYSREG_WRITE(pmccfiltr_el0, 0);
+    SYSREG_WRITE(pmcntenset_el0, 0x80000001u);   /* cycles, counter 0 */
+    SYSREG_WRITE(pmcr_el0, 0x7);                 /* enable, reset both */
+    __asm__ volatile("isb" ::: "memory");
+}
+static inline uint32_t arch_pmu_instructions(void) { return (uint32_t)SYSREG_READ(pmevcntr0_el0); }
+static inline uint32_t arch_pmu_cycles(void) { return (uint32_t)SYSREG_READ(pmccntr_el0); }
+
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
 
 #endif

@@ -87,6 +87,29 @@ static inline void arch_dcache_clean_line(uintptr_t a) { __asm__ volatile("mcr p
 static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c6, 1" ::"r"(a) : "memory"); }
 static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c14, 1" ::"r"(a) : "memory"); }
 
+/* PMU: cycle counter and event counter 0 counting retired instructions
+ * (event 0x08).  Under QEMU -icount both count guest instructions. */
+static inline void arch_pmu_init(void)
+{
+    __asm__ volatile("mcr p15, 0, %0, c9, c12, 5" ::"r"(0));          /* PMSELR: counter 0 */
+    __asm__ volatile("mcr p15, 0, %0, c9, c13, 1" ::"r"(0x08));       /* PMXEVTYPER: INST_RETIRED */
+    __asm__ volatile("mcr p15, 0, %0, c9, c12, 1" ::"r"(0x80000001u)); /* PMCNTENSET: cycles, counter 0 */
+    __asm__ volatile("mcr p15, 0, %0, c9, c12, 0" ::"r"(0x7));         /* PMCR: enable, reset both */
+    __asm__ volatile("isb" ::: "memory");
+}
+static inline uint32_t arch_pmu_instructions(void)
+{
+    uint32_t v;
+    __asm__ volatile("mcr p15, 0, %1, c9, c12, 5\n mrc p15, 0, %0, c9, c13, 2" : "=r"(v) : "r"(0));
+    return v;
+}
+static inline uint32_t arch_pmu_cycles(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v));
+    return v;
+}
+
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
 
 #endif

@@ -208,6 +208,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
     vp.indirect = virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC);
     vp.event_idx = virtio_has_feature(dev, VIRTIO_F_EVENT_IDX);
     vp.dma_coherent = dev->dma_coherent;
+    vp.legacy = !dev_is_modern(dev);
     vp.notify = dev_notify;
     vp.notify_arg = dev;
     vp.callback = p->callback;

@@ -88,6 +88,7 @@ struct virtqueue {
     uint32_t added_since_kick;
     bool use_indirect;
     bool event_idx;
+    bool legacy;
     bool coherent;
     bool cb_enabled;
     bool broken;
@@ -189,6 +190,7 @@ int virtqueue_create(const struct vq_params *p, struct virtqueue **out)
     vq->mask = (uint16_t)(num - 1);
     vq->coherent = p->dma_coherent;
     vq->event_idx = p->event_idx;
+    vq->legacy = p->legacy;
     vq->cb_enabled = true;
     vq->notify = p->notify;
     vq->notify_arg = p->notify_arg;
@@ -574,7 +576,10 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
         vq_mark_broken(vq, &vq->st.not_head, "used id not an outstanding head", id, s->state);
         return NULL;
     }
-    if (ulen > s->in_bytes) {
+    if (ulen > s->in_bytes && s->in_bytes == 0 && vq->legacy) {
+        vq->st.len_ignored++; /* nothing could have been written: the value carries no data */
+        ulen = 0;
+    } else if (ulen > s->in_bytes) {
         vq_mark_broken(vq, &vq->st.bad_len, "used len beyond writable bytes", ulen, s->in_bytes);
         return NULL;
     }

@@ -80,6 +80,10 @@ struct vq_params {
     bool indirect;         /* VIRTIO_F_INDIRECT_DESC negotiated */
     bool event_idx;        /* VIRTIO_F_EVENT_IDX negotiated */
     bool dma_coherent;     /* false: use plat_cache_* on rings and buffers */
+    bool legacy;           /* legacy device: a used len on a chain with nothing
+                            * writable is ignored (and counted), not fatal -
+                            * the legacy interface lets devices put the buffer
+                            * length there */
     vq_notify_t notify;
     void *notify_arg;
     vq_callback_t callback; /* may be NULL */
@@ -103,6 +107,7 @@ struct vq_stats {
     uint32_t not_head; /* used id is not the head of an outstanding chain */
     uint32_t dup;      /* used id already completed */
     uint32_t bad_len;  /* used len > writable bytes posted */
+    uint32_t len_ignored; /* legacy: used len on a readable-only chain, ignored */
     uint32_t idx_jump; /* used idx moved more than the outstanding chains */
     uint16_t num;      /* queue size */
     uint16_t num_free; /* free descriptors now */

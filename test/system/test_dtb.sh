@@ -51,7 +51,7 @@ for arch in arm aarch64; do
     log=$LOGDIR/crash-$arch-abort.log
     boot_until "$log" '\*\*\* halted' 20 --arch "$arch" --devices rng --append "crash=abort"
     if [[ $arch == arm ]]; then
-        expect_grep "$log" '^\*\*\* CRASH: data abort at pc 0x4020[0-9a-f]{4} ' "$arch crash report: kind and pc"
+        expect_grep "$log" '^\*\*\* CRASH: data abort at pc 0x402[0-9a-f]{5} ' "$arch crash report: kind and pc"
         expect_grep "$log" '^\*\*\* fault address 0x00000010, status DFSR 0x[0-9a-f]{8}$' "$arch crash report: fault address and status"
     else
         expect_grep "$log" '^\*\*\* CRASH: synchronous exception at pc 0x00000000402[0-9a-f]{5} ' "$arch crash report: kind and pc"
@@ -60,7 +60,7 @@ for arch in arm aarch64; do
     log=$LOGDIR/crash-$arch-undef.log
     boot_until "$log" '\*\*\* halted' 20 --arch "$arch" --devices rng --append "crash=undef"
     if [[ $arch == arm ]]; then
-        expect_grep "$log" '^\*\*\* CRASH: undefined instruction at pc 0x4020[0-9a-f]{4} ' "$arch crash report: undefined instruction"
+        expect_grep "$log" '^\*\*\* CRASH: undefined instruction at pc 0x402[0-9a-f]{5} ' "$arch crash report: undefined instruction"
     else
         expect_grep "$log" '^\*\*\* ESR 0x02[0-9a-f]{6} \(unknown reason\)' "$arch crash report: undefined instruction"
     fi

@@ -1,0 +1,25 @@
+/*
+ * bench.h - the firmware measures itself in retired instructions (PMU event
+ * 0x08), which QEMU counts exactly under -icount.  Enabled by the boot
+ * argument "bench"; the shell's `bench` command prints the figures.
+ *   reset_to_ready: from the first instruction of boot_main to the moment
+ *                   the interface has its address;
+ *   icmp_echo / udp_echo: from the entry of the virtio-net interrupt to the
+ *                   reply queued on the TX ring, per packet.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct netbuf;
+
+bool bench_enabled(void);
+void bench_init(void);
+void bench_network_ready(void);
+/* A frame about to be queued for transmission on net_intid's device. */
+void bench_tx(unsigned net_intid, struct netbuf *nb);
+void bench_print(void);
+
+#endif
