@@ -1,7 +1,7 @@
 # vbare: bare-metal virtio drivers for RTOSes and unikernels.  See README.md.
 #
 #   make [ARCH=arm|aarch64]    build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3]
+#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port]
 #                              boot it under QEMU with net, blk, rng and console
 #   make debug                 the same, halted, with a gdb stub on :1234
 #   make check                 every build and every test
@@ -11,6 +11,7 @@ ARCH ?= arm
 BOARD ?= qemu-virt
 MMIO ?= legacy
 GIC ?= 2
+HOSTFWD ?= 5555
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -109,9 +110,9 @@ deps-test:
 # ------------------------------------------------------------ running
 .PHONY: run debug
 run: firmware deps-run
-	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --interactive $(FIRMWARE)
+	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive $(FIRMWARE)
 debug: firmware deps-run
-	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --interactive --debug $(FIRMWARE)
+	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive --debug $(FIRMWARE)
 
 # ------------------------------------------------------------ host tests
 HOST_CC ?= gcc
