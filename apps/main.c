@@ -6,6 +6,7 @@
  * Boot arguments (from /chosen/bootargs, QEMU -append):
  *   ip=...            network address (Linux syntax); DHCP by default
  *   bench             count instructions per packet (apps/bench.h)
+ *   netq=N            virtio-net queue size to ask for (power of two, 2-1024)
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt

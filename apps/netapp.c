@@ -9,6 +9,7 @@
 #include "bench.h"
 #include "dhcp.h"
 #include "ipcfg.h"
+#include "app.h"
 #include "kprintf.h"
 #include "netif.h"
 #include "ping.h"
@@ -17,8 +18,6 @@
 #include "virtio/virtio_net.h"
 
 _Static_assert(NETIF_HEADROOM >= VIRTIO_NET_HDR_LEN, "the stack must leave room for the virtio-net header");
-
-uint32_t app_random(void);
 
 static struct virtio_net vnet;
 static struct netif nif;
@@ -135,6 +134,18 @@ static void print_features(void)
 int netapp_start(const struct board_virtio_slot *s)
 {
     struct virtio_net_config cfg = {.rx = rx_up, .random = app_random};
+    char q[8];
+    if (app_bootarg_value("netq", q, sizeof(q))) {
+        /* Queue size to ask for (the device's maximum caps it). */
+        unsigned v = 0;
+        for (const char *p = q; *p >= '0' && *p <= '9' && v < 100000; p++)
+            v = v * 10 + (unsigned)(*p - '0');
+        if (v >= 2 && v <= VIRTIO_NET_QUEUE_MAX && (v & (v - 1)) == 0)
+            cfg.rx_queue_size = cfg.tx_queue_size = (uint16_t)v;
+        else
+            kprintf("net: WARNING: netq=%s is not a power of two from 2 to %u; using the device's size\n", q,
+                    (unsigned)VIRTIO_NET_QUEUE_MAX);
+    }
     int err = virtio_net_init(&vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
     if (err) {
         kprintf("net: virtio-net at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
