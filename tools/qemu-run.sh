@@ -25,12 +25,13 @@
 #   --interactive           -nographic; Ctrl-A X quits
 #   --debug                 start halted with a gdb stub on tcp::1234
 #   --gdb-port PORT         start halted with a gdb stub on 127.0.0.1:PORT (tests)
+#   --monitor SPEC          QEMU monitor on a chardev (e.g. unix:PATH,server=on,wait=off)
 #   --dry-run               print the command instead of running it
 set -euo pipefail
 
 arch=arm cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
 net=user hostfwd= netopts= disk= diskopts= conchr= append= initrd= dtb= mem=128M
-icount=0 interactive=0 debug=0 dry=0 gdbport=
+icount=0 interactive=0 debug=0 dry=0 gdbport= monitor=
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
@@ -54,6 +55,7 @@ while (($#)); do
     --interactive) interactive=1 ;;
     --debug) debug=1 ;;
     --gdb-port) gdbport=$2; shift ;;
+    --monitor) monitor=$2; shift ;;
     --dry-run) dry=1 ;;
     -*) die "unknown option $1 (see the header of $0)" ;;
     *) break ;;
@@ -115,7 +117,7 @@ done
 if ((interactive)); then
     args+=(-nographic)
 else
-    args+=(-display none -monitor none -serial stdio -no-reboot)
+    args+=(-display none -monitor "${monitor:-none}" -serial stdio -no-reboot)
 fi
 [[ -n $gdbport ]] && args+=(-S -gdb "tcp:127.0.0.1:$gdbport")
 if ((debug)); then

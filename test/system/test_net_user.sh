@@ -22,9 +22,10 @@ for arch in arm aarch64; do
             q1024) opts=rx_queue_size=1024,tx_queue_size=1024 append=netq=1024 ;;
             esac
             port=$(free_port)
+            mon=$(mktemp -u /tmp/vbare-mon.XXXXXX)
             timeout --kill-after=5 120 tools/qemu-run.sh --arch "$arch" --mmio "$mmio" --devices net,rng \
                 --net user --hostfwd "$port" ${opts:+--net-opts "$opts"} ${append:+--append "$append"} \
-                "build/$arch/firmware.elf" >"$log" 2>&1 &
+                --monitor "unix:$mon,server=on,wait=off" "build/$arch/firmware.elf" >"$log" 2>&1 &
             pid=$!
             for _ in $(seq 300); do
                 grep -q '^net: ready' "$log" && break
@@ -49,7 +50,22 @@ for arch in arm aarch64; do
             else
                 fail "$name: $(echo "$out" | tail -3 | tr '\n' ' ')"
             fi
+            if [[ $feat == all ]]; then
+                # Link state through the config-change interrupt (VIRTIO_NET_F_STATUS).
+                python3 tools/qemu-monitor.py "$mon" "set_link n0 off" >/dev/null
+                for _ in $(seq 50); do grep -q '^net: link down' "$log" && break; sleep 0.1; done
+                python3 tools/qemu-monitor.py "$mon" "set_link n0 on" >/dev/null
+                for _ in $(seq 50); do grep -q '^net: link up' "$log" && break; sleep 0.1; done
+                expect_grep "$log" '^net: link down' "$name: link down seen through the config interrupt"
+                expect_grep "$log" '^net: link up' "$name: link up again"
+                if out=$(python3 tools/udp-echo-check.py 127.0.0.1 "$port" 1 64 2>&1); then
+                    pass "$name: echo works after the link came back"
+                else
+                    fail "$name: after link up: $(echo "$out" | tail -2 | tr '\n' ' ')"
+                fi
+            fi
             expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
+            rm -f "$mon"
             kill "$pid" 2>/dev/null
             wait "$pid" 2>/dev/null
         done
