@@ -127,7 +127,7 @@ include test/unit/unit.mk
 include $(filter-out test/unit/unit.mk,$(wildcard test/unit/*.mk))
 
 define unit_rule
-$(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h lib/*.h test/sim/*.h test/unit/*.h)
+$(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h test/sim/*.h test/unit/*.h)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  HOSTCC  $$@")
 	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(HOST_LDFLAGS) $$(UNIT_$(1)_LIBS) -lcmocka

@@ -26,7 +26,7 @@ static bool is_space(char c)
 
 static bool slice_is(struct slice s, const char *kw)
 {
-    return strlen(kw) == s.n && memcmp(s.p, kw, s.n) == 0;
+    return strlen(kw) == s.n && s.n && memcmp(s.p, kw, s.n) == 0;
 }
 
 /* 0 on success. */
@@ -72,7 +72,8 @@ static int copy_field(struct slice s, char *dst, size_t max)
 {
     if (s.n > max)
         return -1;
-    memcpy(dst, s.p, s.n);
+    if (s.n)
+        memcpy(dst, s.p, s.n); /* an absent field has p == NULL */
     dst[s.n] = '\0';
     return 0;
 }
@@ -137,7 +138,9 @@ static int parse_value(struct slice v, struct net_ipcfg *c)
         ((c->addr & ~c->netmask) == 0 || (c->addr | c->netmask) == 0xffffffffu))
         return NET_IPCFG_EUNUSABLE; /* the subnet's network or broadcast address */
     if (c->gw != 0 && (c->gw == c->addr || !net_ip4_usable(c->gw) ||
-                       (c->gw & c->netmask) != (c->addr & c->netmask)))
+                       (c->gw & c->netmask) != (c->addr & c->netmask) ||
+                       (c->netmask < 0xfffffffeu && ((c->gw & ~c->netmask) == 0 ||
+                                                     (c->gw | c->netmask) == 0xffffffffu))))
         return NET_IPCFG_EGWOFFLINK;
     c->mode = dhcp ? NET_IPCFG_DHCP : NET_IPCFG_STATIC;
     return 0;

@@ -6,7 +6,8 @@
  *       latency percentiles of the replies.
  *   udpbench stream HOST PORT SIZE WINDOW COUNT [MAXSECONDS]
  *       COUNT datagrams in all with WINDOW of them in flight: replies per
- *       second.  Stops after MAXSECONDS (default 30) whatever is left.
+ *       second.  After MAXSECONDS (default 30) it sends no more and only
+ *       waits for the replies still due.
  *
  * HOST is a numeric IPv4 address (no name lookup): the datagrams go to that
  * address and nowhere else.  Every datagram carries a sequence number and a
@@ -252,8 +253,7 @@ static int stream(int s, size_t size, unsigned window, unsigned count, long maxs
 
     for (;;) {
         uint64_t now = now_ns();
-        if (now >= end)
-            break;
+        int sending = now < end;    /* after MAXSECONDS: only wait for the rest */
         /* Give up on the datagrams that waited too long. */
         while (oldest < next && (state[oldest] != INFLIGHT || now - sent_at[oldest] >= tmo)) {
             if (state[oldest] == INFLIGHT) {
@@ -264,7 +264,7 @@ static int stream(int s, size_t size, unsigned window, unsigned count, long maxs
             oldest++;
         }
         /* Fill the window. */
-        while (inflight < window && next < count) {
+        while (sending && inflight < window && next < count) {
             fill(tx, size, next);
             sent_at[next] = now_ns();
             state[next] = INFLIGHT;
@@ -273,7 +273,7 @@ static int stream(int s, size_t size, unsigned window, unsigned count, long maxs
             next++;
             inflight++;
         }
-        if (inflight == 0 && next >= count)
+        if (inflight == 0 && (next >= count || !sending))
             break;
         /* Wait for a reply, at most until the oldest one times out. */
         int ms = 1;
@@ -311,10 +311,6 @@ static int stream(int s, size_t size, unsigned window, unsigned count, long maxs
                 return 1;
         }
     }
-    /* Whatever is still out when time ran out is lost. */
-    for (unsigned q = oldest; q < next; q++)
-        if (state[q] == INFLIGHT)
-            lost++;
     unsigned unsent = count - next;     /* ran out of time first */
     double secs = (double)((n ? last : now_ns()) - start) / 1e9;
     qsort(lat, n, sizeof *lat, cmp_u32);

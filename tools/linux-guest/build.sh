@@ -102,25 +102,33 @@ fi
 kver=${kpkg#linux-image-}
 
 # Download (kept in $out/debs; a package already there is not fetched again).
+# When a download fails the package lists are refreshed once and the kernel's
+# name looked up again (a security update renames it).
 debs=$out/debs
 mkdir -p "$debs"
-fetch() {
-    local pkg=$1 f
-    f=$(find "$debs" -maxdepth 1 -name "${pkg%%:*}_*_arm64.deb" | head -1)
-    if [[ -z $f ]]; then
-        say "apt-get download $pkg" >&2
-        if ! (cd "$debs" && apt-get download "$pkg" >"$apt_log" 2>&1); then
-            apt_update
-            (cd "$debs" && apt-get download "$pkg" >"$apt_log" 2>&1) ||
-                { tail -5 "$apt_log" >&2; die "apt-get download $pkg failed"; }
-        fi
-        f=$(find "$debs" -maxdepth 1 -name "${pkg%%:*}_*_arm64.deb" | head -1)
-        [[ -n $f ]] || die "apt-get download $pkg left no .deb in $debs"
-    fi
-    echo "$f"
+fetched=
+try_fetch() {
+    local pkg=$1
+    fetched=$(find "$debs" -maxdepth 1 -name "${pkg%%:*}_*_arm64.deb" | head -1)
+    [[ -n $fetched ]] && return 0
+    say "apt-get download $pkg"
+    (cd "$debs" && apt-get download "$pkg" >"$apt_log" 2>&1) || return 1
+    fetched=$(find "$debs" -maxdepth 1 -name "${pkg%%:*}_*_arm64.deb" | head -1)
+    [[ -n $fetched ]]
 }
-kdeb=$(fetch "$kpkg:arm64")
-bdeb=$(fetch busybox-static:arm64)
+if ! try_fetch "$kpkg:arm64"; then
+    apt_update
+    kpkg=$(kernel_pkg)
+    [[ -n $kpkg ]] || die "apt knows no linux-image-cloud-arm64:arm64 after apt-get update"
+    kver=${kpkg#linux-image-}
+    try_fetch "$kpkg:arm64" || { tail -5 "$apt_log" >&2; die "apt-get download $kpkg:arm64 failed"; }
+fi
+kdeb=$fetched
+if ! try_fetch busybox-static:arm64; then
+    apt_update
+    try_fetch busybox-static:arm64 || { tail -5 "$apt_log" >&2; die "apt-get download busybox-static:arm64 failed"; }
+fi
+bdeb=$fetched
 
 # Unpack.
 work=$out/work

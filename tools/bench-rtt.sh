@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# bench-rtt.sh [--short] [--runs N] - the round-trip half of make bench: the
+# firmware (ARCH=aarch64, and ARCH=arm beside it) and a Debian Linux guest
+# (tools/linux-guest/build.sh) under the same QEMU command line, each on a
+# TAP device in a network namespace this script creates (host 192.0.2.1/24,
+# guest 192.0.2.2), measured from inside that namespace:
+#
+#   * wall time from QEMU's start to the first ping reply (pinged every 10 ms,
+#     ARP retried every 10 ms meanwhile) and to the guest's ready line;
+#   * ping round-trip time, median and 99th percentile of PINGS pings;
+#   * UDP echo ping-pong (tools/udpbench.c), 64 and 1400 bytes;
+#   * a UDP stream with 32 datagrams in flight, 64 and 1400 bytes, for
+#     STREAM_MAX seconds;
+#   * ping -f -c FLOOD: loss and replies per second.
+#
+# The guests take turns in every run (vbare aarch64, Linux, vbare arm), so a
+# slow moment of the host hits all of them.  Every figure is the median of
+# the runs with min-max and the run count; the ratio is vbare aarch64 over
+# Linux.  Prints a markdown table on stdout, progress on stderr, and keeps
+# every guest's console and the raw measurements in build/bench/rtt/.
+#
+#   --short    a smoke run for make check: one run, a few pings, about a
+#              second of each UDP test; the Linux guest only if it is already
+#              built.  Prints PASS:/FAIL:/SKIP: lines after the table.
+#   --runs N   runs of the full mode (default 3)
+#
+# What this machine cannot do (no root, no network namespaces, no TAP, no
+# Linux guest) is a "SKIP: ..." line, never a failure; the exit status is 1
+# only when a guest that is there fails (does not come up, wrong echo).
+# Traffic goes only to 192.0.2.2 inside the namespace; only the QEMU
+# processes started here are stopped, by PID.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export LC_ALL=C
+
+short=0 runs=3
+while (($#)); do
+    case $1 in
+    --short) short=1 ;;
+    --runs) runs=$2; shift ;;
+    *) echo "usage: $0 [--short] [--runs N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $runs =~ ^[1-9][0-9]?$ ]] || { echo "bench-rtt: --runs takes 1..99" >&2; exit 2; }
+
+if ((short)); then
+    runs=1 PINGS=20 PP_SECS=1 STREAM_COUNT=100000 STREAM_MAX=1 FLOOD=200 LIMIT=60
+else
+    PINGS=1000 PP_SECS=2 STREAM_COUNT=1000000 STREAM_MAX=2 FLOOD=5000 LIMIT=300
+fi
+WINDOW=32
+HOST_IP=192.0.2.1 GUEST_IP=192.0.2.2 TAP=tap0 MEM=128M
+IPARG="ip=$GUEST_IP::$HOST_IP:255.255.255.0"
+LG=build/linux-guest
+OUT=build/bench/rtt
+UDPBENCH=build/host/udpbench
+NS=vbare-bench-$$
+
+notes=()        # SKIP:/FAIL:/PASS: lines, printed after the table
+guests=()
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+failures=0
+note() { notes+=("$*"); echo "bench-rtt: $*" >&2; }
+fail() { note "FAIL: $*"; failures=$((failures + 1)); }
+log() { echo "bench-rtt: $*" >&2; }
+
+qpid=
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+    if [[ -n $qpid ]]; then
+        kill "$qpid" 2>/dev/null || true
+        wait "$qpid" 2>/dev/null || true
+    fi
+    ip netns del "$NS" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Microseconds since the epoch (EPOCHREALTIME, whatever the decimal mark).
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
+
+finish() {
+    ((${#V[@]} == 0)) || print_table
+    for n in "${notes[@]}"; do
+        [[ $n == PASS:* ]] && ((!short)) && continue
+        echo "$n"
+    done
+    exit $((failures ? 1 : 0))
+}
+
+# ------------------------------------------------------------ results
+declare -A V=()         # "guest|metric" -> values of the runs, one per run
+add() { V[$1|$2]+="${V[$1|$2]:+ }$3"; }
+
+# stat VALUES... -> "min median max n" (nothing for no values)
+stat() {
+    (($#)) || return 0
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
+        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              print v[1], m, v[NR], NR }'
+}
+fmt() { # FORMAT VALUE
+    awk -v f="$1" -v x="$2" 'BEGIN { printf f, x }'
+}
+cell() { # GUEST METRIC FORMAT
+    local -a vals s
+    read -ra vals <<<"${V[$1|$2]:-}"
+    read -ra s <<<"$(stat "${vals[@]}")"
+    if ((${#s[@]} == 0)); then
+        echo "—"
+    elif ((s[3] == 1)); then
+        echo "$(fmt "$3" "${s[1]}") (n=1)"
+    else
+        echo "$(fmt "$3" "${s[1]}") ($(fmt "$3" "${s[0]}")–$(fmt "$3" "${s[2]}"), n=${s[3]})"
+    fi
+}
+ratio() { # METRIC
+    local -a a b va vb
+    read -ra va <<<"${V[vbare-aarch64|$1]:-}"
+    read -ra vb <<<"${V[linux|$1]:-}"
+    read -ra a <<<"$(stat "${va[@]}")"
+    read -ra b <<<"$(stat "${vb[@]}")"
+    if ((${#a[@]} && ${#b[@]})) && awk -v x="${b[1]}" 'BEGIN { exit !(x != 0) }'; then
+        awk -v x="${a[1]}" -v y="${b[1]}" 'BEGIN { r = x / y; printf (r < 10 ? "%.2f×" : "%.0f×"), r }'
+    else
+        echo "—"
+    fi
+}
+
+ROWS=(
+    "ready_ping|network up: QEMU start to first ping reply (ms)|lower|%.0f"
+    "ready_marker|QEMU start to the guest's ready line (ms)|lower|%.0f"
+    "ping_p50|ping RTT p50 (µs)|lower|%.0f"
+    "ping_p99|ping RTT p99 (µs)|lower|%.0f"
+    "ping_lost|ping: lost of PINGS|lower|%.0f"
+    "pp64_rate|UDP ping-pong 64 B (round trips/s)|higher|%.0f"
+    "pp64_p50|UDP ping-pong 64 B p50 (µs)|lower|%.0f"
+    "pp64_p99|UDP ping-pong 64 B p99 (µs)|lower|%.0f"
+    "pp1400_rate|UDP ping-pong 1400 B (round trips/s)|higher|%.0f"
+    "pp1400_p50|UDP ping-pong 1400 B p50 (µs)|lower|%.0f"
+    "pp1400_p99|UDP ping-pong 1400 B p99 (µs)|lower|%.0f"
+    "st64_rate|UDP stream 64 B, WINDOW in flight, STREAM_MAX s (replies/s)|higher|%.0f"
+    "st64_lost|UDP stream 64 B: lost (no reply in 200 ms)|lower|%.0f"
+    "st1400_rate|UDP stream 1400 B, WINDOW in flight, STREAM_MAX s (replies/s)|higher|%.0f"
+    "st1400_lost|UDP stream 1400 B: lost (no reply in 200 ms)|lower|%.0f"
+    "flood_rate|ping -f -c FLOOD (replies/s)|higher|%.0f"
+    "flood_loss|ping -f -c FLOOD loss (%)|lower|%.2f"
+)
+
+print_table() {
+    local mode=full
+    ((short)) && mode="short (--short)"
+    echo "### Round trips: vbare and Linux under the same QEMU"
+    echo
+    echo "- mode: $mode, $runs run(s), guests alternating in each run; host $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
+    echo "- $(qemu-system-aarch64 --version 2>/dev/null | head -1), TCG, -M virt,gic-version=2, $MEM, virtio-net-device on TAP (host $HOST_IP/24, guest $GUEST_IP)"
+    echo "- vbare aarch64 / Linux: -cpu cortex-a53; vbare arm: -cpu cortex-a15 (AArch32)"
+    if [[ -f $LG/VERSION ]]; then
+        echo "- Linux: $(sed -n 's/^kernel //p' "$LG/VERSION"), $(sed -n 's/^busybox //p' "$LG/VERSION") initramfs, tools/linux-guest/udp_echo.c"
+    fi
+    echo "- host load average before the run: $load0"
+    local g
+    for g in "${guests[@]}"; do
+        guest_opts "$g"
+        local cmd=tools/qemu-run.sh a
+        for a in "${QOPTS[@]}"; do
+            [[ $a == *" "* ]] && a="\"$a\""
+            cmd+=" $a"
+        done
+        echo "- $g: \`$cmd\`"
+    done
+    echo "- cells: median (min–max, n=runs); ratio: vbare aarch64 ÷ Linux medians"
+    echo
+    echo "| figure | better | vbare aarch64 | Linux aarch64 | vbare ÷ Linux | vbare arm |"
+    echo "|---|---|---|---|---|---|"
+    local r key label better f
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r key label better f <<<"$r"
+        label=${label//PINGS/$PINGS}
+        label=${label//WINDOW/$WINDOW}
+        label=${label//STREAM_MAX/$STREAM_MAX}
+        label=${label//FLOOD/$FLOOD}
+        echo "| $label | $better | $(cell vbare-aarch64 "$key" "$f") | $(cell linux "$key" "$f") | $(ratio "$key") | $(cell vbare-arm "$key" "$f") |"
+    done
+    echo
+}
+
+# ------------------------------------------------------------ environment
+for t in qemu-system-aarch64 ping ip timeout; do
+    if ! command -v "$t" >/dev/null; then
+        note "SKIP: bench-rtt: no $t here (make check installs what it needs: tools/deps.sh test)"
+        finish
+    fi
+done
+if ! mkdir -p "$OUT" 2>/dev/null || [[ ! -w $OUT ]]; then
+    note "SKIP: bench-rtt: cannot write $OUT"
+    finish
+fi
+if [[ $(id -u) -ne 0 ]] || ! ip netns add "$NS" 2>/dev/null; then
+    note "SKIP: bench-rtt: cannot create a network namespace here (needs root and netns support)"
+    finish
+fi
+in_ns() { ip netns exec "$NS" "$@"; }
+if ! in_ns ip tuntap add dev "$TAP" mode tap 2>/dev/null; then
+    note "SKIP: bench-rtt: cannot create a TAP device in the namespace"
+    finish
+fi
+in_ns ip link set lo up
+in_ns ip addr add "$HOST_IP/24" dev "$TAP"
+in_ns ip link set "$TAP" up
+NEIGH=/proc/sys/net/ipv4/neigh/$TAP/retrans_time_ms
+retrans0=$(in_ns cat "$NEIGH")
+set_retrans() { in_ns sh -c "echo $1 > $NEIGH"; }
+
+have_udp=1
+if [[ ! -x $UDPBENCH || tools/udpbench.c -nt $UDPBENCH ]]; then
+    mkdir -p "$(dirname "$UDPBENCH")"
+    if ! gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$UDPBENCH" tools/udpbench.c >"$OUT/udpbench-build.log" 2>&1; then
+        note "SKIP: bench-rtt: UDP tests: tools/udpbench.c did not build (see $OUT/udpbench-build.log)"
+        have_udp=0
+    fi
+fi
+
+for g in vbare-aarch64 linux vbare-arm; do
+    case $g in
+    vbare-aarch64) f=build/aarch64/firmware.elf ;;
+    vbare-arm) f=build/arm/firmware.elf ;;
+    linux)
+        if ((!short)); then
+            log "building the Linux guest (tools/linux-guest/build.sh $LG)"
+            if ! tools/linux-guest/build.sh "$LG" >"$OUT/linux-build.log" 2>&1; then
+                note "SKIP: bench-rtt: Linux guest: tools/linux-guest/build.sh failed: $(tail -1 "$OUT/linux-build.log")"
+                continue
+            fi
+            sed 's/^/bench-rtt: /' "$OUT/linux-build.log" >&2
+        fi
+        if [[ ! -f $LG/vmlinuz || ! -f $LG/initrd.gz ]]; then
+            note "SKIP: bench-rtt: Linux guest: not built (tools/linux-guest/build.sh $LG; make bench builds it)"
+            continue
+        fi
+        f=$LG/vmlinuz ;;
+    esac
+    if [[ -f $f ]]; then
+        guests+=("$g")
+    else
+        note "SKIP: bench-rtt: $g: no $f (make ARCH=${g#vbare-})"
+    fi
+done
+
+# ------------------------------------------------------------ one boot
+stamp_lines() {
+    local line
+    while IFS= read -r line; do
+        printf '%s %s\n' "$(now_us)" "${line%$'\r'}"
+    done
+}
+
+# guest_opts GUEST -> qemu-run.sh options and image in the array QOPTS,
+# the ready line in MARKER
+guest_opts() {
+    local app=$IPARG
+    case $1 in
+    vbare-aarch64) QOPTS=(--arch aarch64) MARKER='net: ready' ;;
+    vbare-arm) QOPTS=(--arch arm) MARKER='net: ready' ;;
+    linux)
+        QOPTS=(--arch aarch64 --initrd "$LG/initrd.gz") MARKER='linux: ready'
+        app="console=ttyAMA0 quiet panic=-1 $IPARG" ;;
+    esac
+    QOPTS+=(--mem "$MEM" --devices net --net "tap:$TAP" --append "$app")
+    case $1 in
+    linux) QOPTS+=("$LG/vmlinuz") ;;
+    *) QOPTS+=("build/${1#vbare-}/firmware.elf") ;;
+    esac
+}
+
+# kv LINE KEY -> the value of KEY=value in a udpbench line
+kv() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+
+session() {
+    local g=$1 run=$2
+    local clog=$OUT/$g-$run.console raw=$OUT/$g-$run.raw
+    local t0 t1 tm line out n pfd ppid
+    guest_opts "$g"
+    : >"$raw"
+    in_ns ip neigh flush dev "$TAP" 2>/dev/null || true
+    set_retrans 10
+    log "run $run/$runs: $g: boot"
+    t0=$(now_us)
+    # Not through in_ns: $! must be the process that becomes QEMU's parent.
+    ip netns exec "$NS" timeout --kill-after=5 "$LIMIT" tools/qemu-run.sh "${QOPTS[@]}" \
+        > >(stamp_lines >"$clog") 2>&1 &
+    qpid=$!
+    # Ping every 10 ms until the first reply, at most 6000 times (ping -c 1
+    # takes an unreachable error for its answer, and -w stops at one: so
+    # read its lines instead, and end it).
+    local up=0
+    exec {pfd}< <(exec ip netns exec "$NS" ping -n -i 0.01 -c 6000 "$GUEST_IP" 2>&1)
+    ppid=$!
+    while :; do
+        if IFS= read -r -t 1 -u "$pfd" line; then
+            echo "$line" >>"$raw"
+            if [[ $line == *" bytes from "* ]]; then
+                t1=$(now_us)
+                up=1
+                add "$g" ready_ping $(((t1 - t0) / 1000))
+                break
+            fi
+        else
+            (($? > 128)) || break               # ping ended
+            kill -0 "$qpid" 2>/dev/null || break  # QEMU ended
+        fi
+    done
+    kill "$ppid" 2>/dev/null || true
+    exec {pfd}<&-
+    set_retrans "$retrans0"
+    # The ready line (the Linux guest answers ping before its echo runs).
+    for _ in $(seq 1000); do
+        grep -q " $MARKER" "$clog" 2>/dev/null && break
+        kill -0 "$qpid" 2>/dev/null || break
+        sleep 0.01
+    done
+    local why=
+    ((up)) || why="no reply to pings every 10 ms for 60 s"
+    if line=$(grep -m1 " $MARKER" "$clog"); then
+        tm=${line%% *}
+        add "$g" ready_marker $(((tm - t0) / 1000))
+    else
+        why+="${why:+, }no '$MARKER' line"
+    fi
+    if [[ -n $why ]]; then
+        fail "bench-rtt: $g run $run: $why (console: $clog)"
+        stop_guest
+        return
+    fi
+
+    log "run $run/$runs: $g: $PINGS pings"
+    out=$(in_ns ping -n -c "$PINGS" -i 0.002 -W 1 -w 120 "$GUEST_IP" 2>&1 || true)
+    echo "$out" >>"$raw"
+    local -a rtts
+    read -ra rtts <<<"$(grep -o 'time=[0-9.]*' <<<"$out" | cut -d= -f2 | tr '\n' ' ')"
+    n=${#rtts[@]}
+    if ((n)); then
+        add "$g" ping_p50 "$(printf '%s\n' "${rtts[@]}" | sort -g | awk -v n="$n" '{v[NR] = $1} END { r = int((n * 50 + 99) / 100); print v[r] * 1000 }')"
+        add "$g" ping_p99 "$(printf '%s\n' "${rtts[@]}" | sort -g | awk -v n="$n" '{v[NR] = $1} END { r = int((n * 99 + 99) / 100); print v[r] * 1000 }')"
+    fi
+    add "$g" ping_lost $((PINGS - n))
+    ((n)) || fail "bench-rtt: $g run $run: no reply to $PINGS pings"
+
+    local ok=1
+    if ((have_udp)); then
+        local size
+        for size in 64 1400; do
+            log "run $run/$runs: $g: UDP ping-pong $size B, ${PP_SECS}s"
+            if out=$(in_ns "$UDPBENCH" pingpong "$GUEST_IP" 7 "$size" "$PP_SECS" 2>&1); then :; else ok=0; fi
+            echo "$out" >>"$raw"
+            if [[ $out == "udpbench pingpong "* ]]; then
+                add "$g" "pp${size}_rate" "$(kv "$out" rate)"
+                add "$g" "pp${size}_p50" "$(kv "$out" p50_us)"
+                add "$g" "pp${size}_p99" "$(kv "$out" p99_us)"
+            fi
+            log "run $run/$runs: $g: UDP stream $size B, $WINDOW in flight, ${STREAM_MAX}s"
+            if out=$(in_ns "$UDPBENCH" stream "$GUEST_IP" 7 "$size" "$WINDOW" "$STREAM_COUNT" "$STREAM_MAX" 2>&1); then :; else ok=0; fi
+            echo "$out" >>"$raw"
+            if [[ $out == "udpbench stream "* ]]; then
+                add "$g" "st${size}_rate" "$(kv "$out" rate)"
+                # The stream runs for STREAM_MAX seconds (COUNT is a bound);
+                # what it never sent is not lost.
+                add "$g" "st${size}_lost" "$(kv "$out" lost)"
+            fi
+        done
+        ((ok)) || fail "bench-rtt: $g run $run: UDP echo: no exact reply or a wrong one (see $raw)"
+    fi
+
+    log "run $run/$runs: $g: ping -f -c $FLOOD"
+    out=$(in_ns ping -n -q -f -c "$FLOOD" -W 1 -w 60 "$GUEST_IP" 2>&1 || true)
+    echo "$out" >>"$raw"
+    local tx rx ms
+    tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$out")
+    rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+    ms=$(sed -n 's/.* time \([0-9]*\)ms.*/\1/p' <<<"$out")
+    if [[ -n $tx && -n $rx && $tx -gt 0 ]]; then
+        add "$g" flood_loss "$(awk -v t="$tx" -v r="$rx" 'BEGIN { print (t - r) * 100 / t }')"
+        [[ -n $ms && $ms -gt 0 ]] && add "$g" flood_rate "$(awk -v r="$rx" -v m="$ms" 'BEGIN { print r * 1000 / m }')"
+    fi
+
+    if grep -Eq 'CRASH|broke a ring|Kernel panic|Oops' "$clog"; then
+        fail "bench-rtt: $g run $run: the guest crashed (console: $clog)"
+        ok=0
+    fi
+    stop_guest
+    if ((short && ok && n)); then
+        note "PASS: bench-rtt --short: $g: up in $(cell "$g" ready_ping %.0f | cut -d' ' -f1) ms, $n/$PINGS pings, UDP echo exact"
+    fi
+}
+
+stop_guest() {
+    [[ -n $qpid ]] || return 0
+    kill "$qpid" 2>/dev/null || true
+    wait "$qpid" 2>/dev/null || true
+    qpid=
+}
+
+((${#guests[@]})) || finish
+start=$SECONDS
+for run in $(seq "$runs"); do
+    for g in "${guests[@]}"; do
+        session "$g" "$run"
+    done
+done
+log "done in $((SECONDS - start)) s; consoles and raw output in $OUT/"
+finish
