@@ -148,6 +148,11 @@ unit: deps-test dtbs $(UNIT_BINS)
 system: deps-test images
 	@tools/run-tests.sh $(SYSTEM_TESTS)
 
+# Benchmarks: a report on stdout and in build/bench/report.md; never fails.
+.PHONY: bench
+bench: deps-test images
+	@tools/bench.sh
+
 # Every ARCH builds, then every host unit test and every QEMU system test runs.
 check: deps-test images dtbs $(UNIT_BINS)
 	@tools/run-tests.sh $(UNIT_BINS) $(SYSTEM_TESTS)

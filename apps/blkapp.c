@@ -50,11 +50,18 @@ int blkapp_start(const struct board_virtio_slot *s)
             (unsigned)in->blk_size, (unsigned)in->seg_max, (unsigned)in->size_max,
             (unsigned)virtio_blk_max_sectors(&blk), in->read_only ? "read-only" : "read-write",
             in->flush ? "yes" : "no (write-through)");
+    started = true;
+    return 0;
+}
+
+/* The demo's transfer buffers, taken on first use so that the boot's "dma:"
+ * line shows what the driver itself needs. */
+static int ensure_bufs(void)
+{
     plat_busaddr_t bus;
     for (unsigned i = 0; i < BLK_INFLIGHT; i++)
-        if (!(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
+        if (!bufs[i] && !(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
             return VIRTIO_ENOMEM;
-    started = true;
     return 0;
 }
 
@@ -149,7 +156,7 @@ static int whole_disk(struct pass *p, char mode)
 int blkapp_boot_mode(const char *mode)
 {
     static struct pass p;
-    if (!started)
+    if (!started || ensure_bufs())
         return -1;
     const struct virtio_blk_info *in = virtio_blk_info(&blk);
     int err;
@@ -181,7 +188,7 @@ int blkapp_boot_mode(const char *mode)
 
 int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
 {
-    if (!started)
+    if (!started || ensure_bufs())
         return -1;
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
@@ -191,7 +198,7 @@ int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
 
 int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
 {
-    if (!started)
+    if (!started || ensure_bufs())
         return -1;
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;

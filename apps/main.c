@@ -216,14 +216,21 @@ static void console_poll(void)
     }
 }
 
+/* DMA memory each kind of device took at start-up (rings, buffers, headers). */
+static size_t dma_used[VIRTIO_ID_CRYPTO + 1];
+
 static void start_drivers(void)
 {
     bool net = false, blk = false;
+    size_t left = plat_dma_pool_left();
     for (int i = 0; i < ndevices; i++)
         if (devices[i].id.device_id == VIRTIO_ID_RNG && !have_rng)
             start_rng(devices[i].slot);
+    dma_used[VIRTIO_ID_RNG] += left - plat_dma_pool_left();
     for (int i = 0; i < ndevices; i++) {
         const struct board_virtio_slot *s = devices[i].slot;
+        uint32_t id = devices[i].id.device_id;
+        left = plat_dma_pool_left();
         if (devices[i].id.device_id == VIRTIO_ID_NET && !net && netapp_start(s) == 0) {
             net = true;
             app_set_driver(VIRTIO_ID_NET, &netapp_dev()->dev);
@@ -233,7 +240,12 @@ static void start_drivers(void)
         } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
             start_console(s);
         }
+        if (id < sizeof(dma_used) / sizeof(dma_used[0]))
+            dma_used[id] += left - plat_dma_pool_left();
     }
+    kprintf("dma: net %lu, blk %lu, console %lu, rng %lu bytes; %lu left\n", (unsigned long)dma_used[VIRTIO_ID_NET],
+            (unsigned long)dma_used[VIRTIO_ID_BLOCK], (unsigned long)dma_used[VIRTIO_ID_CONSOLE],
+            (unsigned long)dma_used[VIRTIO_ID_RNG], (unsigned long)plat_dma_pool_left());
 }
 
 /* ---- self checks ------------------------------------------------------------- */

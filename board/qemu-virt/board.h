@@ -10,6 +10,7 @@
 #define BOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fdt/fdt.h"
@@ -51,6 +52,9 @@ int board_getc(void);
 void board_idle(void);
 /* Stop QEMU (PSCI SYSTEM_OFF) or halt. */
 void board_poweroff(void) __attribute__((noreturn));
+
+/* Bytes left in the DMA pool (what the drivers took is the difference). */
+size_t plat_dma_pool_left(void);
 
 /* Total interrupts taken. */
 uint64_t board_irq_count(void);
