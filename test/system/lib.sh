@@ -31,16 +31,22 @@ boot_until() {
     local arch=$2
     timeout --kill-after=5 "$secs" tools/qemu-run.sh "$@" "build/$arch/firmware.elf" >"$log" 2>&1 &
     local pid=$!
-    BOOT_PID=$pid
-    local end=$((SECONDS + secs))
-    while ((SECONDS < end)); do
-        grep -q -- "^$marker" "$log" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_for "$log" "^$marker" "$pid" "$secs"
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     return 0
+}
+
+# wait_for LOG REGEX PID SECONDS : until a line of LOG matches REGEX, the
+# process PID ends, or SECONDS pass.  Returns 0 only when the line came.
+wait_for() {
+    local log=$1 rx=$2 pid=$3 end=$((SECONDS + $4))
+    while ((SECONDS < end)); do
+        tr -d '\r' <"$log" 2>/dev/null | grep -Eq -- "$rx" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    tr -d '\r' <"$log" 2>/dev/null | grep -Eq -- "$rx"
 }
 
 # expect_line LOG LINE WHAT : the exact line appears in the log.

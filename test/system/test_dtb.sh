@@ -15,11 +15,7 @@ poke_boot() { # arch mutation log
         fail "$arch $mut: could not corrupt the blob: $(cat "$log.poke")"
     fi
     # The fallback table has no bootargs, so the guest never powers off: wait for the end of boot.
-    for _ in $(seq 100); do
-        grep -q '^boot: done' "$log" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_for "$log" '^boot: done' "$pid" 10
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
 }

@@ -43,11 +43,7 @@ for arch in arm aarch64; do
                 --net tap:tap0 ${opts:+--net-opts "$opts"} --append "ip=$GUEST_IP::$HOST_IP:255.255.255.0" \
                 "build/$arch/firmware.elf" >"$log" 2>&1 &
             pid=$!
-            for _ in $(seq 300); do
-                grep -q '^net: ready' "$log" && break
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-            done
+            wait_for "$log" '^net: ready' "$pid" 30
             expect_grep "$log" "^net: static $GUEST_IP/24 gw $HOST_IP\$" "$name: static address from ip="
             expect_grep "$log" "^net: ping $HOST_IP: 3/3 replies" "$name: guest resolves the host by ARP and pings it"
             if out=$(in_ns ping -c 50 -i 0.02 -W 1 "$GUEST_IP" 2>&1) && grep -q ' 0% packet loss' <<<"$out"; then

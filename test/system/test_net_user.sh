@@ -27,11 +27,7 @@ for arch in arm aarch64; do
                 --net user --hostfwd "$port" ${opts:+--net-opts "$opts"} ${append:+--append "$append"} \
                 --monitor "unix:$mon,server=on,wait=off" "build/$arch/firmware.elf" >"$log" 2>&1 &
             pid=$!
-            for _ in $(seq 300); do
-                grep -q '^net: ready' "$log" && break
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-            done
+            wait_for "$log" '^net: ready' "$pid" 30
             expect_grep "$log" '^net: dhcp: bound 10\.0\.2\.15/24 gw 10\.0\.2\.2 ' "$name: DHCP lease 10.0.2.15"
             expect_grep "$log" '^net: ping 10\.0\.2\.2: 3/3 replies' "$name: the guest's ping of 10.0.2.2 is answered"
             case $feat in
@@ -53,9 +49,9 @@ for arch in arm aarch64; do
             if [[ $feat == all ]]; then
                 # Link state through the config-change interrupt (VIRTIO_NET_F_STATUS).
                 python3 tools/qemu-monitor.py "$mon" "set_link n0 off" >/dev/null
-                for _ in $(seq 50); do grep -q '^net: link down' "$log" && break; sleep 0.1; done
+                wait_for "$log" '^net: link down' "$pid" 5
                 python3 tools/qemu-monitor.py "$mon" "set_link n0 on" >/dev/null
-                for _ in $(seq 50); do grep -q '^net: link up' "$log" && break; sleep 0.1; done
+                wait_for "$log" '^net: link up' "$pid" 5
                 expect_grep "$log" '^net: link down' "$name: link down seen through the config interrupt"
                 expect_grep "$log" '^net: link up' "$name: link up again"
                 if out=$(python3 tools/udp-echo-check.py 127.0.0.1 "$port" 1 64 2>&1); then
