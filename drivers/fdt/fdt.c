@@ -12,6 +12,16 @@
  * Assumes only a freestanding C11 environment with memcmp, memchr and strlen.
  * Every loop over tokens advances by at least 4 bytes, so it ends within
  * size_struct / 4 steps; every climb up the tree is bounded by DT_MAX_DEPTH.
+ *
+ * Cost: the format has no parent links or phandle directory, so a board
+ * reading N devices used to walk the tree O(N) times per device question.
+ * The optional node index (dt_index, below) answers those from a table the
+ * caller provides; and the property lookup that nearly everything goes
+ * through (getprops) decodes each token once and checks names without
+ * searching for their NUL where a range check proves the same thing
+ * (strings_terminated).  Neither skips a check: every fast path either
+ * makes the same checks on the same bytes or proves them from one made
+ * once, and falls back to the general code for anything else.
  */
 #include "fdt.h"
 
@@ -96,56 +106,172 @@ static const char *prop_name(const struct dt *dt, uint32_t nameoff,
 			    len, err);
 }
 
+/* Whether the strings block ends with a NUL.  If it does, every offset
+ * inside the block starts a NUL-terminated string (the search for the NUL
+ * stops at the last byte at the latest), so checking a name comes down to
+ * checking its offset.  dtc and libfdt always write blocks like that. */
+static bool strings_terminated(const struct dt *dt)
+{
+	const uint8_t *p = dt->size_strings == 0
+				   ? NULL
+				   : dt_span(dt, dt->off_strings, dt->size_strings,
+					     dt->size_strings - 1, 1);
+
+	return p != NULL && *p == 0;
+}
+
+/*
+ * Whether the property name at `nameoff` is name[0..namelen): 1 or 0, or
+ * the error prop_name() gives when it is not a string of the strings block.
+ * The same answer as prop_name() and a comparison, but when `term`
+ * (strings_terminated) holds, it needs neither the search for the name's
+ * NUL nor more than a byte of a name of another length.  `name` must hold
+ * no NUL (the caller checks once), so equal bytes mean no NUL in s either.
+ */
+static int prop_name_is(const struct dt *dt, bool term, uint32_t nameoff,
+			const char *name, size_t namelen)
+{
+	const uint8_t *s;
+	uint32_t slen = 0;
+	int err = 0;
+
+	if (!term) {
+		s = (const uint8_t *)prop_name(dt, nameoff, &slen, &err);
+		if (s == NULL)
+			return err;
+		return slen == namelen && memcmp(s, name, namelen) == 0;
+	}
+	s = dt_span(dt, dt->off_strings, dt->size_strings, nameoff, 1);
+	if (s == NULL)
+		return -DT_ERR_BADOFFSET; /* what prop_name says */
+	/* The name ends before the block does, so one that would need
+	 * namelen + 1 bytes past the block's end is shorter than `name`. */
+	if (namelen >= dt->size_strings - nameoff)
+		return 0;
+	/* s is name iff s[namelen] is its first NUL and the bytes before are
+	 * name's, none of which is a NUL */
+	return s[namelen] == 0 && memcmp(s, name, namelen) == 0;
+}
+
+/* The struct block, *size bytes, if it lies inside the blob (and offsets
+ * in it fit an int); else NULL.  What struct_span checks of the block
+ * each time, for code that reads many spans of it in one go. */
+static const uint8_t *struct_block(const struct dt *dt, uint32_t *size)
+{
+	if (dt == NULL || dt->blob == NULL ||
+	    !range_ok(dt->totalsize, dt->off_struct, dt->size_struct) ||
+	    dt->size_struct > (uint32_t)INT32_MAX)
+		return NULL;
+	*size = dt->size_struct;
+	return dt->blob + dt->off_struct;
+}
+
+/* A token's payload as decode_tag checked it. */
+struct prop_hdr {
+	const uint8_t *val; /* FDT_PROP: the value; FDT_BEGIN_NODE: the name */
+	uint32_t len;       /* its length (a name's without the NUL) */
+	uint32_t nameoff;   /* FDT_PROP: the name's offset in strings */
+};
+
 /*
  * Decode the token at struct offset `off`: returns the token (> 0) and the
  * offset of the following token in *next, or -err.  Checks that the token's
  * payload (node name, property header and value, padding) lies inside the
- * struct block; unknown tokens are -DT_ERR_BADSTRUCTURE.
+ * struct block; unknown tokens are -DT_ERR_BADSTRUCTURE.  For FDT_PROP and
+ * FDT_BEGIN_NODE, *pr (if not NULL) gets what was checked, so that nobody
+ * needs to decode the token twice.
  */
-static int next_tag(const struct dt *dt, int off, int *next)
+static int decode_tag(const struct dt *dt, int off, int *next,
+		      struct prop_hdr *pr)
 {
-	const uint8_t *p;
-	uint32_t u, tag, len, aligned;
-	int err;
+	const uint8_t *b, *v;
+	uint32_t u, size, tag, len, nameoff = 0, aligned;
 
 	if (off < 0 || (off & 3) != 0)
 		return -DT_ERR_BADOFFSET;
-	u = (uint32_t)off;
-	p = struct_span(dt, u, 4);
-	if (p == NULL)
+	/* What struct_span checks for every span, checked once per token;
+	 * below, spans are only compared with the block's size. */
+	b = struct_block(dt, &size);
+	if (b == NULL)
 		return -DT_ERR_TRUNCATED;
-	tag = dt_be32(p);
+	u = (uint32_t)off;
+	if (!range_ok(size, u, 4))
+		return -DT_ERR_TRUNCATED;
+	tag = dt_be32(b + u);
 	u += 4;
 	switch (tag) {
 	case DT_TOKEN_BEGIN_NODE:
-		if (block_string(dt, dt->off_struct, dt->size_struct, u, &len,
-				 &err) == NULL)
+		/* the name: a string that ends inside the block */
+		if (u >= size)
 			return -DT_ERR_TRUNCATED;
+		v = memchr(b + u, 0, size - u);
+		if (v == NULL)
+			return -DT_ERR_TRUNCATED;
+		len = (uint32_t)(v - (b + u));
+		v = b + u;
 		u += len + 1;
 		break;
 	case DT_TOKEN_PROP:
-		p = struct_span(dt, u, 8);
-		if (p == NULL)
+		if (!range_ok(size, u, 8))
 			return -DT_ERR_TRUNCATED;
-		len = dt_be32(p);
+		len = dt_be32(b + u);
+		nameoff = dt_be32(b + u + 4);
 		u += 8;
-		if (struct_span(dt, u, len) == NULL)
+		if (!range_ok(size, u, len))
 			return -DT_ERR_TRUNCATED;
+		v = b + u;
 		u += len;
 		break;
 	case DT_TOKEN_END_NODE:
 	case DT_TOKEN_NOP:
 	case DT_TOKEN_END:
+		v = NULL;
+		len = 0;
 		break;
 	default:
 		return -DT_ERR_BADSTRUCTURE;
 	}
-	/* u <= size_struct <= INT32_MAX here, so rounding up cannot wrap. */
+	/* u <= size <= INT32_MAX here, so rounding up cannot wrap. */
 	aligned = (u + 3u) & ~3u;
-	if (aligned > dt->size_struct)
+	if (aligned > size)
 		return -DT_ERR_TRUNCATED;
+	if (pr != NULL) {
+		pr->val = v;
+		pr->len = len;
+		pr->nameoff = nameoff;
+	}
 	*next = (int)aligned;
 	return (int)tag;
+}
+
+static int next_tag(const struct dt *dt, int off, int *next)
+{
+	return decode_tag(dt, off, next, NULL);
+}
+
+/* decode_tag's FDT_PROP case alone, inline for the property loops: true if
+ * the token at `off` in the block [b, b + size) (from struct_block) is a
+ * property that decode_tag would accept, with the same *next and *pr.  On
+ * false, decode_tag decides (and names the error, if any). */
+static inline bool quick_prop(const uint8_t *b, uint32_t size, int off,
+			      int *next, struct prop_hdr *pr)
+{
+	uint32_t u = (uint32_t)off, len, end;
+
+	if (b == NULL || off < 0 || (off & 3) != 0 || !range_ok(size, u, 12) ||
+	    dt_be32(b + u) != DT_TOKEN_PROP)
+		return false;
+	len = dt_be32(b + u + 4);
+	if (!range_ok(size, u + 12, len))
+		return false;
+	end = (u + 12 + len + 3u) & ~3u; /* u + 12 + len <= size <= INT32_MAX */
+	if (end > size)
+		return false;
+	pr->val = b + u + 12;
+	pr->len = len;
+	pr->nameoff = dt_be32(b + u + 8);
+	*next = (int)end;
+	return true;
 }
 
 /* An offset handed in by a caller names a token inside the struct block. */
@@ -201,17 +327,138 @@ static int scan_prop(const struct dt *dt, int off)
 	}
 }
 
+/* ---- The node index (dt_index) -------------------------------------------
+ *
+ * Why a table: the format has no parent links and no phandle directory, so
+ * without one, a node's parent, depth and bus chain mean walking the struct
+ * block from the root, and a phandle means reading every node's properties.
+ * Boards ask those questions for every device (reg needs the parent's cells,
+ * interrupts the interrupt parent), which makes reading N devices O(N * tree
+ * size).  One walk at boot that records, for each node in walk order, its
+ * offset, its parent's entry, its depth and its phandle turns them into a
+ * binary search (offsets grow in walk order) plus a climb of at most
+ * DT_MAX_DEPTH entries; it also records where the node's properties start,
+ * which spares every property lookup the search for the end of the node's
+ * name.  Loops over nodes (find_compatible, subnode) read the table in
+ * order, without a search per step.  The caller owns the memory, so
+ * nothing is allocated; a table that is too small is refused whole, never
+ * used in part, so every answer is either the table's or the walk's.
+ *
+ * The table is plain caller memory, like struct dt itself: what we take from
+ * it is only ever used as an offset that the block-checked accessors check
+ * again, entry indices are compared with nindex before use, and a climb
+ * must go to strictly earlier entries one depth at a time, so a damaged
+ * table can mislead but cannot make us read outside it or the blob, or loop.
+ */
+
+/* The attached index, if it belongs to this tree (entry 0 is its root). */
+static const struct dt_node_info *index_of(const struct dt *dt, uint32_t *n)
+{
+	if (dt->index == NULL || dt->nindex == 0 ||
+	    dt->root < 0 || dt->index[0].off != (uint32_t)dt->root)
+		return NULL;
+	*n = dt->nindex;
+	return dt->index;
+}
+
+/* Entry of `node`, or -1 if no node starts there.  Binary search: walk
+ * order is offset order. */
+static int index_find(const struct dt_node_info *t, uint32_t n, int node)
+{
+	uint32_t lo = 0, hi = n, mid;
+
+	if (node < 0)
+		return -1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t[mid].off < (uint32_t)node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* dt_index writes n <= size_struct / 8; a bigger one is damage */
+	return lo < n && lo <= (uint32_t)INT32_MAX && t[lo].off == (uint32_t)node
+		       ? (int)lo
+		       : -1;
+}
+
+/* Entry j's offset, handed out as the node after `from` in some order
+ * (next node, first child, next sibling, next match): it must lie past
+ * `from` and inside the block, so that a caller's loop moves forward and
+ * ends within size_struct steps even if the table is damaged.  Else
+ * -DT_ERR_BADSTRUCTURE. */
+static int index_next(const struct dt *dt, const struct dt_node_info *t,
+		      uint32_t j, int from)
+{
+	if ((from >= 0 && t[j].off <= (uint32_t)from) ||
+	    t[j].off >= dt->size_struct || t[j].off > (uint32_t)INT32_MAX)
+		return -DT_ERR_BADSTRUCTURE;
+	return (int)t[j].off;
+}
+
+/* ancestors() from the table: filled from the node upwards, each step one
+ * entry earlier and one level higher, ending at a root. */
+static int index_ancestors(const struct dt_node_info *t, uint32_t n,
+			   int node, int anc[DT_MAX_DEPTH], int *cnt)
+{
+	int i = index_find(t, n, node);
+	uint32_t d, p;
+
+	if (i < 0)
+		return -DT_ERR_BADOFFSET;
+	d = t[i].depth;
+	if (d >= DT_MAX_DEPTH)
+		return -DT_ERR_BADSTRUCTURE;
+	*cnt = (int)d + 1;
+	for (;;) {
+		anc[d] = (int)t[i].off;
+		p = t[i].parent;
+		if (d == 0)
+			return p == DT_NO_PARENT ? 0 : -DT_ERR_BADSTRUCTURE;
+		if (p >= (uint32_t)i || t[p].depth != d - 1)
+			return -DT_ERR_BADSTRUCTURE;
+		i = (int)p;
+		d--;
+	}
+}
+
+/* Where the node's properties start (node_body), from the index if there is
+ * one: the table knows, which saves the search for the end of the node's
+ * name.  With an index, an offset the table does not hold is not a node. */
+static int props_start(const struct dt *dt, int node)
+{
+	const struct dt_node_info *t;
+	uint32_t nt = 0;
+	int i;
+
+	t = index_of(dt, &nt);
+	if (t == NULL)
+		return node_body(dt, node);
+	i = index_find(t, nt, node);
+	if (i < 0)
+		return -DT_ERR_BADOFFSET;
+	/* decode_tag checks it like any offset */
+	return t[i].body > (uint32_t)INT32_MAX ? -DT_ERR_BADOFFSET
+					       : (int)t[i].body;
+}
+
 /*
- * anc[0] = root ... anc[*n - 1] = node: the node's ancestor chain, found by
- * walking from the root because the format has no parent links.
+ * anc[0] = root ... anc[*n - 1] = node: the node's ancestor chain, from the
+ * index if there is one, else found by walking from the root because the
+ * format has no parent links.
  */
 static int ancestors(const struct dt *dt, int node, int anc[DT_MAX_DEPTH],
 		     int *n)
 {
 	int off, next, tag, depth = 0;
+	const struct dt_node_info *t;
+	uint32_t nt = 0;
 
 	if (node < 0)
 		return -DT_ERR_BADOFFSET;
+	t = index_of(dt, &nt);
+	if (t != NULL)
+		return index_ancestors(t, nt, node, anc, n);
 	for (off = dt->root;; off = next) {
 		tag = next_tag(dt, off, &next);
 		if (tag < 0)
@@ -447,21 +694,20 @@ static int check_struct(struct dt *dt, uint32_t *used)
 {
 	int off = 0, next, tag, depth = 0;
 	int prev = (int)DT_TOKEN_NOP; /* last token other than NOP */
-	bool seen_root = false;
+	bool seen_root = false, term = strings_terminated(dt);
+	struct prop_hdr pr = { NULL, 0, 0 };
 	const char *name;
-	uint32_t len, nameoff;
+	uint32_t len;
 	int err;
 
 	for (;; off = next) {
-		tag = next_tag(dt, off, &next);
+		tag = decode_tag(dt, off, &next, &pr);
 		if (tag < 0)
 			return tag;
 		switch (tag) {
 		case DT_TOKEN_BEGIN_NODE:
-			name = block_string(dt, dt->off_struct, dt->size_struct,
-					    (uint32_t)off + 4, &len, &err);
-			if (name == NULL)
-				return -DT_ERR_TRUNCATED;
+			name = (const char *)pr.val; /* checked by decode_tag */
+			len = pr.len;
 			if (depth == 0) {
 				/* One root, named "" since version 16. */
 				if (seen_root || len != 0)
@@ -484,9 +730,13 @@ static int check_struct(struct dt *dt, uint32_t *used)
 			if (depth == 0 || (prev != (int)DT_TOKEN_BEGIN_NODE &&
 					   prev != (int)DT_TOKEN_PROP))
 				return -DT_ERR_BADSTRUCTURE;
-			if (prop_value(dt, off, &nameoff, &len) == NULL)
-				return -DT_ERR_TRUNCATED;
-			if (prop_name(dt, nameoff, &len, &err) == NULL)
+			/* decode_tag checked the value; the name must be a
+			 * string of the strings block (see strings_terminated
+			 * for why an offset check can be enough) */
+			if (term && dt_span(dt, dt->off_strings, dt->size_strings,
+					    pr.nameoff, 1) == NULL)
+				return -DT_ERR_BADOFFSET;
+			if (!term && prop_name(dt, pr.nameoff, &len, &err) == NULL)
 				return err;
 			break;
 		case DT_TOKEN_END:
@@ -562,11 +812,144 @@ int dt_mem_rsv(const struct dt *dt, unsigned idx, uint64_t *addr,
 	return 0;
 }
 
+/* The property named by `nameoff` is `lit` (litlen bytes, its NUL
+ * included): compared in place, reading only litlen bytes of the block. */
+static bool name_is(const struct dt *dt, uint32_t nameoff, const char *lit,
+		    uint32_t litlen)
+{
+	const uint8_t *s = dt_span(dt, dt->off_strings, dt->size_strings,
+				   nameoff, litlen);
+
+	return s != NULL && memcmp(s, lit, litlen) == 0;
+}
+
+/*
+ * Every node from the root in walk order, with its depth and its phandle,
+ * reading each token once: what dt_next_node and dt_get_phandle on every
+ * node would say, for the two whole-tree questions (dt_index and a phandle
+ * search without one).  The phandle follows dt_get_phandle: the first
+ * "phandle" property if it is 4 bytes long, else the first "linux,phandle"
+ * if that is, else 0; only properties before the first subnode count, as in
+ * dt_getprop.
+ */
+struct walk {
+	int off;   /* next token to read */
+	int depth; /* nodes open */
+	bool done; /* the root has closed */
+};
+
+static void walk_start(const struct dt *dt, struct walk *w)
+{
+	w->off = dt->root;
+	w->depth = 0;
+	w->done = false;
+}
+
+/* Next node's offset (*depth, *phandle, *body: its first token after the
+ * name), -DT_ERR_NOTFOUND after the last, or -err. */
+static int walk_next(const struct dt *dt, struct walk *w, int *depth,
+		     uint32_t *phandle, int *body)
+{
+	int off = w->off, next, tag, node;
+	bool ph_seen = false, lph_seen = false, ph_ok = false, lph_ok = false;
+	struct prop_hdr pr = { NULL, 0, 0 };
+	uint32_t ph = 0, lph = 0, size = 0;
+	const uint8_t *b;
+
+	if (w->done)
+		return -DT_ERR_NOTFOUND;
+	/* Close finished nodes up to the next one. */
+	for (;; off = next) {
+		tag = next_tag(dt, off, &next);
+		if (tag < 0)
+			return tag;
+		if (tag == (int)DT_TOKEN_BEGIN_NODE)
+			break;
+		if (w->depth == 0)
+			return -DT_ERR_BADOFFSET; /* dt->root is not a node */
+		if (tag == (int)DT_TOKEN_END_NODE && --w->depth == 0) {
+			w->done = true;
+			return -DT_ERR_NOTFOUND;
+		}
+		if (tag == (int)DT_TOKEN_END)
+			return -DT_ERR_BADSTRUCTURE; /* nodes left open */
+		/* NOP, or a property after a subnode: no node's business */
+	}
+	if (w->depth >= DT_MAX_DEPTH)
+		return -DT_ERR_DEPTH;
+	node = off;
+	*body = next;
+	*depth = w->depth++;
+	/* Its properties, up to its first subnode or its end. */
+	b = struct_block(dt, &size);
+	for (off = next;; off = next) {
+		tag = quick_prop(b, size, off, &next, &pr)
+			      ? (int)DT_TOKEN_PROP
+			      : decode_tag(dt, off, &next, &pr);
+		if (tag < 0)
+			return tag;
+		if (tag == (int)DT_TOKEN_NOP)
+			continue;
+		if (tag != (int)DT_TOKEN_PROP)
+			break;
+		if (!ph_seen && name_is(dt, pr.nameoff, "phandle", 8)) {
+			ph_seen = true;
+			ph_ok = pr.len == 4;
+			ph = ph_ok ? dt_be32(pr.val) : 0;
+		} else if (!lph_seen &&
+			   name_is(dt, pr.nameoff, "linux,phandle", 14)) {
+			lph_seen = true;
+			lph_ok = pr.len == 4;
+			lph = lph_ok ? dt_be32(pr.val) : 0;
+		}
+	}
+	w->off = off; /* the token that ended the properties */
+	*phandle = ph_ok ? ph : lph_ok ? lph : 0;
+	return node;
+}
+
+int dt_index(struct dt *dt, struct dt_node_info *table, unsigned max)
+{
+	uint32_t open[DT_MAX_DEPTH]; /* entries of the nodes enclosing the walk */
+	uint32_t n = 0, ph = 0;
+	struct walk w;
+	int node, depth = 0, body = 0;
+
+	if (dt == NULL || (table == NULL && max > 0))
+		return -DT_ERR_BADARG;
+	/* Forget any old table first: the walk must not consult it, and a
+	 * failure must leave no index behind. */
+	dt->index = NULL;
+	dt->nindex = 0;
+	if (table == NULL)
+		return 0;
+	walk_start(dt, &w);
+	while ((node = walk_next(dt, &w, &depth, &ph, &body)) >= 0) {
+		/* walk_next keeps depth in [0, DT_MAX_DEPTH), and a node at
+		 * depth d > 0 has its parent recorded in open[d - 1]. */
+		if (n >= max)
+			return -DT_ERR_NOSPACE;
+		table[n].off = (uint32_t)node;
+		table[n].body = (uint32_t)body;
+		table[n].parent = depth == 0 ? DT_NO_PARENT : open[depth - 1];
+		table[n].depth = (uint32_t)depth;
+		table[n].phandle = ph;
+		open[depth] = n++;
+	}
+	if (node != -DT_ERR_NOTFOUND)
+		return node;
+	dt->index = table;
+	dt->nindex = n;
+	return (int)n; /* n <= size_struct / 8 */
+}
+
 /* ---- Walking ------------------------------------------------------------ */
 
 int dt_next_node(const struct dt *dt, int node, int *depth)
 {
-	int off, next, tag, d = depth != NULL ? *depth : 0;
+	int off, next, tag, i, d = depth != NULL ? *depth : 0;
+	const struct dt_node_info *t;
+	uint32_t nt = 0;
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
@@ -577,6 +960,20 @@ int dt_next_node(const struct dt *dt, int node, int *depth)
 		if (depth != NULL)
 			*depth = 0;
 		return dt->root;
+	}
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		i = index_find(t, nt, node);
+		if (i < 0)
+			return -DT_ERR_BADOFFSET;
+		if ((uint32_t)i + 1 >= nt)
+			return -DT_ERR_NOTFOUND;
+		if (t[i].depth >= DT_MAX_DEPTH || t[i + 1].depth >= DT_MAX_DEPTH)
+			return -DT_ERR_BADSTRUCTURE; /* not what dt_index wrote */
+		off = index_next(dt, t, (uint32_t)i + 1, node);
+		if (off >= 0 && depth != NULL)
+			*depth = d + (int)t[i + 1].depth - (int)t[i].depth;
+		return off;
 	}
 	off = node_body(dt, node);
 	if (off < 0)
@@ -603,10 +1000,22 @@ int dt_next_node(const struct dt *dt, int node, int *depth)
 
 int dt_first_child(const struct dt *dt, int node)
 {
-	int off, next, tag;
+	int off, next, tag, i;
+	const struct dt_node_info *t;
+	uint32_t nt = 0;
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		i = index_find(t, nt, node);
+		if (i < 0)
+			return -DT_ERR_BADOFFSET;
+		/* a first child is the next node in walk order */
+		if ((uint32_t)i + 1 < nt && t[i + 1].parent == (uint32_t)i)
+			return index_next(dt, t, (uint32_t)i + 1, node);
+		return -DT_ERR_NOTFOUND;
+	}
 	off = node_body(dt, node);
 	if (off < 0)
 		return off;
@@ -626,9 +1035,25 @@ int dt_first_child(const struct dt *dt, int node)
 int dt_next_sibling(const struct dt *dt, int node)
 {
 	int off, next, tag, level = 1; /* inside `node` */
+	const struct dt_node_info *t;
+	uint32_t nt = 0, i, j;
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		off = index_find(t, nt, node);
+		if (off < 0)
+			return -DT_ERR_BADOFFSET;
+		/* past the node's descendants: the next node at most as deep */
+		i = (uint32_t)off;
+		for (j = i + 1; j < nt && t[j].depth > t[i].depth; j++)
+			;
+		if (j < nt && t[j].depth == t[i].depth &&
+		    t[j].parent == t[i].parent)
+			return index_next(dt, t, j, node);
+		return -DT_ERR_NOTFOUND;
+	}
 	off = node_body(dt, node);
 	if (off < 0)
 		return off;
@@ -679,19 +1104,27 @@ int dt_node_depth(const struct dt *dt, int node)
 
 const char *dt_node_name(const struct dt *dt, int node, int *len)
 {
-	const char *name = NULL;
-	uint32_t n = 0;
-	int err = dt == NULL ? -DT_ERR_BADARG : node_body(dt, node);
+	struct prop_hdr pr = { NULL, 0, 0 };
+	const struct dt_node_info *t = NULL;
+	uint32_t nt = 0;
+	int next, err;
 
-	if (err >= 0) {
-		name = block_string(dt, dt->off_struct, dt->size_struct,
-				    (uint32_t)node + 4, &n, &err);
-		if (name != NULL)
-			err = (int)n;
-	}
+	if (dt != NULL)
+		t = index_of(dt, &nt);
+	/* With an index, a node is what the table holds, as everywhere. */
+	err = dt == NULL ? -DT_ERR_BADARG
+	      : !offset_ok(dt, node) ? -DT_ERR_BADOFFSET
+	      : t != NULL && index_find(t, nt, node) < 0
+		      ? -DT_ERR_BADOFFSET
+		      : decode_tag(dt, node, &next, &pr);
+	/* node_body's checks, keeping the name decode_tag found */
+	if (err >= 0 && err != (int)DT_TOKEN_BEGIN_NODE)
+		err = -DT_ERR_BADOFFSET;
+	if (err >= 0)
+		err = (int)pr.len;
 	if (len != NULL)
 		*len = err;
-	return name;
+	return err >= 0 ? (const char *)pr.val : NULL;
 }
 
 /* ---- Properties ----------------------------------------------------------- */
@@ -702,7 +1135,7 @@ int dt_first_prop(const struct dt *dt, int node)
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
-	off = node_body(dt, node);
+	off = props_start(dt, node);
 	return off < 0 ? off : scan_prop(dt, off);
 }
 
@@ -752,47 +1185,116 @@ const void *dt_prop_by_offset(const struct dt *dt, int prop,
 	return NULL;
 }
 
-const void *dt_getprop_namelen(const struct dt *dt, int node,
-			       const char *name, size_t namelen, int *len)
-{
+/* One property sought by getprops(), and what dt_getprop() would say of it:
+ * val (NULL if not found) and len (its length, or -err). */
+struct lookup {
+	const char *name;
+	size_t namelen;
+	bool name_has_nul; /* then it matches nothing */
 	const uint8_t *val;
-	const char *s;
-	uint32_t nameoff = 0, vlen = 0, slen = 0;
-	int prop, err = 0;
+	int len;
+};
 
-	if (dt == NULL || name == NULL) {
-		prop = -DT_ERR_BADARG;
+#define LOOKUP(lit) { lit, sizeof(lit) - 1, false, NULL, 0 }
+
+/*
+ * The hot path of nearly every accessor: the node's properties, looked up by
+ * name.  It is dt_first_prop/dt_next_prop with dt_prop_by_offset, fused so
+ * that each token is decoded once instead of three times, and it can look
+ * for several names in the one pass (the interrupt and address code wants
+ * two or three of one node).  Every name gets exactly what a dt_getprop()
+ * of its own would: the first property of that name, or the error that
+ * ended the walk before one turned up (a bad name offset is an error for
+ * every name, so stopping there is what each walk alone would do).
+ */
+/* getprops for the properties from struct offset `off` (a node's body, as
+ * props_start finds it; negative: that error for every name). */
+static void getprops_at(const struct dt *dt, int off, struct lookup *q, int n)
+{
+	struct prop_hdr pr = { NULL, 0, 0 };
+	int next, tag, err, i, left = n;
+	const uint8_t *b;
+	uint32_t size = 0;
+	bool term;
+
+	for (i = 0; i < n; i++)
+		q[i].val = NULL;
+	if (off < 0) {
+		err = off;
 		goto fail;
 	}
-	for (prop = dt_first_prop(dt, node); prop >= 0;
-	     prop = dt_next_prop(dt, prop)) {
-		val = prop_value(dt, prop, &nameoff, &vlen);
-		s = prop_name(dt, nameoff, &slen, &err);
-		if (val == NULL || s == NULL) {
-			prop = val == NULL ? -DT_ERR_TRUNCATED : err;
-			break;
+	term = strings_terminated(dt);
+	b = struct_block(dt, &size);
+	for (;; off = next) {
+		tag = quick_prop(b, size, off, &next, &pr)
+			      ? (int)DT_TOKEN_PROP
+			      : decode_tag(dt, off, &next, &pr);
+		if (tag == (int)DT_TOKEN_NOP)
+			continue;
+		if (tag != (int)DT_TOKEN_PROP) {
+			/* the first subnode or the node's end */
+			err = tag < 0 ? tag : -DT_ERR_NOTFOUND;
+			goto fail;
 		}
-		if (slen == namelen && memcmp(s, name, namelen) == 0) {
-			if (len != NULL)
-				*len = (int)vlen;
-			return val;
+		for (i = 0; i < n; i++) {
+			if (q[i].val != NULL)
+				continue;
+			err = prop_name_is(dt, term && !q[i].name_has_nul,
+					   pr.nameoff, q[i].name, q[i].namelen);
+			if (err < 0)
+				goto fail;
+			if (err == 1) {
+				q[i].val = pr.val; /* never NULL */
+				q[i].len = (int)pr.len;
+				if (--left == 0)
+					return;
+			}
 		}
 	}
 fail:
+	for (i = 0; i < n; i++)
+		if (q[i].val == NULL)
+			q[i].len = err;
+}
+
+/* getprops_at starts at props_start(node), or fails with its error. */
+static void getprops(const struct dt *dt, int node, struct lookup *q, int n)
+{
+	getprops_at(dt, props_start(dt, node), q, n);
+}
+
+static const void *getprop(const struct dt *dt, int node, const char *name,
+			   size_t namelen, bool name_has_nul, int *len)
+{
+	struct lookup q = { name, namelen, name_has_nul, NULL, 0 };
+
+	getprops(dt, node, &q, 1);
 	if (len != NULL)
-		*len = prop;
-	return NULL;
+		*len = q.len;
+	return q.val;
+}
+
+const void *dt_getprop_namelen(const struct dt *dt, int node,
+			       const char *name, size_t namelen, int *len)
+{
+	if (dt == NULL || name == NULL) {
+		if (len != NULL)
+			*len = -DT_ERR_BADARG;
+		return NULL;
+	}
+	return getprop(dt, node, name, namelen,
+		       memchr(name, 0, namelen) != NULL, len);
 }
 
 const void *dt_getprop(const struct dt *dt, int node, const char *name,
 		       int *len)
 {
-	if (name == NULL) {
+	if (dt == NULL || name == NULL) {
 		if (len != NULL)
 			*len = -DT_ERR_BADARG;
 		return NULL;
 	}
-	return dt_getprop_namelen(dt, node, name, strlen(name), len);
+	return getprop(dt, node, name, strlen(name), false, len);
 }
 
 bool dt_has_prop(const struct dt *dt, int node, const char *name)
@@ -827,18 +1329,22 @@ const char *dt_prop_string(const struct dt *dt, int node, const char *name)
 
 /* ---- Finding nodes ------------------------------------------------------- */
 
-int dt_node_is_compatible(const struct dt *dt, int node, const char *compat)
+/* dt_node_is_compatible with strlen(compat) = n, which a search over many
+ * nodes measures once, and the node's props_start, which a search through
+ * the index already knows. */
+static int is_compatible(const struct dt *dt, int body, const char *compat,
+			 size_t n)
 {
+	struct lookup q = LOOKUP("compatible");
 	const char *v, *nul;
-	size_t n, piece, pos;
+	size_t piece, pos;
 	int len;
 
-	if (dt == NULL || compat == NULL)
-		return -DT_ERR_BADARG;
-	v = dt_getprop(dt, node, "compatible", &len);
+	getprops_at(dt, body, &q, 1);
+	v = (const char *)q.val;
+	len = q.len;
 	if (v == NULL)
 		return len == -DT_ERR_NOTFOUND ? 0 : len;
-	n = strlen(compat);
 	if (n == 0)
 		return 0;
 	for (pos = 0; pos < (size_t)len; pos += piece + 1) {
@@ -851,15 +1357,46 @@ int dt_node_is_compatible(const struct dt *dt, int node, const char *compat)
 	return 0;
 }
 
+int dt_node_is_compatible(const struct dt *dt, int node, const char *compat)
+{
+	if (dt == NULL || compat == NULL)
+		return -DT_ERR_BADARG;
+	return is_compatible(dt, props_start(dt, node), compat, strlen(compat));
+}
+
 int dt_find_compatible(const struct dt *dt, int after, const char *compat)
 {
-	int node, r;
+	int node, r, i;
+	const struct dt_node_info *t;
+	uint32_t nt = 0;
+	size_t n;
 
 	if (dt == NULL || compat == NULL)
 		return -DT_ERR_BADARG;
+	n = strlen(compat);
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		/* dt_next_node from the table, without a search per step */
+		i = after < 0 ? 0 : index_find(t, nt, after);
+		if (i < 0)
+			return -DT_ERR_BADOFFSET;
+		for (i += after < 0 ? 0 : 1; (uint32_t)i < nt; i++) {
+			node = index_next(dt, t, (uint32_t)i, after);
+			/* props_start(node), without searching for it */
+			r = node < 0 ? node
+				: is_compatible(dt,
+						t[i].body > (uint32_t)INT32_MAX
+							? -DT_ERR_BADOFFSET
+							: (int)t[i].body,
+						compat, n);
+			if (r != 0)
+				return r < 0 ? r : node;
+		}
+		return -DT_ERR_NOTFOUND;
+	}
 	for (node = dt_next_node(dt, after < 0 ? -1 : after, NULL); node >= 0;
 	     node = dt_next_node(dt, node, NULL)) {
-		r = dt_node_is_compatible(dt, node, compat);
+		r = is_compatible(dt, node_body(dt, node), compat, n);
 		if (r < 0)
 			return r;
 		if (r == 1)
@@ -883,9 +1420,34 @@ static bool name_matches(const char *s, uint32_t slen, const char *name,
 static int subnode(const struct dt *dt, int parent, const char *name,
 		   size_t namelen)
 {
+	struct prop_hdr pr = { NULL, 0, 0 };
+	const struct dt_node_info *t;
 	const char *s;
-	int child, len;
+	int child, len, next, tag, i;
+	uint32_t nt = 0, j;
 
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		/* dt_first_child/dt_next_sibling and dt_node_name with the
+		 * table: the parent's entries follow it, children and their
+		 * descendants, and each child's name is decoded once */
+		i = index_find(t, nt, parent);
+		if (i < 0)
+			return -DT_ERR_BADOFFSET;
+		for (j = (uint32_t)i + 1; j < nt && t[j].depth > t[i].depth; j++) {
+			if (t[j].parent != (uint32_t)i)
+				continue;
+			child = index_next(dt, t, j, parent);
+			tag = child < 0 ? child : decode_tag(dt, child, &next, &pr);
+			if (tag >= 0 && tag != (int)DT_TOKEN_BEGIN_NODE)
+				tag = -DT_ERR_BADOFFSET;
+			if (tag < 0)
+				return tag;
+			if (name_matches((const char *)pr.val, pr.len, name, namelen))
+				return child;
+		}
+		return -DT_ERR_NOTFOUND;
+	}
 	for (child = dt_first_child(dt, parent); child >= 0;
 	     child = dt_next_sibling(dt, child)) {
 		s = dt_node_name(dt, child, &len);
@@ -963,30 +1525,58 @@ uint32_t dt_get_phandle(const struct dt *dt, int node)
 
 int dt_node_by_phandle(const struct dt *dt, uint32_t phandle)
 {
-	int node;
+	const struct dt_node_info *t;
+	uint32_t nt = 0, i, ph = 0;
+	struct walk w;
+	int node, depth = 0, body = 0;
 
 	if (phandle == 0 || phandle == 0xffffffffu)
 		return -DT_ERR_BADPHANDLE;
-	for (node = dt_next_node(dt, -1, NULL); node >= 0;
-	     node = dt_next_node(dt, node, NULL))
-		if (dt_get_phandle(dt, node) == phandle)
+	if (dt == NULL)
+		return -DT_ERR_BADARG;
+	t = index_of(dt, &nt);
+	if (t != NULL) {
+		/* in walk order, so the first node with it, as below */
+		for (i = 0; i < nt; i++)
+			if (t[i].phandle == phandle)
+				return index_next(dt, t, i, -1);
+		return -DT_ERR_NOTFOUND;
+	}
+	/* The node's root check that dt_next_node(dt, -1) would make. */
+	node = node_body(dt, dt->root);
+	if (node < 0)
+		return node;
+	walk_start(dt, &w);
+	while ((node = walk_next(dt, &w, &depth, &ph, &body)) >= 0)
+		if (ph == phandle)
 			return node;
 	return node;
 }
 
 /* ---- Addresses ------------------------------------------------------------ */
 
-static int cells(const struct dt *dt, int node, const char *name, int dflt)
+/* A #...-cells value from its lookup, as dt_prop_u32 would read it. */
+static int cells_of(const struct lookup *q, int dflt)
 {
-	uint32_t v = 0;
-	int err = dt_prop_u32(dt, node, name, &v);
+	uint32_t v;
 
-	if (err == -DT_ERR_NOTFOUND)
-		return dflt;
-	if (err < 0)
-		return err;
+	if (q->val == NULL)
+		return q->len == -DT_ERR_NOTFOUND ? dflt : q->len;
+	if (q->len != 4)
+		return -DT_ERR_BADVALUE;
+	v = dt_be32(q->val);
 	/* Four cells is the most any binding uses; more means garbage. */
 	return v > 4 ? -DT_ERR_BADVALUE : (int)v;
+}
+
+static int cells(const struct dt *dt, int node, const char *name, int dflt)
+{
+	struct lookup q = { name, strlen(name), false, NULL, 0 };
+
+	if (dt == NULL)
+		return -DT_ERR_BADARG;
+	getprops(dt, node, &q, 1);
+	return cells_of(&q, dflt);
 }
 
 int dt_addr_cells(const struct dt *dt, int node)
@@ -1004,16 +1594,19 @@ int dt_size_cells(const struct dt *dt, int node)
 static int reg_prop(const struct dt *dt, int node, int anc[DT_MAX_DEPTH],
 		    int *n, const uint8_t **val, int *count, int *ac, int *sc)
 {
+	struct lookup q[2] = { LOOKUP("#address-cells"), LOOKUP("#size-cells") };
 	int len, err = ancestors(dt, node, anc, n);
 
 	if (err < 0)
 		return err;
 	if (*n < 2)
 		return -DT_ERR_NOTFOUND; /* the root has no bus to be on */
-	*ac = dt_addr_cells(dt, anc[*n - 2]);
+	/* dt_addr_cells and dt_size_cells of the bus, in one pass */
+	getprops(dt, anc[*n - 2], q, 2);
+	*ac = cells_of(&q[0], 2);
 	if (*ac < 0)
 		return *ac;
-	*sc = dt_size_cells(dt, anc[*n - 2]);
+	*sc = cells_of(&q[1], 1);
 	if (*sc < 0)
 		return *sc;
 	if (*ac == 0)
@@ -1164,54 +1757,79 @@ bool dt_dma_coherent(const struct dt *dt, int node)
 	return false;
 }
 
-int dt_interrupt_parent(const struct dt *dt, int node)
+/*
+ * dt_interrupt_parent's climb, given the lookup of the node's own
+ * "interrupt-parent" (ip); also hands back the controller's
+ * "#interrupt-cells" lookup, which dt_irq_gic needs next.  Each node on the
+ * way is read once for both names; the answers are those of a
+ * dt_getprop() per name and step.
+ */
+static int irq_parent(const struct dt *dt, int node, struct lookup ip,
+		      struct lookup *ncells)
 {
-	int hop, len, p, cur = node;
-	const void *v;
+	struct lookup q[2] = { LOOKUP("#interrupt-cells"),
+			       LOOKUP("interrupt-parent") };
+	int hop, p, cur = node;
 
-	if (dt == NULL)
-		return -DT_ERR_BADARG;
 	for (hop = 0; hop < MAX_IRQ_HOPS; hop++) {
-		v = dt_getprop(dt, cur, "interrupt-parent", &len);
-		if (v != NULL) {
-			if (len != 4)
+		if (ip.val != NULL) {
+			if (ip.len != 4)
 				return -DT_ERR_BADVALUE;
-			p = dt_node_by_phandle(dt, dt_be32(v));
-		} else if (len == -DT_ERR_NOTFOUND) {
+			p = dt_node_by_phandle(dt, dt_be32(ip.val));
+		} else if (ip.len == -DT_ERR_NOTFOUND) {
 			p = dt_parent(dt, cur);
 		} else {
-			return len;
+			return ip.len;
 		}
 		if (p < 0)
 			return p;
-		if (dt_has_prop(dt, p, "#interrupt-cells"))
+		getprops(dt, p, q, 2);
+		if (q[0].val != NULL) {
+			*ncells = q[0];
 			return p;
+		}
+		ip = q[1];
 		cur = p;
 	}
 	return -DT_ERR_DEPTH; /* interrupt-parent links form a loop */
 }
 
+int dt_interrupt_parent(const struct dt *dt, int node)
+{
+	struct lookup ip = LOOKUP("interrupt-parent"), ncells;
+
+	if (dt == NULL)
+		return -DT_ERR_BADARG;
+	getprops(dt, node, &ip, 1);
+	return irq_parent(dt, node, ip, &ncells);
+}
+
 int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 	       struct dt_irq *out)
 {
+	struct lookup q[2] = { LOOKUP("interrupts"), LOOKUP("interrupt-parent") };
+	struct lookup ncells = LOOKUP("#interrupt-cells");
 	const uint8_t *v, *e;
-	uint32_t ncells = 0, type, num, trig;
-	int len, err, ctrl;
+	uint32_t type, num, trig;
+	int len, ctrl;
 
 	if (dt == NULL || out == NULL)
 		return -DT_ERR_BADARG;
 	/* The property first: most nodes have none, and finding the
-	 * controller means walking the tree. */
-	v = dt_getprop(dt, node, "interrupts", &len);
+	 * controller means climbing the tree.  The node's interrupt-parent
+	 * comes from the same pass. */
+	getprops(dt, node, q, 2);
+	v = q[0].val;
+	len = q[0].len;
 	if (v == NULL)
 		return len;
-	ctrl = dt_interrupt_parent(dt, node);
+	ctrl = irq_parent(dt, node, q[1], &ncells);
 	if (ctrl < 0)
 		return ctrl;
-	err = dt_prop_u32(dt, ctrl, "#interrupt-cells", &ncells);
-	if (err < 0)
-		return err;
-	if (ncells != 3 || len % 12 != 0)
+	/* dt_prop_u32(ctrl, "#interrupt-cells") */
+	if (ncells.len != 4)
+		return -DT_ERR_BADVALUE;
+	if (dt_be32(ncells.val) != 3 || len % 12 != 0)
 		return -DT_ERR_BADVALUE;
 	if (idx >= (unsigned)len / 12u)
 		return -DT_ERR_NOTFOUND;

@@ -8,7 +8,8 @@
  * the code is safe before the MMU and caches are on.  No allocation, no
  * mutable global state, no recursion: every walk is a loop over the struct
  * block whose length bounds it, and ancestor chains are bounded by
- * DT_MAX_DEPTH.
+ * DT_MAX_DEPTH.  Without an index (dt_index) finding a node's parent or a
+ * phandle walks the tree from the root; with one, it is a table search.
  *
  * Offsets: a node is named by the offset of its FDT_BEGIN_NODE token from the
  * start of the struct block (the root is normally 0), a property by the
@@ -26,6 +27,10 @@
  *     // 2. check everything once; after this the tree is well-formed
  *     int err = dt_open(&dt, blob, size);
  *     if (err < 0) panic(dt_strerror(err));
+ *     // optional: index the nodes (static table, see dt_index) so that
+ *     // per-device lookups do not walk the whole tree each time
+ *     static struct dt_node_info nodes[512];
+ *     (void)dt_index(&dt, nodes, 512);  // fails cleanly if too small
  *     // 3. ask questions; every answer may still be an error
  *     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0;
  *          n = dt_find_compatible(&dt, n, "virtio,mmio")) {
@@ -81,8 +86,19 @@ enum {
 	DT_ERR_MAX_ = DT_ERR_BADARG
 };
 
+/* One node in a dt_index() table.  Entries are in walk (= offset) order, so
+ * entry 0 is the root; treat them as read-only. */
+struct dt_node_info {
+	uint32_t off;     /* the node's offset */
+	uint32_t body;    /* offset of its first token after the name */
+	uint32_t parent;  /* index of the parent's entry; DT_NO_PARENT: root */
+	uint32_t depth;   /* root 0, its children 1, ... */
+	uint32_t phandle; /* dt_get_phandle() of the node */
+};
+#define DT_NO_PARENT 0xffffffffu
+
 /* An opened blob.  Fields are copied from the validated header; treat them as
- * read-only. */
+ * read-only.  index/nindex: the table dt_index() filled, or NULL/0. */
 struct dt {
 	const uint8_t *blob;
 	uint32_t totalsize;
@@ -90,6 +106,8 @@ struct dt {
 	uint32_t off_strings, size_strings;
 	uint32_t off_mem_rsvmap;
 	int root; /* offset of the root node in the struct block */
+	const struct dt_node_info *index;
+	uint32_t nindex;
 };
 
 /* Big-endian loads a byte at a time: property values are only 4-aligned
@@ -115,6 +133,30 @@ int dt_header_totalsize(const void *blob, size_t avail, uint32_t *out);
 /* Validate header, reservation map and the whole struct block; 0 or -err.
  * avail is how many bytes from blob may be read. On failure *dt is zeroed. */
 int dt_open(struct dt *dt, const void *blob, size_t avail);
+
+/*
+ * Optional: a table of every node, built in one validated walk, after which
+ * the lookups that otherwise walk the tree from its root are binary searches
+ * and short climbs: dt_parent, dt_node_depth, dt_next_node, dt_first_child,
+ * dt_next_sibling, dt_node_by_phandle, dt_find_compatible, and through them
+ * dt_reg, dt_dma_coherent, dt_interrupt_parent, dt_irq_gic and paths; and
+ * property lookups skip the node's name.  `table` (max entries, caller's
+ * memory, e.g. static; no allocation) must live as long as *dt uses it;
+ * dt_open() forgets it.  Returns the node count, or -DT_ERR_NOSPACE if the
+ * tree has more than max nodes (or another -err): then *dt has no index and
+ * works as before, and the table holds nothing useful (nothing is written
+ * past table[max - 1]).  dt_index(dt, NULL, 0) drops the index.
+ *
+ * Every answer for a node's offset is the same with or without the index.
+ * An offset that is not a node's is -DT_ERR_BADOFFSET (false, NULL) for
+ * every accessor with the index; without it only the ones that climb the
+ * tree (dt_parent, dt_node_depth, dt_reg*, dt_dma_coherent) know that, and
+ * the others read whatever token is there (inside the blob, as always).
+ * Reads through the table stay inside its nindex entries and every offset
+ * taken from it is checked like a caller's, so a damaged table can give
+ * wrong answers but not a read outside the blob or a loop without end.
+ */
+int dt_index(struct dt *dt, struct dt_node_info *table, unsigned max);
 
 /* Memory reservation map entry idx; -DT_ERR_NOTFOUND past the last one. */
 int dt_mem_rsv(const struct dt *dt, unsigned idx, uint64_t *addr,

@@ -10,7 +10,14 @@
  *    by mangling one field at a time (after libfdt's tests/check_header.c) or
  *    by emitting a bad token stream;
  *  - accessor behaviour on small hand-made trees (cells, ranges, status,
- *    interrupts, aliases, stdout-path).
+ *    interrupts, aliases, stdout-path);
+ *  - the node index (dt_index): every oracle run and every accessor test is
+ *    done without and with one, and the two views of a tree are compared
+ *    answer by answer at every node and at offsets across the struct block
+ *    (compare_index); tables one or more entries short must be refused
+ *    whole; damaged tables and damaged struct dts must only ever give
+ *    answers, in bounds and in finite time (poke), and property lookups
+ *    must match the property iteration API (check_getprop_ref).
  * Every blob is copied into a heap buffer of exactly its size and that size
  * is passed as avail, so AddressSanitizer reports any read past the end.
  */
@@ -400,11 +407,318 @@ static void join_path(char *dst, const char *parent, const char *name,
 	dst[pl + 1 + len] = '\0';
 }
 
+/* ---- The node index: same answers with and without it ------------------ */
+
+static int count_nodes(const struct dt *dt)
+{
+	int n = 0, node;
+
+	for (node = dt_next_node(dt, -1, NULL); node >= 0;
+	     node = dt_next_node(dt, node, NULL))
+		n++;
+	assert_int_equal(node, -DT_ERR_NOTFOUND);
+	return n;
+}
+
+/*
+ * Index *dt with a heap table of exactly its node count, so ASan sees any
+ * write past the end; first prove that every smaller table (all of them up
+ * to 8 short, and an empty one) is refused whole: -DT_ERR_NOSPACE, no
+ * index left behind, nothing written past table[max - 1].
+ */
+static struct dt_node_info *index_exact(struct dt *dt)
+{
+	int n = count_nodes(dt), m, i;
+	struct dt_node_info *t;
+
+	for (m = n - 1; m >= 0 && m >= n - 8; m--) {
+		t = malloc(sizeof(*t) * (size_t)(m > 0 ? m : 1));
+		assert_non_null(t);
+		assert_int_equal(dt_index(dt, t, (unsigned)m), -DT_ERR_NOSPACE);
+		assert_null(dt->index);
+		assert_int_equal(dt->nindex, 0);
+		free(t);
+	}
+	t = malloc(sizeof(*t) * (size_t)n);
+	assert_non_null(t);
+	assert_int_equal(dt_index(dt, t, (unsigned)n), n);
+	assert_ptr_equal(dt->index, t);
+	assert_int_equal(dt->nindex, n);
+	/* what the table says, against the walk */
+	assert_int_equal(t[0].off, dt->root);
+	assert_int_equal(t[0].parent, DT_NO_PARENT);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(i == 0 ? dt->root : dt_next_node(dt, (int)t[i - 1].off, NULL),
+				 t[i].off);
+		assert_int_equal(dt_get_phandle(dt, (int)t[i].off), t[i].phandle);
+		if (i > 0)
+			assert_true(t[i].parent < (uint32_t)i &&
+				    t[t[i].parent].depth + 1 == t[i].depth);
+	}
+	return t;
+}
+
+/* Every question about offset `off`, answers as ints (pointers as offsets
+ * into the blob, 64-bit values in two halves). */
+#define NANS 256
+static const char *const ask_names[] = { "model", "reg", "status", "phandle",
+	"linux,phandle", "interrupts", "interrupt-parent", "#address-cells",
+	"#size-cells", "#interrupt-cells", "ranges", "dma-coherent",
+	"compatible", "device_type", "no-such" };
+static const char *const ask_compats[] = { "virtio,mmio", "arm,pl011",
+	"x,one", "x,two", "simple-bus", "arm,gic-400", "arm,cortex-a15-gic",
+	"" };
+
+static int ptr_ans(const struct dt *dt, const void *p)
+{
+	return p == NULL ? -1 : (int)((const uint8_t *)p - dt->blob);
+}
+
+/* r[k++] = v, noting whether the answer comes from a climb from the root
+ * (then it is -DT_ERR_BADOFFSET for a non-node even without an index). */
+#define ANS(v, c)                              \
+	do {                                   \
+		if (climb != NULL)             \
+			climb[k] = (c);        \
+		r[k++] = (int)(v);             \
+	} while (0)
+
+static int ask(const struct dt *dt, int off, int *r, bool *climb)
+{
+	int k = 0, d = 7, len, p, i;
+	unsigned j, h;
+	uint32_t u = 0;
+	uint64_t a, sz;
+	struct dt_irq irq;
+	const void *v;
+
+	ANS(dt_next_node(dt, off, &d), false);
+	ANS(d, false);
+	ANS(dt_first_child(dt, off), false);
+	ANS(dt_next_sibling(dt, off), false);
+	ANS(dt_parent(dt, off), true);
+	ANS(dt_node_depth(dt, off), true);
+	v = dt_node_name(dt, off, &len);
+	ANS(ptr_ans(dt, v), false);
+	ANS(len, false);
+	for (j = 0; j < sizeof(ask_names) / sizeof(ask_names[0]); j++) {
+		v = dt_getprop(dt, off, ask_names[j], &len);
+		ANS(ptr_ans(dt, v), false);
+		ANS(len, false);
+	}
+	v = dt_getprop_namelen(dt, off, "reg\0x", 5, &len); /* NUL inside */
+	ANS(ptr_ans(dt, v), false);
+	ANS(len, false);
+	v = dt_getprop_namelen(dt, off, "regxyz", 3, &len);
+	ANS(ptr_ans(dt, v), false);
+	ANS(len, false);
+	ANS(dt_has_prop(dt, off, "reg"), false);
+	ANS(dt_prop_u32(dt, off, "#address-cells", &u), false);
+	ANS(u, false);
+	ANS(ptr_ans(dt, dt_prop_string(dt, off, "status")), false);
+	p = dt_first_prop(dt, off);
+	ANS(p, false);
+	for (h = 0, i = 0; p >= 0 && i < 1000; p = dt_next_prop(dt, p), i++)
+		h = h * 31u + (unsigned)p;
+	ANS(p, false);
+	ANS(h, false);
+	for (j = 0; j < sizeof(ask_compats) / sizeof(ask_compats[0]); j++) {
+		ANS(dt_node_is_compatible(dt, off, ask_compats[j]), false);
+		ANS(dt_find_compatible(dt, off, ask_compats[j]), false);
+	}
+	u = dt_get_phandle(dt, off);
+	ANS(u, false);
+	ANS(dt_node_by_phandle(dt, u), false);
+	ANS(dt_addr_cells(dt, off), false);
+	ANS(dt_size_cells(dt, off), false);
+	ANS(dt_reg_count(dt, off), true);
+	for (j = 0; j < 3; j++) {
+		a = sz = 0x5a5a;
+		ANS(dt_reg_raw(dt, off, j, &a, &sz), true);
+		ANS(a, true);
+		ANS(a >> 32, true);
+		ANS(sz, true);
+		ANS(sz >> 32, true);
+		a = sz = 0x5a5a;
+		ANS(dt_reg(dt, off, j, &a, &sz), true);
+		ANS(a, true);
+		ANS(a >> 32, true);
+		ANS(sz, true);
+		ANS(sz >> 32, true);
+	}
+	ANS(dt_status_okay(dt, off), false);
+	ANS(dt_dma_coherent(dt, off), true);
+	ANS(dt_interrupt_parent(dt, off), false);
+	for (j = 0; j < 4; j++) {
+		memset(&irq, 0xa5, sizeof(irq));
+		ANS(dt_irq_gic(dt, off, j, &irq), false);
+		ANS(irq.intid, false);
+		ANS(irq.flags, false);
+	}
+	assert_true(k <= NANS);
+	return k;
+}
+
+/* Answers about the whole tree. */
+static int ask_tree(const struct dt *dt, int *r)
+{
+	static const char *const paths[] = { "/", "/chosen", "/aliases",
+		"/memory", "/soc/uart", "/intc", "serial0", "serial0/x",
+		"/cpus/cpu@0", "/irqs/ok", "/n", "/nowhere" };
+	int k = 0, d = 7, i, n;
+	unsigned j;
+	struct dt_mem mem[8];
+
+	memset(mem, 0, sizeof(mem));
+	r[k++] = dt_next_node(dt, -1, &d);
+	r[k++] = d;
+	n = dt_memory(dt, mem, 8);
+	r[k++] = n;
+	for (i = 0; i < 8; i++) {
+		r[k++] = (int)mem[i].base;
+		r[k++] = (int)mem[i].size;
+	}
+	r[k++] = ptr_ans(dt, dt_bootargs(dt));
+	r[k++] = dt_stdout_node(dt);
+	for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++)
+		r[k++] = dt_path_offset(dt, paths[j], strlen(paths[j]));
+	for (j = 0; j < sizeof(ask_compats) / sizeof(ask_compats[0]); j++)
+		r[k++] = dt_find_compatible(dt, -1, ask_compats[j]);
+	/* phandles QEMU and the hand-made trees use, and ones nobody does */
+	for (i = 0; i < 20; i++)
+		r[k++] = dt_node_by_phandle(dt, (uint32_t)i);
+	r[k++] = dt_node_by_phandle(dt, 0x8000);
+	r[k++] = dt_node_by_phandle(dt, 0x8001);
+	r[k++] = dt_node_by_phandle(dt, 0x8002);
+	r[k++] = dt_node_by_phandle(dt, 0x8003);
+	r[k++] = dt_node_by_phandle(dt, 0xffffffffu);
+	assert_true(k <= NANS);
+	return k;
+}
+
+/*
+ * `plain` and `indexed` view one tree, without and with an index.  For
+ * every offset in [lo, hi) (step `step`) and every node, every accessor
+ * must answer the same, error codes included, if the offset is a node's
+ * (or negative).
+ * Otherwise, with the index, every accessor says the offset is not a node
+ * (the answers for offset 1, which nobody can mistake for a node), and
+ * without it the ones that climb from the root say so too.
+ */
+static void compare_index(const struct dt *plain, const struct dt *indexed,
+			  int lo, int hi, int step)
+{
+	static int rp[NANS], rx[NANS], bad[NANS];
+	static bool climb[NANS];
+	int node, off, k, kx, i;
+
+	k = ask_tree(plain, rp);
+	assert_int_equal(ask_tree(indexed, rx), k);
+	for (i = 0; i < k; i++)
+		if (rp[i] != rx[i])
+			fail_msg("tree answer %d: %d without index, %d with", i,
+				 rp[i], rx[i]);
+	k = ask(indexed, 1, bad, climb);
+	assert_int_equal(ask(plain, 1, rp, NULL), k);
+	for (i = 0; i < k; i++)
+		assert_int_equal(rp[i], bad[i]);
+	/* every node */
+	for (node = dt_next_node(plain, -1, NULL); node >= 0;
+	     node = dt_next_node(plain, node, NULL)) {
+		k = ask(plain, node, rp, NULL);
+		kx = ask(indexed, node, rx, NULL);
+		assert_int_equal(k, kx);
+		for (i = 0; i < k; i++)
+			if (rp[i] != rx[i])
+				fail_msg("node %d, answer %d: %d without index, %d with",
+					 node, i, rp[i], rx[i]);
+	}
+	/* every offset of the range */
+	for (off = lo; off < hi; off += step) {
+		/* a negative offset means "from the start" to some accessors:
+		 * it too must get the same answers either way */
+		bool is_node = off < 0 || dt_node_depth(plain, off) >= 0;
+
+		k = ask(plain, off, rp, NULL);
+		kx = ask(indexed, off, rx, NULL);
+		for (i = 0; i < k; i++) {
+			if (is_node ? rp[i] != rx[i] : rx[i] != bad[i])
+				fail_msg("offset %d (%s), answer %d: %d without index, %d with",
+					 off, is_node ? "node" : "not a node", i,
+					 rp[i], rx[i]);
+			if (!is_node && climb[i] && rp[i] != bad[i])
+				fail_msg("offset %d, climbing answer %d: %d, want %d", off,
+					 i, rp[i], bad[i]);
+		}
+	}
+}
+
+/* dt_getprop as the property iteration API spells it out (which is how
+ * it used to be written): the first property of that name, or the first
+ * error on the way. */
+static const void *ref_getprop(const struct dt *dt, int node, const char *name,
+			       int *len)
+{
+	const char *nm;
+	const void *v;
+	int p;
+
+	for (p = dt_first_prop(dt, node); p >= 0; p = dt_next_prop(dt, p)) {
+		v = dt_prop_by_offset(dt, p, &nm, len);
+		if (v == NULL || strcmp(nm, name) == 0)
+			return v;
+	}
+	*len = p;
+	return NULL;
+}
+
+/* dt_getprop against ref_getprop at every offset, for every name ask()
+ * uses and each name found in the tree. */
+static void check_getprop_ref(const struct dt *dt)
+{
+	int off, len, rlen, p;
+	unsigned j;
+	const void *v, *rv;
+	const char *nm;
+
+	for (off = -4; off < (int)dt->totalsize + 8 && off < (1 << 20); off += 4) {
+		for (j = 0; j < sizeof(ask_names) / sizeof(ask_names[0]); j++) {
+			v = dt_getprop(dt, off, ask_names[j], &len);
+			rv = ref_getprop(dt, off, ask_names[j], &rlen);
+			assert_ptr_equal(v, rv);
+			assert_int_equal(len, rlen);
+		}
+		for (p = dt_first_prop(dt, off); p >= 0; p = dt_next_prop(dt, p)) {
+			if (dt_prop_by_offset(dt, p, &nm, &len) == NULL)
+				break;
+			v = dt_getprop(dt, off, nm, &len);
+			rv = ref_getprop(dt, off, nm, &rlen);
+			assert_ptr_equal(v, rv);
+			assert_int_equal(len, rlen);
+		}
+	}
+}
+
 /*
  * Compare everything we can ask of one valid blob with libfdt's answers.
- * `blob` need not be heap-exact; it is copied.
+ * `blob` need not be heap-exact; it is copied.  Runs twice: once reading
+ * the tree as dt_open() leaves it, once with a node index (dt_index), and
+ * then compares the two views offset by offset.
  */
+static struct oracle_stats oracle_check_one(const void *blob, size_t n,
+					    bool indexed);
+
 static struct oracle_stats oracle_check(const void *blob, size_t n)
+{
+	struct oracle_stats a = oracle_check_one(blob, n, false);
+	struct oracle_stats b = oracle_check_one(blob, n, true);
+
+	assert_memory_equal(&a, &b, sizeof(a));
+	return a;
+}
+
+static struct oracle_stats oracle_check_one(const void *blob, size_t n,
+					    bool indexed)
 {
 	struct oracle_stats st = { 0 };
 	struct dt dt;
@@ -416,9 +730,25 @@ static struct oracle_stats oracle_check(const void *blob, size_t n)
 	const char *name, *lname, *cv;
 	uint32_t ph;
 	uint64_t ra, rs, la, ls;
+	struct dt_node_info *table = NULL;
 
 	assert_int_equal(fdt_check_full(fdt, n), 0);
 	assert_int_equal(dt_open(&dt, fdt, n), 0);
+	assert_null(dt.index);
+	if (indexed) {
+		struct dt plain = dt;
+		size_t sz = dt.size_struct;
+
+		table = index_exact(&dt);
+		/* Every offset for small trees; nodes and props for big ones
+		 * (each plain answer may walk the whole tree). */
+		if (sz <= 4096)
+			compare_index(&plain, &dt, -8, (int)sz + 8, 1);
+		else
+			compare_index(&plain, &dt, 0, (int)sz, 4 * 13);
+	}
+	if (dt.size_struct <= 4096)
+		check_getprop_ref(&dt);
 	assert_ptr_equal(dt.blob, fdt);
 	assert_int_equal(dt.totalsize, fdt_totalsize(fdt));
 	assert_int_equal(dt.off_struct, fdt_off_dt_struct(fdt));
@@ -516,9 +846,11 @@ props:
 
 		ph = fdt_get_phandle(fdt, node);
 		assert_int_equal(dt_get_phandle(&dt, node), ph);
-		if (ph != 0) {
-			assert_int_equal(fdt_node_offset_by_phandle(fdt, ph), node);
-			assert_int_equal(dt_node_by_phandle(&dt, ph), node);
+		if (ph != 0 && ph != 0xffffffffu) {
+			/* the first node with it, which need not be this one */
+			i = fdt_node_offset_by_phandle(fdt, ph);
+			assert_true(i >= 0 && i <= node);
+			assert_int_equal(dt_node_by_phandle(&dt, ph), i);
 			st.phandles++;
 		}
 
@@ -637,6 +969,14 @@ props:
 		}
 		assert_int_equal(nmem, k);
 	}
+	if (indexed) {
+		/* dropping the index: back to the walks, same answers */
+		assert_int_equal(dt_index(&dt, NULL, 0), 0);
+		assert_null(dt.index);
+		assert_int_equal(dt_next_node(&dt, dt.root, NULL),
+				 st.nodes > 1 ? (int)table[1].off : -DT_ERR_NOTFOUND);
+		free(table);
+	}
 	free(fdt);
 	return st;
 }
@@ -709,10 +1049,23 @@ static void free_list(char **names, int n)
 	free(names);
 }
 
-/* What we know of QEMU's virt machine, asserted value by value. */
+/* What we know of QEMU's virt machine, asserted value by value, without
+ * and with a node index. */
+static void check_qemu_virt_one(const uint8_t *blob, size_t n,
+				const char *file, bool indexed);
+
 static void check_qemu_virt(const uint8_t *blob, size_t n, const char *file)
 {
+	check_qemu_virt_one(blob, n, file, false);
+	check_qemu_virt_one(blob, n, file, true);
+}
+
+static void check_qemu_virt_one(const uint8_t *blob, size_t n,
+				const char *file, bool indexed)
+{
 	struct dt dt;
+	static struct dt_node_info board_table[512]; /* as board.c has it */
+	struct dt_node_info *table = NULL;
 	uint8_t *c = exact_copy(blob, n);
 	int node, gic, count = 0, stdout_node, timer, pl011;
 	uint64_t base, size;
@@ -723,6 +1076,14 @@ static void check_qemu_virt(const uint8_t *blob, size_t n, const char *file)
 	unsigned i;
 
 	assert_int_equal(dt_open(&dt, c, n), 0);
+	if (indexed) {
+		int nodes = count_nodes(&dt);
+
+		/* the board's table fits with room to spare */
+		assert_int_equal(dt_index(&dt, board_table, 512), nodes);
+		assert_true(nodes > 40 && nodes < 512 / 4);
+		table = index_exact(&dt);
+	}
 	assert_int_equal(dt_node_is_compatible(&dt, dt.root, "linux,dummy-virt"), 1);
 	assert_int_equal(dt_addr_cells(&dt, dt.root), 2);
 	assert_int_equal(dt_size_cells(&dt, dt.root), 2);
@@ -814,6 +1175,7 @@ static void check_qemu_virt(const uint8_t *blob, size_t n, const char *file)
 	assert_int_equal(base, 0);
 	assert_int_equal(size, 0);
 	assert_int_equal(dt_reg(&dt, node, 0, &base, &size), -DT_ERR_NOTRANSLATION);
+	free(table);
 	free(c);
 }
 
@@ -1439,6 +1801,11 @@ static uint8_t *accessor_blob(size_t *size)
 	bb_cells(b, "#interrupt-cells", 1, 1u);
 	bb_cells(b, "linux,phandle", 1, 2u);
 	bb_end(b);
+	bb_begin(b, "ic3"); /* #interrupt-cells of the wrong size */
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 2, 0u, 3u);
+	bb_cells(b, "phandle", 1, 3u);
+	bb_end(b);
 
 	bb_begin(b, "soc");
 	bb_prop_str(b, "compatible", "simple-bus");
@@ -1568,6 +1935,10 @@ static uint8_t *accessor_blob(size_t *size)
 	bb_cells(b, "interrupt-parent", 1, 2u);
 	bb_cells(b, "interrupts", 1, 5u);
 	bb_end(b);
+	bb_begin(b, "badcells-ctrl");
+	bb_cells(b, "interrupt-parent", 1, 3u);
+	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
+	bb_end(b);
 	bb_begin(b, "dangling");
 	bb_cells(b, "interrupt-parent", 1, 0x99u);
 	bb_cells(b, "interrupts", 3, 0u, 1u, 4u);
@@ -1652,6 +2023,7 @@ struct fixture {
 	uint8_t *blob;
 	size_t size;
 	struct dt dt;
+	struct dt_node_info *table; /* the index, for the _indexed runs */
 };
 
 static int setup_accessor(void **state)
@@ -1668,10 +2040,22 @@ static int setup_accessor(void **state)
 	return 0;
 }
 
+/* The same tests on the same tree with a node index. */
+static int setup_accessor_indexed(void **state)
+{
+	struct fixture *f;
+
+	setup_accessor(state);
+	f = *state;
+	f->table = index_exact(&f->dt);
+	return 0;
+}
+
 static int teardown_accessor(void **state)
 {
 	struct fixture *f = *state;
 
+	free(f->table);
 	free(f->blob);
 	free(f);
 	return 0;
@@ -1942,6 +2326,10 @@ static void test_acc_irqs(void **state)
 	/* a controller with #interrupt-cells 1 is not the GIC form */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/other-ctrl")), P(dt, "/ic2"));
 	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/other-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
+	/* the controller is the first with #interrupt-cells, whatever its
+	 * size; the size is judged after */
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/badcells-ctrl")), P(dt, "/ic3"));
+	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badcells-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
 	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/dangling"), 0, &irq), -DT_ERR_NOTFOUND);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/loop-a")), -DT_ERR_DEPTH);
 	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/loop-a"), 0, &irq), -DT_ERR_DEPTH);
@@ -2220,14 +2608,417 @@ static void test_mutations_accessor_tree(void **state)
 			r = dt_open(&dt, t, size);
 			if (r == 0) {
 				accepted++;
-				if (i % 48 == k) /* exercise a sample: it is slow */
+				if (i % 48 == k) { /* exercise a sample: it is slow */
+					struct dt plain = dt;
+					struct dt_node_info *tab;
+
 					exercise(&dt);
+					/* and the same answers with an index */
+					tab = index_exact(&dt);
+					exercise(&dt);
+					compare_index(&plain, &dt, 0,
+						      (int)dt.size_struct, 4 * 11);
+					free(tab);
+				}
 			}
 			free(t);
 		}
 	}
 	print_message("  mutations: %d of %zu accepted\n", accepted, 3 * size);
 	assert_true(accepted > 0);
+	free(b);
+}
+
+/* ---- The node index -------------------------------------------------------- */
+
+/* dt_index's arguments, results and lifetime. */
+static void test_index_api(void **state)
+{
+	size_t size;
+	uint8_t *b = accessor_blob(&size), *c = exact_copy(b, size);
+	struct dt dt, zero;
+	struct dt_node_info *t, one;
+	int n;
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	n = count_nodes(&dt);
+	assert_int_equal(dt_index(NULL, &one, 1), -DT_ERR_BADARG);
+	assert_int_equal(dt_index(&dt, NULL, 5), -DT_ERR_BADARG);
+	assert_null(dt.index);
+	/* NULL, 0: no index (and none left behind) */
+	assert_int_equal(dt_index(&dt, NULL, 0), 0);
+	assert_null(dt.index);
+	/* too small, even by one: refused whole (index_exact tries those) */
+	t = index_exact(&dt);
+	assert_int_equal(dt.nindex, n);
+	/* a failed re-index drops the old one rather than keep it half-valid */
+	assert_int_equal(dt_index(&dt, &one, 1), -DT_ERR_NOSPACE);
+	assert_null(dt.index);
+	assert_int_equal(dt_index(&dt, t, (unsigned)n), n);
+	assert_ptr_equal(dt.index, t);
+	/* dt_open forgets it */
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	assert_null(dt.index);
+	assert_int_equal(dt.nindex, 0);
+	/* a dt that never opened has nothing to index */
+	memset(&zero, 0, sizeof(zero));
+	assert_true(dt_index(&zero, t, (unsigned)n) < 0);
+	assert_null(zero.index);
+	/* an index of another tree (entry 0 is not this root) is ignored */
+	assert_int_equal(dt_index(&dt, t, (unsigned)n), n);
+	zero = dt;
+	zero.root = 4; /* as if another tree's: not t[0].off */
+	assert_true(dt_parent(&zero, (int)t[1].off) < 0);
+	free(t);
+	free(c);
+	free(b);
+}
+
+/* The trees at the edges: the root not at 0, the deepest nesting, a single
+ * node, all compared offset by offset. */
+static void test_index_shapes(void **state)
+{
+	size_t size;
+	uint8_t *b, *c;
+	struct dt dt, plain;
+	struct dt_node_info *t;
+	int last = -1, node;
+
+	(void)state;
+	b = broken_blob(BR_NOP_BEFORE_ROOT, &size);
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	plain = dt;
+	t = index_exact(&dt);
+	assert_int_equal(t[0].off, 4);
+	compare_index(&plain, &dt, -8, (int)dt.size_struct + 8, 1);
+	free(t);
+	free(c);
+	free(b);
+
+	b = deep_blob(DT_MAX_DEPTH, &size);
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	plain = dt;
+	t = index_exact(&dt);
+	for (node = dt_next_node(&dt, -1, NULL); node >= 0;
+	     node = dt_next_node(&dt, node, NULL))
+		last = node;
+	assert_int_equal(dt_node_depth(&dt, last), DT_MAX_DEPTH - 1);
+	assert_int_equal(t[DT_MAX_DEPTH - 1].depth, DT_MAX_DEPTH - 1);
+	compare_index(&plain, &dt, -8, (int)dt.size_struct + 8, 1);
+	free(t);
+	free(c);
+	free(b);
+
+	{
+		struct bb *bb = bb_new();
+
+		bb_begin(bb, "");
+		bb_end(bb);
+		bb_finish(bb);
+		b = bb_blob(bb, &size);
+		free(bb);
+	}
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	plain = dt;
+	t = index_exact(&dt);
+	assert_int_equal(dt.nindex, 1);
+	compare_index(&plain, &dt, -8, (int)dt.size_struct + 8, 1);
+	free(t);
+	free(c);
+	oracle_check(b, size);
+	free(b);
+}
+
+/* dt_get_phandle's rules (the first "phandle" if it is 4 bytes, else the
+ * first "linux,phandle" if that is, else 0) and dt_node_by_phandle's (the
+ * first node in walk order), which the index computes in its own walk; and
+ * a path component that names a grandchild before the child. */
+static uint8_t *phandle_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	bb_begin(b, "");
+	bb_begin(b, "a");
+	bb_cells(b, "phandle", 1, 5u);
+	bb_end(b);
+	bb_begin(b, "b"); /* the same phandle again: a wins */
+	bb_cells(b, "phandle", 1, 5u);
+	bb_begin(b, "b-child"); /* and deeper, later still */
+	bb_cells(b, "phandle", 1, 5u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "c"); /* phandle beats linux,phandle, whatever the order */
+	bb_cells(b, "linux,phandle", 1, 7u);
+	bb_cells(b, "phandle", 1, 8u);
+	bb_end(b);
+	bb_begin(b, "d"); /* a malformed phandle: linux,phandle then */
+	bb_cells(b, "phandle", 2, 1u, 2u);
+	bb_cells(b, "linux,phandle", 1, 9u);
+	bb_end(b);
+	bb_begin(b, "e"); /* the first of two */
+	bb_cells(b, "phandle", 1, 10u);
+	bb_cells(b, "phandle", 1, 11u);
+	bb_end(b);
+	bb_begin(b, "f"); /* the first decides, even when malformed */
+	bb_cells(b, "phandle", 2, 1u, 2u);
+	bb_cells(b, "phandle", 1, 12u);
+	bb_end(b);
+	bb_begin(b, "g");
+	bb_cells(b, "linux,phandle", 1, 13u);
+	bb_cells(b, "linux,phandle", 1, 14u);
+	bb_prop_empty(b, "phandlex"); /* names that only start alike */
+	bb_cells(b, "phandl", 1, 20u);
+	bb_end(b);
+	bb_begin(b, "h");
+	bb_cells(b, "phandle", 1, 0u);
+	bb_end(b);
+	bb_begin(b, "i");
+	bb_cells(b, "phandle", 1, 0xffffffffu);
+	bb_end(b);
+	bb_begin(b, "b-child"); /* "/b-child" is this, not b's child before it */
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void test_index_phandles(void **state)
+{
+	static const struct {
+		const char *path;
+		uint32_t ph;
+	} want[] = { { "/a", 5 }, { "/b", 5 }, { "/b/b-child", 5 }, { "/c", 8 },
+		     { "/d", 9 }, { "/e", 10 }, { "/f", 0 }, { "/g", 13 },
+		     { "/h", 0 }, { "/i", 0xffffffffu } };
+	static const struct {
+		uint32_t ph;
+		const char *path; /* NULL: not found */
+	} by[] = { { 5, "/a" }, { 7, NULL }, { 8, "/c" }, { 9, "/d" },
+		   { 10, "/e" }, { 11, NULL }, { 12, NULL }, { 13, "/g" },
+		   { 14, NULL }, { 20, NULL } };
+	size_t size, i;
+	uint8_t *b = phandle_blob(&size), *c = exact_copy(b, size);
+	struct dt dt, plain;
+	struct dt_node_info *t = NULL;
+	int pass;
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	plain = dt;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			t = index_exact(&dt);
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			assert_int_equal(dt_get_phandle(&dt, P(&dt, want[i].path)),
+					 want[i].ph);
+		for (i = 0; i < sizeof(by) / sizeof(by[0]); i++)
+			assert_int_equal(dt_node_by_phandle(&dt, by[i].ph),
+					 by[i].path ? P(&dt, by[i].path)
+						    : -DT_ERR_NOTFOUND);
+		assert_int_equal(dt_node_by_phandle(&dt, 0), -DT_ERR_BADPHANDLE);
+		assert_int_equal(dt_node_by_phandle(&dt, 0xffffffffu),
+				 -DT_ERR_BADPHANDLE);
+		assert_int_equal(dt_parent(&dt, P(&dt, "/b-child")), dt.root);
+		assert_int_equal(dt_parent(&dt, P(&dt, "/b/b-child")), P(&dt, "/b"));
+	}
+	compare_index(&plain, &dt, -8, (int)dt.size_struct + 8, 1);
+	free(t);
+	free(c);
+	oracle_check(b, size); /* libfdt has the same rules */
+	free(b);
+}
+
+/* A strings block that does not end with a NUL (junk after the last name,
+ * which nothing refers to): names are then checked by searching for their
+ * NUL, not by offset alone, with the same answers. */
+static void test_strings_block_tail(void **state)
+{
+	size_t size;
+	struct bb *bb = bb_new();
+	uint8_t *b, *c;
+	struct dt dt;
+	int n;
+
+	(void)state;
+	bb_begin(bb, "");
+	bb_cells(bb, "#address-cells", 1, 1u);
+	bb_cells(bb, "#size-cells", 1, 1u);
+	bb_begin(bb, "dev@100");
+	bb_prop_str(bb, "compatible", "x,one");
+	bb_cells(bb, "reg", 2, 0x100u, 0x10u);
+	bb_prop_empty(bb, "ab");
+	bb_end(bb);
+	bb_end(bb);
+	bb_finish(bb);
+	bb->strs[bb->strslen++] = 'r';
+	bb->strs[bb->strslen++] = 'e';
+	bb->strs[bb->strslen++] = 'g'; /* "reg" again, unterminated */
+	b = bb_blob(bb, &size);
+	free(bb);
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	n = P(&dt, "/dev@100");
+	assert_int_equal(dt_find_compatible(&dt, -1, "x,one"), n);
+	assert_true(dt_has_prop(&dt, n, "reg"));
+	assert_true(dt_has_prop(&dt, n, "ab"));
+	assert_false(dt_has_prop(&dt, n, "a"));
+	assert_false(dt_has_prop(&dt, n, "abc"));
+	assert_false(dt_has_prop(&dt, n, "regreg"));
+	free(c);
+	oracle_check(b, size);
+	free(b);
+}
+
+/* Whatever is asked of `dt`, with offsets all over the block: only that it
+ * ends, and reads nothing it should not (ASan).  Loops over nodes are
+ * bounded here only to report a runaway, which is a failure. */
+static void poke(const struct dt *dt)
+{
+	static int r[NANS];
+	/* No walk can take more steps than the blob has words (a damaged dt
+	 * may claim a bigger block than that), or, from an index, than it has
+	 * entries: what it hands out only ever moves forward. */
+	int off, node, steps,
+		lim = (int)(dt->totalsize < (1u << 20) ? dt->totalsize : 1u << 20) +
+		      (int)(dt->index != NULL ? dt->nindex : 0) + 16;
+
+	(void)ask_tree(dt, r);
+	for (off = -4; off < (int)dt->totalsize + 16 && off < (1 << 20); off += 4)
+		(void)ask(dt, off, r, NULL);
+	for (steps = 0, node = dt_next_node(dt, -1, NULL); node >= 0;
+	     node = dt_next_node(dt, node, NULL))
+		assert_true(++steps <= lim);
+	for (steps = 0, node = dt_find_compatible(dt, -1, "x,one"); node >= 0;
+	     node = dt_find_compatible(dt, node, "x,one"))
+		assert_true(++steps <= lim);
+	for (steps = 0, node = dt_first_child(dt, dt->root); node >= 0;
+	     node = dt_next_sibling(dt, node))
+		assert_true(++steps <= lim);
+}
+
+static uint32_t *info_field(struct dt_node_info *e, uint32_t f)
+{
+	switch (f) {
+	case 0: return &e->off;
+	case 1: return &e->body;
+	case 2: return &e->parent;
+	case 3: return &e->depth;
+	default: return &e->phandle;
+	}
+}
+
+/*
+ * A damaged index: the table is caller memory like struct dt, so it can be
+ * anything.  Answers may be wrong, but nothing may be read outside the blob
+ * or the table's nindex entries (the table sits in a heap block of exactly
+ * that size), and every walk must end.
+ */
+static void test_index_damaged(void **state)
+{
+	size_t size;
+	uint8_t *b = accessor_blob(&size), *c = exact_copy(b, size);
+	struct dt dt;
+	struct dt_node_info *t, *good;
+	uint32_t n, i, k, which;
+	uint32_t seed = 12345;
+	static const uint32_t vals[] = { 0, 1, 3, 4, 0x7ffffffcu, 0x80000000u,
+					 0xfffffffcu, 0xffffffffu, 31, 32, 33 };
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	good = index_exact(&dt);
+	n = dt.nindex;
+	t = malloc(sizeof(*t) * n);
+	assert_non_null(t);
+	for (k = 0; k < 300; k++) {
+		memcpy(t, good, sizeof(*t) * n);
+		/* one to three fields of random entries set to a nasty value
+		 * or to the same field of another entry */
+		for (which = 0; which <= k % 3; which++) {
+			uint32_t f, v;
+
+			seed = seed * 1103515245u + 12345u;
+			i = (seed >> 8) % n;
+			f = (seed >> 4) % 5;
+			seed = seed * 1103515245u + 12345u;
+			v = (seed & 1) ? vals[(seed >> 8) % (sizeof(vals) / sizeof(vals[0]))]
+				       : *info_field(&t[(seed >> 8) % n], f);
+			*info_field(&t[i], f) = v;
+		}
+		dt.index = t;
+		dt.nindex = n;
+		poke(&dt);
+	}
+	/* whole-table damage: a cycle of parents, a reversed order, all
+	 * depths 0 */
+	memcpy(t, good, sizeof(*t) * n);
+	for (i = 1; i < n; i++)
+		t[i].parent = i;
+	poke(&dt);
+	for (i = 0; i < n; i++)
+		t[i] = good[n - 1 - i];
+	t[0] = good[0];
+	poke(&dt);
+	memcpy(t, good, sizeof(*t) * n);
+	for (i = 0; i < n; i++)
+		t[i].depth = 0;
+	poke(&dt);
+	free(t);
+	free(good);
+	free(c);
+	free(b);
+}
+
+/* A damaged struct dt, with and without an index: errors or answers, never
+ * a read outside the blob; and property lookups still give what the
+ * iteration API gives. */
+static void test_dt_damaged(void **state)
+{
+	size_t size;
+	uint8_t *b = accessor_blob(&size), *c = exact_copy(b, size);
+	struct dt good, dt;
+	struct dt_node_info *t;
+	int pass, k;
+
+	(void)state;
+	assert_int_equal(dt_open(&good, c, size), 0);
+	t = malloc(sizeof(*t) * 512);
+	assert_non_null(t);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_true(dt_index(&good, t, 512) > 0);
+		for (k = 0; k < 14; k++) {
+			dt = good;
+			switch (k) {
+			case 0: dt.size_strings -= 1; break; /* cuts the last NUL */
+			case 1: dt.size_strings = 3; break;
+			case 2: dt.off_strings += 1; dt.size_strings -= 1; break;
+			case 3: dt.off_strings = dt.totalsize; break;
+			case 4: dt.size_struct -= 8; break;
+			case 5: dt.size_struct = 64; break;
+			case 6: dt.off_struct += 4; dt.size_struct -= 4; break;
+			case 7: dt.totalsize = dt.off_struct + 8; break;
+			case 8: dt.root = 8; break;
+			case 9: dt.root = -4; break;
+			case 10: dt.size_struct = 0x80000000u; break;
+			case 11: dt.totalsize = 0; break;
+			case 12: dt.blob = NULL; break;
+			case 13: dt.nindex = pass ? 1 : 0; break;
+			}
+			poke(&dt);
+			if (dt.blob != NULL)
+				check_getprop_ref(&dt);
+		}
+	}
+	free(t);
+	free(c);
 	free(b);
 }
 
@@ -2246,6 +3037,10 @@ static void test_strerror(void **state)
 	assert_string_equal(dt_strerror(-DT_ERR_MAX_ - 1), "unknown error");
 	assert_string_equal(dt_strerror(INT32_MIN), "unknown error");
 }
+
+/* An accessor test run again on the tree with a node index. */
+#define INDEXED(f) \
+	{ #f "_indexed", f, setup_accessor_indexed, teardown_accessor, NULL }
 
 int main(void)
 {
@@ -2270,10 +3065,24 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acc_irqs, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_memory, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_bad_offsets, setup_accessor, teardown_accessor),
+		INDEXED(test_acc_cells_and_reg),
+		INDEXED(test_acc_status_dma),
+		INDEXED(test_acc_values),
+		INDEXED(test_acc_compatible),
+		INDEXED(test_acc_paths),
+		INDEXED(test_acc_irqs),
+		INDEXED(test_acc_memory),
+		INDEXED(test_acc_bad_offsets),
 		cmocka_unit_test(test_stdout_forms),
 		cmocka_unit_test(test_libfdt_written),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_mutations_accessor_tree),
+		cmocka_unit_test(test_index_api),
+		cmocka_unit_test(test_index_shapes),
+		cmocka_unit_test(test_index_phandles),
+		cmocka_unit_test(test_strings_block_tail),
+		cmocka_unit_test(test_index_damaged),
+		cmocka_unit_test(test_dt_damaged),
 		cmocka_unit_test(test_strerror),
 	};
 
