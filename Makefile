@@ -99,11 +99,13 @@ $(FIRMWARE): $(OBJS) linker/$(ARCH).ld
 
 # ------------------------------------------------------------ dependencies
 # Each step installs the Debian packages it lacks and says which (tools/deps.sh).
-.PHONY: deps-build deps-run deps-test
+.PHONY: deps-build deps-run deps-debug deps-test
 deps-build:
 	@tools/deps.sh build-$(ARCH)
 deps-run:
 	@tools/deps.sh run
+deps-debug:
+	@tools/deps.sh debug
 deps-test:
 	@tools/deps.sh test
 
@@ -111,7 +113,7 @@ deps-test:
 .PHONY: run debug
 run: firmware deps-run
 	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive $(FIRMWARE)
-debug: firmware deps-run
+debug: firmware deps-debug
 	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive --debug $(FIRMWARE)
 
 # ------------------------------------------------------------ host tests

@@ -50,9 +50,15 @@ void icmp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
             nif->stats.icmp_echo_bcast++;
             goto drop;
         }
-        p[0] = ICMP_TYPE_ECHO_REPLY;
-        p[1] = 0;
-        icmp_set_chksum(p, len);
+        /* The request's checksum was just verified over the whole message:
+         * only the type/code word changes, so update it instead of summing
+         * the payload a second time (RFC 1624). */
+        {
+            uint16_t old_word = get_be16(p);
+            p[0] = ICMP_TYPE_ECHO_REPLY;
+            p[1] = 0;
+            put_be16(p + 2, net_csum_update16(get_be16(p + 2), old_word, get_be16(p)));
+        }
         nif->stats.icmp_echo_replied++;
         ip4_reply(nif, nb, rx, IP4_PROTO_ICMP);
         return;

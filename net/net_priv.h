@@ -39,6 +39,11 @@ extern const uint8_t net_eth_broadcast[6];
  * and complements.  A message whose checksum field is right sums to 0. */
 uint32_t net_sum(const uint8_t *p, size_t len, uint32_t sum);
 uint16_t net_fold(uint32_t sum);
+/* RFC 1624 incremental update: the checksum after one 16-bit word of the
+ * checksummed data changed from old_word to new_word (ones'-complement
+ * arithmetic, so the result is exactly what a full recomputation gives, up to
+ * the equivalent encodings 0x0000/0xffff). */
+uint16_t net_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
 uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 /* A TX buffer from the driver with `reserve` bytes of headroom kept for the

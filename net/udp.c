@@ -121,7 +121,12 @@ static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *
     memcpy(port, u->sport, 2);
     memcpy(u->sport, u->dport, 2);
     memcpy(u->dport, port, 2);
-    udp_set_chksum(netbuf_data(nb), nb->len, nif->ipv4.addr, rx->src);
+    /* Swapping the addresses and the ports reorders the words the checksum
+     * adds up, which leaves it unchanged (RFC 1071), as long as the reply
+     * leaves from the address the request came to and the request carried
+     * one; otherwise compute it (a reply always carries a checksum). */
+    if (rx->dst != nif->ipv4.addr || get_be16(u->chksum) == 0)
+        udp_set_chksum(netbuf_data(nb), nb->len, nif->ipv4.addr, rx->src);
     nif->stats.udp_echo_replied++;
     nif->stats.udp_tx++;
     ip4_reply(nif, nb, rx, IP4_PROTO_UDP);

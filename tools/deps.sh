@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh STEP - install the Debian packages STEP needs, if any are missing,
-# and say what is installed.  STEP: build-arm, build-aarch64, run, test.
+# and say what is installed.  STEP: build-arm, build-aarch64, run, debug, test.
 # Uses apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
@@ -8,9 +8,10 @@ case "${1:-}" in
 build-arm) pkgs=(make gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi) ;;
 build-aarch64) pkgs=(make gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu) ;;
 run) pkgs=(qemu-system-arm) ;;
+debug) pkgs=(qemu-system-arm gdb-multiarch) ;;
 test) pkgs=(make gcc libc6-dev libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm
             python3 iproute2 iputils-ping gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu) ;;
-*) echo "usage: $0 build-arm|build-aarch64|run|test" >&2; exit 2 ;;
+*) echo "usage: $0 build-arm|build-aarch64|run|debug|test" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_net_tap.sh - the guest on a TAP device inside a network namespace this
 # test creates (192.0.2.0/24; QEMU runs inside the namespace), on both ARCHes
-# and both transports, with every optional feature and with mrg_rxbuf,
+# and both transports, with every optional feature and with mrg_rxbuf, status,
 # event_idx and indirect_desc off: ping -c 50 loses nothing, ping -s 1472
 # works, ARP resolves both ways, UDP echo is byte-exact.  The namespace and
 # the QEMU it started are removed on exit, whatever happens.
@@ -29,7 +29,7 @@ ip netns exec "$NS" ip addr add "$HOST_IP/24" dev tap0
 ip netns exec "$NS" ip link set tap0 up
 in_ns() { ip netns exec "$NS" "$@"; }
 
-OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off
+OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off,status=off
 for arch in arm aarch64; do
     for mmio in legacy modern; do
         for feat in all off; do

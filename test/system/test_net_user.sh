@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # test_net_user.sh - virtio-net and the IP stack on QEMU's user network, on
 # both ARCHes and both transports, once with every optional feature and once
-# with mrg_rxbuf, event_idx and indirect_desc off: the DHCP lease 10.0.2.15,
+# with mrg_rxbuf, event_idx, indirect_desc and status off: the DHCP lease 10.0.2.15,
 # the guest's ping of the gateway 10.0.2.2, and UDP echo through a hostfwd on
 # 127.0.0.1, byte-exact for every size from 1 to 1472 bytes.
 . "$(dirname "$0")/lib.sh"
 
-OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off
+OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off,status=off
 # feat: all / off (the three optional features) / q16 (off, ANY_LAYOUT off too
 # so a legacy driver puts the net header in a descriptor of its own, and queues of 16
 # entries: TX and RX rings that fill and wrap) / q1024 (QEMU's largest).
@@ -31,7 +31,7 @@ for arch in arm aarch64; do
             expect_grep "$log" '^net: dhcp: bound 10\.0\.2\.15/24 gw 10\.0\.2\.2 ' "$name: DHCP lease 10.0.2.15"
             expect_grep "$log" '^net: ping 10\.0\.2\.2: 3/3 replies' "$name: the guest's ping of 10.0.2.2 is answered"
             case $feat in
-            off | q16) expect_no_grep "$log" '^net: .*features:.*(mrg_rxbuf|event_idx|indirect)' "$name: the features really are off" ;;
+            off | q16) expect_no_grep "$log" '^net: .*features:.*(mrg_rxbuf|event_idx|indirect|status)' "$name: the features really are off" ;;
             *) expect_grep "$log" '^net: .*features:.* mrg_rxbuf' "$name: MRG_RXBUF negotiated" ;;
             esac
             case $feat in

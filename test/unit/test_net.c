@@ -22,6 +22,7 @@
 
 #include "fake_netif.h"
 #include "netif.h"
+#include "net_priv.h"
 
 static struct fake_netif *F;
 static uint8_t fr[FAKE_FRAME_MAX];
@@ -1702,6 +1703,61 @@ static void test_stats_print(void **state)
     assert_non_null(strstr(printed, " eth_runt=1 "));
 }
 
+/* net_sum against the RFC 1071 definition, one word at a time with a
+ * 64-bit accumulator: every length 0..300 at every start alignment, large
+ * buffers past the 32 KiB folding step, and starting sums that are not
+ * folded. */
+static uint16_t ref_csum(const uint8_t *p, size_t len, uint64_t sum)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint64_t)p[i] << 8 | p[i + 1];
+    if (len & 1)
+        sum += (uint64_t)p[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void test_checksum_reference(void **state)
+{
+    (void)state;
+    size_t big = 200000;
+    uint8_t *buf = malloc(big);
+    assert_non_null(buf);
+    srand(1071);
+    for (size_t i = 0; i < big; i++)
+        buf[i] = (uint8_t)rand();
+    for (size_t off = 0; off < 4; off++)
+        for (size_t len = 0; len <= 300; len++)
+            assert_int_equal(net_fold(net_sum(buf + off, len, 0)), ref_csum(buf + off, len, 0));
+    static const size_t lens[] = {32767, 32768, 32769, 65535, 65536, 65537, 131073, 199999};
+    static const uint32_t starts[] = {0, 0xffff, 0x3fffc, 0x7fffffff, 0xffffffff};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+        for (size_t j = 0; j < sizeof(starts) / sizeof(starts[0]); j++)
+            assert_int_equal(net_fold(net_sum(buf + 1, lens[i], starts[j])), ref_csum(buf + 1, lens[i], starts[j]));
+    /* All 0xff: the largest words, where a missed carry shows first. */
+    memset(buf, 0xff, big);
+    assert_int_equal(net_fold(net_sum(buf, big, 0xffffffff)), ref_csum(buf, big, 0xffffffff));
+    /* The incremental update agrees with a recomputation (RFC 1624). */
+    for (int k = 0; k < 1000; k++) {
+        uint8_t msg[64];
+        for (size_t i = 0; i < sizeof(msg); i++)
+            msg[i] = (uint8_t)rand();
+        msg[2] = msg[3] = 0;
+        uint16_t c = net_fold(net_sum(msg, sizeof(msg), 0));
+        uint16_t old_word = (uint16_t)(msg[0] << 8 | msg[1]);
+        msg[0] = (uint8_t)rand();
+        msg[1] = (uint8_t)rand();
+        uint16_t upd = net_csum_update16(c, old_word, (uint16_t)(msg[0] << 8 | msg[1]));
+        uint16_t full = net_fold(net_sum(msg, sizeof(msg), 0));
+        assert_true(upd == full || (upd ^ full) == 0xffff); /* 0x0000 and 0xffff both mean zero */
+        msg[2] = (uint8_t)(upd >> 8);
+        msg[3] = (uint8_t)upd;
+        assert_int_equal(net_fold(net_sum(msg, sizeof(msg), 0)), 0);
+    }
+    free(buf);
+}
+
 static void test_helpers(void **state)
 {
     char b[16];
@@ -1795,6 +1851,7 @@ int main(void)
         T(test_ping),
         T(test_ping_args_and_ms_clock),
         T(test_stats_print),
+        T(test_checksum_reference),
         T(test_helpers),
     };
 
