@@ -116,7 +116,9 @@ static int whole_disk(struct pass *p, char mode)
                                                 .sector = lba, .buf = bufs[k], .len = n * VIRTIO_BLK_SECTOR,
                                                 .done = pass_done, .arg = p};
             p->busy[k] = true;
-            int err = virtio_blk_submit(&blk, &p->req[k]);
+            /* Queue while slots are free, one kick per batch: the device then
+             * sees several requests in flight at once. */
+            int err = virtio_blk_queue(&blk, &p->req[k]);
             if (err) {
                 p->busy[k] = false;
                 return err;
@@ -128,6 +130,7 @@ static int whole_disk(struct pass *p, char mode)
             p->requests++;
             continue;
         }
+        virtio_blk_kick(&blk);
         unsigned d = next_done % BLK_INFLIGHT;
         if (p->busy[d]) {
             board_idle();
@@ -145,6 +148,7 @@ static int whole_disk(struct pass *p, char mode)
         }
         next_done++;
     }
+    virtio_blk_kick(&blk);
     while (next_done != next_submit) /* after an error: let the rest finish */
         if (!p->busy[next_done % BLK_INFLIGHT])
             next_done++;

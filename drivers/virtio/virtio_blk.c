@@ -227,7 +227,7 @@ fail:
 
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }
 
-int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r)
+static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
 {
     uint32_t sectors, data_len = 0;
 
@@ -298,12 +298,26 @@ int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r)
             b->stats.writes++;
         else
             b->stats.flushes++;
-        virtqueue_kick(b->vq);
+        if (kick)
+            virtqueue_kick(b->vq);
     } else if (err == VIRTIO_ENOSPC) {
         b->stats.queue_full++;
     }
     plat_unlock(&b->lock, s);
     return err;
+}
+
+int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r) { return post(b, r, true); }
+
+int virtio_blk_queue(struct virtio_blk *b, struct virtio_blk_req *r) { return post(b, r, false); }
+
+void virtio_blk_kick(struct virtio_blk *b)
+{
+    if (!b || !b->vq)
+        return;
+    plat_irqstate_t s = plat_lock(&b->lock);
+    virtqueue_kick(b->vq);
+    plat_unlock(&b->lock, s);
 }
 
 /* ---- synchronous helpers ------------------------------------------------- */

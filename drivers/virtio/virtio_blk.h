@@ -202,6 +202,11 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b);
  * VIRTIO_EIO (queue broken by a device fault).
  */
 int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r);
+/* As virtio_blk_submit, but publish without notifying the device: queue a
+ * batch, then one virtio_blk_kick() for all of it (the device may still
+ * start on them before the kick). */
+int virtio_blk_queue(struct virtio_blk *b, struct virtio_blk_req *r);
+void virtio_blk_kick(struct virtio_blk *b);
 /* Complete what the device has finished (for callers without interrupts;
  * interrupt or thread context).  Returns the number of completions. */
 unsigned virtio_blk_poll(struct virtio_blk *b);

@@ -612,6 +612,31 @@ static void test_out_of_order_completion(void **state)
     assert_int_equal(fx->blk.stats.completed, 4);
 }
 
+/* virtio_blk_queue publishes without a notify; one virtio_blk_kick covers
+ * the batch, and the device then holds all of it at once. */
+static void test_queue_then_one_kick(void **state)
+{
+    struct bfix *fx = up(state, F_IND | F_EVT, &cfg_small, 64);
+    struct virtio_blk_req r[4];
+    unsigned i;
+
+    for (i = 0; i < 4; i++) {
+        r[i] = req(fx, VIRTIO_BLK_T_IN, 10 * i, fx->mem + i * 4096, 2 * SEC);
+        assert_int_equal(virtio_blk_queue(&fx->blk, &r[i]), 0);
+    }
+    assert_int_equal(fx->sim->vq[0].notifies, 0);
+    assert_int_equal(fx->blk.ninflight, 4);
+    virtio_blk_kick(&fx->blk);
+    assert_int_equal(fx->sim->vq[0].notifies, 1);
+    virtio_blk_kick(&fx->blk); /* nothing new: no second notify */
+    assert_int_equal(fx->sim->vq[0].notifies, 1);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 4);
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 4), 4);
+    sim_run_irqs();
+    assert_int_equal(fx->ndone, 4);
+    assert_int_equal(fx->blk.stats.max_inflight, 4);
+}
+
 static void chain_done(struct virtio_blk_req *r, int result)
 {
     struct bfix *fx = r->arg;
@@ -1142,6 +1167,7 @@ int main(void)
         BLK_TEST(test_bad_requests),
         BLK_TEST(test_range_checks),
         BLK_TEST(test_out_of_order_completion),
+        BLK_TEST(test_queue_then_one_kick),
         BLK_TEST(test_submit_from_callback),
         BLK_TEST(test_status_values),
         BLK_TEST(test_device_ioerr_past_capacity),
