@@ -1,9 +1,21 @@
 /*
  * virtio_net.c - see virtio_net.h.
- * Buffer life cycle: every RX netbuf is either on the RX ring (RING), held
- * by the stack (HELD), or back with the driver after a device reset
- * cancelled it (FREE).  The state lives in the driver, never in shared
- * memory, so a device cannot make the driver post a buffer twice.
+ *
+ * Buffer life cycle.  Every RX netbuf is in exactly one state:
+ *   RX_FREE  the driver's, not posted (a reset cancelled it, or posting failed)
+ *   RX_RING  on the RX ring (the device's)
+ *   RX_HELD  handed up: the stack's, until netbuf_release() or virtio_net_tx()
+ *   RX_TX    on the TX ring as a reply built in place; its TX completion
+ *            (or cancellation) posts it on the RX ring again
+ * and every TX pool netbuf in one of TX_POOL (free list), TX_APP (the
+ * caller's, from tx_alloc) and TX_RING.  The states live in the driver,
+ * never in shared memory, and change only under n->lock, so neither the
+ * device nor a stack that releases a buffer twice can make the driver post
+ * a buffer twice.
+ *
+ * Invariant of the RX interrupt path: RX callbacks are disabled only while
+ * rx_pending is set, so a caller that idles when virtio_net_pending() is
+ * false never strands a frame on the ring.
  */
 #include "virtio_net.h"
 
@@ -11,53 +23,117 @@
 
 #include "virtio_endian.h"
 
-enum { RX_FREE, RX_RING, RX_HELD };
+enum { RX_FREE, RX_RING, RX_HELD, RX_TX };
+enum { TX_POOL, TX_APP, TX_RING };
 
 #define TX_HEADROOM 32u
-#define MIN_FRAME 60u
+#define MIN_FRAME 60u /* Ethernet minimum without FCS */
+#define ETH_HLEN 14u
 
 /* rx_state is kept beside the RX netbufs, in the same allocation. */
 static uint8_t *rx_state(struct virtio_net *n) { return (uint8_t *)(n->rx + n->nrx); }
-static unsigned rx_index(struct virtio_net *n, struct netbuf *nb) { return (unsigned)(nb - n->rx); }
+static size_t rx_meta_size(unsigned nrx) { return (size_t)nrx * (sizeof(struct netbuf) + 1u); }
 
-static int rx_post(struct virtio_net *n, struct netbuf *nb)
+/* Index of nb in base[0..count), or -1 (compared as integers: nb may be
+ * any netbuf the caller passes). */
+static int nb_index(const struct netbuf *base, unsigned count, const struct netbuf *nb)
 {
+    uintptr_t b = (uintptr_t)base, p = (uintptr_t)nb;
+
+    if (!base || p < b || p >= b + (size_t)count * sizeof(*base) || (p - b) % sizeof(*base))
+        return -1;
+    return (int)((p - b) / sizeof(*base));
+}
+
+static int rx_index(const struct virtio_net *n, const struct netbuf *nb) { return nb_index(n->rx, n->nrx, nb); }
+static int tx_index(const struct virtio_net *n, const struct netbuf *nb)
+{
+    return nb_index(n->tx, VIRTIO_NET_TX_BUFS, nb);
+}
+
+/* Post RX buffer i.  Caller holds n->lock (or the interrupt is not live). */
+static int rx_post_locked(struct virtio_net *n, unsigned i)
+{
+    struct netbuf *nb = &n->rx[i];
     struct vq_buf b[2];
     unsigned k = 0;
+    int err;
+
+    if (n->stopping) {
+        rx_state(n)[i] = RX_FREE;
+        return VIRTIO_EIO;
+    }
     if (n->split_hdr) {
         b[k++] = (struct vq_buf){nb->buf, n->hdr_len};
         b[k++] = (struct vq_buf){nb->buf + n->hdr_len, (uint32_t)(nb->cap - n->hdr_len)};
     } else {
         b[k++] = (struct vq_buf){nb->buf, nb->cap};
     }
-    int err = virtqueue_add(n->rxq, b, 0, k, nb);
+    err = virtqueue_add(n->rxq, b, 0, k, nb);
     if (err == 0) {
-        rx_state(n)[rx_index(n, nb)] = RX_RING;
+        rx_state(n)[i] = RX_RING;
         n->need_kick_rx = true;
     } else {
-        rx_state(n)[rx_index(n, nb)] = RX_FREE;
+        rx_state(n)[i] = RX_FREE;
         n->stats.rx_repost_failed++;
     }
     return err;
 }
 
-/* The stack (or a completed in-place transmission) is done with an RX buffer. */
+/* The stack is done with an RX buffer: back on the ring. */
 static void rx_release(struct netbuf *nb)
 {
     struct virtio_net *n = nb->owner;
-    unsigned i = rx_index(n, nb);
-    if (i >= n->nrx || rx_state(n)[i] != RX_HELD)
-        return; /* not ours to post, or released twice: never post twice */
     plat_irqstate_t s = plat_lock(&n->lock);
-    rx_post(n, nb);
+    int i = rx_index(n, nb);
+
+    if (i < 0 || rx_state(n)[i] != RX_HELD)
+        n->stats.bad_release++; /* released twice, or while queued for TX */
+    else
+        rx_post_locked(n, (unsigned)i);
     plat_unlock(&n->lock, s);
 }
 
+static void tx_pool_put_locked(struct virtio_net *n, unsigned i)
+{
+    n->tx_state[i] = TX_POOL;
+    n->tx_free[n->ntx_free++] = (uint8_t)i; /* at most VIRTIO_NET_TX_BUFS: one per state change */
+}
+
+/* The caller gives back a TX buffer it did not send. */
 static void tx_release(struct netbuf *nb)
 {
     struct virtio_net *n = nb->owner;
-    nb->next = n->tx_free;
-    n->tx_free = nb;
+    plat_irqstate_t s = plat_lock(&n->lock);
+    int i = tx_index(n, nb);
+
+    if (i < 0 || n->tx_state[i] != TX_APP)
+        n->stats.bad_release++;
+    else
+        tx_pool_put_locked(n, (unsigned)i);
+    plat_unlock(&n->lock, s);
+}
+
+/* A transmitted frame left the TX ring (completed, or cancelled by a
+ * reset): its buffer goes home.  Not called under n->lock. */
+static void tx_done(struct virtio_net *n, struct netbuf *nb)
+{
+    plat_irqstate_t s;
+    int i;
+
+    if ((i = tx_index(n, nb)) >= 0) {
+        s = plat_lock(&n->lock);
+        if (n->tx_state[i] == TX_RING)
+            tx_pool_put_locked(n, (unsigned)i);
+        plat_unlock(&n->lock, s);
+    } else if ((i = rx_index(n, nb)) >= 0) {
+        s = plat_lock(&n->lock);
+        if (rx_state(n)[i] == RX_TX)
+            rx_post_locked(n, (unsigned)i); /* the in-place reply went out */
+        plat_unlock(&n->lock, s);
+    } else {
+        netbuf_release(nb); /* someone else's buffer: its own release hook */
+    }
 }
 
 /* Interrupt context: mask further RX interrupts and leave the work to poll. */
@@ -67,21 +143,25 @@ static void rx_callback(struct virtqueue *vq, void *priv)
     virtqueue_disable_cb(vq);
     n->rx_pending = true;
     n->stats.rx_interrupts++;
+    if (n->cfg.wake)
+        n->cfg.wake(n->cfg.wake_arg);
 }
 
+/* A reset emptied the RX ring (thread context, interrupt masked). */
 static void rx_cancel(struct virtqueue *vq, void *token, void *priv)
 {
-    (void)vq;
     struct virtio_net *n = priv;
-    struct netbuf *nb = token;
-    rx_state(n)[rx_index(n, nb)] = RX_FREE;
+    int i = rx_index(n, token);
+
+    (void)vq;
+    if (i >= 0 && rx_state(n)[i] == RX_RING)
+        rx_state(n)[i] = RX_FREE;
 }
 
 static void tx_cancel(struct virtqueue *vq, void *token, void *priv)
 {
     (void)vq;
-    (void)priv;
-    netbuf_release(token);
+    tx_done(priv, token);
 }
 
 static void config_changed(struct virtio_dev *dev)
@@ -89,12 +169,24 @@ static void config_changed(struct virtio_dev *dev)
     struct virtio_net *n = dev->drv_priv;
     n->config_dirty = true;
     n->stats.config_changes++;
+    if (n->cfg.wake)
+        n->cfg.wake(n->cfg.wake_arg);
 }
 
-static void post_free_rx(struct virtio_net *n)
+/* DEVICE_NEEDS_RESET (interrupt context): virtio_net_check() has work. */
+static void needs_reset(struct virtio_dev *dev)
+{
+    struct virtio_net *n = dev->drv_priv;
+
+    if (n->cfg.wake)
+        n->cfg.wake(n->cfg.wake_arg);
+}
+
+/* Post every FREE RX buffer the ring takes.  Caller holds n->lock. */
+static void post_free_rx_locked(struct virtio_net *n)
 {
     for (unsigned i = 0; i < n->nrx; i++)
-        if (rx_state(n)[i] == RX_FREE && rx_post(n, &n->rx[i]) != 0)
+        if (rx_state(n)[i] == RX_FREE && rx_post_locked(n, i) != 0)
             break;
 }
 
@@ -108,23 +200,6 @@ static void read_link(struct virtio_net *n)
         n->link_up = (st & VIRTIO_NET_S_LINK_UP) != 0;
 }
 
-/* After DEVICE_NEEDS_RESET recovery: the rings are empty again. */
-static int restart(struct virtio_dev *dev)
-{
-    struct virtio_net *n = dev->drv_priv;
-    virtqueue_disable_cb(n->txq);
-    post_free_rx(n);
-    read_link(n);
-    virtio_net_flush(n);
-    return 0;
-}
-
-static const struct virtio_driver_ops net_driver_ops = {
-    .name = "virtio-net",
-    .config_changed = config_changed,
-    .restart = restart,
-};
-
 static void compute_layout(struct virtio_net *n)
 {
     bool v1 = virtio_has_feature(&n->dev, VIRTIO_F_VERSION_1);
@@ -134,6 +209,35 @@ static void compute_layout(struct virtio_net *n)
     n->split_hdr = !v1 && !virtio_has_feature(&n->dev, VIRTIO_F_ANY_LAYOUT);
 }
 
+/* After a re-initialisation (thread context, rings empty, DRIVER_OK set).
+ * The features were negotiated again: the header layout is recomputed
+ * before anything is posted, and a merged frame half-dropped before the
+ * reset has no tail any more. */
+static int restart(struct virtio_dev *dev)
+{
+    struct virtio_net *n = dev->drv_priv;
+    plat_irqstate_t s;
+
+    compute_layout(n);
+    n->skip_bufs = 0;
+    s = plat_lock(&n->lock);
+    virtqueue_disable_cb(n->txq);
+    if (virtqueue_enable_cb(n->rxq)) /* the ring is empty: nothing to poll */
+        n->rx_pending = false;
+    post_free_rx_locked(n);
+    plat_unlock(&n->lock, s);
+    read_link(n);
+    virtio_net_flush(n);
+    return 0;
+}
+
+static const struct virtio_driver_ops net_driver_ops = {
+    .name = "virtio-net",
+    .config_changed = config_changed,
+    .needs_reset = needs_reset,
+    .restart = restart,
+};
+
 static struct virtio_feature_spec net_spec(uint64_t disable)
 {
     uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
@@ -142,11 +246,55 @@ static struct virtio_feature_spec net_spec(uint64_t disable)
     return (struct virtio_feature_spec){.supported = want & ~disable};
 }
 
+/* A locally administered unicast address (the base address is mixed in so
+ * two devices without a random source still differ). */
+static void random_mac(struct virtio_net *n)
+{
+    uint32_t r1 = n->cfg.random ? n->cfg.random() : 0x5eed1234u;
+    uint32_t r2 = n->cfg.random ? n->cfg.random() : 0x9abcu;
+
+    r1 ^= (uint32_t)n->dev.base;
+    r2 ^= (uint32_t)(n->dev.base >> 9);
+    n->mac[0] = 0x02; /* locally administered, unicast */
+    n->mac[1] = (uint8_t)r1;
+    n->mac[2] = (uint8_t)(r1 >> 8);
+    n->mac[3] = (uint8_t)(r1 >> 16);
+    n->mac[4] = (uint8_t)(r2);
+    n->mac[5] = (uint8_t)(r2 >> 8);
+}
+
+/* A source address must be unicast and not all zero. */
+static bool mac_usable(const uint8_t m[6])
+{
+    if (m[0] & 1u)
+        return false;
+    for (unsigned i = 0; i < 6; i++)
+        if (m[i])
+            return true;
+    return false;
+}
+
+static void free_memory(struct virtio_net *n)
+{
+    if (n->rx)
+        plat_dma_free(n->rx, rx_meta_size(n->nrx));
+    if (n->rxmem)
+        plat_dma_free(n->rxmem, (size_t)n->nrx * VIRTIO_NET_BUF_SIZE);
+    if (n->txmem)
+        plat_dma_free(n->txmem, (size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE);
+    n->rx = NULL;
+    n->rxmem = n->txmem = NULL;
+    n->nrx = 0;
+    n->ntx_free = 0;
+}
+
 int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned irq_flags,
                     bool dma_coherent, const struct virtio_net_config *cfg)
 {
     int err;
 
+    if (!n || !cfg || !cfg->rx)
+        return VIRTIO_EINVAL;
     memset(n, 0, sizeof(*n));
     n->cfg = *cfg;
     plat_lock_init(&n->lock);
@@ -165,64 +313,74 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
 
     /* Two descriptors per chain only when the header is split and there is
      * no indirect table to hold them. */
-    uint16_t rx_ind = n->split_hdr ? 2 : 0, tx_ind = n->split_hdr ? 2 : 0;
+    bool indirect = virtio_has_feature(&n->dev, VIRTIO_F_INDIRECT_DESC);
+    uint16_t ind = n->split_hdr ? 2 : 0;
     struct virtio_vq_params rp = {.name = "rx",
                                   .num = cfg->rx_queue_size ? cfg->rx_queue_size : VIRTIO_NET_QUEUE_MAX,
-                                  .max_indirect = rx_ind,
+                                  .max_indirect = ind,
                                   .callback = rx_callback,
                                   .cancel = rx_cancel,
                                   .priv = n};
     struct virtio_vq_params tp = {.name = "tx",
                                   .num = cfg->tx_queue_size ? cfg->tx_queue_size : VIRTIO_NET_QUEUE_MAX,
-                                  .max_indirect = tx_ind,
+                                  .max_indirect = ind,
                                   .cancel = tx_cancel,
                                   .priv = n};
     if ((err = virtio_dev_setup_vq(&n->dev, 0, &rp, &n->rxq)) != 0)
         goto fail;
     if ((err = virtio_dev_setup_vq(&n->dev, 1, &tp, &n->txq)) != 0)
         goto fail;
+    /* A split header needs two descriptors per frame without indirect tables. */
+    if (n->split_hdr && !indirect && (virtqueue_size(n->rxq) < 2 || virtqueue_size(n->txq) < 2)) {
+        err = VIRTIO_EINVAL;
+        goto fail;
+    }
 
     if (virtio_has_feature(&n->dev, VIRTIO_NET_F_MAC)) {
         for (unsigned i = 0; i < 6; i++)
             if ((err = virtio_config_read8(&n->dev, VIRTIO_NET_CFG_MAC + i, &n->mac[i])) != 0)
                 goto fail;
+        if (!mac_usable(n->mac)) {
+            /* Device-written: never used as a source address if it cannot be one. */
+            n->stats.mac_invalid++;
+            plat_log("virtio-net: device MAC %02x:%02x:%02x:%02x:%02x:%02x unusable; using a random one",
+                     n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+            random_mac(n);
+        }
     } else {
-        uint32_t r1 = cfg->random ? cfg->random() : 0x5eed1234u, r2 = cfg->random ? cfg->random() : 0x9abcu;
-        n->mac[0] = 0x02; /* locally administered, unicast */
-        n->mac[1] = (uint8_t)r1;
-        n->mac[2] = (uint8_t)(r1 >> 8);
-        n->mac[3] = (uint8_t)(r1 >> 16);
-        n->mac[4] = (uint8_t)(r2);
-        n->mac[5] = (uint8_t)(r2 >> 8);
+        random_mac(n);
     }
 
     /* One RX buffer per descriptor the ring can hold. */
     unsigned slots = virtqueue_size(n->rxq);
-    if (n->split_hdr && !virtio_has_feature(&n->dev, VIRTIO_F_INDIRECT_DESC))
+    if (n->split_hdr && !indirect)
         slots /= 2;
-    n->nrx = slots < VIRTIO_NET_RX_MAX ? slots : VIRTIO_NET_RX_MAX;
+    unsigned nrx = slots < VIRTIO_NET_RX_MAX ? slots : VIRTIO_NET_RX_MAX;
     plat_busaddr_t bus;
-    n->rx = plat_dma_alloc(n->nrx * (sizeof(struct netbuf) + 1), _Alignof(struct netbuf), &bus);
-    uint8_t *rxmem = plat_dma_alloc((size_t)n->nrx * VIRTIO_NET_BUF_SIZE, 64, &bus);
-    uint8_t *txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, 64, &bus);
-    if (!n->rx || !rxmem || !txmem) {
+    n->rx = plat_dma_alloc(rx_meta_size(nrx), _Alignof(struct netbuf), &bus);
+    n->nrx = nrx; /* with n->rx, for free_memory */
+    n->rxmem = plat_dma_alloc((size_t)nrx * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    if (!n->rx || !n->rxmem || !n->txmem) {
         err = VIRTIO_ENOMEM;
         goto fail;
     }
-    for (unsigned i = 0; i < n->nrx; i++)
-        n->rx[i] = (struct netbuf){.buf = rxmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
+    for (unsigned i = 0; i < nrx; i++) {
+        n->rx[i] = (struct netbuf){.buf = n->rxmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
                                    .cap = VIRTIO_NET_BUF_SIZE,
                                    .release = rx_release,
                                    .owner = n};
-    for (unsigned i = 0; i < VIRTIO_NET_TX_BUFS; i++) {
-        n->tx[i] = (struct netbuf){.buf = txmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
+        rx_state(n)[i] = RX_FREE;
+    }
+    for (unsigned i = VIRTIO_NET_TX_BUFS; i-- > 0;) {
+        n->tx[i] = (struct netbuf){.buf = n->txmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
                                    .cap = VIRTIO_NET_BUF_SIZE,
                                    .release = tx_release,
                                    .owner = n};
-        tx_release(&n->tx[i]);
+        tx_pool_put_locked(n, i); /* tx[0] on top */
     }
     virtqueue_disable_cb(n->txq); /* completions are reaped by poll and tx */
-    post_free_rx(n);
+    post_free_rx_locked(n);       /* the interrupt is not attached yet */
 
     if ((err = virtio_dev_attach_irq(&n->dev)) != 0)
         goto fail;
@@ -232,7 +390,10 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
     virtio_net_flush(n);
     return 0;
 fail:
-    virtio_dev_fail(&n->dev);
+    n->stopping = true;
+    virtio_dev_fail(&n->dev); /* FAILED; queues destroyed, posted buffers cancelled */
+    n->rxq = n->txq = NULL;
+    free_memory(n);
     return err;
 }
 
@@ -247,7 +408,12 @@ bool virtio_net_link_up(struct virtio_net *n)
 
 bool virtio_net_link_changed(struct virtio_net *n) { return n->config_dirty; }
 
-bool virtio_net_pending(const struct virtio_net *n) { return n->rx_pending || n->dev.reset_pending; }
+bool virtio_net_pending(const struct virtio_net *n)
+{
+    if (n->dev.broken)
+        return false; /* nothing will ever come: see virtio_net_check() */
+    return n->rx_pending || n->dev.reset_pending;
+}
 
 static void reclaim_tx(struct virtio_net *n)
 {
@@ -259,7 +425,7 @@ static void reclaim_tx(struct virtio_net *n)
         plat_unlock(&n->lock, s);
         if (!nb)
             break;
-        netbuf_release(nb);
+        tx_done(n, nb);
     }
 }
 
@@ -270,7 +436,7 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
         n->skip_bufs--; /* the tail of a merged frame we dropped */
         return false;
     }
-    if (len < n->hdr_len + 14u) {
+    if (len < n->hdr_len + ETH_HLEN) {
         n->stats.rx_short++;
         return false;
     }
@@ -302,15 +468,22 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
 unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
 {
     unsigned delivered = 0;
+    plat_irqstate_t s;
+
+    /* A device that needs a reset may have left the rings inconsistent:
+     * leave them to virtio_net_check(). */
+    if (n->dev.reset_pending || n->dev.broken)
+        return 0;
     n->stats.polls++;
     reclaim_tx(n);
     for (;;) {
         while (delivered < budget) {
             uint32_t len;
-            plat_irqstate_t s = plat_lock(&n->lock);
+            s = plat_lock(&n->lock);
             struct netbuf *nb = virtqueue_get_used(n->rxq, &len);
-            if (nb)
-                rx_state(n)[rx_index(n, nb)] = RX_HELD;
+            int i = nb ? rx_index(n, nb) : -1; /* tokens are the RX netbufs we posted */
+            if (i >= 0)
+                rx_state(n)[i] = RX_HELD;
             plat_unlock(&n->lock, s);
             if (!nb)
                 break;
@@ -322,15 +495,22 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
             delivered++;
             n->cfg.rx(n->cfg.rx_arg, nb);
         }
+        if (budget == 0)
+            break; /* only TX was reaped: RX state untouched */
         if (delivered >= budget) {
+            /* Frames may be left and callbacks may be off: keep the caller
+             * polling instead of idling. */
+            n->rx_pending = true;
             n->stats.budget_exhausted++;
-            break; /* rx_pending stays set: the caller polls again before idling */
+            break;
         }
-        /* Drained: re-arm, and if frames slipped in meanwhile go round again. */
-        plat_irqstate_t s = plat_lock(&n->lock);
-        n->rx_pending = false;
+        /* Drained: re-arm, and if frames slipped in meanwhile go round again
+         * with callbacks still off (rx_pending stays set). */
+        s = plat_lock(&n->lock);
         bool quiet = virtqueue_enable_cb(n->rxq) || virtqueue_is_broken(n->rxq);
-        if (!quiet)
+        if (quiet)
+            n->rx_pending = false;
+        else
             virtqueue_disable_cb(n->rxq);
         plat_unlock(&n->lock, s);
         if (quiet)
@@ -349,24 +529,57 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
 
 struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
 {
-    struct netbuf *nb = n->tx_free;
-    if (!nb) {
+    plat_irqstate_t s;
+    struct netbuf *nb;
+
+    if (n->ntx_free == 0)
         reclaim_tx(n);
-        nb = n->tx_free;
-    }
-    if (!nb) {
+    s = plat_lock(&n->lock);
+    if (n->ntx_free) {
+        unsigned i = n->tx_free[--n->ntx_free];
+
+        n->tx_state[i] = TX_APP;
+        nb = &n->tx[i];
+    } else {
+        nb = NULL;
         n->stats.tx_no_buffer++;
-        return NULL;
     }
-    n->tx_free = nb->next;
+    plat_unlock(&n->lock, s);
+    if (!nb)
+        return NULL;
     nb->next = NULL;
     nb->off = TX_HEADROOM;
     nb->len = 0;
     return nb;
 }
 
+/* Does the caller own nb (a TX buffer it allocated, an RX buffer handed up,
+ * or a buffer of its own)? */
+static bool tx_owned(struct virtio_net *n, const struct netbuf *nb)
+{
+    plat_irqstate_t s = plat_lock(&n->lock);
+    int i;
+    bool ok = true;
+
+    if ((i = tx_index(n, nb)) >= 0)
+        ok = n->tx_state[i] == TX_APP;
+    else if ((i = rx_index(n, nb)) >= 0)
+        ok = rx_state(n)[i] == RX_HELD;
+    plat_unlock(&n->lock, s);
+    return ok;
+}
+
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
 {
+    if (!tx_owned(n, nb)) {
+        n->stats.tx_invalid++; /* not the caller's to send: leave it alone */
+        return VIRTIO_EINVAL;
+    }
+    if (nb->len < ETH_HLEN || (size_t)nb->off + nb->len > nb->cap) {
+        n->stats.tx_invalid++;
+        netbuf_release(nb);
+        return VIRTIO_EINVAL;
+    }
     if (nb->len > VIRTIO_NET_MAX_FRAME + 4u) {
         n->stats.tx_too_long++;
         netbuf_release(nb);
@@ -382,7 +595,7 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         netbuf_release(nb);
         return VIRTIO_EINVAL;
     }
-    memset(netbuf_data(nb), 0, n->hdr_len);
+    memset(netbuf_data(nb), 0, n->hdr_len); /* no offloads: flags, gso, num_buffers 0 */
     struct vq_buf b[2];
     unsigned k = 0;
     if (n->split_hdr) {
@@ -391,17 +604,30 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
     } else {
         b[k++] = (struct vq_buf){netbuf_data(nb), nb->len};
     }
-    plat_irqstate_t s = plat_lock(&n->lock);
-    int err = virtqueue_add(n->txq, b, k, 0, nb);
-    plat_unlock(&n->lock, s);
-    if (err == VIRTIO_ENOSPC) {
-        reclaim_tx(n);
-        s = plat_lock(&n->lock);
+    int ti = tx_index(n, nb), ri = rx_index(n, nb), err;
+    for (int attempt = 0;; attempt++) {
+        plat_irqstate_t s = plat_lock(&n->lock);
         err = virtqueue_add(n->txq, b, k, 0, nb);
+        if (err == 0) {
+            if (ti >= 0)
+                n->tx_state[ti] = TX_RING;
+            else if (ri >= 0)
+                rx_state(n)[ri] = RX_TX;
+        }
         plat_unlock(&n->lock, s);
+        if (err != VIRTIO_ENOSPC || attempt > 0)
+            break;
+        reclaim_tx(n); /* the ring is full of completed frames? */
     }
     if (err) {
-        n->stats.tx_ring_full++;
+        netbuf_pull(nb, n->hdr_len);
+        if (err == VIRTIO_ENOSPC) {
+            n->stats.tx_ring_full++;
+        } else {
+            n->stats.tx_error++;
+            if (virtqueue_is_broken(n->txq))
+                n->dev.reset_pending = true; /* virtio_net_check() recovers */
+        }
         netbuf_release(nb);
         return err;
     }
@@ -423,10 +649,20 @@ void virtio_net_flush(struct virtio_net *n)
 
 int virtio_net_check(struct virtio_net *n)
 {
+    if (n->dev.broken || !n->rxq)
+        return VIRTIO_EIO; /* a re-initialisation failed before: stay down */
     if (!n->dev.reset_pending)
         return 0;
-    int r = virtio_dev_reinit(&n->dev);
-    if (r >= 0)
-        compute_layout(n);
-    return r;
+    /* restart() re-posts the RX buffers with the renegotiated layout. */
+    return virtio_dev_reinit(&n->dev);
+}
+
+void virtio_net_shutdown(struct virtio_net *n)
+{
+    if (!n || !n->dev.ops || !n->rxq)
+        return;
+    n->stopping = true;           /* cancelled in-place replies are not re-posted */
+    virtio_dev_shutdown(&n->dev); /* reset; queues destroyed, tokens cancelled */
+    n->rxq = n->txq = NULL;
+    free_memory(n);
 }

@@ -13,9 +13,27 @@
  * (legacy) ANY_LAYOUT when offered; each one optional.  No checksum or
  * segmentation offload: every frame carries a valid checksum.
  *
- * Concurrency: the interrupt handler only masks further RX interrupts and
- * sets a flag.  Everything else - virtio_net_poll(), virtio_net_tx(),
- * buffer release - runs in one thread (the stack's), never in interrupts.
+ * Concurrency: the interrupt handler only masks further RX interrupts,
+ * sets a flag and calls cfg.wake (an RTOS thread blocks on it instead of
+ * polling virtio_net_pending()).  Everything else - virtio_net_poll(),
+ * virtio_net_tx(), buffer release - runs in thread context.  Every
+ * queue call and every buffer-state change is made under the driver's
+ * plat_lock, so a release or a tx_alloc from another thread is safe, but
+ * virtio_net_poll() and virtio_net_check() must not run concurrently.
+ *
+ * Buffer ownership: a netbuf handed up by cfg.rx, or returned by
+ * virtio_net_tx_alloc(), belongs to the caller until it calls
+ * netbuf_release() or passes it to virtio_net_tx() - exactly one of them,
+ * once.  The driver tracks each buffer's state, so a second release (or a
+ * transmit of a buffer the caller no longer owns) is ignored and counted
+ * in stats.bad_release / stats.tx_invalid rather than posting a buffer
+ * twice.
+ *
+ * Recovery: a device that breaks a ring (a used entry that fails the
+ * ring's checks) or sets DEVICE_NEEDS_RESET makes virtio_net_pending()
+ * true; virtio_net_check() then resets and re-initialises it: RX buffers
+ * on the ring are re-posted, frames queued for transmission are dropped
+ * (their buffers go home), buffers the stack holds stay valid.
  *
  * Usage recipe:
  *     static struct virtio_net net;                  // caller's storage
@@ -25,7 +43,9 @@
  *         virtio_net_poll(&net, budget);   // frames -> cfg.rx(cfg.rx_arg, nb)
  *         nb = virtio_net_tx_alloc(&net);  ... fill ...  virtio_net_tx(&net, nb);
  *         virtio_net_flush(&net);          // one kick for the whole batch
+ *         if (virtio_net_check(&net) < 0) the device is dead: stop
  *         if (virtio_net_pending(&net) == false) idle until an interrupt
+ *     virtio_net_shutdown(&net);   // only once the stack holds no buffer
  */
 #ifndef VIRTIO_NET_H
 #define VIRTIO_NET_H
@@ -83,9 +103,15 @@ struct virtio_net_stats {
     uint32_t tx_ring_full;      /* frame dropped: no room on the TX ring */
     uint32_t tx_too_long;
     uint32_t tx_no_headroom;
+    uint32_t tx_invalid;        /* frame shorter than an Ethernet header, off+len
+                                 * beyond the buffer, or a buffer the caller
+                                 * did not own (already released or queued) */
+    uint32_t tx_error;          /* frame dropped: the TX ring is broken */
+    uint32_t bad_release;       /* netbuf_release of a buffer not held: ignored */
     uint32_t kicks;
     uint32_t config_changes;
     uint32_t queue_broken;      /* the device broke a ring: see the vq stats */
+    uint32_t mac_invalid;       /* config mac multicast or zero: random one used */
 };
 
 struct virtio_net;
@@ -98,6 +124,11 @@ struct virtio_net_config {
     uint16_t tx_queue_size;
     uint64_t disable_features; /* feature bits not to accept (testing, benchmarking) */
     uint32_t (*random)(void);  /* for a MAC when the device offers none; may be NULL */
+    /* Interrupt context, may be NULL: work arrived for the thread that polls
+     * (an RX interrupt, a config change, DEVICE_NEEDS_RESET) - e.g. give a
+     * semaphore.  Must not call into the driver. */
+    void (*wake)(void *arg);
+    void *wake_arg;
 };
 
 struct virtio_net_txbuf;
@@ -115,11 +146,17 @@ struct virtio_net {
     volatile bool config_dirty; /* config interrupt: re-read the link */
     bool link_up;
     bool need_kick_rx, need_kick_tx;
+    bool stopping;      /* shutdown or failed init: nothing is posted any more */
     uint16_t skip_bufs; /* buffers left of a merged frame being dropped */
     unsigned nrx;
-    struct netbuf *rx; /* nrx RX netbufs */
+    struct netbuf *rx; /* nrx RX netbufs, then nrx state bytes */
+    uint8_t *rxmem, *txmem; /* the buffers' storage (DMA) */
     struct netbuf tx[VIRTIO_NET_TX_BUFS];
-    struct netbuf *tx_free;
+    uint8_t tx_state[VIRTIO_NET_TX_BUFS];
+    /* free TX buffers: a stack of indices (not netbuf.next, which
+     * netbuf_release() clears - a double release must not cut the list) */
+    uint8_t tx_free[VIRTIO_NET_TX_BUFS];
+    unsigned ntx_free;
     plat_lock_t lock;
     struct virtio_net_stats stats;
 };
@@ -128,9 +165,12 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
                     bool dma_coherent, const struct virtio_net_config *cfg);
 void virtio_net_mac(const struct virtio_net *n, uint8_t mac[6]);
 bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a config interrupt */
-bool virtio_net_link_changed(struct virtio_net *n); /* a config interrupt arrived since the last call */
+/* A config interrupt arrived since the link status was last read
+ * (virtio_net_link_up() reads it and clears this). */
+bool virtio_net_link_changed(struct virtio_net *n);
 /* Deliver up to budget received frames; reclaim TX completions.  Returns
- * the number delivered. */
+ * the number delivered.  When it returns budget, frames may be left:
+ * virtio_net_pending() stays true until a poll drains the ring. */
 unsigned virtio_net_poll(struct virtio_net *n, unsigned budget);
 /* true when an interrupt left work for virtio_net_poll(). */
 bool virtio_net_pending(const struct virtio_net *n);
@@ -139,7 +179,12 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n);
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb);
 /* Notify the device of everything queued since the last flush. */
 void virtio_net_flush(struct virtio_net *n);
-/* Recover from DEVICE_NEEDS_RESET; thread context. */
+/* Recover from DEVICE_NEEDS_RESET or a broken ring; thread context.
+ * Returns 0 (nothing to do), 1 (re-initialised) or a negative error: the
+ * device is then dead and every later call returns VIRTIO_EIO. */
 int virtio_net_check(struct virtio_net *n);
+/* Reset the device and free everything init allocated.  Buffers the stack
+ * still holds become invalid: call it only when the stack holds none. */
+void virtio_net_shutdown(struct virtio_net *n);
 
 #endif

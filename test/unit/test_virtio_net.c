@@ -1,0 +1,1412 @@
+/*
+ * test_virtio_net.c - the virtio-net driver (drivers/virtio/virtio_net.c)
+ * against the simulated device with the net model (test/sim/sim_net.c), in
+ * both transport versions: feature negotiation (MAC from config or random,
+ * link status and the config interrupt, header length and layout for every
+ * VERSION_1 / MRG_RXBUF / ANY_LAYOUT combination), receive byte-exact with
+ * off/len, the RX ring kept full (re-posted on release, never twice),
+ * num_buffers 0 and > 1, used lengths shorter than a header, runt padding,
+ * TX ring full and reclaim, TX pool exhaustion, the in-place reply path,
+ * the poll budget and the re-arm race, recovery from a broken ring and from
+ * DEVICE_NEEDS_RESET (buffers re-posted, TX tokens released, the layout
+ * renegotiated), a failed recovery, init failures, queue sizes 16..1024.
+ *
+ * The teardown checks for every test: no protocol violation seen by the
+ * simulated device or the net model, no platform misuse (lock recursion,
+ * bad DMA addresses, cache ops outside DMA memory), no DMA memory leaked.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim_fixture.h"
+#include "sim_net.h"
+#include "sim_plat.h"
+#include "sim_virtio.h"
+#include "virtio/virtio.h"
+#include "virtio/virtio_net.h"
+
+#define B(n) VIRTIO_BIT(n)
+#define F_MAC B(VIRTIO_NET_F_MAC)
+#define F_STATUS B(VIRTIO_NET_F_STATUS)
+#define F_MRG B(VIRTIO_NET_F_MRG_RXBUF)
+#define F_ANY B(VIRTIO_F_ANY_LAYOUT)
+#define F_IND B(VIRTIO_F_INDIRECT_DESC)
+#define F_EVT B(VIRTIO_F_EVENT_IDX)
+#define F_ALL (F_MAC | F_STATUS | F_MRG | F_ANY | F_IND | F_EVT)
+#define CAP_MAX 64u
+#define HELD_MAX 1024u
+#define TEST_IRQ 63u /* a line no simulated device uses */
+
+struct cap {
+    uint8_t data[VIRTIO_NET_BUF_SIZE];
+    uint16_t off, len;
+    const uint8_t *at; /* netbuf_data() as delivered */
+};
+
+struct nfix {
+    uint32_t version;
+    struct sim_virtio *sim;
+    struct sim_net *model;
+    struct virtio_net net;
+    bool inited;
+    bool allow_violations;
+    /* what the stack side does with a received frame */
+    enum { RX_RELEASE, RX_HOLD, RX_REPLY } mode;
+    unsigned ncap;
+    struct cap *cap; /* CAP_MAX */
+    unsigned nheld;
+    struct netbuf *held[HELD_MAX];
+    /* re-arm race: after delivering frame number race_at, a frame arrives
+     * right after the driver's drain loop found the ring empty */
+    unsigned race_at;
+    bool race_armed, race_fired;
+    unsigned wakes;
+};
+
+static const uint8_t dev_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static int nsetup(void **state)
+{
+    struct nfix *fx = calloc(1, sizeof(*fx));
+
+    if (!fx)
+        return -1;
+    fx->cap = calloc(CAP_MAX, sizeof(*fx->cap));
+    if (!fx->cap)
+        return -1;
+    sim_plat_reset();
+    fx->version = *(uint32_t *)*state;
+    *state = fx;
+    return 0;
+}
+
+/* Shut the driver down and destroy the device; false if anything was
+ * wrong (violations, model checks). */
+static bool down(struct nfix *fx)
+{
+    bool ok = true;
+
+    for (unsigned i = 0; i < fx->nheld; i++)
+        netbuf_release(fx->held[i]);
+    fx->nheld = 0;
+    if (fx->inited)
+        virtio_net_shutdown(&fx->net);
+    fx->inited = false;
+    if (fx->model) {
+        const struct sim_net *m = fx->model;
+
+        if (m->rx_bad_dir || m->tx_bad_dir || m->rx_layout || m->tx_layout || m->rx_small || m->tx_bad_hdr ||
+            m->tx_short) {
+            fprintf(stderr, "net model: rx_bad_dir %u tx_bad_dir %u rx_layout %u tx_layout %u rx_small %u "
+                            "tx_bad_hdr %u tx_short %u\n",
+                    m->rx_bad_dir, m->tx_bad_dir, m->rx_layout, m->tx_layout, m->rx_small, m->tx_bad_hdr,
+                    m->tx_short);
+            ok = false;
+        }
+        sim_net_destroy(fx->model);
+        fx->model = NULL;
+    }
+    if (fx->sim) {
+        if (fx->sim->violations && !fx->allow_violations) {
+            fprintf(stderr, "sim violation: %s\n", fx->sim->last_violation);
+            ok = false;
+        }
+        sim_virtio_destroy(fx->sim);
+        fx->sim = NULL;
+    }
+    fx->ncap = 0;
+    return ok;
+}
+
+static int nteardown(void **state)
+{
+    struct nfix *fx = *state;
+    bool ok = down(fx), plat_ok = sim_plat_ok();
+    size_t leaked;
+
+    if (!plat_ok) {
+        const struct sim_plat_errors *e = sim_plat_errors();
+
+        fprintf(stderr, "plat errors: mmio %u bus %u free %u cache %u lock %u storm %u\n", e->bad_mmio,
+                e->bad_bus_addr, e->bad_free, e->bad_cache, e->lock_recursion, e->irq_storm);
+    }
+    leaked = sim_plat_reset();
+    if (leaked)
+        fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
+    free(fx->cap);
+    free(fx);
+    return ok && plat_ok && !leaked ? 0 : -1;
+}
+
+#define NET_TEST(f)                                                                   \
+    {#f "/v1", f, nsetup, nteardown, &vfix_v1},                                       \
+    {                                                                                 \
+        #f "/v2", f, nsetup, nteardown, &vfix_v2                                      \
+    }
+
+static uint32_t rnd_state;
+static uint32_t test_random(void)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return rnd_state;
+}
+
+/* ---- stack side ---------------------------------------------------------------- */
+
+static void arm_race(struct nfix *fx);
+static void round_trip(struct nfix *fx, unsigned frames);
+
+static void stack_rx(void *arg, struct netbuf *nb)
+{
+    struct nfix *fx = arg;
+
+    if (fx->ncap < CAP_MAX) {
+        struct cap *c = &fx->cap[fx->ncap];
+
+        c->off = nb->off;
+        c->len = nb->len;
+        c->at = netbuf_data(nb);
+        memcpy(c->data, netbuf_data(nb), nb->len);
+    }
+    fx->ncap++;
+    if (fx->mode == RX_HOLD && fx->nheld < HELD_MAX) {
+        fx->held[fx->nheld++] = nb;
+    } else if (fx->mode == RX_REPLY) {
+        uint8_t t[6], *p = netbuf_data(nb);
+
+        memcpy(t, p, 6); /* swap the addresses: the reply built in place */
+        memcpy(p, p + 6, 6);
+        memcpy(p + 6, t, 6);
+        assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    } else {
+        netbuf_release(nb);
+    }
+    if (fx->race_at && fx->ncap == fx->race_at)
+        arm_race(fx);
+}
+
+static struct nfix *create(void **state, uint64_t features, uint32_t num_max, const uint8_t *mac,
+                           uint16_t status)
+{
+    struct nfix *fx = *state;
+
+    if (fx->version != 1)
+        features |= B(VIRTIO_F_VERSION_1);
+    else
+        features &= 0xffffffffull;
+    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, features, 2, num_max);
+    fx->model = sim_net_create(fx->sim, mac, status);
+    return fx;
+}
+
+static void test_wake(void *arg)
+{
+    ((struct nfix *)arg)->wakes++;
+}
+
+static struct virtio_net_config cfg_for(struct nfix *fx)
+{
+    struct virtio_net_config cfg = {
+        .rx = stack_rx, .rx_arg = fx, .random = test_random, .wake = test_wake, .wake_arg = fx};
+
+    return cfg;
+}
+
+static struct nfix *up_cfg(void **state, uint64_t features, uint32_t num_max, const struct virtio_net_config *cfg)
+{
+    struct nfix *fx = create(state, features, num_max, dev_mac, VIRTIO_NET_S_LINK_UP);
+
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, cfg), 0);
+    fx->inited = true;
+    return fx;
+}
+
+static struct nfix *up(void **state, uint64_t features, uint32_t num_max)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    return up_cfg(state, features, num_max, &cfg);
+}
+
+/* An Ethernet frame to our MAC with a recognisable payload. */
+static void make_frame(const struct nfix *fx, uint8_t *f, uint32_t len, uint32_t seed)
+{
+    static const uint8_t peer[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+
+    memcpy(f, fx->net.mac, 6);
+    memcpy(f + 6, peer, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    for (uint32_t i = 14; i < len; i++)
+        f[i] = (uint8_t)(i * 7u + seed * 13u + (i >> 8));
+}
+
+/* The device receives a frame, the interrupt is delivered. */
+static void dev_rx(struct nfix *fx, uint32_t len, uint32_t seed, const struct sim_net_rx_opts *o)
+{
+    uint8_t f[SIM_NET_FRAME_MAX];
+
+    make_frame(fx, f, len, seed);
+    assert_true(sim_net_rx(fx->model, f, len, o));
+    sim_run_irqs();
+}
+
+/* Receive buffers the device holds (everything the driver posted). */
+static unsigned dev_rx_bufs(struct nfix *fx)
+{
+    return sim_net_rx_avail(fx->model);
+}
+
+/* No receive buffer is held twice by the device. */
+static void assert_rx_bufs_distinct(struct nfix *fx)
+{
+    const struct sim_vq *v = &fx->sim->vq[SIM_NET_RXQ];
+
+    for (unsigned i = 0; i < v->npending; i++)
+        for (unsigned j = i + 1; j < v->npending; j++)
+            assert_ptr_not_equal(v->pending[i].seg[0].p, v->pending[j].seg[0].p);
+}
+
+/* Free TX buffers; each one in the pool at most once. */
+static unsigned tx_pool(const struct nfix *fx)
+{
+    unsigned n = fx->net.ntx_free;
+
+    assert_true(n <= VIRTIO_NET_TX_BUFS);
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = i + 1; j < n; j++)
+            assert_int_not_equal(fx->net.tx_free[i], fx->net.tx_free[j]);
+    return n;
+}
+
+/* Send a frame of len bytes built in a pool buffer; returns virtio_net_tx's result. */
+static int send(struct nfix *fx, uint32_t len, uint32_t seed)
+{
+    struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+
+    assert_non_null(nb);
+    make_frame(fx, netbuf_data(nb), len, seed);
+    nb->len = (uint16_t)len;
+    return virtio_net_tx(&fx->net, nb);
+}
+
+static void assert_frame(const struct nfix *fx, const uint8_t *data, uint32_t len, uint32_t seed)
+{
+    uint8_t f[SIM_NET_FRAME_MAX];
+
+    make_frame(fx, f, len, seed);
+    assert_memory_equal(data, f, len);
+}
+
+static unsigned hdr_len_expected(const struct nfix *fx)
+{
+    return fx->version != 1 || sim_virtio_has(fx->sim, VIRTIO_NET_F_MRG_RXBUF) ? 12u : 10u;
+}
+
+/* ---- negotiation and config ---------------------------------------------------- */
+
+static void test_mac_and_link(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 256);
+    uint8_t mac[6];
+
+    virtio_net_mac(&fx->net, mac);
+    assert_memory_equal(mac, dev_mac, 6);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_MAC));
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_STATUS));
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_link_changed(&fx->net));
+
+    /* Link down through the config-change interrupt (which wakes the poller). */
+    sim_net_set_status(fx->model, 0, true);
+    sim_run_irqs();
+    assert_int_equal(fx->net.stats.config_changes, 1);
+    assert_int_equal(fx->wakes, 1);
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_false(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_link_changed(&fx->net)); /* read: no longer dirty */
+    /* ... and up again. */
+    sim_net_set_status(fx->model, VIRTIO_NET_S_LINK_UP, true);
+    sim_run_irqs();
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net));
+    /* A config write the driver did not ask for is not taken as a change. */
+    sim_net_set_status(fx->model, 0, false);
+    assert_true(virtio_net_link_up(&fx->net));
+}
+
+static void test_no_status_link_up(void **state)
+{
+    struct nfix *fx = create(state, F_MAC, 256, dev_mac, 0 /* "down" in config, but no STATUS */);
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_STATUS));
+    assert_true(virtio_net_link_up(&fx->net));
+}
+
+static void test_random_mac(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+    uint8_t m1[6], m2[6];
+
+    /* No MAC feature: a locally administered unicast address from cfg.random. */
+    create(state, F_STATUS, 256, dev_mac, VIRTIO_NET_S_LINK_UP);
+    rnd_state = 1;
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_MAC));
+    virtio_net_mac(&fx->net, m1);
+    assert_int_equal(m1[0] & 3u, 2u);
+    assert_memory_not_equal(m1, dev_mac, 6);
+    assert_true(down(fx));
+
+    create(state, F_STATUS, 256, dev_mac, VIRTIO_NET_S_LINK_UP);
+    rnd_state = 2;
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    virtio_net_mac(&fx->net, m2);
+    assert_int_equal(m2[0] & 3u, 2u);
+    assert_memory_not_equal(m1, m2, 6);
+    assert_true(down(fx));
+
+    /* No random source at all: still a usable address. */
+    cfg.random = NULL;
+    create(state, 0, 256, NULL, 0);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    virtio_net_mac(&fx->net, m1);
+    assert_int_equal(m1[0] & 3u, 2u);
+}
+
+/* A MAC the device writes is validated: multicast or zero cannot be a
+ * source address. */
+static void test_mac_invalid(void **state)
+{
+    static const uint8_t bad[2][6] = {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}, {0, 0, 0, 0, 0, 0}};
+    struct nfix *fx = *state;
+
+    for (unsigned k = 0; k < 2; k++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+        uint8_t m[6];
+
+        create(state, F_MAC, 256, bad[k], 0);
+        assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+        fx->inited = true;
+        virtio_net_mac(&fx->net, m);
+        assert_int_equal(m[0] & 3u, 2u);
+        assert_int_equal(fx->net.stats.mac_invalid, 1);
+        assert_true(sim_log_contains("unusable"));
+        assert_true(down(fx));
+    }
+}
+
+/* Header length and layout in every feature combination, checked by the
+ * model (its own header length and layout rules) with a frame each way. */
+static void test_header_layouts(void **state)
+{
+    static const uint64_t combos[] = {
+        0, F_MRG, F_ANY, F_ANY | F_MRG, F_IND, F_IND | F_MRG, F_ANY | F_IND | F_EVT, F_ALL,
+    };
+    struct nfix *fx = *state;
+
+    for (unsigned k = 0; k < sizeof(combos) / sizeof(combos[0]); k++) {
+        bool legacy = fx->version == 1, any = (combos[k] & F_ANY) != 0, ind = (combos[k] & F_IND) != 0;
+        bool split = legacy && !any;
+
+        up(state, combos[k] | F_MAC, 64);
+        assert_int_equal(fx->net.hdr_len, hdr_len_expected(fx));
+        assert_int_equal(fx->net.hdr_len, sim_net_hdr_len(fx->model));
+        assert_int_equal(fx->net.split_hdr, split);
+        /* Split without indirect tables: two descriptors per RX buffer. */
+        assert_int_equal(fx->net.nrx, split && !ind ? 32u : 64u);
+        assert_int_equal(dev_rx_bufs(fx), fx->net.nrx);
+        assert_int_equal(fx->model->rx_hdr_alone, split ? fx->net.nrx : 0u);
+
+        dev_rx(fx, 100, k, NULL);
+        assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+        assert_int_equal(fx->ncap, 1);
+        assert_int_equal(fx->cap[0].off, fx->net.hdr_len);
+        assert_int_equal(fx->cap[0].len, 100);
+        assert_frame(fx, fx->cap[0].data, 100, k);
+
+        assert_int_equal(send(fx, 200, k), 0);
+        virtio_net_flush(&fx->net);
+        assert_int_equal(sim_net_tx_run(fx->model), 1);
+        assert_int_equal(fx->model->ntx, 1);
+        assert_int_equal(fx->model->tx[0].len, 200);
+        assert_int_equal(fx->model->tx[0].hdr_alone, split);
+        assert_int_equal(fx->model->tx[0].indirect, split && ind);
+        assert_frame(fx, fx->model->tx[0].data, 200, k);
+        assert_true(down(fx));
+    }
+}
+
+/* ---- receive ------------------------------------------------------------------- */
+
+static void test_rx_byte_exact(void **state)
+{
+    static const uint32_t sizes[] = {14, 60, 64, 577, 1514, 1518};
+    struct nfix *fx = up(state, F_ALL, 256);
+    unsigned nrx = fx->net.nrx;
+
+    for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+        dev_rx(fx, sizes[k], k, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 6);
+    assert_int_equal(fx->ncap, 6);
+    for (unsigned k = 0; k < 6; k++) {
+        assert_int_equal(fx->cap[k].len, sizes[k]);
+        assert_int_equal(fx->cap[k].off, fx->net.hdr_len);
+        assert_frame(fx, fx->cap[k].data, sizes[k], k);
+    }
+    assert_int_equal(fx->net.stats.rx_frames, 6);
+    /* Longer than an MTU frame with a VLAN tag: dropped, buffer re-posted. */
+    dev_rx(fx, 1519, 9, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.rx_too_long, 1);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+/* The frame is handed up in the very buffer the device wrote. */
+static void test_rx_zero_copy(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    const struct sim_vq *v = &fx->sim->vq[SIM_NET_RXQ];
+    const uint8_t *buf;
+
+    dev_rx_bufs(fx);
+    buf = v->pending[0].seg[0].p;
+    fx->mode = RX_HOLD;
+    dev_rx(fx, 80, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_ptr_equal(fx->cap[0].at, buf + fx->net.hdr_len);
+    assert_ptr_equal(fx->held[0]->buf, buf);
+}
+
+static void test_rx_ring_kept_full(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 128);
+    unsigned nrx = fx->net.nrx;
+
+    assert_int_equal(nrx, 128);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_int_equal(virtqueue_num_free(fx->net.rxq), 0);
+    fx->mode = RX_HOLD;
+    for (unsigned k = 0; k < 10; k++)
+        dev_rx(fx, 64, k, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 10);
+    assert_int_equal(fx->nheld, 10);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 10);
+
+    /* Released: posted again (kicked by the next flush). */
+    for (unsigned k = 0; k < 5; k++)
+        netbuf_release(fx->held[k]);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 5);
+    /* Released twice: ignored, never posted twice. */
+    for (unsigned k = 0; k < 5; k++)
+        netbuf_release(fx->held[k]);
+    assert_int_equal(fx->net.stats.bad_release, 5);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 5);
+    for (unsigned k = 5; k < 10; k++)
+        netbuf_release(fx->held[k]);
+    fx->nheld = 0;
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_int_equal(virtqueue_num_free(fx->net.rxq), 0);
+    assert_rx_bufs_distinct(fx);
+
+    /* Many rounds of the whole ring: still every buffer once. */
+    fx->mode = RX_RELEASE;
+    for (unsigned k = 0; k < 3 * nrx; k++) {
+        dev_rx(fx, 60 + k % 100, k, NULL);
+        if (k % 50 == 49)
+            virtio_net_poll(&fx->net, 64);
+    }
+    while (virtio_net_pending(&fx->net))
+        virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->net.stats.rx_frames, 10 + 3 * nrx);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
+    assert_int_equal(fx->model->rx_no_buffer, 0);
+}
+
+/* A used length shorter than header + Ethernet header: dropped and counted,
+ * the buffer goes straight back. */
+static void test_rx_short(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned hl = fx->net.hdr_len, nrx = fx->net.nrx;
+    const uint32_t lens[] = {0, 1, hl - 1, hl, hl + 13};
+
+    for (unsigned k = 0; k < 5; k++) {
+        struct sim_net_rx_opts o = {.force_len = true, .used_len = lens[k]};
+
+        dev_rx(fx, 100, k, &o);
+    }
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.rx_short, 5);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    /* Exactly a header and an Ethernet header: delivered, 14 bytes. */
+    struct sim_net_rx_opts o = {.force_len = true, .used_len = hl + 14};
+    dev_rx(fx, 100, 7, &o);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(fx->cap[0].len, 14);
+    assert_frame(fx, fx->cap[0].data, 14, 7);
+    assert_false(virtqueue_is_broken(fx->net.rxq));
+}
+
+/* A used length beyond the buffer is the ring's to catch: queue broken,
+ * recovered by a reset. */
+static void test_rx_len_beyond_buffer(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct sim_net_rx_opts o = {.force_len = true, .used_len = VIRTIO_NET_BUF_SIZE + 1};
+
+    dev_rx(fx, 100, 1, &o);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->ncap, 0);
+    assert_true(virtqueue_is_broken(fx->net.rxq));
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(dev_rx_bufs(fx), fx->net.nrx);
+    dev_rx(fx, 100, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+}
+
+static void test_num_buffers(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+
+    assert_true(fx->net.mergeable);
+    /* 0: invalid, dropped. */
+    struct sim_net_rx_opts zero = {.set_num_buffers = true, .num_buffers_value = 0};
+    dev_rx(fx, 100, 1, &zero);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.rx_bad_num_buffers, 1);
+    /* A frame merged over 3 buffers: all three dropped, none delivered ... */
+    struct sim_net_rx_opts three = {.nbufs = 3};
+    dev_rx(fx, 2000, 2, &three);
+    /* ... and the next frame is delivered whole. */
+    dev_rx(fx, 100, 3, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(fx->net.stats.rx_merged_dropped, 1);
+    assert_int_equal(fx->ncap, 1);
+    assert_frame(fx, fx->cap[0].data, 100, 3);
+    assert_int_equal(fx->model->rx_bufs_used, 1 + 3 + 1);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_int_equal(fx->net.skip_bufs, 0);
+    /* The tail is still owed when a poll ends: the next poll drops it. */
+    struct sim_net_rx_opts two = {.set_num_buffers = true, .num_buffers_value = 2};
+    dev_rx(fx, 1200, 4, &two);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.skip_bufs, 1);
+    dev_rx(fx, 100, 5, NULL); /* the tail, as far as the driver can tell */
+    dev_rx(fx, 100, 6, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[1].data, 100, 6);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+/* Without MRG_RXBUF the driver does not look at num_buffers (a modern
+ * device must write 1 there; a legacy header has no such field). */
+static void test_num_buffers_ignored_without_mrg(void **state)
+{
+    struct nfix *fx = up(state, F_MAC | F_ANY, 64);
+    struct sim_net_rx_opts zero = {.set_num_buffers = true, .num_buffers_value = 0};
+
+    assert_false(fx->net.mergeable);
+    dev_rx(fx, 100, 1, &zero);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[0].data, 100, 1);
+}
+
+/* ---- transmit ------------------------------------------------------------------- */
+
+static void test_tx_padding(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct netbuf *nb;
+
+    /* A 42-byte ARP-sized frame in a buffer full of garbage: 60 bytes on the
+     * wire, the pad zeroed. */
+    nb = virtio_net_tx_alloc(&fx->net);
+    assert_non_null(nb);
+    memset(nb->buf, 0xa5, nb->cap);
+    make_frame(fx, netbuf_data(nb), 42, 1);
+    nb->len = 42;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    assert_int_equal(send(fx, 60, 2), 0);
+    assert_int_equal(send(fx, 1514, 3), 0);
+    assert_int_equal(send(fx, 1518, 4), 0);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 4);
+    assert_int_equal(fx->model->tx[0].len, 60);
+    assert_frame(fx, fx->model->tx[0].data, 42, 1);
+    for (unsigned i = 42; i < 60; i++)
+        assert_int_equal(fx->model->tx[0].data[i], 0);
+    assert_int_equal(fx->model->tx[1].len, 60);
+    assert_frame(fx, fx->model->tx[1].data, 60, 2);
+    assert_int_equal(fx->model->tx[2].len, 1514);
+    assert_frame(fx, fx->model->tx[2].data, 1514, 3);
+    assert_int_equal(fx->model->tx[3].len, 1518);
+
+    /* A runt at the very end of its buffer: no room to pad, sent as is. */
+    nb = virtio_net_tx_alloc(&fx->net);
+    nb->off = (uint16_t)(nb->cap - 20);
+    make_frame(fx, netbuf_data(nb), 20, 5);
+    nb->len = 20;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    assert_int_equal(fx->model->tx[4].len, 20);
+    assert_frame(fx, fx->model->tx[4].data, 20, 5);
+
+    /* Refused: too long, shorter than an Ethernet header, off+len beyond the
+     * buffer.  Each buffer goes back to the pool. */
+    nb = virtio_net_tx_alloc(&fx->net);
+    nb->len = 1519;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_E2BIG);
+    nb = virtio_net_tx_alloc(&fx->net);
+    nb->len = 13;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    nb = virtio_net_tx_alloc(&fx->net);
+    nb->off = 1000;
+    nb->len = 1100;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    nb = virtio_net_tx_alloc(&fx->net);
+    nb->off = 4; /* no headroom for the virtio header */
+    nb->len = 60;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    assert_int_equal(fx->net.stats.tx_too_long, 1);
+    assert_int_equal(fx->net.stats.tx_invalid, 2);
+    assert_int_equal(fx->net.stats.tx_no_headroom, 1);
+    virtio_net_poll(&fx->net, 64); /* reclaim */
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(fx->model->ntx, 5);
+}
+
+static void test_tx_ring_full_and_reclaim(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+    unsigned fits, ok = 0, full = 0;
+
+    cfg.tx_queue_size = 16;
+    up_cfg(state, F_MAC | F_STATUS | F_MRG, 256, &cfg); /* no INDIRECT: legacy splits in 2 */
+    fits = fx->net.split_hdr ? 8 : 16;
+    fx->model->hold_tx = true;
+    for (unsigned k = 0; k < 20; k++) {
+        int err = send(fx, 100, k);
+
+        if (err == 0)
+            ok++;
+        else if (err == VIRTIO_ENOSPC)
+            full++;
+    }
+    assert_int_equal(ok, fits);
+    assert_int_equal(full, 20 - fits);
+    assert_int_equal(fx->net.stats.tx_ring_full, 20 - fits);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS - fits); /* dropped ones came back */
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), fits);
+    /* The device completes them; a full ring is reclaimed by tx itself. */
+    assert_int_equal(sim_net_tx_complete(fx->model, ~0u), fits);
+    for (unsigned k = 0; k < fits; k++)
+        assert_int_equal(send(fx, 100, 100 + k), 0);
+    assert_int_equal(fx->net.stats.tx_ring_full, 20 - fits);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    sim_net_tx_complete(fx->model, ~0u);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(fx->model->ntx, 2 * fits);
+    for (unsigned k = 0; k < fits; k++)
+        assert_frame(fx, fx->model->tx[k].data, 100, k);
+}
+
+static void test_tx_pool_exhausted(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 256);
+    struct netbuf *nb;
+
+    fx->model->hold_tx = true;
+    for (unsigned k = 0; k < VIRTIO_NET_TX_BUFS; k++)
+        assert_int_equal(send(fx, 64, k), 0);
+    assert_null(virtio_net_tx_alloc(&fx->net));
+    assert_int_equal(fx->net.stats.tx_no_buffer, 1);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(sim_net_tx_complete(fx->model, 1), 1);
+    /* tx_alloc reclaims by itself when the pool is empty. */
+    nb = virtio_net_tx_alloc(&fx->net);
+    assert_non_null(nb);
+    netbuf_release(nb);
+    sim_net_tx_complete(fx->model, ~0u);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+}
+
+/* A TX buffer released twice, or sent after its release, is not the
+ * caller's: the pool never holds it twice. */
+static void test_tx_double_release(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct netbuf *a = virtio_net_tx_alloc(&fx->net), *b, *c;
+
+    netbuf_release(a);
+    netbuf_release(a);
+    assert_int_equal(fx->net.stats.bad_release, 1);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    b = virtio_net_tx_alloc(&fx->net);
+    c = virtio_net_tx_alloc(&fx->net);
+    assert_ptr_not_equal(b, c);
+    netbuf_release(b);
+    b->len = 60;
+    assert_int_equal(virtio_net_tx(&fx->net, b), VIRTIO_EINVAL); /* not the caller's any more */
+    assert_int_equal(fx->net.stats.tx_invalid, 1);
+    /* Queued, then released by mistake: ignored; the completion returns it once. */
+    c->len = 60;
+    make_frame(fx, netbuf_data(c), 60, 1);
+    assert_int_equal(virtio_net_tx(&fx->net, c), 0);
+    netbuf_release(c);
+    assert_int_equal(fx->net.stats.bad_release, 2);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(fx->model->ntx, 1);
+}
+
+/* A legacy device may report the buffer length as the used length of a
+ * transmit chain; a modern one must not. */
+static void test_tx_used_len(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    fx->model->legacy_tx_len = true;
+    assert_int_equal(send(fx, 100, 1), 0);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    virtio_net_poll(&fx->net, 64);
+    if (fx->version == 1) {
+        assert_false(virtqueue_is_broken(fx->net.txq));
+        assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    } else {
+        assert_true(virtqueue_is_broken(fx->net.txq));
+        assert_true(virtio_net_pending(&fx->net));
+        assert_int_equal(virtio_net_check(&fx->net), 1);
+        assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS); /* the token came back */
+        fx->model->legacy_tx_len = false;
+        assert_int_equal(send(fx, 100, 2), 0);
+        virtio_net_flush(&fx->net);
+        sim_net_tx_run(fx->model);
+        virtio_net_poll(&fx->net, 64);
+        assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    }
+}
+
+/* ---- the in-place reply path ------------------------------------------------------ */
+
+static void test_inplace_reply(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+    const struct sim_net_frame *f;
+
+    fx->mode = RX_REPLY;
+    dev_rx(fx, 98, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    /* The buffer is on the TX ring now, not on the RX ring. */
+    assert_int_equal(dev_rx_bufs(fx), nrx - 1);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS); /* no pool buffer used */
+    fx->model->hold_tx = true;
+    assert_int_equal(sim_net_tx_run(fx->model), 1);
+    f = &fx->model->tx[0];
+    assert_int_equal(f->len, 98);
+    assert_memory_equal(f->data, fx->cap[0].data + 6, 6); /* addresses swapped */
+    assert_memory_equal(f->data + 6, fx->cap[0].data, 6);
+    assert_memory_equal(f->data + 12, fx->cap[0].data + 12, 98 - 12);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 1); /* not sent yet: not back */
+    /* Sent: the completion puts it back on the RX ring, once. */
+    sim_net_tx_complete(fx->model, ~0u);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
+    assert_int_equal(virtqueue_num_free(fx->net.rxq), 0);
+
+    /* A runt reply is padded in its RX buffer. */
+    fx->model->hold_tx = false;
+    dev_rx(fx, 42, 2, NULL);
+    virtio_net_poll(&fx->net, 64);
+    sim_net_tx_run(fx->model);
+    assert_int_equal(fx->model->tx[1].len, 60);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+/* The stack releases a buffer it also queued as a reply: the release is
+ * ignored; the buffer is not on both rings at once. */
+static void test_inplace_reply_misuse(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+    struct netbuf *nb;
+
+    fx->mode = RX_HOLD;
+    dev_rx(fx, 98, 1, NULL);
+    dev_rx(fx, 98, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 2);
+    nb = fx->held[0];
+    assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    netbuf_release(nb); /* wrong: the driver owns it now */
+    assert_int_equal(fx->net.stats.bad_release, 1);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 2);
+    fx->model->hold_tx = true;
+    sim_net_tx_run(fx->model);
+    sim_net_tx_complete(fx->model, ~0u);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 1);
+    /* Sending a released RX buffer: refused, left alone. */
+    nb = fx->held[1];
+    netbuf_release(nb);
+    fx->nheld = 0;
+    virtio_net_flush(&fx->net);
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    assert_int_equal(fx->net.stats.tx_invalid, 1);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
+    assert_int_equal(fx->model->ntx, 1);
+}
+
+/* Shut down with frames still on the TX ring, one of them an in-place
+ * reply: the reply's RX buffer must not be posted on the RX ring that the
+ * shutdown has already destroyed (ASan would see it). */
+static void test_shutdown_with_tx_in_flight(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    fx->model->hold_tx = true;
+    fx->mode = RX_REPLY;
+    assert_int_equal(send(fx, 100, 1), 0);
+    dev_rx(fx, 100, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(sim_net_tx_run(fx->model), 2);
+    virtio_net_shutdown(&fx->net);
+    fx->inited = false;
+    assert_null(fx->net.rxq);
+    assert_int_equal(sim_dma_live(), 0);
+    virtio_net_shutdown(&fx->net); /* twice: harmless */
+}
+
+/* ---- poll: budget and re-arm --------------------------------------------------------- */
+
+static void test_budget(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    for (unsigned k = 0; k < 10; k++)
+        dev_rx(fx, 64 + k, k, NULL);
+    assert_int_equal(fx->net.stats.rx_interrupts, 1); /* then masked */
+    assert_int_equal(fx->wakes, 1);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 4);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 4);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 2);
+    assert_false(virtio_net_pending(&fx->net));
+    assert_int_equal(fx->net.stats.budget_exhausted, 2);
+    for (unsigned k = 0; k < 10; k++) {
+        assert_int_equal(fx->cap[k].len, 64 + k);
+        assert_frame(fx, fx->cap[k].data, 64 + k, k);
+    }
+    /* Re-armed: the next frame interrupts again. */
+    dev_rx(fx, 64, 10, NULL);
+    assert_int_equal(fx->net.stats.rx_interrupts, 2);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 1);
+    /* Polled before the interrupt, and exactly budget frames: the caller
+     * is told to poll again rather than idle. */
+    plat_irq_mask(fx->sim->irq);
+    for (unsigned k = 0; k < 4; k++)
+        dev_rx(fx, 64, 20 + k, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 4);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 0);
+    assert_false(virtio_net_pending(&fx->net));
+    plat_irq_unmask(fx->sim->irq);
+    sim_run_irqs();
+    assert_false(virtio_net_pending(&fx->net));
+    /* Budget 0 reaps TX only. */
+    dev_rx(fx, 64, 30, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 0), 0);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+}
+
+/* The test line's handler: a frame arrives at the device now - after the
+ * driver's drain loop saw the ring empty, before it re-enables callbacks. */
+static struct nfix *race_fx;
+static void race_irq(void *arg)
+{
+    struct nfix *fx = arg;
+
+    sim_irq_set_level(TEST_IRQ, false);
+    sim_irq_set_sync(false);
+    if (!fx->race_armed)
+        return;
+    fx->race_armed = false;
+    fx->race_fired = true;
+    uint8_t f[128];
+    make_frame(fx, f, 128, 99);
+    assert_true(sim_net_rx(fx->model, f, 128, NULL));
+}
+
+/* Called from stack_rx after frame race_at: assert the test line so that it
+ * is delivered at the driver's next plat_unlock, which is the one after the
+ * get_used that finds the ring empty. */
+static void arm_race(struct nfix *fx)
+{
+    fx->race_armed = true;
+    sim_irq_set_sync(false);
+    sim_irq_set_level(TEST_IRQ, true);
+    sim_irq_set_sync(true);
+}
+
+static void setup_race(struct nfix *fx, unsigned at)
+{
+    race_fx = fx;
+    fx->race_at = at;
+    assert_int_equal(plat_irq_attach(TEST_IRQ, PLAT_IRQ_LEVEL, race_irq, fx), 0);
+    plat_irq_unmask(TEST_IRQ);
+}
+
+/* The race closes with the frame delivered in the same poll. */
+static void test_rearm_race(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    setup_race(fx, 3);
+    for (unsigned k = 0; k < 3; k++)
+        dev_rx(fx, 64, k, NULL);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 4);
+    assert_true(fx->race_fired);
+    assert_int_equal(fx->net.stats.rearm_races, 1);
+    assert_frame(fx, fx->cap[3].data, 128, 99);
+    assert_false(virtio_net_pending(&fx->net));
+    /* Callbacks are on again: the next frame interrupts. */
+    dev_rx(fx, 64, 5, NULL);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+}
+
+/* The race's extra frame uses up the budget: callbacks are still off, so
+ * the caller must be told to poll again; otherwise it would idle with RX
+ * interrupts masked and every later frame would wait forever. */
+static void test_rearm_race_at_budget(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    setup_race(fx, 3);
+    for (unsigned k = 0; k < 3; k++)
+        dev_rx(fx, 64, k, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 4), 4);
+    assert_true(fx->race_fired);
+    assert_int_equal(fx->net.stats.rearm_races, 1);
+    assert_true(virtio_net_pending(&fx->net));
+    /* What an idle caller would see: a frame arrives, then it polls only
+     * if something is pending. */
+    dev_rx(fx, 64, 6, NULL);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_false(virtio_net_pending(&fx->net));
+    assert_int_equal(fx->ncap, 5);
+}
+
+/* ---- recovery --------------------------------------------------------------------- */
+
+/* Held by the stack: 2 RX buffers; on the TX ring: 3 pool frames and one
+ * in-place reply.  Then the device breaks the RX ring. */
+static void busy_state(struct nfix *fx)
+{
+    fx->model->hold_tx = true;
+    for (unsigned k = 0; k < 3; k++)
+        assert_int_equal(send(fx, 100, k), 0);
+    fx->mode = RX_REPLY;
+    dev_rx(fx, 100, 10, NULL);
+    virtio_net_poll(&fx->net, 64);
+    fx->mode = RX_HOLD;
+    dev_rx(fx, 100, 11, NULL);
+    dev_rx(fx, 100, 12, NULL);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->nheld, 2);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 4);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS - 3);
+    assert_int_equal(dev_rx_bufs(fx), fx->net.nrx - 3);
+}
+
+static void test_broken_ring_reset(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx, resets = fx->sim->resets;
+    struct vq_stats st;
+
+    busy_state(fx);
+    fx->mode = RX_RELEASE;
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 999; /* out of range */
+    dev_rx(fx, 100, 20, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.queue_broken, 1);
+    assert_true(sim_log_contains("broke a ring"));
+    assert_true(virtio_net_pending(&fx->net));
+    /* Until the reset: nothing is taken from the rings. */
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.queue_broken, 1);
+
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(fx->sim->resets, resets + 1);
+    assert_false(virtio_net_pending(&fx->net));
+    assert_false(virtqueue_is_broken(fx->net.rxq));
+    /* TX tokens released: the pool is whole; the in-place reply went back to
+     * the RX ring with every other buffer the stack does not hold. */
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    virtqueue_get_stats(fx->net.txq, &st);
+    assert_int_equal(st.cancelled, 4);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 2);
+    assert_rx_bufs_distinct(fx);
+    for (unsigned i = 0; i < fx->nheld; i++)
+        netbuf_release(fx->held[i]);
+    fx->nheld = 0;
+    virtio_net_flush(&fx->net);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
+
+    /* Working again, both ways. */
+    fx->model->hold_tx = false;
+    unsigned before = fx->ncap;
+    dev_rx(fx, 300, 30, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[before].data, 300, 30);
+    unsigned ntx = fx->model->ntx;
+    assert_int_equal(send(fx, 200, 31), 0);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    assert_int_equal(fx->model->ntx, ntx + 1);
+    assert_frame(fx, fx->model->tx[ntx].data, 200, 31);
+    assert_int_equal(virtio_net_check(&fx->net), 0);
+}
+
+static void test_needs_reset(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+
+    busy_state(fx);
+    /* A frame is completed, then the device asks for a reset: the frame is
+     * not delivered from the inconsistent rings. */
+    fx->mode = RX_RELEASE;
+    dev_rx(fx, 100, 20, NULL);
+    unsigned wakes = fx->wakes;
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(fx->wakes, wakes + 1);
+    unsigned before = fx->ncap;
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->ncap, before);
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_false(virtio_net_pending(&fx->net));
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 2);
+    assert_true(virtio_net_link_up(&fx->net));
+    dev_rx(fx, 100, 21, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[before].data, 100, 21);
+}
+
+/* The features are negotiated again on a reset and may differ: the header
+ * layout must follow before any buffer is posted again. */
+static void test_reset_renegotiates_layout(void **state)
+{
+    struct nfix *fx = up(state, F_MAC | F_STATUS | F_MRG | F_ANY | F_IND, 64);
+
+    assert_false(fx->net.split_hdr);
+    assert_true(fx->net.mergeable);
+    /* The device now offers neither ANY_LAYOUT nor MRG_RXBUF. */
+    fx->sim->dev_features &= ~(F_ANY | F_MRG);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    unsigned seen = fx->model->rx_chains_seen;
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_false(fx->net.mergeable);
+    assert_int_equal(fx->net.hdr_len, hdr_len_expected(fx));
+    assert_int_equal(fx->net.split_hdr, fx->version == 1);
+    /* The ring was made without indirect tables (none were needed then): a
+     * split header takes two descriptors, so half the buffers fit. */
+    unsigned fit = fx->version == 1 ? 32u : fx->net.nrx;
+    assert_int_equal(dev_rx_bufs(fx), fit);
+    assert_int_equal(fx->model->rx_chains_seen, seen + fit);
+    /* model: rx_layout stays 0 (checked at teardown), and a frame each way. */
+    dev_rx(fx, 100, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[0].data, 100, 1);
+    assert_int_equal(fx->cap[0].off, fx->net.hdr_len);
+    assert_int_equal(send(fx, 100, 2), 0);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    assert_frame(fx, fx->model->tx[0].data, 100, 2);
+}
+
+/* A merged frame half-dropped when the device was reset has no tail after
+ * the reset: the first frame afterwards is delivered. */
+static void test_reset_forgets_merged_tail(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct sim_net_rx_opts lie = {.set_num_buffers = true, .num_buffers_value = 3};
+
+    dev_rx(fx, 100, 1, &lie); /* the other two buffers never come */
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->net.stats.rx_merged_dropped, 1);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    dev_rx(fx, 100, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[0].data, 100, 2);
+}
+
+/* The re-initialisation fails after the reset: the device is given up,
+ * buffers come home, and nothing is retried or posted afterwards. */
+static void test_reset_fails(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    busy_state(fx);
+    fx->mode = RX_RELEASE;
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    fx->sim->vq[SIM_NET_RXQ].num_max = 8; /* the queue shrank: unusable */
+    assert_int_equal(virtio_net_check(&fx->net), VIRTIO_E2BIG);
+    assert_true(fx->net.dev.broken);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_false(virtio_net_pending(&fx->net));
+    unsigned resets = fx->sim->resets;
+    assert_int_equal(virtio_net_check(&fx->net), VIRTIO_EIO);
+    assert_int_equal(fx->sim->resets, resets); /* not tried again */
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(send(fx, 100, 1), VIRTIO_EIO);
+    assert_int_equal(fx->net.stats.tx_error, 1);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    for (unsigned i = 0; i < fx->nheld; i++)
+        netbuf_release(fx->held[i]);
+    fx->nheld = 0;
+    assert_false(virtio_net_pending(&fx->net));
+}
+
+/* ---- init ------------------------------------------------------------------------ */
+
+static void test_init_failures(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+    int err;
+
+    /* Not a network device. */
+    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_BLOCK, fx->version == 1 ? 0 : B(VIRTIO_F_VERSION_1), 2, 64);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg),
+                     VIRTIO_ENODEV);
+    assert_true(down(fx));
+    /* No receive hook. */
+    create(state, F_ALL, 64, dev_mac, 0);
+    cfg.rx = NULL;
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg),
+                     VIRTIO_EINVAL);
+    cfg.rx = stack_rx;
+    assert_true(down(fx));
+    /* Rings of one descriptor: too small for a split header (legacy without
+     * ANY_LAYOUT or indirect tables), enough otherwise. */
+    cfg.rx_queue_size = cfg.tx_queue_size = 1;
+    create(state, F_MAC, 64, dev_mac, 0);
+    err = virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg);
+    if (fx->version == 1) {
+        assert_int_equal(err, VIRTIO_EINVAL);
+        assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    } else {
+        assert_int_equal(err, 0);
+        fx->inited = true;
+        assert_int_equal(fx->net.nrx, 1);
+        round_trip(fx, 3);
+    }
+    assert_true(down(fx));
+    cfg.rx_queue_size = cfg.tx_queue_size = 0;
+    /* Each DMA allocation failing in turn: an error, FAILED, nothing leaked. */
+    for (long k = 0;; k++) {
+        create(state, F_ALL, 64, dev_mac, 0);
+        sim_dma_fail_after(k);
+        err = virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg);
+        sim_dma_fail_after(-1);
+        if (err == 0) {
+            fx->inited = true;
+            assert_true(k >= 5);
+            assert_true(down(fx));
+            break;
+        }
+        assert_int_equal(err, VIRTIO_ENOMEM);
+        assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+        assert_int_equal(sim_dma_live(), 0);
+        assert_int_equal(virtio_net_check(&fx->net), VIRTIO_EIO);
+        virtio_net_shutdown(&fx->net); /* harmless after a failed init */
+        assert_true(down(fx));
+    }
+    assert_int_equal(sim_dma_live(), 0);
+}
+
+/* ---- sizes ------------------------------------------------------------------------- */
+
+/* frames each way; the stack releases what it receives. */
+static void round_trip(struct nfix *fx, unsigned frames)
+{
+    unsigned ntx = fx->model->ntx;
+
+    fx->ncap = 0;
+    for (unsigned k = 0; k < frames; k++) {
+        if (dev_rx_bufs(fx) == 0) /* the device ran out: let the driver catch up */
+            virtio_net_poll(&fx->net, 64);
+        dev_rx(fx, 60 + k, k, NULL);
+    }
+    while (virtio_net_pending(&fx->net))
+        virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->ncap, frames);
+    for (unsigned k = 0; k < frames && k < CAP_MAX; k++)
+        assert_frame(fx, fx->cap[k].data, 60 + k, k);
+    for (unsigned k = 0; k < frames; k++) {
+        if (virtqueue_num_free(fx->net.txq) < 2) { /* the device catches up */
+            virtio_net_flush(&fx->net);
+            sim_net_tx_run(fx->model);
+        }
+        assert_int_equal(send(fx, 80 + k, k), 0);
+        if (k % 8 == 7) {
+            virtio_net_flush(&fx->net);
+            sim_net_tx_run(fx->model);
+        }
+    }
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->model->ntx - ntx, frames);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+}
+
+static void test_queue_sizes(void **state)
+{
+    struct nfix *fx = *state;
+
+    for (unsigned size = 16; size <= 1024; size *= 2) {
+        /* Device maximum = size, and a larger device with the size asked for. */
+        for (unsigned how = 0; how < 2; how++) {
+            struct virtio_net_config cfg = cfg_for(fx);
+            uint64_t feat = how ? F_MAC | F_STATUS | F_EVT : F_ALL;
+
+            if (how)
+                cfg.rx_queue_size = cfg.tx_queue_size = (uint16_t)size;
+            up_cfg(state, feat, how ? 1024 : size, &cfg);
+            unsigned per = fx->net.split_hdr && !(feat & F_IND) ? 2 : 1;
+            assert_int_equal(virtqueue_size(fx->net.rxq), size);
+            assert_int_equal(virtqueue_size(fx->net.txq), size);
+            assert_int_equal(fx->net.nrx, size / per);
+            assert_int_equal(dev_rx_bufs(fx), size / per);
+            assert_int_equal(virtqueue_num_free(fx->net.rxq), 0);
+            round_trip(fx, 40);
+            /* Wrap the ring indices a few times. */
+            fx->mode = RX_RELEASE;
+            for (unsigned r = 0; r < 3; r++)
+                round_trip(fx, size / per < 64 ? size / per : 64);
+            assert_int_equal(dev_rx_bufs(fx), size / per);
+            assert_rx_bufs_distinct(fx);
+            assert_true(down(fx));
+        }
+    }
+}
+
+/* A device without dma-coherent: cache maintenance on every buffer, all of
+ * it inside DMA memory (sim_plat counts anything else). */
+static void test_non_coherent(void **state)
+{
+    struct nfix *fx = create(state, F_ALL, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    struct virtio_net_config cfg = cfg_for(fx);
+    unsigned long inval;
+
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false, &cfg), 0);
+    fx->inited = true;
+    inval = sim_cache_stats()->invalidates;
+    assert_true(inval >= fx->net.nrx);
+    round_trip(fx, 20);
+    assert_true(sim_cache_stats()->invalidates > inval);
+    assert_true(sim_cache_stats()->cleans > 0);
+    fx->mode = RX_REPLY;
+    dev_rx(fx, 70, 1, NULL);
+    virtio_net_poll(&fx->net, 64);
+    sim_net_tx_run(fx->model);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->model->tx[fx->model->ntx - 1].len, 70);
+    assert_int_equal(dev_rx_bufs(fx), fx->net.nrx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        NET_TEST(test_mac_and_link),
+        NET_TEST(test_no_status_link_up),
+        NET_TEST(test_random_mac),
+        NET_TEST(test_mac_invalid),
+        NET_TEST(test_header_layouts),
+        NET_TEST(test_rx_byte_exact),
+        NET_TEST(test_rx_zero_copy),
+        NET_TEST(test_rx_ring_kept_full),
+        NET_TEST(test_rx_short),
+        NET_TEST(test_rx_len_beyond_buffer),
+        NET_TEST(test_num_buffers),
+        NET_TEST(test_num_buffers_ignored_without_mrg),
+        NET_TEST(test_tx_padding),
+        NET_TEST(test_tx_ring_full_and_reclaim),
+        NET_TEST(test_tx_pool_exhausted),
+        NET_TEST(test_tx_double_release),
+        NET_TEST(test_tx_used_len),
+        NET_TEST(test_inplace_reply),
+        NET_TEST(test_inplace_reply_misuse),
+        NET_TEST(test_shutdown_with_tx_in_flight),
+        NET_TEST(test_budget),
+        NET_TEST(test_rearm_race),
+        NET_TEST(test_rearm_race_at_budget),
+        NET_TEST(test_broken_ring_reset),
+        NET_TEST(test_needs_reset),
+        NET_TEST(test_reset_renegotiates_layout),
+        NET_TEST(test_reset_forgets_merged_tail),
+        NET_TEST(test_reset_fails),
+        NET_TEST(test_init_failures),
+        NET_TEST(test_queue_sizes),
+        NET_TEST(test_non_coherent),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,8 @@
+# Host unit tests of the virtio-net driver against the simulated device
+# (test/sim) with the net model (test/sim/sim_net.c), each test once per
+# virtio-mmio version (v1 legacy, v2 modern).
+UNIT_TESTS += virtio_net
+
+UNIT_virtio_net_SRCS := test/unit/test_virtio_net.c drivers/virtio/virtio_net.c drivers/virtio/virtio.c \
+	drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c test/sim/sim_virtio.c test/sim/sim_plat.c \
+	test/sim/sim_fixture.c test/sim/sim_net.c
