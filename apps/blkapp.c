@@ -84,6 +84,8 @@ static void pass_done(struct virtio_blk_req *r, int result)
     p->busy[r - p->req] = false;
 }
 
+static bool slot_done(void *arg) { return !*(volatile bool *)arg; }
+
 static void fold(struct pass *p, const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -133,7 +135,7 @@ static int whole_disk(struct pass *p, char mode)
         virtio_blk_kick(&blk);
         unsigned d = next_done % BLK_INFLIGHT;
         if (p->busy[d]) {
-            board_idle();
+            board_idle_unless(slot_done, (void *)&p->busy[d]);
             continue;
         }
         if (mode == 'c')
@@ -153,7 +155,7 @@ static int whole_disk(struct pass *p, char mode)
         if (!p->busy[next_done % BLK_INFLIGHT])
             next_done++;
         else
-            board_idle();
+            board_idle_unless(slot_done, (void *)&p->busy[next_done % BLK_INFLIGHT]);
     return p->error;
 }
 

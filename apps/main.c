@@ -283,6 +283,12 @@ static void crash_on_request(void)
     }
 }
 
+static bool net_work(void *arg)
+{
+    (void)arg;
+    return netapp_busy();
+}
+
 void app_main(void)
 {
     crash_on_request();
@@ -303,7 +309,6 @@ void app_main(void)
         netapp_poll();
         console_poll();
         shell_poll();
-        if (!netapp_busy())
-            board_idle();
+        board_idle_unless(net_work, NULL);
     }
 }

@@ -50,6 +50,12 @@ static uint64_t now_us(void) { return timer_ns() / 1000; }
 
 static volatile bool shell_ping_done;
 
+static bool ping_work(void *arg)
+{
+    (void)arg;
+    return shell_ping_done || netapp_busy();
+}
+
 static void print_ping(void *arg, const struct ping_result *r)
 {
     bool boot = arg != NULL;
@@ -215,8 +221,7 @@ int netapp_ping(uint32_t dst, unsigned count)
     /* Like ping(8), the command lasts until the last reply or timeout. */
     while (!shell_ping_done) {
         netapp_poll();
-        if (!netapp_busy())
-            board_idle();
+        board_idle_unless(ping_work, NULL);
     }
     return 0;
 }

@@ -37,6 +37,19 @@ void plat_dma_pool_init(uintptr_t start);
 
 extern char __image_start[], __heap_start[];
 
+/* A register range the CPU can address: on arm (no LPAE) one above 4 GiB
+ * would be truncated onto some other device. */
+static bool reachable(uint64_t a, uint64_t size)
+{
+#if UINTPTR_MAX < UINT64_MAX
+    return a <= UINTPTR_MAX && (size == 0 || size - 1 <= UINTPTR_MAX - a);
+#else
+    (void)a;
+    (void)size;
+    return true;
+#endif
+}
+
 static struct board_info info;
 static struct dt dt;
 /* Every node's offset, parent, depth, phandle and where its properties
@@ -51,11 +64,19 @@ static struct dt dt;
 #define DT_INDEX_NODES 512
 static struct dt_node_info dt_nodes[DT_INDEX_NODES];
 static int dt_index_err;
-static uint32_t psci_fn_is_hvc = 1;
+static enum { PSCI_NONE, PSCI_HVC, PSCI_SMC } psci_conduit = PSCI_HVC; /* QEMU virt's, for the board table */
+static bool pmu; /* the PMU exists: only then are its registers read */
+static bool ram_from_table, ram_image_added;
 
 const struct board_info *board(void) { return &info; }
 
-static void console_sink(const char *s, size_t n) { pl011_write(s, n); }
+/* Whole lines even when an interrupt handler prints too (plat_log). */
+static void console_sink(const char *s, size_t n)
+{
+    arch_irqstate_t st = arch_irq_save();
+    pl011_write(s, n);
+    arch_irq_restore(st);
+}
 
 /* ---------------------------------------------------------------- device tree */
 
@@ -100,6 +121,8 @@ static void read_platform_from_dt(void)
 {
     struct dt_mem mem[BOARD_MAX_RAM];
     int n = dt_memory(&dt, mem, BOARD_MAX_RAM);
+    if (n == -DT_ERR_NOSPACE)
+        n = BOARD_MAX_RAM; /* more regions than that: the first ones are filled in */
     for (int i = 0; i < n; i++) {
         info.ram[info.nram][0] = mem[i].base;
         info.ram[info.nram][1] = mem[i].size;
@@ -113,7 +136,7 @@ static void read_platform_from_dt(void)
         static const char *const pl011[] = {"arm,pl011", NULL};
         node = first_okay_compatible(pl011);
     }
-    if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0)
+    if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && reachable(a, 0x1000))
         info.uart = (uintptr_t)a;
 
     static const char *const timers[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
@@ -126,7 +149,9 @@ static void read_platform_from_dt(void)
     node = first_okay_compatible(psci);
     if (node >= 0) {
         const char *m = dt_prop_string(&dt, node, "method");
-        psci_fn_is_hvc = !(m && strcmp(m, "smc") == 0);
+        psci_conduit = (m && strcmp(m, "smc") == 0) ? PSCI_SMC : PSCI_HVC;
+    } else {
+        psci_conduit = PSCI_NONE; /* an HVC or SMC nobody implements is UNDEFINED */
     }
 }
 
@@ -137,8 +162,18 @@ static int gic_from_dt(void)
                                      "arm,cortex-a7-gic", NULL};
     uint64_t d, ds, c, cs;
     int node = first_okay_compatible(v3);
-    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0 && dt_reg(&dt, node, 1, &c, &cs) == 0)
-        return gic_init(3, (uintptr_t)d, (uintptr_t)c, cs);
+    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0) {
+        /* reg: the distributor, then #redistributor-regions regions (QEMU virt
+         * has a second one beyond 123 CPUs); this CPU's may be in any. */
+        uint32_t nrd = 1;
+        int gv = -1;
+        (void)dt_prop_u32(&dt, node, "#redistributor-regions", &nrd);
+        for (uint32_t r = 1; r <= nrd && r < 16 && gv < 0; r++)
+            if (dt_reg(&dt, node, r, &c, &cs) == 0 && reachable(c, cs))
+                gv = gic_init(3, (uintptr_t)d, (uintptr_t)c, cs);
+        if (gv >= 0)
+            return gv;
+    }
     node = first_okay_compatible(v2);
     if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0 && dt_reg(&dt, node, 1, &c, &cs) == 0)
         return gic_init(2, (uintptr_t)d, (uintptr_t)c, cs);
@@ -150,7 +185,8 @@ static void virtio_from_dt(void)
     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         uint64_t a, s;
         struct dt_irq irq;
-        if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &a, &s) != 0 || s < 0x100 || info.nvirtio == BOARD_MAX_VIRTIO) {
+        if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &a, &s) != 0 || s < 0x100 || !reachable(a, s) ||
+            info.nvirtio == BOARD_MAX_VIRTIO) {
             info.virtio_skipped++;
             continue;
         }
@@ -217,7 +253,7 @@ bool board_irq_stamp(unsigned intid, uint32_t *instructions)
 void irq_dispatch(void);
 void irq_dispatch(void)
 {
-    uint32_t stamp = arch_pmu_instructions();
+    uint32_t stamp = pmu ? arch_pmu_instructions() : 0;
     uint32_t iar = gic_ack();
     unsigned id = gic_intid(iar);
     if (id >= 1020) {
@@ -227,10 +263,12 @@ void irq_dispatch(void)
     irq_count++;
     irq_stamp[id] = stamp;
     irq_stamp_fresh[id] = true;
-    if (handlers[id].fn)
+    if (handlers[id].fn) {
         handlers[id].fn(handlers[id].arg);
-    else
+    } else {
         irq_unhandled++;
+        gic_disable(id); /* nobody to quiet a level-triggered line: it would fire forever */
+    }
     gic_eoi(iar);
 }
 
@@ -250,12 +288,23 @@ void plat_irq_unmask(unsigned irq) { gic_enable(irq); }
 void plat_irq_mask(unsigned irq) { gic_disable(irq); }
 
 uint64_t board_irq_count(void) { return irq_count; }
-uint32_t board_instructions(void) { return arch_pmu_instructions(); }
+uint32_t board_instructions(void) { return pmu ? arch_pmu_instructions() : 0; }
 
 /* ---------------------------------------------------------------- misc */
 
 int board_getc(void) { return pl011_getc(); }
 void board_idle(void) { arch_wfi(); }
+
+void board_idle_unless(bool (*work)(void *), void *arg)
+{
+    /* WFI wakes for a pending interrupt even with interrupts masked, so one
+     * that arrives after work() has looked is taken after the WFI, not lost
+     * until the next tick. */
+    arch_irqstate_t s = arch_irq_save();
+    if (!work(arg))
+        arch_wfi();
+    arch_irq_restore(s);
+}
 
 void board_poweroff(void)
 {
@@ -266,13 +315,13 @@ void board_poweroff(void)
         "r0"
 #endif
     ) = 0x84000008ul; /* PSCI SYSTEM_OFF */
-    if (psci_fn_is_hvc) {
+    if (psci_conduit == PSCI_HVC) {
 #if defined(__aarch64__)
         __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
 #else
         __asm__ volatile(".arch_extension virt\n hvc #0" : "+r"(x0)::"memory");
 #endif
-    } else {
+    } else if (psci_conduit == PSCI_SMC) {
 #if defined(__aarch64__)
         __asm__ volatile("smc #0" : "+r"(x0)::"memory");
 #else
@@ -284,12 +333,14 @@ void board_poweroff(void)
         arch_wfi();
 }
 
-static const char *ram_note(void) { return info.fallback ? " (board table)" : ""; }
+static const char *ram_note(void) { return ram_from_table ? " (board table)" : ""; }
 
 void boot_main(uintptr_t dtb_reg);
 void boot_main(uintptr_t dtb_reg)
 {
-    arch_pmu_init(); /* first, so the boot cost is counted from here */
+    pmu = arch_pmu_present();
+    if (pmu)
+        arch_pmu_init(); /* first, so the boot cost is counted from here */
     /* Runs with the MMU off: only the device-tree reader, which reads bytewise. */
     int err = find_dtb(dtb_reg);
     info.dt_err = err;
@@ -302,15 +353,31 @@ void boot_main(uintptr_t dtb_reg)
         info.ram[0][0] = FB_RAM_BASE;
         info.ram[0][1] = FB_RAM_SIZE;
         info.nram = 1;
+        ram_from_table = true;
+    }
+    /* The image must be normal executable memory once the MMU is on, whatever
+     * the device tree says, or the first instruction fetch after it faults
+     * (and so does the vector that would report it). */
+    uint64_t img = (uintptr_t)__image_start, img_end = (uintptr_t)__heap_start;
+    bool covered = false;
+    for (int i = 0; i < info.nram; i++)
+        if (info.ram[i][0] <= img && img_end - info.ram[i][0] <= info.ram[i][1])
+            covered = true;
+    if (!covered) {
+        int i = info.nram < BOARD_MAX_RAM ? info.nram++ : BOARD_MAX_RAM - 1;
+        info.ram[i][0] = img;
+        info.ram[i][1] = img_end - img;
+        ram_image_added = true;
     }
     if (!info.uart)
         info.uart = FB_UART;
     if (!info.timer_intid)
         info.timer_intid = FB_TIMER_INTID;
 
-    arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram);
+    /* The console before the MMU, so that a fault on the way is reported. */
     pl011_init(info.uart);
     kprintf_set_sink(console_sink);
+    arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram);
     kprintf("\nvbare: " ARCH_NAME " firmware, board qemu-virt\n");
     if (err == 0) {
         kprintf("dt: device tree at 0x%lx, %u bytes\n", (unsigned long)info.dtb_addr, (unsigned)info.dtb_size);
@@ -322,6 +389,9 @@ void boot_main(uintptr_t dtb_reg)
     for (int i = 0; i < info.nram; i++)
         kprintf("mem: 0x%llx-0x%llx%s\n", (unsigned long long)info.ram[i][0],
                 (unsigned long long)(info.ram[i][0] + info.ram[i][1] - 1), ram_note());
+    if (ram_image_added)
+        kprintf("mem: WARNING: the device tree's RAM does not hold the image at 0x%lx-0x%lx; mapped anyway\n",
+                (unsigned long)(uintptr_t)__image_start, (unsigned long)((uintptr_t)__heap_start - 1));
 
     int gv = info.fallback ? -1 : gic_from_dt();
     if (gv < 0)

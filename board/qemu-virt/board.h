@@ -50,6 +50,11 @@ const struct board_info *board(void);
 int board_getc(void);
 /* Sleep until the next interrupt. */
 void board_idle(void);
+/* Sleep until the next interrupt unless work(arg) is true.  work() runs with
+ * interrupts masked, so an interrupt that makes it true after it has looked
+ * still ends the sleep (a plain check-then-board_idle() would sleep through
+ * it until the next tick). */
+void board_idle_unless(bool (*work)(void *), void *arg);
 /* Stop QEMU (PSCI SYSTEM_OFF) or halt. */
 void board_poweroff(void) __attribute__((noreturn));
 

@@ -28,9 +28,17 @@ void plat_dma_pool_init(uintptr_t start)
         if (start >= lo && start < hi)
             pool_end = hi > UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)hi;
     }
-    /* Keep clear of a device tree a loader put above the image. */
-    if (b->dtb_addr >= start && b->dtb_addr < pool_end)
-        pool_next = (b->dtb_addr + b->dtb_size + 4095) & ~(uintptr_t)4095;
+    /* Keep clear of a device tree a loader put above the image: the pool is
+     * the larger side of it (a blob that runs past the end of RAM leaves the
+     * side below, never a pool that ends before it starts). */
+    uint64_t after = ((uint64_t)b->dtb_addr + b->dtb_size + 4095) & ~(uint64_t)4095;
+    if (b->dt && b->dtb_addr < pool_end && after > start) {
+        uintptr_t above = after < pool_end ? (uintptr_t)after : pool_end;
+        if (b->dtb_addr > start && b->dtb_addr - start >= pool_end - above)
+            pool_end = b->dtb_addr;
+        else
+            pool_next = above;
+    }
 }
 
 void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
@@ -41,7 +49,7 @@ void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
         return NULL;
     plat_irqstate_t s = arch_irq_save();
     uintptr_t p = (pool_next + align - 1) & ~(uintptr_t)(align - 1);
-    if (p < pool_next || size > pool_end - p) {
+    if (p < pool_next || p > pool_end || size > pool_end - p) {
         arch_irq_restore(s);
         return NULL;
     }

@@ -81,6 +81,12 @@ static inline void arch_icc_eoir1_write(uint32_t v)
     __asm__ volatile("isb" ::: "memory");
 }
 
+static inline void arch_icc_ctlr_write(uint32_t v)
+{
+    SYSREG_WRITE(s3_0_c12_c12_4, v);
+    __asm__ volatile("isb" ::: "memory");
+}
+
 static inline uint32_t arch_dcache_line(void)
 {
     uint64_t ctr = SYSREG_READ(ctr_el0);
@@ -91,7 +97,16 @@ static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("dc iv
 static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("dc civac, %0" ::"r"(a) : "memory"); }
 
 /* PMU: cycle counter and event counter 0 counting retired instructions
- * (event 0x08).  Under QEMU -icount both count guest instructions. */
+ * (event 0x08).  Under QEMU -icount both count guest instructions.
+ * Touch it only if arch_pmu_present(): a hypervisor that offers no PMU
+ * (KVM without a vPMU) makes every PMU register access UNDEFINED. */
+static inline int arch_pmu_present(void)
+{
+    unsigned v = (unsigned)(SYSREG_READ(id_aa64dfr0_el1) >> 8) & 0xf; /* PMUVer */
+    if (v == 0 || v == 0xf)
+        return 0;
+    return ((SYSREG_READ(pmcr_el0) >> 11) & 0x1f) != 0; /* PMCR_EL0.N: event counter 0 exists */
+}
 static inline void arch_pmu_init(void)
 {
     SYSREG_WRITE(pmevtyper0_el0, 0x08);         /* INST_RETIRED, counted at EL1 */

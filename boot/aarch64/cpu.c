@@ -19,6 +19,7 @@ struct crash_frame {
     uint64_t spsr;
     uint64_t pad;
 };
+_Static_assert(sizeof(struct crash_frame) == 272, "the frame start.S's SAVE builds");
 
 static const char *const kinds[] = {
     "?",
@@ -55,6 +56,7 @@ void arch_crash(uint64_t kind, struct crash_frame *f)
             ec_name((unsigned)(esr >> 26) & 0x3f), (unsigned long long)far);
     for (int i = 0; i < 31; i++)
         kprintf("x%-2d 0x%016llx%s", i, (unsigned long long)f->x[i], (i % 4 == 3) ? "\n" : "  ");
+    kprintf("sp  0x%016llx", (unsigned long long)((uintptr_t)f + sizeof(*f))); /* SP_EL1 before SAVE */
     kprintf("\n*** halted\n");
     for (;;)
         __asm__ volatile("wfi");
@@ -75,6 +77,19 @@ void arch_crash(uint64_t kind, struct crash_frame *f)
 
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l2[L2_TABLES][512] __attribute__((aligned(4096)));
+
+extern char __image_start[], __heap_start[];
+
+/* The image, its .bss (these tables included) and the stack were written with
+ * the MMU off, straight to memory; a loader that ran with caches on may have
+ * left clean lines of the same addresses behind (the boot protocol asks only
+ * for a clean to the PoC).  Drop them before the first cacheable access. */
+static void inval_image(void)
+{
+    uintptr_t line = arch_dcache_line();
+    for (uintptr_t a = (uintptr_t)__image_start & ~(line - 1); a < (uintptr_t)__heap_start; a += line)
+        arch_dcache_inval_line(a);
+}
 
 static int ram_covers(const uint64_t (*ram)[2], int nram, uint64_t lo, uint64_t hi, int *partial)
 {
@@ -113,6 +128,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
             t[0] = 0; /* the first 2 MiB fault, so a NULL dereference is caught */
         l1[i] = (uint64_t)(uintptr_t)t | DESC_TABLE;
     }
+    arch_dsb();
+    inval_image();
     arch_dsb();
     uint64_t pa_range = SYSREG_READ(id_aa64mmfr0_el1) & 0xf;
     if (pa_range > 5)

@@ -9,20 +9,37 @@
 _start:
     msr     daifset, #0xf
     mov     x19, x0
-    mrs     x1, CurrentEL
-    lsr     x1, x1, #2
-    cmp     x1, #2
-    bne     1f
+    /* SCTLR_EL1 resets to an UNKNOWN value: MMU and caches off, little
+     * endian, no WXN or alignment checks, RES1 bits of ARMv8.0 set. */
+    ldr     x1, =0x30d00800
+    mrs     x2, CurrentEL
+    lsr     x2, x2, #2
+    cmp     x2, #2
+    b.eq    0f
+    msr     sctlr_el1, x1
+    isb
+    b       1f
+0:  msr     sctlr_el1, x1
     mov     x1, #(1 << 31)          // HCR_EL2.RW: EL1 is AArch64
     msr     hcr_el2, x1
     mov     x1, #3                  // CNTHCTL_EL2: EL1 may use the counters
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
+    mrs     x1, midr_el1            // what EL1 reads as MIDR/MPIDR (UNKNOWN at reset)
+    msr     vpidr_el2, x1
+    mrs     x1, mpidr_el1
+    msr     vmpidr_el2, x1
+    mrs     x1, mdcr_el2            // keep HPMN, no PMU or debug traps to EL2
+    and     x1, x1, #0x1f
+    msr     mdcr_el2, x1
+    mrs     x1, id_aa64pfr0_el1     // GICv3 system registers implemented?
+    ubfx    x1, x1, #24, #4
+    cbz     x1, 5f                  // no: ICC_SRE_EL2 would be UNDEFINED
     mrs     x1, s3_4_c12_c9_5       // ICC_SRE_EL2: allow EL1 to use SRE
     mov     x2, #0x9                // SRE | Enable
     orr     x1, x1, x2
     msr     s3_4_c12_c9_5, x1
-    mov     x1, #0x3c5              // EL1h, DAIF masked
+5:  mov     x1, #0x3c5              // EL1h, DAIF masked
     msr     spsr_el2, x1
     adr     x1, 1f
     msr     elr_el2, x1
@@ -101,12 +118,12 @@ _start:
     b       .
 .endm
 
+/* Each vector slot holds 32 instructions: the return path lives outside. */
 .macro IRQ
     .align  7
     SAVE
     bl      irq_dispatch
-    RESTORE
-    eret
+    b       irq_return
 .endm
 
     .section .text.vectors, "ax"
@@ -129,3 +146,8 @@ vectors:
     CRASH 14
     CRASH 15
     CRASH 16
+    .org    vectors + 0x800         // an entry that outgrows its slot fails the build
+    .text
+irq_return:
+    RESTORE
+    eret

@@ -75,6 +75,7 @@ static inline uint32_t arch_icc_iar1_read(void)
     return v;
 }
 static inline void arch_icc_eoir1_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 1\n isb" ::"r"(v)); }
+static inline void arch_icc_ctlr_write(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c12, c12, 4\n isb" ::"r"(v)); }
 
 /* Cache maintenance by virtual address, to the point of coherency. */
 static inline uint32_t arch_dcache_line(void)
@@ -88,7 +89,19 @@ static inline void arch_dcache_inval_line(uintptr_t a) { __asm__ volatile("mcr p
 static inline void arch_dcache_flush_line(uintptr_t a) { __asm__ volatile("mcr p15, 0, %0, c7, c14, 1" ::"r"(a) : "memory"); }
 
 /* PMU: cycle counter and event counter 0 counting retired instructions
- * (event 0x08).  Under QEMU -icount both count guest instructions. */
+ * (event 0x08).  Under QEMU -icount both count guest instructions.
+ * Touch it only if arch_pmu_present(): a hypervisor that offers no PMU
+ * (KVM without a vPMU) makes every PMU register access UNDEFINED. */
+static inline int arch_pmu_present(void)
+{
+    uint32_t dfr0, pmcr;
+    __asm__ volatile("mrc p15, 0, %0, c0, c1, 2" : "=r"(dfr0)); /* ID_DFR0.PerfMon [27:24] */
+    unsigned v = (dfr0 >> 24) & 0xf;
+    if (v == 0 || v == 0xf)
+        return 0;
+    __asm__ volatile("mrc p15, 0, %0, c9, c12, 0" : "=r"(pmcr));
+    return ((pmcr >> 11) & 0x1f) != 0; /* PMCR.N: event counter 0 exists */
+}
 static inline void arch_pmu_init(void)
 {
     __asm__ volatile("mcr p15, 0, %0, c9, c12, 5" ::"r"(0));          /* PMSELR: counter 0 */

@@ -53,6 +53,19 @@ void arch_crash(uint32_t kind, struct crash_frame *f)
 
 static uint32_t l1[4096] __attribute__((aligned(16384)));
 
+extern char __image_start[], __heap_start[];
+
+/* The image, its .bss (this table included) and the stacks were written with
+ * the MMU off, straight to memory; a loader that ran with caches on may have
+ * left clean lines of the same addresses behind (the boot protocol asks only
+ * for a clean).  Drop them before the first cacheable access. */
+static void inval_image(void)
+{
+    uintptr_t line = arch_dcache_line();
+    for (uintptr_t a = (uintptr_t)__image_start & ~(line - 1); a < (uintptr_t)__heap_start; a += line)
+        arch_dcache_inval_line(a);
+}
+
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
 {
     for (uint32_t i = 0; i < 4096; i++) {
@@ -64,6 +77,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
         l1[i] = (uint32_t)lo | attr;
     }
     l1[0] = 0; /* the first MiB faults, so a NULL dereference is caught */
+    arch_dsb();
+    inval_image();
     arch_dsb();
     uint32_t ttbr = (uint32_t)(uintptr_t)l1 | 0x4au; /* walks: inner+outer WBWA, shareable */
     __asm__ volatile("mcr p15, 0, %0, c2, c0, 2" ::"r"(0));    /* TTBCR: TTBR0 only, short format */

@@ -17,10 +17,27 @@ _start:
     and     r0, r0, #0x1f
     cmp     r0, #0x1a               @ HYP mode?
     bne     1f
+    mov     r1, #0                  @ no traps or routing to HYP
+    mcr     p15, 4, r1, c1, c1, 0   @ HCR
+    mcr     p15, 4, r1, c1, c1, 3   @ HSTR
+    mrc     p15, 4, r1, c1, c1, 1   @ HDCR: keep HPMN, PL1 may use the PMU
+    and     r1, r1, #0x1f
+    mcr     p15, 4, r1, c1, c1, 1
+    mrc     p15, 0, r0, c0, c1, 1   @ ID_PFR1
+    ubfx    r1, r0, #16, #4         @ generic timer: CNTVOFF is UNKNOWN at reset
+    cmp     r1, #0
+    movne   r1, #0
+    mcrrne  p15, 4, r1, r1, c14     @ CNTVOFF = 0
+    ubfx    r1, r0, #28, #4         @ GICv3 system registers?
+    cmp     r1, #0
+    mrcne   p15, 4, r1, c12, c9, 5  @ ICC_HSRE: let PL1 use them (SRE | Enable)
+    orrne   r1, r1, #0x9
+    mcrne   p15, 4, r1, c12, c9, 5
+    isb
     mrs     r0, cpsr
     bic     r0, r0, #0x1f
     orr     r0, r0, #0x13 | 0xc0    @ SVC, IRQ+FIQ masked
-    msr     spsr_hyp, r0
+    msr     spsr_cxsf, r0           @ SPSR_hyp (the banked form UNDEFs in HYP mode)
     adr     r0, 1f
     msr     elr_hyp, r0
     eret
@@ -43,6 +60,7 @@ _start:
 
     mrc     p15, 0, r0, c1, c0, 0   @ SCTLR: V=0 so VBAR is used
     bic     r0, r0, #(1 << 13)
+    bic     r0, r0, #(1 << 30) | (1 << 25) @ TE, EE: exceptions in ARM state, little endian
     mcr     p15, 0, r0, c1, c0, 0
     ldr     r0, =vectors
     mcr     p15, 0, r0, c12, c0, 0  @ VBAR
@@ -66,9 +84,11 @@ vectors:
     b       irq_entry
     b       fiq_entry
 
-/* Fault frame for arch_crash: spsr, r0-r12, pc of the faulting instruction. */
+/* Fault frame for arch_crash: spsr, r0-r12, pc of the faulting instruction,
+ * and a pad word so that sp stays 8-byte aligned for the call (AAPCS). */
 .macro CRASH kind, adjust
     sub     lr, lr, #\adjust
+    sub     sp, sp, #4
     push    {r0-r12, lr}
     mrs     r0, spsr
     push    {r0}

@@ -44,6 +44,7 @@ static inline uint32_t r32(uintptr_t a) { return *(volatile uint32_t *)a; }
 static inline void w32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
 static inline uint64_t r64(uintptr_t a) { return (uint64_t)r32(a) | ((uint64_t)r32(a + 4) << 32); }
 static inline void w8(uintptr_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
+static inline uint8_t r8(uintptr_t a) { return *(volatile uint8_t *)a; }
 
 static void dist_wait(void)
 {
@@ -88,8 +89,17 @@ int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redi
 
     if (version == 2) {
         g.cpu = cpu_or_redist;
+        /* The banked SGI/PPI registers: nothing a loader left enabled fires
+         * before its handler is attached. */
+        w32(dist + GICD_ICENABLER, 0xffffffffu);
+        w32(dist + GICD_ICPENDR, 0xffffffffu);
+        /* This CPU's interface bit: ITARGETSR0-7 read as it (RAZ on a
+         * uniprocessor GIC, where the targets are fixed anyway). */
+        uint8_t self = 0;
+        for (unsigned i = 0; i < 32 && !self; i++)
+            self = r8(dist + GICD_ITARGETSR + i);
         for (unsigned i = 32; i < g.nirqs; i++)
-            w8(dist + GICD_ITARGETSR + i, 1); /* boot CPU interface */
+            w8(dist + GICD_ITARGETSR + i, self ? self : 1);
         for (unsigned i = 0; i < 32; i++)
             w8(dist + GICD_IPRIORITYR + i, PRIO);
         w32(dist + GICD_CTLR, 1);
@@ -110,16 +120,18 @@ int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redi
     w32(sgi + GICD_IGROUPR, 0xffffffffu);
     for (unsigned i = 0; i < 32; i++)
         w8(sgi + GICD_IPRIORITYR + i, PRIO);
+    /* ARE (bit 4) plus both group enables: correct whether or not the GIC has security. */
+    w32(dist + GICD_CTLR, (1u << 4) | 3u);
+    dist_wait();
+    /* GICD_IROUTER is RES0 until affinity routing is on: route after ARE. */
     uint64_t mpidr = arch_mpidr();
     uint64_t route = (mpidr & 0xffffff) | ((mpidr & 0xff00000000ull));
     for (unsigned i = 32; i < g.nirqs; i++) {
         w32(dist + GICD_IROUTER + 8 * i, (uint32_t)route);
         w32(dist + GICD_IROUTER + 8 * i + 4, (uint32_t)(route >> 32));
     }
-    /* ARE (bit 4) plus both group enables: correct whether or not the GIC has security. */
-    w32(dist + GICD_CTLR, (1u << 4) | 3u);
-    dist_wait();
     arch_icc_sre_write(arch_icc_sre_read() | 1u);
+    arch_icc_ctlr_write(0); /* EOImode 0 (UNKNOWN at reset): EOI also deactivates */
     arch_icc_pmr_write(0xf0);
     arch_icc_bpr1_write(0);
     arch_icc_igrpen1_write(1);

@@ -15,6 +15,9 @@ void timer_init(void)
     freq = arch_cntfrq();
     if (!freq)
         freq = 62500000; /* a hypervisor that leaves CNTFRQ unset: QEMU's 62.5 MHz */
+    /* Off until timer_start_tick(): a timer a loader left running would fire
+     * as soon as its PPI is unmasked, and re-arm with a period of 0. */
+    arch_cntv_ctl(0);
 }
 
 uint32_t timer_freq(void) { return freq; }

@@ -10,6 +10,7 @@
 #define UARTIMSC 0x38
 #define FR_TXFF (1u << 5)
 #define FR_RXFE (1u << 4)
+#define FR_BUSY (1u << 3)
 #define LCR_FEN (1u << 4)
 #define LCR_WLEN8 (3u << 5)
 #define CR_UARTEN (1u << 0)
@@ -27,6 +28,11 @@ void pl011_init(uintptr_t base)
     if (!uart)
         return;
     wr(UARTIMSC, 0);
+    /* The PL011 TRM: reprogram UARTLCR_H only with the UART disabled, and
+     * disable it only once it is idle (a loader's last characters). */
+    for (int i = 0; i < 1000000 && (rd(UARTFR) & FR_BUSY); i++)
+        ;
+    wr(UARTCR, 0);
     wr(UARTLCR_H, LCR_FEN | LCR_WLEN8);
     wr(UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
 }

@@ -42,16 +42,18 @@ boot_until() {
 wait_for() {
     local log=$1 rx=$2 pid=$3 end=$((SECONDS + $4))
     while ((SECONDS < end)); do
-        tr -d '\r' <"$log" 2>/dev/null | grep -Eq -- "$rx" && return 0
+        grep -Eq -- "$rx" < <(tr -d '\r' <"$log" 2>/dev/null) && return 0
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    tr -d '\r' <"$log" 2>/dev/null | grep -Eq -- "$rx"
+    grep -Eq -- "$rx" < <(tr -d '\r' <"$log" 2>/dev/null)
 }
 
 # expect_line LOG LINE WHAT : the exact line appears in the log.
 expect_line() {
-    if tr -d '\r' <"$1" | grep -Fxq -- "$2"; then
+    # Not `tr | grep -q` under pipefail: grep quitting early kills tr and
+    # the pipeline would report failure for a line that is there.
+    if grep -Fxq -- "$2" < <(tr -d '\r' <"$1"); then
         pass "$3"
     else
         fail "$3: no line '$2' in $1"
@@ -60,7 +62,7 @@ expect_line() {
 
 # expect_grep LOG REGEX WHAT
 expect_grep() {
-    if tr -d '\r' <"$1" | grep -Eq -- "$2"; then
+    if grep -Eq -- "$2" < <(tr -d '\r' <"$1"); then
         pass "$3"
     else
         fail "$3: nothing matches /$2/ in $1"
@@ -69,7 +71,7 @@ expect_grep() {
 
 # expect_no_grep LOG REGEX WHAT
 expect_no_grep() {
-    if tr -d '\r' <"$1" | grep -Eq -- "$2"; then
+    if grep -Eq -- "$2" < <(tr -d '\r' <"$1"); then
         fail "$3: /$2/ matched in $1: $(tr -d '\r' <"$1" | grep -E -m1 -- "$2")"
     else
         pass "$3"

@@ -57,7 +57,7 @@ for arch in arm aarch64; do
                 fail "$name: ping -s 1472: $(grep -E 'packet loss' <<<"$out")"
             fi
             mac=$(tr -d '\r' <"$log" | sed -n 's/^net: virtio-net .* mac \([0-9a-f:]*\) .*/\1/p' | head -1)
-            if [[ -n $mac ]] && in_ns ip neigh show "$GUEST_IP" dev tap0 | grep -q "lladdr $mac"; then
+            if [[ -n $mac ]] && grep -q "lladdr $mac" <<<"$(in_ns ip neigh show "$GUEST_IP" dev tap0)"; then
                 pass "$name: the host resolved the guest's MAC $mac by ARP"
             else
                 fail "$name: host ARP entry for $GUEST_IP is '$(in_ns ip neigh show "$GUEST_IP" dev tap0)', guest MAC '$mac'"
