@@ -32,7 +32,9 @@ void timer_start_tick(unsigned intid, uint64_t period_ns, timer_tick_fn fn)
 {
     (void)intid;
     tick_fn = fn;
-    uint64_t p = period_ns * freq / 1000000000ull;
+    /* Seconds and the remainder apart: period_ns * freq overflows 64 bits
+     * for periods over about 295 s at 62.5 MHz. */
+    uint64_t p = (period_ns / 1000000000ull) * freq + (period_ns % 1000000000ull) * freq / 1000000000ull;
     period_cnt = p ? (p > 0x7fffffffu ? 0x7fffffffu : (uint32_t)p) : 1;
     arch_cntv_tval(period_cnt);
     arch_cntv_ctl(1); /* enabled, unmasked */
