@@ -33,6 +33,7 @@
 
 #include "fake_netif.h"
 #include "netif.h"
+#include "prot/be.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -126,17 +127,6 @@ static void run_state(int mode, const uint8_t *data, size_t size)
         abort(); /* a buffer leaked or released twice */
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* Make the IPv4 header checksum and the ICMP or UDP checksum right, where
  * the frame's own lengths allow, so mutations get past the checksum checks
  * to the parsers behind them.  Returns false if nothing could be fixed. */
@@ -145,33 +135,33 @@ static bool fix_checksums(uint8_t *f, size_t n)
     uint8_t *ip = f + 14;
     size_t hlen, total;
 
-    if (n < 34 || rd16(f + 12) != 0x0800)
+    if (n < 34 || get_be16(f + 12) != 0x0800)
         return false;
     hlen = (size_t)(ip[0] & 0xf) * 4;
     if (hlen < 20 || hlen > n - 14)
         return false;
-    wr16(ip + 10, 0);
-    wr16(ip + 10, fake_csum(ip, hlen, 0));
-    total = rd16(ip + 2);
+    put_be16(ip + 10, 0);
+    put_be16(ip + 10, fake_csum(ip, hlen, 0));
+    total = get_be16(ip + 2);
     if (total > n - 14)
         total = n - 14;
     if (total <= hlen)
         return true;
     if (ip[9] == 1 && total - hlen >= 4) {
-        wr16(ip + hlen + 2, 0);
-        wr16(ip + hlen + 2, fake_csum(ip + hlen, total - hlen, 0));
+        put_be16(ip + hlen + 2, 0);
+        put_be16(ip + hlen + 2, fake_csum(ip + hlen, total - hlen, 0));
     } else if (ip[9] == 17 && total - hlen >= 8) {
         uint8_t *u = ip + hlen;
-        size_t ulen = rd16(u + 4);
-        uint32_t src = (uint32_t)rd16(ip + 12) << 16 | rd16(ip + 14);
-        uint32_t dst = (uint32_t)rd16(ip + 16) << 16 | rd16(ip + 18);
+        size_t ulen = get_be16(u + 4);
+        uint32_t src = (uint32_t)get_be16(ip + 12) << 16 | get_be16(ip + 14);
+        uint32_t dst = (uint32_t)get_be16(ip + 16) << 16 | get_be16(ip + 18);
         if (ulen >= 8 && ulen <= total - hlen) {
             uint32_t ps = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 17 +
                           (uint32_t)ulen;
             uint16_t c;
-            wr16(u + 6, 0);
+            put_be16(u + 6, 0);
             c = fake_csum(u, ulen, ps);
-            wr16(u + 6, c ? c : 0xffff);
+            put_be16(u + 6, c ? c : 0xffff);
         }
     }
     return true;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fake_netif.h"
+#include "prot/be.h"
 
 static const char *outdir;
 
@@ -27,19 +28,13 @@ static void put(const char *name, const uint8_t *p, size_t n)
     }
 }
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 static void fix_ip(uint8_t *frame)
 {
     uint8_t *ip = frame + 14;
     size_t hlen = (size_t)(ip[0] & 0xf) * 4;
 
-    wr16(ip + 10, 0);
-    wr16(ip + 10, fake_csum(ip, hlen, 0));
+    put_be16(ip + 10, 0);
+    put_be16(ip + 10, fake_csum(ip, hlen, 0));
 }
 
 int main(int argc, char **argv)
@@ -59,7 +54,7 @@ int main(int argc, char **argv)
     /* Ethernet */
     n = frame_arp(fr, fake_bcast_mac, 1, fake_peer_mac, FAKE_PEER, zero, FAKE_IP);
     put("eth-runt", fr, 13);
-    wr16(fr + 12, 0x8100);
+    put_be16(fr + 12, 0x8100);
     put("eth-vlan", fr, n);
 
     /* ARP */
@@ -93,7 +88,7 @@ int main(int argc, char **argv)
         n = build_eth(fr, fake_mac, fake_peer_mac, 0x0800);
         build_ip4(fr + n, FAKE_PEER, FAKE_IP, 1, NULL, 0);
         fr[n] = 0x47;
-        wr16(fr + n + 2, (uint16_t)(28 + k));
+        put_be16(fr + n + 2, (uint16_t)(28 + k));
         memset(fr + n + 20, 1, 7);
         fr[n + 27] = 0;
         memcpy(fr + n + 28, icmp, k);
@@ -103,7 +98,7 @@ int main(int argc, char **argv)
 
     /* IPv4 */
     n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 1, 1, data, 16);
-    wr16(fr + 20, 0x2000);
+    put_be16(fr + 20, 0x2000);
     fix_ip(fr);
     put("ip-fragment", fr, n);
 

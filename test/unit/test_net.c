@@ -22,6 +22,7 @@
 
 #include "fake_netif.h"
 #include "netif.h"
+#include "prot/be.h"
 #include "net_priv.h"
 
 static struct fake_netif *F;
@@ -80,22 +81,6 @@ static int teardown(void **state)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 static uint32_t pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
 {
     return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + (uint32_t)len;
@@ -107,8 +92,8 @@ static void fix_ip_csum(uint8_t *frame)
     uint8_t *ip = frame + 14;
     size_t hlen = (size_t)(ip[0] & 0xf) * 4;
 
-    wr16(ip + 10, 0);
-    wr16(ip + 10, fake_csum(ip, hlen, 0));
+    put_be16(ip + 10, 0);
+    put_be16(ip + 10, fake_csum(ip, hlen, 0));
 }
 
 static struct fake_frame *pop(void)
@@ -134,15 +119,15 @@ static size_t check_ip(const struct fake_frame *o, const uint8_t dst_mac[6], uin
     assert_true(o->len >= 34);
     assert_memory_equal(o->data, dst_mac, 6);
     assert_memory_equal(o->data + 6, fake_mac, 6);
-    assert_int_equal(rd16(o->data + 12), 0x0800);
+    assert_int_equal(get_be16(o->data + 12), 0x0800);
     assert_int_equal(ip[0], 0x45);
-    assert_int_equal(rd16(ip + 2), o->len - 14);
-    assert_int_equal(rd16(ip + 6), 0); /* no DF, not a fragment */
+    assert_int_equal(get_be16(ip + 2), o->len - 14);
+    assert_int_equal(get_be16(ip + 6), 0); /* no DF, not a fragment */
     assert_int_equal(ip[8], 64);
     assert_int_equal(ip[9], proto);
     assert_int_equal(fake_csum(ip, 20, 0), 0);
-    assert_int_equal(rd32(ip + 12), src);
-    assert_int_equal(rd32(ip + 16), dst);
+    assert_int_equal(get_be32(ip + 12), src);
+    assert_int_equal(get_be32(ip + 16), dst);
     return o->len - 34;
 }
 
@@ -241,7 +226,7 @@ static void test_eth_unknown_type(void **state)
     (void)state;
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 1, 1, NULL, 0);
-        wr16(fr + 12, types[i]);
+        put_be16(fr + 12, types[i]);
         fake_input(F, fr, n);
     }
     assert_int_equal(ST.eth_unknown_type, 6);
@@ -321,8 +306,8 @@ static void test_arp_padded_request(void **state)
     fake_input(F, fr, 60);
     o = pop();
     assert_int_equal(o->len, 42);
-    assert_int_equal(rd16(o->data + 20), 2);
-    assert_int_equal(rd32(o->data + 38), FAKE_PEER);
+    assert_int_equal(get_be16(o->data + 20), 2);
+    assert_int_equal(get_be32(o->data + 38), FAKE_PEER);
     free(o);
 }
 
@@ -438,9 +423,9 @@ static void test_arp_probe_answered_not_learned(void **state)
     fake_input(F, fr, n);
     o = pop();
     assert_memory_equal(o->data, fake_peer_mac, 6);
-    assert_int_equal(rd16(o->data + 20), 2);
+    assert_int_equal(get_be16(o->data + 20), 2);
     assert_memory_equal(o->data + 32, fake_peer_mac, 6);
-    assert_int_equal(rd32(o->data + 38), 0);
+    assert_int_equal(get_be32(o->data + 38), 0);
     free(o);
     assert_false(net_arp_lookup(NIF, 0, m));
 }
@@ -466,16 +451,16 @@ static void check_arp_request(const struct fake_frame *o, const uint8_t dst[6], 
     assert_int_equal(o->len, 42);
     assert_memory_equal(o->data, dst, 6);
     assert_memory_equal(o->data + 6, fake_mac, 6);
-    assert_int_equal(rd16(o->data + 12), 0x0806);
-    assert_int_equal(rd16(o->data + 14), 1);
-    assert_int_equal(rd16(o->data + 16), 0x0800);
+    assert_int_equal(get_be16(o->data + 12), 0x0806);
+    assert_int_equal(get_be16(o->data + 14), 1);
+    assert_int_equal(get_be16(o->data + 16), 0x0800);
     assert_int_equal(o->data[18], 6);
     assert_int_equal(o->data[19], 4);
-    assert_int_equal(rd16(o->data + 20), 1);
+    assert_int_equal(get_be16(o->data + 20), 1);
     assert_memory_equal(o->data + 22, fake_mac, 6);
-    assert_int_equal(rd32(o->data + 28), FAKE_IP);
+    assert_int_equal(get_be32(o->data + 28), FAKE_IP);
     assert_memory_equal(o->data + 32, zero6, 6);
-    assert_int_equal(rd32(o->data + 38), tpa);
+    assert_int_equal(get_be32(o->data + 38), tpa);
 }
 
 static void test_arp_queue_and_resolve(void **state)
@@ -583,7 +568,7 @@ static void test_arp_refresh_unanswered(void **state)
     assert_int_equal(net_udp_sendto(NIF, 1, FAKE_PEER, 2, "y", 1), 0);
     o = pop();
     assert_memory_equal(o->data, fake_peer_mac, 6);
-    assert_int_equal(rd16(o->data + 12), 0x0800);
+    assert_int_equal(get_be16(o->data + 12), 0x0800);
     free(o);
     for (i = 1; i <= ARP_RETRIES; i++) {
         net_tick(NIF, t0 + ARP_REACHABLE_MS + i * ARP_RETRY_MS);
@@ -711,8 +696,8 @@ static void test_gratuitous_arp(void **state)
     /* a new address while up is announced */
     netif_set_ipv4(NIF, FAKE_IP, FAKE_MASK, FAKE_GW);
     o = pop();
-    assert_int_equal(rd32(o->data + 28), FAKE_IP);
-    assert_int_equal(rd32(o->data + 38), FAKE_IP);
+    assert_int_equal(get_be32(o->data + 28), FAKE_IP);
+    assert_int_equal(get_be32(o->data + 38), FAKE_IP);
     free(o);
     /* removing it is not */
     netif_set_ipv4(NIF, 0, 0, 0);
@@ -789,19 +774,19 @@ static void test_ip_total_length(void **state)
 
     (void)state;
     n = echo_frame(fr, 16);
-    wr16(fr + 16, 19); /* < header */
+    put_be16(fr + 16, 19); /* < header */
     fix_ip_csum(fr);
     fake_input(F, fr, n);
     assert_int_equal(ST.ip_bad_len, 1);
     n = echo_frame(fr, 16);
-    wr16(fr + 16, (uint16_t)(n - 14 + 1)); /* one past the frame */
+    put_be16(fr + 16, (uint16_t)(n - 14 + 1)); /* one past the frame */
     fix_ip_csum(fr);
     fake_input(F, fr, n);
     assert_int_equal(ST.ip_truncated, 1);
     /* shorter than the frame: the rest is padding, trimmed; the ICMP
      * message then ends early and its checksum no longer matches */
     n = echo_frame(fr, 16);
-    wr16(fr + 16, (uint16_t)(n - 14 - 2));
+    put_be16(fr + 16, (uint16_t)(n - 14 - 2));
     fix_ip_csum(fr);
     fake_input(F, fr, n);
     assert_int_equal(ST.icmp_bad_checksum, 1);
@@ -849,7 +834,7 @@ static void test_ip_fragments(void **state)
     (void)state;
     for (i = 0; i < 5; i++) {
         n = echo_frame(fr, 16);
-        wr16(fr + 20, frag[i]);
+        put_be16(fr + 20, frag[i]);
         fix_ip_csum(fr);
         fake_input(F, fr, n);
     }
@@ -857,12 +842,12 @@ static void test_ip_fragments(void **state)
     expect_none();
     /* DF alone (and the reserved bit) is not a fragment */
     n = echo_frame(fr, 16);
-    wr16(fr + 20, 0x4000);
+    put_be16(fr + 20, 0x4000);
     fix_ip_csum(fr);
     fake_input(F, fr, n);
     free(pop());
     n = echo_frame(fr, 16);
-    wr16(fr + 20, 0x8000);
+    put_be16(fr + 20, 0x8000);
     fix_ip_csum(fr);
     fake_input(F, fr, n);
     free(pop());
@@ -879,7 +864,7 @@ static size_t frame_with_options(uint8_t *out, size_t optlen, uint8_t proto, con
 
     build_ip4(ip, FAKE_PEER, FAKE_IP, proto, NULL, 0);
     ip[0] = (uint8_t)(0x40 | hlen / 4);
-    wr16(ip + 2, (uint16_t)(hlen + l4len));
+    put_be16(ip + 2, (uint16_t)(hlen + l4len));
     memset(ip + 20, 1, optlen);
     ip[hlen - 1] = 0;
     memcpy(ip + hlen, l4, l4len);
@@ -1039,8 +1024,8 @@ static void test_icmp_echo_all_sizes(void **state)
         assert_int_equal(o->data[34], 0); /* echo reply */
         assert_int_equal(o->data[35], 0);
         assert_int_equal(fake_csum(o->data + 34, 8 + size, 0), 0);
-        assert_int_equal(rd16(o->data + 38), 0xbeef);
-        assert_int_equal(rd16(o->data + 40), (uint16_t)size);
+        assert_int_equal(get_be16(o->data + 38), 0xbeef);
+        assert_int_equal(get_be16(o->data + 40), (uint16_t)size);
         if (size)
             assert_memory_equal(o->data + 42, data, size);
         free(o);
@@ -1061,9 +1046,9 @@ static void test_icmp_truncated(void **state)
     for (k = 0; k < 8; k++) {
         memset(msg, 0, sizeof(msg));
         msg[0] = 8;
-        wr16(msg + 2, fake_csum(msg, k, 0)); /* right checksum for its length */
+        put_be16(msg + 2, fake_csum(msg, k, 0)); /* right checksum for its length */
         if (k < 4)
-            wr16(msg + 2, 0xffff);
+            put_be16(msg + 2, 0xffff);
         n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 1, msg, k);
         fake_input(F, fr, n);
     }
@@ -1071,7 +1056,7 @@ static void test_icmp_truncated(void **state)
     assert_int_equal(ST.icmp_bad_checksum, 0);
     /* an echo reply shorter than 8 is truncated too */
     memset(msg, 0, sizeof(msg));
-    wr16(msg + 2, fake_csum(msg, 6, 0));
+    put_be16(msg + 2, fake_csum(msg, 6, 0));
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 1, msg, 6);
     fake_input(F, fr, n);
     assert_int_equal(ST.icmp_truncated, 9);
@@ -1115,19 +1100,19 @@ static void test_icmp_other_types(void **state)
     (void)state;
     memset(msg, 0, sizeof(msg));
     msg[0] = 13; /* timestamp */
-    wr16(msg + 2, fake_csum(msg, 20, 0));
+    put_be16(msg + 2, fake_csum(msg, 20, 0));
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 1, msg, 20);
     fake_input(F, fr, n);
     assert_int_equal(ST.icmp_unknown_type, 1);
     memset(msg, 0, sizeof(msg));
     msg[0] = 3;
     msg[1] = 1;
-    wr16(msg + 2, fake_csum(msg, 36, 0));
+    put_be16(msg + 2, fake_csum(msg, 36, 0));
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 1, msg, 36);
     fake_input(F, fr, n);
     memset(msg, 0, sizeof(msg));
     msg[0] = 11;
-    wr16(msg + 2, fake_csum(msg, 36, 0));
+    put_be16(msg + 2, fake_csum(msg, 36, 0));
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 1, msg, 36);
     fake_input(F, fr, n);
     assert_int_equal(ST.icmp_error_rx, 2);
@@ -1147,10 +1132,10 @@ static size_t udp_frame(uint8_t *out, uint16_t sport, uint16_t dport, const void
 
 static void check_udp_csum(const struct fake_frame *o, uint32_t src, uint32_t dst)
 {
-    size_t ulen = rd16(o->data + 38);
+    size_t ulen = get_be16(o->data + 38);
 
     assert_int_equal(ulen, o->len - 34);
-    assert_int_not_equal(rd16(o->data + 40), 0);
+    assert_int_not_equal(get_be16(o->data + 40), 0);
     assert_int_equal(fake_csum(o->data + 34, ulen, pseudo(src, dst, 17, ulen)), 0);
 }
 
@@ -1168,8 +1153,8 @@ static void test_udp_echo_all_sizes(void **state)
         o = pop();
         assert_int_equal(o->len, n);
         assert_int_equal(check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17), 8 + size);
-        assert_int_equal(rd16(o->data + 34), 7);
-        assert_int_equal(rd16(o->data + 36), 40000);
+        assert_int_equal(get_be16(o->data + 34), 7);
+        assert_int_equal(get_be16(o->data + 36), 40000);
         check_udp_csum(o, FAKE_IP, FAKE_PEER);
         assert_memory_equal(o->data + 42, data, size);
         free(o);
@@ -1186,7 +1171,7 @@ static void test_udp_echo_no_checksum_and_zero_length(void **state)
 
     (void)state;
     n = udp_frame(fr, 40000, 7, "abc", 3);
-    wr16(fr + 40, 0); /* sender computed no checksum */
+    put_be16(fr + 40, 0); /* sender computed no checksum */
     fake_input(F, fr, n);
     o = pop();
     check_udp_csum(o, FAKE_IP, FAKE_PEER);
@@ -1241,10 +1226,10 @@ static void test_udp_truncated_and_bad_len(void **state)
     assert_int_equal(ST.udp_truncated, 8);
     /* length field below the header, and past the IP payload */
     s = build_udp(seg, FAKE_PEER, FAKE_IP, 40000, 7, (const uint8_t *)"hello", 5);
-    wr16(seg + 4, 7);
+    put_be16(seg + 4, 7);
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 17, seg, s);
     fake_input(F, fr, n);
-    wr16(seg + 4, (uint16_t)(s + 1));
+    put_be16(seg + 4, (uint16_t)(s + 1));
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 17, seg, s);
     fake_input(F, fr, n);
     assert_int_equal(ST.udp_bad_len, 2);
@@ -1285,7 +1270,7 @@ static void test_udp_bad_checksum(void **state)
     fr[n - 1] ^= 0x10;
     fake_input(F, fr, n);
     n = udp_frame(fr, 40000, 7, "hello", 5);
-    wr16(fr + 40, (uint16_t)(rd16(fr + 40) + 1));
+    put_be16(fr + 40, (uint16_t)(get_be16(fr + 40) + 1));
     fake_input(F, fr, n);
     assert_int_equal(ST.udp_bad_checksum, 2);
     expect_none();
@@ -1350,8 +1335,8 @@ static void test_udp_bind_receive(void **state)
     fake_input(F, fr, n);
     o = pop();
     check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17);
-    assert_int_equal(rd16(o->data + 34), 5000);
-    assert_int_equal(rd16(o->data + 36), 41000);
+    assert_int_equal(get_be16(o->data + 34), 5000);
+    assert_int_equal(get_be16(o->data + 36), 41000);
     assert_memory_equal(o->data + 42, "ping", 4);
     free(o);
     /* table full */
@@ -1386,7 +1371,7 @@ static void test_udp_port_unreachable_contents(void **state)
     assert_int_equal(check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 1), 8 + 20 + 8);
     assert_int_equal(o->data[34], 3);
     assert_int_equal(o->data[35], 3);
-    assert_int_equal(rd32(o->data + 38), 0);
+    assert_int_equal(get_be32(o->data + 38), 0);
     assert_int_equal(fake_csum(o->data + 34, 36, 0), 0);
     assert_memory_equal(o->data + 42, fr + 14, 28); /* IP header + UDP header as sent */
     free(o);
@@ -1433,9 +1418,9 @@ static void test_udp_sendto(void **state)
     o = pop();
     assert_int_equal(o->len, 14 + 20 + 8 + 5);
     assert_int_equal(check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17), 13);
-    assert_int_equal(rd16(o->data + 34), 1234);
-    assert_int_equal(rd16(o->data + 36), 5678);
-    assert_int_equal(rd16(o->data + 38), 13);
+    assert_int_equal(get_be16(o->data + 34), 1234);
+    assert_int_equal(get_be16(o->data + 36), 5678);
+    assert_int_equal(get_be16(o->data + 38), 13);
     check_udp_csum(o, FAKE_IP, FAKE_PEER);
     assert_memory_equal(o->data + 42, "hello", 5);
     assert_true(o->off >= NETIF_HEADROOM - 0);
@@ -1468,10 +1453,10 @@ static void test_udp_checksum_zero_sent_as_ffff(void **state)
     while (s >> 16)
         s = (s & 0xffff) + (s >> 16);
     /* sum of everything must be 0xffff: data word = 0xffff - s */
-    wr16(data, (uint16_t)(0xffff - s));
+    put_be16(data, (uint16_t)(0xffff - s));
     assert_int_equal(net_udp_sendto(NIF, 1, FAKE_PEER, 2, data, 2), 0);
     o = pop();
-    assert_int_equal(rd16(o->data + 40), 0xffff);
+    assert_int_equal(get_be16(o->data + 40), 0xffff);
     check_udp_csum(o, FAKE_IP, FAKE_PEER);
     free(o);
 }
@@ -1525,8 +1510,8 @@ static size_t reply_to(const struct fake_frame *req, uint8_t *out)
 {
     size_t len = req->len - 34;
 
-    return frame_echo(out, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 0, rd16(req->data + 38),
-                      rd16(req->data + 40), req->data + 42, len - 8);
+    return frame_echo(out, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 0, get_be16(req->data + 38),
+                      get_be16(req->data + 40), req->data + 42, len - 8);
 }
 
 static void test_ping(void **state)
@@ -1550,8 +1535,8 @@ static void test_ping(void **state)
     assert_int_equal(check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 1), 64);
     assert_int_equal(o->data[34], 8);
     assert_int_equal(fake_csum(o->data + 34, 64, 0), 0);
-    assert_int_equal(rd16(o->data + 38), NIF->ping.id);
-    assert_int_equal(rd16(o->data + 40), 1);
+    assert_int_equal(get_be16(o->data + 38), NIF->ping.id);
+    assert_int_equal(get_be16(o->data + 40), 1);
     for (i = 0; i < 56; i++)
         assert_int_equal(o->data[42 + i], (uint8_t)i);
     fake_us += 777;
@@ -1570,7 +1555,7 @@ static void test_ping(void **state)
     expect_none();
     net_tick(NIF, 2000);
     o = pop();
-    assert_int_equal(rd16(o->data + 40), 2);
+    assert_int_equal(get_be16(o->data + 40), 2);
     free(o);
     net_tick(NIF, 2499);
     assert_int_equal(rec.n, 1);
@@ -1582,7 +1567,7 @@ static void test_ping(void **state)
     fake_us = 9000000;
     net_tick(NIF, 3000);
     o = pop();
-    assert_int_equal(rd16(o->data + 40), 3);
+    assert_int_equal(get_be16(o->data + 40), 3);
     fake_us += 1000;
     {
         /* replies with altered data, or another id, are not ours */

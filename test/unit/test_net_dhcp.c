@@ -20,6 +20,7 @@
 
 #include "fake_netif.h"
 #include "netif.h"
+#include "prot/be.h"
 
 static struct fake_netif *F;
 static uint8_t fr[FAKE_FRAME_MAX];
@@ -97,24 +98,6 @@ static int teardown(void **state)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 static uint32_t pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
 {
     return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + (uint32_t)len;
@@ -151,20 +134,20 @@ static void take_frame(struct fake_frame *o, struct sent *s)
     assert_memory_equal(o->data + 6, fake_mac, 6);
     memcpy(eth_dst, o->data, 6);
     s->eth_dst = eth_dst;
-    assert_int_equal(rd16(o->data + 12), 0x0800);
+    assert_int_equal(get_be16(o->data + 12), 0x0800);
     ip = o->data + 14;
     assert_int_equal(ip[0], 0x45);
-    assert_int_equal(rd16(ip + 2), o->len - 14);
+    assert_int_equal(get_be16(ip + 2), o->len - 14);
     assert_int_equal(ip[8], 64);
     assert_int_equal(ip[9], 17);
     assert_int_equal(fake_csum(ip, 20, 0), 0);
-    s->ip_src = rd32(ip + 12);
-    s->ip_dst = rd32(ip + 16);
+    s->ip_src = get_be32(ip + 12);
+    s->ip_dst = get_be32(ip + 16);
     udp = ip + 20;
-    ulen = rd16(udp + 4);
+    ulen = get_be16(udp + 4);
     assert_int_equal(ulen, o->len - 34);
-    assert_int_equal(rd16(udp), 68);
-    assert_int_equal(rd16(udp + 2), 67);
+    assert_int_equal(get_be16(udp), 68);
+    assert_int_equal(get_be16(udp + 2), 67);
     assert_int_equal(fake_csum(udp, ulen, pseudo(s->ip_src, s->ip_dst, 17, ulen)), 0);
     m = udp + 8;
     s->msglen = ulen - 8;
@@ -173,14 +156,14 @@ static void take_frame(struct fake_frame *o, struct sent *s)
     assert_int_equal(m[1], 1);
     assert_int_equal(m[2], 6);
     assert_int_equal(m[3], 0);
-    s->xid = rd32(m + 4);
-    s->secs = rd16(m + 8);
-    assert_int_equal(rd16(m + 10), 0); /* no broadcast flag */
-    s->ciaddr = rd32(m + 12);
+    s->xid = get_be32(m + 4);
+    s->secs = get_be16(m + 8);
+    assert_int_equal(get_be16(m + 10), 0); /* no broadcast flag */
+    s->ciaddr = get_be32(m + 12);
     assert_memory_equal(m + 16, zero, 12); /* yiaddr siaddr giaddr */
     assert_memory_equal(m + 28, fake_mac, 6);
     assert_memory_equal(m + 34, zero, 10 + 64 + 128);
-    assert_int_equal(rd32(m + 236), 0x63825363u);
+    assert_int_equal(get_be32(m + 236), 0x63825363u);
     opt = m + 240;
     olen = s->msglen - 240;
     for (i = 0; i < olen && opt[i] != 255;) {
@@ -198,11 +181,11 @@ static void take_frame(struct fake_frame *o, struct sent *s)
         } else if (code == 50) {
             assert_int_equal(len, 4);
             s->has_req = true;
-            s->req_ip = rd32(opt + i + 2);
+            s->req_ip = get_be32(opt + i + 2);
         } else if (code == 54) {
             assert_int_equal(len, 4);
             s->has_server = true;
-            s->server = rd32(opt + i + 2);
+            s->server = get_be32(opt + i + 2);
         } else if (code == 55) {
             assert_int_equal(len, sizeof(params));
             assert_memory_equal(opt + i + 2, params, sizeof(params));
@@ -233,11 +216,11 @@ static bool next_dhcp(struct sent *s)
     uint8_t arp[64];
 
     while ((o = fake_pop(F)) != NULL) {
-        if (rd16(o->data + 12) != 0x0806) {
+        if (get_be16(o->data + 12) != 0x0806) {
             take_frame(o, s);
             return true;
         }
-        if (rd16(o->data + 20) == 1 && rd32(o->data + 38) == FAKE_GW) {
+        if (get_be16(o->data + 20) == 1 && get_be32(o->data + 38) == FAKE_GW) {
             size_t n = frame_arp(arp, fake_mac, 2, fake_gw_mac, FAKE_GW, fake_mac, FAKE_IP);
             fake_input(F, arp, n);
         }
@@ -293,7 +276,7 @@ static void to_bound(const uint8_t *opts, size_t optlen)
     assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
     o = fake_pop(F);
     assert_non_null(o);
-    assert_int_equal(rd16(o->data + 12), 0x0806);
+    assert_int_equal(get_be16(o->data + 12), 0x0806);
     free(o);
     expect_none();
 }
@@ -305,13 +288,13 @@ static size_t opts_lease(uint8_t *p, uint32_t lease, uint32_t t1, uint32_t t2)
     if (t1) {
         p[n++] = 58;
         p[n++] = 4;
-        wr32(p + n, t1);
+        put_be32(p + n, t1);
         n += 4;
     }
     if (t2) {
         p[n++] = 59;
         p[n++] = 4;
-        wr32(p + n, t2);
+        put_be32(p + n, t2);
         n += 4;
     }
     p[n++] = 255;
@@ -394,9 +377,9 @@ static void test_dhcp_full_exchange(void **state)
     /* the new address is announced */
     o = fake_pop(F);
     assert_non_null(o);
-    assert_int_equal(rd16(o->data + 12), 0x0806);
-    assert_int_equal(rd32(o->data + 28), FAKE_IP);
-    assert_int_equal(rd32(o->data + 38), FAKE_IP);
+    assert_int_equal(get_be16(o->data + 12), 0x0806);
+    assert_int_equal(get_be32(o->data + 28), FAKE_IP);
+    assert_int_equal(get_be32(o->data + 38), FAKE_IP);
     free(o);
     expect_none();
     assert_int_equal(ST.dhcp_rx, 2);
@@ -606,11 +589,11 @@ static void test_dhcp_unexpected_and_foreign(void **state)
     assert_int_equal(ST.dhcp_unexpected, 3);
     /* ACK and NAK from a server we did not choose */
     on = dhcp_std_opts(opts, 5, 600);
-    wr32(opts + 5, FAKE_PEER);
+    put_be32(opts + 5, FAKE_PEER);
     n = frame_dhcp(fr, xid, FAKE_IP, opts, on);
     fake_input(F, fr, n);
     on = dhcp_std_opts(opts, 6, 0);
-    wr32(opts + 5, FAKE_PEER);
+    put_be32(opts + 5, FAKE_PEER);
     n = frame_dhcp(fr, xid, 0, opts, on);
     fake_input(F, fr, n);
     assert_int_equal(ST.dhcp_not_ours, 2);
@@ -920,7 +903,7 @@ static void test_dhcp_bad_acks(void **state)
     assert_int_equal(ST.dhcp_bad, 1);
     /* a non-contiguous mask */
     n = opts_lease(opts, 600, 0, 0);
-    wr32(opts + 11, 0xff00ff00u);
+    put_be32(opts + 11, 0xff00ff00u);
     n = frame_dhcp(fr, xid, FAKE_IP, opts, n);
     fake_input(F, fr, n);
     assert_int_equal(ST.dhcp_bad, 2);
