@@ -46,8 +46,7 @@ int vfix_teardown(void **state)
     struct vfix *fx = *state;
     bool allow = fx->allow_violations;
     unsigned violations = 0;
-    size_t leaked;
-    bool plat_ok;
+    bool clean;
 
     if (fx->attached && fx->dev.ops)
         virtio_dev_shutdown(&fx->dev);
@@ -57,19 +56,9 @@ int vfix_teardown(void **state)
             fprintf(stderr, "sim violation: %s\n", fx->sim->last_violation);
         sim_virtio_destroy(fx->sim);
     }
-    plat_ok = sim_plat_ok();
-    if (!plat_ok) {
-        const struct sim_plat_errors *e = sim_plat_errors();
-
-        fprintf(stderr, "plat errors: mmio %u bus %u free %u cache %u lock %u storm %u\n",
-                e->bad_mmio, e->bad_bus_addr, e->bad_free, e->bad_cache, e->lock_recursion,
-                e->irq_storm);
-    }
-    leaked = sim_plat_reset();
-    if (leaked)
-        fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
+    clean = sim_plat_finish();
     free(fx);
-    if ((violations && !allow) || !plat_ok || leaked)
+    if ((violations && !allow) || !clean)
         return -1;
     return 0;
 }

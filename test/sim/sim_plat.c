@@ -520,3 +520,18 @@ size_t sim_plat_reset(void)
     sim_log_clear();
     return leaked;
 }
+
+bool sim_plat_finish(void)
+{
+    bool ok = sim_plat_ok();
+    if (!ok) {
+        const struct sim_plat_errors *e = sim_plat_errors();
+
+        fprintf(stderr, "plat errors: mmio %u bus %u free %u cache %u lock %u storm %u\n", e->bad_mmio,
+                e->bad_bus_addr, e->bad_free, e->bad_cache, e->lock_recursion, e->irq_storm);
+    }
+    size_t leaked = sim_plat_reset();
+    if (leaked)
+        fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
+    return ok && !leaked;
+}

@@ -51,6 +51,9 @@ struct sim_plat_errors {
 };
 const struct sim_plat_errors *sim_plat_errors(void);
 bool sim_plat_ok(void); /* all error counters zero */
+/* A test's teardown: report platform misuse and leaked DMA blocks on stderr,
+ * reset the platform, and return whether everything was clean. */
+bool sim_plat_finish(void);
 
 /* ---- MMIO --------------------------------------------------------------- */
 struct sim_mmio_ops {

@@ -80,8 +80,7 @@ static int bteardown(void **state)
     struct bfix *fx = *state;
     bool allow = fx->allow_violations;
     unsigned violations = 0;
-    bool plat_ok;
-    size_t leaked;
+    bool clean;
 
     if (fx->inited)
         virtio_blk_shutdown(&fx->blk);
@@ -94,18 +93,9 @@ static int bteardown(void **state)
         sim_virtio_destroy(fx->sim);
     }
     sim_blk_destroy(fx->model);
-    plat_ok = sim_plat_ok();
-    if (!plat_ok) {
-        const struct sim_plat_errors *e = sim_plat_errors();
-
-        fprintf(stderr, "plat errors: mmio %u bus %u free %u cache %u lock %u storm %u\n", e->bad_mmio,
-                e->bad_bus_addr, e->bad_free, e->bad_cache, e->lock_recursion, e->irq_storm);
-    }
-    leaked = sim_plat_reset();
-    if (leaked)
-        fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
+    clean = sim_plat_finish();
     free(fx);
-    if ((violations && !allow) || !plat_ok || leaked)
+    if ((violations && !allow) || !clean)
         return -1;
     return 0;
 }

@@ -129,21 +129,12 @@ static bool down(struct nfix *fx)
 static int nteardown(void **state)
 {
     struct nfix *fx = *state;
-    bool ok = down(fx), plat_ok = sim_plat_ok();
-    size_t leaked;
+    bool ok = down(fx);
+    bool clean = sim_plat_finish();
 
-    if (!plat_ok) {
-        const struct sim_plat_errors *e = sim_plat_errors();
-
-        fprintf(stderr, "plat errors: mmio %u bus %u free %u cache %u lock %u storm %u\n", e->bad_mmio,
-                e->bad_bus_addr, e->bad_free, e->bad_cache, e->lock_recursion, e->irq_storm);
-    }
-    leaked = sim_plat_reset();
-    if (leaked)
-        fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
     free(fx->cap);
     free(fx);
-    return ok && plat_ok && !leaked ? 0 : -1;
+    return ok && clean ? 0 : -1;
 }
 
 #define NET_TEST(f)                                                                   \
