@@ -202,7 +202,14 @@ void netapp_poll(void)
         }
     }
     virtio_net_poll(&vnet, 64);
-    net_tick(&nif, timer_ns() / 1000000);
+    /* The stack's timers want a call every 10-100 ms, not one per wake-up:
+     * under traffic the loop runs once per packet. */
+    static uint64_t last_tick_ms;
+    uint64_t now_ms = timer_ns() / 1000000;
+    if (now_ms - last_tick_ms >= 10) {
+        last_tick_ms = now_ms;
+        net_tick(&nif, now_ms);
+    }
     virtio_net_flush(&vnet);
 }
 

@@ -28,48 +28,6 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
     return v;
 }
 
-/* Copy `len` bytes starting at byte `off` of the chain's readable part. */
-static void gather(const struct sim_chain *c, uint32_t off, uint8_t *dst, uint32_t len)
-{
-    for (unsigned i = 0; i < c->nseg && len; i++) {
-        const struct sim_seg *g = &c->seg[i];
-        uint32_t take;
-
-        if (g->write)
-            break;
-        if (off >= g->len) {
-            off -= g->len;
-            continue;
-        }
-        take = g->len - off < len ? g->len - off : len;
-        memcpy(dst, g->p + off, take);
-        dst += take;
-        len -= take;
-        off = 0;
-    }
-}
-
-/* Copy `len` bytes into the writable part starting at its byte `off`. */
-static void scatter(const struct sim_chain *c, uint32_t off, const uint8_t *src, uint32_t len)
-{
-    for (unsigned i = 0; i < c->nseg && len; i++) {
-        const struct sim_seg *g = &c->seg[i];
-        uint32_t take;
-
-        if (!g->write)
-            continue;
-        if (off >= g->len) {
-            off -= g->len;
-            continue;
-        }
-        take = g->len - off < len ? g->len - off : len;
-        memcpy(g->p + off, src, take);
-        src += take;
-        len -= take;
-        off = 0;
-    }
-}
-
 static bool in_range(const struct sim_blk *b, uint64_t sector, uint32_t bytes)
 {
     uint64_t n = bytes / SIM_BLK_SECTOR;
@@ -108,7 +66,7 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
         r->used_len = 0;
         return 0;
     }
-    gather(c, 0, hdr, HDR_LEN);
+    sim_chain_gather(c, 0, hdr, HDR_LEN);
     r->type = (uint32_t)get_le(hdr, 4);
     r->reserved = (uint32_t)get_le(hdr + 4, 4);
     r->sector = get_le(hdr + 8, 8);
@@ -137,7 +95,7 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
             b->ioerr_range++;
             status = SIM_BLK_S_IOERR;
         } else {
-            scatter(c, 0, b->disk + r->sector * SIM_BLK_SECTOR, data_len);
+            sim_chain_scatter(c, 0, b->disk + r->sector * SIM_BLK_SECTOR, data_len);
             written = data_len;
             status = SIM_BLK_S_OK;
         }
@@ -158,7 +116,7 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
             b->ioerr_range++;
             status = SIM_BLK_S_IOERR;
         } else {
-            gather(c, HDR_LEN, b->disk + r->sector * SIM_BLK_SECTOR, data_len);
+            sim_chain_gather(c, HDR_LEN, b->disk + r->sector * SIM_BLK_SECTOR, data_len);
             status = SIM_BLK_S_OK;
         }
         break;

@@ -30,27 +30,6 @@ static bool header_alone_required(const struct sim_net *net)
     return !has(net, SIM_NET_F_VERSION_1) && !has(net, SIM_NET_F_ANY_LAYOUT);
 }
 
-/* Copy len bytes into the chain's writable part from its byte off. */
-static void scatter(struct sim_chain *c, uint32_t off, const uint8_t *src, uint32_t len)
-{
-    for (unsigned i = 0; i < c->nseg && len; i++) {
-        struct sim_seg *g = &c->seg[i];
-        uint32_t take;
-
-        if (!g->write)
-            continue;
-        if (off >= g->len) {
-            off -= g->len;
-            continue;
-        }
-        take = g->len - off < len ? g->len - off : len;
-        memcpy(g->p + off, src, take);
-        src += take;
-        len -= take;
-        off = 0;
-    }
-}
-
 static void rx_chain(struct sim_net *net, const struct sim_chain *c)
 {
     unsigned hl = sim_net_hdr_len(net);
@@ -161,13 +140,13 @@ bool sim_net_rx(struct sim_net *net, const void *frame, uint32_t len, const stru
         if (i == 0) {
             uint32_t h = hl < room ? hl : room;
 
-            scatter(c, 0, hdr, h);
+            sim_chain_scatter(c, 0, hdr, h);
             off = h;
         }
         take = left < chunk ? left : chunk;
         if (take > room - off)
             take = room - off;
-        scatter(c, off, src, take);
+        sim_chain_scatter(c, off, src, take);
         src += take;
         left -= take;
         c->written = off + take;

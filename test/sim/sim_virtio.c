@@ -921,3 +921,47 @@ void sim_rng_attach(struct sim_virtio *s, struct sim_rng *rng)
     s->handler = rng_handler;
     s->handler_arg = rng;
 }
+
+/* ---- helpers for device models ------------------------------------------- */
+
+/* Copy `len` bytes starting at byte `off` of the chain's readable part. */
+void sim_chain_gather(const struct sim_chain *c, uint32_t off, uint8_t *dst, uint32_t len)
+{
+    for (unsigned i = 0; i < c->nseg && len; i++) {
+        const struct sim_seg *g = &c->seg[i];
+        uint32_t take;
+
+        if (g->write)
+            break;
+        if (off >= g->len) {
+            off -= g->len;
+            continue;
+        }
+        take = g->len - off < len ? g->len - off : len;
+        memcpy(dst, g->p + off, take);
+        dst += take;
+        len -= take;
+        off = 0;
+    }
+}
+
+/* Copy `len` bytes into the writable part starting at its byte `off`. */
+void sim_chain_scatter(const struct sim_chain *c, uint32_t off, const uint8_t *src, uint32_t len)
+{
+    for (unsigned i = 0; i < c->nseg && len; i++) {
+        const struct sim_seg *g = &c->seg[i];
+        uint32_t take;
+
+        if (!g->write)
+            continue;
+        if (off >= g->len) {
+            off -= g->len;
+            continue;
+        }
+        take = g->len - off < len ? g->len - off : len;
+        memcpy(g->p + off, src, take);
+        src += take;
+        len -= take;
+        off = 0;
+    }
+}

@@ -153,6 +153,11 @@ struct sim_virtio {
 };
 
 /* version 1 or 2; nq queues with QueueNumMax num_max each. */
+/* Device models: copy from the chain's readable part starting at its byte
+ * off, or into its writable part starting at its byte off. */
+void sim_chain_gather(const struct sim_chain *c, uint32_t off, uint8_t *dst, uint32_t len);
+void sim_chain_scatter(const struct sim_chain *c, uint32_t off, const uint8_t *src, uint32_t len);
+
 struct sim_virtio *sim_virtio_create(uint32_t version, uint32_t device_id, uint64_t features,
                                      unsigned nq, uint32_t num_max);
 void sim_virtio_destroy(struct sim_virtio *sim);

@@ -414,3 +414,33 @@ size_t dhcp_std_opts(uint8_t *out, uint8_t type, uint32_t lease_s)
     *p++ = 255;
     return (size_t)(p - out);
 }
+
+struct fake_netif *fake_open(void)
+{
+    struct fake_netif *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return NULL;
+    net_set_clock(NULL);
+    fake_log_quiet(true);
+    fake_init(f);
+    netif_set_link(&f->nif, true);
+    return f;
+}
+
+int fake_close(struct fake_netif **f)
+{
+    char why[200];
+    unsigned long problems;
+
+    netif_flush(&(*f)->nif);
+    problems = fake_fini(*f, why, sizeof(why));
+    free(*f);
+    *f = NULL;
+    net_set_clock(NULL);
+    if (problems) {
+        fprintf(stderr, "fake netif: %s\n", why);
+        return -1;
+    }
+    return 0;
+}

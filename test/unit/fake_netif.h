@@ -71,6 +71,12 @@ void fake_init(struct fake_netif *f);
 /* Free everything.  Returns the number of problems: buffers not released
  * exactly once plus the err_* counters; when `why` is given, a description. */
 unsigned long fake_fini(struct fake_netif *f, char *why, size_t whylen);
+/* A test's set-up and teardown: a zeroed heap fake, initialised, quiet, no
+ * clock hook, link up; and its end: flush the stack, check every buffer came
+ * back exactly once (the problem goes to stderr), free.  fake_close returns
+ * 0 when clean, -1 otherwise, and sets *f to NULL. */
+struct fake_netif *fake_open(void);
+int fake_close(struct fake_netif **f);
 /* Buffers handed out and not yet released. */
 unsigned long fake_outstanding(const struct fake_netif *f);
 

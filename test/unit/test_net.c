@@ -46,15 +46,11 @@ static uint64_t test_clock(void)
 static int setup(void **state)
 {
     (void)state;
-    F = calloc(1, sizeof(*F));
-    if (F == NULL)
-        return -1;
     rand_state = 1;
     net_set_random(test_random);
-    net_set_clock(NULL);
-    fake_log_quiet(true);
-    fake_init(F);
-    netif_set_link(NIF, true);
+    F = fake_open();
+    if (F == NULL)
+        return -1;
     netif_set_ipv4(NIF, FAKE_IP, FAKE_MASK, FAKE_GW);
     fake_drain(F); /* the announcement; tested on its own */
     memset(&ST, 0, sizeof(ST));
@@ -63,20 +59,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char why[200];
-    unsigned long problems;
-
     (void)state;
-    netif_flush(NIF);
-    problems = fake_fini(F, why, sizeof(why));
-    free(F);
-    F = NULL;
-    net_set_clock(NULL);
-    if (problems) {
-        print_error("fake netif: %s\n", why);
-        return -1;
-    }
-    return 0;
+    return fake_close(&F);
 }
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -65,35 +65,20 @@ static void on_dhcp(void *arg, struct netif *nif, enum dhcp_event ev, const stru
 static int setup(void **state)
 {
     (void)state;
-    F = calloc(1, sizeof(*F));
-    if (F == NULL)
-        return -1;
     rand_state = 7;
     use_const = false;
     net_set_random(test_random);
-    net_set_clock(NULL);
-    fake_log_quiet(true);
-    fake_init(F);
-    netif_set_link(NIF, true);
+    F = fake_open();
+    if (F == NULL)
+        return -1;
     memset(&rec, 0, sizeof(rec));
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char why[200];
-    unsigned long problems;
-
     (void)state;
-    netif_flush(NIF);
-    problems = fake_fini(F, why, sizeof(why));
-    free(F);
-    F = NULL;
-    if (problems) {
-        print_error("fake netif: %s\n", why);
-        return -1;
-    }
-    return 0;
+    return fake_close(&F);
 }
 
 /* ---- helpers -------------------------------------------------------------- */
