@@ -1,8 +1,9 @@
 # vbare: bare-metal virtio drivers for RTOSes and unikernels.  See README.md.
 #
 #   make [ARCH=arm|aarch64]    build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port]
+#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
+#                              (PCAP: record the guest's network traffic)
 #   make debug                 the same, halted, with a gdb stub on :1234
 #   make check                 every build and every test
 #   make bench                 performance figures (docs/PERFORMANCE.md)
@@ -12,6 +13,7 @@ BOARD ?= qemu-virt
 MMIO ?= legacy
 GIC ?= 2
 HOSTFWD ?= 5555
+PCAP ?=
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -104,6 +106,7 @@ deps-build:
 	@tools/deps.sh build-$(ARCH)
 deps-run:
 	@tools/deps.sh run
+	$(if $(PCAP),@tools/deps.sh pcap)
 deps-debug:
 	@tools/deps.sh debug
 deps-test:
@@ -111,10 +114,11 @@ deps-test:
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
+RUN_OPTS = --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
 run: firmware deps-run
-	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive $(FIRMWARE)
+	@tools/qemu-run.sh $(RUN_OPTS) $(FIRMWARE)
 debug: firmware deps-debug
-	@tools/qemu-run.sh --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) --interactive --debug $(FIRMWARE)
+	@tools/qemu-run.sh $(RUN_OPTS) --debug $(FIRMWARE)
 
 # ------------------------------------------------------------ host tests
 HOST_CC ?= gcc

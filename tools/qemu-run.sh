@@ -13,6 +13,8 @@
 #   --net user|tap:IF|none  the network behind virtio-net (default user)
 #   --hostfwd PORT          user network: forward udp 127.0.0.1:PORT to guest port 7
 #   --net-opts OPTS         extra virtio-net-device options (e.g. mrg_rxbuf=off)
+#   --pcap FILE             record the virtio-net traffic to FILE (QEMU's
+#                           filter-dump; read it with tcpdump -r FILE)
 #   --disk FILE             raw image for virtio-blk (default build/<arch>/disk.img)
 #   --disk-opts OPTS        extra -drive options (e.g. readonly=on)
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
@@ -30,7 +32,7 @@
 set -euo pipefail
 
 arch=arm cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
-net=user hostfwd= netopts= disk= diskopts= conchr= append= initrd= dtb= mem=128M
+net=user hostfwd= netopts= pcap= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor=
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
@@ -44,6 +46,7 @@ while (($#)); do
     --net) net=$2; shift ;;
     --hostfwd) hostfwd=$2; shift ;;
     --net-opts) netopts=$2; shift ;;
+    --pcap) pcap=$2; shift ;;
     --disk) disk=$2; shift ;;
     --disk-opts) diskopts=$2; shift ;;
     --console-chardev) conchr=$2; shift ;;
@@ -73,8 +76,17 @@ esac
 [[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
 [[ $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
 [[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
+if [[ -n $pcap ]]; then
+    [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user or tap)"
+    [[ $pcap != *,* ]] || die "--pcap: QEMU cannot take a file name with a comma: '$pcap'"
+    pdir=$(dirname -- "$pcap")
+    [[ -d $pdir && -w $pdir ]] || die "--pcap: cannot write in '$pdir'"
+fi
 
-args=(-M "virt,gic-version=$gic" -cpu "$cpu" -m "$mem" -kernel "$fw")
+# Every device is named below.  -nic none: without it, -M virt adds a default
+# NIC (virtio-net-pci) whenever no network option is given, and that one needs
+# an option ROM from a package QEMU only recommends (ipxe-qemu).
+args=(-M "virt,gic-version=$gic" -cpu "$cpu" -m "$mem" -nic none -kernel "$fw")
 [[ $mmio == modern ]] && args+=(-global virtio-mmio.force-legacy=false)
 [[ -n $dtb ]] && args+=(-dtb "$dtb")
 [[ -n $append ]] && args+=(-append "$append")
@@ -94,7 +106,9 @@ for d in "${devs[@]}"; do
         none) continue ;;
         *) die "--net must be user, tap:IFNAME or none" ;;
         esac
-        args+=(-device "virtio-net-device,netdev=n0${netopts:+,$netopts}") ;;
+        args+=(-device "virtio-net-device,netdev=n0${netopts:+,$netopts}")
+        [[ -n $pcap ]] && args+=(-object "filter-dump,id=pcap0,netdev=n0,file=$pcap")
+        ;;
     blk)
         if [[ -z $disk ]]; then
             disk=build/$arch/disk.img
@@ -128,6 +142,7 @@ fi
 if ((interactive)); then
     echo "qemu-run: $arch ($cpu), virtio-mmio $mmio, GIC v$gic; quit with Ctrl-A X"
     [[ -n $hostfwd ]] && echo "qemu-run: UDP echo: nc -u 127.0.0.1 $hostfwd"
+    [[ -n $pcap ]] && echo "qemu-run: recording the guest's network traffic to $pcap (tcpdump -r $pcap)"
 fi
 if ((dry)); then
     printf '%q ' "$qemu" "${args[@]}"

@@ -8,6 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 LOGDIR=build/test-logs/system
 mkdir -p "$LOGDIR"
 failures=0
+# Logs written after this stamp belong to this test (tests run one at a time).
+TEST_STAMP=$(mktemp "$LOGDIR/.stamp.XXXXXX")
+# QEMU messages a test expects (an extended regex on the text after
+# "qemu-system-...: "); a test adds its own with `QEMU_EXPECTED+='|...'`.
+# QEMU names the signal when a test ends a boot on purpose.
+QEMU_EXPECTED='terminating on signal [0-9]+'
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -83,4 +89,25 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-finish() { exit $((failures ? 1 : 0)); }
+# qemu_messages_check : QEMU prints every start-up warning and error as
+# "qemu-system-ARCH: text" on stderr, which each test keeps in its log.  One
+# that the test did not expect fails the test, even when the guest still
+# booted: "failed to find romfile" passed on a machine that had the ROM and
+# failed 47 tests on one that had not.
+qemu_messages_check() {
+    local f bad=0 line
+    while IFS= read -r -d '' f; do
+        while IFS= read -r line; do
+            fail "QEMU said something this test does not expect, in $f: $line"
+            bad=1
+        done < <(tr -d '\r' <"$f" | grep -E '^qemu-system-[a-z0-9_]+: ' |
+                 grep -Ev "^qemu-system-[a-z0-9_]+: ($QEMU_EXPECTED)" | sort -u)
+    done < <(find "$LOGDIR" build/bench -type f -newer "$TEST_STAMP" -print0 2>/dev/null)
+    ((bad)) || pass "QEMU started every boot of this test without a warning"
+}
+
+finish() {
+    qemu_messages_check
+    rm -f "$TEST_STAMP"
+    exit $((failures ? 1 : 0))
+}
