@@ -40,7 +40,7 @@ int blkapp_start(const struct board_virtio_slot *s)
 {
     int err = virtio_blk_init(&blk, s->base, s->intid, s->irq_flags, s->dma_coherent);
     if (err) {
-        kprintf("blk: virtio-blk at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        kprintf("blk: virtio-blk at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
         return err;
     }
     const struct virtio_blk_info *in = virtio_blk_info(&blk);
@@ -162,40 +162,72 @@ static int whole_disk(struct pass *p, char mode)
 int blkapp_boot_mode(const char *mode)
 {
     static struct pass p;
-    if (!started || ensure_bufs())
-        return -1;
+    bool known = strcmp(mode, "write") == 0 || strcmp(mode, "check") == 0 || strcmp(mode, "verify") == 0 ||
+                 strcmp(mode, "rowrite") == 0;
+    if (!known) {
+        kprintf("blk: blk=%s: unknown mode (write, check, verify, rowrite)\n", mode);
+        return VIRTIO_EINVAL;
+    }
+    if (!started) {
+        kprintf("blk: blk=%s: no block device\n", mode);
+        return VIRTIO_ENODEV;
+    }
+    int err = ensure_bufs();
+    if (err) {
+        kprintf("blk: blk=%s: no buffers: %s (%d)\n", mode, virtio_strerror(err), err);
+        return err;
+    }
     const struct virtio_blk_info *in = virtio_blk_info(&blk);
-    int err;
     if (strcmp(mode, "write") == 0) {
         err = whole_disk(&p, 'w');
-        if (!err)
+        const char *what = "";
+        if (!err) {
+            what = ", flush";
             err = virtio_blk_flush(&blk, &waiter);
-        kprintf("blk: pattern write of %llu sectors in %u requests (up to %u in flight): %s (%d), flushed\n",
-                (unsigned long long)in->capacity, p.requests, (unsigned)blk.stats.max_inflight,
-                err ? "FAILED" : "ok", err);
+        }
+        if (err)
+            kprintf("blk: pattern write of %llu sectors in %u requests%s failed: %s (%d)\n",
+                    (unsigned long long)in->capacity, p.requests, what, virtio_strerror(err), err);
+        else
+            kprintf("blk: pattern write of %llu sectors in %u requests (up to %u in flight): ok (0), flushed\n",
+                    (unsigned long long)in->capacity, p.requests, (unsigned)blk.stats.max_inflight);
     } else if (strcmp(mode, "check") == 0) {
         err = whole_disk(&p, 'c');
-        kprintf("blk: checksum %016llx over %llu sectors (%s, %d)\n", (unsigned long long)p.fnv,
-                (unsigned long long)in->capacity, err ? "FAILED" : "ok", err);
+        if (err)
+            kprintf("blk: checksum over %llu sectors failed: %s (%d)\n", (unsigned long long)in->capacity,
+                    virtio_strerror(err), err);
+        else
+            kprintf("blk: checksum %016llx over %llu sectors (ok, 0)\n", (unsigned long long)p.fnv,
+                    (unsigned long long)in->capacity);
     } else if (strcmp(mode, "verify") == 0) {
         err = whole_disk(&p, 'v');
-        kprintf("blk: pattern verify of %llu sectors: %u bad sectors (%s, %d)\n", (unsigned long long)in->capacity,
-                (unsigned)p.mismatches, err || p.mismatches ? "FAILED" : "ok", err);
-    } else if (strcmp(mode, "rowrite") == 0) {
+        if (err)
+            kprintf("blk: pattern verify of %llu sectors failed: %s (%d)\n", (unsigned long long)in->capacity,
+                    virtio_strerror(err), err);
+        else if (p.mismatches)
+            kprintf("blk: pattern verify of %llu sectors FAILED: %u sectors differ from the pattern\n",
+                    (unsigned long long)in->capacity, (unsigned)p.mismatches);
+        else
+            kprintf("blk: pattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", (unsigned long long)in->capacity);
+    } else {
         blkapp_pattern(0, bufs[0]);
         err = virtio_blk_write(&blk, 0, bufs[0], 1, &waiter);
-        kprintf("blk: write to sector 0: %s (%d)\n", err == VIRTIO_EROFS ? "refused, read-only device" : err ? "failed" : "accepted", err);
-    } else {
-        kprintf("blk: unknown blk= mode '%s' (write, check, verify, rowrite)\n", mode);
-        return -1;
+        if (err)
+            kprintf("blk: write to sector 0 %s: %s (%d)\n", err == VIRTIO_EROFS ? "refused" : "failed",
+                    virtio_strerror(err), err);
+        else
+            kprintf("blk: write to sector 0: accepted (0)\n");
     }
     return err;
 }
 
 int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
 {
-    if (!started || ensure_bufs())
-        return -1;
+    if (!started)
+        return VIRTIO_ENODEV;
+    int err = ensure_bufs();
+    if (err)
+        return err;
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     *data = bufs[0];
@@ -204,8 +236,11 @@ int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
 
 int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
 {
-    if (!started || ensure_bufs())
-        return -1;
+    if (!started)
+        return VIRTIO_ENODEV;
+    int err = ensure_bufs();
+    if (err)
+        return err;
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     memset(bufs[0], byte, (size_t)count * VIRTIO_BLK_SECTOR);

@@ -88,7 +88,7 @@ static void address_ready(uint32_t gw)
         gw_ping_started = true;
         int err = net_ping_start(&nif, gw, 3, 56, 100, 1000, print_ping, &nif);
         if (err)
-            kprintf("net: ping %s could not start: %d\n", net_ip4_str(gw, a), err);
+            kprintf("net: ping %s could not start: %s (%d)\n", net_ip4_str(gw, a), net_strerror(err), err);
         else
             return;
     }
@@ -154,7 +154,7 @@ int netapp_start(const struct board_virtio_slot *s)
     }
     int err = virtio_net_init(&vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
     if (err) {
-        kprintf("net: virtio-net at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        kprintf("net: virtio-net at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
         return err;
     }
     print_features();
@@ -168,10 +168,10 @@ int netapp_start(const struct board_virtio_slot *s)
     struct net_ipcfg ip;
     err = net_parse_ip_arg(board()->bootargs, &ip);
     if (err < 0)
-        kprintf("net: WARNING: bad ip= argument (%s); using DHCP\n", net_ipcfg_strerror(err));
+        kprintf("net: WARNING: bad ip= argument: %s (%d); using DHCP\n", net_ipcfg_strerror(err), err);
     err = net_ipcfg_apply(&nif, &ip, on_dhcp, NULL);
     if (err < 0) {
-        kprintf("net: address configuration failed: %d\n", err);
+        kprintf("net: address configuration failed: %s (%d)\n", net_strerror(err), err);
     } else if (ip.mode == NET_IPCFG_STATIC) {
         char a[16], g[16];
         kprintf("net: static %s/%u gw %s\n", net_ip4_str(ip.addr, a), net_ip4_prefix_len(ip.netmask),
@@ -188,8 +188,9 @@ void netapp_poll(void)
 {
     if (!started)
         return;
-    if (virtio_net_check(&vnet) < 0) {
-        kprintf("net: device re-initialisation failed; network stopped\n");
+    int err = virtio_net_check(&vnet);
+    if (err < 0) {
+        kprintf("net: device re-initialisation failed: %s (%d); network stopped\n", virtio_strerror(err), err);
         started = false;
         return;
     }
@@ -220,7 +221,7 @@ struct virtio_net *netapp_dev(void) { return started ? &vnet : NULL; }
 int netapp_ping(uint32_t dst, unsigned count)
 {
     if (!started)
-        return -1;
+        return -NET_ELINKDOWN; /* no interface at all: the shell says so before calling */
     shell_ping_done = false;
     int err = net_ping_start(&nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
     if (err)

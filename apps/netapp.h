@@ -15,7 +15,8 @@ void netapp_poll(void);   /* main loop: receive, timers, transmit */
 bool netapp_busy(void);   /* work is waiting: do not idle */
 struct netif *netapp_netif(void);
 struct virtio_net *netapp_dev(void);
-/* Ping from the shell: prints each reply and the summary, returns when done. */
+/* Ping from the shell: prints each reply and the summary, returns when done.
+ * 0, or a negative NET_E* code (net_strerror() says it in words). */
 int netapp_ping(uint32_t dst, unsigned count);
 
 #endif

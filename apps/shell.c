@@ -1,7 +1,10 @@
 /*
  * shell.c - the console shell on the UART.  Polled from the main loop; one
  * line at a time with backspace editing.  Every command checks its
- * arguments and answers a bad one with its one-line usage.
+ * arguments and answers a bad one with the reason in words, then its
+ * one-line usage.  Every error names what went wrong in words, then the
+ * error number when there is one: "blk: write of sector 0 with 0xab
+ * refused: read-only device (-30)".
  */
 #include <string.h>
 
@@ -21,8 +24,7 @@
 
 static char line[LINE_MAX];
 static size_t len;
-
-
+static bool overflow; /* the line lost characters: refuse it at Enter */
 
 /* ---- argument parsing ---------------------------------------------------- */
 
@@ -52,6 +54,32 @@ static bool parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+/* Say why an argument is refused; false, for the caller to return. */
+static bool bad_arg(const char *cmd, const char *arg, const char *why)
+{
+    kprintf("%s: bad argument '%s': %s\n", cmd, arg, why);
+    return false;
+}
+
+/* A number from lo to hi; false (after saying why) otherwise. */
+static bool arg_number(const char *cmd, const char *arg, uint64_t lo, uint64_t hi, const char *what, uint64_t *out)
+{
+    uint64_t v;
+    if (!parse_u64(arg, &v) || v < lo || v > hi)
+        return bad_arg(cmd, arg, what);
+    *out = v;
+    return true;
+}
+
+/* Commands that take no arguments. */
+static bool no_args(int argc, char **argv)
+{
+    if (argc == 1)
+        return true;
+    kprintf("%s: too many arguments: it takes none\n", argv[0]);
+    return false;
 }
 
 static bool parse_ip(const char *s, uint32_t *out)
@@ -104,8 +132,8 @@ static const char *feature_name(uint32_t dev, unsigned bit)
 
 static void cmd_devices(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_args(argc, argv))
+        return;
     int n;
     const struct app_device *d = app_devices(&n);
     for (int i = 0; i < n; i++) {
@@ -133,8 +161,8 @@ static void cmd_devices(int argc, char **argv)
 
 static void cmd_ifconfig(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_args(argc, argv))
+        return;
     struct netif *nif = netapp_netif();
     if (!nif) {
         kprintf("ifconfig: no network interface\n");
@@ -150,15 +178,35 @@ static void cmd_ifconfig(int argc, char **argv)
 
 static void cmd_ping(int argc, char **argv)
 {
-    uint32_t ip;
+    uint32_t ip = 0;
     uint64_t count = 4;
-    if (argc < 2 || argc > 3 || !parse_ip(argv[1], &ip) || (argc == 3 && (!parse_u64(argv[2], &count) || count == 0 || count > 1000))) {
+    bool ok = true;
+    if (argc < 2) {
+        kprintf("ping: missing argument: the address to ping\n");
+        ok = false;
+    } else if (argc > 3) {
+        kprintf("ping: too many arguments\n");
+        ok = false;
+    } else if (!parse_ip(argv[1], &ip)) {
+        ok = bad_arg("ping", argv[1], "not an address a.b.c.d");
+    } else if (ip == 0 || ip == 0xffffffffu || (ip >> 28) >= 0xe) {
+        ok = bad_arg("ping", argv[1], "not a host address (0, broadcast, multicast or reserved)");
+    } else if (argc == 3) {
+        ok = arg_number("ping", argv[2], 1, 1000, "not a count from 1 to 1000", &count);
+    }
+    if (!ok) {
         kprintf("usage: ping <a.b.c.d> [count 1-1000]\n");
         return;
     }
+    if (!netapp_netif()) {
+        kprintf("ping: no network interface\n");
+        return;
+    }
     int err = netapp_ping(ip, (unsigned)count);
-    if (err)
-        kprintf("ping: cannot start (%d)\n", err);
+    if (err == -NET_EBUSY)
+        kprintf("ping: cannot start: another ping is still running (%d)\n", err);
+    else if (err)
+        kprintf("ping: cannot start: %s (%d)\n", net_strerror(err), err);
 }
 
 static void print_line(const char *l) { kprintf("  %s\n", l); }
@@ -179,8 +227,8 @@ static void print_vq(const char *dev, struct virtqueue *vq)
 
 static void cmd_stats(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_args(argc, argv))
+        return;
     kprintf("interrupts: %llu total\n", (unsigned long long)board_irq_count());
     struct netif *nif = netapp_netif();
     struct virtio_net *vn = netapp_dev();
@@ -224,71 +272,138 @@ static void hexdump(const uint8_t *p, unsigned n, uint64_t base)
     }
 }
 
+/* "blk: <what> refused|failed: <why> (<err>)".  The driver refuses a
+ * transfer that reaches past the end of the disk with VIRTIO_EINVAL: say
+ * where the end is. */
+static void blk_failed(const char *what, uint64_t lba, uint64_t n, int err, const struct virtio_blk *b)
+{
+    uint64_t cap = virtio_blk_info(b)->capacity;
+    if (err == VIRTIO_EINVAL && (lba >= cap || n > cap - lba)) {
+        if (cap)
+            kprintf("blk: %s refused: past the end of the disk, whose last sector is %llu (%d)\n", what,
+                    (unsigned long long)(cap - 1), err);
+        else
+            kprintf("blk: %s refused: the disk is empty (%d)\n", what, err);
+    } else {
+        kprintf("blk: %s %s: %s (%d)\n", what, err == VIRTIO_EROFS ? "refused" : "failed", virtio_strerror(err),
+                err);
+    }
+}
+
 static void cmd_blk(int argc, char **argv)
 {
+    static const char usage[] = "usage: blk info | blk read <lba> [count 1-8] | blk write <lba> <byte 0-255>\n";
     struct virtio_blk *b = blkapp_dev();
-    uint64_t lba, n = 1, pat;
-    if (argc >= 2 && strcmp(argv[1], "info") == 0 && argc == 2) {
-        if (!b) {
-            kprintf("blk: no block device\n");
-            return;
-        }
+    uint64_t lba = 0, n = 1, pat = 0;
+    const char *sub = argc >= 2 ? argv[1] : "";
+    int min, max;
+    if (strcmp(sub, "info") == 0)
+        min = 2, max = 2;
+    else if (strcmp(sub, "read") == 0)
+        min = 3, max = 4;
+    else if (strcmp(sub, "write") == 0)
+        min = 4, max = 4;
+    else
+        min = max = 0;
+    bool ok = true;
+    if (argc < 2) {
+        kprintf("blk: missing argument: info, read or write\n");
+        ok = false;
+    } else if (!max) {
+        kprintf("blk: unknown subcommand '%s': info, read or write\n", sub);
+        ok = false;
+    } else if (argc < min) {
+        kprintf("blk %s: missing argument: %s\n", sub, argc == 2 ? "the sector number" : "the byte to write");
+        ok = false;
+    } else if (argc > max) {
+        kprintf("blk %s: too many arguments\n", sub);
+        ok = false;
+    } else if (argc >= 3 && !arg_number("blk", argv[2], 0, UINT64_MAX, "not a sector number", &lba)) {
+        ok = false;
+    } else if (argc == 4 && sub[0] == 'r') {
+        ok = arg_number("blk", argv[3], 1, 8, "not a count from 1 to 8", &n);
+    } else if (argc == 4 && sub[0] == 'w') {
+        ok = arg_number("blk", argv[3], 0, 255, "not a byte from 0 to 255", &pat);
+    }
+    if (!ok) {
+        kprintf("%s", usage);
+        return;
+    }
+    if (!b) {
+        kprintf("blk: no block device\n");
+        return;
+    }
+    if (sub[0] == 'i') {
         const struct virtio_blk_info *in = virtio_blk_info(b);
         kprintf("blk: %llu sectors of 512 bytes (%llu MiB), block %u, seg_max %u, size_max %u, %s, flush %s\n",
                 (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11), (unsigned)in->blk_size,
                 (unsigned)in->seg_max, (unsigned)in->size_max, in->read_only ? "read-only" : "read-write",
                 in->flush ? "yes" : "no");
-        return;
-    }
-    if (argc >= 3 && argc <= 4 && strcmp(argv[1], "read") == 0 && parse_u64(argv[2], &lba) &&
-        (argc == 3 || (parse_u64(argv[3], &n) && n >= 1 && n <= 8))) {
+    } else if (sub[0] == 'r') {
         uint8_t *data;
-        if (!b) {
-            kprintf("blk: no block device\n");
-            return;
-        }
         int err = blkapp_read(lba, (unsigned)n, &data);
         if (err) {
-            kprintf("blk: read of %llu sector(s) at %llu failed: %d\n", (unsigned long long)n, (unsigned long long)lba, err);
-            return;
+            char what[64];
+            if (n == 1)
+                ksnprintf(what, sizeof(what), "read of sector %llu", (unsigned long long)lba);
+            else if (lba > UINT64_MAX - (n - 1))
+                ksnprintf(what, sizeof(what), "read of %llu sectors at %llu", (unsigned long long)n,
+                          (unsigned long long)lba);
+            else
+                ksnprintf(what, sizeof(what), "read of sectors %llu-%llu", (unsigned long long)lba,
+                          (unsigned long long)(lba + n - 1));
+            blk_failed(what, lba, n, err, b);
+        } else {
+            hexdump(data, (unsigned)n * 512u, lba * 512u);
         }
-        hexdump(data, (unsigned)n * 512u, lba * 512u);
-        return;
-    }
-    if (argc == 4 && strcmp(argv[1], "write") == 0 && parse_u64(argv[2], &lba) && parse_u64(argv[3], &pat) && pat <= 255) {
-        if (!b) {
-            kprintf("blk: no block device\n");
-            return;
-        }
+    } else {
         int err = blkapp_write_pattern(lba, 1, (uint8_t)pat);
-        kprintf("blk: write of sector %llu with 0x%02x: %s (%d)\n", (unsigned long long)lba, (unsigned)pat,
-                err ? "failed" : "ok", err);
-        return;
+        char what[64];
+        ksnprintf(what, sizeof(what), "write of sector %llu with 0x%02x", (unsigned long long)lba, (unsigned)pat);
+        if (err)
+            blk_failed(what, lba, 1, err, b);
+        else
+            kprintf("blk: %s: ok (0)\n", what);
     }
-    kprintf("usage: blk info | blk read <lba> [count 1-8] | blk write <lba> <byte 0-255>\n");
 }
 
 static void cmd_rng(int argc, char **argv)
 {
     uint64_t n;
     uint8_t buf[64];
-    if (argc != 2 || !parse_u64(argv[1], &n) || n == 0 || n > sizeof(buf)) {
+    bool ok = true;
+    if (argc < 2) {
+        kprintf("rng: missing argument: how many bytes\n");
+        ok = false;
+    } else if (argc > 2) {
+        kprintf("rng: too many arguments\n");
+        ok = false;
+    } else {
+        ok = arg_number("rng", argv[1], 1, sizeof(buf), "not a count from 1 to 64", &n);
+    }
+    if (!ok) {
         kprintf("usage: rng <bytes 1-64>\n");
         return;
     }
     int got = app_rng_read(buf, (size_t)n);
+    if (got == VIRTIO_ENODEV) {
+        kprintf("rng: no entropy device\n");
+        return;
+    }
     if (got < 0) {
-        kprintf("rng: no entropy device (%d)\n", got);
+        kprintf("rng: read failed: %s (%d)\n", virtio_strerror(got), got);
         return;
     }
     for (int i = 0; i < got; i++)
         kprintf("%02x%s", buf[i], i + 1 < got ? " " : "\n");
+    if (got < (int)n)
+        kprintf("rng: only %d of %u bytes came within 1 s\n", got, (unsigned)n);
 }
 
 static void cmd_bench(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_args(argc, argv))
+        return;
     bench_print();
 }
 
@@ -309,8 +424,8 @@ static const struct {
 
 static void cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (!no_args(argc, argv))
+        return;
     for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         kprintf("  %-9s %s\n", cmds[i].name, cmds[i].help);
 }
@@ -325,7 +440,7 @@ static void run_line(char *l)
         if (!*l)
             break;
         if (argc == ARGS_MAX) {
-            kprintf("too many arguments\n");
+            kprintf("too many arguments: a command takes at most %d\n", ARGS_MAX - 1);
             return;
         }
         argv[argc++] = l;
@@ -361,8 +476,12 @@ void shell_poll(void)
         if (c == '\r' || c == '\n') {
             kprintf("\n");
             line[len] = '\0';
-            run_line(line);
+            if (overflow)
+                kprintf("line too long: at most %d characters; nothing was run\n", LINE_MAX - 1);
+            else
+                run_line(line);
             len = 0;
+            overflow = false;
             kprintf(PROMPT);
         } else if (c == 0x7f || c == 0x08) {
             if (len) {
@@ -374,9 +493,14 @@ void shell_poll(void)
                 len--;
                 kprintf("\b \b");
             }
-        } else if (c >= 32 && c < 127 && len < LINE_MAX - 1) {
-            line[len++] = (char)c;
-            kprintf("%c", c);
+            overflow = false;
+        } else if (c >= 32 && c < 127) {
+            if (len < LINE_MAX - 1) {
+                line[len++] = (char)c;
+                kprintf("%c", c);
+            } else {
+                overflow = true;
+            }
         }
     }
 }

@@ -189,11 +189,11 @@ const char *net_ipcfg_strerror(int err)
         [NET_IPCFG_EAUTOCONF] = "autoconf method unknown or unsupported (use dhcp, on, any, off, none)",
     };
 
-    if (err < 0)
-        err = -err;
-    if (err >= NET_IPCFG_NERR)
+    unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err; /* no overflow at INT_MIN */
+
+    if (e >= NET_IPCFG_NERR)
         return "unknown error";
-    return msg[err];
+    return msg[e];
 }
 
 int net_ipcfg_apply(struct netif *nif, const struct net_ipcfg *cfg, dhcp_cb_t cb, void *arg)

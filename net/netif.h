@@ -65,6 +65,9 @@
 #define NET_ENOMEM 6
 #define NET_ENOENT 7
 #define NET_ELINKDOWN 8
+/* A few words for a code above, negated as returned or not: "link down",
+ * ...; "ok" for 0, "unknown error" for anything else (net/neterr.c). */
+const char *net_strerror(int err);
 
 struct netif;
 

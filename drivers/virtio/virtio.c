@@ -87,8 +87,8 @@ static int negotiate_after_reset(struct virtio_dev *dev)
     offered = ops->get_features(dev);
     err = virtio_select_features(dev->version, offered, dev->spec, &acc);
     if (err) {
-        plat_log("virtio@%lx: features %llx unusable (%d)", (unsigned long)dev->base,
-                 (unsigned long long)offered, err);
+        plat_log("virtio@%lx: features %llx unusable: %s (%d)", (unsigned long)dev->base,
+                 (unsigned long long)offered, virtio_strerror(err), err);
         return err;
     }
     ops->set_features(dev, acc);
@@ -230,7 +230,8 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
 fail_vq:
     virtqueue_destroy(vq);
 fail:
-    plat_log("virtio@%lx: queue %u set-up failed (%d)", (unsigned long)dev->base, idx, err);
+    plat_log("virtio@%lx: queue %u set-up failed: %s (%d)", (unsigned long)dev->base, idx, virtio_strerror(err),
+             err);
     dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
     return err;
 }
@@ -479,14 +480,14 @@ int virtio_dev_reinit(struct virtio_dev *dev)
         r = dev->drv->restart(dev);
         if (r < 0) {
             dev->stats.restart_failures++;
-            plat_log("virtio@%lx: driver restart failed (%d)", (unsigned long)dev->base, r);
+            plat_log("virtio@%lx: driver restart failed: %s (%d)", (unsigned long)dev->base, virtio_strerror(r), r);
         }
     }
     return 1;
 
 fail:
     dev->stats.reinit_failures++;
-    plat_log("virtio@%lx: re-initialisation failed (%d)", (unsigned long)dev->base, err);
+    plat_log("virtio@%lx: re-initialisation failed: %s (%d)", (unsigned long)dev->base, virtio_strerror(err), err);
     dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
     dev->broken = true;
     if (stopped) {
@@ -512,4 +513,27 @@ int virtio_dev_check(struct virtio_dev *dev)
         note_needs_reset(dev);
     }
     return virtio_dev_reinit(dev);
+}
+
+/* ---- error words ------------------------------------------------------------ */
+
+const char *virtio_strerror(int err)
+{
+    switch (err) {
+    case 0: return "ok";
+    case VIRTIO_ENOENT: return "queue not present on the device";
+    case VIRTIO_EIO: return "I/O error";
+    case VIRTIO_E2BIG: return "too large for the device";
+    case VIRTIO_EAGAIN: return "nothing yet, try again";
+    case VIRTIO_ENOMEM: return "out of DMA memory";
+    case VIRTIO_EBUSY: return "device busy";
+    case VIRTIO_ENODEV: return "no such device";
+    case VIRTIO_EINVAL: return "bad argument";
+    case VIRTIO_ENOSPC: return "queue full";
+    case VIRTIO_EROFS: return "read-only device";
+    case VIRTIO_ENOTSUP: return "not supported by the device";
+    case VIRTIO_ETIMEDOUT: return "device did not answer in time";
+    case VIRTIO_ECANCELED: return "cancelled by a device reset";
+    default: return "unknown error";
+    }
 }

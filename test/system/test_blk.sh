@@ -37,7 +37,7 @@ for arch in arm aarch64; do
         boot "$log" 60 --arch "$arch" --mmio "$mmio" --devices blk,rng --disk "$disk" --disk-opts readonly=on \
             --append "blk=rowrite poweroff"
         expect_grep "$log" '^blk: virtio-blk at .* read-only, ' "$name: RO feature seen"
-        expect_line "$log" "blk: write to sector 0: refused, read-only device (-30)" "$name: write to a read-only drive refused"
+        expect_line "$log" "blk: write to sector 0 refused: read-only device (-30)" "$name: write to a read-only drive refused"
         [[ $(sha256sum <"$disk") == "$before" ]] && pass "$name: read-only image unchanged" || fail "$name: read-only image changed"
         expect_no_grep "$log" 'CRASH' "$name: no crash"
     done

@@ -1,13 +1,14 @@
 /*
  * test_net_ipcfg.c - host tests for the `ip=` kernel-argument parser
  * (net/ipcfg.c): a table of good and bad bootargs strings with the exact
- * result each must give, the error strings, and net_ipcfg_apply() on a
- * fake netif.  Each bootargs string is copied into an exactly-sized heap
+ * result each must give, the error strings (and the stack's own,
+ * net_strerror() in net/neterr.c), and net_ipcfg_apply() on a fake netif.  Each bootargs string is copied into an exactly-sized heap
  * buffer so AddressSanitizer catches a read past its NUL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,40 @@ static void test_ipcfg_strerror(void **state)
     assert_string_equal(net_ipcfg_strerror(1000), "unknown error");
     assert_string_equal(net_ipcfg_strerror(-NET_IPCFG_EBADMASK),
                         "netmask is not a dotted quad of contiguous ones");
+    /* The boot log prints "bad ip= argument: <words> (<code>)": the words of
+     * the error test_shell.sh provokes with ip=10.0.2.300 are pinned here. */
+    assert_string_equal(net_ipcfg_strerror(-NET_IPCFG_EBADADDR), "client address is not a dotted quad");
+    assert_int_equal(-NET_IPCFG_EBADADDR, -1);
+    assert_string_equal(net_ipcfg_strerror(INT_MIN), "unknown error");
+    assert_string_equal(net_ipcfg_strerror(INT_MAX), "unknown error");
+}
+
+/* net_strerror(): every NET_E* code in netif.h has its own words, either
+ * sign; 0 is "ok"; anything else "unknown error". */
+static void test_net_strerror(void **state)
+{
+    static const int codes[] = {NET_EINVAL, NET_EBUSY,  NET_ENOBUFS, NET_ENOROUTE,
+                                NET_EADDRINUSE, NET_ENOMEM, NET_ENOENT, NET_ELINKDOWN};
+    static const int unknown[] = {9, -9, 100, -100, INT_MIN, INT_MAX};
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *m = net_strerror(-codes[i]);
+        assert_non_null(m);
+        assert_true(strlen(m) >= 3);
+        assert_string_not_equal(m, "unknown error");
+        assert_string_not_equal(m, "ok");
+        assert_ptr_equal(m, net_strerror(codes[i]));
+        for (j = 0; j < i; j++)
+            if (strcmp(m, net_strerror(-codes[j])) == 0)
+                fail_msg("codes %d and %d share the words '%s'", codes[i], codes[j], m);
+    }
+    assert_string_equal(net_strerror(0), "ok");
+    assert_string_equal(net_strerror(-NET_ELINKDOWN), "link down");
+    assert_string_equal(net_strerror(-NET_EINVAL), "bad argument");
+    for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+        assert_string_equal(net_strerror(unknown[i]), "unknown error");
 }
 
 static void test_ipcfg_apply(void **state)
@@ -232,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_ipcfg_good),
         cmocka_unit_test(test_ipcfg_bad),
         cmocka_unit_test(test_ipcfg_strerror),
+        cmocka_unit_test(test_net_strerror),
         cmocka_unit_test(test_ipcfg_apply),
     };
 
