@@ -29,15 +29,16 @@ endif
 # ------------------------------------------------------------ target build
 ifeq ($(ARCH),arm)
 CROSS ?= arm-none-eabi-
-ARCH_CFLAGS := -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access
+ARCH_CFLAGS := -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access -fpie
+ARCH_LDFLAGS := -static -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--no-warn-rwx-segments
 ARCH_LIBS := -lc -lgcc
 ARCH_SRCS :=
 else ifeq ($(ARCH),aarch64)
 CROSS ?= aarch64-linux-gnu-
 # No C library: the compiler's own freestanding headers plus lib/include.
-ARCH_CFLAGS = -mcpu=cortex-a53 -mgeneral-regs-only -mstrict-align -fno-pie \
+ARCH_CFLAGS = -mcpu=cortex-a53 -mgeneral-regs-only -mstrict-align -fpie \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ilib/include
-ARCH_LDFLAGS := -no-pie -nostdlib -Wl,--no-warn-rwx-segments
+ARCH_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--no-warn-rwx-segments
 ARCH_LIBS := -lgcc
 ARCH_SRCS := lib/string.c
 else
@@ -58,11 +59,11 @@ INCLUDES := -Iboot/$(ARCH) -Iboard/$(BOARD) -Idrivers -Idrivers/plat -Inet -Ilib
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin-printf \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections \
 	-fno-unwind-tables -fno-asynchronous-unwind-tables $(ARCH_CFLAGS) $(INCLUDES)
-LDFLAGS := -nostartfiles -static -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
+LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
 
 # Components, so `make bench` can size each one.
 SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) board/$(BOARD)/board.c board/$(BOARD)/plat.c
-SRC_lib := lib/kprintf.c $(ARCH_SRCS)
+SRC_lib := lib/kprintf.c lib/memmap.c $(ARCH_SRCS)
 SRC_fdt := drivers/fdt/fdt.c
 SRC_drivers := drivers/gic/gic.c drivers/timer/timer.c drivers/uart/pl011.c
 SRC_virtio := $(sort $(filter-out %_net.c %_blk.c %_console.c,$(wildcard drivers/virtio/*.c)))
@@ -75,19 +76,24 @@ COMPONENTS := boot lib fdt drivers virtio virtio_net virtio_blk virtio_console n
 SRCS := $(foreach c,$(COMPONENTS),$(SRC_$(c)))
 OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
 FIRMWARE := $(BUILD)/firmware.elf
+# The raw image with the Linux boot header (arm64 Image / arm zImage) that
+# QEMU -kernel, U-Boot booti/bootz and other hypervisors' loaders take.
+IMAGE := $(BUILD)/firmware.bin
+OBJCOPY := $(CROSS)objcopy
 
 .PHONY: all firmware
 all: firmware
-firmware: deps-build $(FIRMWARE)
+firmware: deps-build $(FIRMWARE) $(IMAGE)
 
 $(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-builtin
 
-$(BUILD)/obj/%.c.o: %.c
+# Every object depends on the Makefile: a changed flag rebuilds all.
+$(BUILD)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $(ARCH) $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S
+$(BUILD)/obj/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $(ARCH) $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -96,6 +102,10 @@ $(FIRMWARE): $(OBJS) linker/$(ARCH).ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ARCH_LIBS)
 	@$(SIZE) $@
+
+$(IMAGE): $(FIRMWARE)
+	@$(if $(Q),echo "  IMAGE   $@")
+	$(Q)$(OBJCOPY) -O binary $< $@
 
 -include $(OBJS:.o=.d)
 

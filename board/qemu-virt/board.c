@@ -12,11 +12,12 @@
 #include "board.h"
 #include "gic/gic.h"
 #include "kprintf.h"
+#include "memmap.h"
 #include "plat.h"
 #include "timer/timer.h"
 #include "uart/pl011.h"
 
-void plat_dma_pool_init(uintptr_t start);
+void plat_dma_pool_init(uintptr_t base, uintptr_t end);
 
 /* The documented fallback: QEMU virt's fixed layout. */
 #define FB_DTB 0x40000000u
@@ -229,6 +230,55 @@ static void virtio_from_table(void)
     }
 }
 
+/* ---------------------------------------------------------------- memory */
+
+static const char *const rsv_kind[] = {"/memreserve/", "/reserved-memory", "initrd"};
+
+/* The DMA pool: the largest stretch of RAM clear of the image (stacks and
+ * page tables are inside it), the device tree blob, every range the tree
+ * reserves (/memreserve/, /reserved-memory, the initrd) and the unmapped
+ * NULL guard.  A tree whose reservations cannot be read keeps the pool
+ * above the image, as before: whatever a loader put below stays untouched. */
+static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
+{
+    struct mem_range ram[BOARD_MAX_RAM], rsv[BOARD_MAX_RSV + 3];
+    int nrsv = 0;
+    for (int i = 0; i < info.nram; i++)
+        ram[i] = (struct mem_range){info.ram[i][0], info.ram[i][1]};
+    rsv[nrsv++] = (struct mem_range){img, img_end - img};
+    if (null_guard)
+        rsv[nrsv++] = (struct mem_range){0, ARCH_NULL_GUARD};
+    if (info.dt) {
+        rsv[nrsv++] = (struct mem_range){info.dtb_addr, info.dtb_size};
+        struct dt_rsv dr[BOARD_MAX_RSV];
+        int n = dt_reserved(&dt, dr, BOARD_MAX_RSV);
+        if (n == -DT_ERR_NOSPACE) {
+            kprintf("mem: WARNING: more than %d reserved ranges: the DMA pool stays above the image\n",
+                    BOARD_MAX_RSV);
+            rsv[nrsv++] = (struct mem_range){0, img_end};
+            n = BOARD_MAX_RSV;
+        } else if (n < 0) {
+            kprintf("mem: WARNING: reserved ranges unreadable (%s): the DMA pool stays above the image\n",
+                    dt_strerror(n));
+            rsv[nrsv++] = (struct mem_range){0, img_end};
+            n = 0;
+        }
+        for (int i = 0; i < n; i++) {
+            rsv[nrsv++] = (struct mem_range){dr[i].base, dr[i].size};
+            kprintf("mem: reserved 0x%llx-0x%llx (%s)\n", (unsigned long long)dr[i].base,
+                    (unsigned long long)(dr[i].base + dr[i].size - 1), rsv_kind[dr[i].kind]);
+        }
+    }
+    struct mem_range pool;
+    if (memmap_largest_free(ram, info.nram, rsv, nrsv, ARCH_ADDR_LIMIT, 4096, 4096, &pool) != 0) {
+        kprintf("mem: WARNING: no free RAM for DMA: devices will not start\n");
+        return;
+    }
+    plat_dma_pool_init((uintptr_t)pool.base, (uintptr_t)(pool.base + pool.size));
+    kprintf("mem: DMA pool 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)pool.base,
+            (unsigned long long)(pool.base + pool.size - 1), (unsigned long long)(pool.size >> 10));
+}
+
 /* ---------------------------------------------------------------- interrupts */
 
 static struct {
@@ -377,8 +427,13 @@ void boot_main(uintptr_t dtb_reg)
     /* The console before the MMU, so that a fault on the way is reported. */
     pl011_init(info.uart);
     kprintf_set_sink(console_sink);
-    arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram);
+    /* RAM at 0 (xlnx-versal-virt, some boards) may hold the image or the
+     * device tree in the lowest block: then it stays mapped. */
+    bool null_guard = img >= ARCH_NULL_GUARD && (err != 0 || info.dtb_addr >= ARCH_NULL_GUARD);
+    arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram, null_guard);
     kprintf("\nvbare: " ARCH_NAME " firmware, board qemu-virt\n");
+    kprintf("image: 0x%lx-0x%lx%s\n", (unsigned long)img, (unsigned long)(img_end - 1),
+            null_guard ? "" : " (no unmapped page at 0: the image or device tree is there)");
     if (err == 0) {
         kprintf("dt: device tree at 0x%lx, %u bytes\n", (unsigned long)info.dtb_addr, (unsigned)info.dtb_size);
         if (dt_index_err)
@@ -409,7 +464,7 @@ void boot_main(uintptr_t dtb_reg)
         virtio_from_table();
     else
         virtio_from_dt();
-    plat_dma_pool_init((uintptr_t)__heap_start);
+    place_dma_pool(img, img_end, null_guard);
 
     arch_irq_enable();
     app_main();

@@ -17,6 +17,7 @@
 
 #define BOARD_MAX_RAM 8
 #define BOARD_MAX_VIRTIO 64
+#define BOARD_MAX_RSV 32 /* reserved ranges read from the device tree */
 
 struct board_virtio_slot {
     uintptr_t base;

@@ -1,8 +1,8 @@
 /*
  * plat.c (qemu-virt) - the platform hooks of drivers/plat/plat.h for a
  * single-core ARM board with identity-mapped memory.
- * DMA memory is a bump allocator over the RAM after the image: drivers
- * allocate at set-up only, so nothing is ever returned.  Bus address =
+ * DMA memory is a bump allocator over the largest stretch of free RAM
+ * (board.c): drivers allocate at set-up only, so nothing is ever returned.  Bus address =
  * physical address = virtual address.
  */
 #include <stdarg.h>
@@ -14,31 +14,16 @@
 #include "plat.h"
 #include "timer/timer.h"
 
-void plat_dma_pool_init(uintptr_t start);
+void plat_dma_pool_init(uintptr_t base, uintptr_t end);
 
 static uintptr_t pool_next, pool_end;
 
-void plat_dma_pool_init(uintptr_t start)
+/* board.c chose [base, end): free RAM clear of the image, the device tree
+ * and everything it reserves. */
+void plat_dma_pool_init(uintptr_t base, uintptr_t end)
 {
-    const struct board_info *b = board();
-    pool_next = start;
-    pool_end = start;
-    for (int i = 0; i < b->nram; i++) {
-        uint64_t lo = b->ram[i][0], hi = lo + b->ram[i][1];
-        if (start >= lo && start < hi)
-            pool_end = hi > UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)hi;
-    }
-    /* Keep clear of a device tree a loader put above the image: the pool is
-     * the larger side of it (a blob that runs past the end of RAM leaves the
-     * side below, never a pool that ends before it starts). */
-    uint64_t after = ((uint64_t)b->dtb_addr + b->dtb_size + 4095) & ~(uint64_t)4095;
-    if (b->dt && b->dtb_addr < pool_end && after > start) {
-        uintptr_t above = after < pool_end ? (uintptr_t)after : pool_end;
-        if (b->dtb_addr > start && b->dtb_addr - start >= pool_end - above)
-            pool_end = b->dtb_addr;
-        else
-            pool_next = above;
-    }
+    pool_next = base;
+    pool_end = end;
 }
 
 void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)

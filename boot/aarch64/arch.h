@@ -7,6 +7,7 @@
 #ifndef ARCH_H
 #define ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ARCH_NAME "aarch64"
@@ -118,6 +119,12 @@ static inline void arch_pmu_init(void)
 static inline uint32_t arch_pmu_instructions(void) { return (uint32_t)SYSREG_READ(pmevcntr0_el0); }
 static inline uint32_t arch_pmu_cycles(void) { return (uint32_t)SYSREG_READ(pmccntr_el0); }
 
-void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
+/* The lowest 2 MiB, left unmapped when null_guard is set so that a NULL
+ * dereference faults; a board clears it when the image or the device tree
+ * was loaded there (RAM at address 0). */
+#define ARCH_NULL_GUARD (2u << 20)
+/* The identity map covers 39 bits (cpu.c): RAM above is not used. */
+#define ARCH_ADDR_LIMIT (1ull << 39)
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard);
 
 #endif

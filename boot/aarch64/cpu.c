@@ -4,8 +4,9 @@
  * 1 (1 GiB blocks).  A gigabyte that RAM covers entirely is one normal
  * write-back block; a gigabyte that RAM covers in part is split into 2 MiB
  * blocks at level 2; everything else is device-nGnRnE, never executable.
- * The first gigabyte is always split so that its first 2 MiB can stay
- * unmapped: a NULL dereference faults.
+ * Unless the board says the image or device tree lies there, the first
+ * gigabyte is split so that its first 2 MiB stay unmapped: a NULL
+ * dereference faults.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -106,14 +107,14 @@ static int ram_covers(const uint64_t (*ram)[2], int nram, uint64_t lo, uint64_t 
     return any;
 }
 
-void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
 {
     int used_l2 = 0;
     for (uint64_t i = 0; i < 512; i++) {
         uint64_t lo = i * GIB;
         int partial;
         int any = ram_covers(ram, nram, lo, lo + GIB, &partial);
-        bool split = (i == 0 || (any && partial)) && used_l2 < L2_TABLES;
+        bool split = ((i == 0 && null_guard) || (any && partial)) && used_l2 < L2_TABLES;
         if (!split) {
             l1[i] = lo | (any ? BLK_NORMAL : BLK_DEVICE); /* out of level-2 tables: cacheable wins */
             continue;
@@ -124,7 +125,7 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
             int p;
             t[j] = a | (ram_covers(ram, nram, a, a + MIB2, &p) ? BLK_NORMAL : BLK_DEVICE);
         }
-        if (i == 0)
+        if (i == 0 && null_guard)
             t[0] = 0; /* the first 2 MiB fault, so a NULL dereference is caught */
         l1[i] = (uint64_t)(uintptr_t)t | DESC_TABLE;
     }

@@ -1,14 +1,92 @@
 /*
- * start.S (AArch64) - entry, stack and exception vectors.
- * Assumes: entered at EL1 or EL2 (an EL2 entry drops to EL1 with the timer
- * and GIC system registers opened), MMU and D-cache off, x0 = device-tree blob
- * or 0 (QEMU leaves 0 for an ELF image).
+ * start.S (AArch64) - entry, relocation, stack and exception vectors.
+ *
+ * The image starts with the arm64 Linux Image header, so every loader that
+ * boots Linux boots it (QEMU -kernel, U-Boot booti, Firecracker, kvmtool,
+ * crosvm), and the same bytes are the ELF's first section, so QEMU -kernel
+ * and U-Boot bootelf take the ELF too.
+ *
+ * Entry contract (Linux's arm64 boot protocol, plus what bootelf and go do):
+ *   x0 = physical address of the device tree, or 0 (QEMU, for an ELF);
+ *   EL2 or EL1; the image at any 2 MiB-aligned address (text_offset 0);
+ *   MMU and D-cache off - or on, as U-Boot's bootelf and go leave them:
+ *   then the data cache is cleaned and invalidated by set/way and the MMU
+ *   and caches are turned off before anything is written.
+ * The image is linked position-independent (-static-pie) at LOAD_ADDR; the
+ * entry applies its own R_AARCH64_RELATIVE relocations for wherever it runs.
+ * Until then only PC-relative addressing is used.  An EL2 entry drops to EL1
+ * with the timer and GIC system registers opened.
  */
     .section .text.boot, "ax"
     .global _start
 _start:
+    /* arm64 Image header (Documentation/arch/arm64/booting.rst). */
+    b       entry                   // code0
+    .long   0                       // code1
+    .quad   0                       // text_offset: at the 2 MiB-aligned load address itself
+    .quad   __image_end - . + 0x10  // image_size: all the image occupies, .bss and stacks too
+                                    // (PC-relative: the linker resolves it, no relocation)
+    .quad   0xa                     // flags: little-endian, 4 KiB pages, anywhere in memory
+    .quad   0, 0, 0
+    .ascii  "ARM\x64"               // magic
+    .long   0                       // no PE/COFF header
+
+entry:
     msr     daifset, #0xf
     mov     x19, x0
+
+    /* A loader that ran with the MMU and caches on may have left them on
+     * (identity mapped, as U-Boot does): what sits only in the cache is
+     * written back, then both are turned off at the current EL. */
+    mov     x21, #0x5               // SCTLR M and C
+    mov     x22, #0x1005            // M, C and I
+    mrs     x2, CurrentEL
+    lsr     x2, x2, #2
+    cmp     x2, #2
+    b.eq    10f
+    mrs     x1, sctlr_el1
+    tst     x1, x21
+    b.eq    12f
+    bl      dcache_clean_inval_all
+    mrs     x1, sctlr_el1
+    bic     x1, x1, x22
+    msr     sctlr_el1, x1
+    b       11f
+10: mrs     x1, sctlr_el2
+    tst     x1, x21
+    b.eq    12f
+    bl      dcache_clean_inval_all
+    mrs     x1, sctlr_el2
+    bic     x1, x1, x22
+    msr     sctlr_el2, x1
+11: isb
+    ic      iallu
+    dsb     sy
+    isb
+12:
+    /* Relocate: each R_AARCH64_RELATIVE entry says "the word at r_offset
+     * holds link-time address r_addend"; both move by the load offset.
+     * link_start holds _start's link-time address: the static linker fills
+     * in every dynamic relocation's link-time value (the ld default). */
+    adr     x20, _start
+    adrp    x1, link_start
+    ldr     x1, [x1, :lo12:link_start]
+    sub     x20, x20, x1            // load offset
+    cbz     x20, 14f
+    adrp    x1, __rela_start
+    add     x1, x1, :lo12:__rela_start
+    adrp    x2, __rela_end
+    add     x2, x2, :lo12:__rela_end
+13: cmp     x1, x2
+    b.hs    14f
+    ldp     x3, x4, [x1], #16       // r_offset, r_info
+    ldr     x5, [x1], #8            // r_addend
+    cmp     w4, #1027               // R_AARCH64_RELATIVE (the only kind a static PIE has)
+    b.ne    13b
+    add     x5, x5, x20
+    str     x5, [x3, x20]
+    b       13b
+14:
     /* SCTLR_EL1 resets to an UNKNOWN value: MMU and caches off, little
      * endian, no WXN or alignment checks, RES1 bits of ARMv8.0 set. */
     ldr     x1, =0x30d00800
@@ -45,22 +123,71 @@ _start:
     msr     elr_el2, x1
     eret
 1:
-    ldr     x1, =__stack_top
+    adrp    x1, __stack_top
+    add     x1, x1, :lo12:__stack_top
     mov     sp, x1
-    ldr     x1, =__bss_start
-    ldr     x2, =__bss_end
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
 2:  cmp     x1, x2
     b.hs    3f
     str     xzr, [x1], #8
     b       2b
 3:
-    ldr     x1, =vectors
+    adrp    x1, vectors
+    add     x1, x1, :lo12:vectors
     msr     vbar_el1, x1
     isb
     mov     x0, x19
     bl      boot_main
 4:  wfi
     b       4b
+
+/* Clean and invalidate every data and unified cache level up to the point
+ * of coherency, by set/way (ARM ARM D7.5.2's loop).  Clobbers x0-x11. */
+dcache_clean_inval_all:
+    dsb     sy
+    mrs     x0, clidr_el1
+    ubfx    x3, x0, #24, #3         // LoC
+    lsl     x3, x3, #1              // LoC * 2: the CSSELR form of the last level
+    cbz     x3, 25f
+    mov     x10, #0                 // level * 2
+20: add     x2, x10, x10, lsr #1    // level * 3: that level's Ctype field
+    lsr     x1, x0, x2
+    and     x1, x1, #7
+    cmp     x1, #2
+    b.lt    24f                     // no data cache at this level
+    msr     csselr_el1, x10
+    isb
+    mrs     x1, ccsidr_el1
+    and     x2, x1, #7
+    add     x2, x2, #4              // log2(line size in bytes)
+    ubfx    x4, x1, #3, #10         // ways - 1
+    clz     w5, w4                  // the way field's shift
+    ubfx    x7, x1, #13, #15        // sets - 1
+21: mov     x9, x4
+22: lsl     x6, x9, x5
+    orr     x11, x10, x6
+    lsl     x6, x7, x2
+    orr     x11, x11, x6
+    dc      cisw, x11
+    subs    x9, x9, #1
+    b.ge    22b
+    subs    x7, x7, #1
+    b.ge    21b
+24: add     x10, x10, #2
+    cmp     x3, x10
+    b.gt    20b
+25: msr     csselr_el1, xzr
+    dsb     sy
+    isb
+    ret
+
+    .data
+    .balign 8
+link_start:
+    .quad   _start
 
 /* Frame: x0-x30, elr, spsr, esr/far filled by C; 34 slots, 272 bytes. */
 .macro SAVE

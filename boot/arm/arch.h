@@ -7,6 +7,7 @@
 #ifndef ARCH_H
 #define ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ARCH_NAME "arm"
@@ -123,6 +124,13 @@ static inline uint32_t arch_pmu_cycles(void)
     return v;
 }
 
-void arch_mmu_enable(const uint64_t (*ram)[2], int nram);
+/* The lowest 1 MiB, left unmapped when null_guard is set so that a NULL
+ * dereference faults; a board clears it when the image or the device tree
+ * was loaded there (RAM at address 0). */
+#define ARCH_NULL_GUARD (1u << 20)
+/* No LPAE: RAM above 4 GiB is not reachable; the last page is left out so
+ * that an end address still fits a uintptr_t. */
+#define ARCH_ADDR_LIMIT 0xfffff000ull
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard);
 
 #endif

@@ -4,8 +4,10 @@
  * covering the 4 GiB physical space.  Sections that overlap RAM are normal
  * write-back cacheable shareable memory; every other section is shareable
  * device memory, never executable, except the first MiB, left unmapped so
- * that a NULL dereference faults.  RAM above 4 GiB is not reachable here.
+ * that a NULL dereference faults (unless the board says the image or device
+ * tree lies there).  RAM above 4 GiB is not reachable here.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -66,7 +68,7 @@ static void inval_image(void)
         arch_dcache_inval_line(a);
 }
 
-void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
 {
     for (uint32_t i = 0; i < 4096; i++) {
         uint64_t lo = (uint64_t)i << 20, hi = lo + (1u << 20);
@@ -76,7 +78,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram)
                 attr = SEC_NORMAL_WBWA;
         l1[i] = (uint32_t)lo | attr;
     }
-    l1[0] = 0; /* the first MiB faults, so a NULL dereference is caught */
+    if (null_guard)
+        l1[0] = 0; /* the first MiB faults, so a NULL dereference is caught */
     arch_dsb();
     inval_image();
     arch_dsb();

@@ -1895,6 +1895,123 @@ static int chosen(const struct dt *dt)
 			  : dt_path_offset(dt, "/chosen", 7);
 }
 
+/* Append one reserved range to dt_reserved's list. */
+static int rsv_add(struct dt_rsv *out, int max, int *count, uint64_t base,
+		   uint64_t size, enum dt_rsv_kind kind)
+{
+	if (size == 0)
+		return 0;
+	if (*count >= max)
+		return -DT_ERR_NOSPACE;
+	out[*count].base = base;
+	out[*count].size = size;
+	out[*count].kind = kind;
+	(*count)++;
+	return 0;
+}
+
+/* The children of /reserved-memory that have a "reg". */
+static int rsv_nodes(const struct dt *dt, struct dt_rsv *out, int max,
+		     int *count)
+{
+	int parent, node, err;
+	unsigned idx;
+	uint64_t base, size;
+	bool raw;
+
+	parent = dt_path_offset(dt, "/reserved-memory", 16);
+	if (parent == -DT_ERR_NOTFOUND)
+		return 0;
+	if (parent < 0)
+		return parent;
+	/* "ranges" is required (and empty) by the binding; without it dt_reg
+	 * could not translate, so take the addresses as they are written. */
+	raw = !dt_has_prop(dt, parent, "ranges");
+	for (node = dt_first_child(dt, parent); node >= 0;
+	     node = dt_next_sibling(dt, node)) {
+		if (!dt_status_okay(dt, node))
+			continue;
+		/* No "reg" (a "size"-only, dynamic region): NOTFOUND at 0. */
+		for (idx = 0;; idx++) {
+			err = raw ? dt_reg_raw(dt, node, idx, &base, &size)
+				  : dt_reg(dt, node, idx, &base, &size);
+			if (err == -DT_ERR_NOTFOUND)
+				break;
+			if (err == 0)
+				err = rsv_add(out, max, count, base, size,
+					      DT_RSV_NODE);
+			if (err < 0)
+				return err;
+		}
+	}
+	return node == -DT_ERR_NOTFOUND ? 0 : node;
+}
+
+/* A /chosen linux,initrd-* value: 0, -DT_ERR_NOTFOUND or -DT_ERR_BADVALUE. */
+static int initrd_prop(const struct dt *dt, int node, const char *name,
+		       uint64_t *out)
+{
+	int len;
+	const uint8_t *v = dt_getprop(dt, node, name, &len);
+
+	if (v == NULL)
+		return len;
+	if (len == 4)
+		*out = dt_be32(v);
+	else if (len == 8)
+		*out = dt_be64(v);
+	else
+		return -DT_ERR_BADVALUE;
+	return 0;
+}
+
+static int rsv_initrd(const struct dt *dt, struct dt_rsv *out, int max,
+		      int *count)
+{
+	uint64_t start = 0, end = 0;
+	int err, node = chosen(dt);
+
+	if (node == -DT_ERR_NOTFOUND)
+		return 0;
+	if (node < 0)
+		return node;
+	err = initrd_prop(dt, node, "linux,initrd-start", &start);
+	if (err == 0)
+		err = initrd_prop(dt, node, "linux,initrd-end", &end);
+	if (err == -DT_ERR_NOTFOUND || (err == 0 && end <= start))
+		return 0;
+	if (err < 0)
+		return err;
+	return rsv_add(out, max, count, start, end - start, DT_RSV_INITRD);
+}
+
+int dt_reserved(const struct dt *dt, struct dt_rsv *out, int max)
+{
+	int count = 0, err;
+	uint32_t off;
+	const uint8_t *p;
+
+	if (dt == NULL || max < 0 || (out == NULL && max > 0))
+		return -DT_ERR_BADARG;
+	/* The entries of dt_mem_rsv, in one pass rather than one walk per
+	 * index: the map may be long and full of zero-size entries. */
+	for (off = dt->off_mem_rsvmap;; off += RSV_ENTRY_SIZE) {
+		p = dt_span(dt, 0, dt->totalsize, off, RSV_ENTRY_SIZE);
+		if (p == NULL)
+			return -DT_ERR_TRUNCATED;
+		if (dt_be64(p) == 0 && dt_be64(p + 8) == 0)
+			break;
+		err = rsv_add(out, max, &count, dt_be64(p), dt_be64(p + 8),
+			      DT_RSV_MEMRESERVE);
+		if (err < 0)
+			return err;
+	}
+	err = rsv_nodes(dt, out, max, &count);
+	if (err == 0)
+		err = rsv_initrd(dt, out, max, &count);
+	return err < 0 ? err : count;
+}
+
 const char *dt_bootargs(const struct dt *dt)
 {
 	int node = chosen(dt);

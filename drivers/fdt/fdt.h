@@ -260,6 +260,37 @@ struct dt_mem {
  * "memory" and whose status is okay.  Returns the count stored, or
  * -DT_ERR_NOSPACE (after filling out[0..max-1]) if there are more. */
 int dt_memory(const struct dt *dt, struct dt_mem *out, int max);
+/* Why a range is reserved, for the boot log. */
+enum dt_rsv_kind { DT_RSV_MEMRESERVE, DT_RSV_NODE, DT_RSV_INITRD };
+struct dt_rsv {
+	uint64_t base, size;
+	enum dt_rsv_kind kind;
+};
+/* Every range the device tree says must not be used as general memory, in
+ * this order:
+ *  - the /memreserve/ block entries (dt_mem_rsv), as written (an entry that
+ *    runs past 2^64 is passed on; the caller clips it).  The map ends at
+ *    the all-zero entry (spec 5.3.2), not at the first one of size 0 as
+ *    in libfdt's fdt_num_mem_rsv and Linux: entries after an empty one
+ *    still count, which can only reserve more;
+ *  - each "reg" range of the children of /reserved-memory whose status is
+ *    okay, read with /reserved-memory's #address-cells/#size-cells and
+ *    translated through its "ranges" like dt_reg (the binding asks for an
+ *    empty "ranges"; if there is none the addresses are taken as CPU
+ *    addresses rather than dropped, since dropping one would hand reserved
+ *    memory out; a "ranges" that does not map one is
+ *    -DT_ERR_NOTRANSLATION).  Children with only "size" and no "reg" are dynamic
+ *    allocations and are skipped;
+ *  - the initrd from /chosen linux,initrd-start and linux,initrd-end (each
+ *    a 32- or 64-bit big-endian value, by property length 4 or 8; end is
+ *    exclusive and must be > start, else the pair is skipped, as it is when
+ *    either is absent or there is no /chosen).
+ * Zero-size ranges are skipped.  Returns the count stored, or
+ * -DT_ERR_NOSPACE after filling out[0..max-1] when there are more; other
+ * negative DT_ERR_* on a broken tree (e.g. -DT_ERR_BADVALUE for a "reg" or
+ * an initrd property of the wrong length), after which out[] holds an
+ * unknown prefix of the list.  Never reads outside the blob. */
+int dt_reserved(const struct dt *dt, struct dt_rsv *out, int max);
 /* /chosen bootargs, or NULL. */
 const char *dt_bootargs(const struct dt *dt);
 /* Node named by /chosen stdout-path (or linux,stdout-path): options after

@@ -2555,6 +2555,7 @@ static void exercise(const struct dt *dt)
 	uint64_t a, s;
 	struct dt_irq irq;
 	struct dt_mem mem[4];
+	struct dt_rsv rsv[4];
 	const char *nm;
 
 	for (node = dt_next_node(dt, -1, &d); node >= 0;
@@ -2582,6 +2583,7 @@ static void exercise(const struct dt *dt)
 	}
 	assert_int_equal(node, -DT_ERR_NOTFOUND);
 	(void)dt_memory(dt, mem, 4);
+	(void)dt_reserved(dt, rsv, 4);
 	(void)dt_stdout_node(dt);
 	(void)dt_bootargs(dt);
 	(void)dt_path_offset(dt, "serial0/x", 9);
@@ -2627,6 +2629,625 @@ static void test_mutations_accessor_tree(void **state)
 	print_message("  mutations: %d of %zu accepted\n", accepted, 3 * size);
 	assert_true(accepted > 0);
 	free(b);
+}
+
+/* ---- Reserved ranges (dt_reserved) ------------------------------------------ */
+
+#define OK(x) assert_int_equal((x), 0)
+#define RSV_MAX 16
+
+/* libfdt's reading of what dt_reserved documents, for well-formed trees
+ * whose /reserved-memory has an empty or no "ranges" and cells of at most
+ * two: the oracle for the hand-made trees below and QEMU's. */
+static int ref_add(struct dt_rsv *out, int max, int *n, uint64_t base,
+		   uint64_t size, enum dt_rsv_kind kind)
+{
+	if (size == 0)
+		return 0;
+	if (*n >= max)
+		return -DT_ERR_NOSPACE;
+	out[*n].base = base;
+	out[*n].size = size;
+	out[*n].kind = kind;
+	(*n)++;
+	return 0;
+}
+
+static uint64_t ref_cells(const fdt32_t *p, int n)
+{
+	uint64_t v = 0;
+
+	assert_true(n <= 2);
+	while (n-- > 0)
+		v = v << 32 | fdt32_ld(p++);
+	return v;
+}
+
+static int ref_initrd(const void *p, int len, uint64_t *v)
+{
+	if (p == NULL)
+		return -1;
+	assert_true(len == 4 || len == 8);
+	*v = len == 4 ? fdt32_ld(p) : fdt64_ld(p);
+	return 0;
+}
+
+static int ref_reserved(const void *fdt, struct dt_rsv *out, int max)
+{
+	int n = 0, i, err, node, child, len, ac, sc, slen, elen;
+	uint64_t a, s, start, end;
+	const char *st;
+	const fdt32_t *reg;
+	const void *ps, *pe;
+
+	/* Not fdt_num_mem_rsv: libfdt (and Linux) stop at the first entry of
+	 * size 0, the spec and dt_mem_rsv at the first all-zero one. */
+	for (i = 0;; i++) {
+		OK(fdt_get_mem_rsv(fdt, i, &a, &s));
+		if (a == 0 && s == 0)
+			break;
+		err = ref_add(out, max, &n, a, s, DT_RSV_MEMRESERVE);
+		if (err < 0)
+			return err;
+	}
+	node = fdt_path_offset(fdt, "/reserved-memory");
+	if (node >= 0) {
+		ac = fdt_address_cells(fdt, node);
+		sc = fdt_size_cells(fdt, node);
+		assert_true(ac > 0 && sc >= 0);
+		fdt_for_each_subnode(child, fdt, node) {
+			st = fdt_getprop(fdt, child, "status", &len);
+			if (st != NULL && strcmp(st, "okay") != 0 &&
+			    strcmp(st, "ok") != 0)
+				continue;
+			reg = fdt_getprop(fdt, child, "reg", &len);
+			if (reg == NULL)
+				continue;
+			assert_int_equal(len % (4 * (ac + sc)), 0);
+			for (i = 0; i < len / (4 * (ac + sc)); i++) {
+				a = ref_cells(reg + i * (ac + sc), ac);
+				s = ref_cells(reg + i * (ac + sc) + ac, sc);
+				err = ref_add(out, max, &n, a, s, DT_RSV_NODE);
+				if (err < 0)
+					return err;
+			}
+		}
+	}
+	node = fdt_path_offset(fdt, "/chosen");
+	if (node >= 0) {
+		ps = fdt_getprop(fdt, node, "linux,initrd-start", &slen);
+		pe = fdt_getprop(fdt, node, "linux,initrd-end", &elen);
+		if (ref_initrd(ps, slen, &start) == 0 &&
+		    ref_initrd(pe, elen, &end) == 0 && end > start) {
+			err = ref_add(out, max, &n, start, end - start,
+				      DT_RSV_INITRD);
+			if (err < 0)
+				return err;
+		}
+	}
+	return n;
+}
+
+static void assert_rsv_equal(const struct dt_rsv *a, const struct dt_rsv *b,
+			     int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(a[i].base, b[i].base);
+		assert_int_equal(a[i].size, b[i].size);
+		assert_int_equal(a[i].kind, b[i].kind);
+	}
+}
+
+/*
+ * dt_reserved on blob (size bytes, an exact copy) must give want[0..n-1],
+ * or the error n < 0, without and with a node index; with every shorter
+ * array (heap, of exactly max entries, so ASan sees a write past it) the
+ * first max entries and -DT_ERR_NOSPACE.  With `oracle`, libfdt agrees.
+ */
+static void check_reserved(const uint8_t *blob, size_t size,
+			   const struct dt_rsv *want, int n, bool oracle)
+{
+	struct dt dt;
+	struct dt_rsv ref[RSV_MAX], *got;
+	struct dt_node_info *table = NULL;
+	int pass, m;
+
+	assert_true(n <= RSV_MAX);
+	OK(dt_open(&dt, blob, size));
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			table = index_exact(&dt);
+		got = calloc(RSV_MAX, sizeof(*got));
+		assert_non_null(got);
+		assert_int_equal(dt_reserved(&dt, got, RSV_MAX), n);
+		if (n >= 0)
+			assert_rsv_equal(got, want, n);
+		free(got);
+		for (m = 0; m < n; m++) {
+			got = calloc((size_t)(m > 0 ? m : 1), sizeof(*got));
+			assert_non_null(got);
+			assert_int_equal(dt_reserved(&dt, got, m), -DT_ERR_NOSPACE);
+			assert_rsv_equal(got, want, m);
+			free(got);
+		}
+		if (n >= 0) {
+			/* exactly enough room */
+			got = calloc((size_t)(n > 0 ? n : 1), sizeof(*got));
+			assert_non_null(got);
+			assert_int_equal(dt_reserved(&dt, got, n), n);
+			assert_rsv_equal(got, want, n);
+			free(got);
+			assert_int_equal(dt_reserved(&dt, NULL, 0),
+					 n > 0 ? -DT_ERR_NOSPACE : 0);
+		}
+	}
+	free(table);
+	if (oracle) {
+		assert_int_equal(ref_reserved(blob, ref, RSV_MAX), n);
+		if (n > 0)
+			assert_rsv_equal(ref, want, n);
+	}
+}
+
+/* A property of n big-endian cells. */
+static void sw_cells(void *buf, const char *name, const uint32_t *v, int n)
+{
+	fdt32_t be[16];
+	int i;
+
+	assert_true(n <= 16);
+	for (i = 0; i < n; i++)
+		be[i] = cpu_to_fdt32(v[i]);
+	OK(fdt_property(buf, name, be, 4 * n));
+}
+
+#define SW_CELLS(buf, name, ...) \
+	do { \
+		static const uint32_t v_[] = { __VA_ARGS__ }; \
+		sw_cells((buf), (name), v_, (int)(sizeof(v_) / sizeof(v_[0]))); \
+	} while (0)
+
+/* Start a tree with libfdt's sequential-write API: the /memreserve/
+ * entries, then the root (left open) with 2 address and 2 size cells and a
+ * memory node. */
+static void *sw_begin(const uint64_t (*mr)[2], int nmr)
+{
+	const size_t cap = 8192;
+	void *buf = calloc(1, cap);
+	int i;
+
+	assert_non_null(buf);
+	OK(fdt_create(buf, (int)cap));
+	for (i = 0; i < nmr; i++)
+		OK(fdt_add_reservemap_entry(buf, mr[i][0], mr[i][1]));
+	OK(fdt_finish_reservemap(buf));
+	OK(fdt_begin_node(buf, ""));
+	OK(fdt_property_u32(buf, "#address-cells", 2));
+	OK(fdt_property_u32(buf, "#size-cells", 2));
+	OK(fdt_begin_node(buf, "memory@40000000"));
+	OK(fdt_property_string(buf, "device_type", "memory"));
+	SW_CELLS(buf, "reg", 0x0, 0x40000000, 0x0, 0x10000000);
+	OK(fdt_end_node(buf));
+	return buf;
+}
+
+/* Close the root and finish; an exact-size copy, its size in *size. */
+static uint8_t *sw_end(void *buf, size_t *size)
+{
+	uint8_t *c;
+
+	OK(fdt_end_node(buf));
+	OK(fdt_finish(buf));
+	*size = fdt_totalsize(buf);
+	c = exact_copy(buf, *size);
+	free(buf);
+	return c;
+}
+
+/* A child of /reserved-memory (an open node) with a reg of cells. */
+#define SW_CHILD(buf, name, ...) \
+	do { \
+		OK(fdt_begin_node((buf), (name))); \
+		SW_CELLS((buf), "reg", __VA_ARGS__); \
+		OK(fdt_end_node(buf)); \
+	} while (0)
+
+/* Everything at once, /reserved-memory with 2/2 cells: what a loader with
+ * secure firmware, a shared pool and an initrd hands over. */
+static void test_reserved_tree(void **state)
+{
+	/* the empty entry is skipped, and the map goes on after it */
+	static const uint64_t mr[][2] = { { 0x1000, 0x2000 },
+					  { 0x7000, 0 },
+					  { 0x48000000, 0x100000 } };
+	static const struct dt_rsv want[] = {
+		{ 0x1000, 0x2000, DT_RSV_MEMRESERVE },
+		{ 0x48000000, 0x100000, DT_RSV_MEMRESERVE },
+		{ 0x4e000000, 0x100000, DT_RSV_NODE },
+		{ 0x50000000, 0x2000, DT_RSV_NODE },
+		{ 0x100000000ull, 0x10000, DT_RSV_NODE },
+		{ 0x52000000, 0x1000, DT_RSV_NODE },
+		{ 0x53000000, 0x1000, DT_RSV_NODE },
+		{ 0x44000000, 0x800000, DT_RSV_INITRD },
+	};
+	void *buf = sw_begin(mr, 3);
+	uint8_t *blob;
+	size_t size;
+
+	(void)state;
+	OK(fdt_begin_node(buf, "reserved-memory"));
+	OK(fdt_property_u32(buf, "#address-cells", 2));
+	OK(fdt_property_u32(buf, "#size-cells", 2));
+	OK(fdt_property(buf, "ranges", NULL, 0));
+	OK(fdt_begin_node(buf, "secmon@4e000000"));
+	SW_CELLS(buf, "reg", 0x0, 0x4e000000, 0x0, 0x100000);
+	OK(fdt_property(buf, "no-map", NULL, 0));
+	OK(fdt_end_node(buf));
+	/* two entries, the second above 4 GiB */
+	SW_CHILD(buf, "two@50000000", 0x0, 0x50000000, 0x0, 0x2000,
+		 0x1, 0x0, 0x0, 0x10000);
+	OK(fdt_begin_node(buf, "disabled@51000000"));
+	OK(fdt_property_string(buf, "status", "disabled"));
+	SW_CELLS(buf, "reg", 0x0, 0x51000000, 0x0, 0x1000);
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "okay@52000000"));
+	OK(fdt_property_string(buf, "status", "okay"));
+	SW_CELLS(buf, "reg", 0x0, 0x52000000, 0x0, 0x1000);
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "ok@53000000"));
+	OK(fdt_property_string(buf, "status", "ok"));
+	SW_CELLS(buf, "reg", 0x0, 0x53000000, 0x0, 0x1000);
+	OK(fdt_end_node(buf));
+	/* dynamic: "size" and no "reg" */
+	OK(fdt_begin_node(buf, "linux,cma"));
+	OK(fdt_property_string(buf, "compatible", "shared-dma-pool"));
+	OK(fdt_property(buf, "reusable", NULL, 0));
+	SW_CELLS(buf, "size", 0x0, 0x4000000);
+	SW_CELLS(buf, "alignment", 0x0, 0x400000);
+	OK(fdt_end_node(buf));
+	SW_CHILD(buf, "empty@54000000", 0x0, 0x54000000, 0x0, 0x0);
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "chosen"));
+	OK(fdt_property_string(buf, "bootargs", "console=ttyAMA0"));
+	OK(fdt_property_u32(buf, "linux,initrd-start", 0x44000000));
+	OK(fdt_property_u32(buf, "linux,initrd-end", 0x44800000));
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	check_reserved(blob, size, want, 8, true);
+	free(blob);
+}
+
+/* /reserved-memory's own cells (1/1 under a 2/2 root) shape its
+ * children's reg; "ranges" empty, absent, or a real translation. */
+static void test_reserved_cells(void **state)
+{
+	static const struct dt_rsv want1[] = {
+		{ 0x50000000, 0x1000, DT_RSV_NODE },
+		{ 0x60000000, 0x20000, DT_RSV_NODE },
+		{ 0x61000000, 0x100, DT_RSV_NODE },
+	};
+	static const struct dt_rsv want_tr[] = {
+		{ 0x80001000, 0x100, DT_RSV_NODE },
+	};
+	void *buf;
+	uint8_t *blob;
+	size_t size;
+	int ranges;
+
+	(void)state;
+	/* 0: empty "ranges", 1: none (addresses taken as written) */
+	for (ranges = 0; ranges < 2; ranges++) {
+		buf = sw_begin(NULL, 0);
+		OK(fdt_begin_node(buf, "reserved-memory"));
+		OK(fdt_property_u32(buf, "#address-cells", 1));
+		OK(fdt_property_u32(buf, "#size-cells", 1));
+		if (ranges == 0)
+			OK(fdt_property(buf, "ranges", NULL, 0));
+		SW_CHILD(buf, "a@50000000", 0x50000000, 0x1000);
+		SW_CHILD(buf, "b@60000000", 0x60000000, 0x20000,
+			 0x61000000, 0x100);
+		OK(fdt_end_node(buf));
+		blob = sw_end(buf, &size);
+		check_reserved(blob, size, want1, 3, true);
+		free(blob);
+	}
+	/* child address 0 is CPU address 0x80000000 (a 256 MiB window) */
+	buf = sw_begin(NULL, 0);
+	OK(fdt_begin_node(buf, "reserved-memory"));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	SW_CELLS(buf, "ranges", 0x0, 0x0, 0x80000000, 0x10000000);
+	SW_CHILD(buf, "a@1000", 0x1000, 0x100);
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	check_reserved(blob, size, want_tr, 1, false);
+	free(blob);
+	/* the same with a child outside the window: not translatable */
+	buf = sw_begin(NULL, 0);
+	OK(fdt_begin_node(buf, "reserved-memory"));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	SW_CELLS(buf, "ranges", 0x0, 0x0, 0x80000000, 0x10000000);
+	SW_CHILD(buf, "a@1000", 0x1000, 0x100);
+	SW_CHILD(buf, "b@20000000", 0x20000000, 0x100);
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	check_reserved(blob, size, NULL, -DT_ERR_NOTRANSLATION, false);
+	free(blob);
+}
+
+/* A tree with only a /chosen holding the given initrd properties (NULL:
+ * absent), written with libfdt. */
+static uint8_t *initrd_tree(const void *start, int slen, const void *end,
+			    int elen, size_t *size)
+{
+	void *buf = sw_begin(NULL, 0);
+
+	OK(fdt_begin_node(buf, "chosen"));
+	if (start != NULL)
+		OK(fdt_property(buf, "linux,initrd-start", start, slen));
+	if (end != NULL)
+		OK(fdt_property(buf, "linux,initrd-end", end, elen));
+	OK(fdt_end_node(buf));
+	return sw_end(buf, size);
+}
+
+static void test_reserved_initrd(void **state)
+{
+	static const uint8_t s32[] = { 0x48, 0x00, 0x00, 0x00 };
+	static const uint8_t e32[] = { 0x48, 0x10, 0x00, 0x00 };
+	static const uint8_t s64[] = { 0x00, 0x00, 0x00, 0x01,
+				       0x20, 0x00, 0x00, 0x00 };
+	static const uint8_t e64[] = { 0x00, 0x00, 0x00, 0x01,
+				       0x20, 0x40, 0x00, 0x00 };
+	static const uint8_t e64_low[] = { 0x00, 0x00, 0x00, 0x00,
+					   0x48, 0x00, 0x10, 0x00 };
+	static const uint8_t odd[] = { 0x00, 0x00, 0x48, 0x00, 0x00, 0x00 };
+	static const uint8_t three[12] = { 0 };
+	static const struct dt_rsv want32[] = {
+		{ 0x48000000, 0x100000, DT_RSV_INITRD } };
+	static const struct dt_rsv want64[] = {
+		{ 0x120000000ull, 0x400000, DT_RSV_INITRD } };
+	static const struct dt_rsv want_mixed[] = {
+		{ 0x48000000, 0x1000, DT_RSV_INITRD } };
+	static const struct dt_rsv want_wide[] = {
+		{ 0x48000000, 0xd8000000ull, DT_RSV_INITRD } };
+	uint8_t *blob;
+	size_t size;
+	void *buf;
+
+	(void)state;
+#define INITRD(s, sl, e, el, want, n, oracle) \
+	do { \
+		blob = initrd_tree((s), (sl), (e), (el), &size); \
+		check_reserved(blob, size, (want), (n), (oracle)); \
+		free(blob); \
+	} while (0)
+	INITRD(s32, 4, e32, 4, want32, 1, true);
+	INITRD(s64, 8, e64, 8, want64, 1, true);
+	/* one of each width */
+	INITRD(s32, 4, e64_low, 8, want_mixed, 1, true);
+	INITRD(s32, 4, s64, 8, want_wide, 1, true);
+	/* end <= start: skipped */
+	INITRD(s32, 4, s32, 4, NULL, 0, true);
+	INITRD(e32, 4, s32, 4, NULL, 0, true);
+	INITRD(s64, 8, e32, 4, NULL, 0, true);
+	/* half a pair, or neither: nothing */
+	INITRD(s32, 4, NULL, 0, NULL, 0, true);
+	INITRD(NULL, 0, e32, 4, NULL, 0, true);
+	INITRD(NULL, 0, NULL, 0, NULL, 0, true);
+	/* neither 4 nor 8 bytes: a broken tree */
+	INITRD(odd, 6, e32, 4, NULL, -DT_ERR_BADVALUE, false);
+	INITRD(s32, 4, three, 12, NULL, -DT_ERR_BADVALUE, false);
+	INITRD(s32, 4, three, 0, NULL, -DT_ERR_BADVALUE, false);
+#undef INITRD
+	/* no /chosen, no /reserved-memory, no /memreserve/: nothing */
+	buf = sw_begin(NULL, 0);
+	blob = sw_end(buf, &size);
+	check_reserved(blob, size, NULL, 0, true);
+	free(blob);
+}
+
+/* Broken values: an error, never a crash or a read outside the blob. */
+static void test_reserved_broken(void **state)
+{
+	static const uint64_t mr[][2] = { { 0x1000, 0x2000 } };
+	void *buf;
+	uint8_t *blob;
+	size_t size;
+	struct dt dt;
+	struct dt_rsv out[4];
+	int variant;
+
+	(void)state;
+	for (variant = 0; variant < 5; variant++) {
+		buf = sw_begin(mr, 1);
+		OK(fdt_begin_node(buf, "reserved-memory"));
+		OK(fdt_property_u32(buf, "#address-cells",
+				    variant == 3 ? 5 : 2));
+		OK(fdt_property_u32(buf, "#size-cells", 2));
+		OK(fdt_property(buf, "ranges", NULL, 0));
+		SW_CHILD(buf, "good@50000000", 0x0, 0x50000000, 0x0, 0x1000);
+		switch (variant) {
+		case 0: /* three cells under 2/2: wrong length */
+			SW_CHILD(buf, "bad@51000000", 0x0, 0x51000000, 0x0);
+			break;
+		case 1: /* five cells: one entry and a stray cell */
+			SW_CHILD(buf, "bad@51000000", 0x0, 0x51000000, 0x0,
+				 0x1000, 0x0);
+			break;
+		case 2: /* runs past 2^64 */
+			SW_CHILD(buf, "bad@ffffffff", 0xffffffff, 0xfffff000,
+				 0x0, 0x2000);
+			break;
+		case 3: /* #address-cells 5 */
+			break;
+		case 4: /* a reg of no bytes */
+			OK(fdt_begin_node(buf, "bad"));
+			OK(fdt_property(buf, "reg", NULL, 0));
+			OK(fdt_end_node(buf));
+			break;
+		}
+		OK(fdt_end_node(buf));
+		blob = sw_end(buf, &size);
+		/* an empty reg has no entries: just skipped */
+		if (variant == 4) {
+			static const struct dt_rsv want[] = {
+				{ 0x1000, 0x2000, DT_RSV_MEMRESERVE },
+				{ 0x50000000, 0x1000, DT_RSV_NODE } };
+			check_reserved(blob, size, want, 2, true);
+		} else {
+			check_reserved(blob, size, NULL, -DT_ERR_BADVALUE,
+				       false);
+		}
+		free(blob);
+	}
+
+	/* bad arguments, and a dt that never opened */
+	buf = sw_begin(mr, 1);
+	blob = sw_end(buf, &size);
+	OK(dt_open(&dt, blob, size));
+	assert_int_equal(dt_reserved(NULL, out, 4), -DT_ERR_BADARG);
+	assert_int_equal(dt_reserved(&dt, NULL, 1), -DT_ERR_BADARG);
+	assert_int_equal(dt_reserved(&dt, out, -1), -DT_ERR_BADARG);
+	assert_int_equal(dt_reserved(&dt, out, 4), 1);
+	/* a damaged struct dt: the reservation map said to be at the end */
+	dt.off_mem_rsvmap = dt.totalsize - 8;
+	assert_int_equal(dt_reserved(&dt, out, 4), -DT_ERR_TRUNCATED);
+	dt.off_mem_rsvmap = 0xfffffff8u;
+	assert_int_equal(dt_reserved(&dt, out, 4), -DT_ERR_TRUNCATED);
+	memset(&dt, 0, sizeof(dt));
+	assert_int_equal(dt_reserved(&dt, out, 4), -DT_ERR_TRUNCATED);
+	assert_int_equal(dt_open(&dt, blob, 8), -DT_ERR_TRUNCATED);
+	assert_int_equal(dt_reserved(&dt, out, 4), -DT_ERR_TRUNCATED);
+	free(blob);
+}
+
+/* The big reserved tree with each byte set to a few values: whatever
+ * opens gives a count or an error, in bounds (ASan watches the blob and
+ * the 4-entry array). */
+static void test_reserved_mutations(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0x04, 0x7f, 0xff };
+	static const uint64_t mr[][2] = { { 0x1000, 0x2000 } };
+	void *buf = sw_begin(mr, 1);
+	uint8_t *blob, *t;
+	size_t size, i, k;
+	struct dt dt;
+	struct dt_rsv *out;
+	int r, opened = 0, counts = 0;
+
+	(void)state;
+	OK(fdt_begin_node(buf, "reserved-memory"));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	OK(fdt_property(buf, "ranges", NULL, 0));
+	SW_CHILD(buf, "a@50000000", 0x50000000, 0x1000);
+	OK(fdt_begin_node(buf, "b@51000000"));
+	OK(fdt_property_string(buf, "status", "okay"));
+	SW_CELLS(buf, "reg", 0x51000000, 0x1000, 0x52000000, 0x1000);
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "chosen"));
+	OK(fdt_property_u32(buf, "linux,initrd-start", 0x44000000));
+	OK(fdt_property_u64(buf, "linux,initrd-end", 0x44800000));
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	out = calloc(4, sizeof(*out));
+	assert_non_null(out);
+	for (i = 0; i < size; i++) {
+		for (k = 0; k < sizeof(vals); k++) {
+			if (blob[i] == vals[k])
+				continue;
+			t = exact_copy(blob, size);
+			t[i] = vals[k];
+			if (dt_open(&dt, t, size) == 0) {
+				opened++;
+				r = dt_reserved(&dt, out, 4);
+				assert_true(r >= -DT_ERR_MAX_ && r <= 4);
+				counts += r >= 0;
+				r = dt_reserved(&dt, NULL, 0);
+				assert_true(r >= -DT_ERR_MAX_ && r <= 0);
+			}
+			free(t);
+		}
+	}
+	print_message("  mutations: %d opened, %d gave a list\n", opened, counts);
+	assert_true(opened > 0 && counts > 0);
+	free(out);
+	free(blob);
+}
+
+/* QEMU's trees reserve nothing; with a /memreserve/ entry, a
+ * /reserved-memory node and an initrd added by libfdt's read-write API
+ * they give exactly those. */
+static void test_reserved_qemu(void **state)
+{
+	static const struct dt_rsv want[] = {
+		{ 0x4ff00000, 0x100000, DT_RSV_MEMRESERVE },
+		{ 0x47000000, 0x200000, DT_RSV_NODE },
+		{ 0x44000000, 0x10000, DT_RSV_INITRD },
+	};
+	static const uint32_t fw_reg[] = { 0x0, 0x47000000, 0x0, 0x200000 };
+	static const uint32_t pool_size[] = { 0x0, 0x1000000 };
+	int n, i, rm, child, chosen;
+	char **names = list_dtbs(&n);
+	uint8_t *blob, *big, *c;
+	size_t size, bigsize;
+	struct dt dt;
+	struct dt_rsv out[RSV_MAX], ref[RSV_MAX];
+	fdt32_t be[4];
+
+	(void)state;
+	if (n == 0)
+		fail_msg("no .dtb files in %s", dtb_dir());
+	for (i = 0; i < n; i++) {
+		blob = load_file(names[i], &size);
+		c = exact_copy(blob, size);
+		OK(dt_open(&dt, c, size));
+		assert_int_equal(dt_reserved(&dt, out, RSV_MAX), 0);
+		assert_int_equal(ref_reserved(c, ref, RSV_MAX), 0);
+		free(c);
+
+		bigsize = size + 4096;
+		big = calloc(1, bigsize);
+		assert_non_null(big);
+		OK(fdt_open_into(blob, big, (int)bigsize));
+		OK(fdt_add_mem_rsv(big, 0x4ff00000, 0x100000));
+		/* QEMU's root has 2 address and 2 size cells */
+		assert_int_equal(fdt_address_cells(big, 0), 2);
+		assert_int_equal(fdt_size_cells(big, 0), 2);
+		rm = fdt_add_subnode(big, 0, "reserved-memory");
+		assert_true(rm >= 0);
+		OK(fdt_setprop_u32(big, rm, "#address-cells", 2));
+		OK(fdt_setprop_u32(big, rm, "#size-cells", 2));
+		OK(fdt_setprop(big, rm, "ranges", NULL, 0));
+		child = fdt_add_subnode(big, rm, "fw@47000000");
+		assert_true(child >= 0);
+		for (int k = 0; k < 4; k++)
+			be[k] = cpu_to_fdt32(fw_reg[k]);
+		OK(fdt_setprop(big, child, "reg", be, sizeof(be)));
+		child = fdt_add_subnode(big, rm, "pool");
+		assert_true(child >= 0);
+		be[0] = cpu_to_fdt32(pool_size[0]);
+		be[1] = cpu_to_fdt32(pool_size[1]);
+		OK(fdt_setprop(big, child, "size", be, 8));
+		chosen = fdt_path_offset(big, "/chosen");
+		if (chosen < 0)
+			chosen = fdt_add_subnode(big, 0, "chosen");
+		assert_true(chosen >= 0);
+		OK(fdt_setprop_u64(big, chosen, "linux,initrd-start", 0x44000000));
+		OK(fdt_setprop_u32(big, chosen, "linux,initrd-end", 0x44010000));
+		OK(fdt_pack(big));
+		c = exact_copy(big, fdt_totalsize(big));
+		check_reserved(c, fdt_totalsize(big), want, 3, true);
+		free(c);
+		free(big);
+		free(blob);
+	}
+	free_list(names, n);
 }
 
 /* ---- The node index -------------------------------------------------------- */
@@ -3077,6 +3698,12 @@ int main(void)
 		cmocka_unit_test(test_libfdt_written),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_mutations_accessor_tree),
+		cmocka_unit_test(test_reserved_tree),
+		cmocka_unit_test(test_reserved_cells),
+		cmocka_unit_test(test_reserved_initrd),
+		cmocka_unit_test(test_reserved_broken),
+		cmocka_unit_test(test_reserved_mutations),
+		cmocka_unit_test(test_reserved_qemu),
 		cmocka_unit_test(test_index_api),
 		cmocka_unit_test(test_index_shapes),
 		cmocka_unit_test(test_index_phandles),
