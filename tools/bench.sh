@@ -5,12 +5,14 @@
 #      and the DMA memory each driver takes at the default queue sizes;
 #   2. guest instructions, deterministic under -icount (tools/bench-instr.sh);
 #   3. round trips through a TAP device, ours beside a Linux guest under the
-#      same QEMU command line (tools/bench-rtt.sh).
+#      same QEMU command line (tools/bench-rtt.sh);
+#   4. boot to network: QEMU exec to the first ping reply, beside a trivial
+#      guest's first serial byte (tools/bench-boot.sh).
 # Benchmarks never fail the build: a part that cannot run prints SKIP.
 # --short is the smoke mode `make check` could use: few samples, no Linux
 # guest download.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 short=
 [[ ${1:-} == --short ]] && short=--short
 mkdir -p build/bench
@@ -49,5 +51,11 @@ mkdir -p build/bench
     echo "\`tools/bench-rtt.sh $short\`"
     echo
     tools/bench-rtt.sh $short 2>/dev/null
+    echo
+    echo "## 4. Boot to network, beside the floor"
+    echo
+    echo "\`tools/bench-boot.sh $short\`: QEMU exec to the first ICMP echo reply (static \`ip=\`, permanent neighbour entry, ping every 2 ms), and to a trivial guest's first serial byte under the same command line."
+    echo
+    tools/bench-boot.sh $short 2>/dev/null
 } | tee build/bench/report.md
 exit 0

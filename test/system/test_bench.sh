@@ -18,5 +18,16 @@ for arch in arm aarch64; do
         expect_grep "$out" "^\\| $arch \\| UDP echo, RX interrupt to reply queued \\(instructions\\) \\| 50 \\| [0-9]+ \\| [0-9]+ \\|" "instruction counts per UDP echo ($arch)"
         expect_grep "$out" "^\\| $arch \\| reset to network ready \\(instructions\\) \\| 1 \\| \\| [0-9]+ \\|" "instructions from reset to network ready ($arch)"
     fi
+    # Boot to network (tools/bench-boot.sh --short): one boot of the floor
+    # guest and one of the firmware per ARCH; that each gave its figure.
+    if grep -q '^SKIP: bench-boot' "$out"; then
+        skip "boot to network ($arch): $(grep -m1 '^SKIP: bench-boot' "$out")"
+    else
+        n='[0-9]+\.[0-9] \(n=1\)' d='-?[0-9]+\.[0-9]'
+        expect_grep "$out" "^\\| $arch \\| net \\| $n \\| $n \\| $n \\| $d \\| $d \\|\$" \
+            "boot to network from QEMU's exec: floor, first byte, first ping reply, difference ($arch)"
+        expect_grep "$out" "^\\| $arch \\| net \\| $n \\| $n \\| $d \\| $d \\| $n \\|\$" \
+            "boot to network from the TAP attach: floor, first ping reply, difference, firmware's part ($arch)"
+    fi
 done
 finish
