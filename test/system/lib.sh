@@ -19,13 +19,22 @@ pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 skip() { echo "SKIP: $*"; }
 
-# boot LOG SECONDS qemu-run-options... : boot build/$arch/firmware.elf (the
-# --arch option must come first) and keep the serial output in LOG.
+# boot LOG SECONDS qemu-run-options... [IMAGE] : boot IMAGE (a .elf or .bin;
+# by default build/$arch/firmware.elf, so the --arch option must come first)
+# and keep the serial output in LOG.  QEMU's serial reads no test's stdin.
 boot() {
     local log=$1 secs=$2
     shift 2
-    local arch=$2
-    timeout --kill-after=5 "$secs" tools/qemu-run.sh "$@" "build/$arch/firmware.elf" >"$log" 2>&1
+    image_arg "$@"
+    timeout --kill-after=5 "$secs" tools/qemu-run.sh "${QARGS[@]}" >"$log" 2>&1 </dev/null
+}
+
+# image_arg qemu-run-options... [IMAGE] : the options in QARGS, ending with
+# the image to boot.
+image_arg() {
+    QARGS=("$@")
+    local last=${!#}
+    [[ $last == *.elf || $last == *.bin ]] || QARGS+=("build/$2/firmware.elf")
 }
 
 # boot_until LOG MARKER SECONDS qemu-run-options... : boot in the background
@@ -34,8 +43,8 @@ boot() {
 boot_until() {
     local log=$1 marker=$2 secs=$3
     shift 3
-    local arch=$2
-    timeout --kill-after=5 "$secs" tools/qemu-run.sh "$@" "build/$arch/firmware.elf" >"$log" 2>&1 &
+    image_arg "$@"
+    timeout --kill-after=5 "$secs" tools/qemu-run.sh "${QARGS[@]}" >"$log" 2>&1 </dev/null &
     local pid=$!
     wait_for "$log" "^$marker" "$pid" "$secs"
     kill "$pid" 2>/dev/null
@@ -81,6 +90,19 @@ expect_no_grep() {
         fail "$3: /$2/ matched in $1: $(tr -d '\r' <"$1" | grep -E -m1 -- "$2")"
     else
         pass "$3"
+    fi
+}
+
+# expect_echo WHAT HOST PORT MIN MAX [PREFIX...] : UDP echo byte-exact for
+# every size MIN..MAX (tools/udp-echo-check.py, run behind PREFIX, e.g.
+# in_ns): one PASS with its summary, or one FAIL with its last lines.
+expect_echo() {
+    local what=$1 host=$2 port=$3 lo=$4 hi=$5 out
+    shift 5
+    if out=$("$@" python3 tools/udp-echo-check.py "$host" "$port" "$lo" "$hi" 2>&1); then
+        pass "$what: ${out##*$'\n'}"
+    else
+        fail "$what: $(echo "$out" | tail -3 | tr '\n' ' ')"
     fi
 }
 

@@ -41,11 +41,7 @@ for arch in arm aarch64; do
                 expect_grep "$log" "^net: virtio-net .* rx $nrx x 2048, tx 16," "$name: queues of 16 entries ($nrx RX buffers)" ;;
             q1024) expect_grep "$log" '^net: virtio-net .* rx 1024 x 2048, tx 1024,' "$name: queues of 1024 entries" ;;
             esac
-            if out=$(python3 tools/udp-echo-check.py 127.0.0.1 "$port" 1 1472 2>&1); then
-                pass "$name: ${out##*$'\n'}"
-            else
-                fail "$name: $(echo "$out" | tail -3 | tr '\n' ' ')"
-            fi
+            expect_echo "$name" 127.0.0.1 "$port" 1 1472
             if [[ $feat == all ]]; then
                 # Link state through the config-change interrupt (VIRTIO_NET_F_STATUS).
                 python3 tools/qemu-monitor.py "$mon" "set_link n0 off" >/dev/null
@@ -54,11 +50,7 @@ for arch in arm aarch64; do
                 wait_for "$log" '^net: link up' "$pid" 5
                 expect_grep "$log" '^net: link down' "$name: link down seen through the config interrupt"
                 expect_grep "$log" '^net: link up' "$name: link up again"
-                if out=$(python3 tools/udp-echo-check.py 127.0.0.1 "$port" 1 64 2>&1); then
-                    pass "$name: echo works after the link came back"
-                else
-                    fail "$name: after link up: $(echo "$out" | tail -2 | tr '\n' ' ')"
-                fi
+                expect_echo "$name: after the link came back" 127.0.0.1 "$port" 1 64
             fi
             expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
             rm -f "$mon"

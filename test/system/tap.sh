@@ -1,0 +1,84 @@
+# tap.sh - the network conformance probe on a TAP device (sourced after
+# lib.sh).  tap_setup makes a network namespace of this test's own with
+# tap0 at 192.0.2.1/24 (QEMU runs inside it); tap_probe boots one
+# configuration there and checks: the static address from ip=, the guest's
+# ARP and ping of the host, ping -c 50 without loss, ping -s 1472, the
+# host's ARP entry for the guest's MAC, UDP echo byte-exact for 1..1472
+# bytes, no crash.  The namespace and the QEMU it started go on exit.
+
+NS=vbare-tap-$$
+HOST_IP=192.0.2.1 GUEST_IP=192.0.2.2
+TAP_APPEND="ip=$GUEST_IP::$HOST_IP:255.255.255.0"
+tap_pid=
+tap_cleanup() {
+    [[ -n $tap_pid ]] && kill "$tap_pid" 2>/dev/null && wait "$tap_pid" 2>/dev/null
+    ip netns del "$NS" 2>/dev/null
+}
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# tap_setup : 0 when the namespace is ready; otherwise prints a SKIP line.
+tap_setup() {
+    trap tap_cleanup EXIT
+    if [[ $(id -u) -ne 0 ]] || ! ip netns add "$NS" 2>/dev/null; then
+        skip "TAP tests: cannot create a network namespace here (need root and netns support)"
+        return 1
+    fi
+    if ! in_ns ip tuntap add dev tap0 mode tap 2>/dev/null; then
+        skip "TAP tests: cannot create a TAP device in the namespace"
+        return 1
+    fi
+    in_ns ip link set lo up
+    in_ns ip addr add "$HOST_IP/24" dev tap0
+    in_ns ip link set tap0 up
+}
+
+# tap_start NAME LOG CMD... : start CMD (a QEMU the caller built, with its
+# virtio-net on tap0 and ip=$TAP_APPEND) inside the namespace and wait for
+# the network; tap_check NAME LOG : the probe; tap_stop.  tap_probe NAME
+# LOG qemu-run-options... FIRMWARE : all three, through tools/qemu-run.sh.
+tap_start() {
+    local log=$2
+    shift 2
+    in_ns ip neigh flush dev tap0 2>/dev/null
+    # Not through in_ns(): $! must be the process that becomes QEMU's parent.
+    ip netns exec "$NS" timeout --kill-after=5 120 "$@" >"$log" 2>&1 </dev/null &
+    tap_pid=$!
+    wait_for "$log" '^net: ready' "$tap_pid" 40
+}
+
+tap_stop() {
+    [[ -n $tap_pid ]] && kill "$tap_pid" 2>/dev/null && wait "$tap_pid" 2>/dev/null
+    tap_pid=
+}
+
+tap_check() {
+    local name=$1 log=$2 out mac
+    expect_grep "$log" "^net: static $GUEST_IP/24 gw $HOST_IP\$" "$name: static address from ip="
+    expect_grep "$log" "^net: ping $HOST_IP: 3/3 replies" "$name: guest resolves the host by ARP and pings it"
+    if out=$(in_ns ping -c 50 -i 0.02 -W 1 "$GUEST_IP" 2>&1) && grep -q ' 0% packet loss' <<<"$out"; then
+        pass "$name: ping -c 50 loses nothing"
+    else
+        fail "$name: ping -c 50: $(grep -E 'packet loss' <<<"$out")"
+    fi
+    if out=$(in_ns ping -c 3 -s 1472 -W 1 "$GUEST_IP" 2>&1) && grep -q ' 0% packet loss' <<<"$out"; then
+        pass "$name: ping -s 1472 works"
+    else
+        fail "$name: ping -s 1472: $(grep -E 'packet loss' <<<"$out")"
+    fi
+    mac=$(tr -d '\r' <"$log" | sed -n 's/^net: virtio-net .* mac \([0-9a-f:]*\) .*/\1/p' | head -1)
+    if [[ -n $mac ]] && grep -q "lladdr $mac" <<<"$(in_ns ip neigh show "$GUEST_IP" dev tap0)"; then
+        pass "$name: the host resolved the guest's MAC $mac by ARP"
+    else
+        fail "$name: host ARP entry for $GUEST_IP is '$(in_ns ip neigh show "$GUEST_IP" dev tap0)', guest MAC '$mac'"
+    fi
+    expect_echo "$name" "$GUEST_IP" 7 1 1472 in_ns
+    expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
+}
+
+tap_probe() {
+    local name=$1 log=$2
+    shift 2
+    tap_start "$name" "$log" tools/qemu-run.sh --net tap:tap0 --append "$TAP_APPEND" "$@"
+    tap_check "$name" "$log"
+    tap_stop
+}
