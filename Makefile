@@ -1,19 +1,25 @@
 # vbare: bare-metal virtio drivers for RTOSes and unikernels.  See README.md.
 #
 #   make [ARCH=arm|aarch64]    build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
+#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
-#                              (PCAP: record the guest's network traffic)
+#                              (BOARD: virt, xlnx-versal-virt (aarch64) or
+#                              vexpress-a15 (arm); LOADER=uboot: Debian's
+#                              U-Boot fetches the image by TFTP and boots it;
+#                              PCAP: record the guest's network traffic)
 #   make debug                 the same, halted, with a gdb stub on :1234
 #   make check                 every build and every test
 #   make bench                 performance figures (docs/PERFORMANCE.md)
 #   make clean
 ARCH ?= arm
-BOARD ?= qemu-virt
+BOARD ?= virt
+# The platform code: one for every board the device tree describes.
+BOARD_SRC := board/generic
 MMIO ?= legacy
 GIC ?= 2
 HOSTFWD ?= 5555
 PCAP ?=
+LOADER ?=
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -55,14 +61,14 @@ endif
 CC := $(CROSS)gcc
 SIZE := $(CROSS)size
 BUILD := build/$(ARCH)
-INCLUDES := -Iboot/$(ARCH) -Iboard/$(BOARD) -Idrivers -Idrivers/plat -Inet -Ilib -Iapps
+INCLUDES := -Iboot/$(ARCH) -I$(BOARD_SRC) -Idrivers -Idrivers/plat -Inet -Ilib -Iapps
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin-printf \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections \
 	-fno-unwind-tables -fno-asynchronous-unwind-tables $(ARCH_CFLAGS) $(INCLUDES)
 LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
 
 # Components, so `make bench` can size each one.
-SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) board/$(BOARD)/board.c board/$(BOARD)/plat.c
+SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) $(BOARD_SRC)/board.c $(BOARD_SRC)/plat.c
 SRC_lib := lib/kprintf.c lib/memmap.c $(ARCH_SRCS)
 SRC_fdt := drivers/fdt/fdt.c
 SRC_drivers := drivers/gic/gic.c drivers/timer/timer.c drivers/uart/pl011.c
@@ -80,10 +86,17 @@ FIRMWARE := $(BUILD)/firmware.elf
 # QEMU -kernel, U-Boot booti/bootz and other hypervisors' loaders take.
 IMAGE := $(BUILD)/firmware.bin
 OBJCOPY := $(CROSS)objcopy
+# Device trees for boards whose QEMU model has none of its own.
+DTBS := $(if $(filter arm,$(ARCH)),$(BUILD)/vexpress-a15.dtb)
 
 .PHONY: all firmware
 all: firmware
-firmware: deps-build $(FIRMWARE) $(IMAGE)
+firmware: deps-build $(FIRMWARE) $(IMAGE) $(DTBS)
+
+$(BUILD)/%.dtb: board/%/*.dts
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  DTC     $@")
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
 $(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-builtin
 
@@ -117,6 +130,7 @@ deps-build:
 deps-run:
 	@tools/deps.sh run
 	$(if $(PCAP),@tools/deps.sh pcap)
+	$(if $(LOADER),@tools/deps.sh uboot)
 deps-debug:
 	@tools/deps.sh debug
 deps-test:
@@ -124,11 +138,28 @@ deps-test:
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
-RUN_OPTS = --arch $(ARCH) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
+RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
+# QEMU virt boots the ELF (symbols for gdb at the addresses it runs at);
+# the other boards the image, which runs wherever their RAM is.
+RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))
+ifeq ($(LOADER),uboot)
+# U-Boot's environment: fetch the image from QEMU's user network, boot it
+# with U-Boot's device tree (docs/PORTING.md).
+UBOOT_BOOT := $(if $(filter arm,$(ARCH)),bootz,booti)
+UBOOT_ENV := $(BUILD)/uboot-env.fd
+RUN_OPTS += --uboot $(UBOOT_ENV)
+RUN_IMAGE = $(IMAGE)
+run debug: $(UBOOT_ENV)
+$(UBOOT_ENV): tools/uboot-env.py Makefile
+	$(Q)python3 tools/uboot-env.py $@ bootdelay=0 autoload=no kernel_addr_r=0x40400000 \
+		'bootcmd=dhcp; tftpboot $${kernel_addr_r} firmware.bin; $(UBOOT_BOOT) $${kernel_addr_r} - $${fdtcontroladdr}'
+else ifneq ($(LOADER),)
+$(error LOADER must be uboot or empty (QEMU loads the image), not '$(LOADER)')
+endif
 run: firmware deps-run
-	@tools/qemu-run.sh $(RUN_OPTS) $(FIRMWARE)
+	@tools/qemu-run.sh $(RUN_OPTS) $(RUN_IMAGE)
 debug: firmware deps-debug
-	@tools/qemu-run.sh $(RUN_OPTS) --debug $(FIRMWARE)
+	@tools/qemu-run.sh $(RUN_OPTS) --debug $(RUN_IMAGE)
 
 # ------------------------------------------------------------ host tests
 HOST_CC ?= gcc

@@ -28,6 +28,9 @@ uint32_t app_random(void);
 int app_rng_read(void *buf, size_t len);
 bool app_bootarg(const char *word);
 const char *app_bootarg_value(const char *key, char *buf, size_t size);
+/* A slot's interrupt as the GIC is set up for it: "79" (edge), "79 level",
+ * or "none" (its drivers poll). */
+const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t size);
 
 void shell_init(void);
 void shell_poll(void); /* feed any waiting console input to the shell */

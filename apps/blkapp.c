@@ -50,6 +50,8 @@ int blkapp_start(const struct board_virtio_slot *s)
             (unsigned)in->blk_size, (unsigned)in->seg_max, (unsigned)in->size_max,
             (unsigned)virtio_blk_max_sectors(&blk), in->read_only ? "read-only" : "read-write",
             in->flush ? "yes" : "no (write-through)");
+    if (!virtio_dev_has_irq(&blk.dev))
+        kprintf("blk: no interrupt: completions are polled\n");
     started = true;
     return 0;
 }
@@ -84,7 +86,12 @@ static void pass_done(struct virtio_blk_req *r, int result)
     p->busy[r - p->req] = false;
 }
 
-static bool slot_done(void *arg) { return !*(volatile bool *)arg; }
+static bool slot_done(void *arg)
+{
+    if (!virtio_dev_has_irq(&blk.dev))
+        virtio_blk_poll(&blk); /* no interrupt: completions are found here, once per tick */
+    return !*(volatile bool *)arg;
+}
 
 static void fold(struct pass *p, const uint8_t *d, size_t n)
 {

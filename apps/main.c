@@ -85,6 +85,15 @@ const char *app_bootarg_value(const char *key, char *buf, size_t size)
 
 /* ---- devices ------------------------------------------------------------------ */
 
+const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t size)
+{
+    if (s->intid == VIRTIO_NO_IRQ)
+        ksnprintf(buf, size, "none");
+    else
+        ksnprintf(buf, size, "%u%s", s->intid, s->irq_flags == PLAT_IRQ_LEVEL ? " level" : "");
+    return buf;
+}
+
 static void probe_all(void)
 {
     const struct board_info *b = board();
@@ -102,33 +111,70 @@ static void probe_all(void)
             kprintf("virtio: WARNING: %s at 0x%08lx: unknown version %u, skipped\n", s->name,
                     (unsigned long)s->base, (unsigned)id.version);
         } else {
-            kprintf("virtio-mmio@0x%08lx irq %u v%u dev %u (%s) vendor 0x%08x%s\n", (unsigned long)s->base,
-                    s->intid, (unsigned)id.version, (unsigned)id.device_id, virtio_device_name(id.device_id),
+            char irq[24];
+            kprintf("virtio-mmio@0x%08lx irq %s v%u dev %u (%s) vendor 0x%08x%s\n", (unsigned long)s->base,
+                    app_irq_str(s, irq, sizeof(irq)),
+                    (unsigned)id.version, (unsigned)id.device_id, virtio_device_name(id.device_id),
                     (unsigned)id.vendor_id, s->dma_coherent ? "" : " non-coherent");
+            /* Stop whatever a boot loader left running before any DMA
+             * memory is handed out: every device, driven here or not. */
+            int was = virtio_mmio_quiesce(s->base);
+            if (was < 0)
+                kprintf("virtio: WARNING: 0x%08lx: reset did not complete: %s (%d)\n", (unsigned long)s->base,
+                        virtio_strerror(was), was);
+            else if (was)
+                kprintf("virtio: 0x%08lx was left running by the boot loader (status 0x%02x): reset\n",
+                        (unsigned long)s->base, (unsigned)was);
             devices[ndevices].slot = s;
             devices[ndevices].id = id;
             ndevices++;
         }
     }
-    kprintf("virtio: %d device%s, %d empty slot%s\n", ndevices, ndevices == 1 ? "" : "s", empty,
-            empty == 1 ? "" : "s");
+    /* Nodes the board left out (status "disabled", or refused with a warning). */
+    char skipped[32] = "";
+    if (b->virtio_skipped)
+        ksnprintf(skipped, sizeof(skipped), ", %d node%s skipped", b->virtio_skipped,
+                  b->virtio_skipped == 1 ? "" : "s");
+    kprintf("virtio: %d device%s, %d empty slot%s%s\n", ndevices, ndevices == 1 ? "" : "s", empty,
+            empty == 1 ? "" : "s", skipped);
 }
 
 static struct virtio_dev rng_dev;
 static struct virtio_rng rng;
 static bool have_rng;
 
+/* Set by the driver (interrupt context) after each completion.  A plain
+ * board_idle() between the driver's checks would sleep through a
+ * completion that lands after it looked, until the next timer tick (10 ms,
+ * once per read at boot): sleep only while nothing has completed. */
+static volatile bool rng_event;
+
+static void rng_completed(void *arg)
+{
+    (void)arg;
+    rng_event = true;
+}
+
+static bool rng_event_pending(void *arg)
+{
+    (void)arg;
+    return rng_event;
+}
+
 static void wait_for_interrupt(void *arg)
 {
     (void)arg;
-    board_idle();
+    board_idle_unless(rng_event_pending, NULL);
+    rng_event = false;
 }
 
 int app_rng_read(void *buf, size_t len)
 {
     if (!have_rng)
         return VIRTIO_ENODEV;
-    struct virtio_rng_wait w = {.wait = wait_for_interrupt};
+    /* Polled: nothing interrupts, so spin on the ring (a few microseconds
+     * under QEMU) instead of sleeping to the next tick. */
+    struct virtio_rng_wait w = {.wait = rng.mode == VIRTIO_RNG_POLL ? NULL : wait_for_interrupt};
     return virtio_rng_read(&rng, buf, len, &w, 1000ull * 1000 * 1000);
 }
 
@@ -136,12 +182,12 @@ int app_rng_read(void *buf, size_t len)
 static void start_rng(const struct board_virtio_slot *s)
 {
     bool poll = app_bootarg("rng=poll");
-    struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ};
+    struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ, .on_complete = rng_completed};
     int err = virtio_mmio_attach(&rng_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
     if (!err)
         err = virtio_rng_init(&rng, &rng_dev, &cfg);
     if (err) {
-        kprintf("rng: virtio-rng at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        kprintf("rng: virtio-rng at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
         return;
     }
     have_rng = true;
@@ -149,13 +195,18 @@ static void start_rng(const struct board_virtio_slot *s)
     uint8_t bytes[16];
     int n = app_rng_read(bytes, sizeof(bytes));
     if (n != (int)sizeof(bytes)) {
-        kprintf("rng: read failed: %d\n", n);
+        if (n < 0)
+            kprintf("rng: read failed: %s (%d)\n", virtio_strerror(n), n);
+        else
+            kprintf("rng: read failed: only %d of %u bytes within 1 s\n", n, (unsigned)sizeof(bytes));
         return;
     }
     char hex[3 * sizeof(bytes) + 1];
     for (unsigned k = 0; k < sizeof(bytes); k++)
         ksnprintf(hex + 3 * k, 4, "%02x%s", bytes[k], k + 1 < sizeof(bytes) ? " " : "");
-    if (poll)
+    if (!virtio_dev_has_irq(&rng_dev)) /* the driver polls whatever cfg asked */
+        kprintf("rng: %s (virtio-mmio v%u, polled: no interrupt)\n", hex, (unsigned)rng_dev.version);
+    else if (poll)
         kprintf("rng: %s (virtio-mmio v%u, polled, %u interrupts)\n", hex, (unsigned)rng_dev.version,
                 (unsigned)rng_dev.stats.interrupts);
     else
@@ -186,14 +237,16 @@ static void start_console(const struct board_virtio_slot *s)
     if (!err)
         err = virtio_console_init(&con, &con_dev, &cfg);
     if (err) {
-        kprintf("console: virtio-console at 0x%08lx failed: error %d\n", (unsigned long)s->base, err);
+        kprintf("console: virtio-console at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err),
+                err);
         return;
     }
     have_con = true;
     app_set_driver(VIRTIO_ID_CONSOLE, &con_dev);
     static const char hello[] = "vbare virtio-console: type, and it comes back\r\n";
     virtio_console_write(&con, hello, sizeof(hello) - 1);
-    kprintf("console: virtio-console at 0x%08lx, port 0 echoes (no MULTIPORT)\n", (unsigned long)s->base);
+    kprintf("console: virtio-console at 0x%08lx, port 0 echoes (no MULTIPORT)%s\n", (unsigned long)s->base,
+            con.mode == VIRTIO_CONSOLE_POLL ? ", polled: no interrupt" : "");
 }
 
 static void console_poll(void)
@@ -227,21 +280,30 @@ static void start_drivers(void)
         if (devices[i].id.device_id == VIRTIO_ID_RNG && !have_rng)
             start_rng(devices[i].slot);
     dma_used[VIRTIO_ID_RNG] += left - plat_dma_pool_left();
-    for (int i = 0; i < ndevices; i++) {
-        const struct board_virtio_slot *s = devices[i].slot;
-        uint32_t id = devices[i].id.device_id;
-        left = plat_dma_pool_left();
-        if (devices[i].id.device_id == VIRTIO_ID_NET && !net && netapp_start(s) == 0) {
-            net = true;
-            app_set_driver(VIRTIO_ID_NET, &netapp_dev()->dev);
-        } else if (devices[i].id.device_id == VIRTIO_ID_BLOCK && !blk && blkapp_start(s) == 0) {
-            blk = true;
-            app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
-        } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
-            start_console(s);
+    /* The network next (pass 0), then the rest (pass 1): what a booting
+     * guest is waited for comes up, and answers what already reached it,
+     * before the others start. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && net)
+            netapp_poll();
+        for (int i = 0; i < ndevices; i++) {
+            const struct board_virtio_slot *s = devices[i].slot;
+            uint32_t id = devices[i].id.device_id;
+            if ((id == VIRTIO_ID_NET) != (pass == 0))
+                continue;
+            left = plat_dma_pool_left();
+            if (devices[i].id.device_id == VIRTIO_ID_NET && !net && netapp_start(s) == 0) {
+                net = true;
+                app_set_driver(VIRTIO_ID_NET, &netapp_dev()->dev);
+            } else if (devices[i].id.device_id == VIRTIO_ID_BLOCK && !blk && blkapp_start(s) == 0) {
+                blk = true;
+                app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
+            } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
+                start_console(s);
+            }
+            if (id < sizeof(dma_used) / sizeof(dma_used[0]))
+                dma_used[id] += left - plat_dma_pool_left();
         }
-        if (id < sizeof(dma_used) / sizeof(dma_used[0]))
-            dma_used[id] += left - plat_dma_pool_left();
     }
     kprintf("dma: net %lu, blk %lu, console %lu, rng %lu bytes; %lu left\n", (unsigned long)dma_used[VIRTIO_ID_NET],
             (unsigned long)dma_used[VIRTIO_ID_BLOCK], (unsigned long)dma_used[VIRTIO_ID_CONSOLE],
@@ -251,18 +313,55 @@ static void start_drivers(void)
 /* ---- self checks ------------------------------------------------------------- */
 
 /* The GIC and the timer work only if this tick arrives: say so either way.
- * The tick keeps running: it drives the network timers. */
+ * The tick keeps running: it drives the network timers.  Nothing waits for
+ * it: check_tick() starts it and boot goes on, and the main loop reports
+ * (check_tick_report()) once TICK_CHECK ticks have come, or warns when none
+ * have within TICK_CHECK_NS.  Several ticks, so the line also says that the
+ * timer re-arms. */
+#define TICK_PERIOD_NS (10ull * 1000 * 1000)
+#define TICK_CHECK 3
+#define TICK_CHECK_NS (1000ull * 1000 * 1000)
+static uint64_t tick_check_t0;
+static bool tick_check_done;
+
+/* The console holds the boot log until the network has had its first turn
+ * in the main loop (board_console_release(), board.c).  Should boot stall
+ * before that, the tick lets the log out after CONSOLE_HOLD_TICKS. */
+#define CONSOLE_HOLD_TICKS 10
+
+static void on_tick(void)
+{
+    if (timer_ticks() == CONSOLE_HOLD_TICKS)
+        board_console_release();
+}
+
 static void check_tick(void)
 {
-    const struct board_info *b = board();
-    timer_start_tick(b->timer_intid, 10 * 1000 * 1000, NULL);
-    uint64_t t0 = timer_ns();
-    while (timer_ticks() < 3 && timer_ns() - t0 < 1000ull * 1000 * 1000)
-        board_idle();
-    if (timer_ticks() >= 3)
-        kprintf("irq: timer interrupts arrive through GICv%d\n", b->gic_version);
-    else
+    tick_check_t0 = timer_ns();
+    timer_start_tick(board()->timer_intid, TICK_PERIOD_NS, on_tick);
+}
+
+/* Called from the main loop (the tick itself wakes it); says its line once. */
+static void check_tick_report(void)
+{
+    if (tick_check_done)
+        return;
+    if (timer_ticks() >= TICK_CHECK) {
+        tick_check_done = true;
+        kprintf("irq: timer interrupts arrive through GICv%d\n", board()->gic_version);
+    } else if (timer_ns() - tick_check_t0 >= TICK_CHECK_NS) {
+        tick_check_done = true;
         kprintf("irq: WARNING: no timer interrupt within 1 s\n");
+    }
+}
+
+/* Before a power-off the main loop never runs: wait for the verdict there,
+ * after boot (and the network) has finished.  Polled, not WFI: with no
+ * tick nothing might wake the CPU to see the second pass. */
+static void check_tick_finish(void)
+{
+    while (!tick_check_done)
+        check_tick_report();
 }
 
 static void crash_on_request(void)
@@ -297,18 +396,31 @@ void app_main(void)
     probe_all();
     start_drivers();
     char mode[16];
-    if (app_bootarg_value("blk", mode, sizeof(mode)))
+    if (app_bootarg_value("blk", mode, sizeof(mode))) {
+        board_console_release(); /* a whole-disk pass: its lines as they come */
         blkapp_boot_mode(mode);
+    }
     kprintf("boot: done\n");
     if (app_bootarg("poweroff")) {
+        check_tick_finish();
         kprintf("boot: powering off\n");
+        board_console_release();
         board_poweroff();
     }
     shell_init();
+    /* Nothing from reset to here waits for a tick, a delay or a poll
+     * interval: the first netapp_poll() answers what reached the network
+     * while the drivers started, and only then does the boot log go out. */
+    bool held = true;
     for (;;) {
         netapp_poll();
+        if (held) {
+            held = false;
+            board_console_release();
+        }
         console_poll();
         shell_poll();
+        check_tick_report();
         board_idle_unless(net_work, NULL);
     }
 }

@@ -158,6 +158,8 @@ int netapp_start(const struct board_virtio_slot *s)
         return err;
     }
     print_features();
+    if (!virtio_dev_has_irq(&vnet.dev))
+        kprintf("net: no interrupt: polled on the 10 ms tick\n");
     net_set_random(app_random);
     net_set_clock(now_us);
     netif_init(&nif, vnet.mac, &ops, &vnet);
@@ -203,6 +205,8 @@ void netapp_poll(void)
         }
     }
     virtio_net_poll(&vnet, 64);
+    /* Replies leave before the timers run (one notification per batch). */
+    virtio_net_flush(&vnet);
     /* The stack's timers want a call every 10-100 ms, not one per wake-up:
      * under traffic the loop runs once per packet. */
     static uint64_t last_tick_ms;
@@ -210,8 +214,8 @@ void netapp_poll(void)
     if (now_ms - last_tick_ms >= 10) {
         last_tick_ms = now_ms;
         net_tick(&nif, now_ms);
+        virtio_net_flush(&vnet);
     }
-    virtio_net_flush(&vnet);
 }
 
 bool netapp_busy(void) { return started && virtio_net_pending(&vnet); }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh STEP - install the Debian packages STEP needs, if any are missing,
-# and say what is installed.  STEP: build-arm, build-aarch64, run, pcap, debug, test.
+# and say what is installed.  STEP: build-arm, build-aarch64, run, pcap, uboot, debug, test.
 # Only what each step uses, and --no-install-recommends: a package that works
 # here only through a recommended one (QEMU's default NIC and its iPXE ROM)
 # must show up as a failure, not hide behind a lucky install.
@@ -8,14 +8,15 @@
 set -euo pipefail
 
 case "${1:-}" in
-build-arm) pkgs=(make gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi) ;;
+build-arm) pkgs=(make gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi device-tree-compiler) ;;
 build-aarch64) pkgs=(make gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu) ;;
 run) pkgs=(qemu-system-arm netcat-openbsd) ;;     # nc: the README's way to talk to the echo port
 pcap) pkgs=(tcpdump) ;;                            # to read the capture of make run PCAP=file
+uboot) pkgs=(u-boot-qemu) ;;                       # make run LOADER=uboot
 debug) pkgs=(qemu-system-arm gdb-multiarch) ;;
-test) pkgs=(make gcc libc6-dev libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump
+test) pkgs=(make gcc libc6-dev libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump u-boot-qemu
             python3 iproute2 iputils-ping gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu) ;;
-*) echo "usage: $0 build-arm|build-aarch64|run|pcap|debug|test" >&2; exit 2 ;;
+*) echo "usage: $0 build-arm|build-aarch64|run|pcap|uboot|debug|test" >&2; exit 2 ;;
 esac
 
 missing=()

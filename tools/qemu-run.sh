@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# qemu-run.sh [options] FIRMWARE.elf - boot the firmware under QEMU virt.
+# qemu-run.sh [options] FIRMWARE - boot the firmware (firmware.elf or the
+# firmware.bin image) under QEMU.
 # One place that builds every QEMU command line: make run, make debug and the
 # system tests all come through here.
 #
 #   --arch arm|aarch64      which image (arm: -cpu cortex-a15, aarch64: cortex-a53)
+#   --board NAME            virt (default), xlnx-versal-virt (aarch64: RAM at 0,
+#                           GICv3, 8 transports) or vexpress-a15 (arm: RAM at
+#                           0x80000000, 4 transports, our own device tree
+#                           build/arm/vexpress-a15.dtb); other boards than virt
+#                           take firmware.bin, not the ELF
 #   --cpu NAME              override the CPU
 #   --qemu BINARY           qemu-system-aarch64 (default) or qemu-system-arm
 #   --mmio legacy|modern    virtio-mmio transport version (QEMU default: legacy)
-#   --gic 2|3               GIC version
+#   --gic 2|3               GIC version (virt)
 #   --devices LIST          comma list of net,blk,rng,console in command-line order
 #                           (QEMU fills slots from the top down in that order)
 #   --net user|tap:IF|none  the network behind virtio-net (default user)
@@ -19,6 +25,15 @@
 #   --disk-opts OPTS        extra -drive options (e.g. readonly=on)
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
 #                           interactive, null otherwise)
+#   --loader ADDR           load the image at ADDR with QEMU's generic loader
+#                           and start there, instead of -kernel: no boot
+#                           arguments and no DTB pointer (tests of the
+#                           image's relocation and device-tree search)
+#   --uboot ENVFILE         boot Debian's U-Boot (u-boot-qemu) as the firmware
+#                           of QEMU virt instead of -kernel, with its
+#                           environment in flash 1 (tools/uboot-env.py writes
+#                           one); the image is what that environment loads, and
+#                           the user network serves FIRMWARE's folder by TFTP
 #   --append ARGS           kernel command line (/chosen/bootargs)
 #   --initrd FILE           initial ramdisk (-initrd; the Linux guest of make bench)
 #   --dtb FILE              device tree to hand over instead of QEMU's own
@@ -31,13 +46,14 @@
 #   --dry-run               print the command instead of running it
 set -euo pipefail
 
-arch=arm cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
-net=user hostfwd= netopts= pcap= disk= diskopts= conchr= append= initrd= dtb= mem=128M
+arch=arm board=virt cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
+net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor=
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
     --arch) arch=$2; shift ;;
+    --board) board=$2; shift ;;
     --cpu) cpu=$2; shift ;;
     --qemu) qemu=$2; shift ;;
     --mmio) mmio=$2; shift ;;
@@ -51,6 +67,8 @@ while (($#)); do
     --disk-opts) diskopts=$2; shift ;;
     --console-chardev) conchr=$2; shift ;;
     --append) append=$2; shift ;;
+    --loader) loader=$2; shift ;;
+    --uboot) uboot=$2; shift ;;
     --initrd) initrd=$2; shift ;;
     --dtb) dtb=$2; shift ;;
     --mem) mem=$2; shift ;;
@@ -65,7 +83,7 @@ while (($#)); do
     esac
     shift
 done
-(($# == 1)) || die "usage: $0 [options] FIRMWARE.elf"
+(($# == 1)) || die "usage: $0 [options] FIRMWARE (.elf or .bin)"
 fw=$1
 [[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 case $arch in
@@ -86,7 +104,40 @@ fi
 # Every device is named below.  -nic none: without it, -M virt adds a default
 # NIC (virtio-net-pci) whenever no network option is given, and that one needs
 # an option ROM from a package QEMU only recommends (ipxe-qemu).
-args=(-M "virt,gic-version=$gic" -cpu "$cpu" -m "$mem" -nic none -kernel "$fw")
+case $board in
+virt) machine="virt,gic-version=$gic" ;;
+xlnx-versal-virt)
+    [[ $arch == aarch64 ]] || die "--board xlnx-versal-virt is an aarch64 board"
+    machine=xlnx-versal-virt cpu=cortex-a72 ;;
+vexpress-a15)
+    [[ $arch == arm ]] || die "--board vexpress-a15 is an arm board"
+    machine=vexpress-a15
+    : "${dtb:=build/arm/vexpress-a15.dtb}"
+    [[ -f $dtb ]] || die "no device tree at $dtb (make ARCH=arm builds it)" ;;
+*) die "--board must be virt, xlnx-versal-virt or vexpress-a15, not '$board'" ;;
+esac
+[[ $board == virt || $fw != *.elf ]] ||
+    die "$board: boot firmware.bin (the ELF is linked for QEMU virt's RAM; the image runs anywhere)"
+
+args=(-M "$machine" -cpu "$cpu" -m "$mem" -nic none)
+if [[ -n $uboot ]]; then
+    [[ $board == virt ]] || die "--uboot: Debian's U-Boot is built for QEMU virt only"
+    [[ -z $loader && -z $append && -z $initrd && -z $dtb ]] ||
+        die "--uboot: the U-Boot environment says what to load and how (bootargs, addresses)"
+    [[ -f $uboot ]] || die "--uboot: no environment at $uboot (tools/uboot-env.py writes one)"
+    ubin=/usr/lib/u-boot/qemu_$arch/u-boot.bin
+    [[ $arch == arm ]] || ubin=/usr/lib/u-boot/qemu_arm64/u-boot.bin
+    [[ -f $ubin ]] || die "--uboot: no $ubin (apt-get install u-boot-qemu)"
+    args+=(-bios "$ubin" -drive "if=pflash,unit=1,format=raw,readonly=on,file=$uboot")
+elif [[ -n $loader ]]; then
+    [[ $loader =~ ^0x[0-9a-fA-F]+$ ]] || die "--loader takes a hex address (0x...)"
+    [[ -z $append && -z $initrd ]] || die "--loader: QEMU takes -append and -initrd only with -kernel"
+    args+=(-device "loader,file=$fw,addr=$loader,cpu-num=0")
+else
+    args+=(-kernel "$fw")
+fi
+# vexpress-a15 has a PL041 sound chip: give it no host audio.
+[[ $board == vexpress-a15 ]] && args+=(-audiodev none,id=snd0 -global pl041.audiodev=snd0)
 [[ $mmio == modern ]] && args+=(-global virtio-mmio.force-legacy=false)
 [[ -n $dtb ]] && args+=(-dtb "$dtb")
 [[ -n $append ]] && args+=(-append "$append")
@@ -101,6 +152,7 @@ for d in "${devs[@]}"; do
         user)
             fwd=
             [[ -n $hostfwd ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
+            [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
             args+=(-netdev "user,id=n0$fwd") ;;
         tap:*) args+=(-netdev "tap,id=n0,ifname=${net#tap:},script=no,downscript=no") ;;
         none) continue ;;
@@ -140,7 +192,8 @@ if ((debug)); then
     echo "  gdb-multiarch $fw -ex 'target remote :1234'"
 fi
 if ((interactive)); then
-    echo "qemu-run: $arch ($cpu), virtio-mmio $mmio, GIC v$gic; quit with Ctrl-A X"
+    gicnote=; [[ $board == virt ]] && gicnote=", GIC v$gic"
+    echo "qemu-run: $arch ($cpu) on $board, virtio-mmio $mmio$gicnote; quit with Ctrl-A X"
     [[ -n $hostfwd ]] && echo "qemu-run: UDP echo: nc -u 127.0.0.1 $hostfwd"
     [[ -n $pcap ]] && echo "qemu-run: recording the guest's network traffic to $pcap (tcpdump -r $pcap)"
 fi

@@ -1804,26 +1804,100 @@ int dt_interrupt_parent(const struct dt *dt, int node)
 	return irq_parent(dt, node, ip, &ncells);
 }
 
+/* One interrupt specifier in the GIC binding's 3-cell form: type (0 SPI,
+ * 1 PPI), number, flags (trigger in bits 0..3; bits 8..15, the GICv2 PPI
+ * CPU mask, are ignored). */
+static int gic_spec(const uint8_t *e, struct dt_irq *out)
+{
+	uint32_t type = dt_be32(e), num = dt_be32(e + 4);
+	uint32_t trig = dt_be32(e + 8) & 0xfu;
+	uint32_t intid, flags;
+
+	if (type == 0 && num < GIC_SPI_MAX)
+		intid = num + 32;
+	else if (type == 1 && num < GIC_PPI_MAX)
+		intid = num + 16;
+	else
+		return -DT_ERR_BADVALUE;
+	if (trig == 1 || trig == 2)
+		flags = DT_IRQ_EDGE;
+	else if (trig == 4 || trig == 8)
+		flags = DT_IRQ_LEVEL;
+	else
+		return -DT_ERR_BADVALUE; /* none, or several at once */
+	out->intid = intid;
+	out->flags = flags;
+	return 0;
+}
+
+/*
+ * Entry idx of an "interrupts-extended" value (v, len): each entry is a
+ * controller's phandle followed by that controller's #interrupt-cells
+ * cells, so entries before idx are stepped over with their own
+ * controller's count.  The entry asked for must name a 3-cell controller.
+ * Every step moves on by at least one cell, so the walk ends within
+ * len / 4 steps.
+ */
+static int irq_extended(const struct dt *dt, const uint8_t *v, int len,
+			unsigned idx, struct dt_irq *out)
+{
+	struct lookup nc;
+	uint32_t off = 0, n, left;
+	unsigned k;
+	int ctrl;
+
+	if (len < 0 || len % 4 != 0)
+		return -DT_ERR_BADVALUE;
+	for (k = 0;; k++) {
+		if (off == (uint32_t)len)
+			return -DT_ERR_NOTFOUND; /* past the last entry */
+		ctrl = dt_node_by_phandle(dt, dt_be32(v + off));
+		if (ctrl < 0)
+			return ctrl;
+		nc = (struct lookup)LOOKUP("#interrupt-cells");
+		getprops(dt, ctrl, &nc, 1);
+		if (nc.val == NULL) /* not a controller: the entry has no size */
+			return nc.len == -DT_ERR_NOTFOUND ? -DT_ERR_BADVALUE : nc.len;
+		if (nc.len != 4)
+			return -DT_ERR_BADVALUE;
+		n = dt_be32(nc.val);
+		off += 4;
+		left = ((uint32_t)len - off) / 4u;
+		if (n > left)
+			return -DT_ERR_BADVALUE; /* the entry runs past the end */
+		if (k == idx)
+			return n == 3 ? gic_spec(v + off, out) : -DT_ERR_BADVALUE;
+		off += n * 4u;
+	}
+}
+
 int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 	       struct dt_irq *out)
 {
-	struct lookup q[2] = { LOOKUP("interrupts"), LOOKUP("interrupt-parent") };
+	struct lookup q[3] = { LOOKUP("interrupts-extended"),
+			       LOOKUP("interrupts"),
+			       LOOKUP("interrupt-parent") };
 	struct lookup ncells = LOOKUP("#interrupt-cells");
-	const uint8_t *v, *e;
-	uint32_t type, num, trig;
+	const uint8_t *v;
 	int len, ctrl;
 
 	if (dt == NULL || out == NULL)
 		return -DT_ERR_BADARG;
-	/* The property first: most nodes have none, and finding the
+	/* The properties first: most nodes have none, and finding the
 	 * controller means climbing the tree.  The node's interrupt-parent
 	 * comes from the same pass. */
-	getprops(dt, node, q, 2);
-	v = q[0].val;
-	len = q[0].len;
+	getprops(dt, node, q, 3);
+	/* Spec 2.4.1.3: interrupts-extended takes precedence over
+	 * interrupts (and interrupt-parent) when both are present. */
+	if (q[0].val != NULL)
+		return irq_extended(dt, q[0].val, q[0].len, idx, out);
+	if (q[0].len != -DT_ERR_NOTFOUND)
+		return q[0].len;
+	v = q[1].val;
+	len = q[1].len;
 	if (v == NULL)
 		return len;
-	ctrl = irq_parent(dt, node, q[1], &ncells);
+	ctrl = irq_parent(dt, node, q[2], &ncells);
 	if (ctrl < 0)
 		return ctrl;
 	/* dt_prop_u32(ctrl, "#interrupt-cells") */
@@ -1833,23 +1907,7 @@ int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 		return -DT_ERR_BADVALUE;
 	if (idx >= (unsigned)len / 12u)
 		return -DT_ERR_NOTFOUND;
-	e = v + (size_t)idx * 12u;
-	type = dt_be32(e);
-	num = dt_be32(e + 4);
-	trig = dt_be32(e + 8) & 0xfu; /* bits 8..15: GICv2 PPI CPU mask */
-	if (type == 0 && num < GIC_SPI_MAX)
-		out->intid = num + 32;
-	else if (type == 1 && num < GIC_PPI_MAX)
-		out->intid = num + 16;
-	else
-		return -DT_ERR_BADVALUE;
-	if (trig == 1 || trig == 2)
-		out->flags = DT_IRQ_EDGE;
-	else if (trig == 4 || trig == 8)
-		out->flags = DT_IRQ_LEVEL;
-	else
-		return -DT_ERR_BADVALUE; /* none, or several at once */
-	return 0;
+	return gic_spec(v + (size_t)idx * 12u, out);
 }
 
 /* ---- Board-level helpers ---------------------------------------------------- */

@@ -243,12 +243,28 @@ struct dt_irq {
 	uint32_t intid; /* GIC interrupt ID: SPI n -> n + 32, PPI n -> n + 16 */
 	uint32_t flags; /* DT_IRQ_EDGE or DT_IRQ_LEVEL */
 };
-/* The node's interrupt controller: "interrupt-parent" of the node or its
- * nearest ancestor having one, or the tree parent, repeated until a node
- * with "#interrupt-cells" is reached (the Linux rule). */
+/* The controller that the node's "interrupts" go to: the node's own
+ * "interrupt-parent", else its tree parent; from there, repeated until a
+ * node with "#interrupt-cells" is reached (the Linux rule), so a node
+ * without the property inherits its nearest ancestor's, and a parent that
+ * is itself a controller takes its children's interrupts.  Says nothing
+ * about "interrupts-extended", whose entries name their controllers. */
 int dt_interrupt_parent(const struct dt *dt, int node);
-/* Entry idx of "interrupts" in the GIC's 3-cell form; the controller must
- * have #interrupt-cells = 3.  Bad type, number or trigger: -DT_ERR_BADVALUE. */
+/*
+ * Entry idx of the node's interrupts in the GIC's 3-cell form (type: 0 SPI,
+ * 1 PPI; number; trigger flags).  Read from "interrupts-extended" when the
+ * node has one (spec 2.4.1.3: it takes precedence over "interrupts" and
+ * "interrupt-parent"; each entry is a controller phandle followed by that
+ * controller's #interrupt-cells cells), else from "interrupts" with the
+ * controller dt_interrupt_parent() finds.  The entry's controller must have
+ * #interrupt-cells = 3.  Errors: -DT_ERR_NOTFOUND when the node has neither
+ * property or idx is past the last entry (or the phandle names no node);
+ * -DT_ERR_BADVALUE for a bad type, number or trigger (none, or several),
+ * a controller of another size, an interrupts-extended entry whose phandle
+ * is no controller or that runs past the end.  *out is written only on
+ * success.  SPI 0 is INTID 32, a valid interrupt (kvmtool gives it to its
+ * first device); the caller judges whether an SGI/PPI/SPI suits it.
+ */
 int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 	       struct dt_irq *out);
 

@@ -262,6 +262,8 @@ int virtio_dev_attach_irq(struct virtio_dev *dev)
         plat_irq_unmask(dev->irq); /* e.g. again after a shutdown */
         return 0;
     }
+    if (!virtio_dev_has_irq(dev))
+        return VIRTIO_ENXIO; /* never SGI 0: the driver polls instead */
     err = plat_irq_attach(dev->irq, dev->irq_flags, virtio_dev_irq_handler, dev);
     if (err)
         return err;
@@ -523,6 +525,7 @@ const char *virtio_strerror(int err)
     case 0: return "ok";
     case VIRTIO_ENOENT: return "queue not present on the device";
     case VIRTIO_EIO: return "I/O error";
+    case VIRTIO_ENXIO: return "no interrupt line";
     case VIRTIO_E2BIG: return "too large for the device";
     case VIRTIO_EAGAIN: return "nothing yet, try again";
     case VIRTIO_ENOMEM: return "out of DMA memory";

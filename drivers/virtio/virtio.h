@@ -150,9 +150,18 @@ struct virtio_dev {
 /* ---- transports ------------------------------------------------------- */
 
 /*
+ * "This device has no interrupt": what a board passes as irq when the
+ * device tree gives none it can use.  Interrupt number 0 is never attached
+ * (on a GIC it is SGI 0): virtio_dev_attach_irq() refuses it, and every
+ * driver here then runs the device by polling (see each driver's header).
+ */
+#define VIRTIO_NO_IRQ 0u
+
+/*
  * Bind dev to the virtio-mmio device at base: checks the magic, version
  * (1 or 2) and device id (0 = empty slot: VIRTIO_ENODEV).  Writes nothing
- * to the device.  irq_flags: PLAT_IRQ_LEVEL or PLAT_IRQ_EDGE.
+ * to the device.  irq_flags: PLAT_IRQ_LEVEL or PLAT_IRQ_EDGE; irq may be
+ * VIRTIO_NO_IRQ.
  */
 int virtio_mmio_attach(struct virtio_dev *dev, uintptr_t base, unsigned irq, unsigned irq_flags,
                        bool dma_coherent);
@@ -214,8 +223,15 @@ unsigned virtio_queue_size(unsigned wanted, uint32_t max);
 int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virtio_vq_params *p,
                         struct virtqueue **out);
 
-/* Install virtio_dev_irq_handler for dev->irq and unmask it. */
+/* Install virtio_dev_irq_handler for dev->irq and unmask it.  VIRTIO_ENXIO,
+ * with nothing attached, when dev->irq is VIRTIO_NO_IRQ. */
 int virtio_dev_attach_irq(struct virtio_dev *dev);
+
+/* The device has an interrupt line (dev->irq is not VIRTIO_NO_IRQ). */
+static inline bool virtio_dev_has_irq(const struct virtio_dev *dev)
+{
+    return dev->irq != VIRTIO_NO_IRQ;
+}
 
 /* Set DRIVER_OK (only after the queues exist).  Returns 0, or VIRTIO_EIO if
  * the device reports FAILED / DEVICE_NEEDS_RESET right away. */

@@ -210,7 +210,9 @@ int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned
         err = VIRTIO_ENOMEM;
         goto fail;
     }
-    if ((err = virtio_dev_attach_irq(&b->dev)) != 0)
+    /* Without an interrupt line completions are found by
+     * virtio_blk_poll(), which the synchronous helpers call as they wait. */
+    if (virtio_dev_has_irq(&b->dev) && (err = virtio_dev_attach_irq(&b->dev)) != 0)
         goto fail;
     if ((err = virtio_dev_driver_ok(&b->dev)) != 0)
         goto fail;

@@ -34,6 +34,11 @@
  * The used length is only checked (the ring already refuses one beyond the
  * writable bytes) and counted in bad_len: legacy devices misreport it.
  *
+ * No interrupt: with irq VIRTIO_NO_IRQ (the device tree gave none) nothing
+ * is attached; completions are found only by virtio_blk_poll(), which the
+ * synchronous helpers call while they wait, and an asynchronous user calls
+ * on a timer.
+ *
  * Context: completion callbacks run in the device's interrupt handler
  * (or inside virtio_blk_poll() for a caller that polls), outside the
  * driver's lock: a callback may submit the next request.  Submission may

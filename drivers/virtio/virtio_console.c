@@ -269,7 +269,8 @@ int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
         return VIRTIO_EINVAL;
     memset(c, 0, sizeof(*c));
     c->dev = dev;
-    c->mode = cfg->mode;
+    /* No interrupt line: nothing would announce a completion. */
+    c->mode = virtio_dev_has_irq(dev) ? cfg->mode : VIRTIO_CONSOLE_POLL;
     c->nrx = cfg->rx_bufs ? cfg->rx_bufs : VIRTIO_CONSOLE_DEFAULT_BUFS;
     c->ntx = cfg->tx_bufs ? cfg->tx_bufs : VIRTIO_CONSOLE_DEFAULT_BUFS;
     c->rx_size = round_buf(cfg->rx_buf_size);

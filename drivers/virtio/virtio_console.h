@@ -39,6 +39,8 @@
  *    the caller can wake a reader/writer.  No allocation, no copying.
  *  - VIRTIO_CONSOLE_POLL: no interrupt; read/write/poll collect
  *    completions themselves.
+ *  A device without an interrupt line (irq VIRTIO_NO_IRQ) is always run in
+ *  VIRTIO_CONSOLE_POLL mode, whatever cfg.mode asks; c->mode says which.
  *
  * Context: virtio_console_read/write/write_all/poll/shutdown run in thread
  * context, one caller at a time per direction (the driver lock serialises

@@ -13,6 +13,7 @@
 #define VIRTIO_ERRNO_H
 
 #define VIRTIO_EIO (-5)         /* device misbehaved; queue or device broken */
+#define VIRTIO_ENXIO (-6)       /* the device has no interrupt (VIRTIO_NO_IRQ) */
 #define VIRTIO_E2BIG (-7)       /* address or request does not fit */
 #define VIRTIO_EAGAIN (-11)     /* nothing yet / try again */
 #define VIRTIO_ENOMEM (-12)     /* plat_dma_alloc failed */

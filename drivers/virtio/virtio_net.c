@@ -382,7 +382,9 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
     virtqueue_disable_cb(n->txq); /* completions are reaped by poll and tx */
     post_free_rx_locked(n);       /* the interrupt is not attached yet */
 
-    if ((err = virtio_dev_attach_irq(&n->dev)) != 0)
+    /* Without an interrupt line the device is polled: virtio_net_poll()
+     * finds what arrived whether or not an interrupt announced it. */
+    if (virtio_dev_has_irq(&n->dev) && (err = virtio_dev_attach_irq(&n->dev)) != 0)
         goto fail;
     if ((err = virtio_dev_driver_ok(&n->dev)) != 0)
         goto fail;

@@ -35,6 +35,12 @@
  * on the ring are re-posted, frames queued for transmission are dropped
  * (their buffers go home), buffers the stack holds stay valid.
  *
+ * No interrupt: with irq VIRTIO_NO_IRQ (the device tree gave none) nothing
+ * is attached and the device is polled: virtio_net_pending() stays false
+ * for received frames, so the caller calls virtio_net_poll() on a timer
+ * (the demo's main loop does on its 10 ms tick).  Link changes, announced
+ * by the config interrupt, then go unnoticed.
+ *
  * Usage recipe:
  *     static struct virtio_net net;                  // caller's storage
  *     err = virtio_net_init(&net, base, irq, irq_flags, coherent, &cfg);

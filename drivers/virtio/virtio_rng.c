@@ -168,7 +168,8 @@ int virtio_rng_init(struct virtio_rng *rng, struct virtio_dev *dev,
         return VIRTIO_EINVAL;
     memset(rng, 0, sizeof(*rng));
     rng->dev = dev;
-    rng->mode = cfg->mode;
+    /* No interrupt line: nothing would announce a completion. */
+    rng->mode = virtio_dev_has_irq(dev) ? cfg->mode : VIRTIO_RNG_POLL;
     rng->buf_size = cfg->buf_size ? cfg->buf_size : VIRTIO_RNG_DEFAULT_BUF;
     rng->on_complete = cfg->on_complete;
     rng->on_complete_arg = cfg->on_complete_arg;

@@ -17,6 +17,8 @@
  *  - VIRTIO_RNG_POLL: no interrupt, queue callbacks disabled;
  *    virtio_rng_read() spins on the used ring (calling the wait hook, if
  *    any, between polls) until done or timeout.
+ * A device without an interrupt line (irq VIRTIO_NO_IRQ) is always run in
+ * VIRTIO_RNG_POLL mode, whatever cfg.mode asks; rng->mode says which.
  *
  * Usage recipe:
  *     static struct virtio_dev dev;   static struct virtio_rng rng;

@@ -72,17 +72,41 @@ void sim_log_clear(void)
 
 /* ---- DMA ---------------------------------------------------------------- */
 
+/* Per 64-byte line of a modelled block: when it was last cleaned,
+ * invalidated, given back by the device, written by the device (numbers
+ * from one event counter; 0: never). */
+struct line_state {
+    unsigned long clean, inval, release, devw;
+};
+
 struct dma_block {
     void *p;
     size_t size; /* as requested */
     size_t span; /* as allocated */
     uint64_t bus;
+    /* cache model (NULL: coherent): the device's view, the CPU's view as
+     * of its last sync with memory, and the lines, counted from the line
+     * that holds p */
+    uint8_t *mem;
+    uint8_t *synced;
+    struct line_state *lines;
+    size_t nlines;
 };
 
 static struct dma_block *blocks;
 static size_t nblocks, capblocks;
 static uint64_t bus_next = 0x40000000u;
 static long fail_after = -1;
+static bool cache_model;
+
+static void model_free(struct dma_block *b)
+{
+    free(b->mem);
+    free(b->synced);
+    free(b->lines);
+    b->mem = b->synced = NULL;
+    b->lines = NULL;
+}
 
 void sim_dma_set_bus_base(uint64_t base)
 {
@@ -130,9 +154,24 @@ void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
         capblocks = nc;
     }
     b = &blocks[nblocks++];
+    memset(b, 0, sizeof(*b));
     b->p = p;
     b->size = size;
     b->span = span;
+    if (cache_model) {
+        uintptr_t first = (uintptr_t)p & ~(uintptr_t)(SIM_CACHE_LINE - 1);
+
+        b->nlines = ((uintptr_t)p + span - first + SIM_CACHE_LINE - 1) / SIM_CACHE_LINE;
+        b->mem = malloc(span);
+        b->synced = malloc(span);
+        b->lines = calloc(b->nlines, sizeof(*b->lines));
+        if (!b->mem || !b->synced || !b->lines)
+            abort();
+        /* The zeroes above were written through the cache: the memory
+         * behind it still holds whatever was there, until a clean. */
+        memset(b->mem, SIM_CACHE_GARBAGE, span);
+        memset(b->synced, SIM_CACHE_GARBAGE, span);
+    }
     /* Same alignment on the bus as requested, plus a guard gap. */
     b->bus = (bus_next + align - 1) & ~(uint64_t)(align - 1);
     bus_next = b->bus + span + 4096;
@@ -167,6 +206,7 @@ void plat_dma_free(void *p, size_t size)
         if (blocks[i].size != size)
             errs.bad_free++;
         free(p);
+        model_free(&blocks[i]);
         blocks[i] = blocks[--nblocks];
         return;
     }
@@ -184,7 +224,7 @@ plat_busaddr_t plat_bus_addr(const void *p)
     return b->bus + (uint64_t)((const uint8_t *)p - (const uint8_t *)b->p);
 }
 
-void *sim_dma_ptr(uint64_t bus, size_t len)
+static struct dma_block *find_bus(uint64_t bus, size_t len)
 {
     size_t i;
 
@@ -192,32 +232,241 @@ void *sim_dma_ptr(uint64_t bus, size_t len)
         struct dma_block *b = &blocks[i];
 
         if (bus >= b->bus && bus - b->bus <= b->span && len <= b->span - (bus - b->bus))
-            return (uint8_t *)b->p + (bus - b->bus);
+            return b;
     }
     return NULL;
+}
+
+/* The device's view: the memory itself, behind the modelled cache. */
+void *sim_dma_ptr(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    if (!b)
+        return NULL;
+    return (b->mem ? b->mem : (uint8_t *)b->p) + (bus - b->bus);
+}
+
+void *sim_dma_cpu_ptr(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    return b ? (uint8_t *)b->p + (bus - b->bus) : NULL;
 }
 
 /* ---- cache -------------------------------------------------------------- */
 
 static struct sim_cache_stats cache;
+static struct sim_cache_op cache_log[SIM_CACHE_LOG];
+static size_t cache_nops;
+static unsigned long cache_seq; /* event counter for the line states */
 
 const struct sim_cache_stats *sim_cache_stats(void)
 {
     return &cache;
 }
 
+void sim_cache_model(bool on)
+{
+    cache_model = on;
+}
+
+size_t sim_cache_nops(void)
+{
+    return cache_nops;
+}
+
+const struct sim_cache_op *sim_cache_op(size_t i)
+{
+    if (i >= cache_nops || cache_nops - i > SIM_CACHE_LOG)
+        return NULL;
+    return &cache_log[i % SIM_CACHE_LOG];
+}
+
+bool sim_cache_covered(bool invalidate, const void *p, size_t len, size_t since)
+{
+    const uint8_t *lo = p, *hi = lo + len;
+    bool progress = true;
+
+    /* Grow the covered prefix [lo, ...) until it reaches hi. */
+    while (lo < hi && progress) {
+        progress = false;
+        for (size_t i = since; i < cache_nops; i++) {
+            const struct sim_cache_op *op = sim_cache_op(i);
+            const uint8_t *a, *b;
+
+            if (!op || op->invalidate != invalidate)
+                continue;
+            a = op->p;
+            b = a + op->len;
+            if (a <= lo && b > lo) {
+                lo = b;
+                progress = true;
+            }
+        }
+    }
+    return lo >= hi;
+}
+
+/* Line k of a modelled block: its bytes inside the block. */
+static void line_range(const struct dma_block *b, size_t k, size_t *off, size_t *n)
+{
+    uintptr_t first = (uintptr_t)b->p & ~(uintptr_t)(SIM_CACHE_LINE - 1);
+    uintptr_t a = first + k * SIM_CACHE_LINE, e = a + SIM_CACHE_LINE;
+    uintptr_t s = (uintptr_t)b->p, t = s + b->span;
+
+    if (a < s)
+        a = s;
+    if (e > t)
+        e = t;
+    *off = a - s;
+    *n = e > a ? e - a : 0;
+}
+
+/* Lines [k0, k1) of a modelled block that [off, off+len) touches. */
+static void line_span(const struct dma_block *b, size_t off, size_t len, size_t *k0, size_t *k1)
+{
+    uintptr_t first = (uintptr_t)b->p & ~(uintptr_t)(SIM_CACHE_LINE - 1);
+    uintptr_t a = (uintptr_t)b->p + off;
+
+    *k0 = (a - first) / SIM_CACHE_LINE;
+    *k1 = len ? (a + len - 1 - first) / SIM_CACHE_LINE + 1 : *k0;
+    if (*k1 > b->nlines)
+        *k1 = b->nlines;
+}
+
+static bool line_dirty(const struct dma_block *b, size_t k)
+{
+    size_t off, n;
+
+    line_range(b, k, &off, &n);
+    return memcmp((const uint8_t *)b->p + off, b->synced + off, n) != 0;
+}
+
+static void cache_log_op(bool invalidate, const void *p, size_t len)
+{
+    struct sim_cache_op *op = &cache_log[cache_nops % SIM_CACHE_LOG];
+
+    op->invalidate = invalidate;
+    op->p = p;
+    op->len = len;
+    cache_nops++;
+}
+
 void plat_cache_clean(const void *p, size_t len)
 {
+    struct dma_block *b = find_host(p, len);
+    size_t k, k0, k1, off, n;
+
     cache.cleans++;
-    if (!find_host(p, len))
+    cache.clean_bytes += len;
+    cache_log_op(false, p, len);
+    if (!b) {
         errs.bad_cache++;
+        return;
+    }
+    if (!b->mem)
+        return;
+    cache_seq++;
+    line_span(b, (size_t)((const uint8_t *)p - (const uint8_t *)b->p), len, &k0, &k1);
+    for (k = k0; k < k1; k++) {
+        line_range(b, k, &off, &n);
+        /* A dirty line goes back whole: bytes the device wrote meanwhile
+         * are overwritten with the CPU's stale copy, as in hardware. */
+        if (line_dirty(b, k)) {
+            memcpy(b->mem + off, (uint8_t *)b->p + off, n);
+            memcpy(b->synced + off, (uint8_t *)b->p + off, n);
+        }
+        b->lines[k].clean = cache_seq;
+    }
 }
 
 void plat_cache_invalidate(const void *p, size_t len)
 {
+    struct dma_block *b = find_host(p, len);
+    size_t k, k0, k1, off, n;
+
     cache.invalidates++;
-    if (!find_host(p, len))
+    cache.invalidate_bytes += len;
+    cache_log_op(true, p, len);
+    if (!b) {
         errs.bad_cache++;
+        return;
+    }
+    if (!b->mem)
+        return;
+    cache_seq++;
+    line_span(b, (size_t)((const uint8_t *)p - (const uint8_t *)b->p), len, &k0, &k1);
+    for (k = k0; k < k1; k++) {
+        line_range(b, k, &off, &n);
+        if (line_dirty(b, k))
+            cache.dirty_discards++;
+        memcpy((uint8_t *)b->p + off, b->mem + off, n);
+        memcpy(b->synced + off, b->mem + off, n);
+        b->lines[k].inval = cache_seq;
+    }
+}
+
+/* The modelled block holding [bus, bus+len) and the lines it touches. */
+static struct dma_block *model_lines(uint64_t bus, size_t len, size_t *k0, size_t *k1)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    if (!b || !b->mem)
+        return NULL;
+    line_span(b, (size_t)(bus - b->bus), len, k0, k1);
+    return b;
+}
+
+void sim_cache_device_read(uint64_t bus, size_t len)
+{
+    size_t k, k0, k1;
+    struct dma_block *b = model_lines(bus, len, &k0, &k1);
+
+    for (k = k0; b && k < k1; k++)
+        if (line_dirty(b, k))
+            cache.device_saw_dirty++;
+}
+
+void sim_cache_handover(uint64_t bus, size_t len)
+{
+    size_t k, k0, k1;
+    struct dma_block *b = model_lines(bus, len, &k0, &k1);
+
+    for (k = k0; b && k < k1; k++) {
+        if (line_dirty(b, k))
+            cache.device_saw_dirty++;
+        if (b->lines[k].clean == 0 || b->lines[k].clean <= b->lines[k].release)
+            cache.unclean_handovers++;
+    }
+}
+
+void sim_cache_release(uint64_t bus, size_t len, size_t written)
+{
+    size_t k, k0, k1;
+    struct dma_block *b = model_lines(bus, len, &k0, &k1);
+
+    if (!b)
+        return;
+    cache_seq++;
+    for (k = k0; k < k1; k++)
+        b->lines[k].release = cache_seq;
+    if (written > len)
+        written = len;
+    line_span(b, (size_t)(bus - b->bus), written, &k0, &k1);
+    for (k = k0; k < k1; k++)
+        b->lines[k].devw = cache_seq;
+}
+
+size_t sim_cache_unsynced(void)
+{
+    size_t i, k, n = 0;
+
+    for (i = 0; i < nblocks; i++)
+        for (k = 0; blocks[i].mem && k < blocks[i].nlines; k++)
+            if (blocks[i].lines[k].devw > blocks[i].lines[k].inval)
+                n++;
+    return n;
 }
 
 /* ---- MMIO --------------------------------------------------------------- */
@@ -368,6 +617,11 @@ bool sim_irq_masked(unsigned irq)
     return irq >= SIM_MAX_IRQ || lines[irq].masked;
 }
 
+unsigned sim_irq_flags(unsigned irq)
+{
+    return irq < SIM_MAX_IRQ ? lines[irq].flags : 0;
+}
+
 unsigned sim_irq_delivered(unsigned irq)
 {
     return irq < SIM_MAX_IRQ ? lines[irq].delivered : 0;
@@ -499,8 +753,10 @@ size_t sim_plat_reset(void)
 {
     size_t leaked = nblocks, i;
 
-    for (i = 0; i < nblocks; i++)
+    for (i = 0; i < nblocks; i++) {
         free(blocks[i].p);
+        model_free(&blocks[i]);
+    }
     free(blocks);
     blocks = NULL;
     nblocks = capblocks = 0;
@@ -508,6 +764,9 @@ size_t sim_plat_reset(void)
     fail_after = -1;
     memset(&errs, 0, sizeof(errs));
     memset(&cache, 0, sizeof(cache));
+    cache_nops = 0;
+    cache_seq = 0;
+    cache_model = false;
     memset(windows, 0, sizeof(windows));
     memset(lines, 0, sizeof(lines));
     cpu_masked = 0;
@@ -521,9 +780,22 @@ size_t sim_plat_reset(void)
     return leaked;
 }
 
+bool sim_cache_model_ok(void)
+{
+    size_t unsynced = sim_cache_unsynced();
+
+    if (cache.dirty_discards == 0 && cache.device_saw_dirty == 0 && cache.unclean_handovers == 0 &&
+        unsynced == 0)
+        return true;
+    fprintf(stderr, "cache model: %lu dirty discards, %lu dirty lines seen by the device, "
+            "%lu unclean handovers, %zu lines written by the device and not invalidated\n",
+            cache.dirty_discards, cache.device_saw_dirty, cache.unclean_handovers, unsynced);
+    return false;
+}
+
 bool sim_plat_finish(void)
 {
-    bool ok = sim_plat_ok();
+    bool ok = sim_plat_ok() && sim_cache_model_ok();
     if (!ok) {
         const struct sim_plat_errors *e = sim_plat_errors();
 

@@ -23,6 +23,20 @@
  *  - Errors: misuse of the platform (unknown MMIO address, bus address of
  *    non-DMA memory, bad free, cache op outside DMA memory, lock recursion,
  *    interrupt storm) is counted in sim_plat_errors(); tests assert zero.
+ *  - Cache: every plat_cache_clean/invalidate call is counted and logged
+ *    with its range.  With the cache model on (sim_cache_model), DMA blocks
+ *    allocated from then on have two views, as behind a write-back cache
+ *    without coherency: the CPU's (the pointer plat_dma_alloc returns,
+ *    zeroed, as if by a memset through the cache) and the device's (what
+ *    sim_dma_ptr returns, so what the simulated devices read and write;
+ *    0xa5 bytes until the CPU's lines are cleaned).  plat_cache_clean writes the CPU's dirty 64-byte
+ *    lines back to the device's view; plat_cache_invalidate replaces the
+ *    CPU's lines by the device's (dropping CPU writes never cleaned, which
+ *    is counted).  A driver that forgets either works on stale data; the
+ *    device side (sim_virtio) also reports, for every buffer and ring entry
+ *    it reads, lines the CPU still holds dirty and buffers not cleaned since
+ *    the device last had them, and sim_cache_unsynced() counts lines the
+ *    device wrote that the CPU has not invalidated since.
  */
 #ifndef SIM_PLAT_H
 #define SIM_PLAT_H
@@ -71,11 +85,55 @@ size_t sim_dma_live(void);                   /* live blocks */
 void sim_dma_fail_after(long n);             /* n more allocations succeed; -1: never fail */
 
 /* ---- cache -------------------------------------------------------------- */
+#define SIM_CACHE_LINE 64u
+#define SIM_CACHE_LOG 65536u /* calls kept in the log (the most recent) */
+#define SIM_CACHE_GARBAGE 0xa5 /* the memory behind a fresh modelled block */
+
 struct sim_cache_stats {
-    unsigned long cleans;
-    unsigned long invalidates;
+    unsigned long cleans;            /* plat_cache_clean calls */
+    unsigned long invalidates;       /* plat_cache_invalidate calls */
+    unsigned long clean_bytes;       /* the lengths asked for, summed */
+    unsigned long invalidate_bytes;
+    /* with the cache model (lines of 64 bytes): */
+    unsigned long dirty_discards;    /* an invalidate dropped CPU writes never cleaned */
+    unsigned long device_saw_dirty;  /* the device read or was given a line the CPU held dirty */
+    unsigned long unclean_handovers; /* a buffer line handed to the device not cleaned since
+                                      * allocation or since the device last returned it */
 };
 const struct sim_cache_stats *sim_cache_stats(void);
+
+/* The log: call i (0 = the first since reset) or NULL once overwritten. */
+struct sim_cache_op {
+    bool invalidate; /* else clean */
+    const void *p;
+    size_t len;
+};
+size_t sim_cache_nops(void);
+const struct sim_cache_op *sim_cache_op(size_t i);
+/* Do the calls from number `since` on, of the one kind, cover every byte
+ * of [p, p + len)? */
+bool sim_cache_covered(bool invalidate, const void *p, size_t len, size_t since);
+
+/* The non-coherent model (see the top), for DMA blocks allocated after
+ * the call; sim_plat_reset() turns it off. */
+void sim_cache_model(bool on);
+/* The CPU's view of a bus address (sim_dma_ptr gives the device's). */
+void *sim_dma_cpu_ptr(uint64_t bus, size_t len);
+/* Device side, called by sim_virtio for modelled blocks (no-ops for
+ * others): the device reads [bus, bus+len) (ring entries, descriptors);
+ * takes a buffer from the ring (handover: also checked for a clean since
+ * its last release); gives a chain back (release; `written` bytes from the
+ * start were written by it). */
+void sim_cache_device_read(uint64_t bus, size_t len);
+void sim_cache_handover(uint64_t bus, size_t len);
+void sim_cache_release(uint64_t bus, size_t len, size_t written);
+/* Lines the device wrote (released buffers' written bytes, used ring
+ * entries) that the CPU has not invalidated since. */
+size_t sim_cache_unsynced(void);
+/* The model saw no fault: no dirty discard, no dirty or unclean line given
+ * to the device, no unsynced line; otherwise says which on stderr.  Also
+ * part of sim_plat_finish(). */
+bool sim_cache_model_ok(void);
 
 /* ---- interrupts --------------------------------------------------------- */
 void sim_irq_set_level(unsigned irq, bool level);
@@ -85,6 +143,7 @@ void sim_irq_set_sync(bool sync);
 bool sim_irq_attached(unsigned irq);
 bool sim_irq_masked(unsigned irq);
 unsigned sim_irq_delivered(unsigned irq);
+unsigned sim_irq_flags(unsigned irq); /* as plat_irq_attach got them */
 
 /* ---- time --------------------------------------------------------------- */
 void sim_time_advance(uint64_t ns);

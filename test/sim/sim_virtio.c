@@ -516,6 +516,7 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
 {
     uint8_t *desc = area(s, v->desc, desc_bytes(v), "desc");
     uint8_t *table = desc;
+    uint64_t tbus = v->desc; /* the table's bus address, for the cache model */
     unsigned tsize = v->num, i = head, steps = 0;
     bool in_ind = false;
 
@@ -535,6 +536,7 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
         if (i >= tsize)
             return chain_fail(s, v, "descriptor index out of range", i);
         d = table + (size_t)DESC_SIZE * i;
+        sim_cache_device_read(tbus + (uint64_t)DESC_SIZE * i, DESC_SIZE);
         addr = ld64(d);
         len = ld32(d + 8);
         flags = ld16(d + 12);
@@ -557,6 +559,7 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
             c->indirect = true;
             c->ind_table = table;
             c->ind_len = len;
+            tbus = addr;
             tsize = len / DESC_SIZE;
             in_ind = true;
             i = 0;
@@ -570,6 +573,8 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
         c->seg[c->nseg].p = area(s, addr, len, "buffer");
         if (!c->seg[c->nseg].p)
             return chain_fail(s, v, "buffer not in DMA memory", i);
+        /* The driver hands this buffer over: cleaned, no dirty lines. */
+        sim_cache_handover(addr, len);
         c->seg[c->nseg].bus = addr;
         c->seg[c->nseg].len = len;
         c->seg[c->nseg].write = (flags & F_WRITE) != 0;
@@ -635,6 +640,7 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
         uint16_t aidx = ld16(avail + 2), head;
         struct sim_chain *c;
 
+        sim_cache_device_read(v->avail + 2, 2);
         if (aidx == v->last_avail)
             break;
         if ((uint16_t)(aidx - v->last_avail) > v->num) {
@@ -643,6 +649,7 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
             break;
         }
         head = ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * (v->last_avail % v->num));
+        sim_cache_device_read(v->avail + RING_HDR + (uint64_t)AVAIL_ENTRY * (v->last_avail % v->num), AVAIL_ENTRY);
         c = &v->pending[v->npending];
         if (!walk_chain(s, v, head, c))
             break;
@@ -670,7 +677,8 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
 static void push_used(struct sim_virtio *s, struct sim_vq *v, uint8_t *used, uint32_t id,
                       uint32_t len)
 {
-    uint8_t *e = used + RING_HDR + (size_t)USED_ELEM * (v->used_idx % v->num);
+    size_t slot = v->used_idx % v->num;
+    uint8_t *e = used + RING_HDR + (size_t)USED_ELEM * slot;
 
     (void)s;
     st32(e, id);
@@ -679,6 +687,8 @@ static void push_used(struct sim_virtio *s, struct sim_vq *v, uint8_t *used, uin
     v->used_idx++;
     st16(used + 2, v->used_idx);
     v->pushed++;
+    sim_cache_release(v->used + RING_HDR + (uint64_t)USED_ELEM * slot, USED_ELEM, USED_ELEM);
+    sim_cache_release(v->used + 2, 2, 2);
 }
 
 static void maybe_interrupt(struct sim_virtio *s, unsigned q, uint16_t old)
@@ -690,6 +700,10 @@ static void maybe_interrupt(struct sim_virtio *s, unsigned q, uint16_t old)
     if (!avail)
         return;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (event_idx(s))
+        sim_cache_device_read(v->avail + RING_HDR + (uint64_t)AVAIL_ENTRY * v->num, 2);
+    else
+        sim_cache_device_read(v->avail, 2);
     if (event_idx(s))
         need = sim_need_event(ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * v->num), v->used_idx,
                               old);
@@ -706,8 +720,20 @@ static void maybe_interrupt(struct sim_virtio *s, unsigned q, uint16_t old)
 static void push_chain(struct sim_virtio *s, struct sim_vq *v, uint8_t *used,
                        const struct sim_chain *c)
 {
-    uint32_t id = c->head, len = c->written;
+    uint32_t id = c->head, len = c->written, left = c->written;
 
+    /* The buffers go back to the driver; what the device wrote in them
+     * (the first `written` bytes of the writable part) must be
+     * invalidated before the CPU reads it. */
+    for (unsigned i = 0; i < c->nseg; i++) {
+        uint32_t w = 0;
+
+        if (c->seg[i].write) {
+            w = left < c->seg[i].len ? left : c->seg[i].len;
+            left -= w;
+        }
+        sim_cache_release(c->seg[i].bus, c->seg[i].len, w);
+    }
     if (s->fault.used_id_force) {
         s->fault.used_id_force = false;
         id = s->fault.used_id;

@@ -11,6 +11,13 @@
  *    by emitting a bad token stream;
  *  - accessor behaviour on small hand-made trees (cells, ranges, status,
  *    interrupts, aliases, stdout-path);
+ *  - interrupts: a reading of interrupts-extended / interrupts written
+ *    independently with libfdt (lib_irq_gic) must agree with dt_irq_gic at
+ *    every node of every tree above; a tree of the variations boards and
+ *    hypervisors produce (interrupts-extended alone, beside interrupts,
+ *    through controllers of several sizes, broken; interrupt-parent
+ *    inherited through buses; SPI 0; virtio nodes under #address-cells 2
+ *    and 1) is checked answer by answer and mutated byte by byte;
  *  - the node index (dt_index): every oracle run and every accessor test is
  *    done without and with one, and the two views of a tree are compared
  *    answer by answer at every node and at offsets across the struct block
@@ -250,7 +257,7 @@ static uint8_t *small_blob(size_t *size)
 #define PATH_MAX_ 1024
 
 struct oracle_stats {
-	int nodes, props, paths, phandles, regs, compat_checks, path_dups;
+	int nodes, props, paths, phandles, regs, compat_checks, path_dups, irqs;
 };
 
 /* Copies: the blob's strings may lack their NUL. */
@@ -297,6 +304,89 @@ static int lib_status_okay(const void *fdt, int node)
 	if (len <= 0 || memchr(s, 0, (size_t)len) == NULL)
 		return 0;
 	return strcmp(s, "okay") == 0 || strcmp(s, "ok") == 0;
+}
+
+/* libfdt-side #interrupt-cells of a node: the count, or -1 if the node
+ * has none (or a malformed one). */
+static int lib_irq_cells(const void *fdt, int node)
+{
+	int len;
+	const fdt32_t *c = fdt_getprop(fdt, node, "#interrupt-cells", &len);
+
+	return c != NULL && len == 4 ? (int)fdt32_to_cpu(*c) : -1;
+}
+
+/* The libfdt reading of one GIC 3-cell specifier. */
+static int lib_gic_spec(const fdt32_t *e, struct dt_irq *out)
+{
+	uint32_t type = fdt32_to_cpu(e[0]), num = fdt32_to_cpu(e[1]);
+	uint32_t trig = fdt32_to_cpu(e[2]) & 0xf;
+
+	if (type == 0 && num <= 1019 - 32)
+		out->intid = num + 32;
+	else if (type == 1 && num <= 15)
+		out->intid = num + 16;
+	else
+		return -1;
+	if (trig != 1 && trig != 2 && trig != 4 && trig != 8)
+		return -1;
+	out->flags = trig <= 2 ? DT_IRQ_EDGE : DT_IRQ_LEVEL;
+	return 0;
+}
+
+/*
+ * An independent reading of what dt_irq_gic documents, written with libfdt
+ * (0 and *out, or -1): "interrupts-extended" first (spec 2.4.1.3), each
+ * entry a phandle and its controller's #interrupt-cells cells; else
+ * "interrupts" with the controller found the Linux way (of_irq_find_parent:
+ * interrupt-parent or the tree parent, until a node with #interrupt-cells).
+ */
+static int lib_irq_gic(const void *fdt, int node, unsigned idx,
+		       struct dt_irq *out)
+{
+	int len, ctrl, cells, hops, cur;
+	const fdt32_t *v = fdt_getprop(fdt, node, "interrupts-extended", &len);
+	const fdt32_t *ip;
+	unsigned k, i = 0, n;
+
+	if (v != NULL) {
+		if (len % 4)
+			return -1;
+		n = (unsigned)len / 4;
+		for (k = 0; i < n; k++) {
+			ctrl = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(v[i]));
+			if (ctrl < 0)
+				return -1;
+			cells = lib_irq_cells(fdt, ctrl);
+			if (cells < 0 || (unsigned)cells > n - i - 1)
+				return -1;
+			if (k == idx)
+				return cells == 3 ? lib_gic_spec(v + i + 1, out) : -1;
+			i += 1 + (unsigned)cells;
+		}
+		return -1;
+	}
+	if (fdt_getprop(fdt, node, "interrupts-extended", &len) == NULL &&
+	    len != -FDT_ERR_NOTFOUND)
+		return -1;
+	v = fdt_getprop(fdt, node, "interrupts", &len);
+	if (v == NULL)
+		return -1;
+	for (cur = node, hops = 0; hops < 64; hops++) {
+		ip = fdt_getprop(fdt, cur, "interrupt-parent", &cells);
+		if (ip != NULL)
+			cur = cells == 4 ? fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ip)) : -1;
+		else
+			cur = fdt_parent_offset(fdt, cur);
+		if (cur < 0)
+			return -1;
+		if (fdt_getprop(fdt, cur, "#interrupt-cells", NULL) != NULL)
+			break;
+	}
+	if (hops == 64 || lib_irq_cells(fdt, cur) != 3 || len % 12 ||
+	    idx >= (unsigned)len / 12)
+		return -1;
+	return lib_gic_spec(v + 3 * idx, out);
 }
 
 static uint64_t lib_cells(const fdt32_t *c, int n)
@@ -464,7 +554,7 @@ static struct dt_node_info *index_exact(struct dt *dt)
 static const char *const ask_names[] = { "model", "reg", "status", "phandle",
 	"linux,phandle", "interrupts", "interrupt-parent", "#address-cells",
 	"#size-cells", "#interrupt-cells", "ranges", "dma-coherent",
-	"compatible", "device_type", "no-such" };
+	"compatible", "device_type", "interrupts-extended", "no-such" };
 static const char *const ask_compats[] = { "virtio,mmio", "arm,pl011",
 	"x,one", "x,two", "simple-bus", "arm,gic-400", "arm,cortex-a15-gic",
 	"" };
@@ -865,6 +955,26 @@ props:
 
 		assert_int_equal(dt_status_okay(&dt, node), lib_status_okay(fdt, node));
 		assert_int_equal(dt_dma_coherent(&dt, node), lib_dma_coherent(fdt, node));
+		/* Interrupts: the same answers as the libfdt reading, in
+		 * success and value (our error codes are finer). */
+		for (i = 0; i < 5; i++) {
+			struct dt_irq got = { 0xa5, 0xa5 }, want = { 0x5a, 0x5a };
+			int r = dt_irq_gic(&dt, node, (unsigned)i, &got);
+			int lr = lib_irq_gic(fdt, node, (unsigned)i, &want);
+
+			if ((r == 0) != (lr == 0))
+				fail_msg("node %s irq %d: dt_irq_gic %d (%s), libfdt reading %d",
+					 path[d], i, r, dt_strerror(r), lr);
+			if (r == 0) {
+				assert_int_equal(got.intid, want.intid);
+				assert_int_equal(got.flags, want.flags);
+				st.irqs++;
+			} else {
+				/* untouched on failure */
+				assert_int_equal(got.intid, 0xa5);
+				assert_true(r < 0 && r >= -DT_ERR_MAX_);
+			}
+		}
 
 		node = dt_next_node(&dt, node, &d);
 		lnode = fdt_next_node(fdt, lnode, &ld);
@@ -2631,6 +2741,335 @@ static void test_mutations_accessor_tree(void **state)
 	free(b);
 }
 
+/* ---- Interrupt variations real boards and hypervisors produce ----------- */
+
+/*
+ * phandles of the interrupt tree below: two GICs (3 cells), controllers of
+ * 0, 1 and 2 cells, and a node that is no controller at all.
+ */
+enum { PH_GIC = 1, PH_GIC2 = 2, PH_IC1 = 3, PH_NOCELLS = 4, PH_IC2C = 5,
+       PH_IC0 = 6, PH_NESTED = 7 };
+
+/*
+ * A tree with every interrupt shape the board may meet: interrupts-extended
+ * (alone, beside interrupts and interrupt-parent, several entries through
+ * controllers of different sizes, broken), interrupt-parent inherited from
+ * the nearest ancestor through buses, a parent that is itself the
+ * controller, SPI 0 (kvmtool's first device), and virtio,mmio nodes under
+ * parents of #address-cells 2 (the root) and 1 (a bus with ranges).
+ */
+static uint8_t *irq_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	bb_begin(b, "");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 2u);
+	bb_prop_str(b, "compatible", "test,irqs");
+	bb_cells(b, "interrupt-parent", 1, PH_GIC);
+
+	bb_begin(b, "gic@8000000");
+	bb_prop_str(b, "compatible", "arm,cortex-a15-gic");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_cells(b, "reg", 8, 0u, 0x8000000u, 0u, 0x10000u, 0u, 0x8010000u, 0u, 0x10000u);
+	bb_cells(b, "phandle", 1, PH_GIC);
+	bb_end(b);
+	bb_begin(b, "gic2");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_cells(b, "phandle", 1, PH_GIC2);
+	bb_end(b);
+	bb_begin(b, "ic1");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 1u);
+	bb_cells(b, "phandle", 1, PH_IC1);
+	bb_end(b);
+	bb_begin(b, "ic2c");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 2u);
+	bb_cells(b, "phandle", 1, PH_IC2C);
+	bb_end(b);
+	bb_begin(b, "ic0");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 0u);
+	bb_cells(b, "phandle", 1, PH_IC0);
+	bb_end(b);
+	bb_begin(b, "nocells");
+	bb_cells(b, "phandle", 1, PH_NOCELLS);
+	bb_end(b);
+
+	/* QEMU's shape: a virtio node at the root, #address-cells 2 */
+	bb_begin(b, "virtio_mmio@a003e00");
+	bb_prop_str(b, "compatible", "virtio,mmio");
+	bb_cells(b, "reg", 4, 0u, 0xa003e00u, 0u, 0x200u);
+	bb_cells(b, "interrupts", 3, 0u, 47u, 1u);
+	bb_prop_empty(b, "dma-coherent");
+	bb_end(b);
+	/* interrupts-extended alone, level */
+	bb_begin(b, "ext-one");
+	bb_cells(b, "interrupts-extended", 4, PH_GIC, 0u, 10u, 4u);
+	bb_end(b);
+	/* interrupts-extended wins over interrupts and interrupt-parent */
+	bb_begin(b, "ext-prec");
+	bb_cells(b, "interrupt-parent", 1, PH_IC1);
+	bb_cells(b, "interrupts", 3, 0u, 99u, 4u);
+	bb_cells(b, "interrupts-extended", 4, PH_GIC2, 0u, 11u, 1u);
+	bb_end(b);
+	/* ... even when it is broken: interrupts is not a fallback */
+	bb_begin(b, "ext-broken-prec");
+	bb_cells(b, "interrupts", 3, 0u, 12u, 4u);
+	bb_cells(b, "interrupts-extended", 4, PH_GIC, 2u, 12u, 4u);
+	bb_end(b);
+	/* several entries, each sized by its own controller */
+	bb_begin(b, "ext-multi");
+	bb_cells(b, "interrupts-extended", 18, PH_IC1, 7u, PH_GIC, 1u, 13u, 8u,
+		 PH_IC2C, 1u, 2u, PH_IC0, PH_GIC2, 0u, 20u, 2u, PH_GIC, 0u, 0u, 4u);
+	bb_end(b);
+	bb_begin(b, "ext-ppi-mask");
+	bb_cells(b, "interrupts-extended", 4, PH_GIC, 1u, 14u, 0xf04u);
+	bb_end(b);
+	bb_begin(b, "ext-dangling");
+	bb_cells(b, "interrupts-extended", 4, 0x99u, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "ext-phandle0");
+	bb_cells(b, "interrupts-extended", 4, 0u, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "ext-nocells");
+	bb_cells(b, "interrupts-extended", 4, PH_NOCELLS, 0u, 1u, 4u);
+	bb_end(b);
+	bb_begin(b, "ext-short");
+	bb_cells(b, "interrupts-extended", 3, PH_GIC, 0u, 1u);
+	bb_end(b);
+	bb_begin(b, "ext-short-second");
+	bb_cells(b, "interrupts-extended", 6, PH_GIC, 0u, 1u, 4u, PH_GIC, 0u);
+	bb_end(b);
+	bb_begin(b, "ext-odd");
+	bb_prop(b, "interrupts-extended", "\0\0\0\1\0", 5);
+	bb_end(b);
+	bb_begin(b, "ext-empty");
+	bb_prop_empty(b, "interrupts-extended");
+	bb_end(b);
+	bb_begin(b, "ext-notrigger");
+	bb_cells(b, "interrupts-extended", 4, PH_GIC, 0u, 5u, 0u);
+	bb_end(b);
+	bb_begin(b, "ext-badspi");
+	bb_cells(b, "interrupts-extended", 4, PH_GIC, 0u, 988u, 4u);
+	bb_end(b);
+	/* SPI 0 is INTID 32 */
+	bb_begin(b, "spi0");
+	bb_cells(b, "interrupts", 3, 0u, 0u, 4u);
+	bb_end(b);
+	bb_begin(b, "ppi0");
+	bb_cells(b, "interrupts", 3, 1u, 0u, 4u);
+	bb_end(b);
+	bb_begin(b, "nointerrupts");
+	bb_end(b);
+
+	/* interrupt-parent inherited from the nearest ancestor: the outer
+	 * bus routes to a 1-cell controller, the inner one to gic2; the
+	 * inner bus has #address-cells 1 and maps child 0 to 0xa000000 */
+	bb_begin(b, "outer");
+	bb_prop_str(b, "compatible", "simple-bus");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 2u);
+	bb_prop_empty(b, "ranges");
+	bb_cells(b, "interrupt-parent", 1, PH_IC1);
+	bb_begin(b, "dev-outer");
+	bb_cells(b, "interrupts", 1, 7u);
+	bb_end(b);
+	bb_begin(b, "inner");
+	bb_prop_str(b, "compatible", "simple-bus");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 1u);
+	bb_cells(b, "ranges", 4, 0u, 0u, 0xa000000u, 0x4000u);
+	bb_cells(b, "interrupt-parent", 1, PH_GIC2);
+	bb_begin(b, "virtio_mmio@3800");
+	bb_prop_str(b, "compatible", "virtio,mmio");
+	bb_cells(b, "reg", 2, 0x3800u, 0x200u);
+	bb_cells(b, "interrupts", 3, 0u, 44u, 4u);
+	bb_end(b);
+	bb_begin(b, "deeper");
+	bb_begin(b, "dev-deep");
+	bb_cells(b, "interrupts", 3, 0u, 45u, 8u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "dev-own");
+	bb_cells(b, "interrupt-parent", 1, PH_GIC);
+	bb_cells(b, "interrupts", 3, 0u, 46u, 2u);
+	bb_end(b);
+	bb_end(b); /* inner */
+	bb_end(b); /* outer */
+
+	/* a parent that is itself a controller takes its children's */
+	bb_begin(b, "nested-ic");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_cells(b, "phandle", 1, PH_NESTED);
+	bb_cells(b, "interrupts", 3, 0u, 3u, 4u); /* its own, to the root's */
+	bb_begin(b, "child");
+	bb_cells(b, "interrupts", 3, 0u, 6u, 1u);
+	bb_end(b);
+	bb_end(b);
+
+	bb_end(b); /* root */
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void irq_expect(const struct dt *dt, const char *path, unsigned idx,
+		       int err, uint32_t intid, uint32_t flags)
+{
+	struct dt_irq irq = { 0xa5a5, 0xa5a5 };
+	int r = dt_irq_gic(dt, P(dt, path), idx, &irq);
+
+	if (r != err)
+		fail_msg("%s irq %u: %d (%s), want %d (%s)", path, idx, r,
+			 dt_strerror(r), err, dt_strerror(err));
+	if (err == 0) {
+		assert_int_equal(irq.intid, intid);
+		assert_int_equal(irq.flags, flags);
+	} else { /* untouched */
+		assert_int_equal(irq.intid, 0xa5a5);
+		assert_int_equal(irq.flags, 0xa5a5);
+	}
+}
+
+static void check_irq_tree(const struct dt *dt)
+{
+	uint64_t a, sz;
+	int gic = P(dt, "/gic@8000000"), gic2 = P(dt, "/gic2");
+
+	/* QEMU's form, inherited from the root */
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/virtio_mmio@a003e00")), gic);
+	irq_expect(dt, "/virtio_mmio@a003e00", 0, 0, 79, DT_IRQ_EDGE);
+	irq_expect(dt, "/virtio_mmio@a003e00", 1, -DT_ERR_NOTFOUND, 0, 0);
+	/* interrupts-extended */
+	irq_expect(dt, "/ext-one", 0, 0, 42, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-one", 1, -DT_ERR_NOTFOUND, 0, 0);
+	irq_expect(dt, "/ext-prec", 0, 0, 43, DT_IRQ_EDGE);
+	irq_expect(dt, "/ext-prec", 1, -DT_ERR_NOTFOUND, 0, 0);
+	irq_expect(dt, "/ext-broken-prec", 0, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-multi", 0, -DT_ERR_BADVALUE, 0, 0); /* 1-cell controller */
+	irq_expect(dt, "/ext-multi", 1, 0, 29, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-multi", 2, -DT_ERR_BADVALUE, 0, 0); /* 2 cells */
+	irq_expect(dt, "/ext-multi", 3, -DT_ERR_BADVALUE, 0, 0); /* 0 cells */
+	irq_expect(dt, "/ext-multi", 4, 0, 52, DT_IRQ_EDGE);
+	irq_expect(dt, "/ext-multi", 5, 0, 32, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-multi", 6, -DT_ERR_NOTFOUND, 0, 0);
+	irq_expect(dt, "/ext-ppi-mask", 0, 0, 30, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-dangling", 0, -DT_ERR_NOTFOUND, 0, 0);
+	irq_expect(dt, "/ext-phandle0", 0, -DT_ERR_BADPHANDLE, 0, 0);
+	irq_expect(dt, "/ext-nocells", 0, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-short", 0, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-short-second", 0, 0, 33, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-short-second", 1, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-odd", 0, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-empty", 0, -DT_ERR_NOTFOUND, 0, 0);
+	irq_expect(dt, "/ext-notrigger", 0, -DT_ERR_BADVALUE, 0, 0);
+	irq_expect(dt, "/ext-badspi", 0, -DT_ERR_BADVALUE, 0, 0);
+	/* SPI 0 is a real interrupt; PPI 0 decodes (the board refuses it
+	 * for a virtio node, not the reader) */
+	irq_expect(dt, "/spi0", 0, 0, 32, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ppi0", 0, 0, 16, DT_IRQ_LEVEL);
+	irq_expect(dt, "/nointerrupts", 0, -DT_ERR_NOTFOUND, 0, 0);
+
+	/* inherited from the nearest ancestor that says */
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/dev-outer")), P(dt, "/ic1"));
+	irq_expect(dt, "/outer/dev-outer", 0, -DT_ERR_BADVALUE, 0, 0);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/virtio_mmio@3800")), gic2);
+	irq_expect(dt, "/outer/inner/virtio_mmio@3800", 0, 0, 76, DT_IRQ_LEVEL);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/deeper/dev-deep")), gic2);
+	irq_expect(dt, "/outer/inner/deeper/dev-deep", 0, 0, 77, DT_IRQ_LEVEL);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/dev-own")), gic);
+	irq_expect(dt, "/outer/inner/dev-own", 0, 0, 78, DT_IRQ_EDGE);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner")), P(dt, "/gic2"));
+	/* the tree parent that is a controller */
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/nested-ic/child")), P(dt, "/nested-ic"));
+	irq_expect(dt, "/nested-ic/child", 0, 0, 38, DT_IRQ_EDGE);
+	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/nested-ic")), gic);
+	irq_expect(dt, "/nested-ic", 0, 0, 35, DT_IRQ_LEVEL);
+
+	/* #address-cells 2 (root) and 1 (inner bus, through its ranges) */
+	assert_int_equal(dt_addr_cells(dt, dt->root), 2);
+	assert_int_equal(dt_reg(dt, P(dt, "/virtio_mmio@a003e00"), 0, &a, &sz), 0);
+	assert_int_equal(a, 0xa003e00u);
+	assert_int_equal(sz, 0x200u);
+	assert_int_equal(dt_addr_cells(dt, P(dt, "/outer/inner")), 1);
+	assert_int_equal(dt_size_cells(dt, P(dt, "/outer/inner")), 1);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/outer/inner/virtio_mmio@3800"), 0, &a, &sz), 0);
+	assert_int_equal(a, 0x3800u);
+	assert_int_equal(dt_reg(dt, P(dt, "/outer/inner/virtio_mmio@3800"), 0, &a, &sz), 0);
+	assert_int_equal(a, 0xa003800u);
+	assert_int_equal(sz, 0x200u);
+	assert_false(dt_dma_coherent(dt, P(dt, "/outer/inner/virtio_mmio@3800")));
+	assert_true(dt_dma_coherent(dt, P(dt, "/virtio_mmio@a003e00")));
+}
+
+/* The interrupt tree: every answer as documented, without and with an
+ * index; the whole tree through the libfdt oracle (whose independent
+ * interrupt reading must agree at every node); every byte mutated. */
+static void test_irq_variants(void **state)
+{
+	size_t size;
+	uint8_t *blob = irq_blob(&size), *c = exact_copy(blob, size);
+	struct dt dt;
+	struct dt_node_info *tab;
+	struct oracle_stats st;
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	check_irq_tree(&dt);
+	tab = index_exact(&dt);
+	check_irq_tree(&dt);
+	free(tab);
+	st = oracle_check(blob, size);
+	assert_int_equal(st.irqs, 14); /* the decodable entries 0-4 above */
+	free(c);
+	free(blob);
+}
+
+/* Every byte of the interrupt tree set to 0x00, 0x01, 0x03 and 0xff: what
+ * opens must be read in bounds, and the same with and without an index. */
+static void test_irq_mutations(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0x03, 0xff };
+	size_t size, i, k;
+	uint8_t *b = irq_blob(&size), *t;
+	int accepted = 0;
+	struct dt dt;
+
+	(void)state;
+	for (i = 0; i < size; i++) {
+		for (k = 0; k < sizeof(vals); k++) {
+			if (b[i] == vals[k])
+				continue;
+			t = exact_copy(b, size);
+			t[i] = vals[k];
+			if (dt_open(&dt, t, size) == 0) {
+				accepted++;
+				exercise(&dt);
+				if (i % 16 == k) {
+					struct dt plain = dt;
+					struct dt_node_info *tab = index_exact(&dt);
+
+					compare_index(&plain, &dt, 0, (int)dt.size_struct, 4 * 7);
+					free(tab);
+				}
+				if (fdt_check_full(t, size) == 0 && i % 8 == k)
+					oracle_check(t, size);
+			}
+			free(t);
+		}
+	}
+	print_message("  mutations: %d of %zu accepted\n", accepted, 4 * size);
+	assert_true(accepted > 0);
+	free(b);
+}
+
 /* ---- Reserved ranges (dt_reserved) ------------------------------------------ */
 
 #define OK(x) assert_int_equal((x), 0)
@@ -3698,6 +4137,8 @@ int main(void)
 		cmocka_unit_test(test_libfdt_written),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_mutations_accessor_tree),
+		cmocka_unit_test(test_irq_variants),
+		cmocka_unit_test(test_irq_mutations),
 		cmocka_unit_test(test_reserved_tree),
 		cmocka_unit_test(test_reserved_cells),
 		cmocka_unit_test(test_reserved_initrd),

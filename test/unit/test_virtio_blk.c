@@ -6,7 +6,10 @@
  * range checks, requests completing out of order, status handling, read-only
  * devices, FLUSH, the synchronous helpers (splitting, data integrity,
  * timeouts, recovery from DEVICE_NEEDS_RESET), cancellation, full queues,
- * init failures.
+ * init failures; a device without an interrupt (VIRTIO_NO_IRQ) run by
+ * polling; a device without dma-coherent behind the simulated cache
+ * (sim_cache_model): data, headers and status bytes maintained, byte-exact
+ * both ways; and a coherent device that gets no maintenance at all.
  *
  * The teardown checks for every test: no protocol violation seen by the
  * simulated device, no platform misuse (lock recursion, bad DMA addresses),
@@ -1139,6 +1142,144 @@ static void test_non_coherent_slots(void **state)
     assert_memory_equal(sim_blk_sector(fx->model, 0), fx->mem, SEC);
 }
 
+/* ---- no interrupt, cache maintenance --------------------------------------------------- */
+
+/* The device tree gave no interrupt: nothing attached (never line 0); the
+ * synchronous helpers find their completions by polling, an asynchronous
+ * request completes in virtio_blk_poll(). */
+static void test_no_irq_polled(void **state)
+{
+    struct bfix *fx = *state;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    struct virtio_blk_req r;
+
+    create(fx, F_FLUSH, &cfg_small, 64);
+    assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true), 0);
+    fx->inited = true;
+    assert_false(fx->blk.dev.irq_attached);
+    for (unsigned i = 0; i < SIM_MAX_IRQ; i++)
+        assert_false(sim_irq_attached(i));
+    fx->sim->auto_process = true;
+    fill_pattern(fx->mem, 8 * SEC, 3);
+    assert_int_equal(virtio_blk_write(&fx->blk, 10, fx->mem, 8, &w), 0);
+    memset(fx->mem + 8 * SEC, 0, 8 * SEC);
+    assert_int_equal(virtio_blk_read(&fx->blk, 10, fx->mem + 8 * SEC, 8, &w), 0);
+    assert_memory_equal(fx->mem + 8 * SEC, fx->mem, 8 * SEC);
+    fx->sim->auto_process = false;
+    r = req(fx, VIRTIO_BLK_T_IN, 10, fx->mem + 16 * SEC, SEC);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), 0);
+    serve(fx);
+    assert_int_equal(fx->ndone, 0); /* no interrupt: nothing yet */
+    assert_int_equal(virtio_blk_poll(&fx->blk), 1);
+    assert_int_equal(fx->ndone, 1);
+    assert_int_equal(fx->done_res[0], 0);
+    assert_memory_equal(fx->mem + 16 * SEC, fx->mem, SEC);
+    assert_int_equal(fx->blk.dev.stats.interrupts, 0);
+}
+
+/* Writes, read-backs, a flush, a device error and asynchronous requests
+ * completed by interrupt, in buffers the CPU filled; with `checks`, the
+ * maintenance calls of each buffer, header and status byte. */
+static void blk_cache_traffic(struct bfix *fx, bool checks)
+{
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    uint8_t *in = fx->mem + 512 * SEC;
+    unsigned k;
+
+    fx->sim->auto_process = true;
+    for (k = 0; k < 8; k++) {
+        uint8_t *out = fx->mem + (size_t)k * 32 * SEC;
+        uint32_t n = 1 + k * 3;
+        size_t mark = sim_cache_nops();
+        bool slot_ok = false;
+
+        fill_pattern(out, (size_t)n * SEC, k + 1);
+        assert_int_equal(virtio_blk_write(&fx->blk, 100 * k, out, n, &w), 0);
+        assert_memory_equal(sim_blk_sector(fx->model, 100 * k), out, (size_t)n * SEC);
+        if (checks) {
+            assert_true(sim_cache_covered(false, out, (size_t)n * SEC, mark));
+            /* some slot's header cleaned and status invalidated */
+            for (unsigned s = 0; s < fx->blk.nslots; s++)
+                slot_ok |= sim_cache_covered(false, &fx->blk.slots[s].hdr, sizeof(fx->blk.slots[s].hdr), mark) &&
+                           sim_cache_covered(true, &fx->blk.slots[s].status, 1, mark);
+            assert_true(slot_ok);
+        }
+        memset(in, 0xee, (size_t)n * SEC);
+        mark = sim_cache_nops();
+        assert_int_equal(virtio_blk_read(&fx->blk, 100 * k, in, n, &w), 0);
+        assert_memory_equal(in, out, (size_t)n * SEC);
+        if (checks)
+            assert_true(sim_cache_covered(true, in, (size_t)n * SEC, mark));
+    }
+    assert_int_equal(virtio_blk_flush(&fx->blk, &w), 0);
+    fx->model->next_status = SIM_BLK_S_IOERR;
+    assert_int_equal(virtio_blk_read(&fx->blk, 0, in, 1, &w), VIRTIO_EIO);
+    assert_int_equal(virtio_blk_read(&fx->blk, 0, in, 1, &w), 0); /* the status is read afresh */
+    /* asynchronous, completed through the interrupt */
+    fx->sim->auto_process = false;
+    fx->ndone = 0;
+    struct virtio_blk_req r[4];
+    for (k = 0; k < 4; k++) {
+        r[k] = req(fx, VIRTIO_BLK_T_IN, 100 * k, in + (size_t)k * 32 * SEC, 4 * SEC);
+        memset(r[k].buf, 0x33, 4 * SEC);
+        assert_int_equal(virtio_blk_submit(&fx->blk, &r[k]), 0);
+    }
+    serve(fx);
+    assert_int_equal(fx->ndone, 4);
+    for (k = 0; k < 4; k++) {
+        assert_int_equal(fx->done_res[k], 0);
+        assert_memory_equal(in + (size_t)k * 32 * SEC, fx->mem + (size_t)k * 32 * SEC, (k ? 4 : 1) * SEC);
+    }
+}
+
+/*
+ * A device without dma-coherent behind the cache model (sim_plat.h), with
+ * segments split at size_max and with indirect tables: the device stores
+ * what the CPU wrote, the CPU reads what the device stored, every status
+ * is the device's; the device never gets a dirty line or a buffer not
+ * cleaned since it last had it, and every line it wrote is invalidated.
+ */
+static void test_non_coherent_model(void **state)
+{
+    static const uint64_t combos[] = {F_FLUSH | F_SIZE_MAX | F_SEG_MAX, F_FLUSH | F_IND};
+    struct sim_blk_config cfg = {.capacity = 4096, .size_max = 1024, .seg_max = 8};
+    struct bfix *fx = *state;
+
+    sim_cache_model(true);
+    for (unsigned c = 0; c < 2; c++) {
+        create(fx, combos[c], &cfg, 64);
+        assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false), 0);
+        fx->inited = true;
+        blk_cache_traffic(fx, true);
+        if (combos[c] & F_IND)
+            assert_true(fx->sim->vq[0].indirect_chains > 0);
+        assert_int_equal(sim_cache_unsynced(), 0);
+        assert_true(sim_cache_model_ok());
+        virtio_blk_shutdown(&fx->blk);
+        fx->inited = false;
+        plat_dma_free(fx->mem, MEM_SIZE);
+        fx->mem = NULL;
+        assert_int_equal(fx->sim->violations, 0);
+        sim_virtio_destroy(fx->sim);
+        fx->sim = NULL;
+        sim_blk_destroy(fx->model);
+        fx->model = NULL;
+    }
+}
+
+/* The same traffic through a dma-coherent device: not one maintenance
+ * call from init to shutdown. */
+static void test_coherent_no_cache_ops(void **state)
+{
+    struct sim_blk_config cfg = {.capacity = 4096, .size_max = 1024, .seg_max = 8};
+    struct bfix *fx = up(state, F_FLUSH | F_IND, &cfg, 64);
+
+    blk_cache_traffic(fx, false);
+    virtio_blk_shutdown(&fx->blk);
+    fx->inited = false;
+    assert_int_equal(sim_cache_nops(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1177,6 +1318,9 @@ int main(void)
         BLK_TEST(test_init_wrong_device),
         BLK_TEST(test_init_alloc_failures),
         BLK_TEST(test_non_coherent_slots),
+        BLK_TEST(test_no_irq_polled),
+        BLK_TEST(test_non_coherent_model),
+        BLK_TEST(test_coherent_no_cache_ops),
     };
 
     return cmocka_run_group_tests_name("virtio_blk", tests, NULL, NULL);

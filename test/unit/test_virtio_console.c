@@ -6,7 +6,11 @@
  * bytes in both directions byte-exact, receive refill and back-pressure,
  * transmit pool exhaustion and reclaim, a ring smaller than the pool,
  * device faults (used length beyond the buffer), polling mode,
- * DEVICE_NEEDS_RESET recovery, emergency write, init failures.
+ * DEVICE_NEEDS_RESET recovery, emergency write, init failures; a device
+ * without an interrupt (VIRTIO_NO_IRQ) run by polling whatever mode was
+ * asked; a device without dma-coherent behind the simulated cache
+ * (sim_cache_model), byte-exact both ways with every buffer maintained;
+ * and a coherent device that gets no maintenance at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -653,6 +657,130 @@ static void test_non_coherent_buffers(void **state)
     assert_memory_equal(c->model->out, "tx", 2);
 }
 
+/* ---- no interrupt, cache maintenance --------------------------------------------------- */
+
+/* The device tree gave no interrupt: IRQ mode asked, polling done,
+ * nothing attached (never line 0). */
+static void test_no_irq_polled(void **state)
+{
+    struct cfix *c = mk(state, F_EVT, 2, 64);
+    struct vfix *fx = c->fx;
+    uint8_t buf[16];
+
+    assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true), 0);
+    init(c, VIRTIO_CONSOLE_IRQ);
+    assert_int_equal(c->con.mode, VIRTIO_CONSOLE_POLL);
+    assert_false(fx->dev.irq_attached);
+    for (unsigned i = 0; i < SIM_MAX_IRQ; i++)
+        assert_false(sim_irq_attached(i));
+    sim_console_input(c->model, "no irq", 6);
+    sim_console_run(c->model);
+    assert_int_equal(virtio_console_read(&c->con, buf, sizeof(buf)), 6);
+    assert_memory_equal(buf, "no irq", 6);
+    assert_int_equal(virtio_console_write(&c->con, "ok", 2), 2);
+    sim_console_run(c->model);
+    assert_memory_equal(c->model->out, "ok", 2);
+    assert_int_equal(fx->dev.stats.interrupts, 0);
+}
+
+/* 3000 bytes each way, four times, through buffers that wrap the rings;
+ * with `checks`, every transmit buffer the device consumed was cleaned over
+ * what it carried, every receive buffer read was invalidated over what the
+ * device wrote. */
+static void con_traffic(struct cfix *c, bool checks)
+{
+    static uint8_t data[3000], got[3000];
+
+    for (unsigned round = 0; round < 4; round++) {
+        size_t base = c->model->out_len, off = 0;
+        size_t mark = sim_cache_nops();
+
+        pattern(data, sizeof(data), round);
+        for (unsigned spins = 0; off < sizeof(data); spins++) {
+            int w = virtio_console_write(&c->con, data + off, sizeof(data) - off);
+
+            if (spins == 1000)
+                fail_msg("round %u: only %zu of %zu bytes written", round, off, sizeof(data));
+            assert_true(w >= 0);
+            if (w == 0) { /* every buffer with the device: let it catch up */
+                sim_console_run(c->model);
+                sim_run_irqs();
+                virtio_console_poll(&c->con);
+            }
+            off += (size_t)w;
+        }
+        sim_console_run(c->model);
+        sim_run_irqs();
+        virtio_console_poll(&c->con);
+        assert_int_equal(c->model->out_len - base, sizeof(data));
+        assert_memory_equal(c->model->out + base, data, sizeof(data));
+        if (checks)
+            for (unsigned i = 0; i < c->con.ntx; i++)
+                assert_true(sim_cache_covered(false, c->con.tx[i].data, c->con.tx_size, mark));
+        mark = sim_cache_nops();
+        assert_int_equal(sim_console_input(c->model, data, sizeof(data)), sizeof(data));
+        off = 0;
+        for (unsigned spins = 0; off < sizeof(data) && spins < 1000; spins++) {
+            int n;
+
+            sim_console_run(c->model);
+            sim_run_irqs();
+            n = virtio_console_read(&c->con, got + off, sizeof(got) - off);
+            assert_true(n >= 0);
+            off += (size_t)n;
+        }
+        assert_int_equal(off, sizeof(data));
+        assert_memory_equal(got, data, sizeof(data));
+        if (checks)
+            for (unsigned i = 0; i < c->con.nrx; i++)
+                assert_true(sim_cache_covered(true, c->con.rx[i].data, c->con.rx_size, mark));
+    }
+}
+
+/*
+ * A device without dma-coherent behind the cache model (sim_plat.h), in
+ * interrupt and polling mode: what the host receives is what the CPU
+ * wrote, what read() returns is what the device wrote; the device never
+ * gets a dirty line or a buffer not cleaned since it last had it, and every
+ * line it wrote is invalidated before the driver reads it.
+ */
+static void test_non_coherent_model(void **state)
+{
+    struct vfix *fx = *state;
+    struct cfix *c;
+    struct virtio_console_config cfg = {.rx_bufs = 4, .tx_bufs = 4, .rx_buf_size = 200, .tx_buf_size = 300};
+
+    sim_cache_model(true);
+    c = mk(state, F_EVT | F_IND, 2, 16);
+    assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false), 0);
+    for (unsigned m = 0; m < 2; m++) {
+        cfg.mode = m ? VIRTIO_CONSOLE_POLL : VIRTIO_CONSOLE_IRQ;
+        init_cfg(c, &cfg);
+        con_traffic(c, true);
+        virtio_console_shutdown(&c->con);
+        c->inited = false;
+    }
+    assert_int_equal(sim_cache_unsynced(), 0);
+    assert_true(sim_cache_model_ok());
+}
+
+/* The same traffic through a dma-coherent device: not one maintenance
+ * call from init to shutdown. */
+static void test_coherent_no_cache_ops(void **state)
+{
+    struct cfix *c = mk(state, F_EVT | F_IND, 2, 16);
+    struct virtio_console_config cfg = {.rx_bufs = 4, .tx_bufs = 4, .rx_buf_size = 200, .tx_buf_size = 300};
+
+    for (unsigned m = 0; m < 2; m++) {
+        cfg.mode = m ? VIRTIO_CONSOLE_POLL : VIRTIO_CONSOLE_IRQ;
+        init_cfg(c, &cfg);
+        con_traffic(c, false);
+        virtio_console_shutdown(&c->con);
+        c->inited = false;
+    }
+    assert_int_equal(sim_cache_nops(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +805,9 @@ int main(void)
         CON_TEST(test_init_errors),
         CON_TEST(test_init_wrong_device_and_missing_queue),
         CON_TEST(test_non_coherent_buffers),
+        CON_TEST(test_no_irq_polled),
+        CON_TEST(test_non_coherent_model),
+        CON_TEST(test_coherent_no_cache_ops),
     };
 
     return cmocka_run_group_tests_name("virtio_console", tests, NULL, NULL);

@@ -20,6 +20,7 @@
 static const int codes[] = {
     VIRTIO_EIO,    VIRTIO_E2BIG,  VIRTIO_EAGAIN,  VIRTIO_ENOMEM,  VIRTIO_EBUSY,     VIRTIO_ENODEV,    VIRTIO_EINVAL,
     VIRTIO_ENOSPC, VIRTIO_ENOENT, VIRTIO_ENOTSUP, VIRTIO_ETIMEDOUT, VIRTIO_ECANCELED, VIRTIO_EROFS,
+    VIRTIO_ENXIO,
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
@@ -50,6 +51,8 @@ static void test_words_of_the_common_errors(void **state)
     assert_string_equal(virtio_strerror(VIRTIO_EINVAL), "bad argument");
     assert_string_equal(virtio_strerror(VIRTIO_ENODEV), "no such device");
     assert_string_equal(virtio_strerror(VIRTIO_ETIMEDOUT), "device did not answer in time");
+    assert_string_equal(virtio_strerror(VIRTIO_ENXIO), "no interrupt line");
+    assert_int_equal(VIRTIO_ENXIO, -6);
 }
 
 static void test_unknown_codes(void **state)

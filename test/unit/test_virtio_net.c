@@ -9,7 +9,11 @@
  * TX ring full and reclaim, TX pool exhaustion, the in-place reply path,
  * the poll budget and the re-arm race, recovery from a broken ring and from
  * DEVICE_NEEDS_RESET (buffers re-posted, TX tokens released, the layout
- * renegotiated), a failed recovery, init failures, queue sizes 16..1024.
+ * renegotiated), a failed recovery, init failures, queue sizes 16..1024;
+ * a device without an interrupt (VIRTIO_NO_IRQ) run by polling; a device
+ * without dma-coherent behind the simulated cache (sim_cache_model): every
+ * RX and TX buffer, the in-place reply and the rings maintained, byte-exact
+ * both ways; and a coherent device that gets no maintenance at all.
  *
  * The teardown checks for every test: no protocol violation seen by the
  * simulated device or the net model, no platform misuse (lock recursion,
@@ -1363,6 +1367,151 @@ static void test_non_coherent(void **state)
     assert_int_equal(dev_rx_bufs(fx), fx->net.nrx);
 }
 
+/* ---- no interrupt, cache maintenance ---------------------------------------------- */
+
+/* The device tree gave no interrupt: nothing attached (never line 0),
+ * frames found by virtio_net_poll() alone, replies sent. */
+static void test_no_irq_polled(void **state)
+{
+    struct nfix *fx = create(state, F_ALL, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    assert_false(fx->net.dev.irq_attached);
+    for (unsigned i = 0; i < SIM_MAX_IRQ; i++)
+        assert_false(sim_irq_attached(i));
+    for (unsigned k = 0; k < 5; k++)
+        dev_rx(fx, 100 + k, k, NULL);
+    assert_false(virtio_net_pending(&fx->net)); /* nothing announced it */
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 5);
+    for (unsigned k = 0; k < 5; k++)
+        assert_frame(fx, fx->cap[k].data, 100 + k, k);
+    assert_int_equal(send(fx, 70, 9), 0);
+    virtio_net_flush(&fx->net);
+    sim_net_tx_run(fx->model);
+    assert_int_equal(fx->model->ntx, 1);
+    assert_frame(fx, fx->model->tx[0].data, 70, 9);
+    assert_int_equal(fx->net.dev.stats.interrupts, 0);
+}
+
+/* Traffic for the cache tests: frames in (sizes 60..1514), frames out
+ * (built in pool buffers), in-place replies, over several turns of the
+ * rings.  With `checks`, the maintenance calls of every buffer: each RX
+ * buffer invalidated over the header and frame after the device wrote
+ * them, each TX buffer cleaned over header and frame before the device
+ * reads it.  Byte-exact both ways in any case. */
+static void cache_traffic(struct nfix *fx, bool checks)
+{
+    unsigned hl = fx->net.hdr_len, k, t = 0;
+
+    for (unsigned turn = 0; turn < 3; turn++) {
+        fx->mode = RX_RELEASE;
+        fx->ncap = 0;
+        for (k = 0; k < 40; k++) {
+            uint32_t len = 60 + (k * 97 + turn * 31) % 1455;
+            size_t mark = sim_cache_nops();
+
+            dev_rx(fx, len, k + turn, NULL);
+            assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+            assert_int_equal(fx->ncap, k + 1);
+            assert_int_equal(fx->cap[k].len, len);
+            assert_frame(fx, fx->cap[k].data, len, k + turn);
+            if (checks)
+                assert_true(sim_cache_covered(true, fx->cap[k].at - hl, hl + len, mark));
+        }
+        for (k = 0; k < 40; k++, t++) {
+            uint32_t len = 60 + (k * 61 + turn * 17) % 1455;
+            struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+            size_t mark = sim_cache_nops();
+
+            uint8_t *d;
+
+            assert_non_null(nb);
+            d = netbuf_data(nb);
+            make_frame(fx, d, len, 1000 + t);
+            nb->len = (uint16_t)len;
+            assert_int_equal(virtio_net_tx(&fx->net, nb), 0); /* the header goes in front of d */
+            virtio_net_flush(&fx->net);
+            if (checks)
+                assert_true(sim_cache_covered(false, d - hl, hl + len, mark));
+            sim_net_tx_run(fx->model);
+            virtio_net_poll(&fx->net, 64);
+            assert_int_equal(fx->model->tx[(fx->model->ntx - 1) % SIM_NET_TX_CAP].len, len);
+            if (fx->model->ntx <= SIM_NET_TX_CAP)
+                assert_frame(fx, fx->model->tx[fx->model->ntx - 1].data, len, 1000 + t);
+        }
+        /* replies built in place in the RX buffer: the CPU's writes must
+         * reach the device */
+        fx->mode = RX_REPLY;
+        for (k = 0; k < 8; k++) {
+            unsigned n = fx->model->ntx;
+            uint32_t len = 98 + k * 100;
+
+            dev_rx(fx, len, 77 + k, NULL);
+            assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+            sim_net_tx_run(fx->model);
+            virtio_net_poll(&fx->net, 64);
+            assert_int_equal(fx->model->ntx, n + 1);
+            if (n < SIM_NET_TX_CAP) {
+                const uint8_t *f = fx->model->tx[n].data;
+                uint8_t want[SIM_NET_FRAME_MAX];
+
+                make_frame(fx, want, len, 77 + k);
+                assert_memory_equal(f, want + 6, 6); /* addresses swapped */
+                assert_memory_equal(f + 6, want, 6);
+                assert_memory_equal(f + 12, want + 12, len - 12);
+            }
+        }
+    }
+    assert_int_equal(dev_rx_bufs(fx), fx->net.nrx);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+}
+
+/*
+ * A device without dma-coherent behind the cache model (sim_plat.h), in
+ * three layouts (every feature; none, where legacy splits the header into
+ * a descriptor of its own; indirect descriptors): what the stack receives
+ * is what the device wrote, what the device sends is what the CPU built;
+ * the device is never handed a line the CPU holds dirty or a buffer not
+ * cleaned since it last had it, and every line it wrote is invalidated
+ * before the driver reads it.
+ */
+static void test_non_coherent_model(void **state)
+{
+    static const uint64_t combos[] = {F_ALL, F_MAC, F_MAC | F_IND};
+    struct nfix *fx = *state;
+
+    sim_cache_model(true);
+    for (unsigned c = 0; c < 3; c++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+
+        create(state, combos[c], 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+        assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false, &cfg), 0);
+        fx->inited = true;
+        cache_traffic(fx, true);
+        assert_int_equal(sim_cache_unsynced(), 0);
+        assert_true(sim_cache_model_ok());
+        assert_true(down(fx));
+    }
+    assert_true(sim_cache_stats()->cleans > 0 && sim_cache_stats()->invalidates > 0);
+}
+
+/* The same traffic through a dma-coherent device: not one maintenance
+ * call from init to shutdown. */
+static void test_coherent_no_cache_ops(void **state)
+{
+    static const uint64_t combos[] = {F_ALL, F_MAC, F_MAC | F_IND};
+    struct nfix *fx = *state;
+
+    for (unsigned c = 0; c < 3; c++) {
+        up(state, combos[c], 64);
+        cache_traffic(fx, false);
+        assert_true(down(fx));
+    }
+    assert_int_equal(sim_cache_nops(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1397,6 +1546,9 @@ int main(void)
         NET_TEST(test_init_failures),
         NET_TEST(test_queue_sizes),
         NET_TEST(test_non_coherent),
+        NET_TEST(test_no_irq_polled),
+        NET_TEST(test_non_coherent_model),
+        NET_TEST(test_coherent_no_cache_ops),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,11 @@
  * against the simulated device with the rng model, in both transport
  * versions: interrupt mode (synchronous and delayed device), polling mode,
  * async reads, short device reads, timeouts, a device fault, a
- * DEVICE_NEEDS_RESET in the middle of a read, and init failures.
+ * DEVICE_NEEDS_RESET in the middle of a read, and init failures; a device
+ * without an interrupt (VIRTIO_NO_IRQ) read by polling whatever mode was
+ * asked, nothing attached; a device without dma-coherent behind the
+ * simulated cache (sim_cache_model) in both modes, and a coherent one that
+ * gets no cache maintenance at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -421,6 +425,103 @@ static void test_rng_needs_reset_poll(void **state)
     assert_int_equal(fx->sim->vq[0].irqs_raised, 0);
 }
 
+/* ---- no interrupt, cache maintenance ----------------------------------------------- */
+
+static void assert_no_irq_attached(void)
+{
+    for (unsigned i = 0; i < SIM_MAX_IRQ; i++)
+        if (sim_irq_attached(i))
+            fail_msg("interrupt %u attached", i);
+}
+
+/* The device tree gave no interrupt: IRQ mode asked, polling done, no
+ * line attached (never line 0), and the core refuses to attach one. */
+static void test_rng_no_irq_polls(void **state)
+{
+    struct vfix *fx = *state;
+    struct rfix *r = mk(state, 0);
+    struct virtio_rng_wait w = {wait_process, r};
+    uint8_t buf[40];
+
+    assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true), 0);
+    assert_false(virtio_dev_has_irq(&fx->dev));
+    assert_int_equal(init(r, VIRTIO_RNG_IRQ, 16), 0);
+    assert_int_equal(r->rng.mode, VIRTIO_RNG_POLL);
+    assert_false(fx->dev.irq_attached);
+    assert_no_irq_attached();
+    assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), &w, 100 * MS), (int)sizeof(buf));
+    check_pattern(buf, sizeof(buf), 0);
+    assert_int_equal(fx->dev.stats.interrupts, 0);
+    assert_int_equal(virtio_rng_read_async(&r->rng, buf, 4, async_done, r), VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), VIRTIO_ENXIO);
+    assert_no_irq_attached();
+}
+
+/* Reads of 150 bytes through a 64-byte bounce buffer: three requests each. */
+static void read_checked(struct rfix *r, const struct virtio_rng_wait *w)
+{
+    uint8_t buf[150];
+    uint8_t first = r->model.next;
+    size_t mark = sim_cache_nops();
+
+    assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), w, 100 * MS), (int)sizeof(buf));
+    check_pattern(buf, sizeof(buf), first);
+    /* the buffer was cleaned before each hand-over and invalidated after */
+    assert_true(sim_cache_covered(false, r->rng.buf, 64, mark));
+    assert_true(sim_cache_covered(true, r->rng.buf, 64, mark));
+}
+
+/* A device without dma-coherent behind the cache model: what a read
+ * returns is what the device wrote (a missing invalidate would return the
+ * stale zeros of the CPU's view), in interrupt and in polling mode; the
+ * device never sees a line the CPU holds dirty or a buffer not cleaned
+ * since it last had it; every line it wrote is invalidated. */
+static void test_rng_non_coherent(void **state)
+{
+    struct vfix *fx = *state;
+    struct rfix *r;
+    struct virtio_rng_wait w;
+    unsigned k;
+
+    sim_cache_model(true);
+    r = mk(state, VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    w = (struct virtio_rng_wait){wait_process, r};
+    assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false), 0);
+    assert_int_equal(init(r, VIRTIO_RNG_IRQ, 64), 0);
+    for (k = 0; k < 4; k++)
+        read_checked(r, &w);
+    assert_true(fx->dev.stats.interrupts > 0);
+    virtio_rng_shutdown(&r->rng);
+    assert_int_equal(init(r, VIRTIO_RNG_POLL, 64), 0);
+    for (k = 0; k < 4; k++)
+        read_checked(r, &w);
+    assert_true(sim_cache_stats()->invalidates > 0);
+    assert_true(sim_cache_model_ok());
+}
+
+/* The same reads from a dma-coherent device, in both modes, from init to
+ * shutdown: not one maintenance call. */
+static void test_rng_coherent_no_cache_ops(void **state)
+{
+    struct rfix *r = mk(state, VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    struct virtio_rng_wait w = {wait_process, r};
+    uint8_t buf[150];
+    unsigned k;
+
+    assert_int_equal(init(r, VIRTIO_RNG_IRQ, 64), 0);
+    for (k = 0; k < 4; k++)
+        assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), &w, 100 * MS), (int)sizeof(buf));
+    virtio_rng_shutdown(&r->rng);
+    assert_int_equal(init(r, VIRTIO_RNG_POLL, 64), 0);
+    for (k = 0; k < 4; k++)
+        assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), &w, 100 * MS), (int)sizeof(buf));
+    virtio_rng_shutdown(&r->rng);
+    r->inited = false;
+    assert_int_equal(sim_cache_nops(), 0);
+    assert_int_equal(sim_cache_stats()->cleans, 0);
+    assert_int_equal(sim_cache_stats()->invalidates, 0);
+}
+
 static void test_rng_args(void **state)
 {
     struct rfix *r = mk(state, 0);
@@ -449,6 +550,9 @@ int main(void)
         RNG_TEST(test_rng_needs_reset_mid_read),
         RNG_TEST(test_rng_needs_reset_poll),
         RNG_TEST(test_rng_args),
+        RNG_TEST(test_rng_no_irq_polls),
+        RNG_TEST(test_rng_non_coherent),
+        RNG_TEST(test_rng_coherent_no_cache_ops),
     };
 
     return cmocka_run_group_tests_name("virtio_rng", tests, NULL, NULL);

@@ -524,6 +524,43 @@ static void test_irq_attach_and_mask(void **state)
     assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0); /* idempotent */
 }
 
+/* The trigger the board read from the device tree (edge or level) reaches
+ * plat_irq_attach unchanged, whatever the transport version. */
+static void test_irq_trigger_flags(void **state)
+{
+    static const unsigned flags[2] = {PLAT_IRQ_EDGE, PLAT_IRQ_LEVEL};
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    for (unsigned k = 0; k < 2; k++) {
+        assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, fx->sim->irq, flags[k], true), 0);
+        assert_int_equal(fx->dev.irq_flags, flags[k]);
+        assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
+        assert_true(sim_irq_attached(fx->sim->irq));
+        assert_int_equal(sim_irq_flags(fx->sim->irq), flags[k]);
+        virtio_dev_shutdown(&fx->dev);
+    }
+}
+
+/* irq VIRTIO_NO_IRQ (0: no usable interrupt in the device tree): the core
+ * attaches nothing, never line 0 (SGI 0 on a GIC), and says why. */
+static void test_irq_none_never_attached(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_EDGE, true), 0);
+    assert_int_equal(fx->dev.irq, VIRTIO_NO_IRQ);
+    assert_false(virtio_dev_has_irq(&fx->dev));
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), VIRTIO_ENXIO);
+    assert_false(fx->dev.irq_attached);
+    for (unsigned i = 0; i < SIM_MAX_IRQ; i++)
+        assert_false(sim_irq_attached(i));
+    virtio_dev_shutdown(&fx->dev);
+    assert_false(sim_irq_attached(0));
+    assert_string_equal(virtio_strerror(VIRTIO_ENXIO), "no interrupt line");
+}
+
 static void test_irq_ack_exactly_handled(void **state)
 {
     struct vfix *fx = *state;
@@ -751,6 +788,8 @@ int main(void)
         VFIX_TEST(test_config_bad_args),
         VFIX_TEST(test_config_write),
         VFIX_TEST(test_irq_attach_and_mask),
+        VFIX_TEST(test_irq_trigger_flags),
+        VFIX_TEST(test_irq_none_never_attached),
         VFIX_TEST(test_irq_ack_exactly_handled),
         VFIX_TEST(test_irq_spurious),
         VFIX_TEST(test_irq_dispatches_to_queues),

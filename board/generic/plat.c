@@ -1,5 +1,5 @@
 /*
- * plat.c (qemu-virt) - the platform hooks of drivers/plat/plat.h for a
+ * plat.c (generic) - the platform hooks of drivers/plat/plat.h for a
  * single-core ARM board with identity-mapped memory.
  * DMA memory is a bump allocator over the largest stretch of free RAM
  * (board.c): drivers allocate at set-up only, so nothing is ever returned.  Bus address =

@@ -35,6 +35,7 @@ struct board_info {
     uint32_t dtb_size;
     bool fallback;       /* the board table stands in for the device tree */
     const char *bootargs;
+    const char *model;   /* the root's "model", or NULL */
     uint64_t ram[BOARD_MAX_RAM][2];
     int nram;
     uintptr_t uart;
@@ -49,6 +50,9 @@ const struct board_info *board(void);
 
 /* Console input without blocking: -1 when none. */
 int board_getc(void);
+/* Write out the console output held since interrupts were enabled and stop
+ * holding it (board.c says why it is held).  Safe from interrupt handlers. */
+void board_console_release(void);
 /* Sleep until the next interrupt. */
 void board_idle(void);
 /* Sleep until the next interrupt unless work(arg) is true.  work() runs with

@@ -1,10 +1,11 @@
 /*
- * board.c (qemu-virt) - from reset to app_main: find the device tree, read
- * the platform from it (or from the fallback table), turn the MMU on, bring
- * up the console, the GIC and the timer, and list the virtio-mmio slots.
- * Nothing but the fallback table and the default DTB location depends on
- * QEMU's addresses; a board whose loader passes a device tree in r2/x0 needs
- * no change here.
+ * board.c (generic) - from reset to app_main on any ARM machine its device
+ * tree describes: find the tree (x0/r2, else the base of RAM), read RAM,
+ * reservations, console, GIC, timer, power-off and the virtio-mmio nodes
+ * from it, turn the MMU on, place the DMA pool in free RAM, bring up the
+ * console, the GIC and the timer.  Nothing depends on one board's addresses
+ * but the documented QEMU virt fallback table, used only when no valid tree
+ * is found (docs/PORTING.md).
  */
 #include <string.h>
 
@@ -66,16 +67,45 @@ static struct dt dt;
 static struct dt_node_info dt_nodes[DT_INDEX_NODES];
 static int dt_index_err;
 static enum { PSCI_NONE, PSCI_HVC, PSCI_SMC } psci_conduit = PSCI_HVC; /* QEMU virt's, for the board table */
+static uintptr_t vexpress_sysreg; /* Versatile Express system registers, for power-off */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
 
 const struct board_info *board(void) { return &info; }
 
+/* Console output from code that runs with interrupts enabled (the firmware
+ * after boot_main) is held in RAM until board_console_release(): every byte
+ * written to the PL011 is a trap into the hypervisor, and the lines the
+ * drivers print would otherwise lie between reset and the first packet the
+ * network answers (docs/PERFORMANCE.md, boot to network).  What runs with
+ * interrupts masked (boot_main, an interrupt handler, a crash report)
+ * writes through, after anything held, so lines keep their order and a
+ * crash shows everything before it.  A full buffer is written out too. */
+static char console_held[2048];
+static size_t console_nheld;
+static bool console_released;
+
 /* Whole lines even when an interrupt handler prints too (plat_log). */
 static void console_sink(const char *s, size_t n)
 {
     arch_irqstate_t st = arch_irq_save();
-    pl011_write(s, n);
+    if (!console_released && !st && n <= sizeof(console_held) - console_nheld) {
+        memcpy(console_held + console_nheld, s, n);
+        console_nheld += n;
+    } else {
+        pl011_write(console_held, console_nheld);
+        console_nheld = 0;
+        pl011_write(s, n);
+    }
+    arch_irq_restore(st);
+}
+
+void board_console_release(void)
+{
+    arch_irqstate_t st = arch_irq_save();
+    console_released = true;
+    pl011_write(console_held, console_nheld);
+    console_nheld = 0;
     arch_irq_restore(st);
 }
 
@@ -153,7 +183,14 @@ static void read_platform_from_dt(void)
         psci_conduit = (m && strcmp(m, "smc") == 0) ? PSCI_SMC : PSCI_HVC;
     } else {
         psci_conduit = PSCI_NONE; /* an HVC or SMC nobody implements is UNDEFINED */
+        /* Versatile Express (QEMU vexpress-a15) powers off through its
+         * motherboard's system registers instead. */
+        static const char *const sysreg[] = {"arm,vexpress-sysreg", NULL};
+        node = first_okay_compatible(sysreg);
+        if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && reachable(a, s))
+            vexpress_sysreg = (uintptr_t)a;
     }
+    info.model = dt_prop_string(&dt, 0, "model");
 }
 
 static int gic_from_dt(void)
@@ -181,32 +218,89 @@ static int gic_from_dt(void)
     return -1;
 }
 
+/* The virtio-mmio register window: 0x100 bytes of registers, then up to
+ * 0x100 of device configuration (virtio 1.2, 4.2.2). */
+#define VIRTIO_MMIO_WINDOW 0x200u
+
+/* The node's name with its unit address ("virtio_mmio@a003e00"), for the
+ * slot and for warnings. */
+static void virtio_node_name(int n, char *out, size_t size)
+{
+    int len;
+    const char *name = dt_node_name(&dt, n, &len);
+    if (!name)
+        len = 0;
+    if (len >= (int)size)
+        len = (int)size - 1;
+    if (len > 0)
+        memcpy(out, name, (size_t)len);
+    out[len] = '\0';
+}
+
+/* A transport's interrupt: an SPI the GIC has, from "interrupts-extended"
+ * or "interrupts" (dt_irq_gic: inherited interrupt-parent, trigger flags).
+ * Anything else leaves intid 0, "no interrupt": never an SGI or PPI, and
+ * never INTID 0; the drivers then poll the device, and the log says why.
+ * Runs after gic_init(), which knows how many lines there are. */
+static void virtio_irq_from_dt(int n, struct board_virtio_slot *v)
+{
+    struct dt_irq irq;
+    int err = dt_irq_gic(&dt, n, 0, &irq);
+    v->intid = 0;
+    v->irq_flags = PLAT_IRQ_EDGE;
+    if (err == 0 && irq.intid >= 32 && irq.intid < gic_num_irqs()) {
+        v->intid = irq.intid;
+        v->irq_flags = irq.flags == DT_IRQ_LEVEL ? PLAT_IRQ_LEVEL : PLAT_IRQ_EDGE;
+        return;
+    }
+    if (err == 0 && irq.intid >= 32)
+        kprintf("virtio: WARNING: %s: interrupt %u is beyond the GIC's %u lines; the device will be polled\n",
+                v->name, (unsigned)irq.intid, gic_num_irqs());
+    else if (err == 0)
+        kprintf("virtio: WARNING: %s: interrupt %u is a%s, not an SPI; the device will be polled\n", v->name,
+                (unsigned)irq.intid, irq.intid < 16 ? "n SGI" : " PPI");
+    else if (err == -DT_ERR_NOTFOUND && !dt_has_prop(&dt, n, "interrupts") &&
+             !dt_has_prop(&dt, n, "interrupts-extended"))
+        kprintf("virtio: WARNING: %s: no interrupts property; the device will be polled\n", v->name);
+    else
+        kprintf("virtio: WARNING: %s: interrupts unusable (%s); the device will be polled\n", v->name,
+                dt_strerror(err));
+}
+
 static void virtio_from_dt(void)
 {
     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         uint64_t a, s;
-        struct dt_irq irq;
-        if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &a, &s) != 0 || s < 0x100 || !reachable(a, s) ||
-            info.nvirtio == BOARD_MAX_VIRTIO) {
+        char name[sizeof(info.virtio[0].name)];
+        if (!dt_status_okay(&dt, n)) { /* "disabled": not ours to use, nothing to say */
+            info.virtio_skipped++;
+            continue;
+        }
+        virtio_node_name(n, name, sizeof(name));
+        int err = dt_reg(&dt, n, 0, &a, &s);
+        bool usable = false;
+        if (err != 0)
+            kprintf("virtio: WARNING: %s: no usable reg (%s); skipped\n", name, dt_strerror(err));
+        else if (s < VIRTIO_MMIO_WINDOW)
+            kprintf("virtio: WARNING: %s: register window 0x%llx bytes, less than virtio-mmio's 0x%x; skipped\n",
+                    name, (unsigned long long)s, VIRTIO_MMIO_WINDOW);
+        else if (!reachable(a, s))
+            kprintf("virtio: WARNING: %s: registers at 0x%llx are out of this CPU's reach; skipped\n", name,
+                    (unsigned long long)a);
+        else if (info.nvirtio == BOARD_MAX_VIRTIO)
+            kprintf("virtio: WARNING: %s: more than %d virtio-mmio nodes; skipped\n", name, BOARD_MAX_VIRTIO);
+        else
+            usable = true;
+        if (!usable) {
             info.virtio_skipped++;
             continue;
         }
         struct board_virtio_slot *v = &info.virtio[info.nvirtio++];
         v->base = (uintptr_t)a;
         v->size = s;
-        if (dt_irq_gic(&dt, n, 0, &irq) == 0) {
-            v->intid = irq.intid;
-            v->irq_flags = (irq.flags & DT_IRQ_EDGE) ? PLAT_IRQ_EDGE : PLAT_IRQ_LEVEL;
-        }
+        memcpy(v->name, name, sizeof(v->name));
+        virtio_irq_from_dt(n, v);
         v->dma_coherent = dt_dma_coherent(&dt, n);
-        int len;
-        const char *name = dt_node_name(&dt, n, &len);
-        if (name) {
-            if (len >= (int)sizeof(v->name))
-                len = sizeof(v->name) - 1;
-            memcpy(v->name, name, (size_t)len);
-            v->name[len] = '\0';
-        }
     }
     /* Ascending addresses: the order a reader of the boot log expects. */
     for (int i = 1; i < info.nvirtio; i++)
@@ -324,7 +418,9 @@ void irq_dispatch(void)
 
 int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
 {
-    if (irq >= 1020 || irq >= gic_num_irqs() || !fn)
+    /* An SGI is never a device's line (an SGI 0 "attached" from a broken
+     * device tree would fire on every IPI); 1020 and up are special. */
+    if (irq < 16 || irq >= 1020 || irq >= gic_num_irqs() || !fn)
         return -1;
     arch_irqstate_t s = arch_irq_save();
     handlers[irq].fn = fn;
@@ -377,6 +473,10 @@ void board_poweroff(void)
 #else
         __asm__ volatile(".arch_extension sec\n smc #0" : "+r"(x0)::"memory");
 #endif
+    } else if (vexpress_sysreg) {
+        /* SYS_CFGCTRL: start, write, function 8 (shutdown), motherboard
+         * site 0, position 0, device 0 (the V2M-P1 configuration bus). */
+        *(volatile uint32_t *)(vexpress_sysreg + 0xa4) = (1u << 31) | (1u << 30) | (8u << 20);
     }
     arch_irq_disable();
     for (;;)
@@ -398,6 +498,7 @@ void boot_main(uintptr_t dtb_reg)
         read_platform_from_dt();
     } else {
         info.fallback = true;
+        info.model = "QEMU virt (board table)";
     }
     if (info.nram == 0) {
         info.ram[0][0] = FB_RAM_BASE;
@@ -431,7 +532,7 @@ void boot_main(uintptr_t dtb_reg)
      * device tree in the lowest block: then it stays mapped. */
     bool null_guard = img >= ARCH_NULL_GUARD && (err != 0 || info.dtb_addr >= ARCH_NULL_GUARD);
     arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram, null_guard);
-    kprintf("\nvbare: " ARCH_NAME " firmware, board qemu-virt\n");
+    kprintf("\nvbare: " ARCH_NAME " firmware on %s\n", info.model ? info.model : "an unnamed board");
     kprintf("image: 0x%lx-0x%lx%s\n", (unsigned long)img, (unsigned long)(img_end - 1),
             null_guard ? "" : " (no unmapped page at 0: the image or device tree is there)");
     if (err == 0) {

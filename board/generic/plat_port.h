@@ -1,5 +1,5 @@
 /*
- * plat_port.h (board qemu-virt, and any single-core ARM board) - the port's
+ * plat_port.h (board generic: any single-core ARM board) - the port's
  * part of drivers/plat/plat.h: the lock type and the DMA barriers.
  * The barriers order against an observer in the outer-shareable domain, so
  * they hold both for a hypervisor's device model on another CPU and for a

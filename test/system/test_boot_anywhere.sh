@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# test_boot_anywhere.sh - the same two images wherever a loader puts them:
+#  1. firmware.bin through QEMU -kernel (the Linux boot protocol: DTB in
+#     x0/r2) on QEMU virt with several RAM sizes and CPUs, both transports,
+#     RAM above 4 GiB on aarch64: probe, rng, a DMA pool inside RAM and
+#     clear of the image and the device tree, and the network conformance
+#     probe on a TAP device (tap.sh);
+#  2. the image placed by QEMU's generic loader at addresses it is not
+#     linked at, with no DTB pointer: it relocates itself and finds the tree
+#     at the base of RAM;
+#  3. the same images on the second board of each ARCH - xlnx-versal-virt
+#     (aarch64: RAM at 0, GICv3) and vexpress-a15 (arm: RAM at 0x80000000,
+#     our device tree, power-off without PSCI): the network conformance
+#     probe on TAP, legacy and modern virtio-mmio.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tap.sh"
+
+# Versal's two Cadence GEMs are created whether or not they get a network.
+QEMU_EXPECTED+='|warning: nic cadence_gem\.[01] has no peer'
+
+hex() { printf '%d' "$1"; }
+# check_layout NAME LOG : the image, device tree and DMA pool lines agree:
+# the pool lies inside one RAM range and touches neither the image nor the DTB.
+check_layout() {
+    local name=$1 log=$2 txt img_lo img_hi dt_lo dt_hi p_lo p_hi inside=0 lo hi
+    txt=$(tr -d '\r' <"$log")
+    read -r img_lo img_hi < <(sed -n 's/^image: \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\).*/\1 \2/p' <<<"$txt")
+    read -r dt_lo dt_hi < <(sed -n 's/^dt: device tree at \(0x[0-9a-f]*\), \([0-9]*\) bytes.*/\1 \2/p' <<<"$txt")
+    read -r p_lo p_hi < <(sed -n 's/^mem: DMA pool \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\) .*/\1 \2/p' <<<"$txt")
+    if [[ -z $img_lo || -z $dt_lo || -z $p_lo ]]; then
+        fail "$name: no image, device tree or DMA pool line in $log"
+        return
+    fi
+    dt_hi=$(($(hex "$dt_lo") + dt_hi - 1))
+    while read -r lo hi; do
+        (($(hex "$lo") <= $(hex "$p_lo") && $(hex "$p_hi") <= $(hex "$hi"))) && inside=1
+    done < <(sed -n 's/^mem: \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)$/\1 \2/p' <<<"$txt")
+    ((inside)) && pass "$name: DMA pool $p_lo-$p_hi lies in RAM" || fail "$name: DMA pool $p_lo-$p_hi outside every RAM range"
+    if (($(hex "$p_hi") < $(hex "$img_lo") || $(hex "$p_lo") > $(hex "$img_hi"))) &&
+       (($(hex "$p_hi") < $(hex "$dt_lo") || $(hex "$p_lo") > dt_hi)); then
+        pass "$name: DMA pool clear of the image ($img_lo-$img_hi) and the device tree ($dt_lo)"
+    else
+        fail "$name: DMA pool $p_lo-$p_hi overlaps the image $img_lo-$img_hi or the device tree at $dt_lo"
+    fi
+}
+
+tap_ok=0
+tap_setup && tap_ok=1
+
+# 1. -kernel firmware.bin on QEMU virt, then the network conformance probe.
+while read -r arch cpu mem mmio; do
+    name="$arch $cpu -m $mem $mmio: -kernel firmware.bin"
+    log=$LOGDIR/anywhere-$arch-$cpu-$mem-$mmio.log
+    ((tap_ok)) || { skip "$name: no TAP device"; continue; }
+    tap_start "$name" "$log" tools/qemu-run.sh --arch "$arch" --cpu "$cpu" --mem "$mem" --mmio "$mmio" \
+        --devices net,blk,rng --net tap:tap0 --append "$TAP_APPEND" "build/$arch/firmware.bin"
+    expect_grep "$log" '^image: 0x' "$name: says where it runs"
+    expect_grep "$log" '^dt: device tree at 0x[0-9a-f]+, ' "$name: device tree from the boot register"
+    expect_grep "$log" "^virtio: 3 devices, 29 empty slots\$" "$name: probe finds net, blk and rng"
+    expect_grep "$log" '^rng: ([0-9a-f]{2} ){15}[0-9a-f]{2} \(virtio-mmio v[12], 1 interrupt\)$' "$name: rng by interrupt"
+    check_layout "$name" "$log"
+    tap_check "$name" "$log"
+    tap_stop
+    expect_no_grep "$log" 'WARNING' "$name: no warning"
+done <<'CASES'
+arm cortex-a15 128M legacy
+arm cortex-a7 1G modern
+arm cortex-a15 3G legacy
+aarch64 cortex-a53 128M modern
+aarch64 cortex-a72 1G legacy
+aarch64 cortex-a57 5G modern
+CASES
+# Above 4 GiB the pool is where the most RAM is: check that it went there.
+expect_grep "$LOGDIR/anywhere-aarch64-cortex-a57-5G-modern.log" '^mem: 0x40000000-0x17fffffff$' \
+    "aarch64 -m 5G: RAM runs past 4 GiB"
+expect_grep "$LOGDIR/anywhere-aarch64-cortex-a57-5G-modern.log" '^mem: DMA pool 0x[0-9a-f]+-0x17fffffff ' \
+    "aarch64 -m 5G: the DMA pool reaches above 4 GiB"
+
+# 2. Loaded where it is not linked, no DTB pointer.
+while read -r arch mem addr; do
+    name="$arch -m $mem loaded at $addr"
+    log=$LOGDIR/anywhere-$arch-loader-$addr.log
+    boot_until "$log" 'boot: done' 40 --arch "$arch" --mem "$mem" --loader "$addr" --devices net,rng \
+        "build/$arch/firmware.bin"
+    expect_grep "$log" "^image: $addr-" "$name: runs there"
+    expect_grep "$log" '^dt: device tree at 0x40000000, ' "$name: finds the tree at the base of RAM"
+    expect_grep "$log" '^rng: ([0-9a-f]{2} ){15}[0-9a-f]{2} \(virtio-mmio v1, 1 interrupt\)$' "$name: rng by interrupt"
+    expect_line "$log" "boot: done" "$name: boots to the end"
+    check_layout "$name" "$log"
+    expect_no_grep "$log" 'CRASH|WARNING' "$name: no crash, no warning"
+done <<'CASES'
+arm 128M 0x40108000
+arm 128M 0x47f00000
+aarch64 128M 0x40400000
+aarch64 128M 0x47e00000
+aarch64 8G 0x140000000
+CASES
+
+# 3. The second board of each ARCH, and firmware.bin on virt with the
+# default CPU: the network conformance probe on TAP.
+if ((tap_ok)); then
+    while read -r arch board mmio; do
+        name="$arch $board $mmio firmware.bin tap"
+        log=$LOGDIR/anywhere-tap-$arch-$board-$mmio.log
+        tap_probe "$name" "$log" --arch "$arch" --board "$board" --mmio "$mmio" --devices net,blk,rng,console \
+            "build/$arch/firmware.bin"
+        case $board in
+        xlnx-versal-virt) expect_grep "$log" '^mem: 0x0-0x7ffffff$' "$name: RAM at 0 from the device tree"
+                          expect_grep "$log" '^gic: v3, ' "$name: GICv3 from the device tree"
+                          expect_grep "$log" '^virtio: 4 devices, 4 empty slots$' "$name: 8 transports at 0xa0000000" ;;
+        vexpress-a15) expect_grep "$log" '^mem: 0x80000000-0x87ffffff$' "$name: RAM at 0x80000000 from the device tree"
+                      expect_grep "$log" '^virtio-mmio@0x1c130600 irq 75 v' "$name: QEMU's virtio nodes in our device tree"
+                      expect_grep "$log" '^virtio: 4 devices, 0 empty slots$' "$name: 4 transports at 0x1c130000" ;;
+        esac
+        check_layout "$name" "$log"
+    done <<'CASES'
+aarch64 xlnx-versal-virt legacy
+aarch64 xlnx-versal-virt modern
+arm vexpress-a15 legacy
+arm vexpress-a15 modern
+CASES
+fi
+# Power-off without PSCI: the Versatile Express system registers.
+log=$LOGDIR/anywhere-vexpress-poweroff.log
+start=$SECONDS
+boot "$log" 30 --arch arm --board vexpress-a15 --devices rng --append poweroff build/arm/firmware.bin
+if grep -q '^boot: powering off' < <(tr -d '\r' <"$log") && ((SECONDS - start < 25)); then
+    pass "vexpress-a15: powers off through the system registers"
+else
+    fail "vexpress-a15: did not power off (see $log)"
+fi
+finish
