@@ -331,11 +331,15 @@ static const char *const rsv_kind[] = {"/memreserve/", "/reserved-memory", "init
 /* The DMA pool: the largest stretch of RAM clear of the image (stacks and
  * page tables are inside it), the device tree blob, every range the tree
  * reserves (/memreserve/, /reserved-memory, the initrd) and the unmapped
- * NULL guard.  A tree whose reservations cannot be read keeps the pool
- * above the image, as before: whatever a loader put below stays untouched. */
+ * NULL guard.  A tree whose reservations cannot all be read gets no pool:
+ * memory a loader or another core owns is never handed to a device on a
+ * guess (the devices then fail to start, with ENOMEM, and say so). */
+static struct dt_rsv dt_rsv[BOARD_MAX_RSV];
+static struct mem_range rsv[3 + BOARD_MAX_RSV];
+
 static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
 {
-    struct mem_range ram[BOARD_MAX_RAM], rsv[BOARD_MAX_RSV + 3];
+    struct mem_range ram[BOARD_MAX_RAM];
     int nrsv = 0;
     for (int i = 0; i < info.nram; i++)
         ram[i] = (struct mem_range){info.ram[i][0], info.ram[i][1]};
@@ -344,23 +348,21 @@ static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
         rsv[nrsv++] = (struct mem_range){0, ARCH_NULL_GUARD};
     if (info.dt) {
         rsv[nrsv++] = (struct mem_range){info.dtb_addr, info.dtb_size};
-        struct dt_rsv dr[BOARD_MAX_RSV];
-        int n = dt_reserved(&dt, dr, BOARD_MAX_RSV);
+        int n = dt_reserved(&dt, dt_rsv, BOARD_MAX_RSV);
         if (n == -DT_ERR_NOSPACE) {
-            kprintf("mem: WARNING: more than %d reserved ranges: the DMA pool stays above the image\n",
+            kprintf("mem: WARNING: more than %d reserved ranges: no DMA pool, devices will not start\n",
                     BOARD_MAX_RSV);
-            rsv[nrsv++] = (struct mem_range){0, img_end};
-            n = BOARD_MAX_RSV;
-        } else if (n < 0) {
-            kprintf("mem: WARNING: reserved ranges unreadable (%s): the DMA pool stays above the image\n",
+            return;
+        }
+        if (n < 0) {
+            kprintf("mem: WARNING: reserved ranges unreadable (%s): no DMA pool, devices will not start\n",
                     dt_strerror(n));
-            rsv[nrsv++] = (struct mem_range){0, img_end};
-            n = 0;
+            return;
         }
         for (int i = 0; i < n; i++) {
-            rsv[nrsv++] = (struct mem_range){dr[i].base, dr[i].size};
-            kprintf("mem: reserved 0x%llx-0x%llx (%s)\n", (unsigned long long)dr[i].base,
-                    (unsigned long long)(dr[i].base + dr[i].size - 1), rsv_kind[dr[i].kind]);
+            rsv[nrsv++] = (struct mem_range){dt_rsv[i].base, dt_rsv[i].size};
+            kprintf("mem: reserved 0x%llx-0x%llx (%s)\n", (unsigned long long)dt_rsv[i].base,
+                    (unsigned long long)(dt_rsv[i].base + dt_rsv[i].size - 1), rsv_kind[dt_rsv[i].kind]);
         }
     }
     struct mem_range pool;

@@ -17,7 +17,7 @@
 
 #define BOARD_MAX_RAM 8
 #define BOARD_MAX_VIRTIO 64
-#define BOARD_MAX_RSV 32 /* reserved ranges read from the device tree */
+#define BOARD_MAX_RSV 512 /* reserved ranges read from the device tree (real trees have a few) */
 
 struct board_virtio_slot {
     uintptr_t base;

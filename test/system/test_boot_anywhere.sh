@@ -120,6 +120,80 @@ arm vexpress-a15 legacy
 arm vexpress-a15 modern
 CASES
 fi
+# 4. What the device tree reserves stays untouched: QEMU's own tree for this
+# command line, with /memreserve/ entries, a /reserved-memory node and an
+# initrd (-initrd, named in /chosen by QEMU); then a tree with more
+# reservations than the firmware keeps (512): no DMA pool at all, rather
+# than one that might cover what it could not read.
+QEMU_EXPECTED+='|info: dtb dumped to .*\. Exiting\.'
+rsvdir=$LOGDIR/anywhere-rsv
+mkdir -p "$rsvdir"
+# no_overlap NAME LOG : every "mem: reserved" range lies outside the DMA pool.
+no_overlap() {
+    local name=$1 log=$2 txt p_lo p_hi lo hi n=0 bad=0
+    txt=$(tr -d '\r' <"$log")
+    read -r p_lo p_hi < <(sed -n 's/^mem: DMA pool \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\) .*/\1 \2/p' <<<"$txt")
+    while read -r lo hi; do
+        n=$((n + 1))
+        (($(hex "$hi") < $(hex "$p_lo") || $(hex "$lo") > $(hex "$p_hi"))) || bad=1
+    done < <(sed -n 's/^mem: reserved \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\) .*/\1 \2/p' <<<"$txt")
+    if [[ -n $p_lo ]] && ((n > 0 && !bad)); then
+        pass "$name: the DMA pool $p_lo-$p_hi touches none of the $n reserved ranges"
+    else
+        fail "$name: pool '$p_lo-$p_hi', $n reserved ranges, overlap=$bad (see $log)"
+    fi
+}
+for arch in arm aarch64; do
+    cpu=cortex-a15; [[ $arch == aarch64 ]] && cpu=cortex-a53
+    qemu-system-aarch64 -M virt,gic-version=2,dumpdtb="$rsvdir/$arch.dtb" -cpu $cpu -m 128M -nic none \
+        -device virtio-rng-device -display none >"$rsvdir/$arch-dump.log" 2>&1
+    dtc -q -I dtb -O dts -o "$rsvdir/$arch.dts" "$rsvdir/$arch.dtb"
+    head -c 1048576 /dev/urandom >"$rsvdir/initrd"
+    for kind in some many; do
+        name="$arch: $kind reservations"
+        python3 - "$rsvdir/$arch.dts" "$rsvdir/$arch-$kind.dts" "$kind" <<'PY'
+import sys
+src, dst, kind = sys.argv[1:]
+t = open(src).read()
+n = 2 if kind == "some" else 520
+rsv = "".join("/memreserve/ 0x%x 0x1000;\n" % (0x44000000 + i * 0x2000) for i in range(n))
+t = t.replace("/dts-v1/;\n", "/dts-v1/;\n" + rsv, 1)
+node = """
+\treserved-memory {
+\t\t#address-cells = <0x02>;
+\t\t#size-cells = <0x02>;
+\t\tranges;
+\t\tfirmware@42000000 {
+\t\t\treg = <0x00 0x42000000 0x00 0x2000000>;
+\t\t\tno-map;
+\t\t};
+\t};
+"""
+i = t.rindex("};")  # the root's end: after its properties and other nodes
+open(dst, "w").write(t[:i] + node + t[i:])
+PY
+        dtc -q -I dts -O dtb -o "$rsvdir/$arch-$kind.dtb" "$rsvdir/$arch-$kind.dts"
+        log=$LOGDIR/anywhere-rsv-$arch-$kind.log
+        # The image, not the ELF: QEMU passes an initrd only to a Linux image.
+        boot "$log" 30 --arch "$arch" --devices rng --dtb "$rsvdir/$arch-$kind.dtb" --initrd "$rsvdir/initrd" \
+            --append poweroff "build/$arch/firmware.bin"
+        expect_line "$log" "boot: powering off" "$name: boots to the end"
+        if [[ $kind == some ]]; then
+            expect_grep "$log" '^rng: ([0-9a-f]{2} ){15}[0-9a-f]{2} \(virtio-mmio v1, 1 interrupt\)$' "$name: rng works"
+            check_layout "$name" "$log"
+            expect_line "$log" "mem: reserved 0x44000000-0x44000fff (/memreserve/)" "$name: /memreserve/ read"
+            expect_line "$log" "mem: reserved 0x42000000-0x43ffffff (/reserved-memory)" "$name: /reserved-memory read"
+            expect_grep "$log" '^mem: reserved 0x[0-9a-f]+-0x[0-9a-f]+ \(initrd\)$' "$name: the initrd QEMU named in /chosen"
+            no_overlap "$name" "$log"
+        else
+            expect_line "$log" "mem: WARNING: more than 512 reserved ranges: no DMA pool, devices will not start" \
+                "$name: more than it can keep: no pool, said so"
+            expect_no_grep "$log" '^mem: DMA pool' "$name: no memory handed to a device on a guess"
+            expect_grep "$log" '^rng: virtio-rng at 0x[0-9a-f]+ failed: ' "$name: the device fails to start, in words"
+        fi
+    done
+done
+
 # Power-off without PSCI: the Versatile Express system registers.
 log=$LOGDIR/anywhere-vexpress-poweroff.log
 start=$SECONDS
