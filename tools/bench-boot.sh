@@ -210,7 +210,7 @@ for t in qemu-system-aarch64 ping ip python3 truncate; do
     fi
 done
 mkdir -p "$OUT"
-if ! tools/floor-guest/build.sh "$FLOOR" "${arches[@]}" >"$OUT/floor-build.log" 2>&1; then
+if ! tools/build-tiny-guest.sh tools/floor-guest "$FLOOR" "${arches[@]}" >"$OUT/floor-build.log" 2>&1; then
     note "SKIP: bench-boot: the floor guest did not build (see $OUT/floor-build.log)"
     finish
 fi

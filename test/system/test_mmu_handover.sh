@@ -23,8 +23,8 @@
 . "$(dirname "$0")/lib.sh"
 
 LOADER_DIR=build/mmu-loader
-if ! out=$(tools/mmu-loader/build.sh "$LOADER_DIR" arm aarch64 2>&1); then
-    fail "tools/mmu-loader/build.sh: $out"
+if ! out=$(tools/build-tiny-guest.sh tools/mmu-loader "$LOADER_DIR" arm aarch64 2>&1); then
+    fail "tools/build-tiny-guest.sh tools/mmu-loader: $out"
     finish
 fi
 
