@@ -9,7 +9,8 @@
 #     linked at, with no DTB pointer: it relocates itself and finds the tree
 #     at the base of RAM;
 #  3. the same images on the second board of each ARCH - xlnx-versal-virt
-#     (aarch64: RAM at 0, GICv3) and vexpress-a15 (arm: RAM at 0x80000000,
+#     (aarch64: RAM at 0, GICv3; with 4G, two banks, the second at 32 GiB,
+#     where the DMA pool goes) and vexpress-a15 (arm: RAM at 0x80000000,
 #     our device tree, power-off without PSCI): the network conformance
 #     probe on TAP, legacy and modern virtio-mmio.
 . "$(dirname "$0")/lib.sh"
@@ -96,28 +97,32 @@ aarch64 128M 0x47e00000
 aarch64 8G 0x140000000
 CASES
 
-# 3. The second board of each ARCH, and firmware.bin on virt with the
-# default CPU: the network conformance probe on TAP.
+# 3. The second board of each ARCH (Versal also with two RAM banks):
+# the network conformance probe on TAP.
 if ((tap_ok)); then
-    while read -r arch board mmio; do
-        name="$arch $board $mmio firmware.bin tap"
-        log=$LOGDIR/anywhere-tap-$arch-$board-$mmio.log
-        tap_probe "$name" "$log" --arch "$arch" --board "$board" --mmio "$mmio" --devices net,blk,rng,console \
-            "build/$arch/firmware.bin"
-        case $board in
-        xlnx-versal-virt) expect_grep "$log" '^mem: 0x0-0x7ffffff$' "$name: RAM at 0 from the device tree"
+    while read -r arch board mmio mem; do
+        name="$arch $board -m $mem $mmio firmware.bin tap"
+        log=$LOGDIR/anywhere-tap-$arch-$board-$mmio-$mem.log
+        tap_probe "$name" "$log" --arch "$arch" --board "$board" --mmio "$mmio" --mem "$mem" \
+            --devices net,blk,rng,console "build/$arch/firmware.bin"
+        case $board-$mem in
+        xlnx-versal-virt-4G) expect_line "$log" "mem: 0x0-0x7fffffff" "$name: first RAM bank, at 0"
+                             expect_line "$log" "mem: 0x800000000-0x87fffffff" "$name: second RAM bank, at 32 GiB"
+                             expect_grep "$log" '^mem: DMA pool 0x800000000-' "$name: DMA from the second bank" ;;
+        xlnx-versal-virt-*) expect_grep "$log" '^mem: 0x0-0x7ffffff$' "$name: RAM at 0 from the device tree"
                           expect_grep "$log" '^gic: v3, ' "$name: GICv3 from the device tree"
                           expect_grep "$log" '^virtio: 4 devices, 4 empty slots$' "$name: 8 transports at 0xa0000000" ;;
-        vexpress-a15) expect_grep "$log" '^mem: 0x80000000-0x87ffffff$' "$name: RAM at 0x80000000 from the device tree"
+        vexpress-a15-*) expect_grep "$log" '^mem: 0x80000000-0x87ffffff$' "$name: RAM at 0x80000000 from the device tree"
                       expect_grep "$log" '^virtio-mmio@0x1c130600 irq 75 v' "$name: QEMU's virtio nodes in our device tree"
                       expect_grep "$log" '^virtio: 4 devices, 0 empty slots$' "$name: 4 transports at 0x1c130000" ;;
         esac
         check_layout "$name" "$log"
     done <<'CASES'
-aarch64 xlnx-versal-virt legacy
-aarch64 xlnx-versal-virt modern
-arm vexpress-a15 legacy
-arm vexpress-a15 modern
+aarch64 xlnx-versal-virt legacy 128M
+aarch64 xlnx-versal-virt modern 128M
+aarch64 xlnx-versal-virt legacy 4G
+arm vexpress-a15 legacy 128M
+arm vexpress-a15 modern 128M
 CASES
 fi
 # 4. What the device tree reserves stays untouched: QEMU's own tree for this
