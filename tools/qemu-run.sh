@@ -138,6 +138,11 @@ else
 fi
 # vexpress-a15 has a PL041 sound chip: give it no host audio.
 [[ $board == vexpress-a15 ]] && args+=(-audiodev none,id=snd0 -global pl041.audiodev=snd0)
+# xlnx-versal-virt always has two Cadence GEMs; without a backend QEMU warns
+# that they have no peer.  Each gets an isolated user network (restrict=on:
+# nothing reaches the host); the firmware does not drive them.
+[[ $board == xlnx-versal-virt ]] &&
+    args+=(-nic user,model=cadence_gem,restrict=on -nic user,model=cadence_gem,restrict=on)
 [[ $mmio == modern ]] && args+=(-global virtio-mmio.force-legacy=false)
 [[ -n $dtb ]] && args+=(-dtb "$dtb")
 [[ -n $append ]] && args+=(-append "$append")

@@ -16,9 +16,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tap.sh"
 
-# Versal's two Cadence GEMs are created whether or not they get a network.
-QEMU_EXPECTED+='|warning: nic cadence_gem\.[01] has no peer'
-
 hex() { printf '%d' "$1"; }
 # check_layout NAME LOG : the image, device tree and DMA pool lines agree:
 # the pool lies inside one RAM range and touches neither the image nor the DTB.
