@@ -139,7 +139,8 @@ static void cmd_devices(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         char irq[24];
         kprintf("virtio-mmio@0x%08lx irq %s v%u dev %u (%s)", (unsigned long)d[i].slot->base,
-                app_irq_str(d[i].slot, irq, sizeof(irq)), (unsigned)d[i].id.version, (unsigned)d[i].id.device_id, virtio_device_name(d[i].id.device_id));
+                app_irq_str(d[i].slot, irq, sizeof(irq)), (unsigned)d[i].id.version, (unsigned)d[i].id.device_id,
+                virtio_device_name(d[i].id.device_id));
         if (!d[i].dev) {
             kprintf(" no driver\n");
             continue;

@@ -4,7 +4,6 @@
 #include "virtio/mmio_probe.h"
 
 #include "plat.h"
-#include "virtio/virtio.h"
 #include "virtio/virtio_mmio_regs.h"
 
 int virtio_mmio_identify(uintptr_t base, struct virtio_mmio_ident *id)
@@ -21,20 +20,6 @@ int virtio_mmio_identify(uintptr_t base, struct virtio_mmio_ident *id)
         return VIRTIO_PROBE_EMPTY;
     id->vendor_id = plat_mmio_read32(base + VIRTIO_MMIO_VENDOR_ID);
     return VIRTIO_PROBE_PRESENT;
-}
-
-int virtio_mmio_quiesce(uintptr_t base)
-{
-    uint32_t was = plat_mmio_read32(base + VIRTIO_MMIO_STATUS) & 0xffu;
-    plat_mmio_write32(base + VIRTIO_MMIO_STATUS, 0);
-    uint64_t start = plat_time_ns();
-    for (unsigned i = 0; i < VIRTIO_POLL_MAX_ITER; i++) {
-        if (plat_mmio_read32(base + VIRTIO_MMIO_STATUS) == 0)
-            return (int)was;
-        if (plat_time_ns() - start > VIRTIO_RESET_TIMEOUT_NS)
-            break;
-    }
-    return VIRTIO_ETIMEDOUT;
 }
 
 const char *virtio_device_name(uint32_t device_id)

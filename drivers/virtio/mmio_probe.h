@@ -28,7 +28,8 @@ int virtio_mmio_identify(uintptr_t base, struct virtio_mmio_ident *id);
  * firmware's, and the device would go on using them.  Writes Status 0 and
  * waits, bounded, until it reads 0 (virtio 1.2, 2.4.1, 4.2.3.1).  Returns
  * the status the device had before (non-zero: a loader left it running),
- * or VIRTIO_ETIMEDOUT if the reset does not complete. */
+ * or VIRTIO_ETIMEDOUT if the reset does not complete.  The transport's own
+ * reset is this same function (virtio_mmio.c). */
 int virtio_mmio_quiesce(uintptr_t base);
 const char *virtio_device_name(uint32_t device_id);
 

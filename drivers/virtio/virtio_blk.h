@@ -96,9 +96,6 @@
 #define VIRTIO_BLK_S_IOERR 1u
 #define VIRTIO_BLK_S_UNSUPP 2u
 
-#ifndef VIRTIO_EROFS
-#define VIRTIO_EROFS (-30) /* write to a read-only device */
-#endif
 
 #define VIRTIO_BLK_SECTOR 512u /* the unit of `sector`, whatever blk_size says */
 #define VIRTIO_BLK_MAX_SEGS 64u /* segments per request the driver uses at most */

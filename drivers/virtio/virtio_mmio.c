@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "plat.h"
+#include "mmio_probe.h"
 #include "virtio.h"
 #include "virtio_mmio_regs.h"
 #include "virtio_ring.h"
@@ -39,14 +40,15 @@ static bool is_legacy(const struct virtio_dev *dev)
     return dev->version == VIRTIO_MMIO_VERSION_LEGACY;
 }
 
-/* Poll a register until it reads 0, bounded in time and in reads. */
-static bool wait_zero(const struct virtio_dev *dev, uint32_t off)
+/* Poll the register at base + off until it reads 0, bounded in time and
+ * in reads. */
+static bool wait_zero(uintptr_t base, uint32_t off)
 {
     uint64_t start = plat_time_ns();
     unsigned i;
 
     for (i = 0; i < VIRTIO_POLL_MAX_ITER; i++) {
-        if (rd(dev, off) == 0)
+        if (plat_mmio_read32(base + off) == 0)
             return true;
         if (plat_time_ns() - start > VIRTIO_RESET_TIMEOUT_NS)
             break;
@@ -54,11 +56,18 @@ static bool wait_zero(const struct virtio_dev *dev, uint32_t off)
     return false;
 }
 
+int virtio_mmio_quiesce(uintptr_t base)
+{
+    uint32_t was = plat_mmio_read32(base + VIRTIO_MMIO_STATUS) & 0xffu;
+
+    plat_mmio_write32(base + VIRTIO_MMIO_STATUS, 0);
+    /* 4.2.3.1 / 2.4.1: the reset is complete when Status reads 0. */
+    return wait_zero(base, VIRTIO_MMIO_STATUS) ? (int)was : VIRTIO_ETIMEDOUT;
+}
+
 static int mmio_reset(struct virtio_dev *dev)
 {
-    wr(dev, VIRTIO_MMIO_STATUS, 0);
-    /* 4.2.3.1 / 2.4.1: the reset is complete when Status reads 0. */
-    if (!wait_zero(dev, VIRTIO_MMIO_STATUS)) {
+    if (virtio_mmio_quiesce(dev->base) < 0) {
         plat_log("virtio-mmio@%lx: reset timed out", (unsigned long)dev->base);
         return VIRTIO_ETIMEDOUT;
     }
@@ -266,7 +275,7 @@ static void mmio_queue_teardown(struct virtio_dev *dev, unsigned idx)
         wr(dev, VIRTIO_MMIO_QUEUE_PFN, 0);
     } else {
         wr(dev, VIRTIO_MMIO_QUEUE_READY, 0);
-        if (!wait_zero(dev, VIRTIO_MMIO_QUEUE_READY))
+        if (!wait_zero(dev->base, VIRTIO_MMIO_QUEUE_READY))
             plat_log("virtio-mmio@%lx: queue %u stays ready", (unsigned long)dev->base, idx);
     }
 }

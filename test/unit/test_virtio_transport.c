@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "sim_fixture.h"
+#include "virtio/mmio_probe.h"
 #include "virtio/virtio.h"
 
 #define B(n) VIRTIO_BIT(n)
@@ -118,6 +119,31 @@ static void test_reset_waits_and_times_out(void **state)
     fx->sim->reset_delay_left = 0;
     fx->sim->fault.reset_delay_reads = 0;
     assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+}
+
+/* A device a boot loader left running: the probe-time reset reports the
+ * status it had, leaves it at 0, and gives up (bounded) on one that never
+ * finishes its reset. */
+static void test_quiesce_reports_and_resets(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_mmio_quiesce(fx->sim->base), 0); /* nobody touched it */
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    fx->dev.ops->add_status(&fx->dev, VIRTIO_STATUS_DRIVER_OK);
+    uint32_t left = fx->sim->status;
+    assert_true(left & VIRTIO_STATUS_DRIVER_OK);
+    fx->sim->fault.reset_delay_reads = 5; /* slow but finishes */
+    assert_int_equal(virtio_mmio_quiesce(fx->sim->base), (int)left);
+    assert_int_equal(fx->sim->status, 0);
+
+    fx->dev.ops->add_status(&fx->dev, VIRTIO_STATUS_ACKNOWLEDGE);
+    fx->sim->fault.reset_delay_reads = ~0u; /* never finishes */
+    assert_int_equal(virtio_mmio_quiesce(fx->sim->base), VIRTIO_ETIMEDOUT);
+    assert_true(sim_time_reads() > 1);
+    fx->sim->reset_delay_left = 0;
+    fx->sim->fault.reset_delay_reads = 0;
 }
 
 /* ---- features --------------------------------------------------------------- */
@@ -768,6 +794,7 @@ int main(void)
         VFIX_TEST(test_attach_rejects),
         VFIX_TEST(test_status_order),
         VFIX_TEST(test_reset_waits_and_times_out),
+        VFIX_TEST(test_quiesce_reports_and_resets),
         VFIX_TEST(test_features_accept_offered_and_supported),
         VFIX_TEST(test_features_ok_refused),
         VFIX_TEST(test_modern_requires_version_1),
