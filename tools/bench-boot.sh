@@ -227,19 +227,13 @@ if ((rt)); then
         rt=0
     fi
 fi
-if [[ $(id -u) -ne 0 ]] || ! ip netns add "$NS" 2>/dev/null; then
-    note "SKIP: bench-boot: cannot create a network namespace here (needs root and netns support)"
+. tools/tapns.sh
+netns=1 # cleanup() removes it, made or half made
+if ! tapns_up "$NS" "$TAP" "$HOST_IP"; then
+    note "SKIP: bench-boot: $TAPNS_ERR"
     finish
 fi
-netns=1
 in_ns() { ip netns exec "$NS" "$@"; }
-if ! in_ns ip tuntap add dev "$TAP" mode tap 2>/dev/null; then
-    note "SKIP: bench-boot: cannot create a TAP device in the namespace"
-    finish
-fi
-in_ns ip link set lo up
-in_ns ip addr add "$HOST_IP/24" dev "$TAP"
-in_ns ip link set "$TAP" up
 in_ns ip neigh replace "$GUEST_IP" lladdr "$MAC" dev "$TAP" nud permanent
 
 # ------------------------------------------------------------ one boot

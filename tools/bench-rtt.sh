@@ -196,18 +196,12 @@ if ! mkdir -p "$OUT" 2>/dev/null || [[ ! -w $OUT ]]; then
     note "SKIP: bench-rtt: cannot write $OUT"
     finish
 fi
-if [[ $(id -u) -ne 0 ]] || ! ip netns add "$NS" 2>/dev/null; then
-    note "SKIP: bench-rtt: cannot create a network namespace here (needs root and netns support)"
+. tools/tapns.sh
+if ! tapns_up "$NS" "$TAP" "$HOST_IP"; then
+    note "SKIP: bench-rtt: $TAPNS_ERR"
     finish
 fi
 in_ns() { ip netns exec "$NS" "$@"; }
-if ! in_ns ip tuntap add dev "$TAP" mode tap 2>/dev/null; then
-    note "SKIP: bench-rtt: cannot create a TAP device in the namespace"
-    finish
-fi
-in_ns ip link set lo up
-in_ns ip addr add "$HOST_IP/24" dev "$TAP"
-in_ns ip link set "$TAP" up
 NEIGH=/proc/sys/net/ipv4/neigh/$TAP/retrans_time_ms
 retrans0=$(in_ns cat "$NEIGH")
 set_retrans() { in_ns sh -c "echo $1 > $NEIGH"; }

@@ -6,6 +6,7 @@
 # host's ARP entry for the guest's MAC, UDP echo byte-exact for 1..1472
 # bytes, no crash.  The namespace and the QEMU it started go on exit.
 
+. tools/tapns.sh
 NS=vbare-tap-$$
 HOST_IP=192.0.2.1 GUEST_IP=192.0.2.2
 TAP_APPEND="ip=$GUEST_IP::$HOST_IP:255.255.255.0"
@@ -19,17 +20,9 @@ in_ns() { ip netns exec "$NS" "$@"; }
 # tap_setup : 0 when the namespace is ready; otherwise prints a SKIP line.
 tap_setup() {
     trap tap_cleanup EXIT
-    if [[ $(id -u) -ne 0 ]] || ! ip netns add "$NS" 2>/dev/null; then
-        skip "TAP tests: cannot create a network namespace here (need root and netns support)"
-        return 1
-    fi
-    if ! in_ns ip tuntap add dev tap0 mode tap 2>/dev/null; then
-        skip "TAP tests: cannot create a TAP device in the namespace"
-        return 1
-    fi
-    in_ns ip link set lo up
-    in_ns ip addr add "$HOST_IP/24" dev tap0
-    in_ns ip link set tap0 up
+    tapns_up "$NS" tap0 "$HOST_IP" && return 0
+    skip "TAP tests: $TAPNS_ERR"
+    return 1
 }
 
 # tap_start NAME LOG CMD... : start CMD (a QEMU the caller built, with its
