@@ -1,6 +1,7 @@
 # vbare: bare-metal virtio drivers for RTOSes and unikernels.  See README.md.
 #
-#   make [ARCH=arm|aarch64]    build build/$(ARCH)/firmware.elf (arm is the default)
+#   make [ARCH=arm|aarch64|riscv64]
+#                              build build/$(ARCH)/firmware.elf (arm is the default)
 #   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
 #                              (BOARD: virt, xlnx-versal-virt (aarch64) or
@@ -47,8 +48,23 @@ ARCH_CFLAGS = -mcpu=cortex-a53 -mgeneral-regs-only -mstrict-align -fpie \
 ARCH_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,text -Wl,--no-warn-rwx-segments
 ARCH_LIBS := -lgcc
 ARCH_SRCS := lib/string.c
+else ifeq ($(ARCH),riscv64)
+CROSS ?= riscv64-unknown-elf-
+# S-mode under SBI, no C library (as aarch64).  No F/D: the soft-float ABI
+# keeps the FPU out of the code and of the trap frame.  -mno-relax: nothing
+# is addressed relative to gp, which the image never sets up.
+ARCH_CFLAGS = -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax -fpie \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ilib/include
+# riscv64-unknown-elf's ld cannot link a PIE (-pie: "not supported", and
+# gcc drops -static-pie): the same binutils built for riscv64-linux-gnu
+# (Debian's binutils-riscv64-linux-gnu) can, and gcc runs it through -B.
+RISCV_PIE_LD_DIR ?= /usr/riscv64-linux-gnu/bin/
+ARCH_LDFLAGS := -B$(RISCV_PIE_LD_DIR) -pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,text \
+	-Wl,--no-warn-rwx-segments
+ARCH_LIBS := -lgcc
+ARCH_SRCS := lib/string.c
 else
-$(error ARCH must be arm or aarch64, not '$(ARCH)')
+$(error ARCH must be arm, aarch64 or riscv64, not '$(ARCH)')
 endif
 
 ifeq ($(filter $(MMIO),legacy modern),)
@@ -71,7 +87,10 @@ LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH)
 SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) $(BOARD_SRC)/board.c $(BOARD_SRC)/plat.c
 SRC_lib := lib/kprintf.c lib/memmap.c $(ARCH_SRCS)
 SRC_fdt := drivers/fdt/fdt.c
-SRC_drivers := drivers/gic/gic.c drivers/timer/timer.c drivers/uart/pl011.c
+# Every ISA's boards may have either UART; the interrupt controllers are the
+# ISA's own (the board picks one from the device tree).
+IRQCHIP_SRCS := $(if $(filter riscv64,$(ARCH)),drivers/irqchip/plic.c,drivers/irqchip/gic.c drivers/irqchip/gic_dt.c)
+SRC_drivers := drivers/timer/timer.c drivers/uart/pl011.c drivers/uart/ns16550.c $(IRQCHIP_SRCS)
 SRC_virtio := $(sort $(filter-out %_net.c %_blk.c %_console.c,$(wildcard drivers/virtio/*.c)))
 SRC_virtio_net := $(wildcard drivers/virtio/virtio_net.c)
 SRC_virtio_blk := $(wildcard drivers/virtio/virtio_blk.c)
@@ -128,17 +147,17 @@ $(IMAGE): $(FIRMWARE)
 deps-build:
 	@tools/deps.sh build-$(ARCH)
 deps-run:
-	@tools/deps.sh run
+	@tools/deps.sh run-$(ARCH)
 	$(if $(PCAP),@tools/deps.sh pcap)
 	$(if $(LOADER),@tools/deps.sh uboot)
 deps-debug:
-	@tools/deps.sh debug
+	@tools/deps.sh debug-$(ARCH)
 deps-test:
 	@tools/deps.sh test
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
-RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) --gic $(GIC) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
+RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
 # QEMU virt boots the ELF (symbols for gdb at the addresses it runs at);
 # the other boards the image, which runs wherever their RAM is.
 RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))
@@ -151,7 +170,7 @@ RUN_OPTS += --uboot $(UBOOT_ENV)
 RUN_IMAGE = $(IMAGE)
 run debug: $(UBOOT_ENV)
 $(UBOOT_ENV): tools/uboot-env.py Makefile
-	$(Q)python3 tools/uboot-env.py $@ bootdelay=0 autoload=no kernel_addr_r=0x40400000 \
+	$(Q)python3 tools/uboot-env.py $@ bootdelay=0 autoload=no kernel_addr_r=$(if $(filter riscv64,$(ARCH)),0x84000000,0x40400000) \
 		'bootcmd=dhcp; tftpboot $${kernel_addr_r} firmware.bin; $(UBOOT_BOOT) $${kernel_addr_r} - $${fdtcontroladdr}'
 else ifneq ($(LOADER),)
 $(error LOADER must be uboot or empty (QEMU loads the image), not '$(LOADER)')
@@ -186,9 +205,9 @@ UNIT_BINS := $(addprefix $(HOST_BUILD)/unit/,$(UNIT_TESTS))
 SYSTEM_TESTS := $(sort $(wildcard test/system/test_*.sh))
 dtbs: deps-test
 	@tools/dump-dtbs.sh build/dtb
+ARCHES := arm aarch64 riscv64
 images:
-	@$(MAKE) --no-print-directory ARCH=arm firmware
-	@$(MAKE) --no-print-directory ARCH=aarch64 firmware
+	@$(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) firmware &&) true
 
 unit: deps-test dtbs $(UNIT_BINS)
 	@tools/run-tests.sh $(UNIT_BINS)

@@ -338,7 +338,7 @@ static void on_tick(void)
 static void check_tick(void)
 {
     tick_check_t0 = timer_ns();
-    timer_start_tick(board()->timer_intid, TICK_PERIOD_NS, on_tick);
+    timer_start_tick(TICK_PERIOD_NS, on_tick);
 }
 
 /* Called from the main loop (the tick itself wakes it); says its line once. */
@@ -348,7 +348,7 @@ static void check_tick_report(void)
         return;
     if (timer_ticks() >= TICK_CHECK) {
         tick_check_done = true;
-        kprintf("irq: timer interrupts arrive through GICv%d\n", board()->gic_version);
+        kprintf("irq: timer interrupts arrive through %s\n", board()->timer_via);
     } else if (timer_ns() - tick_check_t0 >= TICK_CHECK_NS) {
         tick_check_done = true;
         kprintf("irq: WARNING: no timer interrupt within 1 s\n");
@@ -370,6 +370,8 @@ static void crash_on_request(void)
         kprintf("crash: executing an undefined instruction\n");
 #if defined(__aarch64__)
         __asm__ volatile(".word 0x00000000"); /* UDF #0 */
+#elif defined(__riscv)
+        __asm__ volatile(".word 0x00000000"); /* all zeros: defined illegal in every RISC-V base ISA */
 #else
         __asm__ volatile(".word 0xe7f000f0"); /* UDF #0 */
 #endif

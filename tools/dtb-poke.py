@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""dtb-poke.py PORT MUTATION - corrupt the device tree inside a halted QEMU
-guest through QEMU's gdb stub, then let the guest run.
+"""dtb-poke.py PORT MUTATION [--riscv ELF] - corrupt the device tree inside a
+halted QEMU guest through QEMU's gdb stub, then let the guest run.
 
-QEMU places its device tree at the base of RAM before the first instruction;
-with -S the guest waits, so the firmware's device-tree reader is handed a
-blob in guest memory that no loader has checked.  Mutations: magic, version,
-totalsize, off_struct, virtio-reg (the first virtio-mmio node's address
-moved onto the RTC), nameoff (the last property's name offset), end (the
-struct block's FDT_END token), unbalanced (the root's END_NODE rewritten as
-a NOP).
+QEMU places its device tree at the base of RAM (arm, aarch64 virt) before
+the first instruction; with -S the guest waits, so the firmware's
+device-tree reader is handed a blob in guest memory that no loader has
+checked.  --riscv ELF: on riscv64 OpenSBI reads (and edits) the tree first,
+so the guest runs to a breakpoint where OpenSBI enters the firmware (the
+ELF's lowest load address) and the blob a1 points to is corrupted there.
+Mutations: magic, version, totalsize, off_struct, virtio-reg (the first
+virtio-mmio node's address moved onto the RTC; riscv64: the PLIC),
+virtio-guard (the same node moved to 0x1000, in the unmapped NULL guard), nameoff
+(the last property's name offset), end (the struct block's FDT_END token),
+unbalanced (the root's END_NODE rewritten as a NOP).
 """
 import socket
 import struct
@@ -16,6 +20,8 @@ import sys
 import time
 
 DTB = 0x40000000
+# The lowest virtio-mmio node, and the device its reg is moved onto (virtio-reg).
+VIRTIO_NODE, OTHER = "virtio_mmio@a000000", 0x09010000  # the PL031 RTC
 
 
 class Gdb:
@@ -61,6 +67,24 @@ class Gdb:
             n -= k
         return out
 
+    def run_to(self, addr):
+        """Run to a breakpoint at addr; the stop reply is read, not checked."""
+        if self.cmd("Z0,%x,4" % addr) != "OK":
+            sys.exit("dtb-poke: cannot set a breakpoint at 0x%x" % addr)
+        stop = self.cmd("c")
+        self.cmd("z0,%x,4" % addr)
+        if not stop.startswith(("T", "S")):
+            sys.exit("dtb-poke: the guest did not stop at 0x%x: %s" % (addr, stop))
+
+    def reg64(self, n):
+        """Register n of a 64-bit little-endian target (gdb's numbering),
+        from the g packet: QEMU answers p only to a client that read its
+        target description."""
+        r = self.cmd("g")
+        if len(r) < (n + 1) * 16 or r.startswith("E"):
+            sys.exit("dtb-poke: cannot read the registers: %s" % r[:40])
+        return int.from_bytes(bytes.fromhex(r[n * 16:(n + 1) * 16]), "little")
+
     def write(self, addr, data):
         r = self.cmd("M%x,%x:%s" % (addr, len(data), data.hex()))
         if r != "OK":
@@ -85,9 +109,40 @@ def tokens(blob, off_struct, size_struct):
             return
 
 
+def lowest_load(path):
+    """The lowest physical address of an ELF64's PT_LOAD segments."""
+    d = open(path, "rb").read()
+    if d[:5] != b"\x7fELF\x02":
+        sys.exit("dtb-poke: %s is not an ELF64 file" % path)
+    phoff, = struct.unpack_from("<Q", d, 32)
+    phentsize, phnum = struct.unpack_from("<HH", d, 54)
+    loads = []
+    for i in range(phnum):
+        p_type, _f, _off, _va, pa = struct.unpack_from("<IIQQQ", d, phoff + i * phentsize)
+        if p_type == 1:
+            loads.append(pa)
+    if not loads:
+        sys.exit("dtb-poke: %s has no loadable segment" % path)
+    return min(loads)
+
+
 def main():
-    port, mutation = int(sys.argv[1]), sys.argv[2]
+    global DTB, VIRTIO_NODE, OTHER
+    args = sys.argv[1:]
+    entry = None
+    if len(args) == 4 and args[2] == "--riscv":
+        entry = lowest_load(args[3])
+        args = args[:2]
+    if len(args) != 2:
+        sys.exit("usage: dtb-poke.py PORT MUTATION [--riscv ELF]")
+    port, mutation = int(args[0]), args[1]
     g = Gdb(port)
+    if entry is not None:
+        g.run_to(entry)
+        DTB = g.reg64(11)  # a1
+        # The PLIC: the Goldfish RTC lies in the lowest 2 MiB, which the
+        # firmware leaves unmapped (its NULL guard).
+        VIRTIO_NODE, OTHER = "virtio_mmio@10001000", 0x0C000000
     hdr = g.read(DTB, 40)
     (magic, total, off_struct, off_strings, _rsv, _ver, _lcv, _cpu, _sstr,
      size_struct) = struct.unpack(">10I", hdr)
@@ -108,20 +163,24 @@ def main():
     elif mutation == "end":
         end = [p for p, t in tokens(blob, off_struct, size_struct) if t == 9][-1]
         g.write(DTB + end, struct.pack(">I", 7))
-    elif mutation == "virtio-reg":
-        # Point the lowest virtio,mmio node at the PL031 RTC: not a virtio device.
+    elif mutation in ("virtio-reg", "virtio-guard"):
+        # Point the lowest virtio,mmio node at another device: not a virtio
+        # one; or (virtio-guard) at 0x1000, inside the firmware's unmapped
+        # NULL guard (QEMU virt's flash on ARM, its boot ROM on riscv64).
+        if mutation == "virtio-guard":
+            OTHER = 0x1000
         names = blob[off_strings:]
         node, target = None, None
         for p, t in tokens(blob, off_struct, size_struct):
             if t == 1:
                 node = blob[p + 4:blob.index(0, p + 4)].decode()
-            elif t == 3 and node == "virtio_mmio@a000000":
+            elif t == 3 and node == VIRTIO_NODE:
                 nameoff = struct.unpack(">I", blob[p + 8:p + 12])[0]
                 if names[nameoff:names.index(b"\0", nameoff)] == b"reg":
                     target = p + 12
         if target is None:
-            sys.exit("dtb-poke: no virtio_mmio@a000000 reg property")
-        g.write(DTB + target, struct.pack(">II", 0, 0x09010000))
+            sys.exit("dtb-poke: no %s reg property" % VIRTIO_NODE)
+        g.write(DTB + target, struct.pack(">II", 0, OTHER))
     elif mutation == "unbalanced":
         ends = [p for p, t in tokens(blob, off_struct, size_struct) if t == 2]
         g.write(DTB + ends[-1], struct.pack(">I", 4))  # the root's END_NODE becomes a NOP

@@ -8,6 +8,8 @@
 # legacy and modern virtio-mmio).  QEMU lists all 32 virtio-mmio slots
 # whether or not a device sits behind them, so the sets mostly prove the
 # command lines keep working; the trees differ by CPU, GIC and random seeds.
+# And qemu-system-riscv64's virt with one hart (net+blk+rng) and with two
+# (no devices): its PLIC, CPU interrupt controllers and 8 virtio-mmio slots.
 #
 # Idempotent and quick: a stamp records the QEMU versions and this script's
 # checksum; when it matches and every file exists, nothing is run.  Each file
@@ -24,7 +26,8 @@ mkdir -p "$out"
 
 QEMU64=${QEMU_SYSTEM_AARCH64:-qemu-system-aarch64}
 QEMU32=${QEMU_SYSTEM_ARM:-qemu-system-arm}
-for q in "$QEMU64" "$QEMU32"; do
+QEMURV=${QEMU_SYSTEM_RISCV64:-qemu-system-riscv64}
+for q in "$QEMU64" "$QEMU32" "$QEMURV"; do
 	if ! command -v "$q" >/dev/null 2>&1; then
 		echo "$0: $q not found" >&2
 		exit 1
@@ -58,9 +61,12 @@ aarch64-a15 $QEMU64 cortex-a15
 arm-a15 $QEMU32 cortex-a15"
 gics="2 3"
 sets="none nbr mix8 mix8modern"
+# name harts device-set; no firmware is needed to dump the tree
+riscv="riscv64-smp1 1 nbr
+riscv64-smp2 2 none"
 
 stamp="$out/.stamp"
-key="$("$QEMU64" --version | head -n1) / $("$QEMU32" --version | head -n1) / $(cksum <"$0")"
+key="$("$QEMU64" --version | head -n1) / $("$QEMU32" --version | head -n1) / $("$QEMURV" --version | head -n1) / $(cksum <"$0")"
 
 all_present() {
 	echo "$machines" | while read -r name emu cpu; do
@@ -69,6 +75,9 @@ all_present() {
 				[ -s "$out/qemu-virt-$name-gic$g-$s.dtb" ] || exit 1
 			done
 		done
+	done &&
+	echo "$riscv" | while read -r name smp s; do
+		[ -s "$out/qemu-virt-$name-$s.dtb" ] || exit 1
 	done
 }
 
@@ -95,5 +104,20 @@ echo "$machines" | while read -r name emu cpu; do
 			mv "$f.tmp" "$f"
 		done
 	done
+done
+echo "$riscv" | while read -r name smp s; do
+	f="$out/qemu-virt-$name-$s.dtb"
+	devs=$(devices "$s")
+	# shellcheck disable=SC2086 # $devs is a list of words
+	"$QEMURV" -M "virt,dumpdtb=$f.tmp" -smp "$smp" -bios none \
+		-m 128M -nographic -nodefaults $devs \
+		>/dev/null 2>"$f.log" || {
+		echo "$0: $QEMURV failed for $f:" >&2
+		cat "$f.log" >&2
+		rm -f "$f.tmp" "$f.log"
+		exit 1
+	}
+	rm -f "$f.log"
+	mv "$f.tmp" "$f"
 done
 echo "$key" >"$stamp"

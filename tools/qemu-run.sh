@@ -4,16 +4,24 @@
 # One place that builds every QEMU command line: make run, make debug and the
 # system tests all come through here.
 #
-#   --arch arm|aarch64      which image (arm: -cpu cortex-a15, aarch64: cortex-a53)
+#   --arch arm|aarch64|riscv64
+#                           which image (arm: -cpu cortex-a15, aarch64: cortex-a53,
+#                           riscv64: rv64, in S-mode under Debian's OpenSBI
+#                           (-bios .../opensbi/generic/fw_dynamic.bin), which
+#                           enters the ELF at its lowest load address; QEMU
+#                           puts firmware.bin at 0x80200000)
 #   --board NAME            virt (default), xlnx-versal-virt (aarch64: RAM at 0,
 #                           GICv3, 8 transports) or vexpress-a15 (arm: RAM at
 #                           0x80000000, 4 transports, our own device tree
 #                           build/arm/vexpress-a15.dtb); other boards than virt
-#                           take firmware.bin, not the ELF
+#                           take firmware.bin, not the ELF; riscv64: virt only
 #   --cpu NAME              override the CPU
-#   --qemu BINARY           qemu-system-aarch64 (default) or qemu-system-arm
+#   --qemu BINARY           arm, aarch64: qemu-system-aarch64 (default) or
+#                           qemu-system-arm; riscv64: qemu-system-riscv64
+#   --smp N                 N CPUs (default 1); the firmware runs on the boot CPU
+#   --machine-opts OPTS     appended to -M (e.g. aia=aplic on riscv64 virt)
 #   --mmio legacy|modern    virtio-mmio transport version (QEMU default: legacy)
-#   --gic 2|3               GIC version (virt)
+#   --gic 2|3               GIC version (arm and aarch64 virt; riscv64 has a PLIC)
 #   --devices LIST          comma list of net,blk,rng,console in command-line order
 #                           (QEMU fills slots from the top down in that order)
 #   --net user|tap:IF|none  the network behind virtio-net (default user)
@@ -28,12 +36,19 @@
 #   --loader ADDR           load the image at ADDR with QEMU's generic loader
 #                           and start there, instead of -kernel: no boot
 #                           arguments and no DTB pointer (tests of the
-#                           image's relocation and device-tree search)
-#   --uboot ENVFILE         boot Debian's U-Boot (u-boot-qemu) as the firmware
-#                           of QEMU virt instead of -kernel, with its
+#                           image's relocation and device-tree search); not
+#                           riscv64, where the CPU would start there in M-mode
+#                           without OpenSBI
+#   --uboot ENVFILE         arm, aarch64: boot Debian's U-Boot (u-boot-qemu) as
+#                           the firmware of QEMU virt instead of -kernel, with its
 #                           environment in flash 1 (tools/uboot-env.py writes
 #                           one); the image is what that environment loads, and
-#                           the user network serves FIRMWARE's folder by TFTP
+#                           the user network serves FIRMWARE's folder by TFTP.
+#                           riscv64: its S-mode U-Boot (qemu-riscv64_smode) as
+#                           OpenSBI's -kernel; it stores no environment, so the
+#                           same ENVFILE goes into /config of QEMU's own device
+#                           tree (dumped first, written to ENVFILE.dtb, passed
+#                           with -dtb; uboot-env.py --fdt says how)
 #   --append ARGS           kernel command line (/chosen/bootargs)
 #   --initrd FILE           initial ramdisk (-initrd; the Linux guest of make bench)
 #   --dtb FILE              device tree to hand over instead of QEMU's own
@@ -46,9 +61,13 @@
 #   --dry-run               print the command instead of running it
 set -euo pipefail
 
-arch=arm board=virt cpu= qemu=qemu-system-aarch64 mmio=legacy gic=2 devices=net,blk,rng,console
+arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
 net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor=
+# riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
+# explicitly.  Not -bios default: QEMU's own copy comes with qemu-system-data,
+# which qemu-system-misc only recommends.
+OPENSBI=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
@@ -58,6 +77,8 @@ while (($#)); do
     --qemu) qemu=$2; shift ;;
     --mmio) mmio=$2; shift ;;
     --gic) gic=$2; shift ;;
+    --smp) smp=$2; shift ;;
+    --machine-opts) machine_opts=$2; shift ;;
     --devices) devices=$2; shift ;;
     --net) net=$2; shift ;;
     --hostfwd) hostfwd=$2; shift ;;
@@ -87,12 +108,20 @@ done
 fw=$1
 [[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 case $arch in
-arm) : "${cpu:=cortex-a15}" ;;
-aarch64) : "${cpu:=cortex-a53}" ;;
-*) die "--arch must be arm or aarch64, not '$arch'" ;;
+arm) : "${cpu:=cortex-a15}" "${qemu:=qemu-system-aarch64}" "${gic:=2}" ;;
+aarch64) : "${cpu:=cortex-a53}" "${qemu:=qemu-system-aarch64}" "${gic:=2}" ;;
+riscv64)
+    : "${cpu:=rv64}" "${qemu:=qemu-system-riscv64}"
+    [[ -z $gic ]] || die "--gic: riscv64 has no GIC (QEMU's riscv virt has a PLIC); leave --gic out"
+    [[ $board == virt ]] || die "--board: riscv64 runs on QEMU's riscv virt only (--board virt), not '$board'"
+    [[ -z $loader ]] ||
+        die "--loader: riscv64 starts in OpenSBI, which enters the -kernel image in S-mode; QEMU's generic loader would start the CPU at the image in M-mode (wrap firmware.bin in an ELF at the address instead)"
+    [[ -f $OPENSBI ]] || die "riscv64: no OpenSBI at $OPENSBI (apt-get install opensbi)" ;;
+*) die "--arch must be arm, aarch64 or riscv64, not '$arch'" ;;
 esac
 [[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
-[[ $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
+[[ $arch == riscv64 || $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"
 [[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
 if [[ -n $pcap ]]; then
     [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user or tap)"
@@ -105,7 +134,8 @@ fi
 # NIC (virtio-net-pci) whenever no network option is given, and that one needs
 # an option ROM from a package QEMU only recommends (ipxe-qemu).
 case $board in
-virt) machine="virt,gic-version=$gic" ;;
+virt) machine="virt,gic-version=$gic"
+    [[ $arch == riscv64 ]] && machine=virt ;;
 xlnx-versal-virt)
     [[ $arch == aarch64 ]] || die "--board xlnx-versal-virt is an aarch64 board"
     machine=xlnx-versal-virt cpu=cortex-a72 ;;
@@ -119,7 +149,10 @@ esac
 [[ $board == virt || $fw != *.elf ]] ||
     die "$board: boot firmware.bin (the ELF is linked for QEMU virt's RAM; the image runs anywhere)"
 
+[[ -n $machine_opts ]] && machine+=",$machine_opts"
 args=(-M "$machine" -cpu "$cpu" -m "$mem" -nic none)
+((smp == 1)) || args+=(-smp "$smp")
+[[ $arch == riscv64 ]] && args+=(-bios "$OPENSBI")
 if [[ -n $uboot ]]; then
     [[ $board == virt ]] || die "--uboot: Debian's U-Boot is built for QEMU virt only"
     [[ -z $loader && -z $append && -z $initrd && -z $dtb ]] ||
@@ -127,8 +160,22 @@ if [[ -n $uboot ]]; then
     [[ -f $uboot ]] || die "--uboot: no environment at $uboot (tools/uboot-env.py writes one)"
     ubin=/usr/lib/u-boot/qemu_$arch/u-boot.bin
     [[ $arch == arm ]] || ubin=/usr/lib/u-boot/qemu_arm64/u-boot.bin
+    [[ $arch == riscv64 ]] && ubin=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
     [[ -f $ubin ]] || die "--uboot: no $ubin (apt-get install u-boot-qemu)"
-    args+=(-bios "$ubin" -drive "if=pflash,unit=1,format=raw,readonly=on,file=$uboot")
+    if [[ $arch == riscv64 ]]; then
+        # This U-Boot loads its environment from nowhere and takes the
+        # device tree OpenSBI passes on as its own: the environment goes
+        # into /config of the tree this machine would have (which depends
+        # on -M, -cpu, -m and -smp, not on the virtio devices: all 8
+        # transports are always listed).
+        ubdtb=$uboot.dtb
+        out=$("$qemu" "${args[@]}" -machine "dumpdtb=$ubdtb" -display none 2>&1) ||
+            die "--uboot: $qemu could not write its device tree to $ubdtb: $out"
+        python3 "$(dirname -- "$0")/uboot-env.py" --fdt "$uboot" "$ubdtb" || exit 2
+        args+=(-kernel "$ubin" -dtb "$ubdtb")
+    else
+        args+=(-bios "$ubin" -drive "if=pflash,unit=1,format=raw,readonly=on,file=$uboot")
+    fi
 elif [[ -n $loader ]]; then
     [[ $loader =~ ^0x[0-9a-fA-F]+$ ]] || die "--loader takes a hex address (0x...)"
     [[ -z $append && -z $initrd ]] || die "--loader: QEMU takes -append and -initrd only with -kernel"
@@ -198,6 +245,8 @@ if ((debug)); then
 fi
 if ((interactive)); then
     gicnote=; [[ $board == virt ]] && gicnote=", GIC v$gic"
+    [[ $arch == riscv64 ]] && gicnote=", PLIC, OpenSBI"
+    ((smp == 1)) || gicnote+=", $smp CPUs"
     echo "qemu-run: $arch ($cpu) on $board, virtio-mmio $mmio$gicnote; quit with Ctrl-A X"
     [[ -n $hostfwd ]] && echo "qemu-run: UDP echo: nc -u 127.0.0.1 $hostfwd"
     [[ -n $pcap ]] && echo "qemu-run: recording the guest's network traffic to $pcap (tcpdump -r $pcap)"

@@ -1,39 +1,75 @@
 /*
- * board.c (generic) - from reset to app_main on any ARM machine its device
- * tree describes: find the tree (x0/r2, else the base of RAM), read RAM,
- * reservations, console, GIC, timer, power-off and the virtio-mmio nodes
- * from it, turn the MMU on, place the DMA pool in free RAM, bring up the
- * console, the GIC and the timer.  Nothing depends on one board's addresses
- * but the documented QEMU virt fallback table, used only when no valid tree
- * is found (docs/PORTING.md).
+ * board.c (generic) - from reset to app_main on any machine its device tree
+ * describes: find the tree (the register the loader passed, else the base
+ * of RAM), read RAM, reservations, console, interrupt controller, timer,
+ * power-off and the virtio-mmio nodes from it, turn the MMU on, place the
+ * DMA pool in free RAM, bring up the console, the interrupt controller and
+ * the timer.  What differs between ISAs is behind boot/<arch>/arch.h (CPU
+ * primitives), drivers/irqchip (GIC or PLIC, chosen from the tree) and
+ * drivers/uart (PL011 or 16550, chosen by /chosen/stdout-path).  Nothing
+ * depends on one board's addresses but the documented QEMU virt fallback
+ * table of each ISA, used only when no valid tree is found
+ * (docs/PORTING.md).
  */
 #include <string.h>
 
 #include "arch.h"
 #include "board.h"
-#include "gic/gic.h"
+#include "irqchip/irqchip.h"
 #include "kprintf.h"
 #include "memmap.h"
 #include "plat.h"
 #include "timer/timer.h"
+#include "uart/ns16550.h"
 #include "uart/pl011.h"
+#include "uart/uart.h"
+#if defined(__riscv)
+#include "irqchip/plic.h"
+#include "sbi.h"
+#else
+#include "irqchip/gic.h"
+#endif
 
 void plat_dma_pool_init(uintptr_t base, uintptr_t end);
 
-/* The documented fallback: QEMU virt's fixed layout. */
+/* The documented fallback: QEMU virt's fixed layout, per ISA. */
+#if defined(__riscv)
+#define FB_DTB 0u /* none: OpenSBI always passes the tree in a1 */
+#define FB_RAM_BASE 0x80000000u
+#define FB_UART 0x10000000u /* NS16550A, byte registers */
+#define FB_PLIC 0x0c000000u
+#define FB_PLIC_NDEV 96u /* QEMU 7.2's riscv,ndev */
+#define FB_PLIC_CONTEXT(hart) (2u * (unsigned)(hart) + 1u) /* its S-mode context on QEMU virt */
+#define FB_TICK_NEEDS_IRQCHIP 0 /* the supervisor timer interrupt is the CPU's own */
+#define FB_TIMER_HZ 10000000u
+#define FB_VIRTIO_BASE 0x10001000u
+#define FB_VIRTIO_STRIDE 0x1000u
+#define FB_VIRTIO_SLOTS 8
+#define FB_VIRTIO_IRQ 1u
+#define FB_VIRTIO_TRIGGER PLAT_IRQ_LEVEL /* the PLIC's sources are level */
+#else
 #define FB_DTB 0x40000000u
 #define FB_RAM_BASE 0x40000000u
-#define FB_RAM_SIZE (128u << 20)
-#define FB_UART 0x09000000u
+#define FB_UART 0x09000000u /* PL011 */
 #define FB_GICD 0x08000000u
 #define FB_GICC 0x08010000u
 #define FB_GICR 0x080a0000u
 #define FB_GICR_SIZE 0xf60000u
 #define FB_TIMER_INTID 27u
+#define FB_TICK_NEEDS_IRQCHIP 1 /* the timer is a PPI of the GIC */
+#define FB_TIMER_HZ 62500000u /* a hypervisor that leaves CNTFRQ unset: QEMU's */
 #define FB_VIRTIO_BASE 0x0a000000u
 #define FB_VIRTIO_STRIDE 0x200u
 #define FB_VIRTIO_SLOTS 32
-#define FB_VIRTIO_INTID 48u
+#define FB_VIRTIO_IRQ 48u
+#define FB_VIRTIO_TRIGGER PLAT_IRQ_EDGE
+#endif
+#define FB_RAM_SIZE (128u << 20)
+#if defined(__riscv)
+#define FB_UART_OPS ns16550_ops
+#else
+#define FB_UART_OPS pl011_ops
+#endif
 
 #define DT_MAX_SIZE (2u << 20)
 
@@ -66,10 +102,17 @@ static struct dt dt;
 #define DT_INDEX_NODES 512
 static struct dt_node_info dt_nodes[DT_INDEX_NODES];
 static int dt_index_err;
+#if !defined(__riscv)
 static enum { PSCI_NONE, PSCI_HVC, PSCI_SMC } psci_conduit = PSCI_HVC; /* QEMU virt's, for the board table */
 static uintptr_t vexpress_sysreg; /* Versatile Express system registers, for power-off */
+static int timer_node = -1; /* the ARM generic timer's node: its interrupt is decoded once the GIC is up */
+#endif
+static const struct irqchip *ic; /* the boot CPU's interrupt controller */
+static const struct uart_ops *uart = &FB_UART_OPS;
+static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
+static bool guard; /* the lowest ARCH_NULL_GUARD bytes are unmapped */
 
 const struct board_info *board(void) { return &info; }
 
@@ -93,9 +136,9 @@ static void console_sink(const char *s, size_t n)
         memcpy(console_held + console_nheld, s, n);
         console_nheld += n;
     } else {
-        pl011_write(console_held, console_nheld);
+        uart->write(console_held, console_nheld);
         console_nheld = 0;
-        pl011_write(s, n);
+        uart->write(s, n);
     }
     arch_irq_restore(st);
 }
@@ -104,7 +147,7 @@ void board_console_release(void)
 {
     arch_irqstate_t st = arch_irq_save();
     console_released = true;
-    pl011_write(console_held, console_nheld);
+    uart->write(console_held, console_nheld);
     console_nheld = 0;
     arch_irq_restore(st);
 }
@@ -148,6 +191,50 @@ static int first_okay_compatible(const char *const *compat)
     return -1;
 }
 
+/* The console: the node /chosen/stdout-path names, else the first UART of
+ * a kind this firmware drives.  PL011 and 16550 are devices, not ISAs:
+ * either may turn up on any board. */
+static const char *const uart_pl011[] = {"arm,pl011", NULL};
+static const char *const uart_16550[] = {"ns16550a", "ns16550", "snps,dw-apb-uart", NULL};
+
+static bool uart_kind(int node, const char *const *compat)
+{
+    for (int c = 0; compat[c]; c++)
+        if (dt_node_is_compatible(&dt, node, compat[c]))
+            return true;
+    return false;
+}
+
+static void uart_from_dt(void)
+{
+    int node = dt_stdout_node(&dt);
+    if (node < 0 || !(uart_kind(node, uart_pl011) || uart_kind(node, uart_16550))) {
+        node = first_okay_compatible(uart_pl011);
+        if (node < 0)
+            node = first_okay_compatible(uart_16550);
+    }
+    uint64_t a, s;
+    if (node < 0 || dt_reg(&dt, node, 0, &a, &s) != 0 || !reachable(a, 0x100))
+        return;
+    info.uart = (uintptr_t)a;
+    if (uart_kind(node, uart_pl011)) {
+        uart = &pl011_ops;
+        info.uart_kind = "PL011";
+    } else {
+        uint32_t shift = 0, width = 1;
+        (void)dt_prop_u32(&dt, node, "reg-shift", &shift);
+        (void)dt_prop_u32(&dt, node, "reg-io-width", &width);
+        if (shift > 4 || (width != 1 && width != 4)) {
+            info.uart = 0; /* not one this driver reads: the board table's console */
+            return;
+        }
+        uart = &ns16550_ops;
+        info.uart_kind = "16550";
+        info.uart_shift = shift;
+        info.uart_width = width;
+    }
+}
+
 static void read_platform_from_dt(void)
 {
     struct dt_mem mem[BOARD_MAX_RAM];
@@ -160,22 +247,35 @@ static void read_platform_from_dt(void)
         info.nram++;
     }
     info.bootargs = dt_bootargs(&dt);
+    uart_from_dt();
+
+    int node;
+    uint32_t hz;
+#if defined(__riscv)
+    int cpus = dt_path_offset(&dt, "/cpus", 5);
+    if (cpus >= 0 && dt_prop_u32(&dt, cpus, "timebase-frequency", &hz) == 0 && hz)
+        timer_hz = hz; /* the frequency of the time CSR */
+    /* The boot hart's ISA string: the extensions (Svpbmt, Sstc) the MMU and
+     * timer may use.  A cpu node's reg is the hart ID, read raw: /cpus has
+     * no "ranges" to translate it through. */
+    for (node = cpus >= 0 ? dt_first_child(&dt, cpus) : -1; node >= 0; node = dt_next_sibling(&dt, node)) {
+        uint64_t hart;
+        const char *type = dt_prop_string(&dt, node, "device_type");
+        if (type && strcmp(type, "cpu") == 0 && dt_reg_raw(&dt, node, 0, &hart, NULL) == 0 &&
+            hart == arch_boot_hartid) {
+            const char *isa = dt_prop_string(&dt, node, ARCH_CPU_ISA_PROP);
+            if (isa)
+                arch_cpu_isa(isa);
+            break;
+        }
+    }
+#else
+    static const char *const timers[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
+    timer_node = first_okay_compatible(timers);
+    if (timer_node >= 0 && dt_prop_u32(&dt, timer_node, "clock-frequency", &hz) == 0 && hz)
+        timer_hz = hz; /* firmware that leaves CNTFRQ wrong says so here */
 
     uint64_t a, s;
-    int node = dt_stdout_node(&dt);
-    if (node < 0 || !dt_node_is_compatible(&dt, node, "arm,pl011")) {
-        static const char *const pl011[] = {"arm,pl011", NULL};
-        node = first_okay_compatible(pl011);
-    }
-    if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && reachable(a, 0x1000))
-        info.uart = (uintptr_t)a;
-
-    static const char *const timers[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
-    struct dt_irq irq;
-    node = first_okay_compatible(timers);
-    if (node >= 0 && dt_irq_gic(&dt, node, 2, &irq) == 0) /* index 2: the virtual timer */
-        info.timer_intid = irq.intid;
-
     static const char *const psci[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci", NULL};
     node = first_okay_compatible(psci);
     if (node >= 0) {
@@ -190,32 +290,29 @@ static void read_platform_from_dt(void)
         if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && reachable(a, s))
             vexpress_sysreg = (uintptr_t)a;
     }
+#endif
     info.model = dt_prop_string(&dt, 0, "model");
 }
 
-static int gic_from_dt(void)
+/* One interrupt of a node, as the boot CPU's controller numbers it:
+ * 0 when it has none usable, with the reason in *why. */
+static unsigned irq_from_dt(int node, unsigned idx, unsigned *flags, const char **why, int *err)
 {
-    static const char *const v3[] = {"arm,gic-v3", NULL};
-    static const char *const v2[] = {"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a9-gic",
-                                     "arm,cortex-a7-gic", NULL};
-    uint64_t d, ds, c, cs;
-    int node = first_okay_compatible(v3);
-    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0) {
-        /* reg: the distributor, then #redistributor-regions regions (QEMU virt
-         * has a second one beyond 123 CPUs); this CPU's may be in any. */
-        uint32_t nrd = 1;
-        int gv = -1;
-        (void)dt_prop_u32(&dt, node, "#redistributor-regions", &nrd);
-        for (uint32_t r = 1; r <= nrd && r < 16 && gv < 0; r++)
-            if (dt_reg(&dt, node, r, &c, &cs) == 0 && reachable(c, cs))
-                gv = gic_init(3, (uintptr_t)d, (uintptr_t)c, cs);
-        if (gv >= 0)
-            return gv;
+    uint32_t cells[IRQCHIP_MAX_CELLS];
+    int ctrl, ncells;
+    unsigned irq;
+    *err = dt_irq_spec(&dt, node, idx, &ctrl, cells, IRQCHIP_MAX_CELLS, &ncells);
+    *why = NULL;
+    if (*err != 0)
+        return 0;
+    if (ctrl != ic->dt_node) {
+        *why = "goes to another interrupt controller";
+        return 0;
     }
-    node = first_okay_compatible(v2);
-    if (node >= 0 && dt_reg(&dt, node, 0, &d, &ds) == 0 && dt_reg(&dt, node, 1, &c, &cs) == 0)
-        return gic_init(2, (uintptr_t)d, (uintptr_t)c, cs);
-    return -1;
+    *err = ic->dt_decode(cells, ncells, &irq, flags);
+    if (*err != 0)
+        return 0;
+    return irq;
 }
 
 /* The virtio-mmio register window: 0x100 bytes of registers, then up to
@@ -237,34 +334,58 @@ static void virtio_node_name(int n, char *out, size_t size)
     out[len] = '\0';
 }
 
-/* A transport's interrupt: an SPI the GIC has, from "interrupts-extended"
- * or "interrupts" (dt_irq_gic: inherited interrupt-parent, trigger flags).
- * Anything else leaves intid 0, "no interrupt": never an SGI or PPI, and
- * never INTID 0; the drivers then poll the device, and the log says why.
- * Runs after gic_init(), which knows how many lines there are. */
+/* A transport's interrupt: one the boot CPU's controller delivers and a
+ * device may use (a GIC SPI, a PLIC source), from "interrupts-extended" or
+ * "interrupts" with an inherited interrupt-parent.  Anything else leaves
+ * intid 0, "no interrupt": never a GIC SGI or PPI, never the PLIC's source
+ * 0; the drivers then poll the device, and the log says why.  Runs after
+ * the controller is up, which knows how many lines there are. */
 static void virtio_irq_from_dt(int n, struct board_virtio_slot *v)
 {
-    struct dt_irq irq;
-    int err = dt_irq_gic(&dt, n, 0, &irq);
+    const char *why;
+    int err;
+    unsigned flags = PLAT_IRQ_LEVEL;
+    unsigned irq = irq_from_dt(n, 0, &flags, &why, &err);
     v->intid = 0;
     v->irq_flags = PLAT_IRQ_EDGE;
-    if (err == 0 && irq.intid >= 32 && irq.intid < gic_num_irqs()) {
-        v->intid = irq.intid;
-        v->irq_flags = irq.flags == DT_IRQ_LEVEL ? PLAT_IRQ_LEVEL : PLAT_IRQ_EDGE;
+    if (err == 0 && !why && irq >= ic->first_device && irq < ic->nirqs) {
+        v->intid = irq;
+        v->irq_flags = flags;
         return;
     }
-    if (err == 0 && irq.intid >= 32)
-        kprintf("virtio: WARNING: %s: interrupt %u is beyond the GIC's %u lines; the device will be polled\n",
-                v->name, (unsigned)irq.intid, gic_num_irqs());
+    if (why)
+        kprintf("virtio: WARNING: %s: the interrupt %s; the device will be polled\n", v->name, why);
+    else if (err == 0 && irq >= ic->nirqs)
+        kprintf("virtio: WARNING: %s: interrupt %u is beyond the %s's %u lines; the device will be polled\n",
+                v->name, irq, ic->name, ic->nirqs);
     else if (err == 0)
-        kprintf("virtio: WARNING: %s: interrupt %u is a%s, not an SPI; the device will be polled\n", v->name,
-                (unsigned)irq.intid, irq.intid < 16 ? "n SGI" : " PPI");
+        kprintf("virtio: WARNING: %s: interrupt %u is %s; the device will be polled\n", v->name, irq,
+                ic->first_device != 32 ? "not a device interrupt" : irq < 16 ? "an SGI, not an SPI" : "a PPI, not an SPI");
     else if (err == -DT_ERR_NOTFOUND && !dt_has_prop(&dt, n, "interrupts") &&
              !dt_has_prop(&dt, n, "interrupts-extended"))
         kprintf("virtio: WARNING: %s: no interrupts property; the device will be polled\n", v->name);
     else
         kprintf("virtio: WARNING: %s: interrupts unusable (%s); the device will be polled\n", v->name,
                 dt_strerror(err));
+}
+
+/* DMA coherence: ARM's device-tree default is non-coherent ("dma-coherent"
+ * says otherwise); RISC-V's is coherent, and the nearest node (the device
+ * or an ancestor) with "dma-coherent" or "dma-noncoherent" decides, as
+ * Linux reads it. */
+static bool virtio_coherent(int n)
+{
+#if defined(__riscv)
+    for (int a = n; a >= 0; a = dt_parent(&dt, a)) {
+        if (dt_has_prop(&dt, a, "dma-coherent"))
+            return true;
+        if (dt_has_prop(&dt, a, "dma-noncoherent"))
+            return false;
+    }
+    return true;
+#else
+    return dt_dma_coherent(&dt, n);
+#endif
 }
 
 static void virtio_from_dt(void)
@@ -287,6 +408,9 @@ static void virtio_from_dt(void)
         else if (!reachable(a, s))
             kprintf("virtio: WARNING: %s: registers at 0x%llx are out of this CPU's reach; skipped\n", name,
                     (unsigned long long)a);
+        else if (guard && a < ARCH_NULL_GUARD)
+            kprintf("virtio: WARNING: %s: registers at 0x%llx lie in the unmapped NULL guard (the lowest %u KiB); "
+                    "skipped\n", name, (unsigned long long)a, (unsigned)(ARCH_NULL_GUARD >> 10));
         else if (info.nvirtio == BOARD_MAX_VIRTIO)
             kprintf("virtio: WARNING: %s: more than %d virtio-mmio nodes; skipped\n", name, BOARD_MAX_VIRTIO);
         else
@@ -295,12 +419,23 @@ static void virtio_from_dt(void)
             info.virtio_skipped++;
             continue;
         }
+#if defined(__riscv)
+        /* Cache maintenance without Zicbom is no-ops here (arch.h): a
+         * non-coherent device would read stale memory.  Refused, not
+         * corrupted. */
+        if (!virtio_coherent(n)) {
+            kprintf("virtio: WARNING: %s: dma-noncoherent, and this port has no cache maintenance (Zicbom); "
+                    "skipped\n", name);
+            info.virtio_skipped++;
+            continue;
+        }
+#endif
         struct board_virtio_slot *v = &info.virtio[info.nvirtio++];
         v->base = (uintptr_t)a;
         v->size = s;
         memcpy(v->name, name, sizeof(v->name));
         virtio_irq_from_dt(n, v);
-        v->dma_coherent = dt_dma_coherent(&dt, n);
+        v->dma_coherent = virtio_coherent(n);
     }
     /* Ascending addresses: the order a reader of the boot log expects. */
     for (int i = 1; i < info.nvirtio; i++)
@@ -317,8 +452,8 @@ static void virtio_from_table(void)
         struct board_virtio_slot *v = &info.virtio[info.nvirtio++];
         v->base = FB_VIRTIO_BASE + (uintptr_t)i * FB_VIRTIO_STRIDE;
         v->size = FB_VIRTIO_STRIDE;
-        v->intid = FB_VIRTIO_INTID + (unsigned)i;
-        v->irq_flags = PLAT_IRQ_EDGE;
+        v->intid = FB_VIRTIO_IRQ + (unsigned)i;
+        v->irq_flags = FB_VIRTIO_TRIGGER;
         v->dma_coherent = true;
         ksnprintf(v->name, sizeof(v->name), "table slot %d", i);
     }
@@ -346,6 +481,13 @@ static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
     rsv[nrsv++] = (struct mem_range){img, img_end - img};
     if (null_guard)
         rsv[nrsv++] = (struct mem_range){0, ARCH_NULL_GUARD};
+#if defined(__riscv)
+    /* Without a tree nothing says where the SBI firmware is; by convention
+     * it sits at the base of RAM, below the 2 MiB the Image header's
+     * text_offset leaves it, and its PMP makes that range fault. */
+    if (info.fallback)
+        rsv[nrsv++] = (struct mem_range){FB_RAM_BASE, 2u << 20};
+#endif
     if (info.dt) {
         rsv[nrsv++] = (struct mem_range){info.dtb_addr, info.dtb_size};
         int n = dt_reserved(&dt, dt_rsv, BOARD_MAX_RSV);
@@ -377,32 +519,55 @@ static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
 
 /* ---------------------------------------------------------------- interrupts */
 
+/* When no controller can be set up: no lines, so nothing is attached and
+ * every device is polled. */
+static int none_decode(const uint32_t *c, int n, unsigned *irq, unsigned *flags)
+{
+    (void)c;
+    (void)n;
+    (void)irq;
+    (void)flags;
+    return -DT_ERR_BADVALUE;
+}
+static void none_line(unsigned irq) { (void)irq; }
+static void none_config(unsigned irq, bool edge)
+{
+    (void)irq;
+    (void)edge;
+}
+static uint32_t none_claim(void) { return 0; }
+static unsigned none_irq_of(uint32_t t) { return t + 1; }
+static void none_complete(uint32_t t) { (void)t; }
+static const struct irqchip no_irqchip = {"no interrupt controller", -1, 0, 1, none_decode, none_config,
+                                          none_line, none_line, none_claim, none_irq_of, none_complete};
+
+#define MAX_IRQS 1024 /* GIC INTIDs below 1020, PLIC sources below 1024 */
 static struct {
     plat_irq_handler_t fn;
     void *arg;
-} handlers[1020];
+} handlers[MAX_IRQS];
 static volatile uint64_t irq_count, irq_spurious, irq_unhandled;
 /* Retired-instruction count at the entry of the latest interrupt of each
  * line (for the firmware's self-measurement), and whether it is unread. */
-static uint32_t irq_stamp[1020];
-static bool irq_stamp_fresh[1020];
+static uint32_t irq_stamp[MAX_IRQS];
+static bool irq_stamp_fresh[MAX_IRQS];
 
 bool board_irq_stamp(unsigned intid, uint32_t *instructions)
 {
-    if (intid >= 1020 || !irq_stamp_fresh[intid])
+    if (intid >= MAX_IRQS || !irq_stamp_fresh[intid])
         return false;
     irq_stamp_fresh[intid] = false;
     *instructions = irq_stamp[intid];
     return true;
 }
 
-void irq_dispatch(void);
+/* The interrupt controller's line, from the vector (boot/<arch>/start.S). */
 void irq_dispatch(void)
 {
     uint32_t stamp = pmu ? arch_pmu_instructions() : 0;
-    uint32_t iar = gic_ack();
-    unsigned id = gic_intid(iar);
-    if (id >= 1020) {
+    uint32_t token = ic->claim();
+    unsigned id = ic->irq_of(token);
+    if (id >= ic->nirqs || id >= MAX_IRQS) {
         irq_spurious++;
         return;
     }
@@ -413,34 +578,66 @@ void irq_dispatch(void)
         handlers[id].fn(handlers[id].arg);
     } else {
         irq_unhandled++;
-        gic_disable(id); /* nobody to quiet a level-triggered line: it would fire forever */
+        ic->disable(id); /* nobody to quiet a level-triggered line: it would fire forever */
     }
-    gic_eoi(iar);
+    ic->complete(token);
 }
 
-int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+#if defined(__riscv)
+/* The supervisor timer interrupt: CPU-local, not through the PLIC. */
+void board_timer_irq(void)
 {
-    /* An SGI is never a device's line (an SGI 0 "attached" from a broken
-     * device tree would fire on every IPI); 1020 and up are special. */
-    if (irq < 16 || irq >= 1020 || irq >= gic_num_irqs() || !fn)
-        return -1;
+    irq_count++;
+    timer_irq(NULL);
+}
+#endif
+
+static int attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+{
     arch_irqstate_t s = arch_irq_save();
     handlers[irq].fn = fn;
     handlers[irq].arg = arg;
-    gic_config(irq, flags == PLAT_IRQ_EDGE);
+    ic->config(irq, flags == PLAT_IRQ_EDGE);
     arch_irq_restore(s);
     return 0;
 }
 
-void plat_irq_unmask(unsigned irq) { gic_enable(irq); }
-void plat_irq_mask(unsigned irq) { gic_disable(irq); }
+int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+{
+    /* Only a device's line: never a GIC SGI or PPI (an SGI 0 "attached"
+     * from a broken device tree would fire on every IPI), never the PLIC's
+     * "no interrupt" 0, nothing the controller lacks. */
+    if (irq < ic->first_device || irq >= ic->nirqs || irq >= MAX_IRQS || !fn)
+        return -1;
+    return attach(irq, flags, fn, arg);
+}
+
+/* Masked around the controller's call: the PLIC's enables are words of 32
+ * sources that it reads, modifies and writes, and a handler may change the
+ * same word (irq_dispatch disables a line nobody handles). */
+void plat_irq_unmask(unsigned irq)
+{
+    if (irq >= ic->nirqs)
+        return;
+    arch_irqstate_t s = arch_irq_save();
+    ic->enable(irq);
+    arch_irq_restore(s);
+}
+void plat_irq_mask(unsigned irq)
+{
+    if (irq >= ic->nirqs)
+        return;
+    arch_irqstate_t s = arch_irq_save();
+    ic->disable(irq);
+    arch_irq_restore(s);
+}
 
 uint64_t board_irq_count(void) { return irq_count; }
 uint32_t board_instructions(void) { return pmu ? arch_pmu_instructions() : 0; }
 
 /* ---------------------------------------------------------------- misc */
 
-int board_getc(void) { return pl011_getc(); }
+int board_getc(void) { return uart->getc(); }
 void board_idle(void) { arch_wfi(); }
 
 void board_idle_unless(bool (*work)(void *), void *arg)
@@ -456,6 +653,9 @@ void board_idle_unless(bool (*work)(void *), void *arg)
 
 void board_poweroff(void)
 {
+#if defined(__riscv)
+    sbi_system_shutdown(); /* SBI SRST, or the legacy call */
+#else
     register unsigned long x0 __asm__(
 #if defined(__aarch64__)
         "x0"
@@ -480,6 +680,7 @@ void board_poweroff(void)
          * site 0, position 0, device 0 (the V2M-P1 configuration bus). */
         *(volatile uint32_t *)(vexpress_sysreg + 0xa4) = (1u << 31) | (1u << 30) | (8u << 20);
     }
+#endif
     arch_irq_disable();
     for (;;)
         arch_wfi();
@@ -522,21 +723,36 @@ void boot_main(uintptr_t dtb_reg)
         info.ram[i][1] = img_end - img;
         ram_image_added = true;
     }
-    if (!info.uart)
+    if (!info.uart) {
         info.uart = FB_UART;
-    if (!info.timer_intid)
-        info.timer_intid = FB_TIMER_INTID;
+        uart = &FB_UART_OPS;
+        info.uart_kind = uart == &pl011_ops ? "PL011" : "16550";
+        info.uart_shift = 0;
+        info.uart_width = 1;
+    }
 
     /* The console before the MMU, so that a fault on the way is reported. */
-    pl011_init(info.uart);
+    if (uart == &pl011_ops)
+        pl011_init(info.uart);
+    else
+        ns16550_init(info.uart, info.uart_shift, info.uart_width);
     kprintf_set_sink(console_sink);
     /* RAM at 0 (xlnx-versal-virt, some boards) may hold the image or the
-     * device tree in the lowest block: then it stays mapped. */
-    bool null_guard = img >= ARCH_NULL_GUARD && (err != 0 || info.dtb_addr >= ARCH_NULL_GUARD);
+     * device tree in the lowest block, or the console may sit there: then
+     * it stays mapped. */
+    bool null_guard = img >= ARCH_NULL_GUARD && (err != 0 || info.dtb_addr >= ARCH_NULL_GUARD) &&
+                      info.uart >= ARCH_NULL_GUARD;
+    guard = null_guard;
     arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram, null_guard);
     kprintf("\nvbare: " ARCH_NAME " firmware on %s\n", info.model ? info.model : "an unnamed board");
     kprintf("image: 0x%lx-0x%lx%s\n", (unsigned long)img, (unsigned long)(img_end - 1),
             null_guard ? "" : " (no unmapped page at 0: the image or device tree is there)");
+#if defined(__riscv)
+    unsigned feat = arch_cpu_features(); /* what arch_cpu_isa() and the MMU's probe found usable */
+    kprintf("cpu: hart %lu, timer through %s, I/O pages %s\n", arch_boot_hartid,
+            (feat & ARCH_FEAT_SSTC) ? "stimecmp (Sstc)" : "SBI set_timer",
+            (feat & ARCH_FEAT_SVPBMT) ? "PBMT=IO (Svpbmt)" : "as the PMAs say");
+#endif
     if (err == 0) {
         kprintf("dt: device tree at 0x%lx, %u bytes\n", (unsigned long)info.dtb_addr, (unsigned)info.dtb_size);
         if (dt_index_err)
@@ -551,17 +767,44 @@ void boot_main(uintptr_t dtb_reg)
         kprintf("mem: WARNING: the device tree's RAM does not hold the image at 0x%lx-0x%lx; mapped anyway\n",
                 (unsigned long)(uintptr_t)__image_start, (unsigned long)((uintptr_t)__heap_start - 1));
 
-    int gv = info.fallback ? -1 : gic_from_dt();
-    if (gv < 0)
-        gv = gic_detect(FB_GICD) == 3 ? gic_init(3, FB_GICD, FB_GICR, FB_GICR_SIZE)
-                                      : gic_init(2, FB_GICD, FB_GICC, 0);
-    info.gic_version = gv;
-    kprintf("gic: v%d, %u interrupt lines\n", gv, gic_num_irqs());
+    /* The table's controller only with the table: with a valid tree,
+     * whatever sits at QEMU virt's address on this machine (an APLIC, say)
+     * is not written to on a guess. */
+#if defined(__riscv)
+    ic = info.fallback ? plic_from_table(FB_PLIC, FB_PLIC_NDEV, FB_PLIC_CONTEXT(arch_boot_hartid))
+                       : plic_from_dt(&dt, arch_boot_hartid);
+#else
+    ic = info.fallback ? gic_from_table(FB_GICD, FB_GICC, FB_GICR, FB_GICR_SIZE) : gic_from_dt(&dt);
+#endif
+    if (!ic) {
+        ic = &no_irqchip;
+        kprintf("irq: WARNING: no interrupt controller this firmware drives: every device will be polled%s\n",
+                FB_TICK_NEEDS_IRQCHIP ? ", no timer tick" : "");
+    } else {
+        kprintf("irq: %s, %u interrupt lines\n", ic->name, ic->nirqs);
+    }
+    info.irqchip = ic->name;
 
-    timer_init();
-    plat_irq_attach(info.timer_intid, PLAT_IRQ_LEVEL, timer_irq, NULL);
-    plat_irq_unmask(info.timer_intid);
+    uint32_t hz = timer_hz ? timer_hz : arch_counter_freq();
+    timer_init(hz ? hz : FB_TIMER_HZ);
+#if defined(__riscv)
+    info.timer_via = "the supervisor timer interrupt";
+    if (ic != &no_irqchip)
+        arch_local_irq_enable(); /* the PLIC's line to this hart (sie.SEIE) */
+    kprintf("timer: %u Hz, the supervisor timer interrupt\n", (unsigned)timer_freq());
+#else
+    unsigned flags;
+    const char *why;
+    int terr = -DT_ERR_NOTFOUND;
+    if (timer_node >= 0) /* index 2: the virtual timer */
+        info.timer_intid = irq_from_dt(timer_node, 2, &flags, &why, &terr);
+    if (terr != 0 || why || info.timer_intid < 16 || info.timer_intid >= 32)
+        info.timer_intid = FB_TIMER_INTID; /* a PPI, or QEMU virt's */
+    info.timer_via = ic->name;
+    attach(info.timer_intid, PLAT_IRQ_LEVEL, timer_irq, NULL);
+    ic->enable(info.timer_intid);
     kprintf("timer: %u Hz, interrupt %u\n", (unsigned)timer_freq(), info.timer_intid);
+#endif
 
     if (info.fallback)
         virtio_from_table();

@@ -1,10 +1,14 @@
 /*
  * board.h - what the board found at boot, for the firmware in apps/.
  * Everything here comes from the device tree; when no valid device tree is
- * found, from the documented QEMU virt fallback table (docs/PORTING.md):
- * RAM 0x40000000 +128 MiB, PL011 at 0x09000000, GIC distributor 0x08000000
- * (v2 CPU interface 0x08010000, v3 redistributors 0x080a0000), timer PPI 27,
- * and 32 virtio-mmio slots at 0x0a000000 + n*0x200 with INTID 48+n.
+ * found, from the documented QEMU virt fallback table of the ISA
+ * (docs/PORTING.md).  ARM: RAM 0x40000000 +128 MiB, PL011 at 0x09000000,
+ * GIC distributor 0x08000000 (v2 CPU interface 0x08010000, v3
+ * redistributors 0x080a0000), timer PPI 27, and 32 virtio-mmio slots at
+ * 0x0a000000 + n*0x200 with INTID 48+n.  RISC-V: RAM 0x80000000 +128 MiB,
+ * NS16550A at 0x10000000, PLIC at 0x0c000000 (96 sources, context 1 = hart
+ * 0 S-mode), a 10 MHz time base, and 8 virtio-mmio slots at 0x10001000 +
+ * n*0x1000 with PLIC source 1+n.
  */
 #ifndef BOARD_H
 #define BOARD_H
@@ -39,8 +43,11 @@ struct board_info {
     uint64_t ram[BOARD_MAX_RAM][2];
     int nram;
     uintptr_t uart;
-    int gic_version;
-    unsigned timer_intid;
+    const char *uart_kind; /* "PL011" or "16550" */
+    uint32_t uart_shift, uart_width; /* 16550: reg-shift, reg-io-width */
+    const char *irqchip;   /* the interrupt controller: "GICv2", "GICv3", "PLIC" */
+    const char *timer_via; /* what delivers the tick: the controller's name, or the CPU's own interrupt */
+    unsigned timer_intid;  /* ARM: the generic timer's PPI; 0 where the timer is CPU-local */
     struct board_virtio_slot virtio[BOARD_MAX_VIRTIO];
     int nvirtio;
     int virtio_skipped; /* nodes with status "disabled" or unusable reg */
@@ -60,7 +67,7 @@ void board_idle(void);
  * still ends the sleep (a plain check-then-board_idle() would sleep through
  * it until the next tick). */
 void board_idle_unless(bool (*work)(void *), void *arg);
-/* Stop QEMU (PSCI SYSTEM_OFF) or halt. */
+/* Stop QEMU (PSCI SYSTEM_OFF, SBI system reset) or halt. */
 void board_poweroff(void) __attribute__((noreturn));
 
 /* Bytes left in the DMA pool (what the drivers took is the difference). */
@@ -73,6 +80,11 @@ uint64_t board_irq_count(void);
 bool board_irq_stamp(unsigned intid, uint32_t *instructions);
 /* Retired instructions since boot (PMU event counter; wraps at 2^32). */
 uint32_t board_instructions(void);
+
+/* Called by the CPU's vector (boot/<arch>/start.S): the interrupt
+ * controller's line, and on RISC-V the CPU-local supervisor timer. */
+void irq_dispatch(void);
+void board_timer_irq(void);
 
 /* The firmware entry, called with interrupts enabled. */
 void app_main(void);

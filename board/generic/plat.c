@@ -1,6 +1,6 @@
 /*
  * plat.c (generic) - the platform hooks of drivers/plat/plat.h for a
- * single-core ARM board with identity-mapped memory.
+ * single-core ARM or RISC-V board with identity-mapped memory.
  * DMA memory is a bump allocator over the largest stretch of free RAM
  * (board.c): drivers allocate at set-up only, so nothing is ever returned.  Bus address =
  * physical address = virtual address.
@@ -82,40 +82,29 @@ void plat_cache_invalidate(const void *p, size_t len)
 
 /* Device accesses: the barrier before a write publishes earlier normal-memory
  * writes (descriptors before a notify); the one after a read keeps later
- * normal-memory reads behind it (interrupt status before ring reads). */
-uint8_t plat_mmio_read8(uintptr_t a)
-{
-    uint8_t v = *(volatile uint8_t *)a;
-    plat_dma_rmb();
-    return v;
-}
-uint16_t plat_mmio_read16(uintptr_t a)
-{
-    uint16_t v = *(volatile uint16_t *)a;
-    plat_dma_rmb();
-    return v;
-}
-uint32_t plat_mmio_read32(uintptr_t a)
-{
-    uint32_t v = *(volatile uint32_t *)a;
-    plat_dma_rmb();
-    return v;
-}
-void plat_mmio_write8(uintptr_t a, uint8_t v)
-{
-    plat_dma_wmb();
-    *(volatile uint8_t *)a = v;
-}
-void plat_mmio_write16(uintptr_t a, uint16_t v)
-{
-    plat_dma_wmb();
-    *(volatile uint16_t *)a = v;
-}
-void plat_mmio_write32(uintptr_t a, uint32_t v)
-{
-    plat_dma_wmb();
-    *(volatile uint32_t *)a = v;
-}
+ * normal-memory reads behind it (interrupt status before ring reads).  On
+ * ARM these are the DMA barriers; on RISC-V normal memory and I/O are
+ * separate sets of a FENCE, so arch.h gives the mixed forms (fence w,o and
+ * fence i,r). */
+#define MMIO_READ(bits)                                                                            \
+    uint##bits##_t plat_mmio_read##bits(uintptr_t a)                                               \
+    {                                                                                              \
+        uint##bits##_t v = *(volatile uint##bits##_t *)a;                                          \
+        arch_mmio_rmb();                                                                           \
+        return v;                                                                                  \
+    }
+#define MMIO_WRITE(bits)                                                                           \
+    void plat_mmio_write##bits(uintptr_t a, uint##bits##_t v)                                      \
+    {                                                                                              \
+        arch_mmio_wmb();                                                                           \
+        *(volatile uint##bits##_t *)a = v;                                                         \
+    }
+MMIO_READ(8)
+MMIO_READ(16)
+MMIO_READ(32)
+MMIO_WRITE(8)
+MMIO_WRITE(16)
+MMIO_WRITE(32)
 
 uint64_t plat_time_ns(void) { return timer_ns(); }
 

@@ -56,6 +56,24 @@ static inline void arch_cntv_ctl(uint32_t v)
 }
 static inline uint64_t arch_mpidr(void) { return SYSREG_READ(mpidr_el1); }
 
+/* The ISA-neutral timer (drivers/timer/timer.c; boot/riscv64/arch.h has the
+ * same four): the virtual counter, its frequency, and the virtual timer's
+ * absolute compare (CNTV_CVAL), which fires once the counter reaches it. */
+static inline uint64_t arch_counter(void) { return arch_cntvct(); }
+static inline uint32_t arch_counter_freq(void) { return arch_cntfrq(); }
+static inline void arch_timer_set(uint64_t deadline)
+{
+    SYSREG_WRITE(cntv_cval_el0, deadline);
+    arch_cntv_ctl(1); /* enabled, unmasked */
+}
+static inline void arch_timer_stop(void) { arch_cntv_ctl(0); }
+
+/* Device-access ordering against the outer-shareable domain (a device, or a
+ * hypervisor's device model on another CPU): earlier normal-memory writes
+ * before a following MMIO store; an MMIO load before later memory loads. */
+static inline void arch_mmio_wmb(void) { __asm__ volatile("dmb oshst" ::: "memory"); }
+static inline void arch_mmio_rmb(void) { __asm__ volatile("dmb oshld" ::: "memory"); }
+
 /* GICv3 CPU interface, by encoding so any assembler accepts them. */
 static inline uint32_t arch_icc_sre_read(void) { return (uint32_t)SYSREG_READ(s3_0_c12_c12_5); }
 static inline void arch_icc_sre_write(uint32_t v)

@@ -57,6 +57,27 @@ static inline uint64_t arch_mpidr(void)
     return v;
 }
 
+/* The ISA-neutral timer (drivers/timer/timer.c; boot/riscv64/arch.h has the
+ * same four): the virtual counter, its frequency, and the virtual timer's
+ * absolute compare (CNTV_CVAL, a 64-bit MCRR), which fires once the counter
+ * reaches it. */
+static inline uint64_t arch_counter(void) { return arch_cntvct(); }
+static inline uint32_t arch_counter_freq(void) { return arch_cntfrq(); }
+static inline void arch_timer_set(uint64_t deadline)
+{
+    __asm__ volatile("mcrr p15, 3, %0, %1, c14" ::"r"((uint32_t)deadline), "r"((uint32_t)(deadline >> 32))
+                     : "memory");
+    arch_cntv_ctl(1); /* enabled, unmasked */
+}
+static inline void arch_timer_stop(void) { arch_cntv_ctl(0); }
+
+/* Device-access ordering against the outer-shareable domain (a device, or a
+ * hypervisor's device model on another CPU): earlier normal-memory writes
+ * before a following MMIO store; an MMIO load before later memory accesses
+ * (ARMv7 has no load-only DMB: the full one). */
+static inline void arch_mmio_wmb(void) { __asm__ volatile("dmb oshst" ::: "memory"); }
+static inline void arch_mmio_rmb(void) { __asm__ volatile("dmb osh" ::: "memory"); }
+
 /* GICv3 CPU interface (system register access, AArch32 encodings). */
 static inline uint32_t arch_icc_sre_read(void)
 {

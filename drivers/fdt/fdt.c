@@ -46,8 +46,6 @@ enum {
 #define LAST_COMP_VERSION 17u
 /* interrupt-parent chains may jump around the tree; cap the hops. */
 #define MAX_IRQ_HOPS (2 * DT_MAX_DEPTH)
-#define GIC_SPI_MAX 988u /* SPI IDs 32..1019 */
-#define GIC_PPI_MAX 16u  /* PPI IDs 16..31 */
 
 /* [off, off+len) lies inside [0, size), written so nothing can wrap. */
 static bool range_ok(uint32_t size, uint32_t off, uint32_t len)
@@ -1760,7 +1758,7 @@ bool dt_dma_coherent(const struct dt *dt, int node)
 /*
  * dt_interrupt_parent's climb, given the lookup of the node's own
  * "interrupt-parent" (ip); also hands back the controller's
- * "#interrupt-cells" lookup, which dt_irq_gic needs next.  Each node on the
+ * "#interrupt-cells" lookup, which dt_irq_spec needs next.  Each node on the
  * way is read once for both names; the answers are those of a
  * dt_getprop() per name and step.
  */
@@ -1804,42 +1802,23 @@ int dt_interrupt_parent(const struct dt *dt, int node)
 	return irq_parent(dt, node, ip, &ncells);
 }
 
-/* One interrupt specifier in the GIC binding's 3-cell form: type (0 SPI,
- * 1 PPI), number, flags (trigger in bits 0..3; bits 8..15, the GICv2 PPI
- * CPU mask, are ignored). */
-static int gic_spec(const uint8_t *e, struct dt_irq *out)
-{
-	uint32_t type = dt_be32(e), num = dt_be32(e + 4);
-	uint32_t trig = dt_be32(e + 8) & 0xfu;
-	uint32_t intid, flags;
-
-	if (type == 0 && num < GIC_SPI_MAX)
-		intid = num + 32;
-	else if (type == 1 && num < GIC_PPI_MAX)
-		intid = num + 16;
-	else
-		return -DT_ERR_BADVALUE;
-	if (trig == 1 || trig == 2)
-		flags = DT_IRQ_EDGE;
-	else if (trig == 4 || trig == 8)
-		flags = DT_IRQ_LEVEL;
-	else
-		return -DT_ERR_BADVALUE; /* none, or several at once */
-	out->intid = intid;
-	out->flags = flags;
-	return 0;
-}
+/* One entry of a node's interrupts: its controller, and its cells in the
+ * property's value (n of them, big-endian, inside the value). */
+struct irq_entry {
+	int ctrl;
+	const uint8_t *cells;
+	uint32_t n;
+};
 
 /*
  * Entry idx of an "interrupts-extended" value (v, len): each entry is a
  * controller's phandle followed by that controller's #interrupt-cells
  * cells, so entries before idx are stepped over with their own
- * controller's count.  The entry asked for must name a 3-cell controller.
- * Every step moves on by at least one cell, so the walk ends within
- * len / 4 steps.
+ * controller's count.  Every step moves on by at least one cell, so the
+ * walk ends within len / 4 steps.
  */
 static int irq_extended(const struct dt *dt, const uint8_t *v, int len,
-			unsigned idx, struct dt_irq *out)
+			unsigned idx, struct irq_entry *e)
 {
 	struct lookup nc;
 	uint32_t off = 0, n, left;
@@ -1865,23 +1844,54 @@ static int irq_extended(const struct dt *dt, const uint8_t *v, int len,
 		left = ((uint32_t)len - off) / 4u;
 		if (n > left)
 			return -DT_ERR_BADVALUE; /* the entry runs past the end */
-		if (k == idx)
-			return n == 3 ? gic_spec(v + off, out) : -DT_ERR_BADVALUE;
+		if (k == idx) {
+			e->ctrl = ctrl;
+			e->cells = v + off;
+			e->n = n;
+			return 0;
+		}
 		off += n * 4u;
 	}
 }
 
-int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
-	       struct dt_irq *out)
+/* Entry idx of an "interrupts" value (v, len) that goes to ctrl, whose
+ * "#interrupt-cells" lookup is nc: entries of one size, so an index. */
+static int irq_plain(const uint8_t *v, int len, int ctrl,
+		     const struct lookup *nc, unsigned idx,
+		     struct irq_entry *e)
+{
+	uint64_t size;
+	uint32_t n;
+
+	/* dt_prop_u32(ctrl, "#interrupt-cells") */
+	if (nc->len != 4)
+		return -DT_ERR_BADVALUE;
+	n = dt_be32(nc->val);
+	size = 4u * (uint64_t)n; /* cannot wrap */
+	/* no cells: entries of no size cannot be counted */
+	if (n == 0 || len < 0 || (uint64_t)len % size != 0)
+		return -DT_ERR_BADVALUE;
+	if ((uint64_t)idx >= (uint64_t)len / size)
+		return -DT_ERR_NOTFOUND;
+	e->ctrl = ctrl;
+	e->cells = v + (size_t)(idx * size); /* inside the value: < len */
+	e->n = n;
+	return 0;
+}
+
+int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
+		uint32_t *cells, int maxcells, int *ncells)
 {
 	struct lookup q[3] = { LOOKUP("interrupts-extended"),
 			       LOOKUP("interrupts"),
 			       LOOKUP("interrupt-parent") };
-	struct lookup ncells = LOOKUP("#interrupt-cells");
-	const uint8_t *v;
-	int len, ctrl;
+	struct lookup nc = LOOKUP("#interrupt-cells");
+	struct irq_entry e = { -1, NULL, 0 };
+	uint32_t i;
+	int err, p;
 
-	if (dt == NULL || out == NULL)
+	if (dt == NULL || ctrl == NULL || ncells == NULL || maxcells < 0 ||
+	    (cells == NULL && maxcells > 0))
 		return -DT_ERR_BADARG;
 	/* The properties first: most nodes have none, and finding the
 	 * controller means climbing the tree.  The node's interrupt-parent
@@ -1889,25 +1899,28 @@ int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
 	getprops(dt, node, q, 3);
 	/* Spec 2.4.1.3: interrupts-extended takes precedence over
 	 * interrupts (and interrupt-parent) when both are present. */
-	if (q[0].val != NULL)
-		return irq_extended(dt, q[0].val, q[0].len, idx, out);
-	if (q[0].len != -DT_ERR_NOTFOUND)
-		return q[0].len;
-	v = q[1].val;
-	len = q[1].len;
-	if (v == NULL)
-		return len;
-	ctrl = irq_parent(dt, node, q[2], &ncells);
-	if (ctrl < 0)
-		return ctrl;
-	/* dt_prop_u32(ctrl, "#interrupt-cells") */
-	if (ncells.len != 4)
-		return -DT_ERR_BADVALUE;
-	if (dt_be32(ncells.val) != 3 || len % 12 != 0)
-		return -DT_ERR_BADVALUE;
-	if (idx >= (unsigned)len / 12u)
-		return -DT_ERR_NOTFOUND;
-	return gic_spec(v + (size_t)idx * 12u, out);
+	if (q[0].val != NULL) {
+		err = irq_extended(dt, q[0].val, q[0].len, idx, &e);
+	} else if (q[0].len != -DT_ERR_NOTFOUND) {
+		err = q[0].len;
+	} else if (q[1].val == NULL) {
+		err = q[1].len;
+	} else {
+		p = irq_parent(dt, node, q[2], &nc);
+		err = p < 0 ? p : irq_plain(q[1].val, q[1].len, p, &nc, idx, &e);
+	}
+	if (err < 0)
+		return err;
+	/* e.n cells lie inside a property value, so e.n < 2^29 */
+	if (e.n > (uint32_t)maxcells) {
+		*ncells = (int)e.n;
+		return -DT_ERR_NOSPACE;
+	}
+	for (i = 0; i < e.n; i++)
+		cells[i] = dt_be32(e.cells + 4 * i);
+	*ctrl = e.ctrl;
+	*ncells = (int)e.n;
+	return 0;
 }
 
 /* ---- Board-level helpers ---------------------------------------------------- */

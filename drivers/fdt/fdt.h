@@ -35,10 +35,12 @@
  *     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0;
  *          n = dt_find_compatible(&dt, n, "virtio,mmio")) {
  *         uint64_t base, len;
- *         struct dt_irq irq;
+ *         uint32_t cells[4];
+ *         int ctrl, ncells;
  *         if (!dt_status_okay(&dt, n) || dt_reg(&dt, n, 0, &base, &len) < 0 ||
- *             dt_irq_gic(&dt, n, 0, &irq) < 0)
+ *             dt_irq_spec(&dt, n, 0, &ctrl, cells, 4, &ncells) < 0)
  *             continue;
+ *         // then the driver of controller ctrl decodes the cells
  *         ...
  *     }
  *     // values of other properties: dt_getprop() and dt_be32() on the bytes
@@ -139,7 +141,7 @@ int dt_open(struct dt *dt, const void *blob, size_t avail);
  * the lookups that otherwise walk the tree from its root are binary searches
  * and short climbs: dt_parent, dt_node_depth, dt_next_node, dt_first_child,
  * dt_next_sibling, dt_node_by_phandle, dt_find_compatible, and through them
- * dt_reg, dt_dma_coherent, dt_interrupt_parent, dt_irq_gic and paths; and
+ * dt_reg, dt_dma_coherent, dt_interrupt_parent, dt_irq_spec and paths; and
  * property lookups skip the node's name.  `table` (max entries, caller's
  * memory, e.g. static; no allocation) must live as long as *dt uses it;
  * dt_open() forgets it.  Returns the node count, or -DT_ERR_NOSPACE if the
@@ -237,12 +239,6 @@ bool dt_status_okay(const struct dt *dt, int node);
 bool dt_dma_coherent(const struct dt *dt, int node);
 
 /* Interrupts */
-#define DT_IRQ_EDGE 1u  /* flags cell 1 (rising) or 2 (falling) */
-#define DT_IRQ_LEVEL 2u /* flags cell 4 (high) or 8 (low) */
-struct dt_irq {
-	uint32_t intid; /* GIC interrupt ID: SPI n -> n + 32, PPI n -> n + 16 */
-	uint32_t flags; /* DT_IRQ_EDGE or DT_IRQ_LEVEL */
-};
 /* The controller that the node's "interrupts" go to: the node's own
  * "interrupt-parent", else its tree parent; from there, repeated until a
  * node with "#interrupt-cells" is reached (the Linux rule), so a node
@@ -251,22 +247,36 @@ struct dt_irq {
  * about "interrupts-extended", whose entries name their controllers. */
 int dt_interrupt_parent(const struct dt *dt, int node);
 /*
- * Entry idx of the node's interrupts in the GIC's 3-cell form (type: 0 SPI,
- * 1 PPI; number; trigger flags).  Read from "interrupts-extended" when the
- * node has one (spec 2.4.1.3: it takes precedence over "interrupts" and
- * "interrupt-parent"; each entry is a controller phandle followed by that
- * controller's #interrupt-cells cells), else from "interrupts" with the
- * controller dt_interrupt_parent() finds.  The entry's controller must have
- * #interrupt-cells = 3.  Errors: -DT_ERR_NOTFOUND when the node has neither
- * property or idx is past the last entry (or the phandle names no node);
- * -DT_ERR_BADVALUE for a bad type, number or trigger (none, or several),
- * a controller of another size, an interrupts-extended entry whose phandle
- * is no controller or that runs past the end.  *out is written only on
- * success.  SPI 0 is INTID 32, a valid interrupt (kvmtool gives it to its
- * first device); the caller judges whether an SGI/PPI/SPI suits it.
+ * Entry idx of the node's interrupts, undecoded: the controller's node in
+ * *ctrl, its #interrupt-cells in *ncells and the entry's cells (as CPU
+ * values) in cells[0..*ncells-1].  What the cells mean is the controller's
+ * business (its driver decodes them: drivers/irqchip), so the caller
+ * checks *ctrl is a controller it knows before decoding.  Read from
+ * "interrupts-extended" when the node has one (spec 2.4.1.3: it takes
+ * precedence over "interrupts" and "interrupt-parent"; each entry is a
+ * controller phandle followed by that controller's #interrupt-cells
+ * cells), else from "interrupts" with the controller dt_interrupt_parent()
+ * finds, whose #interrupt-cells sizes every entry.  A controller of
+ * #interrupt-cells 0 is a valid interrupts-extended entry (no cells), but
+ * gives "interrupts" no size: -DT_ERR_BADVALUE.
+ * Errors: -DT_ERR_NOTFOUND when the node has neither property or idx is
+ * past the last entry (or a phandle names no node); -DT_ERR_BADPHANDLE
+ * for a phandle 0 or 0xffffffff; -DT_ERR_BADVALUE for an
+ * interrupts-extended whose length is not a multiple of 4 or whose entry
+ * runs past its end, an "interrupts" whose length is not a multiple of
+ * its entries' size, an interrupt-parent that is not 4 bytes, a
+ * controller without a 4-byte #interrupt-cells (an interrupts-extended
+ * phandle to a node that is no controller); -DT_ERR_DEPTH for an
+ * interrupt-parent loop; -DT_ERR_NOSPACE when the entry has more cells
+ * than maxcells (then *ncells, and only it, is set to the number needed);
+ * -DT_ERR_BADARG for a NULL dt, ctrl or ncells, maxcells < 0, or cells
+ * NULL with maxcells > 0; other -DT_ERR_* from reading the tree.  Outputs
+ * are written only on success (and *ncells on NOSPACE).  Entries before
+ * idx are stepped over by their own controllers' sizes, whatever those
+ * are; only entry idx must fit.
  */
-int dt_irq_gic(const struct dt *dt, int node, unsigned idx,
-	       struct dt_irq *out);
+int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
+		uint32_t *cells, int maxcells, int *ncells);
 
 /* ---- Board-level helpers ---------------------------------------------------- */
 struct dt_mem {

@@ -5,46 +5,45 @@
 
 #include "arch.h"
 
-static uint32_t freq;
-static uint32_t period_cnt;
+static uint32_t freq = 1; /* never 0: timer_ns() divides by it */
+static uint64_t period_cnt;
 static timer_tick_fn tick_fn;
 static volatile uint64_t ticks;
 
-void timer_init(void)
+void timer_init(uint32_t hz)
 {
-    freq = arch_cntfrq();
-    if (!freq)
-        freq = 62500000; /* a hypervisor that leaves CNTFRQ unset: QEMU's 62.5 MHz */
-    /* Off until timer_start_tick(): a timer a loader left running would fire
-     * as soon as its PPI is unmasked, and re-arm with a period of 0. */
-    arch_cntv_ctl(0);
+    freq = hz ? hz : 1;
+    /* Off until timer_start_tick(): a compare a loader left armed would
+     * fire as soon as its interrupt is unmasked, with a period of 0. */
+    arch_timer_stop();
 }
 
 uint32_t timer_freq(void) { return freq; }
 
 uint64_t timer_ns(void)
 {
-    uint64_t c = arch_cntvct();
+    uint64_t c = arch_counter();
     return (c / freq) * 1000000000ull + ((c % freq) * 1000000000ull) / freq;
 }
 
-void timer_start_tick(unsigned intid, uint64_t period_ns, timer_tick_fn fn)
+void timer_start_tick(uint64_t period_ns, timer_tick_fn fn)
 {
-    (void)intid;
     tick_fn = fn;
     /* Seconds and the remainder apart: period_ns * freq overflows 64 bits
      * for periods over about 295 s at 62.5 MHz. */
     uint64_t p = (period_ns / 1000000000ull) * freq + (period_ns % 1000000000ull) * freq / 1000000000ull;
-    period_cnt = p ? (p > 0x7fffffffu ? 0x7fffffffu : (uint32_t)p) : 1;
-    arch_cntv_tval(period_cnt);
-    arch_cntv_ctl(1); /* enabled, unmasked */
+    period_cnt = p ? p : 1;
+    arch_timer_set(arch_counter() + period_cnt);
 }
 
 void timer_irq(void *arg)
 {
     (void)arg;
     ticks++;
-    arch_cntv_tval(period_cnt); /* re-arming also clears the level-sensitive condition */
+    /* From now, not from the last deadline: a late tick (a long interrupt
+     * handler, a descheduled vCPU) is not followed by a burst of catch-up
+     * ticks.  Re-arming also clears the level of the interrupt. */
+    arch_timer_set(arch_counter() + period_cnt);
     if (tick_fn)
         tick_fn();
 }

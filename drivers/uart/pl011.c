@@ -3,6 +3,8 @@
  */
 #include "pl011.h"
 
+#include "uart.h"
+
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTLCR_H 0x2c
@@ -63,3 +65,10 @@ int pl011_getc(void)
         return -1;
     return (int)(rd(UARTDR) & 0xff);
 }
+
+const struct uart_ops pl011_ops = {
+    .name = "PL011",
+    .putc = pl011_putc,
+    .write = pl011_write,
+    .getc = pl011_getc,
+};

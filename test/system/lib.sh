@@ -15,6 +15,40 @@ TEST_STAMP=$(mktemp "$LOGDIR/.stamp.XXXXXX")
 # QEMU names the signal when a test ends a boot on purpose.
 QEMU_EXPECTED='terminating on signal [0-9]+'
 
+# The ARCHes the tests boot (TEST_ARCHES=riscv64 bash test/system/test_X.sh:
+# only those, where a test loops over ARCHES), and what QEMU's virt machine
+# looks like on each.
+ARCHES=${TEST_ARCHES:-arm aarch64 riscv64}
+# virt_slots ARCH : how many virtio-mmio transports QEMU virt has (arm and
+# aarch64: 32 at 0x0a000000, 0x200 apart, GIC INTID 48 up; riscv64: 8 at
+# 0x10001000, 0x1000 apart, PLIC source 1 up).
+virt_slots() { [[ $1 == riscv64 ]] && echo 8 || echo 32; }
+# virt_slot ARCH N : "ADDRESS IRQ" of transport N, 0 the lowest address,
+# as the probe table prints them: 0x%08x, and the controller's number (on
+# riscv64 followed by "level": the PLIC's sources are level-triggered).
+virt_slot() {
+    if [[ $1 == riscv64 ]]; then
+        printf '0x%08x %d level\n' $((0x10001000 + $2 * 0x1000)) $(($2 + 1))
+    else
+        printf '0x%08x %d\n' $((0x0a000000 + $2 * 0x200)) $((48 + $2))
+    fi
+}
+# virt_dev ARCH K : "ADDRESS IRQ" of the K-th virtio device of the command
+# line (0: the first): QEMU fills the transports from the top down.
+virt_dev() { virt_slot "$1" $(($(virt_slots "$1") - 1 - $2)); }
+# ram_base ARCH : where QEMU virt's RAM starts.
+ram_base() { [[ $1 == riscv64 ]] && echo 0x80000000 || echo 0x40000000; }
+# irqchip_line ARCH [GIC] : the boot log's interrupt-controller line on
+# QEMU virt (GIC 2 or 3 on arm and aarch64).
+irqchip_line() {
+    case $1 in
+    riscv64) echo "irq: PLIC, 97 interrupt lines" ;;
+    *) echo "irq: GICv${2:-2}, $([[ ${2:-2} == 2 ]] && echo 288 || echo 256) interrupt lines" ;;
+    esac
+}
+# timer_via ARCH [GIC] : what "irq: timer interrupts arrive through ..." names.
+timer_via() { [[ $1 == riscv64 ]] && echo "the supervisor timer interrupt" || echo "GICv${2:-2}"; }
+
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 skip() { echo "SKIP: $*"; }

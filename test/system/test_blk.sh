@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# test_blk.sh - virtio-blk data integrity, proven on the host, on both
-# ARCHes and both transports:
+# test_blk.sh - virtio-blk data integrity, proven on the host, on every
+# ARCH and both transports:
 #  1. the firmware writes its LBA pattern over a whole raw image (requests of
 #     many sectors, several in flight, the last sector included), flushes and
 #     powers off; the host checks every byte;
@@ -13,7 +13,7 @@
 SECTORS=8199 # 4 MiB and 7 sectors: the last request is a short one
 img=build/test-blk
 mkdir -p "$img"
-for arch in arm aarch64; do
+for arch in $ARCHES; do
     for mmio in legacy modern; do
         name="$arch $mmio"
         disk=$img/$arch-$mmio.img

@@ -3,7 +3,9 @@
 # start-up warning in a log (the fresh-machine failure: "failed to find
 # romfile") fails the test that wrote it, an expected message does not, and
 # every QEMU command line qemu-run.sh builds names its network (-nic none
-# unless it adds its own), so QEMU never creates a default NIC.
+# unless it adds its own), so QEMU never creates a default NIC; riscv64's
+# names Debian's OpenSBI (package opensbi) as its -bios, never QEMU's own
+# copy, and the options that make no sense there are refused in words.
 source "$(dirname "$0")/lib.sh"
 
 # Run the guard in a subshell over one fake log; print its failure count.
@@ -29,29 +31,35 @@ n=$(guard_on 'boot: done' 'qemu-system-aarch64: terminating on signal 15 from pi
 [[ $n == 0 ]] && pass "guard: QEMU ended by the test on purpose is not a failure" || fail "guard: signal line gave $n failures"
 n=$(guard_on $'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\r')
 [[ $n == 1 ]] && pass "guard: CRLF logs are read too" || fail "guard: CRLF log gave $n failures, not 1"
+n=$(guard_on 'OpenSBI v1.1' 'qemu-system-riscv64: warning: something new' 'boot: done')
+[[ $n == 1 ]] && pass "guard: a riscv64 QEMU warning fails the test" || fail "guard: riscv64 warning gave $n failures, not 1"
 
 # Every device set qemu-run.sh can build: -nic none always, and a netdev
 # only where net is asked for.
-fw=build/aarch64/firmware.elf
-for devs in rng blk,rng console,rng net,rng net,blk,rng,console; do
-    for net in user none; do
-        cmd=$(tools/qemu-run.sh --arch aarch64 --devices "$devs" --net "$net" --dry-run "$fw")
-        cmd=${cmd//\\/} # --dry-run quotes with printf %q: user\,id=n0
-        if [[ $cmd == *" -nic none "* ]]; then
-            pass "qemu-run: --devices $devs --net $net: -nic none"
-        else
-            fail "qemu-run: --devices $devs --net $net: no -nic none in: $cmd"
-        fi
-        if [[ ,$devs, == *,net,* && $net != none ]]; then
-            [[ $cmd == *"-netdev user,id=n0"* ]] && pass "qemu-run: --devices $devs: its own netdev" ||
-                fail "qemu-run: --devices $devs: no netdev in: $cmd"
-        else
-            [[ $cmd != *-netdev* ]] && pass "qemu-run: --devices $devs --net $net: no netdev" ||
-                fail "qemu-run: --devices $devs --net $net: a netdev in: $cmd"
-        fi
+for arch in aarch64 riscv64; do
+    fw=build/$arch/firmware.elf
+    for devs in rng blk,rng console,rng net,rng net,blk,rng,console; do
+        for net in user none; do
+            what="qemu-run: $arch --devices $devs --net $net"
+            cmd=$(tools/qemu-run.sh --arch "$arch" --devices "$devs" --net "$net" --dry-run "$fw")
+            cmd=${cmd//\\/} # --dry-run quotes with printf %q: user\,id=n0
+            if [[ $cmd == *" -nic none "* ]]; then
+                pass "$what: -nic none"
+            else
+                fail "$what: no -nic none in: $cmd"
+            fi
+            if [[ ,$devs, == *,net,* && $net != none ]]; then
+                [[ $cmd == *"-netdev user,id=n0"* ]] && pass "$what: its own netdev" ||
+                    fail "$what: no netdev in: $cmd"
+            else
+                [[ $cmd != *-netdev* ]] && pass "$what: no netdev" ||
+                    fail "$what: a netdev in: $cmd"
+            fi
+        done
     done
 done
 # A capture needs a network and a writable folder, and says so in words.
+fw=build/aarch64/firmware.elf
 out=$(tools/qemu-run.sh --arch aarch64 --devices rng --pcap build/x.pcap --dry-run "$fw" 2>&1)
 [[ $out == *"--pcap needs a network device"* ]] && pass "qemu-run: --pcap without net is refused in words" ||
     fail "qemu-run: --pcap without net: $out"
@@ -62,4 +70,45 @@ cmd=$(tools/qemu-run.sh --arch aarch64 --pcap build/x.pcap --dry-run "$fw")
 cmd=${cmd//\\/}
 [[ $cmd == *"filter-dump,id=pcap0,netdev=n0,file=build/x.pcap"* ]] && pass "qemu-run: --pcap adds a filter-dump on the netdev" ||
     fail "qemu-run: --pcap: $cmd"
+
+# riscv64: qemu-system-riscv64 -M virt (no GIC), Debian's OpenSBI named as
+# the -bios (QEMU's own copy belongs to a package qemu-system-misc only
+# recommends), the options shared with ARM on the same command line.
+fw=build/riscv64/firmware.elf
+cmd=$(tools/qemu-run.sh --arch riscv64 --mmio modern --smp 2 --mem 1G --net user --hostfwd 5555 \
+    --pcap build/x.pcap --dry-run "$fw")
+cmd=${cmd//\\/}
+[[ $cmd == "qemu-system-riscv64 -M virt -cpu rv64 -m 1G -nic none -smp 2 "* ]] &&
+    pass "qemu-run: riscv64: qemu-system-riscv64 -M virt, rv64, -m and -smp as asked" ||
+    fail "qemu-run: riscv64: $cmd"
+[[ $cmd == *" -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin -kernel $fw "* ]] &&
+    pass "qemu-run: riscv64: Debian's OpenSBI fw_dynamic as -bios, then -kernel" ||
+    fail "qemu-run: riscv64: no -bios .../opensbi/generic/fw_dynamic.bin in: $cmd"
+[[ $cmd != *gic* && $cmd == *"-global virtio-mmio.force-legacy=false"* &&
+   $cmd == *"hostfwd=udp:127.0.0.1:5555-:7"* && $cmd == *"filter-dump,id=pcap0,netdev=n0"* ]] &&
+    pass "qemu-run: riscv64: no GIC; --mmio modern, --hostfwd, --pcap as on ARM" ||
+    fail "qemu-run: riscv64 options: $cmd"
+cmd=$(tools/qemu-run.sh --arch riscv64 --net tap:tap0 --devices net --dtb x.dtb --icount --gdb-port 4321 --dry-run "$fw")
+cmd=${cmd//\\/}
+[[ $cmd == *"-netdev tap,id=n0,ifname=tap0,"* && $cmd == *" -dtb x.dtb "* && $cmd == *" -icount shift=0 "* &&
+   $cmd == *" -S -gdb tcp:127.0.0.1:4321"* && $cmd != *" -smp "* ]] &&
+    pass "qemu-run: riscv64: --net tap, --dtb, --icount, --gdb-port as on ARM; one CPU unless asked" ||
+    fail "qemu-run: riscv64 tap/dtb/icount/gdb: $cmd"
+refused() { # what expected-words qemu-run-options...
+    local what=$1 words=$2 out
+    shift 2
+    if out=$(tools/qemu-run.sh "$@" --dry-run "$fw" 2>&1); then
+        fail "qemu-run: $what: accepted: $out"
+    elif [[ $out == *"$words"* ]]; then
+        pass "qemu-run: $what: refused in words"
+    else
+        fail "qemu-run: $what: refused, but not with '$words': $out"
+    fi
+}
+refused "riscv64 --gic 3" "riscv64 has no GIC" --arch riscv64 --gic 3
+refused "riscv64 --board xlnx-versal-virt" "riscv64 runs on QEMU's riscv virt only" --arch riscv64 --board xlnx-versal-virt
+refused "riscv64 --loader" "would start the CPU at the image in M-mode" --arch riscv64 --loader 0x80400000
+refused "riscv64 --uboot without an environment" "no environment at" --arch riscv64 --uboot build/x.fd
+refused "--smp 0" "--smp takes a number of CPUs" --arch riscv64 --smp 0
+refused "--arch mips" "--arch must be arm, aarch64 or riscv64" --arch mips
 finish

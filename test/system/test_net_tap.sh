@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_net_tap.sh - the guest on a TAP device inside a network namespace this
-# test creates (192.0.2.0/24; QEMU runs inside the namespace), on both ARCHes
+# test creates (192.0.2.0/24; QEMU runs inside the namespace), on every ARCH
 # and both transports, with every optional feature and with mrg_rxbuf, status,
 # event_idx and indirect_desc off: ping -c 50 loses nothing, ping -s 1472
 # works, ARP resolves both ways, UDP echo is byte-exact.  The namespace and
@@ -11,7 +11,7 @@
 tap_setup || finish
 
 OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off,status=off
-for arch in arm aarch64; do
+for arch in $ARCHES; do
     for mmio in legacy modern; do
         for feat in all off; do
             name="$arch $mmio features=$feat tap"

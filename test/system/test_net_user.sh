@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_net_user.sh - virtio-net and the IP stack on QEMU's user network, on
-# both ARCHes and both transports, once with every optional feature and once
+# every ARCH and both transports, once with every optional feature and once
 # with mrg_rxbuf, event_idx, indirect_desc and status off: the DHCP lease 10.0.2.15,
 # the guest's ping of the gateway 10.0.2.2, and UDP echo through a hostfwd on
 # 127.0.0.1, byte-exact for every size from 1 to 1472 bytes.
@@ -10,7 +10,7 @@ OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off,status=off
 # feat: all / off (the three optional features) / q16 (off, ANY_LAYOUT off too
 # so a legacy driver puts the net header in a descriptor of its own, and queues of 16
 # entries: TX and RX rings that fill and wrap) / q1024 (QEMU's largest).
-for arch in arm aarch64; do
+for arch in $ARCHES; do
     for mmio in legacy modern; do
         for feat in all off q16 q1024; do
             name="$arch $mmio features=$feat"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v tcpdump >/dev/null || { fail "tcpdump is not installed (tools/deps.sh test installs it)"; finish; }
-for cfg in "arm legacy" "aarch64 modern"; do
+for cfg in "arm legacy" "aarch64 modern" "riscv64 legacy" "riscv64 modern"; do
     read -r arch mmio <<<"$cfg"
     name="$arch $mmio"
     log=$LOGDIR/pcap-$arch-$mmio.log

@@ -12,8 +12,11 @@
  *  - accessor behaviour on small hand-made trees (cells, ranges, status,
  *    interrupts, aliases, stdout-path);
  *  - interrupts: a reading of interrupts-extended / interrupts written
- *    independently with libfdt (lib_irq_gic) must agree with dt_irq_gic at
- *    every node of every tree above; a tree of the variations boards and
+ *    independently with libfdt (lib_irq_spec) must agree with dt_irq_spec
+ *    (controller, cell count, cells) at every node of every tree above, and
+ *    so must the GIC driver's decode of them (gic_dt_decode, as the board
+ *    uses it: irq_gic below) with an independent one; a tree of the
+ *    variations boards and
  *    hypervisors produce (interrupts-extended alone, beside interrupts,
  *    through controllers of several sizes, broken; interrupt-parent
  *    inherited through buses; SPI 0; virtio nodes under #address-cells 2
@@ -41,6 +44,8 @@
 #include <libfdt.h>
 
 #include "fdt/fdt.h"
+#include "irqchip/gic.h"
+#include "plat.h"
 
 /* ---- Helpers ------------------------------------------------------------ */
 
@@ -258,6 +263,7 @@ static uint8_t *small_blob(size_t *size)
 
 struct oracle_stats {
 	int nodes, props, paths, phandles, regs, compat_checks, path_dups, irqs;
+	int irq_specs; /* dt_irq_spec entries read (irqs: of them, GIC ones) */
 };
 
 /* Copies: the blob's strings may lack their NUL. */
@@ -316,8 +322,37 @@ static int lib_irq_cells(const void *fdt, int node)
 	return c != NULL && len == 4 ? (int)fdt32_to_cpu(*c) : -1;
 }
 
+/* One interrupt as the GIC numbers it (flags PLAT_IRQ_EDGE/LEVEL): what
+ * dt_irq_spec and then the GIC driver's decode give the board. */
+struct gic_irq {
+	uint32_t intid;
+	uint32_t flags;
+};
+
+/* dt_irq_spec, then gic_dt_decode of the cells if the entry fits
+ * IRQCHIP_MAX_CELLS (as the board does; it also checks the controller is
+ * its GIC, which the trees here do not always have). *out only on
+ * success. */
+static int irq_gic(const struct dt *dt, int node, unsigned idx,
+		   struct gic_irq *out)
+{
+	uint32_t cells[IRQCHIP_MAX_CELLS];
+	unsigned irq, flags;
+	int ctrl, n, r;
+
+	r = dt_irq_spec(dt, node, idx, &ctrl, cells, IRQCHIP_MAX_CELLS, &n);
+	if (r < 0)
+		return r;
+	r = gic_dt_decode(cells, n, &irq, &flags);
+	if (r < 0)
+		return r;
+	out->intid = irq;
+	out->flags = flags;
+	return 0;
+}
+
 /* The libfdt reading of one GIC 3-cell specifier. */
-static int lib_gic_spec(const fdt32_t *e, struct dt_irq *out)
+static int lib_gic_spec(const fdt32_t *e, struct gic_irq *out)
 {
 	uint32_t type = fdt32_to_cpu(e[0]), num = fdt32_to_cpu(e[1]);
 	uint32_t trig = fdt32_to_cpu(e[2]) & 0xf;
@@ -330,24 +365,27 @@ static int lib_gic_spec(const fdt32_t *e, struct dt_irq *out)
 		return -1;
 	if (trig != 1 && trig != 2 && trig != 4 && trig != 8)
 		return -1;
-	out->flags = trig <= 2 ? DT_IRQ_EDGE : DT_IRQ_LEVEL;
+	out->flags = trig <= 2 ? PLAT_IRQ_EDGE : PLAT_IRQ_LEVEL;
 	return 0;
 }
 
 /*
- * An independent reading of what dt_irq_gic documents, written with libfdt
- * (0 and *out, or -1): "interrupts-extended" first (spec 2.4.1.3), each
- * entry a phandle and its controller's #interrupt-cells cells; else
- * "interrupts" with the controller found the Linux way (of_irq_find_parent:
- * interrupt-parent or the tree parent, until a node with #interrupt-cells).
+ * An independent reading of what dt_irq_spec documents, written with
+ * libfdt (0 with the controller, the cell count and the cells, or -1):
+ * "interrupts-extended" first (spec 2.4.1.3), each entry a phandle and its
+ * controller's #interrupt-cells cells; else "interrupts" with the
+ * controller found the Linux way (of_irq_find_parent: interrupt-parent or
+ * the tree parent, until a node with #interrupt-cells), in entries of that
+ * controller's size.
  */
-static int lib_irq_gic(const void *fdt, int node, unsigned idx,
-		       struct dt_irq *out)
+static int lib_irq_spec(const void *fdt, int node, unsigned idx, int *ctrlp,
+			const fdt32_t **cellsp, int *ncells)
 {
 	int len, ctrl, cells, hops, cur;
 	const fdt32_t *v = fdt_getprop(fdt, node, "interrupts-extended", &len);
 	const fdt32_t *ip;
 	unsigned k, i = 0, n;
+	uint64_t size;
 
 	if (v != NULL) {
 		if (len % 4)
@@ -360,8 +398,12 @@ static int lib_irq_gic(const void *fdt, int node, unsigned idx,
 			cells = lib_irq_cells(fdt, ctrl);
 			if (cells < 0 || (unsigned)cells > n - i - 1)
 				return -1;
-			if (k == idx)
-				return cells == 3 ? lib_gic_spec(v + i + 1, out) : -1;
+			if (k == idx) {
+				*ctrlp = ctrl;
+				*cellsp = v + i + 1;
+				*ncells = cells;
+				return 0;
+			}
 			i += 1 + (unsigned)cells;
 		}
 		return -1;
@@ -383,10 +425,20 @@ static int lib_irq_gic(const void *fdt, int node, unsigned idx,
 		if (fdt_getprop(fdt, cur, "#interrupt-cells", NULL) != NULL)
 			break;
 	}
-	if (hops == 64 || lib_irq_cells(fdt, cur) != 3 || len % 12 ||
-	    idx >= (unsigned)len / 12)
+	if (hops == 64)
 		return -1;
-	return lib_gic_spec(v + 3 * idx, out);
+	/* (a count of 2^31 or more reads as -1 here; the reader refuses
+	 * such an entry too, by its length) */
+	cells = lib_irq_cells(fdt, cur);
+	if (cells <= 0)
+		return -1;
+	size = 4 * (uint64_t)cells;
+	if ((uint64_t)len % size != 0 || idx >= (uint64_t)len / size)
+		return -1;
+	*ctrlp = cur;
+	*cellsp = v + (uint64_t)idx * (uint32_t)cells;
+	*ncells = cells;
+	return 0;
 }
 
 static uint64_t lib_cells(const fdt32_t *c, int n)
@@ -579,7 +631,7 @@ static int ask(const struct dt *dt, int off, int *r, bool *climb)
 	unsigned j, h;
 	uint32_t u = 0;
 	uint64_t a, sz;
-	struct dt_irq irq;
+	uint32_t cells[4];
 	const void *v;
 
 	ANS(dt_next_node(dt, off, &d), false);
@@ -640,10 +692,18 @@ static int ask(const struct dt *dt, int off, int *r, bool *climb)
 	ANS(dt_dma_coherent(dt, off), true);
 	ANS(dt_interrupt_parent(dt, off), false);
 	for (j = 0; j < 4; j++) {
-		memset(&irq, 0xa5, sizeof(irq));
-		ANS(dt_irq_gic(dt, off, j, &irq), false);
-		ANS(irq.intid, false);
-		ANS(irq.flags, false);
+		int ctrl = -7, nc = -7, m;
+
+		memset(cells, 0xa5, sizeof(cells));
+		ANS(dt_irq_spec(dt, off, j, &ctrl, cells, 4, &nc), false);
+		ANS(ctrl, false);
+		ANS(nc, false);
+		for (m = 0; m < 4; m++)
+			ANS(cells[m], false);
+		/* too little room: NOSPACE and the count needed */
+		nc = -7;
+		ANS(dt_irq_spec(dt, off, j, &ctrl, cells, 1, &nc), false);
+		ANS(nc, false);
 	}
 	assert_true(k <= NANS);
 	return k;
@@ -956,23 +1016,47 @@ props:
 		assert_int_equal(dt_status_okay(&dt, node), lib_status_okay(fdt, node));
 		assert_int_equal(dt_dma_coherent(&dt, node), lib_dma_coherent(fdt, node));
 		/* Interrupts: the same answers as the libfdt reading, in
-		 * success and value (our error codes are finer). */
+		 * success and value (our error codes are finer); then the
+		 * GIC's decode of them, the same as a decode by hand. */
 		for (i = 0; i < 5; i++) {
-			struct dt_irq got = { 0xa5, 0xa5 }, want = { 0x5a, 0x5a };
-			int r = dt_irq_gic(&dt, node, (unsigned)i, &got);
-			int lr = lib_irq_gic(fdt, node, (unsigned)i, &want);
+			struct gic_irq got = { 0xa5, 0xa5 }, want = { 0x5a, 0x5a };
+			uint32_t gc[IRQCHIP_MAX_CELLS];
+			const fdt32_t *wc = NULL;
+			int gctrl = -7, gn = -7, wctrl = -1, wn = -1, k;
+			int r = dt_irq_spec(&dt, node, (unsigned)i, &gctrl, gc,
+					    IRQCHIP_MAX_CELLS, &gn);
+			int lr = lib_irq_spec(fdt, node, (unsigned)i, &wctrl, &wc, &wn);
 
+			if (lr == 0 && wn > IRQCHIP_MAX_CELLS) {
+				assert_int_equal(r, -DT_ERR_NOSPACE);
+				assert_int_equal(gn, wn);
+				assert_int_equal(gctrl, -7);
+			} else if ((r == 0) != (lr == 0)) {
+				fail_msg("node %s irq %d: dt_irq_spec %d (%s), libfdt reading %d",
+					 path[d], i, r, dt_strerror(r), lr);
+			} else if (r == 0) {
+				assert_int_equal(gctrl, wctrl);
+				assert_int_equal(gn, wn);
+				for (k = 0; k < gn; k++)
+					assert_int_equal(gc[k], fdt32_to_cpu(wc[k]));
+				st.irq_specs++;
+			} else {
+				/* untouched on failure */
+				assert_int_equal(gctrl, -7);
+				assert_int_equal(gn, -7);
+				assert_true(r < 0 && r >= -DT_ERR_MAX_ && r != -DT_ERR_NOSPACE);
+			}
+			r = irq_gic(&dt, node, (unsigned)i, &got);
+			lr = lr == 0 && wn == 3 ? lib_gic_spec(wc, &want) : -1;
 			if ((r == 0) != (lr == 0))
-				fail_msg("node %s irq %d: dt_irq_gic %d (%s), libfdt reading %d",
+				fail_msg("node %s irq %d: GIC decode %d (%s), libfdt reading %d",
 					 path[d], i, r, dt_strerror(r), lr);
 			if (r == 0) {
 				assert_int_equal(got.intid, want.intid);
 				assert_int_equal(got.flags, want.flags);
 				st.irqs++;
 			} else {
-				/* untouched on failure */
 				assert_int_equal(got.intid, 0xa5);
-				assert_true(r < 0 && r >= -DT_ERR_MAX_);
 			}
 		}
 
@@ -1164,8 +1248,22 @@ static void free_list(char **names, int n)
 static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 				const char *file, bool indexed);
 
+static void check_qemu_riscv_one(const uint8_t *blob, size_t n,
+				 const char *file, bool indexed);
+
+/* qemu-system-riscv64's trees are named qemu-virt-riscv64-smp<harts>-... */
+static bool is_riscv(const char *file)
+{
+	return strstr(file, "-riscv64-") != NULL;
+}
+
 static void check_qemu_virt(const uint8_t *blob, size_t n, const char *file)
 {
+	if (is_riscv(file)) {
+		check_qemu_riscv_one(blob, n, file, false);
+		check_qemu_riscv_one(blob, n, file, true);
+		return;
+	}
 	check_qemu_virt_one(blob, n, file, false);
 	check_qemu_virt_one(blob, n, file, true);
 }
@@ -1179,7 +1277,7 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 	uint8_t *c = exact_copy(blob, n);
 	int node, gic, count = 0, stdout_node, timer, pl011;
 	uint64_t base, size;
-	struct dt_irq irq;
+	struct gic_irq irq;
 	struct dt_mem mem[4];
 	uint32_t seen = 0;
 	static const uint32_t timer_ppis[4] = { 13, 14, 11, 10 };
@@ -1202,6 +1300,22 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 								 : "arm,cortex-a15-gic");
 	assert_true(gic >= 0);
 	assert_true(dt_has_prop(&dt, gic, "interrupt-controller"));
+	/* what gic_from_dt initialises: QEMU virt's fixed layout */
+	{
+		struct gic_dt g;
+		int v = strstr(file, "gic3") ? 3 : 2;
+
+		memset(&g, 0xa5, sizeof(g));
+		assert_int_equal(gic_dt_find(&dt, 5 - v, &g), -DT_ERR_NOTFOUND);
+		assert_int_equal(gic_dt_find(&dt, v, &g), 0);
+		assert_int_equal(g.node, gic);
+		assert_int_equal(g.version, v);
+		assert_int_equal(g.dist, 0x8000000);
+		assert_int_equal(g.dist_size, 0x10000);
+		assert_int_equal(g.nregions, 1);
+		assert_int_equal(g.region[0][0], v == 3 ? 0x80a0000 : 0x8010000);
+		assert_int_equal(g.region[0][1], v == 3 ? 0xf60000 : 0x10000);
+	}
 
 	for (node = dt_find_compatible(&dt, -1, "virtio,mmio"); node >= 0;
 	     node = dt_find_compatible(&dt, node, "virtio,mmio")) {
@@ -1210,11 +1324,11 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 		assert_true(base >= 0xa000000 && base < 0xa000000 + 32 * 0x200);
 		assert_int_equal(base % 0x200, 0);
 		assert_int_equal(dt_interrupt_parent(&dt, node), gic);
-		assert_int_equal(dt_irq_gic(&dt, node, 0, &irq), 0);
+		assert_int_equal(irq_gic(&dt, node, 0, &irq), 0);
 		/* SPI 16..47, in address order */
 		assert_int_equal(irq.intid, 48 + (base - 0xa000000) / 0x200);
-		assert_int_equal(irq.flags, DT_IRQ_EDGE);
-		assert_int_equal(dt_irq_gic(&dt, node, 1, &irq), -DT_ERR_NOTFOUND);
+		assert_int_equal(irq.flags, PLAT_IRQ_EDGE);
+		assert_int_equal(irq_gic(&dt, node, 1, &irq), -DT_ERR_NOTFOUND);
 		assert_true(dt_dma_coherent(&dt, node));
 		assert_true(dt_status_okay(&dt, node));
 		seen |= 1u << (irq.intid - 48);
@@ -1242,19 +1356,19 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 	assert_int_equal(dt_reg(&dt, pl011, 0, &base, &size), 0);
 	assert_int_equal(base, 0x9000000);
 	assert_int_equal(size, 0x1000);
-	assert_int_equal(dt_irq_gic(&dt, pl011, 0, &irq), 0);
+	assert_int_equal(irq_gic(&dt, pl011, 0, &irq), 0);
 	assert_int_equal(irq.intid, 33);
-	assert_int_equal(irq.flags, DT_IRQ_LEVEL);
+	assert_int_equal(irq.flags, PLAT_IRQ_LEVEL);
 	assert_null(dt_bootargs(&dt));
 
 	timer = dt_find_compatible(&dt, -1, "arm,armv7-timer");
 	assert_true(timer > 0);
 	for (i = 0; i < 4; i++) {
-		assert_int_equal(dt_irq_gic(&dt, timer, i, &irq), 0);
+		assert_int_equal(irq_gic(&dt, timer, i, &irq), 0);
 		assert_int_equal(irq.intid, 16 + timer_ppis[i]);
-		assert_int_equal(irq.flags, DT_IRQ_LEVEL);
+		assert_int_equal(irq.flags, PLAT_IRQ_LEVEL);
 	}
-	assert_int_equal(dt_irq_gic(&dt, timer, 4, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(irq_gic(&dt, timer, 4, &irq), -DT_ERR_NOTFOUND);
 
 	/* Every interrupt of every node, against a decode by hand. */
 	for (node = dt_next_node(&dt, -1, NULL); node >= 0;
@@ -1269,10 +1383,10 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 			uint32_t type = get_be32(v + 12 * i), num = get_be32(v + 12 * i + 4);
 			uint32_t trig = get_be32(v + 12 * i + 8) & 0xf;
 
-			assert_int_equal(dt_irq_gic(&dt, node, i, &irq), 0);
+			assert_int_equal(irq_gic(&dt, node, i, &irq), 0);
 			assert_true(type <= 1);
 			assert_int_equal(irq.intid, num + (type == 0 ? 32 : 16));
-			assert_int_equal(irq.flags, trig <= 2 ? DT_IRQ_EDGE : DT_IRQ_LEVEL);
+			assert_int_equal(irq.flags, trig <= 2 ? PLAT_IRQ_EDGE : PLAT_IRQ_LEVEL);
 			count++;
 		}
 	}
@@ -1289,9 +1403,149 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 	free(c);
 }
 
+/* One interrupt of a QEMU riscv node: dt_irq_spec must name ctrl with one
+ * cell, want. */
+static void rv_irq(const struct dt *dt, int node, unsigned idx, int ctrl,
+		   uint32_t want)
+{
+	uint32_t cells[IRQCHIP_MAX_CELLS];
+	int c = -7, nc = -7;
+
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, cells, IRQCHIP_MAX_CELLS, &nc), 0);
+	assert_int_equal(c, ctrl);
+	assert_int_equal(nc, 1);
+	assert_int_equal(cells[0], want);
+	/* exactly the room it needs; none: NOSPACE and the count */
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, cells, 1, &nc), 0);
+	c = nc = -7;
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, cells, 0, &nc), -DT_ERR_NOSPACE);
+	assert_int_equal(nc, 1);
+	assert_int_equal(c, -7);
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, NULL, 0, &nc), -DT_ERR_NOSPACE);
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, NULL, 1, &nc), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_spec(dt, node, idx, NULL, cells, 1, &nc), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, cells, 1, NULL), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_spec(dt, node, idx, &c, cells, -1, &nc), -DT_ERR_BADARG);
+}
+
+/* What we know of QEMU's riscv virt machine: the PLIC and its contexts,
+ * the CPUs' interrupt controllers, the CLINT, the 8 virtio-mmio slots and
+ * the UART, through dt_irq_spec (interrupts with an explicit
+ * interrupt-parent, and interrupts-extended). */
+static void check_qemu_riscv_one(const uint8_t *blob, size_t n,
+				 const char *file, bool indexed)
+{
+	struct dt dt;
+	struct dt_node_info *table = NULL;
+	uint8_t *c = exact_copy(blob, n);
+	int node, plic, clint, uart, intc[4], ctrl, nc, count = 0;
+	unsigned harts, h, seen = 0;
+	uint64_t base, size;
+	uint32_t cells[IRQCHIP_MAX_CELLS], u;
+	unsigned irq, flags;
+	const char *smp = strstr(file, "-smp");
+	char path[32];
+
+	assert_non_null(smp);
+	harts = (unsigned)atoi(smp + 4);
+	assert_true(harts >= 1 && harts <= 4);
+	assert_int_equal(dt_open(&dt, c, n), 0);
+	if (indexed)
+		table = index_exact(&dt);
+	assert_int_equal(dt_node_is_compatible(&dt, dt.root, "riscv-virtio"), 1);
+
+	plic = dt_find_compatible(&dt, -1, "sifive,plic-1.0.0");
+	assert_true(plic > 0);
+	assert_int_equal(dt_find_compatible(&dt, -1, "riscv,plic0"), plic);
+	assert_int_equal(dt_find_compatible(&dt, plic, "sifive,plic-1.0.0"), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_prop_u32(&dt, plic, "#interrupt-cells", &u), 0);
+	assert_int_equal(u, 1);
+	assert_int_equal(dt_reg(&dt, plic, 0, &base, &size), 0);
+	assert_int_equal(base, 0xc000000);
+	assert_true(size >= 0x200000 + 2 * harts * 0x1000);
+	clint = dt_find_compatible(&dt, -1, "riscv,clint0");
+	assert_true(clint > 0);
+
+	/* Each hart's intc; the PLIC has two contexts per hart (M: cause
+	 * 11, S: 9), the CLINT two interrupts (M software 3, M timer 7). */
+	for (h = 0; h < harts; h++) {
+		int cpu, k;
+
+		snprintf(path, sizeof(path), "/cpus/cpu@%u", h);
+		cpu = dt_path_offset(&dt, path, strlen(path));
+		assert_true(cpu > 0);
+		assert_int_equal(dt_reg_raw(&dt, cpu, 0, &base, &size), 0);
+		assert_int_equal(base, h);
+		intc[h] = -1;
+		for (k = dt_first_child(&dt, cpu); k >= 0; k = dt_next_sibling(&dt, k))
+			if (dt_node_is_compatible(&dt, k, "riscv,cpu-intc") == 1)
+				intc[h] = k;
+		assert_true(intc[h] > 0);
+		rv_irq(&dt, plic, 2 * h, intc[h], 11);
+		rv_irq(&dt, plic, 2 * h + 1, intc[h], 9);
+		rv_irq(&dt, clint, 2 * h, intc[h], 3);
+		rv_irq(&dt, clint, 2 * h + 1, intc[h], 7);
+	}
+	assert_int_equal(dt_irq_spec(&dt, plic, 2 * harts, &ctrl, cells, 4, &nc), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_irq_spec(&dt, clint, 2 * harts, &ctrl, cells, 4, &nc), -DT_ERR_NOTFOUND);
+	for (h = 1; h < harts; h++)
+		assert_true(intc[h] != intc[0]);
+
+	/* virtio-mmio: 8 slots from 0x10001000, sources 1..8 by address */
+	for (node = dt_find_compatible(&dt, -1, "virtio,mmio"); node >= 0;
+	     node = dt_find_compatible(&dt, node, "virtio,mmio")) {
+		assert_int_equal(dt_reg(&dt, node, 0, &base, &size), 0);
+		assert_int_equal(size, 0x1000);
+		assert_true(base >= 0x10001000 && base < 0x10009000);
+		assert_int_equal(dt_interrupt_parent(&dt, node), plic);
+		u = 1 + (uint32_t)((base - 0x10001000) / 0x1000);
+		rv_irq(&dt, node, 0, plic, u);
+		assert_int_equal(dt_irq_spec(&dt, node, 1, &ctrl, cells, 4, &nc), -DT_ERR_NOTFOUND);
+		/* not the GIC's form */
+		assert_int_equal(irq_gic(&dt, node, 0, &(struct gic_irq){ 0, 0 }),
+				 -DT_ERR_BADVALUE);
+		seen |= 1u << u;
+		count++;
+	}
+	assert_int_equal(node, -DT_ERR_NOTFOUND);
+	assert_int_equal(count, 8);
+	assert_int_equal(seen, 0x1feu);
+
+	/* the console: stdout-path, a 16550 with source 10; the RTC 11 */
+	uart = dt_stdout_node(&dt);
+	assert_int_equal(uart, dt_path_offset(&dt, "/soc/serial@10000000", 20));
+	assert_int_equal(dt_node_is_compatible(&dt, uart, "ns16550a"), 1);
+	assert_int_equal(dt_reg(&dt, uart, 0, &base, &size), 0);
+	assert_int_equal(base, 0x10000000);
+	rv_irq(&dt, uart, 0, plic, 10);
+	node = dt_find_compatible(&dt, -1, "google,goldfish-rtc");
+	assert_true(node > 0);
+	rv_irq(&dt, node, 0, plic, 11);
+
+	/* a GIC cell triple decodes only as the GIC's */
+	cells[0] = 0;
+	cells[1] = 10;
+	cells[2] = 4;
+	assert_int_equal(gic_dt_decode(cells, 3, &irq, &flags), 0);
+	assert_int_equal(irq, 42);
+	assert_int_equal(flags, PLAT_IRQ_LEVEL);
+	assert_int_equal(gic_dt_decode(cells, 1, &irq, &flags), -DT_ERR_BADVALUE);
+	assert_int_equal(gic_dt_decode(cells, 4, &irq, &flags), -DT_ERR_BADVALUE);
+	/* and no GIC here */
+	{
+		struct gic_dt g;
+
+		assert_int_equal(gic_dt_find(&dt, 2, &g), -DT_ERR_NOTFOUND);
+		assert_int_equal(gic_dt_find(&dt, 3, &g), -DT_ERR_NOTFOUND);
+		assert_int_equal(gic_dt_find(&dt, 4, &g), -DT_ERR_BADARG);
+	}
+	free(table);
+	free(c);
+}
+
 static void test_qemu_dtbs(void **state)
 {
-	int n, i;
+	int n, i, nriscv = 0;
 	char **names = list_dtbs(&n);
 	uint8_t *blob, *packed;
 	size_t size;
@@ -1303,7 +1557,12 @@ static void test_qemu_dtbs(void **state)
 			 dtb_dir(), dtb_dir());
 	for (i = 0; i < n; i++) {
 		blob = load_file(names[i], &size);
-		assert_int_equal(size, fdt_totalsize(blob));
+		/* riscv virt packs its tree but dumps the whole 1 MiB
+		 * buffer it was built in */
+		assert_true(size >= fdt_totalsize(blob));
+		if (!is_riscv(names[i]))
+			assert_int_equal(size, fdt_totalsize(blob));
+		size = fdt_totalsize(blob);
 		st = oracle_check(blob, size);
 		check_qemu_virt(blob, size, names[i]);
 		/* The same tree packed tight (no free space at the end). */
@@ -1314,11 +1573,16 @@ static void test_qemu_dtbs(void **state)
 		print_message("  %s: %d nodes, %d props, %d phandles, %d reg, %d compat\n",
 			      names[i], st.nodes, st.props, st.phandles, st.regs,
 			      st.compat_checks);
-		assert_true(st.nodes > 40);
+		assert_true(st.nodes > (is_riscv(names[i]) ? 25 : 40));
 		assert_int_equal(st.path_dups, 0);
+		assert_true(st.irq_specs >= (is_riscv(names[i]) ? 8 + 2 : 32 + 1));
 		free(packed);
 		free(blob);
+		nriscv += is_riscv(names[i]);
 	}
+	if (nriscv == 0) /* dump-dtbs.sh writes some: an old dump */
+		fail_msg("no qemu-virt-riscv64-*.dtb in %s: run tools/dump-dtbs.sh %s",
+			 dtb_dir(), dtb_dir());
 	free_list(names, n);
 }
 
@@ -2407,11 +2671,11 @@ static void test_acc_irqs(void **state)
 {
 	struct fixture *f = *state;
 	const struct dt *dt = &f->dt;
-	struct dt_irq irq;
+	struct gic_irq irq;
 	int gic = P(dt, "/intc"), n = P(dt, "/irqs/ok");
-	static const struct dt_irq want[5] = {
-		{ 48, DT_IRQ_EDGE }, { 29, DT_IRQ_LEVEL }, { 1019, DT_IRQ_LEVEL },
-		{ 31, DT_IRQ_EDGE }, { 30, DT_IRQ_LEVEL },
+	static const struct gic_irq want[5] = {
+		{ 48, PLAT_IRQ_EDGE }, { 29, PLAT_IRQ_LEVEL }, { 1019, PLAT_IRQ_LEVEL },
+		{ 31, PLAT_IRQ_EDGE }, { 30, PLAT_IRQ_LEVEL },
 	};
 	unsigned i;
 
@@ -2419,32 +2683,32 @@ static void test_acc_irqs(void **state)
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/soc/uart")), gic);
 	for (i = 0; i < 5; i++) {
 		memset(&irq, 0xa5, sizeof(irq));
-		assert_int_equal(dt_irq_gic(dt, n, i, &irq), 0);
+		assert_int_equal(irq_gic(dt, n, i, &irq), 0);
 		assert_int_equal(irq.intid, want[i].intid);
 		assert_int_equal(irq.flags, want[i].flags);
 	}
-	assert_int_equal(dt_irq_gic(dt, n, 5, &irq), -DT_ERR_NOTFOUND);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/soc/uart"), 0, &irq), 0);
+	assert_int_equal(irq_gic(dt, n, 5, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(irq_gic(dt, P(dt, "/soc/uart"), 0, &irq), 0);
 	assert_int_equal(irq.intid, 33);
-	assert_int_equal(irq.flags, DT_IRQ_LEVEL);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badspi"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badppi"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badtype"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/notrigger"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/bothedges"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/shortcells"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq.flags, PLAT_IRQ_LEVEL);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/badspi"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/badppi"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/badtype"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/notrigger"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/bothedges"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/shortcells"), 0, &irq), -DT_ERR_BADVALUE);
 	/* a controller with #interrupt-cells 1 is not the GIC form */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/other-ctrl")), P(dt, "/ic2"));
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/other-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/other-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
 	/* the controller is the first with #interrupt-cells, whatever its
 	 * size; the size is judged after */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/badcells-ctrl")), P(dt, "/ic3"));
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badcells-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/dangling"), 0, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/badcells-ctrl"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/dangling"), 0, &irq), -DT_ERR_NOTFOUND);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/irqs/loop-a")), -DT_ERR_DEPTH);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/loop-a"), 0, &irq), -DT_ERR_DEPTH);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/badparent"), 0, &irq), -DT_ERR_BADVALUE);
-	assert_int_equal(dt_irq_gic(dt, P(dt, "/irqs/nointerrupts"), 0, &irq), -DT_ERR_NOTFOUND);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/loop-a"), 0, &irq), -DT_ERR_DEPTH);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/badparent"), 0, &irq), -DT_ERR_BADVALUE);
+	assert_int_equal(irq_gic(dt, P(dt, "/irqs/nointerrupts"), 0, &irq), -DT_ERR_NOTFOUND);
 }
 
 static void test_acc_memory(void **state)
@@ -2663,7 +2927,7 @@ static void exercise(const struct dt *dt)
 	int node, p, len, d = 0;
 	unsigned i;
 	uint64_t a, s;
-	struct dt_irq irq;
+	struct gic_irq irq;
 	struct dt_mem mem[4];
 	struct dt_rsv rsv[4];
 	const char *nm;
@@ -2683,8 +2947,16 @@ static void exercise(const struct dt *dt)
 		(void)dt_addr_cells(dt, node);
 		(void)dt_size_cells(dt, node);
 		for (i = 0; i < 3; i++) {
+			uint32_t cells[2];
+			int ctrl, n, r;
+
 			(void)dt_reg(dt, node, i, &a, &s);
-			(void)dt_irq_gic(dt, node, i, &irq);
+			(void)irq_gic(dt, node, i, &irq);
+			r = dt_irq_spec(dt, node, i, &ctrl, cells, 2, &n);
+			assert_true(r <= 0 && r >= -DT_ERR_MAX_);
+			assert_true(r != 0 || (n >= 0 && n <= 2 && ctrl >= 0));
+			assert_true(r != -DT_ERR_NOSPACE || n > 2);
+			(void)dt_irq_spec(dt, node, i, &ctrl, NULL, 0, &n);
 		}
 		(void)dt_status_okay(dt, node);
 		(void)dt_dma_coherent(dt, node);
@@ -2745,10 +3017,10 @@ static void test_mutations_accessor_tree(void **state)
 
 /*
  * phandles of the interrupt tree below: two GICs (3 cells), controllers of
- * 0, 1 and 2 cells, and a node that is no controller at all.
+ * 0, 1, 2 and 5 cells, and a node that is no controller at all.
  */
 enum { PH_GIC = 1, PH_GIC2 = 2, PH_IC1 = 3, PH_NOCELLS = 4, PH_IC2C = 5,
-       PH_IC0 = 6, PH_NESTED = 7 };
+       PH_IC0 = 6, PH_NESTED = 7, PH_IC5 = 8 };
 
 /*
  * A tree with every interrupt shape the board may meet: interrupts-extended
@@ -2798,6 +3070,33 @@ static uint8_t *irq_blob(size_t *size)
 	bb_end(b);
 	bb_begin(b, "nocells");
 	bb_cells(b, "phandle", 1, PH_NOCELLS);
+	bb_end(b);
+	/* more cells than IRQCHIP_MAX_CELLS */
+	bb_begin(b, "ic5");
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "#interrupt-cells", 1, 5u);
+	bb_cells(b, "phandle", 1, PH_IC5);
+	bb_end(b);
+	/* a wide entry first: stepped over by its size, refused for room */
+	bb_begin(b, "ext-wide");
+	bb_cells(b, "interrupts-extended", 10, PH_IC5, 1u, 2u, 3u, 4u, 5u,
+		 PH_GIC, 0u, 9u, 4u);
+	bb_end(b);
+	bb_begin(b, "wide-plain");
+	bb_cells(b, "interrupt-parent", 1, PH_IC5);
+	bb_cells(b, "interrupts", 10, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u);
+	bb_end(b);
+	bb_begin(b, "wide-short");
+	bb_cells(b, "interrupt-parent", 1, PH_IC5);
+	bb_cells(b, "interrupts", 6, 1u, 2u, 3u, 4u, 5u, 6u);
+	bb_end(b);
+	bb_begin(b, "zero-plain");
+	bb_cells(b, "interrupt-parent", 1, PH_IC0);
+	bb_cells(b, "interrupts", 1, 1u);
+	bb_end(b);
+	bb_begin(b, "zero-empty");
+	bb_cells(b, "interrupt-parent", 1, PH_IC0);
+	bb_prop_empty(b, "interrupts");
 	bb_end(b);
 
 	/* QEMU's shape: a virtio node at the root, #address-cells 2 */
@@ -2923,8 +3222,8 @@ static uint8_t *irq_blob(size_t *size)
 static void irq_expect(const struct dt *dt, const char *path, unsigned idx,
 		       int err, uint32_t intid, uint32_t flags)
 {
-	struct dt_irq irq = { 0xa5a5, 0xa5a5 };
-	int r = dt_irq_gic(dt, P(dt, path), idx, &irq);
+	struct gic_irq irq = { 0xa5a5, 0xa5a5 };
+	int r = irq_gic(dt, P(dt, path), idx, &irq);
 
 	if (r != err)
 		fail_msg("%s irq %u: %d (%s), want %d (%s)", path, idx, r,
@@ -2938,6 +3237,83 @@ static void irq_expect(const struct dt *dt, const char *path, unsigned idx,
 	}
 }
 
+/* dt_irq_spec of one entry: err, or the controller at ctrl_path and n
+ * cells (c[0..n-1]), read with room for maxcells. */
+static void spec_expect(const struct dt *dt, const char *path, unsigned idx,
+			int maxcells, int err, const char *ctrl_path, int n,
+			const uint32_t *c)
+{
+	uint32_t cells[8];
+	int ctrl = -7, nc = -7, r, i;
+
+	memset(cells, 0xa5, sizeof(cells));
+	r = dt_irq_spec(dt, P(dt, path), idx, &ctrl, cells, maxcells, &nc);
+	if (r != err)
+		fail_msg("%s irq %u: %d (%s), want %d (%s)", path, idx, r,
+			 dt_strerror(r), err, dt_strerror(err));
+	if (err == -DT_ERR_NOSPACE) {
+		assert_int_equal(nc, n);
+		assert_int_equal(ctrl, -7);
+	} else if (err == 0) {
+		assert_int_equal(ctrl, P(dt, ctrl_path));
+		assert_int_equal(nc, n);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cells[i], c[i]);
+	} else {
+		assert_int_equal(ctrl, -7);
+		assert_int_equal(nc, -7);
+	}
+	for (i = err == 0 ? n : 0; i < 8; i++) /* nothing past the entry */
+		assert_int_equal(cells[i], 0xa5a5a5a5u);
+}
+
+static void check_irq_specs(const struct dt *dt)
+{
+	static const uint32_t c7[] = { 7 }, c12[] = { 1, 2 },
+			      gic_ppi13[] = { 1, 13, 8 }, c5[] = { 1, 2, 3, 4, 5 },
+			      c5b[] = { 6, 7, 8, 9, 10 }, spi9[] = { 0, 9, 4 },
+			      qemu[] = { 0, 47, 1 }, own[] = { 0, 3, 4 };
+
+	/* every controller size, raw, in interrupts-extended */
+	spec_expect(dt, "/ext-multi", 0, 4, 0, "/ic1", 1, c7);
+	spec_expect(dt, "/ext-multi", 1, 4, 0, "/gic@8000000", 3, gic_ppi13);
+	spec_expect(dt, "/ext-multi", 2, 4, 0, "/ic2c", 2, c12);
+	spec_expect(dt, "/ext-multi", 3, 4, 0, "/ic0", 0, NULL);
+	spec_expect(dt, "/ext-multi", 3, 0, 0, "/ic0", 0, NULL);
+	spec_expect(dt, "/ext-multi", 6, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	/* room for exactly the entry, and one cell short */
+	spec_expect(dt, "/ext-multi", 1, 3, 0, "/gic@8000000", 3, gic_ppi13);
+	spec_expect(dt, "/ext-multi", 1, 2, -DT_ERR_NOSPACE, NULL, 3, NULL);
+	spec_expect(dt, "/ext-multi", 0, 0, -DT_ERR_NOSPACE, NULL, 1, NULL);
+	/* wider than the drivers decode: refused for room, stepped over */
+	spec_expect(dt, "/ext-wide", 0, 4, -DT_ERR_NOSPACE, NULL, 5, NULL);
+	spec_expect(dt, "/ext-wide", 0, 5, 0, "/ic5", 5, c5);
+	spec_expect(dt, "/ext-wide", 1, 4, 0, "/gic@8000000", 3, spi9);
+	spec_expect(dt, "/ext-wide", 1, 0, -DT_ERR_NOSPACE, NULL, 3, NULL);
+	spec_expect(dt, "/ext-wide", 2, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	/* "interrupts" sized by its (inherited) parent */
+	spec_expect(dt, "/wide-plain", 0, 8, 0, "/ic5", 5, c5);
+	spec_expect(dt, "/wide-plain", 1, 5, 0, "/ic5", 5, c5b);
+	spec_expect(dt, "/wide-plain", 1, 4, -DT_ERR_NOSPACE, NULL, 5, NULL);
+	spec_expect(dt, "/wide-plain", 2, 5, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	spec_expect(dt, "/wide-short", 0, 5, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/zero-plain", 0, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/zero-empty", 0, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/outer/dev-outer", 0, 4, 0, "/ic1", 1, c7);
+	spec_expect(dt, "/virtio_mmio@a003e00", 0, 4, 0, "/gic@8000000", 3, qemu);
+	spec_expect(dt, "/nested-ic", 0, 4, 0, "/gic@8000000", 3, own);
+	/* the reader's own errors (not the decode's) */
+	spec_expect(dt, "/ext-dangling", 0, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	spec_expect(dt, "/ext-phandle0", 0, 4, -DT_ERR_BADPHANDLE, NULL, 0, NULL);
+	spec_expect(dt, "/ext-nocells", 0, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/ext-short", 0, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/ext-odd", 0, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	spec_expect(dt, "/ext-empty", 0, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	spec_expect(dt, "/ext-broken-prec", 0, 4, 0, "/gic@8000000", 3,
+		    (const uint32_t[]){ 2, 12, 4 });
+	spec_expect(dt, "/nointerrupts", 0, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+}
+
 static void check_irq_tree(const struct dt *dt)
 {
 	uint64_t a, sz;
@@ -2945,27 +3321,27 @@ static void check_irq_tree(const struct dt *dt)
 
 	/* QEMU's form, inherited from the root */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/virtio_mmio@a003e00")), gic);
-	irq_expect(dt, "/virtio_mmio@a003e00", 0, 0, 79, DT_IRQ_EDGE);
+	irq_expect(dt, "/virtio_mmio@a003e00", 0, 0, 79, PLAT_IRQ_EDGE);
 	irq_expect(dt, "/virtio_mmio@a003e00", 1, -DT_ERR_NOTFOUND, 0, 0);
 	/* interrupts-extended */
-	irq_expect(dt, "/ext-one", 0, 0, 42, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-one", 0, 0, 42, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/ext-one", 1, -DT_ERR_NOTFOUND, 0, 0);
-	irq_expect(dt, "/ext-prec", 0, 0, 43, DT_IRQ_EDGE);
+	irq_expect(dt, "/ext-prec", 0, 0, 43, PLAT_IRQ_EDGE);
 	irq_expect(dt, "/ext-prec", 1, -DT_ERR_NOTFOUND, 0, 0);
 	irq_expect(dt, "/ext-broken-prec", 0, -DT_ERR_BADVALUE, 0, 0);
 	irq_expect(dt, "/ext-multi", 0, -DT_ERR_BADVALUE, 0, 0); /* 1-cell controller */
-	irq_expect(dt, "/ext-multi", 1, 0, 29, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-multi", 1, 0, 29, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/ext-multi", 2, -DT_ERR_BADVALUE, 0, 0); /* 2 cells */
 	irq_expect(dt, "/ext-multi", 3, -DT_ERR_BADVALUE, 0, 0); /* 0 cells */
-	irq_expect(dt, "/ext-multi", 4, 0, 52, DT_IRQ_EDGE);
-	irq_expect(dt, "/ext-multi", 5, 0, 32, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-multi", 4, 0, 52, PLAT_IRQ_EDGE);
+	irq_expect(dt, "/ext-multi", 5, 0, 32, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/ext-multi", 6, -DT_ERR_NOTFOUND, 0, 0);
-	irq_expect(dt, "/ext-ppi-mask", 0, 0, 30, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-ppi-mask", 0, 0, 30, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/ext-dangling", 0, -DT_ERR_NOTFOUND, 0, 0);
 	irq_expect(dt, "/ext-phandle0", 0, -DT_ERR_BADPHANDLE, 0, 0);
 	irq_expect(dt, "/ext-nocells", 0, -DT_ERR_BADVALUE, 0, 0);
 	irq_expect(dt, "/ext-short", 0, -DT_ERR_BADVALUE, 0, 0);
-	irq_expect(dt, "/ext-short-second", 0, 0, 33, DT_IRQ_LEVEL);
+	irq_expect(dt, "/ext-short-second", 0, 0, 33, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/ext-short-second", 1, -DT_ERR_BADVALUE, 0, 0);
 	irq_expect(dt, "/ext-odd", 0, -DT_ERR_BADVALUE, 0, 0);
 	irq_expect(dt, "/ext-empty", 0, -DT_ERR_NOTFOUND, 0, 0);
@@ -2973,25 +3349,25 @@ static void check_irq_tree(const struct dt *dt)
 	irq_expect(dt, "/ext-badspi", 0, -DT_ERR_BADVALUE, 0, 0);
 	/* SPI 0 is a real interrupt; PPI 0 decodes (the board refuses it
 	 * for a virtio node, not the reader) */
-	irq_expect(dt, "/spi0", 0, 0, 32, DT_IRQ_LEVEL);
-	irq_expect(dt, "/ppi0", 0, 0, 16, DT_IRQ_LEVEL);
+	irq_expect(dt, "/spi0", 0, 0, 32, PLAT_IRQ_LEVEL);
+	irq_expect(dt, "/ppi0", 0, 0, 16, PLAT_IRQ_LEVEL);
 	irq_expect(dt, "/nointerrupts", 0, -DT_ERR_NOTFOUND, 0, 0);
 
 	/* inherited from the nearest ancestor that says */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/dev-outer")), P(dt, "/ic1"));
 	irq_expect(dt, "/outer/dev-outer", 0, -DT_ERR_BADVALUE, 0, 0);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/virtio_mmio@3800")), gic2);
-	irq_expect(dt, "/outer/inner/virtio_mmio@3800", 0, 0, 76, DT_IRQ_LEVEL);
+	irq_expect(dt, "/outer/inner/virtio_mmio@3800", 0, 0, 76, PLAT_IRQ_LEVEL);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/deeper/dev-deep")), gic2);
-	irq_expect(dt, "/outer/inner/deeper/dev-deep", 0, 0, 77, DT_IRQ_LEVEL);
+	irq_expect(dt, "/outer/inner/deeper/dev-deep", 0, 0, 77, PLAT_IRQ_LEVEL);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner/dev-own")), gic);
-	irq_expect(dt, "/outer/inner/dev-own", 0, 0, 78, DT_IRQ_EDGE);
+	irq_expect(dt, "/outer/inner/dev-own", 0, 0, 78, PLAT_IRQ_EDGE);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/outer/inner")), P(dt, "/gic2"));
 	/* the tree parent that is a controller */
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/nested-ic/child")), P(dt, "/nested-ic"));
-	irq_expect(dt, "/nested-ic/child", 0, 0, 38, DT_IRQ_EDGE);
+	irq_expect(dt, "/nested-ic/child", 0, 0, 38, PLAT_IRQ_EDGE);
 	assert_int_equal(dt_interrupt_parent(dt, P(dt, "/nested-ic")), gic);
-	irq_expect(dt, "/nested-ic", 0, 0, 35, DT_IRQ_LEVEL);
+	irq_expect(dt, "/nested-ic", 0, 0, 35, PLAT_IRQ_LEVEL);
 
 	/* #address-cells 2 (root) and 1 (inner bus, through its ranges) */
 	assert_int_equal(dt_addr_cells(dt, dt->root), 2);
@@ -3023,11 +3399,14 @@ static void test_irq_variants(void **state)
 	(void)state;
 	assert_int_equal(dt_open(&dt, c, size), 0);
 	check_irq_tree(&dt);
+	check_irq_specs(&dt);
 	tab = index_exact(&dt);
 	check_irq_tree(&dt);
+	check_irq_specs(&dt);
 	free(tab);
 	st = oracle_check(blob, size);
-	assert_int_equal(st.irqs, 14); /* the decodable entries 0-4 above */
+	/* the GIC-decodable entries 0-4 above, and /ext-wide's second */
+	assert_int_equal(st.irqs, 15);
 	free(c);
 	free(blob);
 }

@@ -1,8 +1,11 @@
 /*
  * gic.c - see gic.h.  Register offsets from the GIC architecture
- * specifications (IHI 0048 for v2, IHI 0069 for v3).
+ * specifications (IHI 0048 for v2, IHI 0069 for v3).  ARM only: the GICv3
+ * CPU interface is system registers (arch.h).
  */
 #include "gic.h"
+
+#include <stdbool.h>
 
 #include "arch.h"
 
@@ -52,14 +55,16 @@ static void dist_wait(void)
         ;
 }
 
-static int find_redist(uintptr_t base, uint64_t size)
+/* This CPU's redistributor in the region [base, base + size): its
+ * GICR_TYPER affinity is this CPU's MPIDR affinity.  Reads only. */
+static int find_redist(uintptr_t base, uint64_t size, uintptr_t *rd)
 {
     uint64_t mpidr = arch_mpidr();
     uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000u));
     for (uint64_t off = 0; off + 0x20000 <= size; ) {
         uint64_t typer = r64(base + off + GICR_TYPER);
         if ((uint32_t)(typer >> 32) == aff) {
-            g.rd = base + off;
+            *rd = base + off;
             return 0;
         }
         if (typer & GICR_TYPER_LAST)
@@ -69,7 +74,9 @@ static int find_redist(uintptr_t base, uint64_t size)
     return -1;
 }
 
-int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redist_size)
+/* version 2: cpu_or_rd is the CPU interface; 3: this CPU's redistributor
+ * (find_redist). */
+static void gic_init(int version, uintptr_t dist, uintptr_t cpu_or_rd)
 {
     g.dist = dist;
     g.version = version;
@@ -88,7 +95,7 @@ int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redi
         w8(dist + GICD_IPRIORITYR + i, PRIO);
 
     if (version == 2) {
-        g.cpu = cpu_or_redist;
+        g.cpu = cpu_or_rd;
         /* The banked SGI/PPI registers: nothing a loader left enabled fires
          * before its handler is attached. */
         w32(dist + GICD_ICENABLER, 0xffffffffu);
@@ -106,11 +113,10 @@ int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redi
         w32(g.cpu + GICC_PMR, 0xf0);
         w32(g.cpu + GICC_BPR, 0);
         w32(g.cpu + GICC_CTLR, 1);
-        return 2;
+        return;
     }
 
-    if (find_redist(cpu_or_redist, redist_size ? redist_size : 0x20000))
-        return -1;
+    g.rd = cpu_or_rd;
     /* Wake the redistributor: clear ProcessorSleep, wait for ChildrenAsleep to clear. */
     w32(g.rd + GICR_WAKER, r32(g.rd + GICR_WAKER) & ~2u);
     for (int i = 0; i < 1000000 && (r32(g.rd + GICR_WAKER) & 4u); i++)
@@ -135,10 +141,9 @@ int gic_init(int version, uintptr_t dist, uintptr_t cpu_or_redist, uint64_t redi
     arch_icc_pmr_write(0xf0);
     arch_icc_bpr1_write(0);
     arch_icc_igrpen1_write(1);
-    return 3;
 }
 
-int gic_detect(uintptr_t dist)
+static int gic_detect(uintptr_t dist)
 {
     /* A v2 distributor is 4 KiB with its ID registers at its top, where a v3
      * one reads as zero; reading v3's location on a v2 GIC would fault. */
@@ -147,15 +152,12 @@ int gic_detect(uintptr_t dist)
     return ((r32(dist + GICD_PIDR2) >> 4) & 0xf) >= 3 ? 3 : 2;
 }
 
-int gic_version(void) { return g.version; }
-unsigned gic_num_irqs(void) { return g.nirqs; }
-
 static uintptr_t frame_for(unsigned intid)
 {
     return (g.version == 3 && intid < 32) ? g.rd + GICR_SGI : g.dist;
 }
 
-void gic_config(unsigned intid, bool edge)
+static void gic_config(unsigned intid, bool edge)
 {
     if (intid < 16 || intid >= g.nirqs)
         return;
@@ -166,14 +168,14 @@ void gic_config(unsigned intid, bool edge)
     w32(f, v);
 }
 
-void gic_enable(unsigned intid)
+static void gic_enable(unsigned intid)
 {
     if (intid >= g.nirqs)
         return;
     w32(frame_for(intid) + GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
 }
 
-void gic_disable(unsigned intid)
+static void gic_disable(unsigned intid)
 {
     if (intid >= g.nirqs)
         return;
@@ -181,17 +183,88 @@ void gic_disable(unsigned intid)
     arch_dsb();
 }
 
-uint32_t gic_ack(void)
+static uint32_t gic_ack(void)
 {
     return g.version == 3 ? arch_icc_iar1_read() : r32(g.cpu + GICC_IAR);
 }
 
-unsigned gic_intid(uint32_t iar) { return g.version == 3 ? (iar & 0xffffffu) : (iar & 0x3ffu); }
+static unsigned gic_intid(uint32_t iar) { return g.version == 3 ? (iar & 0xffffffu) : (iar & 0x3ffu); }
 
-void gic_eoi(uint32_t iar)
+static void gic_eoi(uint32_t iar)
 {
     if (g.version == 3)
         arch_icc_eoir1_write(iar);
     else
         w32(g.cpu + GICC_EOIR, iar);
+}
+
+static const char *const names[2] = {"GICv2", "GICv3"};
+
+static struct irqchip chip = {
+    .first_device = 32,
+    .dt_decode = gic_dt_decode,
+    .config = gic_config,
+    .enable = gic_enable,
+    .disable = gic_disable,
+    .claim = gic_ack,
+    .irq_of = gic_intid,
+    .complete = gic_eoi,
+};
+
+static const struct irqchip *publish(int node)
+{
+    chip.name = names[g.version == 3];
+    chip.dt_node = node;
+    chip.nirqs = g.nirqs;
+    return &chip;
+}
+
+/* A register range the CPU can address: on arm (no LPAE) one above 4 GiB
+ * would be truncated onto some other device. */
+static bool reachable(uint64_t a, uint64_t size)
+{
+#if UINTPTR_MAX < UINT64_MAX
+    return a <= UINTPTR_MAX && (size == 0 || size - 1 <= UINTPTR_MAX - a);
+#else
+    (void)a;
+    (void)size;
+    return true;
+#endif
+}
+
+const struct irqchip *gic_from_dt(const struct dt *dt)
+{
+    struct gic_dt d;
+    uintptr_t rd;
+
+    /* v3 first; a v3 node without this CPU's redistributor falls back to
+     * a v2 node, if the tree has one. */
+    if (gic_dt_find(dt, 3, &d) == 0 && reachable(d.dist, 0x10000)) {
+        for (unsigned r = 0; r < d.nregions; r++) {
+            uint64_t base = d.region[r][0], size = d.region[r][1];
+            if (reachable(base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
+                gic_init(3, (uintptr_t)d.dist, rd);
+                return publish(d.node);
+            }
+        }
+    }
+    if (gic_dt_find(dt, 2, &d) == 0 && reachable(d.dist, 0x1000) && reachable(d.region[0][0], 0x2000)) {
+        gic_init(2, (uintptr_t)d.dist, (uintptr_t)d.region[0][0]);
+        return publish(d.node);
+    }
+    return NULL;
+}
+
+const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t gicr, uint64_t gicr_size)
+{
+    uintptr_t rd;
+
+    if (gic_detect(dist) == 2) {
+        gic_init(2, dist, gicc);
+        return publish(-1);
+    }
+    if (find_redist(gicr, gicr_size ? gicr_size : 0x20000, &rd) != 0)
+        return NULL;
+    gic_init(3, dist, rd);
+    return publish(-1);
 }
