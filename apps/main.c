@@ -276,7 +276,11 @@ static void start_drivers(void)
 {
     bool net = false, blk = false;
     size_t left = plat_dma_pool_left();
-    for (int i = 0; i < ndevices; i++)
+    /* Entropy first (virtio-rng) when the network wants it as it starts
+     * (DHCP's transaction id); with a static address it needs none to
+     * answer, so virtio-rng starts with the rest (pass 1). */
+    bool rng_first = netapp_wants_entropy();
+    for (int i = 0; i < ndevices && rng_first; i++)
         if (devices[i].id.device_id == VIRTIO_ID_RNG && !have_rng)
             start_rng(devices[i].slot);
     dma_used[VIRTIO_ID_RNG] += left - plat_dma_pool_left();
@@ -284,8 +288,11 @@ static void start_drivers(void)
      * guest is waited for comes up, and answers what already reached it,
      * before the others start. */
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && net)
-            netapp_poll();
+        if (pass == 1 && net) {
+            left = plat_dma_pool_left();
+            netapp_poll(); /* may add RX buffers (netapp.c): net's memory too */
+            dma_used[VIRTIO_ID_NET] += left - plat_dma_pool_left();
+        }
         for (int i = 0; i < ndevices; i++) {
             const struct board_virtio_slot *s = devices[i].slot;
             uint32_t id = devices[i].id.device_id;
@@ -300,14 +307,22 @@ static void start_drivers(void)
                 app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
             } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
                 start_console(s);
+            } else if (devices[i].id.device_id == VIRTIO_ID_RNG && !rng_first && !have_rng) {
+                start_rng(s);
             }
             if (id < sizeof(dma_used) / sizeof(dma_used[0]))
                 dma_used[id] += left - plat_dma_pool_left();
         }
     }
-    kprintf("dma: net %lu, blk %lu, console %lu, rng %lu bytes; %lu left\n", (unsigned long)dma_used[VIRTIO_ID_NET],
-            (unsigned long)dma_used[VIRTIO_ID_BLOCK], (unsigned long)dma_used[VIRTIO_ID_CONSOLE],
-            (unsigned long)dma_used[VIRTIO_ID_RNG], (unsigned long)plat_dma_pool_left());
+    /* virtio-net allocates most of its RX buffers after start-up, as the
+     * main loop's polls fill its ring: counted here as taken. */
+    const struct virtio_net *vn = netapp_dev();
+    size_t later = vn ? (size_t)(vn->nrx - vn->nrx_ready) * VIRTIO_NET_BUF_SIZE : 0;
+    size_t pool = plat_dma_pool_left();
+    kprintf("dma: net %lu, blk %lu, console %lu, rng %lu bytes; %lu left\n",
+            (unsigned long)(dma_used[VIRTIO_ID_NET] + later), (unsigned long)dma_used[VIRTIO_ID_BLOCK],
+            (unsigned long)dma_used[VIRTIO_ID_CONSOLE], (unsigned long)dma_used[VIRTIO_ID_RNG],
+            (unsigned long)(pool > later ? pool - later : 0));
 }
 
 /* ---- self checks ------------------------------------------------------------- */

@@ -10,6 +10,10 @@
 
 #include "board.h"
 
+/* Does the network want entropy (app_random) as it starts - DHCP's
+ * transaction id - so that virtio-rng should start first?  Not with a
+ * static ip=: its IP ids and the gateway ping's id do with the fallback. */
+bool netapp_wants_entropy(void);
 int netapp_start(const struct board_virtio_slot *slot);
 void netapp_poll(void);   /* main loop: receive, timers, transmit */
 bool netapp_busy(void);   /* work is waiting: do not idle */

@@ -34,8 +34,11 @@
 #   --short    a smoke run for make check: one run per ARCH, net alone
 #   --runs N   runs (default 10)
 #   --no-rt    no real-time priority
-#   --fw DIR   the firmware from DIR/ARCH/firmware.elf (default build), to
-#              compare two builds
+#   --fw DIR   the firmware from DIR/ARCH/firmware.elf (default build).
+#              Given more than once, every run boots each firmware in turn
+#              after the floor, and each gets its rows (labelled with DIR):
+#              two builds compared under the same moments of the host,
+#              which a later run of the other build is not
 #   ARCH...    arm aarch64 (default both)
 #
 # What this machine cannot do (no root, no network namespace, no TAP, no
@@ -46,15 +49,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C
 
-short=0 runs=10 rt=1 fw=build arches=()
+short=0 runs=10 rt=1 fws=() arches=()
 while (($#)); do
     case $1 in
     --short) short=1 ;;
     --runs) runs=$2; shift ;;
     --no-rt) rt=0 ;;
-    --fw) fw=$2; shift ;;
+    --fw) fws+=("$2"); shift ;;
     arm | aarch64) arches+=("$1") ;;
-    *) echo "usage: $0 [--short] [--runs N] [--no-rt] [--fw DIR] [arm] [aarch64]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--short] [--runs N] [--no-rt] [--fw DIR]... [arm] [aarch64]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -64,6 +67,10 @@ if ((short)); then
     runs=1 DEVSETS=("net")
 fi
 ((${#arches[@]})) || arches=(arm aarch64)
+((${#fws[@]})) || fws=(build)
+# fwlabel J: what the rows of firmware J say after the device set (nothing
+# with one firmware)
+fwlabel() { ((${#fws[@]} > 1)) && echo " (${fws[$1]})"; }
 
 HOST_IP=192.0.2.1 GUEST_IP=192.0.2.2 TAP=tap0 MEM=128M
 MAC=52:54:00:c0:00:02
@@ -113,9 +120,9 @@ median() { # KEY METRIC -> the median, or nothing
     if ((${#s[@]})); then echo "${s[1]}"; fi
 }
 
-mdiff() { # KEY A B -> median(A) - median(B), or —
+mdiff2() { # KEY1 A KEY2 B -> median(KEY1 A) - median(KEY2 B), or —
     local x y
-    x=$(median "$1" "$2") y=$(median "$1" "$3")
+    x=$(median "$1" "$2") y=$(median "$3" "$4")
     if [[ -n $x && -n $y ]]; then
         awk -v x="$x" -v y="$y" 'BEGIN { printf "%.1f\n", x - y }'
     else
@@ -164,8 +171,10 @@ finish() {
             for d in "${DEVSETS[@]}"; do
                 qemu_opts "$a" "$d" "$FLOOR/$a.elf"
                 echo "- floor $a $d: \`$(show_cmd)\` (tools/floor-guest/$a.S)"
-                qemu_opts "$a" "$d" "$fw/$a/firmware.elf"
-                echo "- vbare $a $d: \`$(show_cmd)\`"
+                for j in "${!fws[@]}"; do
+                    qemu_opts "$a" "$d" "${fws[$j]}/$a/firmware.elf"
+                    echo "- vbare $a $d: \`$(show_cmd)\`"
+                done
             done
         done
         echo "- cells: median (min–max, n=runs) in milliseconds; \"vbare − floor\": the difference of the medians, then the smallest and largest difference within one run"
@@ -176,8 +185,10 @@ finish() {
         echo "|---|---|---|---|---|---|---|"
         for a in "${arches[@]}"; do
             for d in "${DEVSETS[@]}"; do
-                local k="$a $d"
-                echo "| $a | $d | $(cell "$k" floor) | $(cell "$k" first) | $(cell "$k" reply) | $(mdiff "$k" reply floor) | $(prange "$k" diff) |"
+                for j in "${!fws[@]}"; do
+                    local k="$a $d" f="$a $d $j"
+                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" floor) | $(cell "$f" first) | $(cell "$f" reply) | $(mdiff2 "$f" reply "$k" floor) | $(prange "$f" diff) |"
+                done
             done
         done
         echo
@@ -187,8 +198,10 @@ finish() {
         echo "|---|---|---|---|---|---|---|"
         for a in "${arches[@]}"; do
             for d in "${DEVSETS[@]}"; do
-                local k="$a $d"
-                echo "| $a | $d | $(cell "$k" tfloor) | $(cell "$k" treply) | $(mdiff "$k" treply tfloor) | $(prange "$k" tdiff) | $(cell "$k" boot) |"
+                for j in "${!fws[@]}"; do
+                    local k="$a $d" f="$a $d $j"
+                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" tfloor) | $(cell "$f" treply) | $(mdiff2 "$f" treply "$k" tfloor) | $(prange "$f" tdiff) | $(cell "$f" boot) |"
+                done
             done
         done
         echo
@@ -215,7 +228,9 @@ if ! tools/build-tiny-guest.sh tools/floor-guest "$FLOOR" "${arches[@]}" >"$OUT/
     finish
 fi
 for a in "${arches[@]}"; do
-    [[ -f $fw/$a/firmware.elf ]] || { note "SKIP: bench-boot: no $fw/$a/firmware.elf (make ARCH=$a)"; finish; }
+    for fw in "${fws[@]}"; do
+        [[ -f $fw/$a/firmware.elf ]] || { note "SKIP: bench-boot: no $fw/$a/firmware.elf (make ARCH=$a)"; finish; }
+    done
     [[ -f $OUT/disk-$a.img ]] || truncate -s 16M "$OUT/disk-$a.img"
 done
 RT=()
@@ -237,15 +252,15 @@ in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip neigh replace "$GUEST_IP" lladdr "$MAC" dev "$TAP" nud permanent
 
 # ------------------------------------------------------------ one boot
-# boot ARCH DEVICES KIND RUN: KIND floor or vbare; records the figures,
-# returns 1 when the guest did not answer.
+# boot ARCH DEVICES KIND RUN [J]: KIND floor or vbare (firmware J of
+# --fw); records the figures, returns 1 when the guest did not answer.
 boot() {
-    local a=$1 d=$2 kind=$3 run=$4 img out dry
+    local a=$1 d=$2 kind=$3 run=$4 j=${5:-} img out dry
     local -a cmd ping=()
-    local k="$a $d" lg="$OUT/$kind-$a-${d//,/+}-$run.log"
+    local k="$a $d" lg="$OUT/$kind$j-$a-${d//,/+}-$run.log"
     case $kind in
     floor) img=$FLOOR/$a.elf ;;
-    vbare) img=$fw/$a/firmware.elf ping=(--ping "$GUEST_IP") ;;
+    vbare) img=${fws[$j]}/$a/firmware.elf ping=(--ping "$GUEST_IP") k="$a $d $j" ;;
     esac
     qemu_opts "$a" "$d" "$img"
     if ! dry=$(tools/qemu-run.sh --dry-run "${QOPTS[@]}" 2>&1); then
@@ -255,7 +270,7 @@ boot() {
     eval "cmd=($dry)"
     out=$(in_ns "${RT[@]}" python3 tools/bench-boot.py --tap "$TAP" "${ping[@]}" --limit "$LIMIT" --log "$lg" \
         -- "${cmd[@]}") || true
-    log "run $run/$runs: $kind $a $d: $out"
+    log "run $run/$runs: $kind${j:+$(fwlabel "$j")} $a $d: $out"
     local fb rp tp
     fb=$(sed -n 's/.* first_byte_ms=\([-0-9.]*\).*/\1/p' <<<"$out")
     rp=$(sed -n 's/.* reply_ms=\([-0-9.]*\).*/\1/p' <<<"$out")
@@ -296,13 +311,15 @@ for run in $(seq "$runs"); do
         for d in "${DEVSETS[@]}"; do
             FLOOR_MS='' FLOOR_TAP=''
             boot "$a" "$d" floor "$run" || true
-            boot "$a" "$d" vbare "$run" || true
+            for j in "${!fws[@]}"; do
+                boot "$a" "$d" vbare "$run" "$j" || true
+            done
         done
     done
 done
 for a in "${arches[@]}"; do
-    if ((short)) && [[ -n ${V[$a net|reply]:-} ]]; then
-        note "PASS: bench-boot --short: $a: floor $(median "$a net" floor) ms, first ping reply $(median "$a net" reply) ms"
+    if ((short)) && [[ -n ${V[$a net 0|reply]:-} ]]; then
+        note "PASS: bench-boot --short: $a: floor $(median "$a net" floor) ms, first ping reply $(median "$a net 0" reply) ms"
     fi
 done
 log "done in $((SECONDS - start)) s; timestamped consoles in $OUT/"

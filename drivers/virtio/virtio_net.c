@@ -2,6 +2,7 @@
  * virtio_net.c - see virtio_net.h.
  *
  * Buffer life cycle.  Every RX netbuf is in exactly one state:
+ *   RX_NONE  no memory yet: the ring is still filling (cfg.rx_initial)
  *   RX_FREE  the driver's, not posted (a reset cancelled it, or posting failed)
  *   RX_RING  on the RX ring (the device's)
  *   RX_HELD  handed up: the stack's, until netbuf_release() or virtio_net_tx()
@@ -13,6 +14,11 @@
  * device nor a stack that releases a buffer twice can make the driver post
  * a buffer twice.
  *
+ * RX_NONE buffers are always the last ones, rx[nrx_ready..nrx): rx_fill()
+ * gives the next ones memory (one block of DMA memory per call) and posts
+ * them together with any other RX_FREE buffer, so a buffer whose re-post
+ * failed goes back on the ring then too.
+ *
  * Invariant of the RX interrupt path: RX callbacks are disabled only while
  * rx_pending is set, so a caller that idles when virtio_net_pending() is
  * false never strands a frame on the ring.
@@ -23,7 +29,8 @@
 
 #include "virtio_endian.h"
 
-enum { RX_FREE, RX_RING, RX_HELD, RX_TX };
+enum { RX_NONE, RX_FREE, RX_RING, RX_HELD, RX_TX };
+enum { RX_FILL_GO, RX_FILL_NOMEM, RX_FILL_RING_FULL }; /* rx_fill_stop */
 enum { TX_POOL, TX_APP, TX_RING };
 
 #define TX_HEADROOM 32u
@@ -182,12 +189,62 @@ static void needs_reset(struct virtio_dev *dev)
         n->cfg.wake(n->cfg.wake_arg);
 }
 
-/* Post every FREE RX buffer the ring takes.  Caller holds n->lock. */
-static void post_free_rx_locked(struct virtio_net *n)
+/* Post every FREE RX buffer the ring takes.  Caller holds n->lock.
+ * Returns 0, or the error of the post that failed (the ring is full). */
+static int post_free_rx_locked(struct virtio_net *n)
 {
-    for (unsigned i = 0; i < n->nrx; i++)
-        if (rx_state(n)[i] == RX_FREE && rx_post_locked(n, i) != 0)
-            break;
+    int err;
+
+    for (unsigned i = 0; i < n->nrx_ready; i++)
+        if (rx_state(n)[i] == RX_FREE && (err = rx_post_locked(n, i)) != 0)
+            return err;
+    return 0;
+}
+
+/* Buffers are still to be added (cfg.rx_initial), and can be. */
+static bool rx_filling(const struct virtio_net *n)
+{
+    return n->nrx_ready < n->nrx && n->rx_fill_stop == RX_FILL_GO && !n->stopping;
+}
+
+/* Give up to count more RX buffers their memory (one block of DMA memory)
+ * and post them with every other FREE one.  Thread context, not under
+ * n->lock (plat_dma_alloc may take locks of its own).  Returns 0 or
+ * VIRTIO_ENOMEM.  The fill stops for good when the DMA pool is out, and
+ * until the next reset when the ring takes no more (a reset may have
+ * renegotiated a layout that needs two descriptors per buffer): the
+ * buffers that did not fit stay FREE, and restart() posts them. */
+static int rx_fill(struct virtio_net *n, unsigned count)
+{
+    plat_busaddr_t bus;
+    plat_irqstate_t s;
+    unsigned first = n->nrx_ready;
+
+    if (!rx_filling(n))
+        return 0;
+    if (count > n->nrx - first || n->nrx_blocks == VIRTIO_NET_RX_BLOCKS - 1u)
+        count = n->nrx - first; /* the last block takes the rest */
+    uint8_t *mem = plat_dma_alloc((size_t)count * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    if (!mem) {
+        n->rx_fill_stop = RX_FILL_NOMEM;
+        n->stats.rx_alloc_failed++;
+        return VIRTIO_ENOMEM;
+    }
+    s = plat_lock(&n->lock);
+    n->rx_block[n->nrx_blocks] = mem;
+    n->rx_block_bufs[n->nrx_blocks++] = (uint16_t)count;
+    for (unsigned i = first; i < first + count; i++) {
+        n->rx[i] = (struct netbuf){.buf = mem + (size_t)(i - first) * VIRTIO_NET_BUF_SIZE,
+                                   .cap = VIRTIO_NET_BUF_SIZE,
+                                   .release = rx_release,
+                                   .owner = n};
+        rx_state(n)[i] = RX_FREE;
+    }
+    n->nrx_ready = first + count;
+    if (post_free_rx_locked(n) != 0)
+        n->rx_fill_stop = RX_FILL_RING_FULL;
+    plat_unlock(&n->lock, s);
+    return 0;
 }
 
 static void read_link(struct virtio_net *n)
@@ -209,6 +266,16 @@ static void compute_layout(struct virtio_net *n)
     n->split_hdr = !v1 && !virtio_has_feature(&n->dev, VIRTIO_F_ANY_LAYOUT);
 }
 
+/* cfg.irq_after_first_poll: the first poll has kicked its replies (or
+ * found the device in need of a reset): interrupts from now on. */
+static void irq_unmask_late(struct virtio_net *n)
+{
+    if (n->irq_masked && !n->dev.broken) { /* a dead device stays masked */
+        n->irq_masked = false;
+        plat_irq_unmask(n->dev.irq);
+    }
+}
+
 /* After a re-initialisation (thread context, rings empty, DRIVER_OK set).
  * The features were negotiated again: the header layout is recomputed
  * before anything is posted, and a merged frame half-dropped before the
@@ -220,10 +287,13 @@ static int restart(struct virtio_dev *dev)
 
     compute_layout(n);
     n->skip_bufs = 0;
+    n->irq_masked = false; /* the re-initialisation unmasked it */
     s = plat_lock(&n->lock);
     virtqueue_disable_cb(n->txq);
     if (virtqueue_enable_cb(n->rxq)) /* the ring is empty: nothing to poll */
         n->rx_pending = false;
+    if (n->rx_fill_stop == RX_FILL_RING_FULL)
+        n->rx_fill_stop = RX_FILL_GO; /* a new ring: the fill may go on */
     post_free_rx_locked(n);
     plat_unlock(&n->lock, s);
     read_link(n);
@@ -276,15 +346,15 @@ static bool mac_usable(const uint8_t m[6])
 
 static void free_memory(struct virtio_net *n)
 {
+    for (unsigned k = 0; k < n->nrx_blocks; k++)
+        plat_dma_free(n->rx_block[k], (size_t)n->rx_block_bufs[k] * VIRTIO_NET_BUF_SIZE);
     if (n->rx)
         plat_dma_free(n->rx, rx_meta_size(n->nrx));
-    if (n->rxmem)
-        plat_dma_free(n->rxmem, (size_t)n->nrx * VIRTIO_NET_BUF_SIZE);
     if (n->txmem)
         plat_dma_free(n->txmem, (size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE);
     n->rx = NULL;
-    n->rxmem = n->txmem = NULL;
-    n->nrx = 0;
+    n->txmem = NULL;
+    n->nrx = n->nrx_ready = n->nrx_blocks = 0;
     n->ntx_free = 0;
 }
 
@@ -359,19 +429,12 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
     plat_busaddr_t bus;
     n->rx = plat_dma_alloc(rx_meta_size(nrx), _Alignof(struct netbuf), &bus);
     n->nrx = nrx; /* with n->rx, for free_memory */
-    n->rxmem = plat_dma_alloc((size_t)nrx * VIRTIO_NET_BUF_SIZE, 64, &bus);
     n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, 64, &bus);
-    if (!n->rx || !n->rxmem || !n->txmem) {
+    if (!n->rx || !n->txmem) {
         err = VIRTIO_ENOMEM;
         goto fail;
     }
-    for (unsigned i = 0; i < nrx; i++) {
-        n->rx[i] = (struct netbuf){.buf = n->rxmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
-                                   .cap = VIRTIO_NET_BUF_SIZE,
-                                   .release = rx_release,
-                                   .owner = n};
-        rx_state(n)[i] = RX_FREE;
-    }
+    memset(rx_state(n), RX_NONE, nrx); /* no memory yet: rx_fill() gives it */
     for (unsigned i = VIRTIO_NET_TX_BUFS; i-- > 0;) {
         n->tx[i] = (struct netbuf){.buf = n->txmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
                                    .cap = VIRTIO_NET_BUF_SIZE,
@@ -380,12 +443,22 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
         tx_pool_put_locked(n, i); /* tx[0] on top */
     }
     virtqueue_disable_cb(n->txq); /* completions are reaped by poll and tx */
-    post_free_rx_locked(n);       /* the interrupt is not attached yet */
+    /* The first RX buffers (all of them by default); the interrupt is not
+     * attached yet.  The rest come with later polls (rx_fill). */
+    if ((err = rx_fill(n, cfg->rx_initial ? cfg->rx_initial : nrx)) != 0)
+        goto fail;
 
     /* Without an interrupt line the device is polled: virtio_net_poll()
      * finds what arrived whether or not an interrupt announced it. */
     if (virtio_dev_has_irq(&n->dev) && (err = virtio_dev_attach_irq(&n->dev)) != 0)
         goto fail;
+    if (cfg->irq_after_first_poll && n->dev.irq_attached) {
+        /* Masked before DRIVER_OK: not one interrupt until the first poll
+         * has answered what arrived, and that poll is due now. */
+        plat_irq_mask(n->dev.irq);
+        n->irq_masked = true;
+        n->rx_pending = true;
+    }
     if ((err = virtio_dev_driver_ok(&n->dev)) != 0)
         goto fail;
     read_link(n);
@@ -414,7 +487,7 @@ bool virtio_net_pending(const struct virtio_net *n)
 {
     if (n->dev.broken)
         return false; /* nothing will ever come: see virtio_net_check() */
-    return n->rx_pending || n->dev.reset_pending;
+    return n->rx_pending || n->dev.reset_pending || rx_filling(n);
 }
 
 static void reclaim_tx(struct virtio_net *n)
@@ -474,8 +547,10 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
 
     /* A device that needs a reset may have left the rings inconsistent:
      * leave them to virtio_net_check(). */
-    if (n->dev.reset_pending || n->dev.broken)
+    if (n->dev.reset_pending || n->dev.broken) {
+        irq_unmask_late(n); /* virtio_net_check() has work: let it be announced */
         return 0;
+    }
     n->stats.polls++;
     reclaim_tx(n);
     for (;;) {
@@ -526,6 +601,15 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
         n->dev.reset_pending = true;
     }
     virtio_net_flush(n);
+    irq_unmask_late(n);
+    /* The replies are on their way: now the next part of the RX ring, if
+     * it is still filling (kicked at once: buffers for the next burst). */
+    if (budget && !n->dev.reset_pending && rx_filling(n)) {
+        if (rx_fill(n, VIRTIO_NET_RX_BATCH) != 0)
+            plat_log("virtio-net: no DMA memory for more RX buffers: staying with %u of %u", n->nrx_ready,
+                     n->nrx);
+        virtio_net_flush(n);
+    }
     return delivered;
 }
 

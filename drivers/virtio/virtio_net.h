@@ -35,6 +35,28 @@
  * on the ring are re-posted, frames queued for transmission are dropped
  * (their buffers go home), buffers the stack holds stay valid.
  *
+ * Filling the RX ring in steps (cfg.rx_initial): by default init gives
+ * every RX buffer its memory and posts it, one per ring slot (1024 buffers,
+ * 2 MiB, with QEMU's default queue size).  With rx_initial N, init posts
+ * only N buffers and allocates memory for only those; each later
+ * virtio_net_poll() (budget > 0) allocates and posts up to
+ * VIRTIO_NET_RX_BATCH more, after it has delivered what arrived and kicked
+ * the replies, until the ring is full.  virtio_net_pending() stays true
+ * until then, so a loop that polls while it is true fills the ring right
+ * after start-up; nothing on the way to the first frame waits for the
+ * memory of the rest (docs/PERFORMANCE.md, boot to network).  These
+ * allocations (one block of memory per call, at most
+ * VIRTIO_NET_RX_BLOCKS - 1) are the driver's only plat_dma_alloc() calls
+ * after init.  When the DMA pool runs out on the way, the driver stays with
+ * the buffers it has (stats.rx_alloc_failed, one log line); when the ring
+ * takes no more (a reset renegotiated two descriptors per buffer), the
+ * fill waits for the next reset.
+ *
+ * The first answer without an interrupt (cfg.irq_after_first_poll): the
+ * interrupt stays masked until the first virtio_net_poll() has kicked its
+ * replies (virtio_net_pending() is true until then).  Without an interrupt
+ * line the flag changes nothing.
+ *
  * No interrupt: with irq VIRTIO_NO_IRQ (the device tree gave none) nothing
  * is attached and the device is polled: virtio_net_pending() stays false
  * for received frames, so the caller calls virtio_net_poll() on a timer
@@ -44,6 +66,7 @@
  * Usage recipe:
  *     static struct virtio_net net;                  // caller's storage
  *     err = virtio_net_init(&net, base, irq, irq_flags, coherent, &cfg);
+ *                                      // cfg.rx_initial: see "Filling" above
  *     virtio_net_mac(&net, mac);  link = virtio_net_link_up(&net);
  *     loop:
  *         virtio_net_poll(&net, budget);   // frames -> cfg.rx(cfg.rx_arg, nb)
@@ -93,6 +116,9 @@ struct virtio_net_hdr {
 
 #define VIRTIO_NET_BUF_SIZE 2048u   /* each RX and TX buffer: >= 1526 as 5.1.6.3.1 asks */
 #define VIRTIO_NET_RX_MAX 1024u     /* RX buffers at most (one per ring entry) */
+#define VIRTIO_NET_RX_BATCH 64u     /* RX buffers a poll adds while the ring fills (cfg.rx_initial) */
+/* Blocks of RX buffer memory: the first rx_initial buffers, then one per batch. */
+#define VIRTIO_NET_RX_BLOCKS (1u + VIRTIO_NET_RX_MAX / VIRTIO_NET_RX_BATCH)
 #define VIRTIO_NET_TX_BUFS 64u      /* driver-owned TX pool */
 #define VIRTIO_NET_QUEUE_MAX 1024u  /* ring sizes used at most */
 #define VIRTIO_NET_MAX_FRAME 1514u  /* Ethernet without FCS at MTU 1500 */
@@ -105,6 +131,7 @@ struct virtio_net_stats {
     uint32_t rx_bad_num_buffers;/* MRG_RXBUF num_buffers 0 */
     uint32_t rx_merged_dropped; /* frames spread over several buffers: dropped */
     uint32_t rx_repost_failed;
+    uint32_t rx_alloc_failed;   /* no DMA memory for more RX buffers: the ring stays partly filled */
     uint32_t tx_no_buffer;      /* tx_alloc found the pool empty */
     uint32_t tx_ring_full;      /* frame dropped: no room on the TX ring */
     uint32_t tx_too_long;
@@ -128,6 +155,18 @@ struct virtio_net_config {
     void *rx_arg;
     uint16_t rx_queue_size; /* 0: the device's maximum (capped at VIRTIO_NET_QUEUE_MAX) */
     uint16_t tx_queue_size;
+    /* RX buffers virtio_net_init() allocates and posts; 0 (or more than the
+     * ring holds): all of them.  Fewer: virtio_net_poll() adds the rest,
+     * VIRTIO_NET_RX_BATCH per call (see "Filling the RX ring in steps"). */
+    uint16_t rx_initial;
+    /* true: init leaves the interrupt masked, and the first virtio_net_poll()
+     * unmasks it once it has notified the device of its replies;
+     * virtio_net_pending() is true until then.  Frames that arrive while
+     * the driver starts are answered by that poll without taking an
+     * interrupt first (whose first delivery, cold code under an emulator,
+     * would delay the answer; docs/PERFORMANCE.md, boot to network).  The
+     * caller must poll once after init - the recipe's loop does. */
+    bool irq_after_first_poll;
     uint64_t disable_features; /* feature bits not to accept (testing, benchmarking) */
     uint32_t (*random)(void);  /* for a MAC when the device offers none; may be NULL */
     /* Interrupt context, may be NULL: work arrived for the thread that polls
@@ -152,11 +191,19 @@ struct virtio_net {
     volatile bool config_dirty; /* config interrupt: re-read the link */
     bool link_up;
     bool need_kick_rx, need_kick_tx;
+    bool irq_masked;    /* cfg.irq_after_first_poll: no poll has unmasked it yet */
     bool stopping;      /* shutdown or failed init: nothing is posted any more */
     uint16_t skip_bufs; /* buffers left of a merged frame being dropped */
-    unsigned nrx;
+    unsigned nrx;       /* RX buffers: one per ring slot the ring can hold */
+    unsigned nrx_ready; /* rx[0..nrx_ready) have memory; the rest come with later polls */
+    uint8_t rx_fill_stop;  /* why the fill stopped short (virtio_net.c), 0: it goes on */
     struct netbuf *rx; /* nrx RX netbufs, then nrx state bytes */
-    uint8_t *rxmem, *txmem; /* the buffers' storage (DMA) */
+    /* the RX buffers' storage (DMA), in blocks: rx_block[k] holds
+     * rx_block_bufs[k] buffers, the ones after those of block k - 1 */
+    uint8_t *rx_block[VIRTIO_NET_RX_BLOCKS];
+    uint16_t rx_block_bufs[VIRTIO_NET_RX_BLOCKS];
+    unsigned nrx_blocks;
+    uint8_t *txmem; /* the TX pool's storage (DMA) */
     struct netbuf tx[VIRTIO_NET_TX_BUFS];
     uint8_t tx_state[VIRTIO_NET_TX_BUFS];
     /* free TX buffers: a stack of indices (not netbuf.next, which
@@ -174,11 +221,14 @@ bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a co
 /* A config interrupt arrived since the link status was last read
  * (virtio_net_link_up() reads it and clears this). */
 bool virtio_net_link_changed(struct virtio_net *n);
-/* Deliver up to budget received frames; reclaim TX completions.  Returns
- * the number delivered.  When it returns budget, frames may be left:
- * virtio_net_pending() stays true until a poll drains the ring. */
+/* Deliver up to budget received frames; reclaim TX completions; notify the
+ * device of what that queued; then, while the RX ring is still filling
+ * (cfg.rx_initial) and budget > 0, add up to VIRTIO_NET_RX_BATCH buffers.
+ * Returns the number delivered.  When it returns budget, frames may be
+ * left: virtio_net_pending() stays true until a poll drains the ring. */
 unsigned virtio_net_poll(struct virtio_net *n, unsigned budget);
-/* true when an interrupt left work for virtio_net_poll(). */
+/* true when an interrupt left work for virtio_net_poll(), or the RX ring
+ * is still filling (cfg.rx_initial). */
 bool virtio_net_pending(const struct virtio_net *n);
 struct netbuf *virtio_net_tx_alloc(struct virtio_net *n);
 /* Queue a frame (Ethernet header first) for transmission; always takes ownership. */

@@ -14,6 +14,16 @@
  * without dma-coherent behind the simulated cache (sim_cache_model): every
  * RX and TX buffer, the in-place reply and the rings maintained, byte-exact
  * both ways; and a coherent device that gets no maintenance at all.
+ * The RX ring filled in steps (cfg.rx_initial): init allocates and posts
+ * only the first buffers, each poll adds a batch after the replies are
+ * kicked, while the device completes buffers in an order of its own; the
+ * ring ends full with every buffer once; an allocation that fails stops the
+ * fill for good, a ring that takes no more (a reset renegotiated two
+ * descriptors per buffer) stops it without leaving the caller polling; a
+ * reset in the middle re-posts what has memory and the fill goes on; the
+ * same behind the cache model.  With cfg.irq_after_first_poll, frames that
+ * arrive while the driver starts raise no interrupt until the first poll
+ * has delivered them and kicked the replies.
  *
  * The teardown checks for every test: no protocol violation seen by the
  * simulated device or the net model, no platform misuse (lock recursion,
@@ -1218,6 +1228,314 @@ static void test_reset_fails(void **state)
     assert_false(virtio_net_pending(&fx->net));
 }
 
+/* ---- the RX ring filled in steps (cfg.rx_initial) ------------------------------ */
+
+#define REG_QUEUE_NOTIFY 0x050u /* virtio-mmio register (spec 4.2.2) */
+
+/* The device writes a frame into the k-th receive buffer it holds (not the
+ * oldest) and completes that one: an order of its own. */
+static void dev_rx_at(struct nfix *fx, unsigned k, uint32_t len, uint32_t seed)
+{
+    struct sim_vq *v = &fx->sim->vq[SIM_NET_RXQ];
+    uint8_t f[SIM_NET_FRAME_MAX], hdr[12] = {0};
+    unsigned hl = sim_net_hdr_len(fx->model);
+
+    assert_true(k < dev_rx_bufs(fx));
+    make_frame(fx, f, len, seed);
+    if (hl == 12)
+        hdr[10] = 1; /* num_buffers */
+    sim_chain_scatter(&v->pending[k], 0, hdr, hl);
+    sim_chain_scatter(&v->pending[k], hl, f, len);
+    v->pending[k].written = hl + len;
+    assert_true(sim_virtio_complete_at(fx->sim, SIM_NET_RXQ, k));
+    sim_run_irqs();
+}
+
+static struct nfix *up_initial(void **state, uint64_t features, uint32_t num_max, uint16_t initial)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    cfg.rx_initial = initial;
+    return up_cfg(state, features, num_max, &cfg);
+}
+
+/* Release what the stack holds; the buffers go back on the ring. */
+static void release_held(struct nfix *fx)
+{
+    for (unsigned i = 0; i < fx->nheld; i++)
+        netbuf_release(fx->held[i]);
+    fx->nheld = 0;
+    virtio_net_flush(&fx->net);
+}
+
+static void test_rx_fill_in_steps(void **state)
+{
+    struct nfix *fx = up_initial(state, F_ALL, 256, 16);
+    const struct sim_vq *v = &fx->sim->vq[SIM_NET_RXQ];
+    size_t blocks;
+
+    /* Init: 16 buffers posted, memory for exactly those 16. */
+    assert_int_equal(fx->net.nrx, 256);
+    assert_int_equal(fx->net.nrx_ready, 16);
+    assert_int_equal(dev_rx_bufs(fx), 16);
+    assert_non_null(sim_dma_ptr(v->pending[0].seg[0].bus, 16 * VIRTIO_NET_BUF_SIZE));
+    assert_null(sim_dma_ptr(v->pending[0].seg[0].bus, 16 * VIRTIO_NET_BUF_SIZE + 1));
+    assert_true(virtio_net_pending(&fx->net)); /* the rest is work for poll */
+    blocks = sim_dma_live();
+
+    /* Ten frames, completed in an order of the device's own: all delivered,
+     * byte-exact, then one batch more is given memory and posted. */
+    fx->mode = RX_HOLD;
+    for (unsigned k = 0; k < 10; k++)
+        dev_rx_at(fx, (k * 7u + 3u) % (16u - k), 60 + k, k);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 10);
+    for (unsigned k = 0; k < 10; k++)
+        assert_frame(fx, fx->cap[k].data, 60 + k, k);
+    assert_int_equal(fx->net.nrx_ready, 16 + VIRTIO_NET_RX_BATCH);
+    assert_int_equal(sim_dma_live(), blocks + 1);
+    assert_int_equal(dev_rx_bufs(fx), 6 + VIRTIO_NET_RX_BATCH);
+    release_held(fx);
+    assert_int_equal(dev_rx_bufs(fx), 16 + VIRTIO_NET_RX_BATCH);
+    assert_rx_bufs_distinct(fx);
+
+    /* Each poll adds a batch (the last one the rest) while frames keep
+     * coming out of order, some held by the stack across polls. */
+    unsigned polls = 0;
+    while (virtio_net_pending(&fx->net)) {
+        fx->mode = polls % 2 ? RX_RELEASE : RX_HOLD;
+        dev_rx_at(fx, (polls * 13u) % dev_rx_bufs(fx), 100, 100 + polls);
+        dev_rx_at(fx, 0, 101, 200 + polls);
+        virtio_net_poll(&fx->net, 64);
+        assert_true(++polls <= 3);
+    }
+    assert_int_equal(polls, 3); /* 176 buffers: 64 + 64 + 48 */
+    assert_int_equal(fx->net.nrx_ready, 256);
+    assert_int_equal(sim_dma_live(), blocks + 4);
+    release_held(fx);
+    assert_int_equal(dev_rx_bufs(fx), 256);
+    assert_int_equal(virtqueue_num_free(fx->net.rxq), 0);
+    assert_rx_bufs_distinct(fx);
+
+    /* Full: many turns of the ring in any order, nothing allocated or
+     * posted twice, no frame without a buffer. */
+    fx->mode = RX_RELEASE;
+    unsigned before = fx->net.stats.rx_frames;
+    for (unsigned k = 0; k < 3 * 256; k++) {
+        dev_rx_at(fx, (k * 31u) % dev_rx_bufs(fx), 60 + k % 100, k);
+        if (k % 50 == 49)
+            virtio_net_poll(&fx->net, 64);
+    }
+    while (virtio_net_pending(&fx->net))
+        virtio_net_poll(&fx->net, 64);
+    assert_int_equal(fx->net.stats.rx_frames, before + 3 * 256);
+    assert_int_equal(dev_rx_bufs(fx), 256);
+    assert_rx_bufs_distinct(fx);
+    assert_int_equal(sim_dma_live(), blocks + 4);
+    assert_int_equal(fx->net.stats.rx_alloc_failed, 0);
+    assert_int_equal(fx->net.stats.rx_repost_failed, 0);
+}
+
+/* The replies of a poll are kicked before the poll adds buffers: the
+ * allocation and posting of a batch never delay them. */
+static void test_rx_fill_after_replies(void **state)
+{
+    struct nfix *fx = up_initial(state, F_MAC | F_STATUS | F_ANY | F_IND, 256, 16); /* no EVENT_IDX: every kick notifies */
+    int tx_at = -1, rx_at = -1;
+
+    fx->mode = RX_REPLY;
+    for (unsigned k = 0; k < 3; k++)
+        dev_rx(fx, 98, k, NULL);
+    unsigned from = fx->sim->n_reg;
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 3);
+    assert_int_equal(fx->net.nrx_ready, 16 + VIRTIO_NET_RX_BATCH);
+    for (unsigned i = from; i < fx->sim->n_reg && i < SIM_LOG_CAP; i++) {
+        if (fx->sim->reg_off[i] != REG_QUEUE_NOTIFY)
+            continue;
+        if (fx->sim->reg_val[i] == SIM_NET_TXQ && tx_at < 0)
+            tx_at = (int)i;
+        if (fx->sim->reg_val[i] == SIM_NET_RXQ)
+            rx_at = (int)i;
+    }
+    assert_true(tx_at >= 0 && rx_at > tx_at);
+    assert_int_equal(sim_net_tx_run(fx->model), 3);
+    virtio_net_poll(&fx->net, 64); /* the replies' buffers go back on the RX ring */
+    assert_int_equal(dev_rx_bufs(fx), fx->net.nrx_ready);
+}
+
+/* The DMA pool runs out on the way: the driver stays with what it has,
+ * says so once, never tries again, and does not keep the caller polling. */
+static void test_rx_fill_out_of_memory(void **state)
+{
+    struct nfix *fx = up_initial(state, F_ALL, 256, 16);
+    size_t blocks = sim_dma_live();
+
+    sim_dma_fail_after(0);
+    dev_rx(fx, 100, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    sim_dma_fail_after(-1);
+    assert_int_equal(fx->net.stats.rx_alloc_failed, 1);
+    assert_true(sim_log_contains("no DMA memory for more RX buffers"));
+    assert_false(virtio_net_pending(&fx->net));
+    assert_int_equal(fx->net.nrx_ready, 16);
+    assert_int_equal(dev_rx_bufs(fx), 16);
+    for (unsigned k = 0; k < 3 * 16; k++) {
+        dev_rx_at(fx, k % 5u % dev_rx_bufs(fx), 200, k);
+        virtio_net_poll(&fx->net, 64);
+    }
+    assert_int_equal(fx->net.stats.rx_frames, 1 + 3 * 16);
+    assert_int_equal(fx->net.stats.rx_alloc_failed, 1);
+    assert_int_equal(sim_dma_live(), blocks);
+    assert_int_equal(dev_rx_bufs(fx), 16);
+    assert_rx_bufs_distinct(fx);
+}
+
+/* A reset in the middle of the fill: every buffer with memory is posted
+ * again, the stack's stay its own, and the fill goes on.  When the
+ * renegotiated layout needs two descriptors per buffer (legacy without
+ * ANY_LAYOUT, a ring made without indirect tables) the ring takes half as
+ * many: the fill stops there, the caller is not left polling, and every
+ * buffer that did not fit is kept, not lost. */
+static void test_rx_fill_across_reset(void **state)
+{
+    struct nfix *fx = up_initial(state, F_MAC | F_STATUS | F_MRG | F_ANY | F_IND, 256, 16);
+
+    fx->mode = RX_HOLD;
+    dev_rx(fx, 100, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1); /* one held; 80 with memory */
+    assert_int_equal(fx->net.nrx_ready, 80);
+    fx->sim->dev_features &= ~F_ANY;
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(dev_rx_bufs(fx), 79);
+    assert_rx_bufs_distinct(fx);
+
+    unsigned fit = fx->version == 1 ? 128u : 256u, polls = 0;
+    while (virtio_net_pending(&fx->net)) {
+        fx->mode = RX_RELEASE;
+        dev_rx_at(fx, polls % dev_rx_bufs(fx), 90, polls);
+        virtio_net_poll(&fx->net, 64);
+        assert_true(++polls <= 4);
+    }
+    release_held(fx);
+    assert_int_equal(dev_rx_bufs(fx), fit);
+    assert_rx_bufs_distinct(fx);
+    if (fx->version == 1) {
+        assert_true(fx->net.nrx_ready > fit && fx->net.nrx_ready < 256);
+        assert_true(fx->net.stats.rx_repost_failed > 0);
+    } else {
+        assert_int_equal(fx->net.nrx_ready, 256);
+    }
+    /* Traffic goes on through the ring as it is, and a reset that brings
+     * the layout back takes the kept buffers and lets the fill finish. */
+    for (unsigned k = 0; k < 2 * fit; k++) {
+        dev_rx_at(fx, (k * 17u) % dev_rx_bufs(fx), 64 + k % 50, k);
+        if (k % 40 == 39)
+            virtio_net_poll(&fx->net, 64);
+    }
+    while (virtio_net_pending(&fx->net))
+        virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), fit);
+    fx->sim->dev_features |= F_ANY;
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    polls = 0;
+    while (virtio_net_pending(&fx->net)) {
+        virtio_net_poll(&fx->net, 64);
+        assert_true(++polls <= 4);
+    }
+    assert_int_equal(fx->net.nrx_ready, 256);
+    assert_int_equal(dev_rx_bufs(fx), 256);
+    assert_rx_bufs_distinct(fx);
+}
+
+/* The fill behind the cache model: each new block's buffers are handed to
+ * the device clean, and what the device writes into them reaches the
+ * stack (the traffic of test_non_coherent_model). */
+static void cache_traffic(struct nfix *fx, bool checks);
+
+static void test_rx_fill_non_coherent(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    sim_cache_model(true);
+    cfg.rx_initial = 8;
+    create(state, F_ALL, 256, dev_mac, VIRTIO_NET_S_LINK_UP);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false, &cfg), 0);
+    fx->inited = true;
+    assert_int_equal(dev_rx_bufs(fx), 8);
+    cache_traffic(fx, true);
+    assert_int_equal(fx->net.nrx_ready, 256);
+    assert_int_equal(sim_cache_unsynced(), 0);
+    assert_true(sim_cache_model_ok());
+}
+
+#define REG_INTERRUPT_ACK 0x064u /* virtio-mmio register (spec 4.2.2) */
+
+/* cfg.irq_after_first_poll: the interrupt is masked from init until the
+ * first poll has delivered what arrived and kicked the replies; from then
+ * on interrupts as usual.  Without an interrupt line the flag changes
+ * nothing. */
+static void test_irq_after_first_poll(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+    int tx_at = -1, ack_at = -1;
+    unsigned irq;
+
+    cfg.irq_after_first_poll = true;
+    sim_irq_set_sync(true); /* delivered as soon as the line rises or is unmasked */
+    up_cfg(state, F_MAC | F_STATUS | F_ANY | F_IND, 64, &cfg); /* no EVENT_IDX: every kick notifies */
+    irq = fx->sim->irq;
+    assert_true(sim_irq_attached(irq));
+    assert_true(sim_irq_masked(irq));
+    assert_true(virtio_net_pending(&fx->net)); /* the first poll is due */
+    fx->mode = RX_REPLY;
+    for (unsigned k = 0; k < 3; k++)
+        dev_rx(fx, 98, k, NULL);
+    assert_int_equal(sim_irq_delivered(irq), 0);
+    assert_int_equal(fx->net.stats.rx_interrupts, 0);
+    assert_int_equal(fx->wakes, 0);
+
+    unsigned from = fx->sim->n_reg;
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 3);
+    for (unsigned i = from; i < fx->sim->n_reg && i < SIM_LOG_CAP; i++) {
+        if (fx->sim->reg_off[i] == REG_QUEUE_NOTIFY && fx->sim->reg_val[i] == SIM_NET_TXQ && tx_at < 0)
+            tx_at = (int)i;
+        if (fx->sim->reg_off[i] == REG_INTERRUPT_ACK && ack_at < 0)
+            ack_at = (int)i;
+    }
+    /* Unmasked after the replies' kick: the interrupt the frames raised is
+     * taken then (and finds nothing left to do). */
+    assert_true(tx_at >= 0 && ack_at > tx_at);
+    assert_false(sim_irq_masked(irq));
+    assert_int_equal(sim_irq_delivered(irq), 1);
+    assert_false(virtio_net_pending(&fx->net));
+    assert_int_equal(sim_net_tx_run(fx->model), 3);
+
+    /* From now on: an interrupt per frame as usual. */
+    virtio_net_poll(&fx->net, 64);
+    fx->mode = RX_RELEASE;
+    dev_rx(fx, 100, 9, NULL);
+    assert_int_equal(fx->net.stats.rx_interrupts, 1);
+    assert_true(fx->wakes >= 1);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[3].data, 100, 9);
+    assert_true(down(fx));
+
+    /* No interrupt line: nothing to mask, nothing pending. */
+    create(state, F_ALL, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    assert_false(virtio_net_pending(&fx->net));
+    dev_rx(fx, 100, 10, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+}
+
 /* ---- init ------------------------------------------------------------------------ */
 
 static void test_init_failures(void **state)
@@ -1549,6 +1867,12 @@ int main(void)
         NET_TEST(test_no_irq_polled),
         NET_TEST(test_non_coherent_model),
         NET_TEST(test_coherent_no_cache_ops),
+        NET_TEST(test_rx_fill_in_steps),
+        NET_TEST(test_rx_fill_after_replies),
+        NET_TEST(test_rx_fill_out_of_memory),
+        NET_TEST(test_rx_fill_across_reset),
+        NET_TEST(test_rx_fill_non_coherent),
+        NET_TEST(test_irq_after_first_poll),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
