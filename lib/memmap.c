@@ -121,3 +121,23 @@ int memmap_largest_free(const struct mem_range *ram, int nram,
 	out->size = best_size;
 	return 0;
 }
+
+bool memmap_overlaps(const uint64_t (*ram)[2], int nram, uint64_t lo,
+		     uint64_t hi, bool *partial)
+{
+	bool any = false;
+	int r;
+
+	*partial = false;
+	for (r = 0; r < nram; r++) {
+		uint64_t b = ram[r][0];
+		uint64_t e = ram[r][1] > UINT64_MAX - b ? UINT64_MAX : b + ram[r][1];
+
+		if (ram[r][1] == 0 || b >= hi || e <= lo)
+			continue;
+		any = true;
+		if (b > lo || e < hi)
+			*partial = true;
+	}
+	return any;
+}

@@ -41,4 +41,28 @@ int memmap_largest_free(const struct mem_range *ram, int nram,
 			uint64_t align, uint64_t min_size,
 			struct mem_range *out);
 
+/*
+ * For an MMU choosing between one large block and smaller pages: whether
+ * any RAM bank (base, size pairs, as struct board_info holds them)
+ * overlaps [lo, hi), and in *partial whether some overlapping bank leaves
+ * part of [lo, hi) uncovered by it.  Banks that run past 2^64 are clipped.
+ */
+bool memmap_overlaps(const uint64_t (*ram)[2], int nram, uint64_t lo,
+		     uint64_t hi, bool *partial);
+
+/*
+ * A register range this CPU can address: on a 32-bit CPU without LPAE one
+ * above 4 GiB would be truncated onto some other device.
+ */
+static inline bool memmap_reachable(uint64_t a, uint64_t size)
+{
+#if UINTPTR_MAX < UINT64_MAX
+	return a <= UINTPTR_MAX && (size == 0 || size - 1 <= UINTPTR_MAX - a);
+#else
+	(void)a;
+	(void)size;
+	return true;
+#endif
+}
+
 #endif

@@ -75,19 +75,6 @@ void plat_dma_pool_init(uintptr_t base, uintptr_t end);
 
 extern char __image_start[], __heap_start[];
 
-/* A register range the CPU can address: on arm (no LPAE) one above 4 GiB
- * would be truncated onto some other device. */
-static bool reachable(uint64_t a, uint64_t size)
-{
-#if UINTPTR_MAX < UINT64_MAX
-    return a <= UINTPTR_MAX && (size == 0 || size - 1 <= UINTPTR_MAX - a);
-#else
-    (void)a;
-    (void)size;
-    return true;
-#endif
-}
-
 static struct board_info info;
 static struct dt dt;
 /* Every node's offset, parent, depth, phandle and where its properties
@@ -214,7 +201,7 @@ static void uart_from_dt(void)
             node = first_okay_compatible(uart_16550);
     }
     uint64_t a, s;
-    if (node < 0 || dt_reg(&dt, node, 0, &a, &s) != 0 || !reachable(a, 0x100))
+    if (node < 0 || dt_reg(&dt, node, 0, &a, &s) != 0 || !memmap_reachable(a, 0x100))
         return;
     info.uart = (uintptr_t)a;
     if (uart_kind(node, uart_pl011)) {
@@ -287,7 +274,7 @@ static void read_platform_from_dt(void)
          * motherboard's system registers instead. */
         static const char *const sysreg[] = {"arm,vexpress-sysreg", NULL};
         node = first_okay_compatible(sysreg);
-        if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && reachable(a, s))
+        if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && memmap_reachable(a, s))
             vexpress_sysreg = (uintptr_t)a;
     }
 #endif
@@ -405,7 +392,7 @@ static void virtio_from_dt(void)
         else if (s < VIRTIO_MMIO_WINDOW)
             kprintf("virtio: WARNING: %s: register window 0x%llx bytes, less than virtio-mmio's 0x%x; skipped\n",
                     name, (unsigned long long)s, VIRTIO_MMIO_WINDOW);
-        else if (!reachable(a, s))
+        else if (!memmap_reachable(a, s))
             kprintf("virtio: WARNING: %s: registers at 0x%llx are out of this CPU's reach; skipped\n", name,
                     (unsigned long long)a);
         else if (guard && a < ARCH_NULL_GUARD)

@@ -13,6 +13,7 @@
 
 #include "arch.h"
 #include "kprintf.h"
+#include "memmap.h"
 
 struct crash_frame {
     uint64_t x[31];
@@ -92,28 +93,13 @@ static void inval_image(void)
         arch_dcache_inval_line(a);
 }
 
-static int ram_covers(const uint64_t (*ram)[2], int nram, uint64_t lo, uint64_t hi, int *partial)
-{
-    int any = 0;
-    *partial = 0;
-    for (int r = 0; r < nram; r++) {
-        uint64_t b = ram[r][0], e = ram[r][0] + ram[r][1];
-        if (b < hi && e > lo) {
-            any = 1;
-            if (b > lo || e < hi)
-                *partial = 1;
-        }
-    }
-    return any;
-}
-
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
 {
     int used_l2 = 0;
     for (uint64_t i = 0; i < 512; i++) {
         uint64_t lo = i * GIB;
-        int partial;
-        int any = ram_covers(ram, nram, lo, lo + GIB, &partial);
+        bool partial;
+        bool any = memmap_overlaps(ram, nram, lo, lo + GIB, &partial);
         bool split = ((i == 0 && null_guard) || (any && partial)) && used_l2 < L2_TABLES;
         if (!split) {
             l1[i] = lo | (any ? BLK_NORMAL : BLK_DEVICE); /* out of level-2 tables: cacheable wins */
@@ -122,8 +108,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
         uint64_t *t = l2[used_l2++];
         for (uint64_t j = 0; j < 512; j++) {
             uint64_t a = lo + j * MIB2;
-            int p;
-            t[j] = a | (ram_covers(ram, nram, a, a + MIB2, &p) ? BLK_NORMAL : BLK_DEVICE);
+            bool p;
+            t[j] = a | (memmap_overlaps(ram, nram, a, a + MIB2, &p) ? BLK_NORMAL : BLK_DEVICE);
         }
         if (i == 0 && null_guard)
             t[0] = 0; /* the first 2 MiB fault, so a NULL dereference is caught */

@@ -21,6 +21,7 @@
 
 #include "arch.h"
 #include "kprintf.h"
+#include "memmap.h"
 #include "sbi.h"
 
 unsigned long arch_boot_hartid; /* written by start.S after .bss is cleared */
@@ -254,21 +255,6 @@ void arch_pmu_init(void)
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l2[L2_TABLES][512] __attribute__((aligned(4096)));
 
-static int ram_covers(const uint64_t (*ram)[2], int nram, uint64_t lo, uint64_t hi, int *partial)
-{
-    int any = 0;
-    *partial = 0;
-    for (int r = 0; r < nram; r++) {
-        uint64_t b = ram[r][0], e = ram[r][0] + ram[r][1];
-        if (b < hi && e > lo) {
-            any = 1;
-            if (b > lo || e < hi)
-                *partial = 1;
-        }
-    }
-    return any;
-}
-
 static void sfence_vma(void) { __asm__ volatile("sfence.vma zero, zero" ::: "memory"); }
 
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
@@ -277,8 +263,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
     int used_l2 = 0;
     for (uint64_t i = 0; i < L1_IDENTITY; i++) {
         uint64_t lo = i * GIB;
-        int partial;
-        int any = ram_covers(ram, nram, lo, lo + GIB, &partial);
+        bool partial;
+        bool any = memmap_overlaps(ram, nram, lo, lo + GIB, &partial);
         bool split = ((i == 0 && null_guard) || (any && partial)) && used_l2 < L2_TABLES;
         if (!split) {
             l1[i] = PTE_PPN(lo) | (any ? LEAF_RAM : io); /* out of level-2 tables: RAM wins */
@@ -287,8 +273,8 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
         uint64_t *t = l2[used_l2++];
         for (uint64_t j = 0; j < 512; j++) {
             uint64_t a = lo + j * MIB2;
-            int p;
-            t[j] = PTE_PPN(a) | (ram_covers(ram, nram, a, a + MIB2, &p) ? LEAF_RAM : io);
+            bool p;
+            t[j] = PTE_PPN(a) | (memmap_overlaps(ram, nram, a, a + MIB2, &p) ? LEAF_RAM : io);
         }
         if (i == 0 && null_guard)
             t[0] = 0; /* the first 2 MiB fault, so a NULL dereference is caught */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "arch.h"
+#include "memmap.h"
 
 #define GICD_CTLR 0x000
 #define GICD_TYPER 0x004
@@ -219,19 +220,6 @@ static const struct irqchip *publish(int node)
     return &chip;
 }
 
-/* A register range the CPU can address: on arm (no LPAE) one above 4 GiB
- * would be truncated onto some other device. */
-static bool reachable(uint64_t a, uint64_t size)
-{
-#if UINTPTR_MAX < UINT64_MAX
-    return a <= UINTPTR_MAX && (size == 0 || size - 1 <= UINTPTR_MAX - a);
-#else
-    (void)a;
-    (void)size;
-    return true;
-#endif
-}
-
 const struct irqchip *gic_from_dt(const struct dt *dt)
 {
     struct gic_dt d;
@@ -239,16 +227,16 @@ const struct irqchip *gic_from_dt(const struct dt *dt)
 
     /* v3 first; a v3 node without this CPU's redistributor falls back to
      * a v2 node, if the tree has one. */
-    if (gic_dt_find(dt, 3, &d) == 0 && reachable(d.dist, 0x10000)) {
+    if (gic_dt_find(dt, 3, &d) == 0 && memmap_reachable(d.dist, 0x10000)) {
         for (unsigned r = 0; r < d.nregions; r++) {
             uint64_t base = d.region[r][0], size = d.region[r][1];
-            if (reachable(base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
+            if (memmap_reachable(base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
                 gic_init(3, (uintptr_t)d.dist, rd);
                 return publish(d.node);
             }
         }
     }
-    if (gic_dt_find(dt, 2, &d) == 0 && reachable(d.dist, 0x1000) && reachable(d.region[0][0], 0x2000)) {
+    if (gic_dt_find(dt, 2, &d) == 0 && memmap_reachable(d.dist, 0x1000) && memmap_reachable(d.region[0][0], 0x2000)) {
         gic_init(2, (uintptr_t)d.dist, (uintptr_t)d.region[0][0]);
         return publish(d.node);
     }

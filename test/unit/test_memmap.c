@@ -491,6 +491,34 @@ static void brute(uint64_t seed, int rounds, bool high)
 	assert_true(found > rounds / 4 && found < rounds - rounds / 20);
 }
 
+/* memmap_overlaps: the MMU's "one block or smaller pages" question. */
+static void test_overlaps(void **state)
+{
+	const uint64_t ram[3][2] = {
+		{ 0x40000000u, 0x08000000u },	/* 1 GiB + 128 MiB */
+		{ 0x80000000u, 0x40000000u },	/* exactly the 2nd GiB */
+		{ UINT64_MAX - 0xfff, 0x10000 },	/* runs past 2^64 */
+	};
+	bool partial = true;
+
+	(void)state;
+	assert_false(memmap_overlaps(ram, 3, 0, 0x40000000u, &partial));
+	assert_false(partial);
+	assert_true(memmap_overlaps(ram, 3, 0x40000000u, 0x80000000u, &partial));
+	assert_true(partial);	/* 128 MiB of the gigabyte */
+	assert_true(memmap_overlaps(ram, 3, 0x80000000u, 0xc0000000u, &partial));
+	assert_false(partial);	/* all of it */
+	assert_true(memmap_overlaps(ram, 3, 0x46000000u, 0x46200000u, &partial));
+	assert_false(partial);	/* a 2 MiB page inside the first bank */
+	assert_true(memmap_overlaps(ram, 3, 0x47f00000u, 0x48100000u, &partial));
+	assert_true(partial);	/* across the bank's end */
+	assert_false(memmap_overlaps(ram, 3, 0x48000000u, 0x48200000u, &partial));
+	assert_true(memmap_overlaps(ram, 3, UINT64_MAX - 0x1fff, UINT64_MAX, &partial));
+	assert_true(partial);	/* clipped at 2^64, still starts inside */
+	assert_false(memmap_overlaps(ram, 0, 0, UINT64_MAX, &partial));
+	assert_true(memmap_reachable(0x09000000u, 0x1000));
+}
+
 static void test_brute_low(void **state)
 {
 	(void)state;
@@ -528,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test(test_reservation_positions),
 		cmocka_unit_test(test_banks),
 		cmocka_unit_test(test_unsorted),
