@@ -59,10 +59,13 @@ PY
     done
     grep -q 'Your-IP 10\.0\.2\.15' <<<"$dhcp" && pass "$name: the capture shows the lease 10.0.2.15" ||
         fail "$name: no 'Your-IP 10.0.2.15' in the DHCP exchange of $pcap"
-    echo_txt=$(tcpdump -n -A -r "$pcap" 'udp port 7' 2>/dev/null)
+    # One line per packet: -A prints the headers' bytes too, and a 0x0a
+    # among them (an IP id or checksum) breaks the dump onto another line.
+    echo_txt=$(tcpdump -n -A -r "$pcap" 'udp port 7' 2>/dev/null |
+        awk '/^[0-9][0-9]:[0-9][0-9]:[0-9]/ { if (r != "") print r; r = $0; next } { r = r " " $0 } END { if (r != "") print r }')
     for i in 0 1 2; do
-        req=$(grep -A3 -E '> 10\.0\.2\.15\.7: UDP, length 12$' <<<"$echo_txt" | grep -c "vbare-pcap-$i")
-        rep=$(grep -A3 -E ' 10\.0\.2\.15\.7 > .*: UDP, length 12$' <<<"$echo_txt" | grep -c "vbare-pcap-$i")
+        req=$(grep -E '> 10\.0\.2\.15\.7: UDP, length 12 ' <<<"$echo_txt" | grep -c "vbare-pcap-$i")
+        rep=$(grep -E ' 10\.0\.2\.15\.7 > .*: UDP, length 12 ' <<<"$echo_txt" | grep -c "vbare-pcap-$i")
         if ((req >= 1 && rep >= 1)); then
             pass "$name: capture holds echo $i both ways ($req request, $rep reply)"
         else
