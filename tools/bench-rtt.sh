@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench-rtt.sh [--short] [--runs N] - the round-trip half of make bench: the
-# firmware (ARCH=aarch64, and ARCH=arm beside it) and a Debian Linux guest
-# (tools/linux-guest/build.sh) under the same QEMU command line, each on a
-# TAP device in a network namespace this script creates (host 192.0.2.1/24,
-# guest 192.0.2.2), measured from inside that namespace:
+# firmware (ARCH=aarch64, and ARCH=arm and riscv64 beside it) and a Debian
+# Linux guest (tools/linux-guest/build.sh, arm64 only) under the same QEMU
+# command line as the aarch64 firmware, each on a TAP device in a network
+# namespace this script creates (host 192.0.2.1/24, guest 192.0.2.2),
+# measured from inside that namespace:
 #
 #   * wall time from QEMU's start to the first ping reply (pinged every 10 ms,
 #     ARP retried every 10 ms meanwhile) and to the guest's ready line;
@@ -13,10 +14,10 @@
 #     STREAM_MAX seconds;
 #   * ping -f -c FLOOD: loss and replies per second.
 #
-# The guests take turns in every run (vbare aarch64, Linux, vbare arm), so a
-# slow moment of the host hits all of them.  Every figure is the median of
-# the runs with min-max and the run count; the ratio is vbare aarch64 over
-# Linux.  Prints a markdown table on stdout, progress on stderr, and keeps
+# The guests take turns in every run (vbare aarch64, Linux, vbare arm, vbare
+# riscv64), so a slow moment of the host hits all of them.  Every figure is
+# the median of the runs with min-max and the run count; the ratio is vbare
+# aarch64 over Linux.  Prints a markdown table on stdout, progress on stderr, and keeps
 # every guest's console and the raw measurements in build/bench/rtt/.
 #
 #   --short    a smoke run for make check: one run, a few pings, about a
@@ -153,8 +154,9 @@ print_table() {
     echo "### Round trips: vbare and Linux under the same QEMU"
     echo
     echo "- mode: $mode, $runs run(s), guests alternating in each run; host $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
-    echo "- $(qemu-system-aarch64 --version 2>/dev/null | head -1), TCG, -M virt,gic-version=2, $MEM, virtio-net-device on TAP (host $HOST_IP/24, guest $GUEST_IP)"
-    echo "- vbare aarch64 / Linux: -cpu cortex-a53; vbare arm: -cpu cortex-a15 (AArch32)"
+    echo "- $(qemu-system-aarch64 --version 2>/dev/null | head -1), TCG, $MEM, virtio-net-device (virtio-mmio) on TAP (host $HOST_IP/24, guest $GUEST_IP)"
+    echo "- vbare aarch64 / Linux: qemu-system-aarch64 -M virt,gic-version=2 -cpu cortex-a53; vbare arm: the same with -cpu cortex-a15 (AArch32)"
+    echo "- vbare riscv64: qemu-system-riscv64 -M virt (PLIC) -cpu rv64, S-mode under OpenSBI ($(dpkg-query -W -f='Debian opensbi ${Version}' opensbi 2>/dev/null || echo 'Debian opensbi'))"
     if [[ -f $LG/VERSION ]]; then
         echo "- Linux: $(sed -n 's/^kernel //p' "$LG/VERSION"), $(sed -n 's/^busybox //p' "$LG/VERSION") initramfs, tools/linux-guest/udp_echo.c"
     fi
@@ -171,8 +173,8 @@ print_table() {
     done
     echo "- cells: median (min–max, n=runs); ratio: vbare aarch64 ÷ Linux medians"
     echo
-    echo "| figure | better | vbare aarch64 | Linux aarch64 | vbare ÷ Linux | vbare arm |"
-    echo "|---|---|---|---|---|---|"
+    echo "| figure | better | vbare aarch64 | Linux aarch64 | vbare ÷ Linux | vbare arm | vbare riscv64 |"
+    echo "|---|---|---|---|---|---|---|"
     local r key label better f
     for r in "${ROWS[@]}"; do
         IFS='|' read -r key label better f <<<"$r"
@@ -180,7 +182,7 @@ print_table() {
         label=${label//WINDOW/$WINDOW}
         label=${label//STREAM_MAX/$STREAM_MAX}
         label=${label//FLOOD/$FLOOD}
-        echo "| $label | $better | $(cell vbare-aarch64 "$key" "$f") | $(cell linux "$key" "$f") | $(ratio "$key") | $(cell vbare-arm "$key" "$f") |"
+        echo "| $label | $better | $(cell vbare-aarch64 "$key" "$f") | $(cell linux "$key" "$f") | $(ratio "$key") | $(cell vbare-arm "$key" "$f") | $(cell vbare-riscv64 "$key" "$f") |"
     done
     echo
 }
@@ -215,10 +217,9 @@ if [[ ! -x $UDPBENCH || tools/udpbench.c -nt $UDPBENCH ]]; then
     fi
 fi
 
-for g in vbare-aarch64 linux vbare-arm; do
+for g in vbare-aarch64 linux vbare-arm vbare-riscv64; do
     case $g in
-    vbare-aarch64) f=build/aarch64/firmware.elf ;;
-    vbare-arm) f=build/arm/firmware.elf ;;
+    vbare-*) f=build/${g#vbare-}/firmware.elf ;;
     linux)
         if ((!short)); then
             log "building the Linux guest (tools/linux-guest/build.sh $LG)"
@@ -234,7 +235,9 @@ for g in vbare-aarch64 linux vbare-arm; do
         fi
         f=$LG/vmlinuz ;;
     esac
-    if [[ -f $f ]]; then
+    if [[ $g == vbare-riscv64 ]] && ! command -v qemu-system-riscv64 >/dev/null; then
+        note "SKIP: bench-rtt: $g: no qemu-system-riscv64 (tools/deps.sh run-riscv64)"
+    elif [[ -f $f ]]; then
         guests+=("$g")
     else
         note "SKIP: bench-rtt: $g: no $f (make ARCH=${g#vbare-})"
@@ -242,10 +245,13 @@ for g in vbare-aarch64 linux vbare-arm; do
 done
 
 # ------------------------------------------------------------ one boot
+# Each console line with the time it arrived.  No command substitution per
+# line: a fork for each would put the stamps behind, by as much as the
+# number of lines before (OpenSBI's banner on riscv64 is 45 of them).
 stamp_lines() {
     local line
     while IFS= read -r line; do
-        printf '%s %s\n' "$(now_us)" "${line%$'\r'}"
+        printf '%s %s\n' "${EPOCHREALTIME/[.,]/}" "${line%$'\r'}"
     done
 }
 
@@ -254,8 +260,7 @@ stamp_lines() {
 guest_opts() {
     local app=$IPARG
     case $1 in
-    vbare-aarch64) QOPTS=(--arch aarch64) MARKER='net: ready' ;;
-    vbare-arm) QOPTS=(--arch arm) MARKER='net: ready' ;;
+    vbare-*) QOPTS=(--arch "${1#vbare-}") MARKER='net: ready' ;;
     linux)
         QOPTS=(--arch aarch64 --initrd "$LG/initrd.gz") MARKER='linux: ready'
         app="console=ttyAMA0 quiet panic=-1 $IPARG" ;;

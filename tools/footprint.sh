@@ -1,46 +1,86 @@
 #!/usr/bin/env bash
-# footprint.sh ARCH... - text, data and bss per component, from the cross
-# `size` on each ARCH's object files (build them first with make ARCH=...),
-# plus the DMA memory each driver takes at boot with the default queue sizes
-# (printed by the firmware's "dma:" line).  Output: a markdown table.
+# footprint.sh ARCH... - text, data and bss per component, one column per
+# ARCH (arm, aarch64, riscv64), from the cross `size` on the object files
+# the Makefile links for that ARCH (build them first: make images), and of
+# the linked firmware.elf.  Output: a markdown table.
+#
+# The object list and the size tool come from the Makefile itself (OBJS and
+# SIZE, printed through --eval), so objects left in build/ by a renamed or
+# removed source are not counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+(($#)) || set -- arm aarch64 riscv64
+
+# component: source path prefixes (boot/ARCH is the ARCH's own)
+order=(boot drivers/fdt "irqchip, timer, uart" "virtio core" virtio-net virtio-blk virtio-rng virtio-console "net/ stack" apps)
 declare -A comp=(
-    [boot]="boot/ARCH board lib"
-    [drivers/fdt]="drivers/fdt"
-    ["gic, timer, uart"]="drivers/gic drivers/timer drivers/uart"
+    [boot]="boot/ARCH/ board/ lib/"
+    [drivers/fdt]="drivers/fdt/"
+    ["irqchip, timer, uart"]="drivers/irqchip/ drivers/timer/ drivers/uart/"
     ["virtio core"]="drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c drivers/virtio/mmio_probe.c"
     [virtio-net]="drivers/virtio/virtio_net.c"
     [virtio-blk]="drivers/virtio/virtio_blk.c"
     [virtio-rng]="drivers/virtio/virtio_rng.c"
     [virtio-console]="drivers/virtio/virtio_console.c"
-    ["net/ stack"]="net"
-    [apps]="apps"
+    ["net/ stack"]="net/"
+    [apps]="apps/"
 )
-order=(boot drivers/fdt "gic, timer, uart" "virtio core" virtio-net virtio-blk virtio-rng virtio-console "net/ stack" apps)
-echo "| component | ARCH | text | data | bss |"
-echo "|---|---|---:|---:|---:|"
+
+declare -A V=() # "text|component|arch" (and data, bss) -> bytes
 for arch in "$@"; do
-    case $arch in arm) size=arm-none-eabi-size ;; aarch64) size=aarch64-linux-gnu-size ;; *) echo "unknown ARCH $arch" >&2; exit 2 ;; esac
-    obj=build/$arch/obj
-    [[ -d $obj ]] || { echo "footprint: build ARCH=$arch first" >&2; exit 1; }
-    tt=0 td=0 tb=0
+    case $arch in arm | aarch64 | riscv64) ;; *) echo "footprint: unknown ARCH $arch" >&2; exit 2 ;; esac
+    [[ -f build/$arch/firmware.elf ]] || { echo "footprint: no build/$arch/firmware.elf (make ARCH=$arch)" >&2; exit 1; }
+    # shellcheck disable=SC2016  # $(SIZE) and $(OBJS) are make's
+    { read -r size; read -ra objs; } < <(make -s --no-print-directory ARCH="$arch" \
+        --eval 'footprint-vars: ; @echo $(SIZE); echo $(OBJS)' footprint-vars)
+    command -v "$size" >/dev/null || { echo "footprint: no $size (make ARCH=$arch installs it)" >&2; exit 1; }
+    tt=0 td=0 tb=0 counted=0
     for c in "${order[@]}"; do
         files=()
-        for p in ${comp[$c]}; do
-            p=${p//ARCH/$arch}
-            if [[ $p == *.c ]]; then
-                [[ -f $obj/$p.o ]] && files+=("$obj/$p.o")
-            else
-                while IFS= read -r f; do files+=("$f"); done < <(find "$obj/$p" -name '*.o' 2>/dev/null | sort)
-            fi
+        for o in "${objs[@]}"; do
+            src=${o#build/"$arch"/obj/}
+            src=${src%.o}
+            for p in ${comp[$c]}; do
+                p=${p//ARCH/$arch}
+                if [[ $p == */ && $src == "$p"* ]] || [[ $src == "$p" ]]; then
+                    files+=("$o")
+                    break
+                fi
+            done
         done
         ((${#files[@]})) || continue
+        for f in "${files[@]}"; do
+            [[ -f $f ]] || { echo "footprint: no $f (make ARCH=$arch)" >&2; exit 1; }
+        done
         read -r t d b < <($size "${files[@]}" | awk 'NR > 1 {t += $1; d += $2; b += $3} END {print t, d, b}')
-        echo "| $c | $arch | $t | $d | $b |"
-        tt=$((tt + t)) td=$((td + d)) tb=$((tb + b))
+        V[text|$c|$arch]=$t V[data|$c|$arch]=$d V[bss|$c|$arch]=$b
+        tt=$((tt + t)) td=$((td + d)) tb=$((tb + b)) counted=$((counted + ${#files[@]}))
     done
-    echo "| **all (objects)** | $arch | $tt | $td | $tb |"
+    ((counted == ${#objs[@]})) || { echo "footprint: $arch: $((${#objs[@]} - counted)) object(s) in no component" >&2; exit 1; }
+    V[text|all|$arch]=$tt V[data|all|$arch]=$td V[bss|all|$arch]=$tb
     read -r t d b < <($size "build/$arch/firmware.elf" | awk 'NR == 2 {print $1, $2, $3}')
-    echo "| **firmware.elf (linked, --gc-sections)** | $arch | $t | $d | $b |"
+    V[text|elf|$arch]=$t V[data|elf|$arch]=$d V[bss|elf|$arch]=$b
 done
+
+head="| component |" rule="|---|"
+for m in text data bss; do
+    for arch in "$@"; do
+        head+=" $m $arch |" rule+="---:|"
+    done
+done
+echo "$head"
+echo "$rule"
+row() { # LABEL KEY
+    local line="| $1 |" m arch
+    for m in text data bss; do
+        for arch in "${@:3}"; do
+            line+=" ${V[$m|$2|$arch]:-—} |"
+        done
+    done
+    echo "$line"
+}
+for c in "${order[@]}"; do
+    row "$c" "$c" "$@"
+done
+row "**all (objects)**" all "$@"
+row "**firmware.elf (linked, --gc-sections)**" elf "$@"
