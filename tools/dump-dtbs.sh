@@ -85,39 +85,34 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && all_present; then
 	exit 0
 fi
 
-rm -f "$out"/qemu-virt-*.dtb "$out"/*.dtb.tmp "$stamp"
-echo "$machines" | while read -r name emu cpu; do
-	for g in $gics; do
-		for s in $sets; do
-			f="$out/qemu-virt-$name-gic$g-$s.dtb"
-			devs=$(devices "$s")
-			# shellcheck disable=SC2086 # $devs is a list of words
-			"$emu" -M "virt,gic-version=$g,dumpdtb=$f.tmp" -cpu "$cpu" \
-				-m 128M -nographic -nodefaults $devs \
-				>/dev/null 2>"$f.log" || {
-				echo "$0: $emu failed for $f:" >&2
-				cat "$f.log" >&2
-				rm -f "$f.tmp" "$f.log"
-				exit 1
-			}
-			rm -f "$f.log"
-			mv "$f.tmp" "$f"
-		done
-	done
-done
-echo "$riscv" | while read -r name smp s; do
-	f="$out/qemu-virt-$name-$s.dtb"
-	devs=$(devices "$s")
-	# shellcheck disable=SC2086 # $devs is a list of words
-	"$QEMURV" -M "virt,dumpdtb=$f.tmp" -smp "$smp" -bios none \
-		-m 128M -nographic -nodefaults $devs \
+# dump FILE EMULATOR MACHINE [QEMU ARGS...]: QEMU writes the machine's tree
+# to FILE.tmp, renamed to FILE once complete.
+dump() {
+	f=$1 emu=$2 machine=$3
+	shift 3
+	"$emu" -M "$machine,dumpdtb=$f.tmp" -m 128M -nographic -nodefaults "$@" \
 		>/dev/null 2>"$f.log" || {
-		echo "$0: $QEMURV failed for $f:" >&2
+		echo "$0: $emu failed for $f:" >&2
 		cat "$f.log" >&2
 		rm -f "$f.tmp" "$f.log"
 		exit 1
 	}
 	rm -f "$f.log"
 	mv "$f.tmp" "$f"
+}
+
+rm -f "$out"/qemu-virt-*.dtb "$out"/*.dtb.tmp "$stamp"
+echo "$machines" | while read -r name emu cpu; do
+	for g in $gics; do
+		for s in $sets; do
+			f="$out/qemu-virt-$name-gic$g-$s.dtb"
+			# shellcheck disable=SC2046 # the device set is a list of words
+			dump "$f" "$emu" "virt,gic-version=$g" -cpu "$cpu" $(devices "$s")
+		done
+	done
+done
+echo "$riscv" | while read -r name smp s; do
+	# shellcheck disable=SC2046 # the device set is a list of words
+	dump "$out/qemu-virt-$name-$s.dtb" "$QEMURV" virt -smp "$smp" -bios none $(devices "$s")
 done
 echo "$key" >"$stamp"
