@@ -94,25 +94,7 @@ cleanup() {
 trap cleanup EXIT
 
 declare -A V=() # "arch devices|metric" -> one value per run
-add() { V[$1|$2]+="${V[$1|$2]:+ }$3"; }
-stat() { # VALUES... -> "min median max n"
-    (($#)) || return 0
-    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-              print v[1], m, v[NR], NR }'
-}
-cell() { # KEY METRIC
-    local -a vals s
-    read -ra vals <<<"${V[$1|$2]:-}"
-    read -ra s <<<"$(stat "${vals[@]}")"
-    if ((${#s[@]} == 0)); then
-        echo "—"
-    elif ((s[3] == 1)); then
-        printf '%.1f (n=1)\n' "${s[1]}"
-    else
-        printf '%.1f (%.1f–%.1f, n=%d)\n' "${s[1]}" "${s[0]}" "${s[2]}" "${s[3]}"
-    fi
-}
+. "$(dirname "$0")/bench-stats.sh" # add, stat, fmt, cell
 median() { # KEY METRIC -> the median, or nothing
     local -a vals s
     read -ra vals <<<"${V[$1|$2]:-}"

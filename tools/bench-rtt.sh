@@ -91,30 +91,7 @@ finish() {
 
 # ------------------------------------------------------------ results
 declare -A V=()         # "guest|metric" -> values of the runs, one per run
-add() { V[$1|$2]+="${V[$1|$2]:+ }$3"; }
-
-# stat VALUES... -> "min median max n" (nothing for no values)
-stat() {
-    (($#)) || return 0
-    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-              print v[1], m, v[NR], NR }'
-}
-fmt() { # FORMAT VALUE
-    awk -v f="$1" -v x="$2" 'BEGIN { printf f, x }'
-}
-cell() { # GUEST METRIC FORMAT
-    local -a vals s
-    read -ra vals <<<"${V[$1|$2]:-}"
-    read -ra s <<<"$(stat "${vals[@]}")"
-    if ((${#s[@]} == 0)); then
-        echo "—"
-    elif ((s[3] == 1)); then
-        echo "$(fmt "$3" "${s[1]}") (n=1)"
-    else
-        echo "$(fmt "$3" "${s[1]}") ($(fmt "$3" "${s[0]}")–$(fmt "$3" "${s[2]}"), n=${s[3]})"
-    fi
-}
+. "$(dirname "$0")/bench-stats.sh" # add, stat, fmt, cell
 ratio() { # METRIC
     local -a a b va vb
     read -ra va <<<"${V[vbare-aarch64|$1]:-}"
