@@ -96,6 +96,7 @@ static int timer_node = -1; /* the ARM generic timer's node: its interrupt is de
 #endif
 static const struct irqchip *ic; /* the boot CPU's interrupt controller */
 static const struct uart_ops *uart = &FB_UART_OPS;
+static uint32_t uart_shift, uart_width = 1; /* a 16550's reg-shift and reg-io-width */
 static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
@@ -206,7 +207,6 @@ static void uart_from_dt(void)
     info.uart = (uintptr_t)a;
     if (uart_kind(node, uart_pl011)) {
         uart = &pl011_ops;
-        info.uart_kind = "PL011";
     } else {
         uint32_t shift = 0, width = 1;
         (void)dt_prop_u32(&dt, node, "reg-shift", &shift);
@@ -216,9 +216,8 @@ static void uart_from_dt(void)
             return;
         }
         uart = &ns16550_ops;
-        info.uart_kind = "16550";
-        info.uart_shift = shift;
-        info.uart_width = width;
+        uart_shift = shift;
+        uart_width = width;
     }
 }
 
@@ -243,19 +242,11 @@ static void read_platform_from_dt(void)
     if (cpus >= 0 && dt_prop_u32(&dt, cpus, "timebase-frequency", &hz) == 0 && hz)
         timer_hz = hz; /* the frequency of the time CSR */
     /* The boot hart's ISA string: the extensions (Svpbmt, Sstc) the MMU and
-     * timer may use.  A cpu node's reg is the hart ID, read raw: /cpus has
-     * no "ranges" to translate it through. */
-    for (node = cpus >= 0 ? dt_first_child(&dt, cpus) : -1; node >= 0; node = dt_next_sibling(&dt, node)) {
-        uint64_t hart;
-        const char *type = dt_prop_string(&dt, node, "device_type");
-        if (type && strcmp(type, "cpu") == 0 && dt_reg_raw(&dt, node, 0, &hart, NULL) == 0 &&
-            hart == arch_boot_hartid) {
-            const char *isa = dt_prop_string(&dt, node, ARCH_CPU_ISA_PROP);
-            if (isa)
-                arch_cpu_isa(isa);
-            break;
-        }
-    }
+     * timer may use. */
+    node = dt_cpu_node(&dt, arch_boot_hartid);
+    const char *isa = node >= 0 ? dt_prop_string(&dt, node, ARCH_CPU_ISA_PROP) : NULL;
+    if (isa)
+        arch_cpu_isa(isa);
 #else
     static const char *const timers[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
     timer_node = first_okay_compatible(timers);
@@ -712,17 +703,14 @@ void boot_main(uintptr_t dtb_reg)
     }
     if (!info.uart) {
         info.uart = FB_UART;
-        uart = &FB_UART_OPS;
-        info.uart_kind = uart == &pl011_ops ? "PL011" : "16550";
-        info.uart_shift = 0;
-        info.uart_width = 1;
+        uart = &FB_UART_OPS; /* a 16550 there has byte registers (the defaults) */
     }
 
     /* The console before the MMU, so that a fault on the way is reported. */
     if (uart == &pl011_ops)
         pl011_init(info.uart);
     else
-        ns16550_init(info.uart, info.uart_shift, info.uart_width);
+        ns16550_init(info.uart, uart_shift, uart_width);
     kprintf_set_sink(console_sink);
     /* RAM at 0 (xlnx-versal-virt, some boards) may hold the image or the
      * device tree in the lowest block, or the console may sit there: then

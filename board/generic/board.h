@@ -43,8 +43,6 @@ struct board_info {
     uint64_t ram[BOARD_MAX_RAM][2];
     int nram;
     uintptr_t uart;
-    const char *uart_kind; /* "PL011" or "16550" */
-    uint32_t uart_shift, uart_width; /* 16550: reg-shift, reg-io-width */
     const char *irqchip;   /* the interrupt controller: "GICv2", "GICv3", "PLIC" */
     const char *timer_via; /* what delivers the tick: the controller's name, or the CPU's own interrupt */
     unsigned timer_intid;  /* ARM: the generic timer's PPI; 0 where the timer is CPU-local */

@@ -2090,6 +2090,27 @@ const char *dt_bootargs(const struct dt *dt)
 	return node < 0 ? NULL : dt_prop_string(dt, node, "bootargs");
 }
 
+int dt_cpu_node(const struct dt *dt, uint64_t id)
+{
+	int cpus, cpu, len;
+	const void *type;
+	uint64_t reg;
+
+	if (dt == NULL)
+		return -DT_ERR_BADARG;
+	cpus = dt_path_offset(dt, "/cpus", 5);
+	if (cpus < 0)
+		return cpus;
+	for (cpu = dt_first_child(dt, cpus); cpu >= 0;
+	     cpu = dt_next_sibling(dt, cpu)) {
+		type = dt_getprop(dt, cpu, "device_type", &len);
+		if (value_string_eq(type, len, "cpu") &&
+		    dt_reg_raw(dt, cpu, 0, &reg, NULL) == 0 && reg == id)
+			return cpu;
+	}
+	return cpu; /* -DT_ERR_NOTFOUND at the end, or the walk's error */
+}
+
 int dt_stdout_node(const struct dt *dt)
 {
 	const char *s, *colon;

@@ -317,6 +317,10 @@ struct dt_rsv {
  * an initrd property of the wrong length), after which out[] holds an
  * unknown prefix of the list.  Never reads outside the blob. */
 int dt_reserved(const struct dt *dt, struct dt_rsv *out, int max);
+/* The /cpus child with device_type "cpu" whose reg is id (a RISC-V hart
+ * ID, an ARM MPIDR affinity), read raw: /cpus has #size-cells 0 and no
+ * ranges.  -DT_ERR_NOTFOUND when there is none. */
+int dt_cpu_node(const struct dt *dt, uint64_t id);
 /* /chosen bootargs, or NULL. */
 const char *dt_bootargs(const struct dt *dt);
 /* Node named by /chosen stdout-path (or linux,stdout-path): options after

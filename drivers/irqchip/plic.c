@@ -7,7 +7,6 @@
 #include "plic.h"
 
 #include <stdbool.h>
-#include <string.h>
 
 #include "plat.h"
 
@@ -47,22 +46,14 @@ int plic_dt_decode(const uint32_t *cells, int ncells, unsigned *irq, unsigned *f
 /* The "riscv,cpu-intc" of the /cpus/cpu node whose reg is hartid. */
 static int hart_intc(const struct dt *dt, unsigned long hartid)
 {
-    int cpus = dt_path_offset(dt, "/cpus", 5), cpu, n;
-    uint64_t reg;
+    int cpu = dt_cpu_node(dt, hartid), n;
 
-    if (cpus < 0)
-        return cpus;
-    for (cpu = dt_first_child(dt, cpus); cpu >= 0; cpu = dt_next_sibling(dt, cpu)) {
-        const char *type = dt_prop_string(dt, cpu, "device_type");
-        /* cpus has #size-cells 0: reg is the hart id alone */
-        if (!type || strcmp(type, "cpu") != 0 || dt_reg_raw(dt, cpu, 0, &reg, NULL) != 0 || reg != hartid)
-            continue;
-        for (n = dt_first_child(dt, cpu); n >= 0; n = dt_next_sibling(dt, n))
-            if (dt_node_is_compatible(dt, n, "riscv,cpu-intc") == 1)
-                return n;
-        return -DT_ERR_NOTFOUND;
-    }
-    return cpu;
+    if (cpu < 0)
+        return cpu;
+    for (n = dt_first_child(dt, cpu); n >= 0; n = dt_next_sibling(dt, n))
+        if (dt_node_is_compatible(dt, n, "riscv,cpu-intc") == 1)
+            return n;
+    return -DT_ERR_NOTFOUND;
 }
 
 /* The index of the (intc, 9) entry of the PLIC's interrupts-extended: one

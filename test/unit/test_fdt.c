@@ -1476,6 +1476,7 @@ static void check_qemu_riscv_one(const uint8_t *blob, size_t n,
 		assert_true(cpu > 0);
 		assert_int_equal(dt_reg_raw(&dt, cpu, 0, &base, &size), 0);
 		assert_int_equal(base, h);
+		assert_int_equal(dt_cpu_node(&dt, h), cpu);
 		intc[h] = -1;
 		for (k = dt_first_child(&dt, cpu); k >= 0; k = dt_next_sibling(&dt, k))
 			if (dt_node_is_compatible(&dt, k, "riscv,cpu-intc") == 1)
@@ -1486,6 +1487,9 @@ static void check_qemu_riscv_one(const uint8_t *blob, size_t n,
 		rv_irq(&dt, clint, 2 * h, intc[h], 3);
 		rv_irq(&dt, clint, 2 * h + 1, intc[h], 7);
 	}
+	/* no such hart; the cpu-map and intc children are not cpus */
+	assert_int_equal(dt_cpu_node(&dt, harts), -DT_ERR_NOTFOUND);
+	assert_int_equal(dt_cpu_node(NULL, 0), -DT_ERR_BADARG);
 	assert_int_equal(dt_irq_spec(&dt, plic, 2 * harts, &ctrl, cells, 4, &nc), -DT_ERR_NOTFOUND);
 	assert_int_equal(dt_irq_spec(&dt, clint, 2 * harts, &ctrl, cells, 4, &nc), -DT_ERR_NOTFOUND);
 	for (h = 1; h < harts; h++)
