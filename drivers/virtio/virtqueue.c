@@ -13,6 +13,9 @@
  *                 reading used->flags / avail_event     (2.7.13.4)
  *   plat_dma_mb   after re-enabling callbacks, before
  *                 re-reading used->idx                  (2.7.10, the race)
+ *   plat_dma_mb   after moving used_event on in get_used
+ *                 (EVENT_IDX), before the next used->idx
+ *                 read - the same race                  (2.7.10)
  *   plat_dma_rmb  after reading used->idx, before the
  *                 used elements                         (2.7.14)
  * For a device without dma-coherent, shared areas and buffers are cleaned
@@ -590,10 +593,16 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
     vq->st.completed++;
 
     /* With EVENT_IDX and callbacks on: interrupt us for the next entry.
-     * While callbacks are off, used_event is left stale on purpose. */
+     * While callbacks are off, used_event is left stale on purpose.  The
+     * store must be visible before our next used->idx load (2.7.10): if
+     * that load could pass it, an entry the device adds in between would
+     * be judged against the old used_event - no interrupt - while we saw
+     * no entry either, and it would sit in the ring until something else
+     * woke us.  A store->load order needs the full barrier. */
     if (vq->event_idx && vq->cb_enabled) {
         vr_store16(vq->used_event, vq->last_used);
         vq_clean(vq, vq->used_event, sizeof(*vq->used_event));
+        plat_dma_mb();
     }
     if (len)
         *len = ulen;

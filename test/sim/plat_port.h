@@ -1,10 +1,11 @@
 /*
  * plat_port.h (host simulation) - the port's part of drivers/plat/plat.h for
  * the host unit tests: a lock that models "interrupts masked" (see
- * sim_plat.c) and compiler+CPU fences for the DMA barriers.  The simulated
- * device runs on the same thread, so a sequentially consistent fence is more
- * than enough; what matters is that the compiler cannot move shared-memory
- * accesses across it.
+ * sim_plat.c), and DMA barriers that are calls into the simulated platform.
+ * Each barrier is where the memory-ordering model (sim_plat.h, "Ordering")
+ * moves the driver's stores into the device's view of DMA memory (wmb, mb)
+ * and the device's writes into the driver's (rmb, mb): a barrier left out
+ * means the simulated device, or the driver, works on stale data.
  */
 #ifndef PLAT_PORT_H
 #define PLAT_PORT_H
@@ -14,8 +15,10 @@ typedef struct {
 } plat_lock_t;
 typedef int plat_irqstate_t; /* the previous "interrupts masked" depth */
 
-#define plat_dma_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define plat_dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define plat_dma_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/* kind: bit 0 orders earlier loads (rmb), bit 1 earlier stores (wmb). */
+void sim_dma_barrier(unsigned kind);
+#define plat_dma_mb() sim_dma_barrier(3u)
+#define plat_dma_rmb() sim_dma_barrier(1u)
+#define plat_dma_wmb() sim_dma_barrier(2u)
 
 #endif /* PLAT_PORT_H */

@@ -91,6 +91,15 @@ struct dma_block {
     uint8_t *synced;
     struct line_state *lines;
     size_t nlines;
+    /* ordering model, for blocks that hold ring areas (NULL: not one, or
+     * the model is off; never together with the cache model): the
+     * device's view, both sides' last agreed contents, the bytes only a
+     * full barrier moves (NULL: none), and whether the device has had a
+     * pointer into its view since the last move to the driver */
+    uint8_t *dev;
+    uint8_t *snap;
+    uint8_t *mbonly;
+    bool devtouch;
 };
 
 static struct dma_block *blocks;
@@ -98,13 +107,17 @@ static size_t nblocks, capblocks;
 static uint64_t bus_next = 0x40000000u;
 static long fail_after = -1;
 static bool cache_model;
+static bool order_model = true;
 
 static void model_free(struct dma_block *b)
 {
     free(b->mem);
     free(b->synced);
     free(b->lines);
-    b->mem = b->synced = NULL;
+    free(b->dev);
+    free(b->snap);
+    free(b->mbonly);
+    b->mem = b->synced = b->dev = b->snap = b->mbonly = NULL;
     b->lines = NULL;
 }
 
@@ -244,7 +257,204 @@ void *sim_dma_ptr(uint64_t bus, size_t len)
 
     if (!b)
         return NULL;
+    if (b->dev)
+        b->devtouch = true;
+    return (b->mem ? b->mem : b->dev ? b->dev : (uint8_t *)b->p) + (bus - b->bus);
+}
+
+/* ---- ordering ------------------------------------------------------------- */
+
+#define MAX_OBSERVERS 16u
+
+static struct {
+    void (*fn)(void *ctx);
+    void *ctx;
+} observers[MAX_OBSERVERS];
+static struct sim_order_stats order;
+static bool observing; /* an observer's own accesses do not recurse */
+
+const struct sim_order_stats *sim_order_stats(void)
+{
+    return &order;
+}
+
+void sim_order_model(bool on)
+{
+    order_model = on;
+}
+
+void sim_dma_observe(void (*fn)(void *ctx), void *ctx)
+{
+    for (unsigned i = 0; i < MAX_OBSERVERS; i++)
+        if (!observers[i].fn) {
+            observers[i].fn = fn;
+            observers[i].ctx = ctx;
+            return;
+        }
+    abort(); /* more simulated devices than any test needs */
+}
+
+void sim_dma_unobserve(void (*fn)(void *ctx), void *ctx)
+{
+    for (unsigned i = 0; i < MAX_OBSERVERS; i++)
+        if (observers[i].fn == fn && observers[i].ctx == ctx)
+            observers[i].fn = NULL;
+}
+
+static void run_observers(void)
+{
+    if (observing)
+        return;
+    observing = true;
+    for (unsigned i = 0; i < MAX_OBSERVERS; i++)
+        if (observers[i].fn)
+            observers[i].fn(observers[i].ctx);
+    observing = false;
+}
+
+/* Chunks that compare equal are skipped whole: most of a block is quiet
+ * between two barriers.  A plain word loop, outside the sanitizers: this
+ * runs at every barrier over every ring area. */
+#define ORDER_CHUNK 256u
+
+__attribute__((no_sanitize("address", "undefined"))) static bool chunk_same(const uint8_t *a,
+                                                                           const uint8_t *b,
+                                                                           size_t n)
+{
+    uint64_t x = 0, y, z;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&y, a + i, 8);
+        memcpy(&z, b + i, 8);
+        x |= y ^ z;
+    }
+    for (; i < n; i++)
+        x |= (uint64_t)(a[i] ^ b[i]);
+    return x == 0;
+}
+
+/* The driver's stores since the last agreement go to the device's view
+ * (mb-only bytes only when `full`). */
+static void move_to_device(struct dma_block *b, bool full)
+{
+    uint8_t *cpu = b->p;
+    bool held = false;
+
+    for (size_t o = 0; o < b->span; o += ORDER_CHUNK) {
+        size_t n = b->span - o < ORDER_CHUNK ? b->span - o : ORDER_CHUNK;
+
+        if (chunk_same(cpu + o, b->snap + o, n))
+            continue;
+        for (size_t i = o; i < o + n; i++) {
+            if (cpu[i] == b->snap[i])
+                continue;
+            if (!full && b->mbonly && b->mbonly[i]) {
+                held = true;
+                continue;
+            }
+            b->dev[i] = b->snap[i] = cpu[i];
+            order.to_device++;
+        }
+    }
+    if (held)
+        order.held_mbonly++;
+}
+
+/* The device's writes since the last agreement go to the driver's memory,
+ * except where the driver wrote too (its store is the later one). */
+static void move_to_driver(struct dma_block *b)
+{
+    uint8_t *cpu = b->p;
+
+    for (size_t o = 0; o < b->span; o += ORDER_CHUNK) {
+        size_t n = b->span - o < ORDER_CHUNK ? b->span - o : ORDER_CHUNK;
+
+        if (chunk_same(b->dev + o, b->snap + o, n))
+            continue;
+        for (size_t i = o; i < o + n; i++) {
+            if (b->dev[i] == b->snap[i] || cpu[i] != b->snap[i])
+                continue;
+            cpu[i] = b->snap[i] = b->dev[i];
+            order.to_driver++;
+        }
+    }
+}
+
+static void order_barrier(unsigned kind)
+{
+    run_observers();
+    for (size_t i = 0; i < nblocks; i++) {
+        struct dma_block *b = &blocks[i];
+
+        if (!b->dev)
+            continue;
+        if (kind & 2u)
+            move_to_device(b, kind == 3u);
+        if ((kind & 1u) && b->devtouch) {
+            move_to_driver(b);
+            b->devtouch = false;
+        }
+    }
+}
+
+void sim_dma_barrier(unsigned kind)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    order.barriers[kind & 3u]++;
+    order_barrier(kind & 3u);
+}
+
+void *sim_dma_peek(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    if (!b)
+        return NULL;
     return (b->mem ? b->mem : (uint8_t *)b->p) + (bus - b->bus);
+}
+
+void sim_dma_publish(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+    size_t off;
+
+    order.published++;
+    if (!b || !b->dev)
+        return;
+    off = (size_t)(bus - b->bus);
+    memcpy((uint8_t *)b->p + off, b->dev + off, len);
+    memcpy(b->snap + off, b->dev + off, len);
+}
+
+void sim_dma_ring(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    if (!b || b->mem || b->dev || !order_model)
+        return;
+    /* From here on two copies, agreeing on what the block holds now. */
+    b->dev = malloc(b->span);
+    b->snap = malloc(b->span);
+    if (!b->dev || !b->snap)
+        abort();
+    memcpy(b->dev, b->p, b->span);
+    memcpy(b->snap, b->p, b->span);
+}
+
+void sim_dma_mbonly(uint64_t bus, size_t len)
+{
+    struct dma_block *b = find_bus(bus, len);
+
+    sim_dma_ring(bus, len);
+    if (!b || !b->dev)
+        return;
+    if (!b->mbonly) {
+        b->mbonly = calloc(1, b->span);
+        if (!b->mbonly)
+            abort();
+    }
+    memset(b->mbonly + (bus - b->bus), 1, len);
 }
 
 void *sim_dma_cpu_ptr(uint64_t bus, size_t len)
@@ -528,7 +738,13 @@ static uint32_t mmio_read(uintptr_t addr, unsigned width)
 
 static void mmio_write(uintptr_t addr, unsigned width, uint32_t v)
 {
-    struct window *w = find_window(addr, width);
+    struct window *w;
+
+    /* The ports order an MMIO write after earlier stores (a doorbell must
+     * not overtake the ring it rings for): a wmb, as far as DMA goes. */
+    order.mmio_writes++;
+    order_barrier(2u);
+    w = find_window(addr, width);
 
     if (w)
         w->ops->write(w->ctx, (uint32_t)(addr - w->base), width, v);
@@ -767,6 +983,10 @@ size_t sim_plat_reset(void)
     cache_nops = 0;
     cache_seq = 0;
     cache_model = false;
+    order_model = true;
+    memset(&order, 0, sizeof(order));
+    memset(observers, 0, sizeof(observers));
+    observing = false;
     memset(windows, 0, sizeof(windows));
     memset(lines, 0, sizeof(lines));
     cpu_masked = 0;

@@ -23,6 +23,30 @@
  *  - Errors: misuse of the platform (unknown MMIO address, bus address of
  *    non-DMA memory, bad free, cache op outside DMA memory, lock recursion,
  *    interrupt storm) is counted in sim_plat_errors(); tests assert zero.
+ *  - Ordering (blocks that hold ring areas - the simulated device names
+ *    them with sim_dma_ring when a queue goes live, and indirect tables
+ *    when it first meets one - unless the cache model covers them; buffers
+ *    stay one copy): the driver's memory and the device's view of it are
+ *    two copies.  The driver's
+ *    stores reach the device's view only at a store-ordering barrier
+ *    (plat_dma_wmb, plat_dma_mb, or an MMIO write, which the ports order
+ *    after earlier stores); in areas declared with sim_dma_mbonly (where
+ *    the driver asks for or suppresses interrupts) only at plat_dma_mb,
+ *    the one barrier that orders a store before a later load.  The
+ *    device's writes reach the driver's memory only at the driver's next
+ *    read barrier (plat_dma_rmb, plat_dma_mb), except the one "trigger"
+ *    field of each completion (used->idx), which the device publishes at
+ *    once with sim_dma_publish - so a driver that reads a used element
+ *    before its rmb reads what was there before.  The device reads the
+ *    driver's trigger field (avail->idx) from the driver's latest stores
+ *    (sim_dma_peek), as a real device may see a store early, and the rest
+ *    through its view.  At every barrier and MMIO write, before moving
+ *    anything, the observers (sim_dma_observe) run: the simulated devices
+ *    fetch the ring entries that the index they can see makes available,
+ *    as a device polling the ring would - so an index published before the
+ *    entries behind it (no wmb between) makes the device fetch stale ones.
+ *    Where both sides wrote the same byte between barriers, the driver's
+ *    store wins (it is the later one in every legal exchange).
  *  - Cache: every plat_cache_clean/invalidate call is counted and logged
  *    with its range.  With the cache model on (sim_cache_model), DMA blocks
  *    allocated from then on have two views, as behind a write-back cache
@@ -83,6 +107,39 @@ void sim_dma_set_bus_base(uint64_t base); /* applies to later allocations */
 void *sim_dma_ptr(uint64_t bus, size_t len); /* NULL unless inside one block */
 size_t sim_dma_live(void);                   /* live blocks */
 void sim_dma_fail_after(long n);             /* n more allocations succeed; -1: never fail */
+
+/* ---- ordering (see the top) ------------------------------------------ */
+/* The driver's latest stores at a bus address (the device's early look at
+ * a trigger field); for a cache-modelled block, the device's view. */
+void *sim_dma_peek(uint64_t bus, size_t len);
+/* The device wrote a trigger field through sim_dma_ptr: the driver sees it
+ * at once (its other writes wait for the driver's read barrier). */
+void sim_dma_publish(uint64_t bus, size_t len);
+/* The block holding [bus, bus+len) is ring memory: model it from now on. */
+void sim_dma_ring(uint64_t bus, size_t len);
+/* Device code takes its sim_dma_ptr pointers afresh in each step (each
+ * call from a test or a driver access): a read barrier moves the device's
+ * writes only from blocks it has had a pointer into since the last one. */
+/* Driver stores in [bus, bus+len) reach the device only at plat_dma_mb
+ * (implies sim_dma_ring). */
+void sim_dma_mbonly(uint64_t bus, size_t len);
+/* Called at every barrier and MMIO write before anything moves; up to 16.
+ * Removing an observer that is not there is harmless. */
+void sim_dma_observe(void (*fn)(void *ctx), void *ctx);
+void sim_dma_unobserve(void (*fn)(void *ctx), void *ctx);
+/* Off: one copy, every access sees everything at once (for blocks
+ * allocated after the call; sim_plat_reset() turns it back on). */
+void sim_order_model(bool on);
+
+struct sim_order_stats {
+    unsigned long barriers[4];   /* by kind: [1] rmb, [2] wmb, [3] mb */
+    unsigned long mmio_writes;
+    unsigned long to_device;     /* driver bytes moved into the device's view */
+    unsigned long to_driver;     /* device bytes moved into the driver's memory */
+    unsigned long held_mbonly;   /* a wmb left mb-only bytes behind (once per barrier) */
+    unsigned long published;     /* sim_dma_publish calls */
+};
+const struct sim_order_stats *sim_order_stats(void);
 
 /* ---- cache -------------------------------------------------------------- */
 #define SIM_CACHE_LINE 64u

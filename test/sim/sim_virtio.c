@@ -125,6 +125,7 @@ static void queue_clear(struct sim_vq *v)
     v->used_flags = 0;
     v->avail_event_fixed = false;
     v->avail_event = 0;
+    v->fetched = 0;
 }
 
 static void device_reset(struct sim_virtio *s)
@@ -157,6 +158,14 @@ static void queue_went_live(struct sim_virtio *s, struct sim_vq *v)
 
     if (used && v->used_flags)
         st16(used, v->used_flags);
+    sim_dma_ring(v->desc, desc_bytes(v));
+    sim_dma_ring(v->avail, avail_bytes(v));
+    sim_dma_ring(v->used, used_bytes(v));
+    /* Where the driver asks for interrupts (avail->flags, used_event): its
+     * stores there count for the device only after a full barrier. */
+    sim_dma_mbonly(v->avail, 2);
+    sim_dma_mbonly(v->avail + RING_HDR + (uint64_t)AVAIL_ENTRY * v->num, 2);
+    v->fetched = v->last_avail;
 }
 
 static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
@@ -551,6 +560,7 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
                 return chain_fail(s, v, "INDIRECT together with NEXT", i);
             if (len == 0 || len % DESC_SIZE)
                 return chain_fail(s, v, "indirect table length", len);
+            sim_dma_ring(addr, len); /* ring memory: ordered from now on */
             table = area(s, addr, len, "indirect table");
             if (!table)
                 return chain_fail(s, v, "indirect table not in DMA memory", 0);
@@ -623,6 +633,96 @@ static void scribble(struct sim_virtio *s, struct sim_vq *v, struct sim_chain *c
         memset(c->ind_table, 0xa5, c->ind_len);
 }
 
+/* ---- early fetch (the memory-ordering model, sim_plat.h) ------------------ */
+
+/* Fetch the entries the avail index the device can see makes available,
+ * with the descriptors behind them, as a device polling the ring does.
+ * Runs at every driver barrier and MMIO write, before the barrier moves
+ * anything: what it reads of the ring is what the driver had ordered
+ * before its index store. */
+static void prefetch_queue(struct sim_virtio *s, struct sim_vq *v)
+{
+    const uint8_t *idxp = sim_dma_peek(v->avail + 2, 2);
+    const uint8_t *avail = sim_dma_ptr(v->avail, avail_bytes(v));
+    const uint8_t *desc = sim_dma_ptr(v->desc, desc_bytes(v));
+    uint16_t aidx;
+
+    (void)s;
+    if (!idxp || !avail || !desc || !v->pf)
+        return;
+    aidx = ld16(idxp);
+    if ((uint16_t)(aidx - v->last_avail) > v->num)
+        return; /* pop reports it */
+    if ((uint16_t)(v->fetched - v->last_avail) > (uint16_t)(aidx - v->last_avail))
+        v->fetched = v->last_avail; /* the driver started over */
+    while (v->fetched != aidx && (uint16_t)(v->fetched - v->last_avail) < SIM_PF_CAP) {
+        struct sim_prefetch *f = &v->pf[v->fetched % SIM_PF_CAP];
+        uint64_t tbus = v->desc;
+        unsigned i, tsize = v->num;
+
+        f->head = ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * (v->fetched % v->num));
+        f->ndesc = 0;
+        for (i = f->head; i < tsize && f->ndesc < SIM_PF_DESCS;) {
+            uint64_t bus = tbus + (uint64_t)DESC_SIZE * i;
+            const uint8_t *d = sim_dma_ptr(bus, DESC_SIZE);
+            uint16_t flags;
+
+            if (!d)
+                break;
+            f->bus[f->ndesc] = bus;
+            memcpy(f->desc[f->ndesc++], d, DESC_SIZE);
+            flags = ld16(d + 12);
+            if ((flags & F_INDIRECT) && tbus == v->desc) {
+                tbus = ld64(d);
+                sim_dma_ring(tbus, ld32(d + 8)); /* modelled from now on */
+                tsize = ld32(d + 8) / DESC_SIZE;
+                i = 0;
+            } else if (flags & F_NEXT) {
+                i = ld16(d + 14);
+            } else {
+                break;
+            }
+        }
+        v->fetched++;
+    }
+}
+
+static void prefetch_all(void *ctx)
+{
+    struct sim_virtio *s = ctx;
+
+    for (unsigned q = 0; q < s->nq; q++)
+        if (queue_usable(s, q))
+            prefetch_queue(s, &s->vq[q]);
+}
+
+/* At pop: the entry was fetched early.  If the ring says something else
+ * now, the driver wrote it after the index that made it visible (or with
+ * no write barrier between); the device goes on with what it fetched. */
+static uint16_t check_prefetch(struct sim_virtio *s, struct sim_vq *v, const struct sim_prefetch *f,
+                               uint16_t head_now)
+{
+    bool stale = f->head != head_now;
+
+    if (stale)
+        violation(s, "avail entry %u: head %u when its index became visible, %u now "
+                  "(entry stored after avail->idx, or no wmb between)",
+                  v->last_avail, f->head, head_now);
+    for (unsigned k = 0; k < f->ndesc && !stale; k++) {
+        const uint8_t *d = sim_dma_ptr(f->bus[k], DESC_SIZE);
+
+        if (d && memcmp(d, f->desc[k], DESC_SIZE)) {
+            violation(s, "avail entry %u: descriptor at bus %llx changed after its index "
+                      "became visible (stored after avail->idx, or no wmb between)",
+                      v->last_avail, (unsigned long long)f->bus[k]);
+            stale = true;
+        }
+    }
+    if (stale)
+        v->stale_fetches++;
+    return f->head;
+}
+
 unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
 {
     struct sim_vq *v;
@@ -637,7 +737,8 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
     if (!avail || !used)
         return 0;
     while (v->npending < PENDING_CAP && v->npending < v->num) {
-        uint16_t aidx = ld16(avail + 2), head;
+        uint16_t aidx = ld16(sim_dma_peek(v->avail + 2, 2)), head;
+        bool early = v->fetched != v->last_avail;
         struct sim_chain *c;
 
         sim_cache_device_read(v->avail + 2, 2);
@@ -650,10 +751,14 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
         }
         head = ld16(avail + RING_HDR + (size_t)AVAIL_ENTRY * (v->last_avail % v->num));
         sim_cache_device_read(v->avail + RING_HDR + (uint64_t)AVAIL_ENTRY * (v->last_avail % v->num), AVAIL_ENTRY);
+        if (early) /* the device works from what it fetched then */
+            head = check_prefetch(s, v, &v->pf[v->last_avail % SIM_PF_CAP], head);
         c = &v->pending[v->npending];
         if (!walk_chain(s, v, head, c))
             break;
         v->last_avail++;
+        if (!early)
+            v->fetched = v->last_avail;
         v->popped++;
         if (c->nseg > v->max_chain_segs)
             v->max_chain_segs = c->nseg;
@@ -686,6 +791,7 @@ static void push_used(struct sim_virtio *s, struct sim_vq *v, uint8_t *used, uin
     __atomic_thread_fence(__ATOMIC_RELEASE);
     v->used_idx++;
     st16(used + 2, v->used_idx);
+    sim_dma_publish(v->used + 2, 2); /* the element waits for the driver's rmb */
     v->pushed++;
     sim_cache_release(v->used + RING_HDR + (uint64_t)USED_ELEM * slot, USED_ELEM, USED_ELEM);
     sim_cache_release(v->used + 2, 2, 2);
@@ -751,6 +857,7 @@ static void push_chain(struct sim_virtio *s, struct sim_vq *v, uint8_t *used,
         v->used_idx = (uint16_t)(v->used_idx + s->fault.idx_jump);
         s->fault.idx_jump = 0;
         st16(used + 2, v->used_idx);
+        sim_dma_publish(v->used + 2, 2);
     }
 }
 
@@ -897,10 +1004,12 @@ struct sim_virtio *sim_virtio_create(uint32_t version, uint32_t device_id, uint6
     for (i = 0; i < nq; i++) {
         s->vq[i].num_max = num_max;
         s->vq[i].pending = calloc(PENDING_CAP, sizeof(struct sim_chain));
-        if (!s->vq[i].pending)
+        s->vq[i].pf = calloc(SIM_PF_CAP, sizeof(struct sim_prefetch));
+        if (!s->vq[i].pending || !s->vq[i].pf)
             abort();
     }
     s->base = sim_mmio_register(&reg_ops, s, 0x200);
+    sim_dma_observe(prefetch_all, s);
     s->irq = 32u + (unsigned)((s->base - SIM_MMIO_BASE) / SIM_MMIO_STRIDE);
     return s;
 }
@@ -911,10 +1020,13 @@ void sim_virtio_destroy(struct sim_virtio *s)
 
     if (!s)
         return;
+    sim_dma_unobserve(prefetch_all, s);
     sim_mmio_unregister(s->base);
     sim_irq_set_level(s->irq, false);
-    for (i = 0; i < SIM_MAX_QUEUES; i++)
+    for (i = 0; i < SIM_MAX_QUEUES; i++) {
         free(s->vq[i].pending);
+        free(s->vq[i].pf);
+    }
     free(s);
 }
 

@@ -62,6 +62,19 @@ struct sim_chain {
     uint32_t ind_len;
 };
 
+/* What the device fetched of one avail entry when the index it could see
+ * first covered it (the memory-ordering model, sim_plat.h): the head, and
+ * the descriptors of the chain from there (ring, then indirect), each with
+ * the bus address it was read at. */
+#define SIM_PF_CAP 256u  /* entries fetched ahead per queue */
+#define SIM_PF_DESCS 8u  /* descriptors kept per entry */
+struct sim_prefetch {
+    uint16_t head;
+    unsigned ndesc;
+    uint64_t bus[SIM_PF_DESCS];
+    uint8_t desc[SIM_PF_DESCS][16];
+};
+
 /* Consume/fill one chain; return bytes written into its writable part. */
 typedef uint32_t (*sim_handler_t)(struct sim_virtio *sim, unsigned q, struct sim_chain *c,
                                   void *arg);
@@ -89,6 +102,10 @@ struct sim_vq {
     /* chains popped and not yet pushed (FIFO) */
     struct sim_chain *pending;
     unsigned npending;
+    /* avail entries fetched early, [last_avail, fetched): pf[i % SIM_PF_CAP] */
+    uint16_t fetched;
+    struct sim_prefetch *pf;
+    unsigned stale_fetches; /* entries whose early fetch differed from the ring later */
 };
 
 struct sim_faults {

@@ -11,3 +11,6 @@ UNIT_virtqueue_SRCS := test/unit/test_virtqueue.c $(VIRTIO_CORE_SRCS) $(VIRTIO_S
 UNIT_virtio_rng_SRCS := test/unit/test_virtio_rng.c drivers/virtio/virtio_rng.c $(VIRTIO_CORE_SRCS) $(VIRTIO_SIM_SRCS)
 # virtio_strerror() lives in virtio.c, which needs the rest of the core to link.
 UNIT_virtio_errno_SRCS := test/unit/test_virtio_errno.c $(VIRTIO_CORE_SRCS) $(VIRTIO_SIM_SRCS)
+# The simulator's memory-ordering model on its own (test/sim/sim_plat.h).
+UNIT_TESTS += sim_order
+UNIT_sim_order_SRCS := test/unit/test_sim_order.c test/sim/sim_plat.c
