@@ -232,6 +232,18 @@ static void cmd_stats(int argc, char **argv)
     if (!no_args(argc, argv))
         return;
     kprintf("interrupts: %llu total\n", (unsigned long long)board_irq_count());
+    int ndev;
+    const struct app_device *d = app_devices(&ndev);
+    for (int i = 0; i < ndev; i++) {
+        if (!d[i].dev)
+            continue;
+        const struct virtio_dev_stats *vs = &d[i].dev->stats;
+        kprintf("virtio-mmio@0x%08lx (%s): interrupts %u, spurious %u, unknown bits %u, never cleared %u, "
+                "config %u, needs reset %u\n",
+                (unsigned long)d[i].slot->base, virtio_device_name(d[i].id.device_id), (unsigned)vs->interrupts,
+                (unsigned)vs->spurious, (unsigned)vs->unknown_irq_bits, (unsigned)vs->irq_stuck,
+                (unsigned)vs->config_irqs, (unsigned)vs->needs_reset);
+    }
     struct netif *nif = netapp_netif();
     struct virtio_net *vn = netapp_dev();
     if (nif) {

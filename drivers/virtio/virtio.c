@@ -296,10 +296,12 @@ void virtio_dev_fail(struct virtio_dev *dev)
 {
     if (!dev || !dev->ops)
         return;
-    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
     if (dev->irq_attached)
         plat_irq_mask(dev->irq);
     destroy_queues(dev, true);
+    /* Last: on legacy virtio-mmio a QueuePFN 0 write of the teardown
+     * resets the whole device (QEMU's virtio-mmio does), clearing Status. */
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
 }
 
 void virtio_dev_shutdown(struct virtio_dev *dev)
@@ -391,24 +393,39 @@ int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v)
 
 bool virtio_dev_interrupt(struct virtio_dev *dev)
 {
-    uint32_t isr, handled;
-    unsigned i;
+    const uint32_t known = VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG;
+    uint32_t isr, seen = 0, handled;
+    unsigned i, round;
 
     if (!dev || !dev->ops)
         return false;
     dev->stats.interrupts++;
-    isr = dev->ops->irq_status(dev);
-    if (isr == 0) {
+    /*
+     * Read and ack until InterruptStatus reads 0.  On an edge-triggered
+     * line, a bit that arrives between a read and its ack keeps the line
+     * up and no further edge comes: it must be seen now.  Every bit is
+     * acked, known or not, or a level-triggered line never drops.  Bounded,
+     * for a device whose status never clears.  Acks come before the
+     * dispatch: an event after the last read raises the line again.
+     */
+    for (round = 0;; round++) {
+        isr = dev->ops->irq_status(dev);
+        if (isr == 0)
+            break;
+        if (round == VIRTIO_IRQ_MAX_ROUNDS) {
+            dev->stats.irq_stuck++;
+            break;
+        }
+        if (isr & ~known)
+            dev->stats.unknown_irq_bits++;
+        dev->ops->irq_ack(dev, isr);
+        seen |= isr;
+    }
+    if (seen == 0) {
         dev->stats.spurious++;
         return false;
     }
-    handled = isr & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
-    if (isr & ~handled)
-        dev->stats.unknown_irq_bits++;
-    if (!handled)
-        return false;
-    /* Ack before dispatching: an event after this point raises it again. */
-    dev->ops->irq_ack(dev, handled);
+    handled = seen & known;
 
     if (handled & VIRTIO_MMIO_INT_CONFIG) {
         dev->stats.config_irqs++;

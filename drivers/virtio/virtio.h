@@ -21,8 +21,8 @@
  *     err = virtio_dev_attach_irq(&dev);               // handler + unmask
  *     virtio_dev_driver_ok(&dev);                      // DRIVER_OK last
  *     ... post buffers, virtqueue_kick() ...
- *   on a failure after negotiate: virtio_dev_fail(&dev) (sets FAILED and
- *   tears the queues down) - any error inside the core sets FAILED itself.
+ *   on a failure after negotiate: virtio_dev_fail(&dev) (tears the queues
+ *   down, then sets FAILED) - any error inside the core sets FAILED itself.
  *
  *   periodically or when the driver's needs_reset hook fired:
  *     virtio_dev_check(&dev);   // re-initialises after DEVICE_NEEDS_RESET
@@ -46,6 +46,7 @@
 #define VIRTIO_RESET_TIMEOUT_NS 100000000ull /* 100 ms for Status to read 0 */
 #define VIRTIO_POLL_MAX_ITER 1000000u        /* ... and never more reads */
 #define VIRTIO_CONFIG_RETRIES 64u            /* ConfigGeneration retries */
+#define VIRTIO_IRQ_MAX_ROUNDS 8u             /* InterruptStatus read+ack rounds per interrupt */
 
 struct virtio_dev;
 
@@ -113,7 +114,8 @@ struct virtio_driver_ops {
 struct virtio_dev_stats {
     uint32_t interrupts;       /* handler calls */
     uint32_t spurious;         /* InterruptStatus read 0 */
-    uint32_t unknown_irq_bits; /* InterruptStatus had bits we do not handle */
+    uint32_t unknown_irq_bits; /* InterruptStatus reads with bits we do not handle (acked) */
+    uint32_t irq_stuck;        /* InterruptStatus still non-zero after VIRTIO_IRQ_MAX_ROUNDS acks */
     uint32_t config_irqs;
     uint32_t needs_reset;      /* DEVICE_NEEDS_RESET observed */
     uint32_t reinits;          /* re-initialisations attempted */
@@ -237,8 +239,10 @@ static inline bool virtio_dev_has_irq(const struct virtio_dev *dev)
  * the device reports FAILED / DEVICE_NEEDS_RESET right away. */
 int virtio_dev_driver_ok(struct virtio_dev *dev);
 
-/* Driver gave up: set FAILED, mask the interrupt, tear down and destroy
- * the queues (outstanding tokens cancelled). */
+/* Driver gave up: mask the interrupt, tear down and destroy the queues
+ * (outstanding tokens cancelled), then set FAILED - last, because on a
+ * legacy device the teardown (QueuePFN 0) resets the device, as QEMU's
+ * virtio-mmio does, which would clear a FAILED set earlier. */
 void virtio_dev_fail(struct virtio_dev *dev);
 
 /* Orderly stop: mask the interrupt, reset the device, destroy the queues
@@ -258,11 +262,14 @@ int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v);
 /* ---- interrupts and recovery ------------------------------------------- */
 
 /*
- * The interrupt handler: reads InterruptStatus, acks exactly the bits it
- * handles, then dispatches: config change -> DEVICE_NEEDS_RESET check, else
- * the driver's config_changed hook; used buffers -> every queue's
- * virtqueue_interrupt().  Status 0 counts as spurious.  Returns whether
- * anything was handled.
+ * The interrupt handler: reads InterruptStatus and acks every bit it read,
+ * known or not, again and again until it reads 0 - at most
+ * VIRTIO_IRQ_MAX_ROUNDS acks, then it gives up and counts irq_stuck.  Then
+ * it dispatches what any round showed: config change -> DEVICE_NEEDS_RESET
+ * check, else the driver's config_changed hook; used buffers -> every
+ * queue's virtqueue_interrupt().  Bits other than VRING and CONFIG are
+ * counted (unknown_irq_bits) and otherwise ignored.  A first read of 0
+ * counts as spurious.  Returns whether InterruptStatus showed anything.
  */
 bool virtio_dev_interrupt(struct virtio_dev *dev);
 /* The same with the plat_irq_handler_t signature (arg = dev). */

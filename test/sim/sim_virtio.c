@@ -170,9 +170,15 @@ static void queue_went_live(struct sim_virtio *s, struct sim_vq *v)
 
 static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
 {
+    /* As QEMU's virtio-mmio: a legacy QueuePFN write of 0 resets the whole
+     * device (status, features, interrupt status, every queue), not just
+     * this queue; GuestPageSize, a transport register, survives it.  So a
+     * teardown that writes it clears FAILED if FAILED came first. */
     if (pfn == 0) {
-        v->ready = false;
-        v->pfn = 0;
+        uint32_t page = s->guest_page_size;
+
+        device_reset(s);
+        s->guest_page_size = page;
         return;
     }
     if (s->guest_page_size == 0) {

@@ -443,6 +443,76 @@ static void test_fail_tears_down(void **state)
     assert_int_equal(sim_dma_live(), 0);
 }
 
+/* The status FAILED is the last thing virtio_dev_fail() leaves: on legacy
+ * the teardown's QueuePFN 0 writes reset the device (QEMU's virtio-mmio
+ * does, and so does the simulated device), which would clear a FAILED set
+ * before them. */
+static void test_fail_sets_failed_last(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.name = "q", .num = 16};
+    struct virtqueue *vq1;
+    unsigned resets;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 2, 64);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &fx->vq), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 1, &p, &vq1), 0);
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    assert_false(fx->sim->status & VIRTIO_STATUS_FAILED);
+    resets = fx->sim->resets;
+    fx->sim->n_status = 0;
+
+    virtio_dev_fail(&fx->dev);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    assert_true(fx->sim->n_status >= 1);
+    assert_true(fx->sim->status_log[fx->sim->n_status - 1] & VIRTIO_STATUS_FAILED);
+    assert_false(fx->sim->vq[0].ready);
+    assert_false(fx->sim->vq[1].ready);
+    assert_null(fx->dev.vqs[0]);
+    assert_null(fx->dev.vqs[1]);
+    if (modern(fx)) {
+        /* QueueReady 0 is no reset: FAILED joins the bits already there */
+        assert_int_equal(fx->sim->resets, resets);
+        assert_int_equal(fx->sim->status, ST_A | ST_D | ST_F | ST_OK | VIRTIO_STATUS_FAILED);
+        assert_int_equal(fx->sim->n_status, 1);
+    } else {
+        /* one reset per QueuePFN 0 write, then FAILED on a reset device */
+        assert_int_equal(fx->sim->resets, resets + 2);
+        assert_int_equal(fx->sim->status, VIRTIO_STATUS_FAILED);
+        assert_int_equal(fx->sim->n_status, 1);
+    }
+}
+
+/* The simulated device's legacy model itself: a QueuePFN 0 write resets
+ * the whole device, as QEMU's virtio_mmio_write does (virtio_reset). */
+static void test_legacy_pfn_zero_resets_device(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned resets;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    resets = fx->sim->resets;
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_CONFIG);
+    fx->dev.ops->queue_teardown(&fx->dev, 0);
+    assert_false(fx->sim->vq[0].ready);
+    if (modern(fx)) {
+        assert_int_equal(fx->sim->resets, resets);
+        assert_true(fx->sim->status & ST_OK);
+        assert_int_equal(fx->sim->int_status, VIRTIO_MMIO_INT_CONFIG);
+        sim_run_irqs();
+    } else {
+        assert_int_equal(fx->sim->resets, resets + 1);
+        assert_int_equal(fx->sim->status, 0);
+        assert_int_equal(fx->sim->drv_features, 0);
+        assert_int_equal(fx->sim->int_status, 0);
+        assert_int_equal(fx->sim->guest_page_size, 4096); /* a transport register: kept */
+        assert_int_equal(fx->sim->vq[0].pfn, 0);
+    }
+}
+
 /* ---- config space -------------------------------------------------------------- */
 
 static void test_config_read_widths(void **state)
@@ -587,7 +657,7 @@ static void test_irq_none_never_attached(void **state)
     assert_string_equal(virtio_strerror(VIRTIO_ENXIO), "no interrupt line");
 }
 
-static void test_irq_ack_exactly_handled(void **state)
+static void test_irq_ack_what_was_read(void **state)
 {
     struct vfix *fx = *state;
 
@@ -610,17 +680,187 @@ static void test_irq_ack_exactly_handled(void **state)
     assert_int_equal(fx->config_changed_calls, 2);
     assert_int_equal(fx->dev.stats.config_irqs, 2);
 
-    /* an unknown bit is counted and left alone, never acked */
-    fx->sim->int_status = 0x4 | VIRTIO_MMIO_INT_VRING;
-    assert_true(virtio_dev_interrupt(&fx->dev));
-    assert_int_equal(fx->sim->ack_log[3], VIRTIO_MMIO_INT_VRING);
-    assert_int_equal(fx->dev.stats.unknown_irq_bits, 1);
-    assert_int_equal(fx->sim->int_status, 0x4);
-    assert_false(virtio_dev_interrupt(&fx->dev)); /* only the unknown bit */
-    assert_int_equal(fx->sim->n_ack, 4);
-    fx->sim->int_status = 0;
-    sim_irq_set_level(fx->sim->irq, false);
+    assert_int_equal(fx->sim->n_ack, 3);
+    assert_int_equal(fx->dev.stats.interrupts, 3); /* one delivery each */
+    assert_int_equal(fx->dev.stats.unknown_irq_bits, 0);
+    assert_int_equal(fx->dev.stats.irq_stuck, 0);
     assert_int_equal(fx->dev.stats.spurious, 0);
+}
+
+/*
+ * A register window in front of the simulated device: the driver attaches
+ * to it and every access is forwarded, but an INTERRUPT_ACK write can make
+ * the device raise bits as it lands - once (`raise_on_ack`, an event that
+ * arrives between the handler's read and its ack) or after every ack
+ * (`stuck`, an InterruptStatus that never clears).
+ */
+struct irq_wrap {
+    struct sim_virtio *sim;
+    uintptr_t base;
+    uint32_t raise_on_ack; /* raised, once, just before the first ack lands */
+    uint32_t stuck;        /* raised again after every ack */
+    unsigned status_reads;
+};
+
+static uint32_t wrap_read(void *ctx, uint32_t off, unsigned width)
+{
+    struct irq_wrap *w = ctx;
+    uintptr_t a = w->sim->base + off;
+
+    if (off == VIRTIO_MMIO_INTERRUPT_STATUS)
+        w->status_reads++;
+    return width == 1 ? plat_mmio_read8(a) : width == 2 ? plat_mmio_read16(a) : plat_mmio_read32(a);
+}
+
+static void wrap_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
+{
+    struct irq_wrap *w = ctx;
+    uintptr_t a = w->sim->base + off;
+
+    if (off == VIRTIO_MMIO_INTERRUPT_ACK && w->raise_on_ack) {
+        sim_virtio_raise(w->sim, w->raise_on_ack);
+        w->raise_on_ack = 0;
+    }
+    if (width == 1)
+        plat_mmio_write8(a, (uint8_t)val);
+    else if (width == 2)
+        plat_mmio_write16(a, (uint16_t)val);
+    else
+        plat_mmio_write32(a, val);
+    if (off == VIRTIO_MMIO_INTERRUPT_ACK && w->stuck)
+        sim_virtio_raise(w->sim, w->stuck);
+}
+
+static const struct sim_mmio_ops wrap_ops = {wrap_read, wrap_write};
+
+/* The one wrapper, static so that a test failing half-way leaves a window
+ * the fixture's teardown can still shut the device down through
+ * (sim_plat_finish then removes it). */
+static struct irq_wrap the_wrap;
+
+/* Put the wrapper in front of fx->sim and attach the driver to it (after
+ * vfix_create, before vfix_up).  Undo with wrap_remove() at the end. */
+static struct irq_wrap *wrap_attach(struct vfix *fx, unsigned irq_flags)
+{
+    struct irq_wrap *w = &the_wrap;
+
+    memset(w, 0, sizeof(*w));
+    w->sim = fx->sim;
+    w->base = sim_mmio_register(&wrap_ops, w, 0x200);
+    assert_int_equal(virtio_mmio_attach(&fx->dev, w->base, fx->sim->irq, irq_flags, true), 0);
+    virtio_dev_set_driver(&fx->dev, &fx->drv, fx);
+    return w;
+}
+
+static void wrap_remove(struct vfix *fx, struct irq_wrap *w)
+{
+    virtio_dev_shutdown(&fx->dev); /* while the window is still there */
+    fx->attached = false;
+    sim_mmio_unregister(w->base);
+}
+
+/* Edge-triggered line: a config change that arrives while the handler acks
+ * a vring interrupt keeps InterruptStatus (and so the line) up, and no new
+ * edge comes.  The handler must read again, see it and handle it in the
+ * same invocation. */
+static void test_irq_config_during_vring_ack(void **state)
+{
+    struct vfix *fx = *state;
+    struct irq_wrap *w;
+    uint32_t len;
+    void *mem;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    w = wrap_attach(fx, PLAT_IRQ_EDGE);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    mem = post_one(fx, (void *)0x7);
+    virtqueue_kick(fx->vq);
+    w->raise_on_ack = VIRTIO_MMIO_INT_CONFIG;
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1); /* raises VRING */
+    assert_int_equal(fx->sim->int_status, VIRTIO_MMIO_INT_VRING);
+
+    /* one delivery - all an edge gives - handles both */
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->dev.stats.interrupts, 1);
+    assert_int_equal(fx->sim->n_ack, 2);
+    assert_int_equal(fx->sim->ack_log[0], VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(fx->sim->ack_log[1], VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(w->status_reads, 3); /* VRING, CONFIG, 0 */
+    assert_int_equal(fx->sim->int_status, 0);
+    assert_int_equal(fx->config_changed_calls, 1);
+    assert_int_equal(fx->dev.stats.config_irqs, 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x7);
+    assert_int_equal(fx->dev.stats.irq_stuck, 0);
+    assert_int_equal(sim_run_irqs(), 0); /* nothing left behind */
+    wrap_remove(fx, w);
+    plat_dma_free(mem, 64);
+}
+
+/* Bits the driver does not know are acked too (on a level-triggered line
+ * an unacked bit is an interrupt storm) and counted. */
+static void test_irq_unknown_bit_acked(void **state)
+{
+    struct vfix *fx = *state;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+
+    /* with a known bit: both acked in one write, the known one handled */
+    sim_virtio_raise(fx->sim, 0x4 | VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->n_ack, 1);
+    assert_int_equal(fx->sim->ack_log[0], 0x4 | VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(fx->sim->int_status, 0);
+    assert_int_equal(fx->config_changed_calls, 1);
+    assert_int_equal(fx->dev.stats.unknown_irq_bits, 1);
+
+    /* alone: acked, counted, one delivery and the line is down */
+    sim_virtio_raise(fx->sim, 0x80000000u | 0x8);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->n_ack, 2);
+    assert_int_equal(fx->sim->ack_log[1], 0x80000000u | 0x8);
+    assert_int_equal(fx->sim->int_status, 0);
+    assert_int_equal(fx->dev.stats.unknown_irq_bits, 2);
+    assert_int_equal(fx->dev.stats.interrupts, 2);
+    assert_int_equal(fx->dev.stats.spurious, 0);
+    assert_int_equal(fx->config_changed_calls, 1);
+    assert_int_equal(fx->cb_calls, 0);
+    assert_int_equal(sim_irq_delivered(fx->sim->irq), 2);
+    assert_int_equal(sim_plat_errors()->irq_storm, 0);
+}
+
+/* A device whose InterruptStatus never clears: the handler gives up after
+ * VIRTIO_IRQ_MAX_ROUNDS acks, counts it, and still handles what it saw. */
+static void test_irq_status_never_clears(void **state)
+{
+    struct vfix *fx = *state;
+    struct irq_wrap *w;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    w = wrap_attach(fx, PLAT_IRQ_LEVEL);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    w->stuck = VIRTIO_MMIO_INT_CONFIG;
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_CONFIG);
+
+    /* one invocation (a delivery loop would be the storm the platform
+     * reports; what matters here is that the handler returns) */
+    assert_true(virtio_dev_interrupt(&fx->dev));
+    assert_int_equal(fx->dev.stats.irq_stuck, 1);
+    assert_int_equal(fx->sim->n_ack, VIRTIO_IRQ_MAX_ROUNDS);
+    assert_int_equal(w->status_reads, VIRTIO_IRQ_MAX_ROUNDS + 1);
+    assert_int_equal(fx->config_changed_calls, 1); /* once per invocation */
+    assert_int_equal(fx->dev.stats.config_irqs, 1);
+    assert_int_equal(fx->sim->int_status, VIRTIO_MMIO_INT_CONFIG);
+
+    /* the device recovers: the next invocation clears it normally */
+    w->stuck = 0;
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->int_status, 0);
+    assert_int_equal(fx->dev.stats.irq_stuck, 1);
+    assert_int_equal(fx->config_changed_calls, 2);
+    assert_int_equal(fx->dev.stats.unknown_irq_bits, 0);
+    wrap_remove(fx, w);
 }
 
 static void test_irq_spurious(void **state)
@@ -810,6 +1050,8 @@ int main(void)
         VFIX_TEST(test_queue_twice),
         VFIX_TEST(test_setup_vq_enomem),
         VFIX_TEST(test_fail_tears_down),
+        VFIX_TEST(test_fail_sets_failed_last),
+        VFIX_TEST(test_legacy_pfn_zero_resets_device),
         VFIX_TEST(test_config_read_widths),
         VFIX_TEST(test_config_generation_retry),
         VFIX_TEST(test_config_bad_args),
@@ -817,7 +1059,10 @@ int main(void)
         VFIX_TEST(test_irq_attach_and_mask),
         VFIX_TEST(test_irq_trigger_flags),
         VFIX_TEST(test_irq_none_never_attached),
-        VFIX_TEST(test_irq_ack_exactly_handled),
+        VFIX_TEST(test_irq_ack_what_was_read),
+        VFIX_TEST(test_irq_config_during_vring_ack),
+        VFIX_TEST(test_irq_unknown_bit_acked),
+        VFIX_TEST(test_irq_status_never_clears),
         VFIX_TEST(test_irq_spurious),
         VFIX_TEST(test_irq_dispatches_to_queues),
         VFIX_TEST(test_needs_reset_via_interrupt),
