@@ -28,6 +28,12 @@ static const struct virtio_blk_wait waiter = {.wait = idle, .timeout_ns = 30ull 
 
 struct virtio_blk *blkapp_dev(void) { return started ? &blk : NULL; }
 
+void blkapp_poll(void)
+{
+    if (started && !blk.dev.broken)
+        (void)virtio_blk_check(&blk);
+}
+
 void blkapp_pattern(uint64_t lba, uint8_t *s)
 {
     for (unsigned i = 0; i < 8; i++)

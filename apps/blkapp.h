@@ -20,5 +20,8 @@ int blkapp_boot_mode(const char *mode);
 void blkapp_pattern(uint64_t lba, uint8_t *sector);
 int blkapp_read(uint64_t lba, unsigned count, uint8_t **data);
 int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte);
+/* Main loop: completions without an interrupt, and recovery when the
+ * device needs a reset or broke its queue (virtio_blk_check). */
+void blkapp_poll(void);
 
 #endif

@@ -436,6 +436,7 @@ void app_main(void)
             board_console_release();
         }
         console_poll();
+        blkapp_poll();
         shell_poll();
         check_tick_report();
         board_idle_unless(net_work, NULL);

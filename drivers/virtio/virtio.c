@@ -527,6 +527,12 @@ int virtio_dev_check(struct virtio_dev *dev)
     if (dev->broken)
         return VIRTIO_EIO;
     if (!dev->reset_pending) {
+        for (unsigned i = 0; i < VIRTIO_MAX_VQS; i++)
+            if (dev->vqs[i] && virtqueue_is_broken(dev->vqs[i])) {
+                dev->stats.queue_faults++;
+                plat_log("virtio@%lx: queue %u broken by the device", (unsigned long)dev->base, i);
+                return virtio_dev_reinit(dev);
+            }
         if (!(dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
             return 0;
         note_needs_reset(dev);

@@ -26,6 +26,7 @@
  *
  *   periodically or when the driver's needs_reset hook fired:
  *     virtio_dev_check(&dev);   // re-initialises after DEVICE_NEEDS_RESET
+ *                               // or a queue the device broke
  */
 #ifndef VIRTIO_H
 #define VIRTIO_H
@@ -119,6 +120,7 @@ struct virtio_dev_stats {
     uint32_t config_irqs;
     uint32_t needs_reset;      /* DEVICE_NEEDS_RESET observed */
     uint32_t reinits;          /* re-initialisations attempted */
+    uint32_t queue_faults;     /* virtio_dev_check found a queue the device broke */
     uint32_t reinit_failures;
     uint32_t restart_failures; /* driver restart hook failed */
     uint32_t config_retries;   /* ConfigGeneration changed during a read */
@@ -277,7 +279,8 @@ void virtio_dev_irq_handler(void *arg);
 
 /*
  * Thread context.  If DEVICE_NEEDS_RESET was seen (or Status now shows it),
- * re-initialise: reset, renegotiate, empty and re-create every queue
+ * or a queue is broken (the device wrote a value the ring refused, which
+ * only a reset can undo; counted in queue_faults), re-initialise: reset, renegotiate, empty and re-create every queue
  * (outstanding tokens go through the queues' cancel callbacks), DRIVER_OK,
  * then the driver's restart hook re-posts buffers.  Returns 0 when nothing
  * was needed, 1 after a successful re-initialisation, a negative error if

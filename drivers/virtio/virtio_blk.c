@@ -136,12 +136,43 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b)
     return (uint32_t)(bytes / VIRTIO_BLK_SECTOR);
 }
 
+/* Config space changed (interrupt context): the disk may have been
+ * resized.  Requests are checked against the capacity as they are posted;
+ * one already posted past a shrunken end gets the device's IOERR. */
+static void blk_config_changed(struct virtio_dev *dev)
+{
+    struct virtio_blk *b = dev->drv_priv;
+    uint64_t cap;
+    plat_irqstate_t s;
+
+    if (!b)
+        return;
+    b->stats.config_changes++;
+    if (virtio_config_read64(dev, VIRTIO_BLK_CFG_CAPACITY, &cap) != 0)
+        return; /* counted by the core (config_failures); the old value stays */
+    s = plat_lock(&b->lock);
+    b->info.capacity = cap;
+    plat_unlock(&b->lock, s);
+}
+
 static const struct virtio_driver_ops blk_driver_ops = {
     .name = "virtio-blk",
-    .config_changed = NULL,
-    .needs_reset = NULL, /* the sync helpers poll dev->reset_pending */
+    .config_changed = blk_config_changed,
+    .needs_reset = NULL, /* virtio_blk_check (thread context) recovers */
     .restart = NULL,     /* nothing to re-post: cancelled requests are the callers' */
 };
+
+int virtio_blk_check(struct virtio_blk *b)
+{
+    if (!b || !b->vq)
+        return VIRTIO_EINVAL;
+    virtio_blk_poll(b);
+    /* Without an interrupt nothing reports DEVICE_NEEDS_RESET: the check
+     * reads Status itself. */
+    if (b->dev.reset_pending || virtqueue_is_broken(b->vq) || !virtio_dev_has_irq(&b->dev))
+        return virtio_dev_check(&b->dev); /* in-flight requests: VIRTIO_ECANCELED */
+    return b->dev.broken ? VIRTIO_EIO : 0;
+}
 
 int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent)
 {
@@ -367,12 +398,12 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
     int err = 0;
 
     for (;;) {
-        if (b->dev.reset_pending)
-            (void)virtio_dev_check(&b->dev); /* cancels c's request too */
-        virtio_blk_poll(b);
+        /* Polls, and recovers from DEVICE_NEEDS_RESET or a broken queue:
+         * c's request then completes VIRTIO_ECANCELED and is posted again. */
+        (void)virtio_blk_check(b);
         if (c->done)
             break;
-        if (virtqueue_is_broken(b->vq)) {
+        if (b->dev.broken) { /* the re-initialisation failed: nothing more comes */
             err = VIRTIO_EIO;
             break;
         }
@@ -395,6 +426,55 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
     return err;
 }
 
+/* A synchronous record and a request slot: when all are taken (by other
+ * threads' requests, asynchronous ones, or abandoned ones still out),
+ * wait for one within the caller's timeout rather than fail. */
+static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_t type, uint64_t sector,
+                     void *buf, uint32_t len, const struct virtio_blk_wait *w)
+{
+    uint64_t limit = (w && w->timeout_ns) ? w->timeout_ns : SYNC_DEFAULT_TIMEOUT_NS;
+    uint64_t t0 = plat_time_ns();
+    struct virtio_blk_sync *c = NULL;
+    bool waited = false;
+    int err;
+
+    for (;;) {
+        (void)virtio_blk_check(b);
+        if (b->dev.broken)
+            err = VIRTIO_EIO;
+        else if (!c && !(c = sync_claim(b)))
+            err = VIRTIO_EBUSY;
+        else {
+            c->done = false;
+            c->abandoned = false;
+            c->result = 0;
+            c->req = (struct virtio_blk_req){
+                .type = type, .sector = sector, .buf = buf, .len = len, .done = sync_done, .arg = c};
+            err = virtio_blk_submit(b, &c->req);
+            if (err == 0) {
+                *out = c;
+                return 0;
+            }
+        }
+        if (err != VIRTIO_EBUSY && err != VIRTIO_ENOSPC)
+            break;
+        if (!waited) {
+            waited = true;
+            b->stats.sync_slot_waits++;
+        }
+        if (plat_time_ns() - t0 > limit) {
+            b->stats.sync_timeouts++;
+            err = VIRTIO_ETIMEDOUT;
+            break;
+        }
+        if (w && w->wait)
+            w->wait(w->arg);
+    }
+    if (c)
+        c->busy = false;
+    return err;
+}
+
 static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
                     const struct virtio_blk_wait *w)
 {
@@ -403,21 +483,9 @@ static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *
     int err = 0;
 
     for (attempt = 0; attempt <= VIRTIO_BLK_SYNC_RETRIES; attempt++) {
-        if (b->dev.reset_pending)
-            (void)virtio_dev_check(&b->dev);
-        c = sync_claim(b);
-        if (!c)
-            return VIRTIO_EBUSY;
-        c->done = false;
-        c->abandoned = false;
-        c->result = 0;
-        c->req = (struct virtio_blk_req){
-            .type = type, .sector = sector, .buf = buf, .len = len, .done = sync_done, .arg = c};
-        err = virtio_blk_submit(b, &c->req);
-        if (err) {
-            c->busy = false;
+        err = sync_post(b, &c, type, sector, buf, len, w);
+        if (err)
             return err;
-        }
         err = sync_wait(b, c, w);
         if (err != VIRTIO_ECANCELED || b->dev.broken)
             return err;

@@ -43,18 +43,26 @@
  * (or inside virtio_blk_poll() for a caller that polls), outside the
  * driver's lock: a callback may submit the next request.  Submission may
  * come from any context; the driver's lock covers the queue and the slots.
- * The synchronous helpers run in thread context only; they also recover
- * from DEVICE_NEEDS_RESET (outstanding requests complete VIRTIO_ECANCELED,
- * the device is re-initialised, the helper's own request is retried).  An
- * asynchronous user does that with virtio_dev_check(&blk.dev) in thread
- * context.
+ * The synchronous helpers run in thread context only.
+ * Recovery: after DEVICE_NEEDS_RESET, or a device-written value the ring
+ * refused (a broken queue), virtio_blk_check() in thread context resets
+ * and re-initialises the device: every request in flight completes once
+ * with VIRTIO_ECANCELED, and later requests work.  The synchronous helpers
+ * call it as they wait, and post their own request again; an asynchronous
+ * user calls it from its main loop or thread (cheap when nothing is wrong;
+ * without an interrupt it reads Status).  A config change (a resize)
+ * re-reads the capacity.
+ * Slots: when every request slot or synchronous record is taken, the
+ * synchronous helpers wait for one (within their timeout) instead of
+ * failing; virtio_blk_submit returns VIRTIO_ENOSPC and leaves the choice to
+ * its caller.
  *
  * Timeouts: a synchronous request that times out stays posted (a virtio
  * request cannot be withdrawn short of a device reset).  Its buffer is the
  * device's until it completes; the driver-owned request record absorbs the
  * late completion.  VIRTIO_BLK_SYNC_SLOTS such requests may be outstanding
- * (in flight or abandoned) at a time; beyond that the helpers return
- * VIRTIO_EBUSY.
+ * (in flight or abandoned) at a time; beyond that the helpers wait for one
+ * to complete, and return VIRTIO_ETIMEDOUT if none does in time.
  *
  * Usage recipe:
  *     static struct virtio_blk blk;
@@ -142,6 +150,8 @@ struct virtio_blk_stats {
     uint32_t cancelled, refused_ro, refused_range, queue_full;
     uint32_t max_inflight;
     uint32_t sync_timeouts, sync_abandoned_done, sync_retries;
+    uint32_t sync_slot_waits; /* a synchronous call waited for a free slot */
+    uint32_t config_changes;  /* config interrupts (capacity re-read) */
 };
 
 /* Driver-owned DMA memory of one request in flight.  A whole cache line:
@@ -212,6 +222,10 @@ void virtio_blk_kick(struct virtio_blk *b);
 /* Complete what the device has finished (for callers without interrupts;
  * interrupt or thread context).  Returns the number of completions. */
 unsigned virtio_blk_poll(struct virtio_blk *b);
+/* Thread context: poll, then recover if the device needs it (see Recovery
+ * at the top).  Returns 0 (nothing needed), 1 (re-initialised), or a
+ * negative error (the device is given up: dev.broken). */
+int virtio_blk_check(struct virtio_blk *b);
 /* Synchronous helpers (thread context): 0 or a negative VIRTIO_E*. */
 int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w);
 int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,

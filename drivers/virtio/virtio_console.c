@@ -343,12 +343,23 @@ fail:
     return err;
 }
 
-/* Thread context, without c->lock: DEVICE_NEEDS_RESET recovery.  Polling
- * mode has no interrupt to report it, so the status is read each time. */
-static void maybe_recover(struct virtio_console *c)
+/* Thread context, without c->lock: recovery from DEVICE_NEEDS_RESET or a
+ * queue the device broke (virtio_dev_check resets and re-initialises;
+ * con_restart re-posts the receive buffers).  Polling mode has no
+ * interrupt to report DEVICE_NEEDS_RESET, so the status is read each time.
+ * Returns true when a broken queue was recovered: bytes in flight may be
+ * lost, which the caller reports once (VIRTIO_EIO); later calls work. */
+static bool maybe_recover(struct virtio_console *c)
 {
-    if (c->dev->reset_pending || (c->mode == VIRTIO_CONSOLE_POLL && !c->dev->broken))
+    bool fault = virtqueue_is_broken(c->rxq) || virtqueue_is_broken(c->txq);
+
+    if (c->dev->broken)
+        return false;
+    if (fault || c->dev->reset_pending || c->mode == VIRTIO_CONSOLE_POLL)
         (void)virtio_dev_check(c->dev);
+    if (fault)
+        c->stats.recoveries++;
+    return fault;
 }
 
 /* ---- public I/O --------------------------------------------------------------------- */
@@ -364,7 +375,10 @@ int virtio_console_read(struct virtio_console *c, void *buf, size_t len)
         return VIRTIO_EINVAL;
     if (len > CON_MAX_IO)
         len = CON_MAX_IO;
-    maybe_recover(c);
+    if (maybe_recover(c)) {
+        c->stats.errors++;
+        return VIRTIO_EIO; /* received bytes in flight were lost; the next read works */
+    }
 
     s = plat_lock(&c->lock);
     rx_collect_locked(c); /* polling mode, or an interrupt not yet taken */
@@ -407,7 +421,10 @@ int virtio_console_write(struct virtio_console *c, const void *buf, size_t len)
         return VIRTIO_EINVAL;
     if (len > CON_MAX_IO)
         len = CON_MAX_IO;
-    maybe_recover(c);
+    if (maybe_recover(c)) {
+        c->stats.errors++;
+        return VIRTIO_EIO; /* bytes in flight were lost (tx_lost); the next write works */
+    }
 
     s = plat_lock(&c->lock);
     tx_reclaim_locked(c);
@@ -484,7 +501,7 @@ unsigned virtio_console_poll(struct virtio_console *c)
 
     if (!c || !c->rxq)
         return 0;
-    maybe_recover(c);
+    (void)maybe_recover(c); /* read/write report a recovery; poll has no error to give */
     s = plat_lock(&c->lock);
     before = c->stats.rx_completions;
     rx_collect_locked(c);

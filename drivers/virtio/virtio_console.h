@@ -45,9 +45,12 @@
  * Context: virtio_console_read/write/write_all/poll/shutdown run in thread
  * context, one caller at a time per direction (the driver lock serialises
  * them against the interrupt path).  They also recover from
- * DEVICE_NEEDS_RESET (virtio_dev_check): buffers the device held are given
- * back, receive buffers re-posted; bytes queued for transmit but not yet
- * consumed are lost (counted in tx_lost).  on_event must not call back into
+ * DEVICE_NEEDS_RESET and from a queue the device broke (a value the ring
+ * refused), by a reset and re-initialisation (virtio_dev_check): buffers
+ * the device held are given back, receive buffers re-posted; bytes queued
+ * for transmit but not yet consumed are lost (counted in tx_lost).  The
+ * read or write that recovers a broken queue returns VIRTIO_EIO, once; the
+ * next one works.  on_event must not call back into
  * the driver; virtio_console_emerg_write may be called from any context.
  *
  * Usage recipe:
@@ -134,7 +137,8 @@ struct virtio_console_stats {
     uint32_t tx_lost;        /* bytes posted but dropped by a device reset */
     uint32_t rx_cancelled;   /* receive buffers given back by a reset */
     uint32_t emerg_bytes;
-    uint32_t errors;         /* a queue found broken (device fault) */
+    uint32_t errors;         /* VIRTIO_EIO returned: a queue found broken (device fault) */
+    uint32_t recoveries;     /* broken queues recovered by a reset */
     uint32_t bad_token;      /* completion for a buffer not ours/not posted */
 };
 
@@ -179,15 +183,18 @@ int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
 
 /*
  * Copy up to len received bytes into buf, oldest first.  Never blocks.
- * Returns the count (0: nothing received), or VIRTIO_EIO when nothing is
- * left to read and the receive queue is broken (device fault).
+ * Returns the count (0: nothing received), or VIRTIO_EIO once when a queue
+ * the device broke was just recovered (received bytes may have been lost),
+ * or when the device could not be recovered.
  */
 int virtio_console_read(struct virtio_console *c, void *buf, size_t len);
 
 /*
  * Queue up to len bytes for transmission.  Never blocks.  Returns the number
  * of bytes accepted (0: every transmit buffer is still with the device, try
- * after a completion), or VIRTIO_EIO if the transmit queue is broken.
+ * after a completion), or VIRTIO_EIO once when a queue the device broke was
+ * just recovered (bytes in flight may have been lost; the next write
+ * works), or when the device could not be recovered.
  */
 int virtio_console_write(struct virtio_console *c, const void *buf, size_t len);
 
@@ -201,7 +208,8 @@ int virtio_console_write_all(struct virtio_console *c, const void *buf, size_t l
                              const struct virtio_console_wait *w, uint64_t timeout_ns);
 
 /* Reclaim finished transmit buffers, collect received ones (both modes)
- * and recover from DEVICE_NEEDS_RESET.  Returns the completions seen. */
+ * and recover from DEVICE_NEEDS_RESET or a broken queue.  Returns the
+ * completions seen. */
 unsigned virtio_console_poll(struct virtio_console *c);
 
 /* Received bytes waiting for virtio_console_read. */

@@ -882,10 +882,13 @@ static void test_sync_timeout_then_late_completion(void **state)
     assert_int_equal(fx->blk.stats.sync_abandoned_done, 1);
     assert_memory_equal(fx->mem, sim_blk_sector(fx->model, 5), SEC);
 
-    /* Every sync record abandoned: the next helper is refused, nothing posted. */
+    /* Every sync record abandoned: the next helper waits for one and, none
+     * freeing in time, times out with nothing posted. */
     for (i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++)
         assert_int_equal(virtio_blk_read(&fx->blk, i, fx->mem + (i + 1) * SEC, 1, &w), VIRTIO_ETIMEDOUT);
-    assert_int_equal(virtio_blk_read(&fx->blk, 0, fx->mem, 1, &w), VIRTIO_EBUSY);
+    assert_int_equal(fx->blk.stats.sync_slot_waits, 0);
+    assert_int_equal(virtio_blk_read(&fx->blk, 0, fx->mem, 1, &w), VIRTIO_ETIMEDOUT);
+    assert_int_equal(fx->blk.stats.sync_slot_waits, 1);
     assert_int_equal(added(fx), 1 + VIRTIO_BLK_SYNC_SLOTS);
     serve(fx);
     assert_int_equal(fx->blk.stats.sync_abandoned_done, 1 + VIRTIO_BLK_SYNC_SLOTS);
@@ -926,26 +929,126 @@ static void test_sync_survives_needs_reset(void **state)
     assert_true(sim_virtio_has(fx->sim, VIRTIO_F_INDIRECT_DESC));
 }
 
-static void test_broken_queue_fails_fast(void **state)
+/* A sync call whose request the device answers with a value the ring
+ * refuses: the queue breaks, the driver resets the device at once (not
+ * after a timeout) and posts the request again, which then works. */
+static void test_broken_queue_recovers_sync(void **state)
 {
     struct bfix *fx = up(state, 0, &cfg_small, 64);
     struct virtio_blk_wait w = {NULL, NULL, 0};
-    struct virtio_blk_req r;
     unsigned long reads0;
 
-    /* The device claims more bytes written than the request had room for:
-     * the ring refuses the entry and breaks the queue. */
+    fill_pattern(sim_blk_sector(fx->model, 3), SEC, 3);
+    /* The device claims more bytes written than the request had room for
+     * (once): the ring refuses the entry and breaks the queue. */
     fx->sim->auto_process = true;
     fx->sim->fault.used_len_force = true;
     fx->sim->fault.used_len = SEC + 2;
     reads0 = sim_time_reads();
-    assert_int_equal(virtio_blk_read(&fx->blk, 0, fx->mem, 1, &w), VIRTIO_EIO);
+    assert_int_equal(virtio_blk_read(&fx->blk, 3, fx->mem, 1, &w), 0);
     assert_true(sim_time_reads() - reads0 < 10); /* not after a 10 s timeout */
+    assert_memory_equal(fx->mem, sim_blk_sector(fx->model, 3), SEC);
+    assert_false(virtqueue_is_broken(fx->blk.vq));
+    assert_int_equal(fx->blk.dev.stats.queue_faults, 1);
+    assert_int_equal(fx->blk.dev.stats.reinits, 1);
+    assert_int_equal(fx->blk.stats.sync_retries, 1);
+    assert_int_equal(fx->blk.stats.cancelled, 1);
+    assert_int_equal(fx->sim->resets, 2); /* init, recovery */
+    fx->allow_violations = true; /* the device's wrong length is its violation */
+}
+
+/* Asynchronous requests in flight when the device breaks the queue: each
+ * completes once, VIRTIO_ECANCELED, at the check; later requests work. */
+static void test_broken_queue_recovers_async(void **state)
+{
+    struct bfix *fx = up(state, F_EVT, &cfg_small, 64);
+    struct virtio_blk_req r[3], r2;
+    unsigned i;
+
+    for (i = 0; i < 3; i++) {
+        r[i] = req(fx, VIRTIO_BLK_T_IN, i, fx->mem + i * SEC, SEC);
+        assert_int_equal(virtio_blk_submit(&fx->blk, &r[i]), 0);
+    }
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 3);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 9999; /* out of range */
+    assert_int_equal(sim_virtio_complete(fx->sim, 0, 1), 1);
+    sim_run_irqs();
     assert_true(virtqueue_is_broken(fx->blk.vq));
-    r = req(fx, VIRTIO_BLK_T_IN, 0, fx->mem, SEC);
-    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EIO);
-    assert_int_equal(fx->blk.stats.completed, 0);
-    /* the abandoned request is given back by the shutdown in teardown */
+    assert_int_equal(fx->ndone, 0); /* nothing completes from a broken ring */
+    r2 = req(fx, VIRTIO_BLK_T_IN, 7, fx->mem + 4 * SEC, SEC);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r2), VIRTIO_EIO);
+
+    assert_int_equal(virtio_blk_check(&fx->blk), 1);
+    assert_int_equal(fx->ndone, 3);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(fx->done_res[i], VIRTIO_ECANCELED);
+    assert_int_equal(virtio_blk_check(&fx->blk), 0); /* nothing more to do */
+    assert_int_equal(fx->ndone, 3);                  /* once each */
+
+    fill_pattern(sim_blk_sector(fx->model, 7), SEC, 7);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r2), 0);
+    serve(fx);
+    assert_int_equal(fx->ndone, 4);
+    assert_int_equal(fx->done_res[3], 0);
+    assert_memory_equal(fx->mem + 4 * SEC, sim_blk_sector(fx->model, 7), SEC);
+    fx->allow_violations = true;
+}
+
+/* A resize: the config interrupt re-reads the capacity, and requests are
+ * checked against the new one. */
+static void test_config_change_rereads_capacity(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    uint64_t cap = fx->blk.info.capacity;
+
+    assert_true(cap > 8);
+    fx->sim->auto_process = true;
+    /* shrink: the config field changes, then the interrupt */
+    {
+        uint64_t v = cap / 2;
+
+        memcpy(&fx->sim->config[VIRTIO_BLK_CFG_CAPACITY], &v, 8);
+    }
+    sim_virtio_config_changed(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(fx->blk.stats.config_changes, 1);
+    assert_int_equal(fx->blk.info.capacity, cap / 2);
+    assert_int_equal(virtio_blk_read(&fx->blk, cap / 2, fx->mem, 1, &w), VIRTIO_EINVAL);
+    assert_int_equal(virtio_blk_read(&fx->blk, cap / 2 - 1, fx->mem, 1, &w), 0);
+}
+
+/* Every request slot taken by asynchronous requests: a synchronous read
+ * waits for one to free (the device completes them meanwhile) instead of
+ * failing with VIRTIO_ENOSPC. */
+static void slot_hook(void *arg)
+{
+    struct bfix *fx = arg;
+
+    if (++fx->hook_calls >= 20) /* the device gets going a while later */
+        serve(fx);
+}
+
+static void test_sync_waits_for_slot(void **state)
+{
+    struct bfix *fx = up(state, F_IND, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    static struct virtio_blk_req r[VIRTIO_BLK_MAX_INFLIGHT], extra;
+    unsigned i, n = fx->blk.nslots;
+
+    for (i = 0; i < n; i++) {
+        r[i] = req(fx, VIRTIO_BLK_T_IN, 0, fx->mem, SEC);
+        assert_int_equal(virtio_blk_submit(&fx->blk, &r[i]), 0);
+    }
+    extra = req(fx, VIRTIO_BLK_T_IN, 0, fx->mem, SEC);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &extra), VIRTIO_ENOSPC);
+    fill_pattern(sim_blk_sector(fx->model, 2), SEC, 2);
+    sim_time_set_hook(slot_hook, fx);
+    assert_int_equal(virtio_blk_read(&fx->blk, 2, fx->mem + SEC, 1, &w), 0);
+    sim_time_set_hook(NULL, NULL);
+    assert_int_equal(fx->blk.stats.sync_slot_waits, 1);
+    assert_memory_equal(fx->mem + SEC, sim_blk_sector(fx->model, 2), SEC);
 }
 
 /* ---- cancellation ----------------------------------------------------------------------- */
@@ -1309,7 +1412,10 @@ int main(void)
         BLK_TEST(test_sync_integrity_large),
         BLK_TEST(test_sync_timeout_then_late_completion),
         BLK_TEST(test_sync_survives_needs_reset),
-        BLK_TEST(test_broken_queue_fails_fast),
+        BLK_TEST(test_broken_queue_recovers_sync),
+        BLK_TEST(test_broken_queue_recovers_async),
+        BLK_TEST(test_config_change_rereads_capacity),
+        BLK_TEST(test_sync_waits_for_slot),
         BLK_TEST(test_reset_cancels_in_flight),
         BLK_TEST(test_shutdown_cancels),
         BLK_TEST(test_ring_full),

@@ -406,17 +406,28 @@ static void test_rx_used_len_beyond_buffer(void **state)
     sim_console_input(c->model, "xyz", 3);
     sim_console_run(c->model);
     sim_run_irqs();
+    assert_true(virtqueue_is_broken(c->con.rxq));
+    assert_int_equal(vq_stat_bad_len(c->con.rxq), 1);
     memset(buf, 0x55, sizeof(buf));
+    /* The read that finds it recovers (a reset), and says so once. */
     assert_int_equal(virtio_console_read(&c->con, buf, sizeof(buf)), VIRTIO_EIO);
     assert_int_equal(buf[0], 0x55); /* nothing copied */
     assert_int_equal(buf[256], 0x55);
-    assert_true(virtqueue_is_broken(c->con.rxq));
-    assert_int_equal(vq_stat_bad_len(c->con.rxq), 1);
+    assert_false(virtqueue_is_broken(c->con.rxq));
     assert_int_equal(c->con.stats.rx_bytes, 0);
     assert_int_equal(c->con.stats.errors, 1);
+    assert_int_equal(c->con.stats.recoveries, 1);
+    assert_int_equal(c->fx->dev.stats.queue_faults, 1);
     assert_int_equal(c->ev_rx, 0);
-    /* the transmit side is unaffected */
+    assert_int_equal(virtio_console_read(&c->con, buf, sizeof(buf)), 0); /* no error twice */
+    /* Later input arrives through the re-posted buffers. */
+    sim_console_input(c->model, "again", 5);
+    sim_console_run(c->model);
+    sim_run_irqs();
+    assert_int_equal(virtio_console_read(&c->con, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "again", 5);
     assert_int_equal(virtio_console_write(&c->con, "ok", 2), 2);
+    c->fx->allow_violations = true; /* the device's wrong length */
 }
 
 static void test_tx_used_len_beyond_buffer(void **state)
@@ -443,9 +454,20 @@ static void test_tx_used_len_beyond_buffer(void **state)
     }
     assert_true(virtqueue_is_broken(c->con.txq));
     assert_int_equal(vq_stat_bad_len(c->con.txq), 1);
+    /* The write that finds it recovers, says so once, and the next works. */
     assert_int_equal(virtio_console_write(&c->con, "def", 3), VIRTIO_EIO);
     assert_int_equal(c->con.stats.tx_completions, 0);
-    assert_int_equal(virtio_console_tx_free(&c->con), 7);
+    assert_false(virtqueue_is_broken(c->con.txq));
+    assert_int_equal(c->con.stats.recoveries, 1);
+    assert_int_equal(virtio_console_tx_free(&c->con), 8); /* "abc" given back: lost */
+    assert_int_equal(c->con.stats.tx_lost, 3);
+    assert_int_equal(virtio_console_write(&c->con, "def", 3), 3);
+    sim_console_run_tx(c->model);
+    sim_run_irqs();
+    assert_int_equal(c->con.stats.tx_completions, 1);
+    assert_true(c->model->out_len >= 3);
+    assert_memory_equal(c->model->out + c->model->out_len - 3, "def", 3);
+    c->fx->allow_violations = true;
 }
 
 /* ---- polling mode -------------------------------------------------------------------- */
