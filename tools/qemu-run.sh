@@ -58,12 +58,14 @@
 #   --debug                 start halted with a gdb stub on tcp::1234
 #   --gdb-port PORT         start halted with a gdb stub on 127.0.0.1:PORT (tests)
 #   --monitor SPEC          QEMU monitor on a chardev (e.g. unix:PATH,server=on,wait=off)
+#   --reboot                a reset (the guest's, or the monitor's system_reset)
+#                           restarts the guest instead of ending QEMU (tests)
 #   --dry-run               print the command instead of running it
 set -euo pipefail
 
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
 net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
-icount=0 interactive=0 debug=0 dry=0 gdbport= monitor=
+icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0
 # riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
 # explicitly.  Not -bios default: QEMU's own copy comes with qemu-system-data,
 # which qemu-system-misc only recommends.
@@ -98,6 +100,7 @@ while (($#)); do
     --debug) debug=1 ;;
     --gdb-port) gdbport=$2; shift ;;
     --monitor) monitor=$2; shift ;;
+    --reboot) reboot=1 ;;
     --dry-run) dry=1 ;;
     -*) die "unknown option $1 (see the header of $0)" ;;
     *) break ;;
@@ -235,7 +238,8 @@ done
 if ((interactive)); then
     args+=(-nographic)
 else
-    args+=(-display none -monitor "${monitor:-none}" -serial stdio -no-reboot)
+    args+=(-display none -monitor "${monitor:-none}" -serial stdio)
+    ((reboot)) || args+=(-no-reboot)
 fi
 [[ -n $gdbport ]] && args+=(-S -gdb "tcp:127.0.0.1:$gdbport")
 if ((debug)); then
