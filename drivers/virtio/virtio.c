@@ -25,6 +25,10 @@
 #define RING_BITS                                                                  \
     (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |         \
      VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT))
+/* Reserved bits accepted whenever offered unless the driver refuses them
+ * (virtio_feature_spec.refused): the packed ring, used by every driver
+ * through the same virtqueue interface.  Modern only - legacy has 32 bits. */
+#define DEFAULT_RING_BITS VIRTIO_BIT(VIRTIO_F_RING_PACKED)
 /* The reserved range [24, 50). */
 #define TRANSPORT_RANGE                                                            \
     ((VIRTIO_BIT(VIRTIO_TRANSPORT_F_END) - 1u) & ~(VIRTIO_BIT(VIRTIO_TRANSPORT_F_START) - 1u))
@@ -44,7 +48,8 @@ int virtio_select_features(uint32_t version, uint64_t offered, const struct virt
     bool changed;
     size_t i;
 
-    want = (supported & ~TRANSPORT_RANGE) | (supported & RING_BITS) | CORE_BITS;
+    want = (supported & ~TRANSPORT_RANGE) | (supported & RING_BITS) | CORE_BITS |
+           (DEFAULT_RING_BITS & ~(spec ? spec->refused : 0));
     acc = offered & want;
 
     if (version == VIRTIO_MMIO_VERSION_LEGACY) {
@@ -85,6 +90,8 @@ static int negotiate_after_reset(struct virtio_dev *dev)
     ops->add_status(dev, VIRTIO_STATUS_ACKNOWLEDGE);
     ops->add_status(dev, VIRTIO_STATUS_DRIVER);
     offered = ops->get_features(dev);
+    if (!dev->dma_coherent) /* see virtqueue_create: packed needs coherent DMA */
+        offered &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
     err = virtio_select_features(dev->version, offered, dev->spec, &acc);
     if (err) {
         plat_log("virtio@%lx: features %llx unusable: %s (%d)", (unsigned long)dev->base,
@@ -207,6 +214,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
     vp.max_indirect = p->max_indirect;
     vp.indirect = virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC);
     vp.event_idx = virtio_has_feature(dev, VIRTIO_F_EVENT_IDX);
+    vp.packed = virtio_has_feature(dev, VIRTIO_F_RING_PACKED);
     vp.dma_coherent = dev->dma_coherent;
     vp.legacy = !dev_is_modern(dev);
     vp.notify = dev_notify;
@@ -479,6 +487,10 @@ int virtio_dev_reinit(struct virtio_dev *dev)
 
         if (!vq)
             continue;
+        if (virtqueue_is_packed(vq) != virtio_has_feature(dev, VIRTIO_F_RING_PACKED)) {
+            err = VIRTIO_ENOTSUP; /* the ring format is fixed at set-up */
+            goto fail;
+        }
         /* Empties the ring: outstanding tokens go to the cancel callback. */
         virtqueue_reset(vq, virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC),
                         virtio_has_feature(dev, VIRTIO_F_EVENT_IDX));

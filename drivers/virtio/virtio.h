@@ -89,11 +89,14 @@ struct virtio_feature_dep {
 
 /* What a driver can do.  `supported` lists device-specific bits and the
  * reserved bits it wants (INDIRECT_DESC, EVENT_IDX, ANY_LAYOUT); VERSION_1,
- * ACCESS_PLATFORM and ORDER_PLATFORM are handled by the core.  Features
- * in `required` must end up accepted or negotiation fails. */
+ * ACCESS_PLATFORM and ORDER_PLATFORM are handled by the core, and so is
+ * RING_PACKED: accepted when offered on a modern transport to a
+ * dma-coherent device, unless listed in `refused`.  Features in `required`
+ * must end up accepted or negotiation fails. */
 struct virtio_feature_spec {
     uint64_t supported;
     uint64_t required;
+    uint64_t refused; /* core features not to accept (VIRTIO_F_RING_PACKED) */
     const struct virtio_feature_dep *deps;
     size_t ndeps;
 };
@@ -181,7 +184,8 @@ static inline bool virtio_has_feature(const struct virtio_dev *dev, unsigned bit
  * The pure negotiation rule (exposed for tests): from what the device
  * offers and what the driver supports, the set to accept.
  *   accepted = offered & (driver device-specific bits | wanted ring bits |
- *              VERSION_1 | ACCESS_PLATFORM | ORDER_PLATFORM), then features
+ *              VERSION_1 | ACCESS_PLATFORM | ORDER_PLATFORM |
+ *              RING_PACKED unless spec->refused has it), then features
  *   whose dependencies are missing are dropped until nothing changes.
  *   modern (version 2): VERSION_1 must be offered (else VIRTIO_ENOTSUP).
  *   legacy (version 1): only the low 32 bits exist; VERSION_1 is dropped.

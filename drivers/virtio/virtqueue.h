@@ -1,15 +1,20 @@
 /*
- * virtqueue.h - the driver side of a split virtqueue (virtio 1.2, 2.7).
+ * virtqueue.h - the driver side of a virtqueue, split (virtio 1.2, 2.7) or
+ * packed (2.8): one interface, the format chosen at creation from the
+ * negotiated features (vq_params.packed), invisible to the callers.
  *
  * The ring code knows nothing of the transport: it is given a notify
  * callback and the negotiated ring features, and it reports the bus
- * addresses of its three areas so the transport can program them.  That is
- * what lets the host tests drive it against a simulated device.
+ * addresses of its three areas so the transport can program them (split:
+ * descriptor table, avail ring, used ring; packed: descriptor ring, driver
+ * and device event suppression).  That is what lets the host tests drive
+ * it against a simulated device.
  *
  * Assumptions:
  *  - All memory is allocated once, in virtqueue_create(), with
- *    plat_dma_alloc(): the rings (page-aligned, the legacy contiguous
- *    layout, which also suits modern devices), the indirect tables (one per
+ *    plat_dma_alloc(): the rings (split: page-aligned, the legacy contiguous
+ *    layout, which also suits modern devices; packed: one block, and only
+ *    for a dma-coherent device), the indirect tables (one per
  *    possible head, `max_indirect` entries each) and the driver-private
  *    shadow state.  Nothing is allocated per request.
  *  - Buffers handed to virtqueue_add() are DMA-able (inside memory from
@@ -21,8 +26,8 @@
  *    device drivers hold their own plat_lock).  virtqueue_interrupt() is
  *    meant to be called from the device's interrupt handler; the callback
  *    it invokes runs in that context.
- *  - Device-written values (used->idx, used id and len) are validated before
- *    use.  A violation is counted and makes the queue broken (sticky until
+ *  - Device-written values (used->idx or the packed wrap counters, used id
+ *    and len) are validated before use.  A violation is counted and makes the queue broken (sticky until
  *    virtqueue_reset()): add returns VIRTIO_EIO and get_used returns NULL.
  *
  * Usage recipe (one request/response queue):
@@ -79,6 +84,7 @@ struct vq_params {
     uint16_t max_indirect; /* entries per indirect table; 0: never indirect */
     bool indirect;         /* VIRTIO_F_INDIRECT_DESC negotiated */
     bool event_idx;        /* VIRTIO_F_EVENT_IDX negotiated */
+    bool packed;           /* VIRTIO_F_RING_PACKED negotiated (needs dma_coherent) */
     bool dma_coherent;     /* false: use plat_cache_* on rings and buffers */
     bool legacy;           /* legacy device: a used len on a chain with nothing
                             * writable is ignored (and counted), not fatal -
@@ -107,8 +113,11 @@ struct vq_stats {
     uint32_t not_head; /* used id is not the head of an outstanding chain */
     uint32_t dup;      /* used id already completed */
     uint32_t bad_len;  /* used len > writable bytes posted */
-    uint32_t len_ignored; /* legacy: used len on a readable-only chain, ignored */
-    uint32_t idx_jump; /* used idx moved more than the outstanding chains */
+    uint32_t len_ignored; /* legacy: used len on a readable-only chain, ignored;
+                           * packed: len of a used descriptor without WRITE */
+    uint32_t idx_jump; /* used idx moved more than the outstanding chains
+                        * (packed: a used descriptor with none outstanding) */
+    uint32_t bad_wrap; /* packed: descriptor flags against the wrap counter */
     uint16_t num;      /* queue size */
     uint16_t num_free; /* free descriptors now */
     bool broken;
@@ -116,7 +125,8 @@ struct vq_stats {
 
 /*
  * Create a queue (all allocation happens here).  Returns 0 and *out, or
- * VIRTIO_EINVAL (bad size/params) / VIRTIO_ENOMEM.
+ * VIRTIO_EINVAL (bad size/params, packed without dma_coherent) /
+ * VIRTIO_ENOMEM.
  */
 int virtqueue_create(const struct vq_params *p, struct virtqueue **out);
 
@@ -128,11 +138,13 @@ void virtqueue_destroy(struct virtqueue *vq);
  * Empty the ring after a device reset: every outstanding token goes back
  * through the cancel callback, the shared areas are zeroed, indices start at
  * 0 again, the broken flag is cleared.  The ring features may change (they
- * were renegotiated).  Callback enablement is kept.
+ * were renegotiated) except the format: split or packed is fixed at create
+ * (virtqueue_is_packed()).  Callback enablement is kept.
  */
 void virtqueue_reset(struct virtqueue *vq, bool indirect, bool event_idx);
 
-/* Bus addresses of the three areas, for the transport. */
+/* Bus addresses of the three areas, for the transport (packed: the
+ * descriptor ring, the driver and the device event suppression). */
 plat_busaddr_t virtqueue_desc_addr(const struct virtqueue *vq);
 plat_busaddr_t virtqueue_avail_addr(const struct virtqueue *vq);
 plat_busaddr_t virtqueue_used_addr(const struct virtqueue *vq);
@@ -140,6 +152,7 @@ unsigned virtqueue_size(const struct virtqueue *vq);
 unsigned virtqueue_index(const struct virtqueue *vq);
 const char *virtqueue_name(const struct virtqueue *vq);
 void *virtqueue_priv(const struct virtqueue *vq);
+bool virtqueue_is_packed(const struct virtqueue *vq);
 
 /*
  * Post one chain: bufs[0..n_out) readable by the device, then
@@ -155,7 +168,8 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
                   void *token);
 
 /* Does the device want a notification for what was added since the last
- * kick_prepare?  (used->flags NO_NOTIFY, or the EVENT_IDX test.) */
+ * kick_prepare?  (used->flags NO_NOTIFY or the EVENT_IDX test; packed: the
+ * device event suppression structure.) */
 bool virtqueue_kick_prepare(struct virtqueue *vq);
 /* Ring the doorbell unconditionally. */
 void virtqueue_notify(struct virtqueue *vq);
@@ -172,7 +186,9 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len);
 /* Are used entries pending?  (false when broken) */
 bool virtqueue_more_used(struct virtqueue *vq);
 
-/* Callback control (2.7.10). */
+/* Callback control (2.7.10, 2.8.10).  Packed: disable writes
+ * RING_EVENT_FLAGS_DISABLE in either mode; with EVENT_IDX enable uses the
+ * descriptor-event form. */
 void virtqueue_disable_cb(struct virtqueue *vq);
 /* Re-enable; false if used entries are already pending (drain them). */
 bool virtqueue_enable_cb(struct virtqueue *vq);

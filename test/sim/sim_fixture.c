@@ -7,7 +7,7 @@
 
 #include "sim_fixture.h"
 
-uint32_t vfix_v1 = 1, vfix_v2 = 2;
+uint32_t vfix_v1 = 1, vfix_v2 = 2, vfix_v2p = 2;
 
 static void fx_config_changed(struct virtio_dev *dev)
 {
@@ -33,6 +33,7 @@ int vfix_setup(void **state)
         return -1;
     sim_plat_reset();
     fx->version = *(uint32_t *)*state;
+    fx->packed = vfix_state_packed(state);
     fx->drv.name = "test";
     fx->drv.config_changed = fx_config_changed;
     fx->drv.needs_reset = fx_needs_reset;
@@ -70,6 +71,8 @@ void vfix_create(struct vfix *fx, uint32_t device_id, uint64_t dev_features, uns
         dev_features |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
     else
         dev_features &= 0xffffffffull; /* legacy: 32 feature bits */
+    if (fx->packed)
+        dev_features |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
     fx->sim = sim_virtio_create(fx->version, device_id, dev_features, nq, num_max);
     assert_int_equal(virtio_mmio_attach(&fx->dev, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true),
                      0);

@@ -2,7 +2,9 @@
  * sim_fixture.h - cmocka fixture shared by the virtio unit tests: one
  * simulated virtio-mmio device plus the driver's struct virtio_dev, run
  * once per transport version (VFIX_TEST expands a test into a "/v1" and a
- * "/v2" entry).
+ * "/v2" entry; a "/v2p" entry with state &vfix_v2p is the modern transport
+ * with the device also offering VIRTIO_F_RING_PACKED, so the queues are
+ * packed - VFIX_TEST_PACKED adds one).
  *
  * Teardown shuts the device down and then checks, for every test: the
  * simulated device saw no protocol violation (unless allow_violations),
@@ -34,6 +36,7 @@ struct vfix {
     struct virtio_driver_ops drv;
     struct virtqueue *vq;
     bool allow_violations;
+    bool packed; /* "/v2p": the device offers VIRTIO_F_RING_PACKED */
     /* bookkeeping by the default hooks */
     unsigned cb_calls;
     unsigned ncancel;
@@ -45,13 +48,21 @@ struct vfix {
     void *user;
 };
 
-extern uint32_t vfix_v1, vfix_v2;
+extern uint32_t vfix_v1, vfix_v2, vfix_v2p;
+
+/* Is the test state (before setup replaced it) the packed variant? */
+static inline bool vfix_state_packed(void *const *state)
+{
+    return *state == (void *)&vfix_v2p;
+}
 
 #define VFIX_TEST(f)                                                                  \
     {#f "/v1", f, vfix_setup, vfix_teardown, &vfix_v1},                               \
     {                                                                                 \
         #f "/v2", f, vfix_setup, vfix_teardown, &vfix_v2                              \
     }
+
+#define VFIX_TEST_PACKED(f) {#f "/v2p", f, vfix_setup, vfix_teardown, &vfix_v2p}
 
 int vfix_setup(void **state);
 int vfix_teardown(void **state);

@@ -14,6 +14,7 @@
 
 #include "sim_plat.h"
 #include "sim_virtio.h"
+#include "sim_packed.h" /* packed dispatch: the marked "packed:" lines */
 #include "virtio/virtio_mmio_regs.h"
 
 #define PENDING_CAP 1024u
@@ -147,6 +148,8 @@ static void device_reset(struct sim_virtio *s)
 
 static bool queue_areas_ok(struct sim_virtio *s, struct sim_vq *v)
 {
+    if (sim_packed_on(s)) /* packed: sim_packed.c */
+        return sim_packed_areas_ok(s, v);
     return area(s, v->desc, desc_bytes(v), "desc") && area(s, v->avail, avail_bytes(v), "avail") &&
            area(s, v->used, used_bytes(v), "used");
 }
@@ -154,8 +157,13 @@ static bool queue_areas_ok(struct sim_virtio *s, struct sim_vq *v)
 /* Apply the device's notification-suppression wishes to a fresh queue. */
 static void queue_went_live(struct sim_virtio *s, struct sim_vq *v)
 {
-    uint8_t *used = area(s, v->used, used_bytes(v), "used");
+    uint8_t *used;
 
+    if (sim_packed_on(s)) { /* packed: sim_packed.c */
+        sim_packed_went_live(s, v);
+        return;
+    }
+    used = area(s, v->used, used_bytes(v), "used");
     if (used && v->used_flags)
         st16(used, v->used_flags);
     sim_dma_ring(v->desc, desc_bytes(v));
@@ -698,7 +706,9 @@ static void prefetch_all(void *ctx)
     struct sim_virtio *s = ctx;
 
     for (unsigned q = 0; q < s->nq; q++)
-        if (queue_usable(s, q))
+        if (queue_usable(s, q) && sim_packed_on(s)) /* packed: sim_packed.c */
+            sim_packed_prefetch(s, &s->vq[q]);
+        else if (queue_usable(s, q))
             prefetch_queue(s, &s->vq[q]);
 }
 
@@ -735,6 +745,8 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
     uint8_t *avail, *used;
     unsigned count = 0;
 
+    if (sim_packed_on(s)) /* packed: sim_packed.c */
+        return sim_packed_pop(s, q);
     if (!queue_usable(s, q))
         return 0;
     v = &s->vq[q];
@@ -873,6 +885,8 @@ bool sim_virtio_complete_at(struct sim_virtio *s, unsigned q, unsigned k)
     uint8_t *used;
     uint16_t old;
 
+    if (sim_packed_on(s)) /* packed: sim_packed.c */
+        return sim_packed_complete_at(s, q, k);
     if (!queue_usable(s, q) || k >= s->vq[q].npending)
         return false;
     v = &s->vq[q];
@@ -894,6 +908,8 @@ unsigned sim_virtio_complete(struct sim_virtio *s, unsigned q, unsigned max)
     uint8_t *used;
     uint16_t old;
 
+    if (sim_packed_on(s)) /* packed: sim_packed.c */
+        return sim_packed_complete(s, q, max);
     if (!queue_usable(s, q))
         return 0;
     v = &s->vq[q];
@@ -955,6 +971,10 @@ void sim_virtio_set_used_flags(struct sim_virtio *s, unsigned q, uint16_t flags)
     v->used_flags = flags;
     if (!v->ready)
         return;
+    if (sim_packed_on(s)) { /* packed: sim_packed.c */
+        sim_packed_device_event(s, q);
+        return;
+    }
     used = area(s, v->used, used_bytes(v), "used");
     if (used)
         st16(used, flags);
@@ -969,6 +989,10 @@ void sim_virtio_set_avail_event(struct sim_virtio *s, unsigned q, uint16_t idx)
     v->avail_event = idx;
     if (!v->ready)
         return;
+    if (sim_packed_on(s)) { /* packed: sim_packed.c */
+        sim_packed_device_event(s, q);
+        return;
+    }
     used = area(s, v->used, used_bytes(v), "used");
     if (used)
         st16(used + RING_HDR + (size_t)USED_ELEM * v->num, idx);

@@ -1,7 +1,8 @@
 /*
  * sim_virtio.h - a simulated virtio-mmio device (register file of version 1
- * legacy and version 2 modern, plus the device side of split virtqueues)
- * for host unit tests of drivers/virtio.
+ * legacy and version 2 modern, plus the device side of split virtqueues;
+ * packed ones, when the driver accepts VIRTIO_F_RING_PACKED, are in
+ * sim_packed.c behind the same API) for host unit tests of drivers/virtio.
  *
  * Independence: the device side deliberately does NOT use the driver's
  * headers for the ring layout; it computes offsets from the numbers in the
@@ -124,6 +125,8 @@ struct sim_faults {
     uint16_t idx_jump; /* advance used->idx by this much extra */
     /* overwrite consumed descriptors (and indirect tables) with 0xa5 */
     bool scribble;
+    /* packed (sim_packed.h): XOR-ed into the next used descriptor's flags */
+    uint16_t used_flags_xor;
 };
 
 struct sim_virtio {

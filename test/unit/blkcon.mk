@@ -4,7 +4,8 @@
 UNIT_TESTS += virtio_blk virtio_console
 
 BLKCON_CORE_SRCS := drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c \
-	test/sim/sim_virtio.c test/sim/sim_plat.c
+	drivers/virtio/virtqueue_split.c drivers/virtio/virtqueue_packed.c \
+	test/sim/sim_virtio.c test/sim/sim_packed.c test/sim/sim_plat.c
 
 UNIT_virtio_blk_SRCS := test/unit/test_virtio_blk.c drivers/virtio/virtio_blk.c $(BLKCON_CORE_SRCS) \
 	test/sim/sim_blk.c

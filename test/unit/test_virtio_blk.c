@@ -46,6 +46,7 @@
 
 struct bfix {
     uint32_t version;
+    bool packed; /* "/v2p": the device also offers VIRTIO_F_RING_PACKED */
     struct sim_virtio *sim;
     struct sim_blk *model;
     struct virtio_blk blk;
@@ -64,7 +65,7 @@ struct bfix {
     unsigned chain_next, chain_len;
 };
 
-static uint32_t v1 = 1, v2 = 2;
+static uint32_t v1 = 1, v2 = 2, v2p = 2; /* v2p: modern, packed ring offered */
 
 static int bsetup(void **state)
 {
@@ -74,6 +75,7 @@ static int bsetup(void **state)
         return -1;
     sim_plat_reset();
     fx->version = *(uint32_t *)*state;
+    fx->packed = *state == (void *)&v2p;
     *state = fx;
     return 0;
 }
@@ -105,8 +107,9 @@ static int bteardown(void **state)
 
 #define BLK_TEST(f)                                                                   \
     {#f "/v1", f, bsetup, bteardown, &v1},                                            \
+    {#f "/v2", f, bsetup, bteardown, &v2},                                            \
     {                                                                                 \
-        #f "/v2", f, bsetup, bteardown, &v2                                           \
+        #f "/v2p", f, bsetup, bteardown, &v2p                                         \
     }
 
 /* Create the simulated device + model (nothing initialised yet). */
@@ -118,6 +121,8 @@ static void create(struct bfix *fx, uint64_t features, const struct sim_blk_conf
         features |= B(VIRTIO_F_VERSION_1);
     else
         features &= 0xffffffffull;
+    if (fx->packed)
+        features |= B(VIRTIO_F_RING_PACKED);
     fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_BLOCK, features, 1, num_max);
     fx->model = sim_blk_create(fx->sim, cfg);
     fx->mem = plat_dma_alloc(MEM_SIZE, 4096, &bus);

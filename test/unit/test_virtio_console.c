@@ -80,8 +80,9 @@ static int con_teardown(void **state)
 
 #define CON_TEST(f)                                                                   \
     {#f "/v1", f, con_setup, con_teardown, &vfix_v1},                                 \
+    {#f "/v2", f, con_setup, con_teardown, &vfix_v2},                                 \
     {                                                                                 \
-        #f "/v2", f, con_setup, con_teardown, &vfix_v2                                \
+        #f "/v2p", f, con_setup, con_teardown, &vfix_v2p                               \
     }
 
 static void on_event(void *arg, unsigned ev)

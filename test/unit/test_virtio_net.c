@@ -65,6 +65,7 @@ struct cap {
 
 struct nfix {
     uint32_t version;
+    bool packed; /* "/v2p": the device also offers VIRTIO_F_RING_PACKED */
     struct sim_virtio *sim;
     struct sim_net *model;
     struct virtio_net net;
@@ -98,6 +99,7 @@ static int nsetup(void **state)
         return -1;
     sim_plat_reset();
     fx->version = *(uint32_t *)*state;
+    fx->packed = vfix_state_packed(state);
     *state = fx;
     return 0;
 }
@@ -153,8 +155,9 @@ static int nteardown(void **state)
 
 #define NET_TEST(f)                                                                   \
     {#f "/v1", f, nsetup, nteardown, &vfix_v1},                                       \
+    {#f "/v2", f, nsetup, nteardown, &vfix_v2},                                       \
     {                                                                                 \
-        #f "/v2", f, nsetup, nteardown, &vfix_v2                                      \
+        #f "/v2p", f, nsetup, nteardown, &vfix_v2p                                    \
     }
 
 static uint32_t rnd_state;
@@ -207,6 +210,8 @@ static struct nfix *create(void **state, uint64_t features, uint32_t num_max, co
         features |= B(VIRTIO_F_VERSION_1);
     else
         features &= 0xffffffffull;
+    if (fx->packed)
+        features |= B(VIRTIO_F_RING_PACKED);
     fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, features, 2, num_max);
     fx->model = sim_net_create(fx->sim, mac, status);
     return fx;

@@ -64,8 +64,9 @@ static int rng_teardown(void **state)
 
 #define RNG_TEST(f)                                                                   \
     {#f "/v1", f, rng_setup, rng_teardown, &vfix_v1},                                 \
+    {#f "/v2", f, rng_setup, rng_teardown, &vfix_v2},                                 \
     {                                                                                 \
-        #f "/v2", f, rng_setup, rng_teardown, &vfix_v2                                \
+        #f "/v2p", f, rng_setup, rng_teardown, &vfix_v2p                               \
     }
 
 static struct rfix *mk(void **state, uint64_t features)

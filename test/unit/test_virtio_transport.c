@@ -159,9 +159,9 @@ static void test_features_accept_offered_and_supported(void **state)
     vfix_create(fx, VFIX_DEV_ID, offered, 1, 64);
     fx->spec.supported = B(0) | B(5) | B(7) | B(VIRTIO_F_EVENT_IDX) | B(VIRTIO_F_RING_PACKED) | B(55);
     assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
-    if (modern(fx))
+    if (modern(fx)) /* RING_PACKED: the core's, on a modern dma-coherent device */
         expect = B(0) | B(5) | B(VIRTIO_F_EVENT_IDX) | B(VIRTIO_F_VERSION_1) |
-                 B(VIRTIO_F_ACCESS_PLATFORM) | B(55);
+                 B(VIRTIO_F_ACCESS_PLATFORM) | B(VIRTIO_F_RING_PACKED) | B(55);
     else
         expect = B(0) | B(5) | B(VIRTIO_F_EVENT_IDX);
     assert_int_equal(fx->dev.features, expect);

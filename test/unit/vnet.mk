@@ -4,5 +4,6 @@
 UNIT_TESTS += virtio_net
 
 UNIT_virtio_net_SRCS := test/unit/test_virtio_net.c drivers/virtio/virtio_net.c drivers/virtio/virtio.c \
-	drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c test/sim/sim_virtio.c test/sim/sim_plat.c \
+	drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c drivers/virtio/virtqueue_split.c drivers/virtio/virtqueue_packed.c \
+	test/sim/sim_virtio.c test/sim/sim_packed.c test/sim/sim_plat.c \
 	test/sim/sim_fixture.c test/sim/sim_net.c
