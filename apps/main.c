@@ -7,6 +7,11 @@
  *   ip=...            network address (Linux syntax); DHCP by default
  *   bench             count instructions per packet (apps/bench.h)
  *   netq=N            virtio-net queue size to ask for (power of two, 2-1024)
+ *   csum=off          virtio-net: do not hand UDP checksums to the device
+ *                     (VIRTIO_NET_F_CSUM); the guest sums what it sends
+ *   guest_csum=off    virtio-net: do not accept partial or device-verified
+ *                     checksums (VIRTIO_NET_F_GUEST_CSUM); the guest
+ *                     verifies every checksum it receives
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt

@@ -127,7 +127,8 @@ static void print_features(void)
     } f[] = {{VIRTIO_F_VERSION_1, "version_1"}, {VIRTIO_NET_F_MAC, "mac"},
              {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
              {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
-             {VIRTIO_F_ANY_LAYOUT, "any_layout"}};
+             {VIRTIO_F_ANY_LAYOUT, "any_layout"}, {VIRTIO_NET_F_CSUM, "csum"},
+             {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}};
     char line[160];
     int n = 0;
     for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -173,6 +174,13 @@ int netapp_start(const struct board_virtio_slot *s)
             kprintf("net: WARNING: netq=%s is not a power of two from 2 to %u; using the device's size\n", q,
                     (unsigned)VIRTIO_NET_QUEUE_MAX);
     }
+    /* Checksum offload both ways unless turned off: csum=off (the guest
+     * sums what it sends), guest_csum=off (the host sends complete
+     * checksums, which the guest verifies). */
+    if (app_bootarg("csum=off"))
+        cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_CSUM);
+    if (app_bootarg("guest_csum=off"))
+        cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
     int err = virtio_net_init(&vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
     if (err) {
         kprintf("net: virtio-net at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
@@ -181,6 +189,7 @@ int netapp_start(const struct board_virtio_slot *s)
     net_set_random(app_random);
     net_set_clock(now_us);
     netif_init(&nif, vnet.mac, &ops, &vnet);
+    nif.offload = virtio_net_tx_csum(&vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
     link_was_up = virtio_net_link_up(&vnet);
     netif_set_link(&nif, link_was_up);
     net_udp_echo_enable(&nif, true);
@@ -226,6 +235,8 @@ void netapp_poll(void)
     if (!started)
         return;
     int err = virtio_net_check(&vnet);
+    if (err > 0) /* re-initialised: the features were negotiated again */
+        nif.offload = virtio_net_tx_csum(&vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
     if (err < 0) {
         if (!announced)
             announce();

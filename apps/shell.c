@@ -260,6 +260,9 @@ static void cmd_stats(int argc, char **argv)
                 (unsigned)s->rx_short, (unsigned)s->rx_too_long, (unsigned)s->rx_bad_num_buffers,
                 (unsigned)s->rx_merged_dropped, (unsigned)s->tx_no_buffer, (unsigned)s->tx_ring_full,
                 (unsigned)s->tx_too_long);
+        kprintf("  checksums: rx_bad_csum %u tx_bad_csum %u tx_csum_sw %u (offload: csum %s, guest_csum %s)\n",
+                (unsigned)s->rx_bad_csum, (unsigned)s->tx_bad_csum, (unsigned)s->tx_csum_sw,
+                vn->tx_csum ? "on" : "off", vn->guest_csum ? "on" : "off");
         print_vq("net", vn->rxq);
         print_vq("net", vn->txq);
     }

@@ -8,6 +8,12 @@
  * (RFC 1122 3.2.2): only UDP triggers one here.  Received error messages are
  * counted and dropped: there are no connections to tell.  No rate limiting
  * of the errors we send (RFC 1812 suggests it for routers).
+ *
+ * Checksum offload (netbuf.h): a message the driver marks VALID, or PARTIAL
+ * with the partial checksum at this header's field, is not summed (PARTIAL
+ * elsewhere: icmp_bad_partial); its echo reply then gets a checksum summed
+ * in full, since the request's field was never seen to be right (a partial
+ * one holds no checksum at all).  ICMP checksums are never offloaded.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -36,9 +42,17 @@ void icmp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
         nif->stats.icmp_truncated++;
         goto drop;
     }
-    if (net_fold(net_sum(p, len, 0)) != 0) {
+    bool drop_partial, verified = false;
+    if (net_l4_csum_trusted(nb, rx, (uint16_t)offsetof(struct icmp_echo, chksum), &nif->stats.icmp_bad_partial,
+                            &drop_partial)) {
+        /* the device verified it, or vouches for a partial one */
+    } else if (drop_partial) {
+        goto drop;
+    } else if (net_fold(net_sum(p, len, 0)) != 0) {
         nif->stats.icmp_bad_checksum++;
         goto drop;
+    } else {
+        verified = true;
     }
     switch (p[0]) {
     case ICMP_TYPE_ECHO_REQUEST:
@@ -52,12 +66,16 @@ void icmp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
         }
         /* The request's checksum was just verified over the whole message:
          * only the type/code word changes, so update it instead of summing
-         * the payload a second time (RFC 1624). */
+         * the payload a second time (RFC 1624).  Not verified here (the
+         * device vouched for it, or it was partial): sum it in full. */
         {
             uint16_t old_word = get_be16(p);
             p[0] = ICMP_TYPE_ECHO_REPLY;
             p[1] = 0;
-            put_be16(p + 2, net_csum_update16(get_be16(p + 2), old_word, get_be16(p)));
+            if (verified)
+                put_be16(p + 2, net_csum_update16(get_be16(p + 2), old_word, get_be16(p)));
+            else
+                icmp_set_chksum(p, len);
         }
         nif->stats.icmp_echo_replied++;
         ip4_reply(nif, nb, rx, IP4_PROTO_ICMP);

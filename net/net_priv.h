@@ -30,6 +30,12 @@ struct net_rx {
     uint16_t ip_hlen;
     uint32_t src, dst;     /* IPv4, host order */
     bool ip_bcast;         /* dst is 255.255.255.255 or the subnet broadcast */
+    /* The frame's checksum metadata (netbuf.h), kept here because
+     * netif_input clears it in the buffer, which may carry a reply: a
+     * reply is offloaded only when the layer that builds it says so. */
+    uint8_t l4_csum;       /* NETBUF_CSUM_VALID, NETBUF_CSUM_PARTIAL or 0 */
+    uint16_t csum_start;   /* with NETBUF_CSUM_PARTIAL: offset in the buffer */
+    uint16_t csum_offset;
 };
 
 extern const uint8_t net_eth_broadcast[6];
@@ -45,6 +51,13 @@ uint16_t net_fold(uint32_t sum);
  * the equivalent encodings 0x0000/0xffff). */
 uint16_t net_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
 uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+/* May the transport layer whose header starts at nb's data, with its
+ * checksum field at field_off, skip summing (true: the device verified it
+ * or vouched for a partial one)?  A partial checksum anywhere else than
+ * that field is counted in *bad_partial and the packet is to be dropped
+ * (returns false with *drop set). */
+bool net_l4_csum_trusted(const struct netbuf *nb, const struct net_rx *rx, uint16_t field_off,
+                         uint32_t *bad_partial, bool *drop);
 
 /* A TX buffer from the driver with `reserve` bytes of headroom kept for the
  * headers to be pushed (Ethernet included) beyond NETIF_HEADROOM; data is

@@ -25,6 +25,9 @@ struct netif;
     C(tx_no_headroom)   /* drop: no room to push a header */                   \
     C(no_tx_buffer)     /* drop: ops->tx_alloc returned NULL */                \
     C(tx_bad_buffer)    /* drop: tx_alloc buffer too small (driver bug) */     \
+    C(rx_csum_valid)    /* frames the device vouched (DATA_VALID): L4 unsummed */ \
+    C(rx_csum_partial)  /* frames with a partial L4 checksum (NEEDS_CSUM) */   \
+    C(tx_csum_offload)  /* frames whose UDP checksum the driver finishes */    \
     G(eth)                                                                     \
     C(eth_runt)         /* drop: shorter than an Ethernet header */            \
     C(eth_not_for_us)   /* drop: unicast to another MAC */                     \
@@ -61,6 +64,7 @@ struct netif;
     C(icmp_rx)                                                                 \
     C(icmp_truncated)   /* drop: shorter than its type needs */                \
     C(icmp_bad_checksum) /* drop */                                            \
+    C(icmp_bad_partial) /* drop: partial checksum not at the ICMP checksum */  \
     C(icmp_unknown_type) /* drop */                                            \
     C(icmp_echo_bcast)  /* drop: echo request to a broadcast address */        \
     C(icmp_error_rx)    /* drop: error messages (unreachable etc.) received */ \
@@ -72,6 +76,7 @@ struct netif;
     C(udp_truncated)    /* drop: shorter than a UDP header */                  \
     C(udp_bad_len)      /* drop: length field < 8 or past the IP payload */    \
     C(udp_bad_checksum) /* drop */                                             \
+    C(udp_bad_partial)  /* drop: partial checksum not at the UDP checksum */   \
     C(udp_no_port)      /* drop: nothing bound (port unreachable sent) */     \
     C(udp_echo_bcast)   /* drop: echo request to a broadcast address */        \
     C(udp_echo_loop)    /* drop: echo request from port 0 or 7 (echo loop) */  \

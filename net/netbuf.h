@@ -12,6 +12,30 @@
  * Ownership: exactly one party owns a netbuf at a time.  Passing it to
  * netif_input() or netif_ops.output() passes ownership; the owner at the end
  * calls netbuf_release() exactly once.
+ *
+ * Checksum metadata (csum_flags, csum_start, csum_offset) is how the stack
+ * and a driver that can offload the transport checksum (virtio-net's
+ * VIRTIO_NET_F_CSUM / GUEST_CSUM) talk about it without knowing each other.
+ * csum_start is an offset in buf (not from off), so it stays right while
+ * headers are pushed and pulled.
+ *   Receive (the driver sets csum_flags on every frame it hands up; 0 means
+ *   nothing is known and the stack verifies every checksum):
+ *     NETBUF_CSUM_VALID    the device verified the transport (UDP, ICMP)
+ *                          checksum; the IPv4 header checksum is not covered
+ *     NETBUF_CSUM_PARTIAL  the transport checksum is incomplete: the 16-bit
+ *                          field at csum_start + csum_offset holds only the
+ *                          pseudo-header sum, and the data is vouched intact
+ *                          by the device (a frame the host itself sent);
+ *                          the driver has checked that the field lies inside
+ *                          the frame, the stack checks that it is the
+ *                          transport header's checksum field
+ *   Transmit (the stack sets it only when the netif offers
+ *   NETIF_OFFLOAD_TX_CSUM, and clears it otherwise):
+ *     NETBUF_CSUM_PARTIAL  the driver must finish the checksum: the ones'
+ *                          complement sum from csum_start to the end of the
+ *                          frame, stored (complemented, 0 sent as 0xffff) at
+ *                          csum_start + csum_offset, where the stack put the
+ *                          pseudo-header sum
  */
 #ifndef NET_NETBUF_H
 #define NET_NETBUF_H
@@ -25,6 +49,9 @@ struct netbuf {
     uint16_t cap;  /* storage size */
     uint16_t off;  /* packet start within buf */
     uint16_t len;  /* packet length */
+    uint8_t csum_flags;   /* NETBUF_CSUM_*, see above */
+    uint16_t csum_start;  /* with NETBUF_CSUM_PARTIAL: offset in buf where the sum starts */
+    uint16_t csum_offset; /* ... and where the checksum field is, from csum_start */
     /* Hand the buffer back to its owner: the driver's RX ring or TX pool. */
     void (*release)(struct netbuf *nb);
     void *owner;   /* for the owner's use */
@@ -32,6 +59,9 @@ struct netbuf {
      * while the stack holds the buffer. */
     struct netbuf *next;
 };
+
+#define NETBUF_CSUM_PARTIAL 0x01u
+#define NETBUF_CSUM_VALID 0x02u
 
 static inline uint8_t *netbuf_data(struct netbuf *nb)
 {

@@ -114,6 +114,25 @@ uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
     return (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto + len;
 }
 
+bool net_l4_csum_trusted(const struct netbuf *nb, const struct net_rx *rx, uint16_t field_off,
+                         uint32_t *bad_partial, bool *drop)
+{
+    *drop = false;
+    if (rx->l4_csum & NETBUF_CSUM_PARTIAL) {
+        /* The device says: sum from csum_start to the end into the field
+         * at csum_offset.  Only the transport header's own checksum field
+         * makes that the transport checksum (the driver has only checked
+         * that it lies inside the frame). */
+        if (rx->csum_start != nb->off || rx->csum_offset != field_off) {
+            (*bad_partial)++;
+            *drop = true;
+            return false;
+        }
+        return true;
+    }
+    return (rx->l4_csum & NETBUF_CSUM_VALID) != 0;
+}
+
 /* ---- addresses ------------------------------------------------------------ */
 
 bool net_ip4_is_bcast(const struct netif *nif, uint32_t a)
@@ -232,6 +251,7 @@ struct netbuf *net_tx_alloc(struct netif *nif, uint16_t reserve)
         return NULL;
     }
     nb->off = (uint16_t)(nb->off + reserve);
+    nb->csum_flags = 0; /* nothing offloaded unless the layer that fills it asks */
     return nb;
 }
 
@@ -294,6 +314,18 @@ void netif_input(struct netif *nif, struct netbuf *nb)
         goto drop;
     }
     memcpy(rx.eth_src, eh->src, ETH_ADDR_LEN);
+    /* The checksum metadata moves to rx: the buffer may go out again as a
+     * reply, offloaded only if the layer that builds it asks. */
+    if (nb->csum_flags & NETBUF_CSUM_PARTIAL) {
+        rx.l4_csum = NETBUF_CSUM_PARTIAL;
+        rx.csum_start = nb->csum_start;
+        rx.csum_offset = nb->csum_offset;
+        nif->stats.rx_csum_partial++;
+    } else if (nb->csum_flags & NETBUF_CSUM_VALID) {
+        rx.l4_csum = NETBUF_CSUM_VALID;
+        nif->stats.rx_csum_valid++;
+    }
+    nb->csum_flags = 0;
     type = get_be16(eh->type);
     netbuf_pull(nb, ETH_HLEN);
     switch (type) {

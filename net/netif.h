@@ -24,6 +24,8 @@
  *     net_seed_random(seed_from_rng_or_clock);   // or net_set_random(fn)
  *     net_set_clock(now_us);                     // optional, for ping RTTs
  *     netif_init(&nif, mac, &ops, drv);
+ *     nif.offload = NETIF_OFFLOAD_TX_CSUM;       // only if the driver finishes
+ *                                                // NETBUF_CSUM_PARTIAL frames
  *     netif_set_link(&nif, true);                // link up (virtio: at once)
  *     struct net_ipcfg cfg;                      // from ip= in bootargs
  *     if (net_parse_ip_arg(bootargs, &cfg) < 0) ... print net_ipcfg_strerror()
@@ -73,19 +75,30 @@ struct netif;
 
 struct netif_ops {
     /* Transmit the frame (starting at the Ethernet header; nb->off leaves
-     * room for the driver's own header).  Always takes ownership: the driver
-     * releases the buffer after transmission or on error.  0 or negative. */
+     * room for the driver's own header; csum_flags says whether the driver
+     * must finish a checksum, see netbuf.h).  Always takes ownership: the
+     * driver releases the buffer after transmission or on error.  0 or
+     * negative. */
     int (*output)(struct netif *nif, struct netbuf *nb);
     /* A free TX buffer with off >= NETIF_HEADROOM, room for NETIF_FRAME_MAX
      * bytes after off, and len 0; NULL when none (counted as a drop). */
     struct netbuf *(*tx_alloc)(struct netif *nif);
 };
 
+/* What the driver does for the stack (netif.offload; netbuf.h has the
+ * per-frame metadata).  NETIF_OFFLOAD_TX_CSUM: it finishes the transport
+ * checksum of a frame marked NETBUF_CSUM_PARTIAL (virtio-net with
+ * VIRTIO_NET_F_CSUM), so the stack hands it the UDP checksums it computes
+ * (sendto, UDP echo) instead of summing the payload.  Receive needs no
+ * flag: the driver marks each frame. */
+#define NETIF_OFFLOAD_TX_CSUM 0x01u
+
 struct netif {
     uint8_t mac[6];
     uint16_t mtu;           /* NETIF_MTU; informational */
     bool link_up;
     bool udp_echo;          /* port-7 echo service on */
+    uint8_t offload;        /* NETIF_OFFLOAD_*: set by the driver's glue after netif_init */
     const struct netif_ops *ops;
     void *driver;           /* for the driver's use */
     struct {
@@ -107,7 +120,8 @@ struct netif {
 void netif_init(struct netif *nif, const uint8_t mac[6], const struct netif_ops *ops,
                 void *driver);
 
-/* A received frame starting at the Ethernet header.  The stack takes
+/* A received frame starting at the Ethernet header, its csum_flags set
+ * (netbuf.h; 0 when the driver knows nothing).  The stack takes
  * ownership: it calls netbuf_release() when done, or reuses the buffer for
  * a reply (ICMP echo, UDP echo, ARP reply) and passes it to ops->output,
  * after which the driver releases it. */

@@ -6,6 +6,16 @@
  * IPv4) and is accepted; we always send one (0 is sent as 0xffff).  The
  * length field must be at least 8 and may be shorter than the IP payload
  * (the rest is trimmed as padding) but not longer.
+ *
+ * Checksum offload (netbuf.h): a datagram the driver marks VALID is not
+ * summed; one marked PARTIAL (its checksum field holds only the
+ * pseudo-header sum - what the host's own sockets send over a TAP) is
+ * accepted unsummed when the partial checksum is this header's field, and
+ * dropped (udp_bad_partial) otherwise.  Every datagram we send carries a
+ * complete checksum, or, when the netif finishes checksums
+ * (NETIF_OFFLOAD_TX_CSUM), the pseudo-header sum and NETBUF_CSUM_PARTIAL.
+ * An echo keeps the request's checksum (swapping addresses and ports does
+ * not change it) only when this stack verified it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +76,26 @@ static void udp_set_chksum(uint8_t *u, uint16_t ulen, uint32_t src, uint32_t dst
     put_be16(((struct udp_hdr *)u)->chksum, c ? c : 0xffffu);
 }
 
+/* The checksum of the datagram at nb's data (nb->len bytes): complete, or
+ * left to the driver when it offers to finish it. */
+static void udp_csum_out(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst)
+{
+    struct udp_hdr *u = (struct udp_hdr *)netbuf_data(nb);
+
+    if (nif->offload & NETIF_OFFLOAD_TX_CSUM) {
+        /* The pseudo-header sum, folded, not complemented: the device adds
+         * the header and payload to it and stores the complement. */
+        put_be16(u->chksum, (uint16_t)~net_fold(net_pseudo_sum(src, dst, IP4_PROTO_UDP, nb->len)));
+        nb->csum_flags = NETBUF_CSUM_PARTIAL;
+        nb->csum_start = nb->off;
+        nb->csum_offset = (uint16_t)offsetof(struct udp_hdr, chksum);
+        nif->stats.tx_csum_offload++;
+    } else {
+        udp_set_chksum(netbuf_data(nb), nb->len, src, dst);
+        nb->csum_flags = 0;
+    }
+}
+
 int udp_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
                uint16_t sport, uint16_t dport)
 {
@@ -80,7 +110,7 @@ int udp_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
     put_be16(u->sport, sport);
     put_be16(u->dport, dport);
     put_be16(u->len, nb->len);
-    udp_set_chksum(netbuf_data(nb), nb->len, src, dst);
+    udp_csum_out(nif, nb, src, dst);
     nif->stats.udp_tx++;
     return ip4_output(nif, nb, src, dst, IP4_PROTO_UDP);
 }
@@ -101,7 +131,7 @@ int net_udp_sendto(struct netif *nif, uint16_t src_port, uint32_t dst_ip, uint16
     return udp_output(nif, nb, nif->ipv4.addr, dst_ip, src_port, dst_port);
 }
 
-static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
+static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *rx, bool verified)
 {
     struct udp_hdr *u = (struct udp_hdr *)netbuf_data(nb);
     uint8_t port[2];
@@ -124,9 +154,11 @@ static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *
     /* Swapping the addresses and the ports reorders the words the checksum
      * adds up, which leaves it unchanged (RFC 1071), as long as the reply
      * leaves from the address the request came to and the request carried
-     * one; otherwise compute it (a reply always carries a checksum). */
-    if (rx->dst != nif->ipv4.addr || get_be16(u->chksum) == 0)
-        udp_set_chksum(netbuf_data(nb), nb->len, nif->ipv4.addr, rx->src);
+     * one that we verified; otherwise compute it (a reply always carries a
+     * checksum): a partial one copied back would be wrong on the wire, and
+     * one the device vouched for we have not seen to be right. */
+    if (!verified || rx->dst != nif->ipv4.addr || get_be16(u->chksum) == 0)
+        udp_csum_out(nif, nb, nif->ipv4.addr, rx->src);
     nif->stats.udp_echo_replied++;
     nif->stats.udp_tx++;
     ip4_reply(nif, nb, rx, IP4_PROTO_UDP);
@@ -151,10 +183,18 @@ void udp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
         goto drop;
     }
     netbuf_trim(nb, ulen);
-    if (get_be16(u->chksum) != 0 &&
-        net_fold(net_sum(p, ulen, net_pseudo_sum(rx->src, rx->dst, IP4_PROTO_UDP, ulen))) != 0) {
-        nif->stats.udp_bad_checksum++;
+    bool drop_partial, verified = false;
+    if (net_l4_csum_trusted(nb, rx, (uint16_t)offsetof(struct udp_hdr, chksum), &nif->stats.udp_bad_partial,
+                            &drop_partial)) {
+        /* the device verified it, or vouches for a partial one */
+    } else if (drop_partial) {
         goto drop;
+    } else if (get_be16(u->chksum) != 0) {
+        if (net_fold(net_sum(p, ulen, net_pseudo_sum(rx->src, rx->dst, IP4_PROTO_UDP, ulen))) != 0) {
+            nif->stats.udp_bad_checksum++;
+            goto drop;
+        }
+        verified = true;
     }
     sport = get_be16(u->sport);
     dport = get_be16(u->dport);
@@ -163,7 +203,7 @@ void udp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx)
         goto drop;
     }
     if (dport == UDP_PORT_ECHO && nif->udp_echo) {
-        udp_echo(nif, nb, rx);
+        udp_echo(nif, nb, rx, verified);
         return;
     }
     for (i = 0; i < UDP_MAX_BINDINGS; i++) {

@@ -264,6 +264,8 @@ static void compute_layout(struct virtio_net *n)
     n->hdr_len = (v1 || n->mergeable) ? VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEN_LEGACY;
     /* 5.1.6.6 (legacy): without ANY_LAYOUT the header has a descriptor of its own. */
     n->split_hdr = !v1 && !virtio_has_feature(&n->dev, VIRTIO_F_ANY_LAYOUT);
+    n->guest_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_GUEST_CSUM);
+    n->tx_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_CSUM);
 }
 
 /* cfg.irq_after_first_poll: the first poll has kicked its replies (or
@@ -310,7 +312,8 @@ static const struct virtio_driver_ops net_driver_ops = {
 
 static struct virtio_feature_spec net_spec(uint64_t disable)
 {
-    uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
+    uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+                    VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
                     VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
                     VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
     return (struct virtio_feature_spec){.supported = want & ~disable};
@@ -534,6 +537,25 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
         n->stats.rx_too_long++;
         return false;
     }
+    nb->csum_flags = 0;
+    if (n->guest_csum) {
+        /* 5.1.6.4: flags other than these two are ignored; csum_start and
+         * csum_offset only with NEEDS_CSUM, and device-written: checked. */
+        const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)nb->buf;
+        uint8_t flags = *(const volatile uint8_t *)&h->flags;
+        if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+            uint32_t start = vr_load16(&h->csum_start), field = vr_load16(&h->csum_offset);
+            if (start + field + 2u > len - n->hdr_len) {
+                n->stats.rx_bad_csum++;
+                return false;
+            }
+            nb->csum_flags = NETBUF_CSUM_PARTIAL;
+            nb->csum_start = (uint16_t)(n->hdr_len + start);
+            nb->csum_offset = (uint16_t)field;
+        } else if (flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+            nb->csum_flags = NETBUF_CSUM_VALID;
+        }
+    }
     nb->off = n->hdr_len;
     nb->len = (uint16_t)(len - n->hdr_len);
     nb->next = NULL;
@@ -636,7 +658,32 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
     nb->next = NULL;
     nb->off = TX_HEADROOM;
     nb->len = 0;
+    nb->csum_flags = 0;
     return nb;
+}
+
+bool virtio_net_tx_csum(const struct virtio_net *n) { return n->tx_csum; }
+
+/* Finish a partial checksum in software (the device does it with CSUM):
+ * the ones' complement sum of p[0..len), whose field at `field` holds the
+ * pseudo-header sum, complemented into that field; 0 goes out as 0xffff,
+ * which means the same to every ones' complement checksum and is the only
+ * form UDP allows (RFC 768). */
+static void csum_finish(uint8_t *p, uint32_t len, uint32_t field)
+{
+    uint32_t sum = 0, i;
+
+    for (i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (len & 1u)
+        sum += (uint32_t)p[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    sum = ~sum & 0xffffu;
+    if (sum == 0)
+        sum = 0xffffu;
+    p[field] = (uint8_t)(sum >> 8);
+    p[field + 1] = (uint8_t)sum;
 }
 
 /* Does the caller own nb (a TX buffer it allocated, an RX buffer handed up,
@@ -671,6 +718,25 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         netbuf_release(nb);
         return VIRTIO_E2BIG;
     }
+    /* A partial checksum: its field must lie inside the frame (5.1.6.2:
+     * csum_start and csum_offset count from the Ethernet header). */
+    bool needs_csum = false;
+    uint16_t csum_start = 0, csum_offset = 0;
+    if (nb->csum_flags & NETBUF_CSUM_PARTIAL) {
+        if (nb->csum_start < nb->off || (uint32_t)(nb->csum_start - nb->off) + nb->csum_offset + 2u > nb->len) {
+            n->stats.tx_bad_csum++;
+            netbuf_release(nb);
+            return VIRTIO_EINVAL;
+        }
+        csum_start = (uint16_t)(nb->csum_start - nb->off);
+        csum_offset = nb->csum_offset;
+        if (n->tx_csum) {
+            needs_csum = true;
+        } else {
+            csum_finish(netbuf_data(nb) + csum_start, (uint32_t)nb->len - csum_start, csum_offset);
+            n->stats.tx_csum_sw++;
+        }
+    }
     /* Pad runts to the Ethernet minimum when the buffer has the room. */
     if (nb->len < MIN_FRAME && (size_t)nb->off + MIN_FRAME <= nb->cap) {
         memset(netbuf_data(nb) + nb->len, 0, MIN_FRAME - nb->len);
@@ -681,7 +747,14 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         netbuf_release(nb);
         return VIRTIO_EINVAL;
     }
-    memset(netbuf_data(nb), 0, n->hdr_len); /* no offloads: flags, gso, num_buffers 0 */
+    /* gso_type NONE, num_buffers 0 (5.1.6.2.1); flags NEEDS_CSUM or 0 */
+    memset(netbuf_data(nb), 0, n->hdr_len);
+    if (needs_csum) {
+        struct virtio_net_hdr *h = (struct virtio_net_hdr *)netbuf_data(nb);
+        h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        vr_store16(&h->csum_start, csum_start);
+        vr_store16(&h->csum_offset, csum_offset);
+    }
     struct vq_buf b[2];
     unsigned k = 0;
     if (n->split_hdr) {

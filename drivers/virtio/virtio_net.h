@@ -9,9 +9,24 @@
  * driver writes a fresh header into the headroom and, once the device has
  * sent it, the buffer's release returns it to the RX ring.
  *
- * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC and
- * (legacy) ANY_LAYOUT when offered; each one optional.  No checksum or
- * segmentation offload: every frame carries a valid checksum.
+ * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC,
+ * (legacy) ANY_LAYOUT, CSUM and GUEST_CSUM when offered; each one optional
+ * (cfg.disable_features turns any off).  No segmentation offload.
+ *
+ * Checksum offload (5.1.6.2, 5.1.6.4), as netbuf metadata (net/netbuf.h):
+ *   GUEST_CSUM: a received frame's header flag DATA_VALID becomes
+ *   NETBUF_CSUM_VALID; NEEDS_CSUM becomes NETBUF_CSUM_PARTIAL with
+ *   csum_start (made an offset in the buffer) and csum_offset, after the
+ *   driver has checked that the field lies inside the frame (otherwise the
+ *   frame is dropped: stats.rx_bad_csum).  Without GUEST_CSUM the flags are
+ *   ignored and every frame is handed up with csum_flags 0.
+ *   CSUM: a frame to send marked NETBUF_CSUM_PARTIAL goes out with
+ *   NEEDS_CSUM and csum_start/csum_offset from the Ethernet header; the
+ *   device finishes the checksum.  Without CSUM (refused, or lost in a
+ *   reset) the driver finishes it itself (stats.tx_csum_sw).  A partial
+ *   checksum whose field is not inside the frame is dropped
+ *   (stats.tx_bad_csum).  virtio_net_tx_csum() says whether CSUM is on,
+ *   for the stack's NETIF_OFFLOAD_TX_CSUM.
  *
  * Concurrency: the interrupt handler only masks further RX interrupts,
  * sets a flag and calls cfg.wake (an RTOS thread blocks on it instead of
@@ -111,6 +126,8 @@ struct virtio_net_hdr {
     le16 csum_offset;
     le16 num_buffers;
 };
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1u /* flags (5.1.6) */
+#define VIRTIO_NET_HDR_F_DATA_VALID 2u
 #define VIRTIO_NET_HDR_LEN_LEGACY 10u
 #define VIRTIO_NET_HDR_LEN 12u
 
@@ -145,6 +162,10 @@ struct virtio_net_stats {
     uint32_t config_changes;
     uint32_t queue_broken;      /* the device broke a ring: see the vq stats */
     uint32_t mac_invalid;       /* config mac multicast or zero: random one used */
+    uint32_t rx_bad_csum;       /* NEEDS_CSUM with csum_start + csum_offset + 2
+                                 * past the frame: dropped */
+    uint32_t tx_bad_csum;       /* NETBUF_CSUM_PARTIAL field outside the frame: dropped */
+    uint32_t tx_csum_sw;        /* partial checksums the driver finished (no CSUM) */
 };
 
 struct virtio_net;
@@ -186,6 +207,8 @@ struct virtio_net {
     uint16_t hdr_len;
     bool split_hdr;     /* legacy without ANY_LAYOUT: header in its own descriptor */
     bool mergeable;
+    bool guest_csum;    /* GUEST_CSUM: RX header flags are read */
+    bool tx_csum;       /* CSUM: the device finishes NEEDS_CSUM frames */
     uint8_t mac[6];
     volatile bool rx_pending;   /* interrupt seen, poll not done */
     volatile bool config_dirty; /* config interrupt: re-read the link */
@@ -231,7 +254,11 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget);
  * is still filling (cfg.rx_initial). */
 bool virtio_net_pending(const struct virtio_net *n);
 struct netbuf *virtio_net_tx_alloc(struct virtio_net *n);
-/* Queue a frame (Ethernet header first) for transmission; always takes ownership. */
+/* VIRTIO_NET_F_CSUM was negotiated: frames marked NETBUF_CSUM_PARTIAL get
+ * their checksum from the device (otherwise the driver sums them). */
+bool virtio_net_tx_csum(const struct virtio_net *n);
+/* Queue a frame (Ethernet header first) for transmission; always takes
+ * ownership.  nb->csum_flags: 0, or NETBUF_CSUM_PARTIAL (see above). */
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb);
 /* Notify the device of everything queued since the last flush. */
 void virtio_net_flush(struct virtio_net *n);

@@ -11,6 +11,10 @@
 #define CFG_STATUS 6u
 #define HDR_SHORT 10u /* 5.1.6: without num_buffers */
 #define HDR_LONG 12u  /* ... with it */
+#define HDR_FLAGS 0u
+#define HDR_GSO_TYPE 1u
+#define HDR_CSUM_START 6u
+#define HDR_CSUM_OFFSET 8u
 #define HDR_NUM_BUFFERS 10u
 #define RX_MIN_BUF 1526u /* 5.1.6.3.1, header included */
 
@@ -71,13 +75,28 @@ static uint32_t tx_chain(struct sim_net *net, const struct sim_chain *c)
     bool alone = c->nseg > 1 && !c->seg[0].write && c->seg[0].len == hl;
     if (header_alone_required(net) && !alone)
         net->tx_layout++;
-    for (unsigned i = 0; i < hl; i++)
-        if (buf[i] != 0) { /* flags, gso_type, ... and num_buffers: all 0 */
+    uint8_t flags = buf[HDR_FLAGS];
+    uint16_t cstart = (uint16_t)(buf[HDR_CSUM_START] | buf[HDR_CSUM_START + 1] << 8);
+    uint16_t coff = (uint16_t)(buf[HDR_CSUM_OFFSET] | buf[HDR_CSUM_OFFSET + 1] << 8);
+    if (flags == SIM_NET_HDR_F_NEEDS_CSUM && has(net, SIM_NET_F_CSUM)) {
+        /* gso_type and num_buffers 0; csum_start/offset inside the frame */
+        if (buf[HDR_GSO_TYPE] != 0 || (hl == HDR_LONG && (buf[HDR_NUM_BUFFERS] | buf[HDR_NUM_BUFFERS + 1])))
             net->tx_bad_hdr++;
-            break;
-        }
+        if ((uint32_t)cstart + coff + 2u > n - hl)
+            net->tx_bad_csum++;
+    } else {
+        for (unsigned i = 0; i < hl; i++)
+            if (buf[i] != 0) { /* flags, gso_type, ... and num_buffers: all 0 */
+                net->tx_bad_hdr++;
+                break;
+            }
+    }
     if (net->ntx < SIM_NET_TX_CAP) {
         struct sim_net_frame *f = &net->tx[net->ntx];
+
+        f->hdr_flags = flags;
+        f->csum_start = cstart;
+        f->csum_offset = coff;
 
         f->len = n - hl;
         memcpy(f->data, buf + hl, f->len);
@@ -126,6 +145,11 @@ bool sim_net_rx(struct sim_net *net, const void *frame, uint32_t len, const stru
         return false;
     }
     memset(hdr, 0, sizeof(hdr));
+    hdr[HDR_FLAGS] = o->flags;
+    hdr[HDR_CSUM_START] = (uint8_t)o->csum_start;
+    hdr[HDR_CSUM_START + 1] = (uint8_t)(o->csum_start >> 8);
+    hdr[HDR_CSUM_OFFSET] = (uint8_t)o->csum_offset;
+    hdr[HDR_CSUM_OFFSET + 1] = (uint8_t)(o->csum_offset >> 8);
     if (hl == HDR_LONG) {
         uint16_t nb = o->set_num_buffers ? o->num_buffers_value : (uint16_t)nbufs;
 

@@ -33,9 +33,20 @@
  *   rx_small                  a receive buffer smaller than 5.1.6.3.1 asks
  *                             (1526 bytes with the header, without
  *                             MRG_RXBUF; a header's worth with it)
- *   tx_bad_hdr                a transmit header with non-zero flags,
- *                             gso_type or num_buffers (no offloads were
- *                             negotiated, 5.1.6.2)
+ *   tx_bad_hdr                a transmit header with non-zero gso_type
+ *                             or num_buffers, flags other than NEEDS_CSUM
+ *                             (NEEDS_CSUM itself only with CSUM), or any
+ *                             other non-zero field without NEEDS_CSUM
+ *                             (5.1.6.2)
+ *   tx_bad_csum               NEEDS_CSUM with csum_start + csum_offset + 2
+ *                             past the frame (5.1.6.2.1)
+ *
+ * Checksum offload: a transmitted frame's header flags, csum_start and
+ * csum_offset are recorded beside it (the frame as the driver wrote it: a
+ * NEEDS_CSUM frame still holds the partial checksum); sim_net_rx_opts can
+ * write flags, csum_start and csum_offset into a received frame's header
+ * (whatever the features: the model lets a test play a device that sets
+ * them without GUEST_CSUM).
  *   tx_short                  a transmit chain shorter than a header
  */
 #ifndef SIM_NET_H
@@ -48,6 +59,10 @@
 #include "sim_virtio.h"
 
 /* spec values (5.1.3, 6) */
+#define SIM_NET_F_CSUM 0u
+#define SIM_NET_F_GUEST_CSUM 1u
+#define SIM_NET_HDR_F_NEEDS_CSUM 1u
+#define SIM_NET_HDR_F_DATA_VALID 2u
 #define SIM_NET_F_MAC 5u
 #define SIM_NET_F_MRG_RXBUF 15u
 #define SIM_NET_F_STATUS 16u
@@ -68,6 +83,8 @@ struct sim_net_frame {
     unsigned nseg;       /* descriptors (or indirect entries) of the chain */
     bool hdr_alone;      /* the header was exactly the first segment */
     bool indirect;
+    uint8_t hdr_flags;   /* the header's flags, csum_start and csum_offset */
+    uint16_t csum_start, csum_offset;
 };
 
 /* Options of one sim_net_rx() call; zero-initialised = a plain frame. */
@@ -77,6 +94,8 @@ struct sim_net_rx_opts {
     uint16_t num_buffers_value;
     bool force_len;         /* report used_len for the first buffer */
     uint32_t used_len;
+    uint8_t flags;          /* header flags (NEEDS_CSUM, DATA_VALID) */
+    uint16_t csum_start, csum_offset;
 };
 
 struct sim_net {
@@ -89,7 +108,7 @@ struct sim_net {
     /* observations */
     unsigned rx_frames, rx_no_buffer, rx_bufs_used;
     unsigned rx_bad_dir, tx_bad_dir, rx_layout, tx_layout, rx_small;
-    unsigned tx_bad_hdr, tx_short;
+    unsigned tx_bad_hdr, tx_short, tx_bad_csum;
     unsigned rx_chains_seen;    /* receive chains popped */
     unsigned rx_hdr_alone;      /* ... with the header in its own descriptor */
     uint32_t rx_buf_len;        /* writable bytes of the last one */

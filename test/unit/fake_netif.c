@@ -106,6 +106,9 @@ static struct netbuf *fake_tx_alloc(struct netif *nif)
     memset(b->nb.buf, 0xa5, cap);
     b->nb.off = NETIF_HEADROOM;
     b->nb.len = 0;
+    b->nb.csum_flags = 0xff; /* garbage: the stack sets or clears it */
+    b->nb.csum_start = 0xa5a5;
+    b->nb.csum_offset = 0xa5a5;
     f->n_tx++;
     return &b->nb;
 }
@@ -127,6 +130,14 @@ static int fake_output(struct netif *nif, struct netbuf *nb)
             abort();
         fr->len = nb->len;
         fr->off = nb->off;
+        fr->csum_flags = nb->csum_flags;
+        fr->csum_start = (int)nb->csum_start - (int)nb->off;
+        fr->csum_offset = nb->csum_offset;
+        /* a partial checksum only where offered, and its field in the frame */
+        if (nb->csum_flags != 0 &&
+            (nb->csum_flags != NETBUF_CSUM_PARTIAL || !(nif->offload & NETIF_OFFLOAD_TX_CSUM) ||
+             fr->csum_start < 0 || (size_t)fr->csum_start + fr->csum_offset + 2 > nb->len))
+            f->err_csum_meta++;
         memcpy(fr->data, netbuf_data(nb), nb->len);
         f->out[(f->out_head + f->out_count) % FAKE_OUT_MAX] = fr;
         f->out_count++;
@@ -146,6 +157,12 @@ void fake_init(struct fake_netif *f)
 
 void fake_input(struct fake_netif *f, const uint8_t *frame, size_t len)
 {
+    fake_input_csum(f, frame, len, 0, 0, 0);
+}
+
+void fake_input_csum(struct fake_netif *f, const uint8_t *frame, size_t len, uint8_t flags,
+                     uint16_t csum_start, uint16_t csum_offset)
+{
     struct fake_buf *b = fake_buf_new(f, (uint16_t)(FAKE_RX_HEADROOM + len));
 
     memset(b->nb.buf, 0x5a, FAKE_RX_HEADROOM);
@@ -153,6 +170,9 @@ void fake_input(struct fake_netif *f, const uint8_t *frame, size_t len)
         memcpy(b->nb.buf + FAKE_RX_HEADROOM, frame, len);
     b->nb.off = FAKE_RX_HEADROOM;
     b->nb.len = (uint16_t)len;
+    b->nb.csum_flags = flags;
+    b->nb.csum_start = (uint16_t)(FAKE_RX_HEADROOM + csum_start);
+    b->nb.csum_offset = csum_offset;
     f->n_rx++;
     netif_input(&f->nif, &b->nb);
 }
@@ -206,10 +226,10 @@ unsigned long fake_fini(struct fake_netif *f, char *why, size_t whylen)
         free(b);
     }
     f->bufs = NULL;
-    problems = leaked + f->err_double_release + f->err_headroom + f->err_out_overflow;
+    problems = leaked + f->err_double_release + f->err_headroom + f->err_out_overflow + f->err_csum_meta;
     if (why && whylen)
-        snprintf(why, whylen, "leaked %lu, double release %lu, headroom %lu, overflow %lu",
-                 leaked, f->err_double_release, f->err_headroom, f->err_out_overflow);
+        snprintf(why, whylen, "leaked %lu, double release %lu, headroom %lu, overflow %lu, csum meta %lu",
+                 leaked, f->err_double_release, f->err_headroom, f->err_out_overflow, f->err_csum_meta);
     return problems;
 }
 

@@ -7,7 +7,10 @@
  *    FAKE_RX_HEADROOM + len bytes (AddressSanitizer flags any read past the
  *    frame) and calls netif_input();
  *  - tx_alloc hands out buffers of exactly NETIF_HEADROOM + NETIF_FRAME_MAX
- *    bytes, filled with 0xa5 so nothing may assume zeroed memory;
+ *    bytes, filled with 0xa5 so nothing may assume zeroed memory, with
+ *    checksum metadata that is garbage (the stack must set or clear it);
+ *  - fake_input_csum() hands a frame in with checksum metadata (what a
+ *    driver with checksum offload does); output records the metadata;
  *  - output copies the frame into a queue (fake_pop) and releases the
  *    buffer, as a driver would after transmission;
  *  - a released buffer is poisoned under ASan, so a use after release is
@@ -47,6 +50,9 @@ extern const uint8_t fake_bcast_mac[6];
 struct fake_frame {
     size_t len;
     uint16_t off;  /* the netbuf's off when it was output (driver headroom) */
+    uint8_t csum_flags;   /* the netbuf's checksum metadata at output, */
+    int csum_start;       /* ... csum_start from the frame's start (not buf) */
+    uint16_t csum_offset;
     uint8_t data[];
 };
 
@@ -63,6 +69,8 @@ struct fake_netif {
     int output_ret;          /* what output() returns */
     unsigned long n_rx, n_tx, n_out;
     unsigned long err_double_release, err_headroom, err_out_overflow;
+    unsigned long err_csum_meta; /* output with checksum metadata the netif did not
+                                  * offer, or a field outside the frame */
 };
 
 /* netif_init with fake_mac; link down, no address.  Heap-free state only
@@ -81,6 +89,10 @@ int fake_close(struct fake_netif **f);
 unsigned long fake_outstanding(const struct fake_netif *f);
 
 void fake_input(struct fake_netif *f, const uint8_t *frame, size_t len);
+/* The same with checksum metadata (netbuf.h), csum_start counted from the
+ * frame's start as a virtio-net header counts it. */
+void fake_input_csum(struct fake_netif *f, const uint8_t *frame, size_t len, uint8_t flags,
+                     uint16_t csum_start, uint16_t csum_offset);
 /* The oldest captured output frame (free with free()), or NULL. */
 struct fake_frame *fake_pop(struct fake_netif *f);
 size_t fake_pending(const struct fake_netif *f);

@@ -1,7 +1,8 @@
 /*
  * test_net.c - host tests for net/: Ethernet, ARP, IPv4, ICMP (echo, port
- * unreachable, ping client), UDP (bindings, sendto, echo), the counters and
- * net_stats_print.  DHCP and the ip= parser have their own files.
+ * unreachable, ping client), UDP (bindings, sendto, echo), checksum offload
+ * (DATA_VALID and partial checksums received, UDP checksums handed to the
+ * driver, no other frame ever marked), the counters and net_stats_print.  DHCP and the ip= parser have their own files.
  *
  * Every test runs against a fake driver (fake_netif.c) that owns every
  * buffer: frames go in through exactly-sized heap buffers and come out as
@@ -1445,6 +1446,247 @@ static void test_udp_checksum_zero_sent_as_ffff(void **state)
     free(o);
 }
 
+/* ---- checksum offload (netbuf metadata) ------------------------------------ */
+
+/* The pseudo-header sum folded, not complemented: what a partial UDP
+ * checksum field holds. */
+static uint16_t partial_udp(uint32_t src, uint32_t dst, size_t ulen)
+{
+    uint32_t s = pseudo(src, dst, 17, ulen);
+
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* A UDP frame from FAKE_PEER whose checksum field holds only the partial
+ * sum, as the host's sockets send it through a TAP with offload on. */
+static size_t udp_frame_partial(uint8_t *out, uint16_t sport, uint16_t dport, const void *data, size_t len)
+{
+    size_t n = udp_frame(out, sport, dport, data, len);
+
+    put_be16(out + 40, partial_udp(FAKE_PEER, FAKE_IP, len + 8));
+    return n;
+}
+
+/* An output frame handed to the driver with a partial UDP checksum: the
+ * metadata points at the UDP checksum field, which holds the pseudo-header
+ * sum; finish it as a device does and check the result. */
+static void check_udp_offloaded(struct fake_frame *o, uint32_t src, uint32_t dst)
+{
+    size_t ulen = get_be16(o->data + 38);
+    uint16_t c;
+
+    assert_int_equal(o->csum_flags, NETBUF_CSUM_PARTIAL);
+    assert_int_equal(o->csum_start, 34);
+    assert_int_equal(o->csum_offset, 6);
+    assert_int_equal(get_be16(o->data + 40), partial_udp(src, dst, ulen));
+    c = fake_csum(o->data + 34, o->len - 34, 0);
+    put_be16(o->data + 40, c ? c : 0xffff);
+    check_udp_csum(o, src, dst);
+}
+
+/* DATA_VALID: the UDP checksum is not verified (a wrong one is accepted),
+ * the IPv4 header checksum still is; the echo carries a complete checksum
+ * of its own, not the request's, or the offloaded partial one. */
+static void test_csum_valid_udp(void **state)
+{
+    struct fake_frame *o;
+    size_t n;
+
+    (void)state;
+    for (int offload = 0; offload < 2; offload++) {
+        memset(&ST, 0, sizeof(ST));
+        NIF->offload = offload ? NETIF_OFFLOAD_TX_CSUM : 0;
+        n = udp_frame(fr, 40000, 7, "hello", 5);
+        put_be16(fr + 40, (uint16_t)(get_be16(fr + 40) ^ 0x0101)); /* wrong */
+        fake_input(F, fr, n);
+        assert_int_equal(ST.udp_bad_checksum, 1);
+        expect_none();
+        fake_input_csum(F, fr, n, NETBUF_CSUM_VALID, 0, 0);
+        assert_int_equal(ST.rx_csum_valid, 1);
+        assert_int_equal(ST.udp_bad_checksum, 1);
+        assert_int_equal(ST.udp_echo_replied, 1);
+        o = pop();
+        assert_int_equal(o->len, n);
+        check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17);
+        assert_memory_equal(o->data + 42, "hello", 5);
+        if (offload) {
+            check_udp_offloaded(o, FAKE_IP, FAKE_PEER);
+            assert_int_equal(ST.tx_csum_offload, 1);
+        } else {
+            assert_int_equal(o->csum_flags, 0);
+            check_udp_csum(o, FAKE_IP, FAKE_PEER);
+        }
+        free(o);
+        /* the IPv4 header checksum is not covered */
+        fr[14 + 10] ^= 1;
+        fake_input_csum(F, fr, n, NETBUF_CSUM_VALID, 0, 0);
+        assert_int_equal(ST.ip_bad_checksum, 1);
+        expect_none();
+    }
+}
+
+/* NEEDS_CSUM: a partial UDP checksum (the host's own sockets over a TAP)
+ * is accepted at the UDP checksum field; the echo goes out complete, or
+ * offloaded; a bound port gets the data; anywhere else it is a drop. */
+static void test_csum_partial_udp(void **state)
+{
+    uint8_t data[1472];
+    struct fake_frame *o;
+    struct rx_rec r;
+    size_t n, size;
+
+    (void)state;
+    for (int offload = 0; offload < 2; offload++) {
+        memset(&ST, 0, sizeof(ST));
+        NIF->offload = offload ? NETIF_OFFLOAD_TX_CSUM : 0;
+        for (size = 0; size <= 1472; size += size < 20 ? 1 : 97) {
+            fill_pattern(data, size, (unsigned)size);
+            n = udp_frame_partial(fr, 40000, 7, data, size);
+            fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 6);
+            o = pop();
+            assert_int_equal(o->len, n);
+            assert_int_equal(check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17), 8 + size);
+            assert_int_equal(get_be16(o->data + 34), 7);
+            assert_int_equal(get_be16(o->data + 36), 40000);
+            if (size)
+                assert_memory_equal(o->data + 42, data, size);
+            if (offload) {
+                check_udp_offloaded(o, FAKE_IP, FAKE_PEER);
+            } else {
+                assert_int_equal(o->csum_flags, 0);
+                check_udp_csum(o, FAKE_IP, FAKE_PEER);
+            }
+            free(o);
+        }
+        assert_int_equal(ST.udp_bad_checksum, 0);
+        assert_int_equal(ST.rx_csum_partial, ST.udp_echo_replied);
+        assert_int_equal(ST.tx_csum_offload, offload ? ST.udp_echo_replied : 0);
+    }
+    /* a bound port */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(net_udp_bind(NIF, 5000, rx_cb, &r), 0);
+    n = udp_frame_partial(fr, 41000, 5000, "payload", 7);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 6);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.len, 7);
+    assert_memory_equal(r.data, "payload", 7);
+    /* the partial sum anywhere but the UDP checksum field: a drop */
+    memset(&ST, 0, sizeof(ST));
+    n = udp_frame_partial(fr, 40000, 7, "hello", 5);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 14, 10); /* the IPv4 header's */
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 4);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 35, 5);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 42, 0);
+    assert_int_equal(ST.udp_bad_partial, 4);
+    assert_int_equal(ST.udp_echo_replied, 0);
+    assert_int_equal(ST.udp_bad_checksum, 0);
+    expect_none();
+}
+
+/* ICMP echo with DATA_VALID (a wrong checksum) or a partial checksum (the
+ * field holds 0: ICMP has no pseudo-header): the reply's checksum is
+ * summed in full, never derived from the request's. */
+static void test_csum_icmp(void **state)
+{
+    uint8_t data[100];
+    struct fake_frame *o;
+    size_t n;
+
+    (void)state;
+    NIF->offload = NETIF_OFFLOAD_TX_CSUM; /* ICMP is never offloaded */
+    fill_pattern(data, sizeof(data), 3);
+    for (int k = 0; k < 2; k++) {
+        n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 0x1234, 7, data, sizeof(data));
+        if (k == 0) {
+            put_be16(fr + 36, (uint16_t)(get_be16(fr + 36) + 0x100)); /* wrong */
+            fake_input(F, fr, n);
+            assert_int_equal(ST.icmp_bad_checksum, 1);
+            fake_input_csum(F, fr, n, NETBUF_CSUM_VALID, 0, 0);
+        } else {
+            put_be16(fr + 36, 0);
+            fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 2);
+        }
+        o = pop();
+        assert_int_equal(o->len, n);
+        check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 1);
+        assert_int_equal(o->data[34], 0);
+        assert_int_equal(o->csum_flags, 0);
+        assert_int_equal(fake_csum(o->data + 34, n - 34, 0), 0);
+        assert_memory_equal(o->data + 42, data, sizeof(data));
+        free(o);
+    }
+    assert_int_equal(ST.icmp_echo_replied, 2);
+    n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 0x1234, 7, data, sizeof(data));
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 6);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 33, 3);
+    assert_int_equal(ST.icmp_bad_partial, 2);
+    expect_none();
+}
+
+/* What the stack builds: UDP handed to the driver when it offers to finish
+ * it, complete otherwise; nothing else ever offloaded, whatever metadata
+ * the buffer came with (a received frame's, or the driver's garbage). */
+static void test_csum_offload_tx(void **state)
+{
+    static const uint8_t zero[6];
+    uint8_t data[1472];
+    struct fake_frame *o;
+    size_t n;
+
+    (void)state;
+    learn(FAKE_PEER, fake_peer_mac);
+    fill_pattern(data, sizeof(data), 9);
+    NIF->offload = NETIF_OFFLOAD_TX_CSUM;
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, data, 1472), 0);
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, data, 1), 0);
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, NULL, 0), 0);
+    for (int k = 0; k < 3; k++) {
+        o = pop();
+        check_udp_offloaded(o, FAKE_IP, FAKE_PEER);
+        free(o);
+    }
+    assert_int_equal(ST.tx_csum_offload, 3);
+    /* an echo of a request this stack verified keeps its checksum */
+    n = udp_frame(fr, 40000, 7, "abc", 3);
+    fake_input(F, fr, n);
+    o = pop();
+    assert_int_equal(o->csum_flags, 0);
+    check_udp_csum(o, FAKE_IP, FAKE_PEER);
+    free(o);
+    assert_int_equal(ST.tx_csum_offload, 3);
+    /* an ARP request, a ping, a closed port, each arriving with (bogus)
+     * partial metadata: the answers go out complete, unmarked */
+    n = frame_arp(fr, fake_bcast_mac, 1, fake_gw_mac, FAKE_GW, zero, FAKE_IP);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 14, 6);
+    o = pop();
+    assert_int_equal(o->csum_flags, 0);
+    assert_int_equal(get_be16(o->data + 20), 2);
+    free(o);
+    n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 1, 1, data, 10);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_VALID, 0, 0);
+    o = pop();
+    assert_int_equal(o->csum_flags, 0);
+    free(o);
+    n = udp_frame_partial(fr, 40000, 9999, "x", 1);
+    fake_input_csum(F, fr, n, NETBUF_CSUM_PARTIAL, 34, 6);
+    o = pop();
+    assert_int_equal(o->csum_flags, 0);
+    assert_int_equal(o->data[34], 3); /* unreachable */
+    assert_int_equal(fake_csum(o->data + 34, o->len - 34, 0), 0);
+    free(o);
+    /* offload off: complete, unmarked (the fake's garbage cleared) */
+    NIF->offload = 0;
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, data, 100), 0);
+    o = pop();
+    assert_int_equal(o->csum_flags, 0);
+    check_udp_csum(o, FAKE_IP, FAKE_PEER);
+    free(o);
+    assert_int_equal(ST.tx_csum_offload, 3);
+    expect_none();
+}
+
 static void test_tx_failures(void **state)
 {
     size_t n;
@@ -1811,6 +2053,10 @@ int main(void)
         T(test_udp_truncated_and_bad_len),
         T(test_udp_length_shorter_than_payload),
         T(test_udp_bad_checksum),
+        T(test_csum_valid_udp),
+        T(test_csum_partial_udp),
+        T(test_csum_icmp),
+        T(test_csum_offload_tx),
         T(test_udp_bind_receive),
         T(test_udp_port_unreachable_contents),
         T(test_udp_no_unreach_for_broadcast),

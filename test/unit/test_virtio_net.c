@@ -24,6 +24,14 @@
  * same behind the cache model.  With cfg.irq_after_first_poll, frames that
  * arrive while the driver starts raise no interrupt until the first poll
  * has delivered them and kicked the replies.
+ * Checksum offload: CSUM and GUEST_CSUM negotiated when offered and refused
+ * through disable_features; DATA_VALID and NEEDS_CSUM turned into netbuf
+ * metadata (csum_start/csum_offset checked against the frame, the frame
+ * dropped and counted when they point past it), header flags ignored
+ * without GUEST_CSUM; a partial checksum sent with NEEDS_CSUM and
+ * csum_start/csum_offset from the Ethernet header, in both header layouts,
+ * finished by the driver itself without CSUM (0 as 0xffff), refused when
+ * its field lies outside the frame.
  *
  * The teardown checks for every test: no protocol violation seen by the
  * simulated device or the net model, no platform misuse (lock recursion,
@@ -53,6 +61,8 @@
 #define F_IND B(VIRTIO_F_INDIRECT_DESC)
 #define F_EVT B(VIRTIO_F_EVENT_IDX)
 #define F_ALL (F_MAC | F_STATUS | F_MRG | F_ANY | F_IND | F_EVT)
+#define F_CSUM B(VIRTIO_NET_F_CSUM)
+#define F_GCSUM B(VIRTIO_NET_F_GUEST_CSUM)
 #define CAP_MAX 64u
 #define HELD_MAX 1024u
 #define TEST_IRQ 63u /* a line no simulated device uses */
@@ -60,6 +70,8 @@
 struct cap {
     uint8_t data[VIRTIO_NET_BUF_SIZE];
     uint16_t off, len;
+    uint8_t csum_flags;
+    uint16_t csum_start, csum_offset;
     const uint8_t *at; /* netbuf_data() as delivered */
 };
 
@@ -120,11 +132,11 @@ static bool down(struct nfix *fx)
         const struct sim_net *m = fx->model;
 
         if (m->rx_bad_dir || m->tx_bad_dir || m->rx_layout || m->tx_layout || m->rx_small || m->tx_bad_hdr ||
-            m->tx_short) {
+            m->tx_short || m->tx_bad_csum) {
             fprintf(stderr, "net model: rx_bad_dir %u tx_bad_dir %u rx_layout %u tx_layout %u rx_small %u "
-                            "tx_bad_hdr %u tx_short %u\n",
+                            "tx_bad_hdr %u tx_short %u tx_bad_csum %u\n",
                     m->rx_bad_dir, m->tx_bad_dir, m->rx_layout, m->tx_layout, m->rx_small, m->tx_bad_hdr,
-                    m->tx_short);
+                    m->tx_short, m->tx_bad_csum);
             ok = false;
         }
         sim_net_destroy(fx->model);
@@ -181,6 +193,9 @@ static void stack_rx(void *arg, struct netbuf *nb)
 
         c->off = nb->off;
         c->len = nb->len;
+        c->csum_flags = nb->csum_flags;
+        c->csum_start = nb->csum_start;
+        c->csum_offset = nb->csum_offset;
         c->at = netbuf_data(nb);
         memcpy(c->data, netbuf_data(nb), nb->len);
     }
@@ -1835,6 +1850,274 @@ static void test_coherent_no_cache_ops(void **state)
     assert_int_equal(sim_cache_nops(), 0);
 }
 
+
+/* ---- checksum offload ------------------------------------------------------------ */
+
+/* Ones' complement sum of p[0..len), folded (0xffff: a complete checksum
+ * over it is right). */
+static uint16_t ocsum(const uint8_t *p, uint32_t len)
+{
+    uint32_t s = 0;
+
+    for (uint32_t i = 0; i + 1 < len; i += 2)
+        s += (uint32_t)p[i] << 8 | p[i + 1];
+    if (len & 1u)
+        s += (uint32_t)p[len - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffffu) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* A finished checksum over p[0..len) whose field held `partial` (the
+ * pseudo-header sum, which the receiver adds again) is right. */
+static bool finished_ok(const uint8_t *p, uint32_t len, uint16_t partial)
+{
+    uint32_t s = (uint32_t)ocsum(p, len) + partial;
+
+    return (uint16_t)((s & 0xffffu) + (s >> 16)) == 0xffffu;
+}
+
+static void test_csum_negotiation(void **state)
+{
+    struct nfix *fx = *state;
+    static const uint64_t off[] = {0, F_CSUM, F_GCSUM, F_CSUM | F_GCSUM};
+
+    for (unsigned k = 0; k < 4; k++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+
+        cfg.disable_features = off[k];
+        up_cfg(state, F_ALL | F_CSUM | F_GCSUM, 64, &cfg);
+        assert_int_equal(sim_virtio_has(fx->sim, VIRTIO_NET_F_CSUM), !(off[k] & F_CSUM));
+        assert_int_equal(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_CSUM), !(off[k] & F_GCSUM));
+        assert_int_equal(virtio_net_tx_csum(&fx->net), !(off[k] & F_CSUM));
+        assert_int_equal(fx->net.guest_csum, !(off[k] & F_GCSUM));
+        assert_true(down(fx));
+    }
+    /* Not offered: not accepted. */
+    up(state, F_ALL, 64);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_CSUM));
+    assert_false(virtio_net_tx_csum(&fx->net));
+    assert_false(fx->net.guest_csum);
+}
+
+/* GUEST_CSUM: the header's flags become netbuf metadata; csum_start and
+ * csum_offset are device-written and checked against the frame. */
+static void test_rx_csum_flags(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_GCSUM, 64);
+    unsigned nrx = fx->net.nrx, hl = fx->net.hdr_len;
+    struct sim_net_rx_opts o;
+
+    memset(&o, 0, sizeof(o));
+    dev_rx(fx, 100, 1, &o); /* plain */
+    o.flags = SIM_NET_HDR_F_DATA_VALID;
+    dev_rx(fx, 100, 2, &o);
+    o.flags = SIM_NET_HDR_F_NEEDS_CSUM;
+    o.csum_start = 34;
+    o.csum_offset = 6;
+    dev_rx(fx, 100, 3, &o);
+    o.csum_start = 98; /* the field is the frame's last two bytes */
+    o.csum_offset = 0;
+    dev_rx(fx, 100, 4, &o);
+    o.flags = SIM_NET_HDR_F_NEEDS_CSUM | SIM_NET_HDR_F_DATA_VALID; /* NEEDS_CSUM wins */
+    o.csum_start = 14;
+    o.csum_offset = 10;
+    dev_rx(fx, 100, 5, &o);
+    o.flags = 0x80 | 0x04; /* unknown bits: ignored (5.1.6.4.2) */
+    dev_rx(fx, 100, 6, &o);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 6);
+    assert_int_equal(fx->ncap, 6);
+    assert_int_equal(fx->cap[0].csum_flags, 0);
+    assert_int_equal(fx->cap[1].csum_flags, NETBUF_CSUM_VALID);
+    assert_int_equal(fx->cap[2].csum_flags, NETBUF_CSUM_PARTIAL);
+    assert_int_equal(fx->cap[2].csum_start, hl + 34); /* an offset in the buffer */
+    assert_int_equal(fx->cap[2].csum_offset, 6);
+    assert_int_equal(fx->cap[3].csum_flags, NETBUF_CSUM_PARTIAL);
+    assert_int_equal(fx->cap[3].csum_start, hl + 98);
+    assert_int_equal(fx->cap[4].csum_flags, NETBUF_CSUM_PARTIAL);
+    assert_int_equal(fx->cap[4].csum_start, hl + 14);
+    assert_int_equal(fx->cap[4].csum_offset, 10);
+    assert_int_equal(fx->cap[5].csum_flags, 0);
+    for (unsigned k = 0; k < 6; k++)
+        assert_frame(fx, fx->cap[k].data, 100, k + 1);
+    assert_int_equal(fx->net.stats.rx_bad_csum, 0);
+
+    /* The field past the frame, by one byte, or far (no 16-bit overflow):
+     * dropped, counted, the buffer re-posted. */
+    static const uint16_t bad[][2] = {{99, 0}, {98, 1}, {0, 99}, {0xffff, 0xffff}, {0xfffe, 0}, {0, 0xffff}};
+    for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        o.flags = SIM_NET_HDR_F_NEEDS_CSUM;
+        o.csum_start = bad[k][0];
+        o.csum_offset = bad[k][1];
+        dev_rx(fx, 100, 7, &o);
+    }
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 0);
+    assert_int_equal(fx->ncap, 6);
+    assert_int_equal(fx->net.stats.rx_bad_csum, 6);
+    assert_int_equal(fx->net.stats.rx_frames, 6);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
+}
+
+/* Without GUEST_CSUM (not offered, or refused) the device must write flags
+ * 0; one that does not is ignored: nothing is trusted, nothing dropped. */
+static void test_rx_csum_flags_ignored_without_guest_csum(void **state)
+{
+    struct nfix *fx = *state;
+
+    for (unsigned k = 0; k < 2; k++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+        struct sim_net_rx_opts o;
+
+        cfg.disable_features = k ? F_GCSUM : 0;
+        up_cfg(state, k ? F_ALL | F_GCSUM | F_CSUM : F_ALL, 64, &cfg);
+        assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_CSUM));
+        memset(&o, 0, sizeof(o));
+        o.flags = SIM_NET_HDR_F_DATA_VALID;
+        dev_rx(fx, 100, 1, &o);
+        o.flags = SIM_NET_HDR_F_NEEDS_CSUM;
+        o.csum_start = 34;
+        o.csum_offset = 6;
+        dev_rx(fx, 100, 2, &o);
+        o.csum_start = 0xffff; /* out of range, but not looked at */
+        dev_rx(fx, 100, 3, &o);
+        assert_int_equal(virtio_net_poll(&fx->net, 64), 3);
+        for (unsigned i = 0; i < 3; i++)
+            assert_int_equal(fx->cap[i].csum_flags, 0);
+        assert_int_equal(fx->net.stats.rx_bad_csum, 0);
+        assert_true(down(fx));
+    }
+}
+
+/* Fill a pool buffer with a frame of len bytes and a partial checksum
+ * field at (start, offset) from the Ethernet header holding `partial`. */
+static struct netbuf *partial_frame(struct nfix *fx, uint32_t len, uint32_t seed, uint16_t start, uint16_t offset,
+                                    uint16_t partial)
+{
+    struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+
+    assert_non_null(nb);
+    assert_int_equal(nb->csum_flags, 0);
+    make_frame(fx, netbuf_data(nb), len, seed);
+    nb->len = (uint16_t)len;
+    if ((uint32_t)start + offset + 2u <= len) {
+        netbuf_data(nb)[start + offset] = (uint8_t)(partial >> 8);
+        netbuf_data(nb)[start + offset + 1] = (uint8_t)partial;
+    }
+    nb->csum_flags = NETBUF_CSUM_PARTIAL;
+    nb->csum_start = (uint16_t)(nb->off + start);
+    nb->csum_offset = offset;
+    return nb;
+}
+
+/* CSUM: a partial checksum leaves with NEEDS_CSUM and the offsets from the
+ * Ethernet header, the frame as the stack wrote it; in both layouts (the
+ * header alone in a descriptor on legacy without ANY_LAYOUT). */
+static void test_tx_csum_offload(void **state)
+{
+    struct nfix *fx = *state;
+    static const uint64_t feats[] = {F_ALL | F_CSUM, F_MAC | F_CSUM, F_MAC | F_CSUM | F_IND};
+
+    for (unsigned k = 0; k < 3; k++) {
+        const struct sim_net_frame *f;
+        uint8_t want[SIM_NET_FRAME_MAX];
+
+        up(state, feats[k], 64);
+        assert_true(virtio_net_tx_csum(&fx->net));
+        assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 300, k, 34, 6, 0x1234)), 0);
+        /* A runt: padded, the field still inside; the padding (zeros) does
+         * not change the sum the device computes to the end. */
+        assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 42, k, 34, 6, 0x4321)), 0);
+        assert_int_equal(send(fx, 100, k), 0); /* no metadata: flags 0 */
+        virtio_net_flush(&fx->net);
+        assert_int_equal(sim_net_tx_run(fx->model), 3);
+        assert_int_equal(fx->model->ntx, 3);
+        f = &fx->model->tx[0];
+        assert_int_equal(f->hdr_flags, SIM_NET_HDR_F_NEEDS_CSUM);
+        assert_int_equal(f->csum_start, 34);
+        assert_int_equal(f->csum_offset, 6);
+        assert_int_equal(f->len, 300);
+        make_frame(fx, want, 300, k);
+        want[40] = 0x12;
+        want[41] = 0x34;
+        assert_memory_equal(f->data, want, 300); /* the driver left the field alone */
+        f = &fx->model->tx[1];
+        assert_int_equal(f->hdr_flags, SIM_NET_HDR_F_NEEDS_CSUM);
+        assert_int_equal(f->csum_start, 34);
+        assert_int_equal(f->len, 60);
+        assert_int_equal(f->data[40], 0x43);
+        assert_int_equal(f->data[41], 0x21);
+        f = &fx->model->tx[2];
+        assert_int_equal(f->hdr_flags, 0);
+        assert_int_equal(f->csum_start, 0);
+        assert_int_equal(fx->net.stats.tx_csum_sw, 0);
+        virtio_net_poll(&fx->net, 0);
+        assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+        assert_true(down(fx));
+    }
+}
+
+/* A partial checksum whose field is not inside the frame is refused and
+ * counted; the buffer goes home. */
+static void test_tx_csum_bad_offsets(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CSUM, 64);
+    struct netbuf *nb;
+
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 100, 1, 99, 0, 0)), VIRTIO_EINVAL);
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 100, 1, 92, 7, 0)), VIRTIO_EINVAL);
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 100, 1, 0, 0xffff, 0)), VIRTIO_EINVAL);
+    nb = partial_frame(fx, 100, 1, 34, 6, 0);
+    nb->csum_start = (uint16_t)(nb->off - 1); /* before the Ethernet header */
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    nb = partial_frame(fx, 100, 1, 34, 6, 0);
+    nb->csum_start = 0xffff;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    assert_int_equal(fx->net.stats.tx_bad_csum, 5);
+    /* the last two bytes: fine */
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 100, 1, 98, 0, 0)), 0);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 1);
+    assert_int_equal(fx->model->tx[0].csum_start, 98);
+    virtio_net_poll(&fx->net, 0);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(fx->net.stats.tx_frames, 1);
+}
+
+/* Without CSUM the driver finishes a partial checksum itself: flags 0 on
+ * the wire, the checksum complete; a sum of 0 goes out as 0xffff. */
+static void test_tx_csum_software(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+    const struct sim_net_frame *f;
+    struct netbuf *nb;
+
+    cfg.disable_features = F_CSUM;
+    up_cfg(state, F_ALL | F_CSUM, 64, &cfg);
+    assert_false(virtio_net_tx_csum(&fx->net));
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 301, 1, 34, 6, 0x1234)), 0); /* odd length */
+    assert_int_equal(virtio_net_tx(&fx->net, partial_frame(fx, 42, 2, 34, 6, 0x0011)), 0);  /* a runt */
+    nb = partial_frame(fx, 60, 3, 34, 6, 0xffff);
+    memset(netbuf_data(nb) + 34, 0, 26); /* the field's 0xffff alone: the sum is 0 */
+    netbuf_data(nb)[40] = 0xff;
+    netbuf_data(nb)[41] = 0xff;
+    assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 3);
+    f = &fx->model->tx[0];
+    assert_int_equal(f->hdr_flags, 0);
+    assert_int_equal(f->len, 301);
+    assert_true(finished_ok(f->data + 34, 301 - 34, 0x1234));
+    f = &fx->model->tx[1];
+    assert_int_equal(f->len, 60);
+    assert_true(finished_ok(f->data + 34, 60 - 34, 0x0011));
+    f = &fx->model->tx[2];
+    assert_int_equal(f->data[40], 0xff);
+    assert_int_equal(f->data[41], 0xff);
+    assert_int_equal(fx->net.stats.tx_csum_sw, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1878,6 +2161,12 @@ int main(void)
         NET_TEST(test_rx_fill_across_reset),
         NET_TEST(test_rx_fill_non_coherent),
         NET_TEST(test_irq_after_first_poll),
+        NET_TEST(test_csum_negotiation),
+        NET_TEST(test_rx_csum_flags),
+        NET_TEST(test_rx_csum_flags_ignored_without_guest_csum),
+        NET_TEST(test_tx_csum_offload),
+        NET_TEST(test_tx_csum_bad_offsets),
+        NET_TEST(test_tx_csum_software),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
