@@ -2549,6 +2549,121 @@ static void test_acc_cells_and_reg(void **state)
 	assert_int_equal(dt_reg(dt, P(dt, "/soc/uart"), 0, NULL, NULL), 0);
 }
 
+/*
+ * #address-cells and #size-cells of 4, the most the reader accepts (5 is
+ * refused, see accessor_blob's /badcells): a 4/4 bus under a 2/2 root,
+ * whose "ranges" (4 child, 2 parent, 4 size cells) map a 4 GiB window at
+ * child 0x1:00000000 to 0x40000000, and a 1/4 bus.  The reader keeps the
+ * low two cells of each number; the upper two must be zero.
+ */
+static uint8_t *cells4_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *p;
+
+	bb_begin(b, "");
+	bb_cells(b, "#address-cells", 1, 2u);
+	bb_cells(b, "#size-cells", 1, 2u);
+	bb_begin(b, "quad");
+	bb_cells(b, "#address-cells", 1, 4u);
+	bb_cells(b, "#size-cells", 1, 4u);
+	bb_cells(b, "ranges", 10, 0u, 0u, 1u, 0u, 0u, 0x40000000u, 0u, 0u, 1u, 0u);
+	bb_begin(b, "a");
+	bb_cells(b, "reg", 16,
+		 0u, 0u, 1u, 0x2000u, 0u, 0u, 0u, 0x100u,
+		 0u, 0u, 1u, 0x80000000u, 0u, 0u, 0u, 0x80000000u);
+	bb_end(b);
+	bb_begin(b, "big");
+	bb_cells(b, "reg", 8, 0u, 0u, 0x12345678u, 0x9abcdef0u, 0u, 0u, 1u, 0u);
+	bb_end(b);
+	bb_begin(b, "hiaddr"); /* a non-zero cell above the low two */
+	bb_cells(b, "reg", 8, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0x10u);
+	bb_end(b);
+	bb_begin(b, "hisize");
+	bb_cells(b, "reg", 8, 0u, 0u, 0u, 0x10u, 1u, 0u, 0u, 0x10u);
+	bb_end(b);
+	bb_begin(b, "badlen"); /* 7 cells: not a whole entry */
+	bb_cells(b, "reg", 7, 0u, 0u, 0u, 0x10u, 0u, 0u, 0u);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "mixed");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 4u);
+	bb_begin(b, "c");
+	bb_cells(b, "reg", 5, 0x1000u, 0u, 0u, 0x2u, 0x30u);
+	bb_end(b);
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	p = bb_blob(b, size);
+	free(b);
+	return p;
+}
+
+static void check_cells4(const struct dt *dt)
+{
+	int quad = P(dt, "/quad"), mixed = P(dt, "/mixed");
+	uint64_t a = 0, s = 0;
+
+	/* exactly the limit: accepted, by each reader of the cells */
+	assert_int_equal(dt_addr_cells(dt, quad), 4);
+	assert_int_equal(dt_size_cells(dt, quad), 4);
+	assert_int_equal(dt_addr_cells(dt, mixed), 1);
+	assert_int_equal(dt_size_cells(dt, mixed), 4);
+
+	assert_int_equal(dt_reg_count(dt, P(dt, "/quad/a")), 2);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/a"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x100002000ull);
+	assert_int_equal(s, 0x100);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/a"), 1, &a, &s), 0);
+	assert_int_equal(a, 0x180000000ull);
+	assert_int_equal(s, 0x80000000ull);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/a"), 2, &a, &s), -DT_ERR_NOTFOUND);
+	/* through the 4/2/4 ranges */
+	assert_int_equal(dt_reg(dt, P(dt, "/quad/a"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x40002000ull);
+	assert_int_equal(s, 0x100);
+	assert_int_equal(dt_reg(dt, P(dt, "/quad/a"), 1, &a, &s), 0);
+	assert_int_equal(a, 0xc0000000ull);
+	assert_int_equal(s, 0x80000000ull);
+	/* the full 64 bits of the low two cells, address and size */
+	assert_int_equal(dt_reg_count(dt, P(dt, "/quad/big")), 1);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/big"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x123456789abcdef0ull);
+	assert_int_equal(s, 0x100000000ull);
+	assert_int_equal(dt_reg(dt, P(dt, "/quad/big"), 0, &a, &s), -DT_ERR_NOTRANSLATION);
+	/* a non-zero upper cell, of the address or of the size */
+	assert_int_equal(dt_reg_count(dt, P(dt, "/quad/hiaddr")), 1);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/hiaddr"), 0, &a, &s), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_reg(dt, P(dt, "/quad/hiaddr"), 0, &a, &s), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/quad/hisize"), 0, &a, &s), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_reg_count(dt, P(dt, "/quad/badlen")), -DT_ERR_BADVALUE);
+	/* 1 address cell, 4 size cells: entries of 5 */
+	assert_int_equal(dt_reg_count(dt, P(dt, "/mixed/c")), 1);
+	assert_int_equal(dt_reg_raw(dt, P(dt, "/mixed/c"), 0, &a, &s), 0);
+	assert_int_equal(a, 0x1000);
+	assert_int_equal(s, 0x200000030ull);
+}
+
+static void test_cells_four(void **state)
+{
+	size_t size;
+	uint8_t *b = cells4_blob(&size), *c;
+	struct dt dt;
+	struct dt_node_info *t;
+
+	(void)state;
+	c = exact_copy(b, size);
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	check_cells4(&dt);
+	t = index_exact(&dt); /* and with a node index */
+	check_cells4(&dt);
+	free(t);
+	free(c);
+	oracle_check(b, size);
+	free(b);
+}
+
 static void test_acc_status_dma(void **state)
 {
 	struct fixture *f = *state;
@@ -4499,6 +4614,7 @@ int main(void)
 		cmocka_unit_test(test_nop_before_root),
 		cmocka_unit_test(test_rsvmap),
 		cmocka_unit_test(test_misaligned_blocks),
+		cmocka_unit_test(test_cells_four),
 		cmocka_unit_test_setup_teardown(test_acc_oracle, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_cells_and_reg, setup_accessor, teardown_accessor),
 		cmocka_unit_test_setup_teardown(test_acc_status_dma, setup_accessor, teardown_accessor),

@@ -953,6 +953,135 @@ static void test_needs_reset_via_interrupt(void **state)
     plat_dma_free(m3, 64);
 }
 
+/* What the queue saw of interrupts: virtqueue_interrupt calls, callbacks. */
+static void vq_irq_counts(struct vfix *fx, uint32_t *interrupts, uint32_t *callbacks)
+{
+    struct vq_stats st;
+
+    virtqueue_get_stats(fx->vq, &st);
+    *interrupts = st.interrupts;
+    *callbacks = st.callbacks;
+}
+
+/* After the needs-reset tests: the re-initialisation hands both requests
+ * back, and the queue and its callback work again. */
+static void needs_reset_recover(struct vfix *fx, void *m1, void *m2)
+{
+    void *m3;
+    uint32_t len;
+
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_false(fx->dev.reset_pending);
+    assert_int_equal(fx->restart_calls, 1);
+    assert_int_equal(fx->ncancel, 2); /* completed on the ring, never taken: cancelled */
+    assert_true((fx->cancelled[0] == (void *)0x11 && fx->cancelled[1] == (void *)0x22) ||
+                (fx->cancelled[0] == (void *)0x22 && fx->cancelled[1] == (void *)0x11));
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    m3 = post_one(fx, (void *)0x33);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x33);
+    plat_dma_free(m1, 64);
+    plat_dma_free(m2, 64);
+    plat_dma_free(m3, 64);
+}
+
+/* Used entries waiting, and the device sets DEVICE_NEEDS_RESET: one
+ * interrupt with VRING and CONFIG.  The reset is noted and no queue
+ * callback runs - a device that needs a reset may have left its rings
+ * inconsistent; the re-initialisation empties them instead. */
+static void test_needs_reset_with_vring_no_callback(void **state)
+{
+    struct vfix *fx = *state;
+    uint32_t vq_irqs, vq_cbs;
+    void *m1, *m2;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x11);
+    m2 = post_one(fx, (void *)0x22);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 2); /* raises VRING, not delivered yet */
+    assert_int_equal(fx->sim->int_status, VIRTIO_MMIO_INT_VRING);
+    sim_virtio_set_needs_reset(fx->sim);                 /* and CONFIG */
+    assert_int_equal(fx->sim->int_status, VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+    assert_true(virtqueue_more_used(fx->vq));
+
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->n_ack, 1);
+    assert_int_equal(fx->sim->ack_log[0], VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+    assert_int_equal(fx->sim->int_status, 0);
+    /* the reset noted, once */
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.needs_reset, 1);
+    assert_int_equal(fx->needs_reset_calls, 1);
+    assert_int_equal(fx->dev.stats.config_irqs, 1);
+    assert_int_equal(fx->config_changed_calls, 0);
+    /* no queue callback, the queue not even asked */
+    if (fx->cb_calls != 0)
+        fail_msg("queue callback ran %u times with DEVICE_NEEDS_RESET in the same interrupt",
+                 fx->cb_calls);
+    vq_irq_counts(fx, &vq_irqs, &vq_cbs);
+    assert_int_equal(vq_irqs, 0);
+    assert_int_equal(vq_cbs, 0);
+    assert_int_equal(virtqueue_num_free(fx->vq), 12); /* nothing taken */
+    assert_int_equal(fx->ncancel, 0);                  /* nothing done in interrupt context */
+    needs_reset_recover(fx, m1, m2);
+}
+
+/* DEVICE_NEEDS_RESET noted by an earlier interrupt (CONFIG alone), then a
+ * VRING-only interrupt with used entries waiting and callbacks on: still
+ * no queue callback while the reset is pending, and the reset is not
+ * noted twice. */
+static void test_needs_reset_then_vring_no_callback(void **state)
+{
+    struct vfix *fx = *state;
+    uint32_t vq_irqs, vq_cbs;
+    void *m1, *m2;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x11);
+    m2 = post_one(fx, (void *)0x22);
+    /* callbacks off: the device completes both without an interrupt */
+    virtqueue_disable_cb(fx->vq);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 2);
+    assert_int_equal(fx->sim->vq[0].irqs_raised, 0);
+    assert_int_equal(fx->sim->int_status, 0);
+
+    /* first interrupt: CONFIG, for DEVICE_NEEDS_RESET */
+    sim_virtio_set_needs_reset(fx->sim);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->ack_log[0], VIRTIO_MMIO_INT_CONFIG);
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.needs_reset, 1);
+    assert_int_equal(fx->needs_reset_calls, 1);
+
+    /* callbacks back on (the entries are waiting), then VRING alone */
+    assert_false(virtqueue_enable_cb(fx->vq));
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->sim->n_ack, 2);
+    assert_int_equal(fx->sim->ack_log[1], VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(fx->dev.stats.interrupts, 2);
+    if (fx->cb_calls != 0)
+        fail_msg("queue callback ran %u times on a VRING interrupt with a reset pending",
+                 fx->cb_calls);
+    vq_irq_counts(fx, &vq_irqs, &vq_cbs);
+    assert_int_equal(vq_irqs, 0);
+    assert_int_equal(vq_cbs, 0);
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.needs_reset, 1); /* noted once */
+    assert_int_equal(fx->needs_reset_calls, 1);
+    assert_int_equal(fx->config_changed_calls, 0);
+    assert_int_equal(virtqueue_num_free(fx->vq), 12);
+    assert_int_equal(fx->ncancel, 0);
+    needs_reset_recover(fx, m1, m2);
+}
+
 static void test_needs_reset_via_check(void **state)
 {
     struct vfix *fx = *state;
@@ -1066,6 +1195,8 @@ int main(void)
         VFIX_TEST(test_irq_spurious),
         VFIX_TEST(test_irq_dispatches_to_queues),
         VFIX_TEST(test_needs_reset_via_interrupt),
+        VFIX_TEST(test_needs_reset_with_vring_no_callback),
+        VFIX_TEST(test_needs_reset_then_vring_no_callback),
         VFIX_TEST(test_needs_reset_via_check),
         VFIX_TEST(test_needs_reset_reinit_fails),
         VFIX_TEST(test_driver_ok_sees_needs_reset),

@@ -675,6 +675,84 @@ static void test_used_bad_id(void **state)
     plat_dma_free(mem, POOL);
 }
 
+/*
+ * A used id equal to the queue size: the first value out of range (the
+ * shadow has num entries, sh[num] is one past its end), over every ring
+ * size from 1 to 256.  Rejected as out of range - counted as bad_id, not
+ * as something else found at sh[num] - with nothing completed or freed;
+ * and, after re-initialisation, id num - 1 (the last valid one) accepted.
+ */
+static void test_used_id_equals_num(void **state)
+{
+    static const uint16_t sizes[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    struct vfix *fx = *state;
+    uint8_t *mem;
+    unsigned z, i;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 256);
+    mem = pool_alloc();
+    for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+        uint16_t num = sizes[z];
+        unsigned posted = num < 2 ? num : 2, cancelled0;
+        struct vq_stats st;
+        uint32_t len = 0xdeadu;
+
+        assert_int_equal(vfix_up(fx, 0, num, 0), 0);
+        for (i = 0; i < posted; i++) {
+            struct vq_buf b = {mem + 64 * i, 32};
+
+            assert_int_equal(virtqueue_add(fx->vq, &b, 0, 1, TOK(i)), 0);
+        }
+        virtqueue_kick(fx->vq);
+        assert_int_equal(sim_virtio_pop(fx->sim, 0), posted);
+        fx->sim->fault.used_id_force = true;
+        fx->sim->fault.used_id = num; /* the first completion names id num */
+        assert_int_equal(sim_virtio_complete(fx->sim, 0, ~0u), posted);
+        assert_true(virtqueue_more_used(fx->vq));
+        if (virtqueue_get_used(fx->vq, &len) != NULL)
+            fail_msg("num %u: used id %u accepted", num, num);
+        assert_int_equal(len, 0xdeadu);
+        virtqueue_get_stats(fx->vq, &st);
+        if (st.bad_id != 1 || st.not_head != 0 || st.dup != 0)
+            fail_msg("num %u, used id %u: bad_id %u not_head %u dup %u, want 1 0 0", num, num,
+                     (unsigned)st.bad_id, (unsigned)st.not_head, (unsigned)st.dup);
+        assert_int_equal(st.completed, 0);
+        assert_true(st.broken);
+        assert_true(virtqueue_is_broken(fx->vq));
+        assert_int_equal(st.num_free, num - posted); /* nothing freed */
+        /* sticky: the valid entries behind it are not read either */
+        assert_null(virtqueue_get_used(fx->vq, NULL));
+        assert_false(virtqueue_more_used(fx->vq));
+        virtqueue_get_stats(fx->vq, &st);
+        assert_int_equal(st.bad_id, 1);
+        assert_int_equal(st.completed, 0);
+        assert_true(sim_log_contains("used id out of range"));
+        sim_log_clear();
+
+        /* recovery hands both tokens back; then a full ring of one-buffer
+         * chains, heads 0 .. num - 1, all accepted */
+        cancelled0 = fx->ncancel;
+        assert_int_equal(virtio_dev_reinit(&fx->dev), 1);
+        assert_int_equal(fx->ncancel - cancelled0, posted);
+        assert_false(virtqueue_is_broken(fx->vq));
+        for (i = 0; i < num; i++) {
+            struct vq_buf b = {mem + 64 * (i % 64), 32};
+
+            assert_int_equal(virtqueue_add(fx->vq, &b, 0, 1, TOK(100 + i)), 0);
+        }
+        virtqueue_kick(fx->vq);
+        assert_int_equal(sim_virtio_process(fx->sim, 0), num);
+        for (i = 0; i < num; i++)
+            assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(100 + i));
+        virtqueue_get_stats(fx->vq, &st);
+        assert_int_equal(st.completed, num);
+        assert_false(st.broken);
+        assert_int_equal(st.num_free, num);
+        virtio_dev_shutdown(&fx->dev);
+    }
+    plat_dma_free(mem, POOL);
+}
+
 static void test_used_not_head(void **state)
 {
     struct vfix *fx = *state;
@@ -927,6 +1005,153 @@ static void test_scribble_indirect(void **state)
 
 /* ---- cache maintenance -------------------------------------------------------------- */
 
+/* What the stamping device writes at bus address a: never the 0x11 the
+ * CPU left in a writable buffer, different from byte to byte. */
+static uint8_t stamp_at(uint64_t a)
+{
+    return (uint8_t)(0x80u | (a & 0x7fu));
+}
+
+static uint32_t stamp_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
+{
+    uint32_t w = 0, k;
+    unsigned i;
+
+    (void)s;
+    (void)q;
+    (void)arg;
+    for (i = 0; i < c->nseg; i++) {
+        if (!c->seg[i].write)
+            continue;
+        for (k = 0; k < c->seg[i].len; k++)
+            c->seg[i].p[k] = stamp_at(c->seg[i].bus + k); /* the device's view */
+        w += c->seg[i].len;
+    }
+    return w;
+}
+
+/* The invalidates since log entry `since`, on stderr (a failure's context). */
+static void dump_invalidates(size_t since)
+{
+    size_t i;
+
+    for (i = since; i < sim_cache_nops(); i++) {
+        const struct sim_cache_op *op = sim_cache_op(i);
+
+        if (op && op->invalidate)
+            fprintf(stderr, "  invalidate %p +%zu\n", op->p, op->len);
+    }
+}
+
+/*
+ * A device without dma-coherent behind the cache model: two indirect
+ * chains and two direct ones (one of five buffers, one of a single
+ * buffer), with one to four writable buffers each, on cache lines of their
+ * own, completed by the device out of order.  Before get_used the CPU's
+ * view of a writable buffer is stale (what it held when posted); after
+ * get_used returns the chain, the CPU's view of each of its writable
+ * buffers holds exactly what the device wrote (sim_dma_ptr's view), the
+ * invalidates issued since the completion cover each of them, and the
+ * readable buffers are as the CPU wrote them.
+ */
+static void cache_model_completed_buffers(struct vfix *fx)
+{
+    enum { NCH = 4, MAXB = 5 };
+    static const struct {
+        unsigned n_out, n_in;
+        uint32_t len[MAXB];
+        bool indirect;
+    } ch[NCH] = {
+        {1, 2, {16, 40, 24}, true},             /* 3 <= max_indirect */
+        {0, 2, {64, 8}, true},                  /* writable only */
+        {1, 4, {16, 48, 100, 8, 130}, false},   /* 5 > max_indirect: direct */
+        {0, 1, {200}, false},                   /* one buffer: direct */
+    };
+    static const unsigned order[NCH] = {2, 0, 3, 1}; /* the device's completion order */
+    uint8_t *pool, *bp[NCH][MAXB];
+    struct vq_stats st;
+    unsigned i, k, done, ind0;
+    size_t off = 0;
+
+    sim_cache_model(true); /* for what is allocated from here on */
+    pool = pool_alloc();
+    fx->dev.dma_coherent = false;
+    fx->sim->handler = stamp_handler;
+    assert_int_equal(vfix_up(fx, F_IND, 16, 4), 0);
+
+    for (i = 0; i < NCH; i++) {
+        struct vq_buf b[MAXB];
+        unsigned n = ch[i].n_out + ch[i].n_in;
+
+        for (k = 0; k < n; k++) {
+            bp[i][k] = pool + off;
+            off += (ch[i].len[k] + 127u) & ~(size_t)127u; /* lines of its own */
+            if (k < ch[i].n_out)
+                for (uint32_t j = 0; j < ch[i].len[k]; j++)
+                    bp[i][k][j] = (uint8_t)(i * 16 + k + j);
+            else
+                memset(bp[i][k], 0x11, ch[i].len[k]);
+            b[k] = (struct vq_buf){bp[i][k], ch[i].len[k]};
+        }
+        assert_int_equal(virtqueue_add(fx->vq, b, ch[i].n_out, ch[i].n_in, TOK(i)), 0);
+    }
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.added_indirect, 2);
+    virtqueue_kick(fx->vq);
+    ind0 = fx->sim->vq[0].indirect_chains; /* counts over the sim's life */
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), NCH); /* the device fills them now */
+    assert_int_equal(fx->sim->vq[0].indirect_chains - ind0, 2);
+
+    for (done = 0; done < NCH; done++) {
+        unsigned c = order[done], n = ch[c].n_out + ch[c].n_in, p;
+        uint32_t len = 0, want = 0;
+        size_t mark;
+
+        /* pending[] keeps the pop order minus what was completed */
+        for (p = 0; p < fx->sim->vq[0].npending; p++)
+            if (fx->sim->vq[0].pending[p].seg[0].p == sim_dma_ptr(plat_bus_addr(bp[c][0]), 1))
+                break;
+        assert_true(p < fx->sim->vq[0].npending);
+        /* not yet: the device wrote, the CPU still sees what it left */
+        for (k = ch[c].n_out; k < n; k++)
+            assert_int_equal(bp[c][k][0], 0x11);
+        assert_true(sim_virtio_complete_at(fx->sim, 0, p));
+        mark = sim_cache_nops();
+        assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(c));
+        for (k = 0; k < n; k++) {
+            uint8_t *cpu_view = bp[c][k];
+            const uint8_t *dev_view = sim_dma_ptr(plat_bus_addr(cpu_view), ch[c].len[k]);
+            uint64_t bus = plat_bus_addr(cpu_view);
+
+            assert_non_null(dev_view);
+            if (k < ch[c].n_out) { /* readable: the CPU's bytes, untouched */
+                for (uint32_t j = 0; j < ch[c].len[k]; j++)
+                    if (cpu_view[j] != (uint8_t)(c * 16 + k + j))
+                        fail_msg("chain %u readable buffer %u byte %u: %#x", c, k, j, cpu_view[j]);
+                continue;
+            }
+            want += ch[c].len[k];
+            if (!sim_cache_covered(true, cpu_view, ch[c].len[k], mark)) {
+                fprintf(stderr, "chain %u writable buffer %u (%p +%u) not invalidated; since completion:\n",
+                        c, k, (void *)cpu_view, (unsigned)ch[c].len[k]);
+                dump_invalidates(mark);
+                fail_msg("chain %u writable buffer %u not invalidated after completion", c, k);
+            }
+            for (uint32_t j = 0; j < ch[c].len[k]; j++)
+                if (cpu_view[j] != stamp_at(bus + j) || cpu_view[j] != dev_view[j])
+                    fail_msg("chain %u writable buffer %u byte %u: CPU sees %#x, device wrote %#x",
+                             c, k, j, cpu_view[j], dev_view[j]);
+        }
+        assert_int_equal(len, want);
+    }
+    assert_null(virtqueue_get_used(fx->vq, NULL));
+    assert_int_equal(sim_cache_unsynced(), 0);
+    assert_int_equal(fx->sim->violations, 0);
+    virtio_dev_shutdown(&fx->dev);
+    assert_true(sim_cache_model_ok());
+    plat_dma_free(pool, POOL);
+}
+
 static void test_cache_ops_only_when_not_coherent(void **state)
 {
     struct vfix *fx = *state;
@@ -968,8 +1193,17 @@ static void test_cache_ops_only_when_not_coherent(void **state)
     assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(9));
     /* used ring reads and the writable buffers were invalidated */
     assert_true(sim_cache_stats()->invalidates >= i0 + 4 + 4);
+    /* the count alone is met by the used ring's invalidates: each
+     * completed writable buffer, by range */
+    for (i = 0; i < 3; i++)
+        assert_true(sim_cache_covered(true, mem + i * 64 + 32, 32, i0));
+    assert_true(sim_cache_covered(true, mem + 1024, 64, i0));
     assert_true(sim_plat_ok()); /* every range inside DMA memory */
+    virtio_dev_shutdown(&fx->dev);
     plat_dma_free(mem, POOL);
+
+    /* and through the cache model, what the CPU then reads */
+    cache_model_completed_buffers(fx);
 }
 
 /* The device copies the readable part into the writable part, each byte
@@ -1306,6 +1540,7 @@ int main(void)
         VFIX_TEST(test_enable_cb_race_event_idx),
         VFIX_TEST(test_enable_cb_delayed),
         VFIX_TEST(test_used_bad_id),
+        VFIX_TEST(test_used_id_equals_num),
         VFIX_TEST(test_used_not_head),
         VFIX_TEST(test_used_duplicate),
         VFIX_TEST(test_used_bad_len),
