@@ -14,6 +14,7 @@
 #include "netif.h"
 #include "ping.h"
 #include "timer/timer.h"
+#include "tcpapp.h"
 #include "udp.h"
 #include "virtio/virtio_net.h"
 
@@ -193,6 +194,7 @@ int netapp_start(const struct board_virtio_slot *s)
     link_was_up = virtio_net_link_up(&vnet);
     netif_set_link(&nif, link_was_up);
     net_udp_echo_enable(&nif, true);
+    tcpapp_start(&nif);
 
     struct net_ipcfg *ip = &start_ip;
     err = net_parse_ip_arg(board()->bootargs, ip);
@@ -257,6 +259,7 @@ void netapp_poll(void)
     virtio_net_flush(&vnet);
     if (!announced)
         announce();
+    tcpapp_poll();
     /* The stack's timers want a call every 10-100 ms, not one per wake-up:
      * under traffic the loop runs once per packet. */
     static uint64_t last_tick_ms;

@@ -165,6 +165,9 @@ void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx)
     case IP4_PROTO_UDP:
         udp_input(nif, nb, rx);
         return;
+    case IP4_PROTO_TCP:
+        tcp_input(nif, nb, rx);
+        return;
     default:
         nif->stats.ip_unknown_proto++;
         goto drop;

@@ -90,6 +90,8 @@ void ping_input(struct netif *nif, uint32_t src, const uint8_t *msg, uint16_t le
 void ping_tick(struct netif *nif);
 
 void udp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
+void tcp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
+void tcp_tick(struct netif *nif);
 int udp_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
                uint16_t sport, uint16_t dport);
 

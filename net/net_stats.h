@@ -90,7 +90,38 @@ struct netif;
     C(dhcp_nak)         /* NAKs received (each restarts discovery) */          \
     C(dhcp_tx)                                                                 \
     C(dhcp_bound)       /* leases obtained or renewed */                       \
-    C(dhcp_lease_lost)  /* leases lost by NAK or expiry */
+    C(dhcp_lease_lost)  /* leases lost by NAK or expiry */                    \
+    G(tcp)                                                                     \
+    C(tcp_rx)                                                                  \
+    C(tcp_truncated)    /* drop: shorter than a TCP header */                  \
+    C(tcp_bad_checksum) /* drop */                                             \
+    C(tcp_bad_partial)  /* drop: partial checksum not at the TCP checksum */   \
+    C(tcp_bad_offset)   /* drop: data offset < 5 or past the segment */        \
+    C(tcp_bad_options)  /* drop: option length < 2 or past the header */       \
+    C(tcp_bad_flags)    /* drop: SYN+FIN, SYN+RST, no ACK/SYN/RST */           \
+    C(tcp_bcast)        /* drop: to a broadcast address */                     \
+    C(tcp_bad_port)     /* drop: port 0 */                                     \
+    C(tcp_no_port)      /* drop: no connection or listener (RST sent) */       \
+    C(tcp_state_drop)   /* drop: not valid in the state (LISTEN, SYN-SENT) */  \
+    C(tcp_syn_dropped)  /* drop: SYN, no free connection */                    \
+    C(tcp_syn_evicted)  /* half-open connections evicted by a new SYN */       \
+    C(tcp_tw_recycled)  /* TIME-WAIT connections reused for a new one */       \
+    C(tcp_out_of_window) /* drop: sequence not acceptable (ACK sent) */        \
+    C(tcp_bad_ack)      /* drop: ACK of unsent data or too old */              \
+    C(tcp_rst_ignored)  /* drop: RST out of window or unacceptable */          \
+    C(tcp_challenge_ack) /* RFC 5961 challenge ACKs sent */                    \
+    C(tcp_challenge_limited) /* drop: challenge ACK over the rate limit */     \
+    C(tcp_ooo_queued)   /* out-of-order segments kept */                       \
+    C(tcp_ooo_dropped)  /* drop: out of order, no range free */                \
+    C(tcp_tx)                                                                  \
+    C(tcp_rst_sent)                                                            \
+    C(tcp_retransmits)  /* retransmission timeouts */                         \
+    C(tcp_fast_retransmits)                                                    \
+    C(tcp_persist_probes)                                                      \
+    C(tcp_timeouts)     /* connections given up after retransmissions */      \
+    C(tcp_accepted)                                                            \
+    C(tcp_connected)                                                           \
+    C(tcp_conn_reset)   /* connections ended by a RST received */
 
 #define NET_STATS_GROUP_NONE_(g)
 #define NET_STATS_FIELD_(n) uint32_t n;

@@ -230,6 +230,8 @@ void net_tick(struct netif *nif, uint64_t now_ms)
     arp_tick(nif);
     dhcp_tick(nif);
     ping_tick(nif);
+    if (nif->tcp)
+        tcp_tick(nif);
 }
 
 /* ---- Ethernet ------------------------------------------------------------- */

@@ -113,6 +113,7 @@ struct netif {
     struct udp_binding udp[UDP_MAX_BINDINGS];
     struct dhcp_client dhcp;
     struct ping_client ping;
+    struct tcp_stack *tcp;  /* tcp_init() (tcp.h) attaches one; NULL: every TCP port closed */
 };
 
 /* Zero the netif and set its MAC and driver; link down, no address, UDP

@@ -31,6 +31,7 @@ _Static_assert(sizeof(struct ip4_hdr) == 20, "IPv4 header without options is 20 
 #define IP4_DEFAULT_TTL 64u
 
 #define IP4_PROTO_ICMP 1u
+#define IP4_PROTO_TCP 6u
 #define IP4_PROTO_UDP 17u
 
 #define IP4_ADDR_ANY 0x00000000u

@@ -5,10 +5,11 @@
 NET_SRCS := $(sort $(wildcard net/*.c))
 NET_TEST_SRCS := test/unit/fake_netif.c $(NET_SRCS)
 
-UNIT_TESTS += net net_dhcp net_ipcfg fuzz_netif_seeds
+UNIT_TESTS += net net_dhcp net_ipcfg net_tcp fuzz_netif_seeds
 UNIT_net_SRCS := test/unit/test_net.c $(NET_TEST_SRCS)
 UNIT_net_dhcp_SRCS := test/unit/test_net_dhcp.c $(NET_TEST_SRCS)
 UNIT_net_ipcfg_SRCS := test/unit/test_net_ipcfg.c $(NET_TEST_SRCS)
+UNIT_net_tcp_SRCS := test/unit/test_net_tcp.c $(NET_TEST_SRCS)
 UNIT_fuzz_netif_seeds_SRCS := test/fuzz/fuzz_netif.c $(NET_TEST_SRCS)
 
 # Not part of `make check`:

@@ -924,7 +924,7 @@ static void test_ip_unknown_proto(void **state)
     size_t n;
 
     (void)state;
-    n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 6, seg, sizeof(seg));
+    n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 132, seg, sizeof(seg)); /* SCTP (6, TCP, is known) */
     fake_input(F, fr, n);
     n = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 58, seg, sizeof(seg));
     fake_input(F, fr, n);

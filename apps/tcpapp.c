@@ -1,0 +1,91 @@
+/*
+ * tcpapp.c - see tcpapp.h.  The services are plain users of net/tcp.h:
+ * echo copies what arrives into the send buffer (what does not fit stays in
+ * the receive ring, so the peer's window closes until the ACKs make room),
+ * discard consumes everything; both close their direction when the peer
+ * closes its own.
+ */
+#include "tcpapp.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "kprintf.h"
+#include "netif.h"
+#include "tcp.h"
+
+static struct tcp_stack tcp; /* sizeof: see tcp.h (about 200 KiB) */
+static bool keyed, announced, echo_on, discard_on;
+
+static size_t echo_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    if (data == NULL) {
+        tcp_close(c); /* after what is still queued */
+        return 0;
+    }
+    int n = tcp_send(c, data, len);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void echo_sent(void *arg, struct tcp_conn *c, size_t acked)
+{
+    (void)arg;
+    (void)acked;
+    tcp_recv_resume(c); /* room again: the rest of what arrived */
+}
+
+static size_t discard_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    if (data == NULL)
+        tcp_close(c);
+    return len;
+}
+
+static const struct tcp_callbacks echo_cb = {.recv = echo_recv, .sent = echo_sent};
+static const struct tcp_callbacks discard_cb = {.recv = discard_recv};
+
+/* The ISN secret from virtio-rng; false when it has not started yet. */
+static bool rng_key(uint8_t key[TCP_KEY_LEN])
+{
+    return app_rng_read(key, TCP_KEY_LEN) == TCP_KEY_LEN;
+}
+
+void tcpapp_start(struct netif *nif)
+{
+    uint8_t key[TCP_KEY_LEN];
+
+    keyed = rng_key(key);
+    if (!keyed) /* virtio-rng starts after the network: rekeyed in tcpapp_poll */
+        for (unsigned i = 0; i < TCP_KEY_LEN; i += 4) {
+            uint32_t r = app_random();
+            for (unsigned j = 0; j < 4; j++)
+                key[i + j] = (uint8_t)(r >> (8 * j));
+        }
+    tcp_init(&tcp, nif, key);
+    echo_on = !app_bootarg("tcp_echo=off");
+    discard_on = !app_bootarg("tcp_discard=off");
+    if (echo_on && tcp_listen(nif, 7, &echo_cb, NULL) != 0)
+        echo_on = false;
+    if (discard_on && tcp_listen(nif, 9, &discard_cb, NULL) != 0)
+        discard_on = false;
+}
+
+void tcpapp_poll(void)
+{
+    uint8_t key[TCP_KEY_LEN];
+
+    if (!keyed && rng_key(key)) {
+        keyed = true;
+        tcp_set_key(&tcp, key);
+    }
+    if (!announced) {
+        announced = true;
+        kprintf("net: tcp: echo on port 7 %s, discard on port 9 %s, %u connections of %u+%u bytes\n",
+                echo_on ? "on" : "off", discard_on ? "on" : "off", (unsigned)TCP_MAX_CONNS,
+                (unsigned)TCP_SND_BUF, (unsigned)TCP_RCV_BUF);
+    }
+}

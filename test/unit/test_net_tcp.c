@@ -1,0 +1,1568 @@
+/*
+ * test_net_tcp.c - host tests for net/tcp.c: the state machine (every
+ * transition, half-close, TIME-WAIT expiry), RST rules (RFC 9293 3.10.7.1,
+ * RFC 5961 challenge ACKs, blind RST ignored), RFC 6298 (RTO computation,
+ * backoff, ceiling, Karn), fast retransmit, out-of-order reassembly, zero
+ * window and persist, delayed ACKs, the SYN flood bound, RFC 6528 ISNs, and
+ * every malformed-segment drop with its counter.
+ *
+ * The peer is the test: it builds segments with its own checksum code
+ * (fake_csum), feeds them through the fake driver, and parses what the
+ * stack sends.  Time is the test's: net_tick() with no clock hook.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_netif.h"
+#include "net_priv.h"
+#include "netif.h"
+#include "prot/be.h"
+#include "prot/tcp.h"
+#include "tcp.h"
+
+static struct fake_netif *F;
+static struct tcp_stack *TS;
+static uint64_t now;
+#define NIF (&F->nif)
+#define ST (F->nif.stats)
+#define PORT 80u
+#define PPORT 40000u
+
+static uint32_t rand_state;
+static uint32_t test_random(void)
+{
+    rand_state = rand_state * 1103515245u + 12345u;
+    return rand_state >> 8;
+}
+
+/* ---- the app -------------------------------------------------------------- */
+
+static struct {
+    int established, closed, closed_err, eof, sent_calls;
+    size_t sent_bytes;
+    struct tcp_conn *conn;
+    uint8_t rx[1 << 18];
+    size_t rxlen;
+    size_t consume_max; /* per call */
+    bool echo, close_on_eof, abort_in_recv;
+} app;
+
+static void app_established(void *arg, struct tcp_conn *c)
+{
+    (void)arg;
+    app.established++;
+    app.conn = c;
+}
+
+static size_t app_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    if (data == NULL) {
+        app.eof++;
+        if (app.close_on_eof)
+            tcp_close(c);
+        return 0;
+    }
+    if (app.abort_in_recv) {
+        tcp_abort(c);
+        return 0;
+    }
+    if (len > app.consume_max)
+        len = app.consume_max;
+    if (app.echo) {
+        int n = tcp_send(c, data, len);
+        len = n > 0 ? (size_t)n : 0;
+    }
+    assert_true(app.rxlen + len <= sizeof(app.rx));
+    memcpy(app.rx + app.rxlen, data, len);
+    app.rxlen += len;
+    return len;
+}
+
+static void app_sent(void *arg, struct tcp_conn *c, size_t acked)
+{
+    (void)arg;
+    app.sent_calls++;
+    app.sent_bytes += acked;
+    if (app.echo)
+        tcp_recv_resume(c);
+}
+
+static void app_closed(void *arg, struct tcp_conn *c, int err)
+{
+    (void)arg;
+    (void)c;
+    app.closed++;
+    app.closed_err = err;
+}
+
+static const struct tcp_callbacks cbs = {app_established, app_recv, app_sent, app_closed};
+
+/* ---- the peer ------------------------------------------------------------- */
+
+struct peer {
+    uint32_t ip;
+    uint16_t port, dport;
+    uint32_t seq; /* next sequence number it sends */
+    uint32_t ack; /* what it acknowledges (the stack's next byte) */
+    uint16_t wnd;
+};
+
+struct seg_out {
+    uint32_t dst, seq, ack;
+    uint16_t sport, dport, wnd, mss;
+    uint8_t flags;
+    size_t dlen;
+    uint8_t data[1500];
+};
+
+static size_t build_tcp(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
+                        uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt, size_t optlen,
+                        const void *data, size_t len)
+{
+    size_t hlen = 20 + optlen;
+    uint32_t ps;
+
+    put_be16(out, sport);
+    put_be16(out + 2, dport);
+    put_be32(out + 4, seq);
+    put_be32(out + 8, ack);
+    out[12] = (uint8_t)((hlen / 4) << 4);
+    out[13] = flags;
+    put_be16(out + 14, wnd);
+    put_be16(out + 16, 0);
+    put_be16(out + 18, 0);
+    if (optlen)
+        memcpy(out + 20, opt, optlen);
+    if (len)
+        memcpy(out + hlen, data, len);
+    ps = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + (uint32_t)(hlen + len);
+    put_be16(out + 16, fake_csum(out, hlen + len, ps));
+    return hlen + len;
+}
+
+static void raw_tcp(uint32_t src, const uint8_t *seg, size_t n)
+{
+    static uint8_t fr[FAKE_FRAME_MAX];
+    size_t len = frame_ip4(fr, fake_mac, fake_peer_mac, src, FAKE_IP, 6, seg, n);
+    fake_input(F, fr, len);
+}
+
+static void seg_opts(struct peer *p, uint8_t flags, const uint8_t *opt, size_t optlen, const void *data,
+                     size_t len)
+{
+    static uint8_t seg[1600];
+    size_t n = build_tcp(seg, p->ip, FAKE_IP, p->port, p->dport, p->seq, p->ack, flags, p->wnd, opt, optlen, data,
+                         len);
+    raw_tcp(p->ip, seg, n);
+    p->seq += (uint32_t)len + !!(flags & TCP_SYN) + !!(flags & TCP_FIN);
+}
+
+static void seg(struct peer *p, uint8_t flags, const void *data, size_t len)
+{
+    seg_opts(p, flags, NULL, 0, data, len);
+}
+
+/* The next TCP segment the stack sent (ARP frames skipped); false if none. */
+static bool pop(struct seg_out *o)
+{
+    struct fake_frame *fr;
+
+    while ((fr = fake_pop(F)) != NULL) {
+        const uint8_t *ip = fr->data + 14, *t;
+        size_t tl, hl;
+        if (fr->len < 54 || get_be16(fr->data + 12) != 0x0800 || ip[9] != 6) {
+            free(fr);
+            continue;
+        }
+        tl = get_be16(ip + 2) - 20u;
+        t = ip + 20;
+        assert_int_equal(fake_csum(ip, 20, 0), 0);
+        uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
+        uint32_t ps = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + (uint32_t)tl;
+        assert_int_equal(fake_csum(t, tl, ps), 0); /* the stack's checksum is right */
+        assert_int_equal(src, FAKE_IP);
+        memset(o, 0, sizeof(*o));
+        o->dst = dst;
+        o->sport = get_be16(t);
+        o->dport = get_be16(t + 2);
+        o->seq = get_be32(t + 4);
+        o->ack = get_be32(t + 8);
+        hl = (size_t)(t[12] >> 4) * 4;
+        o->flags = t[13];
+        o->wnd = get_be16(t + 14);
+        if (hl >= 24 && t[20] == 2 && t[21] == 4)
+            o->mss = get_be16(t + 22);
+        o->dlen = tl - hl;
+        memcpy(o->data, t + hl, o->dlen);
+        free(fr);
+        return true;
+    }
+    return false;
+}
+
+static void expect_none(void)
+{
+    struct seg_out o;
+    assert_false(pop(&o));
+}
+
+/* Exactly one segment with these flags; returns it in o. */
+static void expect(struct seg_out *o, uint8_t flags)
+{
+    assert_true(pop(o));
+    assert_int_equal(o->flags, flags);
+}
+
+static void tick(uint64_t ms)
+{
+    now += ms;
+    net_tick(NIF, now);
+}
+
+static void peer_init(struct peer *p, uint16_t port)
+{
+    memset(p, 0, sizeof(*p));
+    p->ip = FAKE_PEER;
+    p->port = port;
+    p->dport = PORT;
+    p->seq = 0x10000000u;
+    p->wnd = 65535;
+}
+
+static const uint8_t mss1460[4] = {2, 4, 0x05, 0xb4};
+
+/* The passive three-way handshake on PORT; returns the connection. */
+static struct tcp_conn *accept_conn(struct peer *p)
+{
+    struct seg_out o;
+
+    seg_opts(p, TCP_SYN, mss1460, 4, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(o.ack, p->seq);
+    p->ack = o.seq + 1;
+    seg(p, TCP_ACK, NULL, 0);
+    expect_none();
+    assert_non_null(app.conn);
+    assert_int_equal(tcp_get_state(app.conn), TCP_ESTABLISHED);
+    return app.conn;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    static const uint8_t key[TCP_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    uint8_t fr[128];
+
+    rand_state = 1;
+    net_set_random(test_random);
+    F = fake_open();
+    TS = calloc(1, sizeof(*TS));
+    if (F == NULL || TS == NULL)
+        return -1;
+    now = 1000;
+    net_tick(NIF, now);
+    netif_set_ipv4(NIF, FAKE_IP, FAKE_MASK, FAKE_GW);
+    size_t n = frame_arp(fr, fake_mac, 2, fake_peer_mac, FAKE_PEER, fake_mac, FAKE_IP);
+    fake_input(F, fr, n);
+    fake_drain(F);
+    tcp_init(TS, NIF, key);
+    memset(&app, 0, sizeof(app));
+    app.consume_max = (size_t)-1;
+    if (tcp_listen(NIF, PORT, &cbs, NULL) != 0)
+        return -1;
+    memset(&ST, 0, sizeof(ST));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int r = fake_close(&F);
+    free(TS);
+    net_set_random(NULL);
+    return r;
+}
+
+/* ---- handshakes ----------------------------------------------------------- */
+
+static void test_passive_open(void **state)
+{
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    seg_opts(&p, TCP_SYN, mss1460, 4, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(o.dst, FAKE_PEER);
+    assert_int_equal(o.sport, PORT);
+    assert_int_equal(o.dport, PPORT);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(o.mss, NETIF_MTU - 40); /* MSS option from the MTU */
+    assert_int_equal(o.wnd, TCP_RCV_BUF);
+    assert_int_equal(TS->conn[0].state, TCP_SYN_RCVD);
+    assert_int_equal(app.established, 0);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.established, 1);
+    assert_int_equal(tcp_get_state(app.conn), TCP_ESTABLISHED);
+    assert_int_equal(ST.tcp_accepted, 1);
+    expect_none();
+}
+
+static void test_passive_open_ack_wrong(void **state)
+{
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    /* SYN-RECEIVED: an ACK that acknowledges something else gets a RST
+     * <SEQ=SEG.ACK> and the connection stays half-open */
+    peer_init(&p, PPORT);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    p.ack = o.seq + 7;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(ST.tcp_bad_ack, 1);
+    assert_int_equal(TS->conn[0].state, TCP_SYN_RCVD);
+    /* the peer's SYN again: the SYN-ACK again */
+    p.seq--;
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    /* RST in SYN-RECEIVED (passive): forgotten, no callback */
+    p.seq = TS->conn[0].rcv_nxt;
+    seg(&p, TCP_RST, NULL, 0);
+    assert_int_equal(TS->conn[0].state, TCP_CLOSED);
+    assert_int_equal(app.closed, 0);
+}
+
+static void test_syn_rcvd_timeout(void **state)
+{
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    uint32_t rto = TCP_RTO_INIT_MS;
+    for (int i = 0; i < TCP_SYN_RETRIES; i++) {
+        tick(rto - 10);
+        expect_none();
+        tick(10);
+        expect(&o, TCP_SYN | TCP_ACK); /* resent, backing off */
+        rto *= 2;
+    }
+    tick(rto);
+    expect(&o, TCP_RST);
+    assert_int_equal(TS->conn[0].state, TCP_CLOSED);
+    assert_int_equal(ST.tcp_timeouts, 1);
+    assert_int_equal(app.closed, 0);
+}
+
+static void test_active_open(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err = 0;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    assert_non_null(c);
+    assert_int_equal(tcp_get_state(c), TCP_SYN_SENT);
+    expect(&o, TCP_SYN);
+    assert_int_equal(o.mss, 1460);
+    assert_int_equal(o.dport, 5555);
+    assert_true(o.sport >= 49152);
+    /* data queued before the handshake completes leaves after it */
+    assert_int_equal(tcp_send(c, "hi", 2), 2);
+    expect_none();
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    p.ack = o.seq + 1;
+    seg_opts(&p, TCP_SYN | TCP_ACK, mss1460, 4, NULL, 0);
+    assert_int_equal(app.established, 1);
+    assert_int_equal(tcp_get_state(c), TCP_ESTABLISHED);
+    assert_int_equal(ST.tcp_connected, 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(o.dlen, 2);
+    assert_memory_equal(o.data, "hi", 2);
+    expect_none();
+}
+
+static void test_active_open_errors(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err = 0;
+    (void)state;
+
+    assert_null(tcp_connect(NIF, 0xffffffffu, 80, &cbs, NULL, &err));
+    assert_int_equal(err, -NET_EINVAL);
+    assert_null(tcp_connect(NIF, FAKE_PEER, 0, &cbs, NULL, &err));
+    assert_int_equal(err, -NET_EINVAL);
+
+    /* refused: RST+ACK acknowledging the SYN */
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    /* a bad ACK in SYN-SENT: RST <SEQ=SEG.ACK>, no change */
+    p.ack = o.seq + 5;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(tcp_get_state(c), TCP_SYN_SENT);
+    /* a RST without ACK in SYN-SENT is ignored */
+    seg(&p, TCP_RST, NULL, 0);
+    assert_int_equal(ST.tcp_rst_ignored, 1);
+    p.ack -= 4;
+    seg(&p, TCP_RST | TCP_ACK, NULL, 0);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_EREFUSED);
+    assert_int_equal(tcp_get_state(c), TCP_CLOSED);
+    expect_none();
+}
+
+static void test_active_open_timeout(void **state)
+{
+    struct seg_out o;
+    int err;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    uint32_t iss = o.seq, rto = 1000;
+    for (int i = 0; i < TCP_SYN_RETRIES; i++) {
+        tick(rto - 1);
+        expect_none();
+        tick(1);
+        expect(&o, TCP_SYN);
+        assert_int_equal(o.seq, iss);
+        rto *= 2;
+        assert_int_equal(c->rto, rto);
+    }
+    tick(rto);
+    expect_none(); /* no RST from SYN-SENT */
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+    assert_int_equal(ST.tcp_retransmits, TCP_SYN_RETRIES);
+}
+
+static void test_simultaneous_open(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    seg(&p, TCP_SYN, NULL, 0); /* their SYN crosses ours */
+    assert_int_equal(tcp_get_state(c), TCP_SYN_RCVD);
+    expect(&o, TCP_SYN | TCP_ACK);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_ESTABLISHED);
+    assert_int_equal(app.established, 1);
+}
+
+static void test_close_early_and_late_data(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err;
+    (void)state;
+
+    /* close in SYN-SENT: forgotten, nothing sent, no callback */
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    assert_int_equal(tcp_close(c), 0);
+    assert_int_equal(c->state, TCP_CLOSED);
+    tick(5000);
+    expect_none();
+    assert_int_equal(app.closed, 0);
+    /* data after the peer's FIN: dropped, counted */
+    peer_init(&p, PPORT);
+    c = accept_conn(&p);
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(c->state, TCP_CLOSE_WAIT);
+    seg(&p, TCP_ACK, "late", 4);
+    assert_int_equal(ST.tcp_state_drop, 1);
+    assert_int_equal(app.rxlen, 0);
+    assert_int_equal(app.eof, 1);
+}
+
+/* ---- data ----------------------------------------------------------------- */
+
+static void test_data_delayed_ack(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    seg(&p, TCP_ACK | TCP_PSH, "hello", 5);
+    assert_int_equal(app.rxlen, 5);
+    assert_memory_equal(app.rx, "hello", 5);
+    expect_none(); /* the ACK is delayed */
+    tick(TCP_DELACK_MS - 10);
+    expect_none();
+    tick(10);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    /* 5 bytes read: the window's right edge stays (receiver SWS avoidance) */
+    assert_int_equal(o.wnd, TCP_RCV_BUF - 5);
+    /* every second full-sized segment is ACKed at once */
+    static uint8_t big[1460];
+    memset(big, 'x', sizeof(big));
+    seg(&p, TCP_ACK, big, 1460);
+    expect_none();
+    seg(&p, TCP_ACK, big, 1460);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(app.rxlen, 5 + 2920);
+}
+
+static void test_send_segments_and_acks(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[TCP_SND_BUF + 100];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 7);
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_send(c, buf, sizeof(buf)), TCP_SND_BUF); /* what fits */
+    assert_int_equal(tcp_sndbuf(c), 0);
+    assert_int_equal(tcp_send(c, buf, 1), 0);
+    /* initial window 3 MSS (RFC 5681, MSS 1460): 1460 + 1460 + 1176 */
+    uint32_t seq = p.ack;
+    size_t off = 0;
+    for (int i = 0; i < 3; i++) {
+        expect(&o, i == 2 ? TCP_ACK | TCP_PSH : TCP_ACK);
+        assert_int_equal(o.seq, seq);
+        assert_memory_equal(o.data, buf + off, o.dlen);
+        seq += (uint32_t)o.dlen;
+        off += o.dlen;
+    }
+    assert_int_equal(off, TCP_SND_BUF);
+    expect_none();
+    p.ack = seq;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.sent_bytes, TCP_SND_BUF);
+    assert_int_equal(tcp_sndbuf(c), TCP_SND_BUF);
+    assert_false(c->flags & 0x0020u); /* retransmission timer stopped */
+}
+
+static void test_mss_from_peer(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[2000];
+    static const uint8_t mss536[8] = {1, 1, 2, 4, 0x02, 0x18, 0, 0}; /* NOP NOP MSS END */
+    (void)state;
+
+    peer_init(&p, PPORT);
+    seg_opts(&p, TCP_SYN, mss536, 8, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_send(app.conn, buf, sizeof(buf)), sizeof(buf));
+    while (pop(&o))
+        assert_true(o.dlen <= 536);
+    /* no option at all: 536 too (RFC 9293 3.7.1) */
+}
+
+static void test_passive_close(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    seg(&p, TCP_ACK | TCP_FIN, "bye", 3);
+    expect(&o, TCP_ACK); /* a FIN is ACKed at once */
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(tcp_get_state(c), TCP_CLOSE_WAIT);
+    assert_int_equal(app.eof, 1);
+    assert_int_equal(app.rxlen, 3);
+    /* half-closed by the peer: we can still send */
+    assert_int_equal(tcp_send(c, "more", 4), 4);
+    expect(&o, TCP_ACK | TCP_PSH);
+    p.ack += 4;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_close(c), 0);
+    assert_int_equal(tcp_get_state(c), TCP_LAST_ACK);
+    expect(&o, TCP_ACK | TCP_FIN);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(tcp_close(c), -TCP_ENOTCONN);
+    assert_int_equal(tcp_send(c, "x", 1), -TCP_ENOTCONN);
+    p.ack++;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, 0);
+    assert_int_equal(TS->conn[0].state, TCP_CLOSED);
+    expect_none();
+}
+
+static void test_active_close_time_wait(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_close(c), 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_1);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_2);
+    /* half-close: the peer's data still arrives */
+    seg(&p, TCP_ACK, "late data", 9);
+    assert_int_equal(app.rxlen, 9);
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(tcp_get_state(c), TCP_TIME_WAIT);
+    assert_int_equal(app.eof, 1);
+    assert_int_equal(app.closed, 1); /* the app is done with it */
+    /* the FIN again: ACKed, 2 MSL restarted */
+    tick(1000);
+    p.seq--;
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    tick(2 * TCP_MSL_MS - 1);
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    tick(1);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 1);
+    expect_none();
+}
+
+static void test_simultaneous_close(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    tcp_close(c);
+    expect(&o, TCP_ACK | TCP_FIN);
+    /* their FIN crosses ours, not acknowledging it */
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_CLOSING);
+    expect(&o, TCP_ACK);
+    p.ack = o.seq; /* our FIN is before it */
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    assert_int_equal(app.closed, 1);
+    tick(2 * TCP_MSL_MS);
+    assert_int_equal(c->state, TCP_CLOSED);
+}
+
+static void test_fin_wait_1_fin_and_ack(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    tcp_close(c);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0); /* ACK of our FIN and their FIN */
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    expect(&o, TCP_ACK);
+}
+
+static void test_half_close_peer_keeps_reading(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[3000];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)i;
+    app.echo = true;
+    app.close_on_eof = true;
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    /* shutdown(SHUT_WR) right after the data: the echo and our FIN follow */
+    seg(&p, TCP_ACK, buf, 1460);
+    seg(&p, TCP_ACK, buf + 1460, 1460);
+    seg(&p, TCP_ACK | TCP_FIN, buf + 2920, 80);
+    uint8_t got[3000];
+    size_t n = 0;
+    bool fin = false;
+    while (pop(&o)) {
+        memcpy(got + n, o.data, o.dlen);
+        n += o.dlen;
+        fin |= (o.flags & TCP_FIN) != 0;
+        p.ack = o.seq + (uint32_t)o.dlen + !!(o.flags & TCP_FIN);
+    }
+    seg(&p, TCP_ACK, NULL, 0);
+    while (pop(&o)) {
+        memcpy(got + n, o.data, o.dlen);
+        n += o.dlen;
+        fin |= (o.flags & TCP_FIN) != 0;
+        p.ack = o.seq + (uint32_t)o.dlen + !!(o.flags & TCP_FIN);
+    }
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(n, 3000);
+    assert_memory_equal(got, buf, 3000);
+    assert_true(fin);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, 0);
+}
+
+/* ---- RST ------------------------------------------------------------------ */
+
+static void test_rst_closed_port(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    p.dport = 81;
+    /* no ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+    seg(&p, TCP_SYN, "abc", 3);
+    expect(&o, TCP_RST | TCP_ACK);
+    assert_int_equal(o.seq, 0);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(o.sport, 81);
+    assert_int_equal(o.dport, PPORT);
+    /* ACK: <SEQ=SEG.ACK><CTL=RST> */
+    p.ack = 0x12345678;
+    seg(&p, TCP_ACK, "x", 1);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, 0x12345678);
+    /* never a RST for a RST */
+    seg(&p, TCP_RST, NULL, 0);
+    expect_none();
+    assert_int_equal(ST.tcp_no_port, 3);
+    assert_int_equal(ST.tcp_rst_sent, 2);
+    /* an ACK to a listening port with no connection */
+    p.dport = PORT;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(ST.tcp_state_drop, 1);
+    /* no stack at all: every port closed */
+    F->nif.tcp = NULL;
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_RST | TCP_ACK);
+    F->nif.tcp = TS;
+}
+
+static void test_rst_exact_resets(void **state)
+{
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    seg(&p, TCP_RST, NULL, 0);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ERESET);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(ST.tcp_conn_reset, 1);
+    expect_none();
+}
+
+static void test_rst_in_window_challenge(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    uint32_t rcv_nxt = p.seq;
+    p.seq += 100; /* in the window, not exact */
+    seg(&p, TCP_RST, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, rcv_nxt);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+    assert_int_equal(ST.tcp_challenge_ack, 1);
+    /* blind RST outside the window: ignored without a word */
+    p.seq = rcv_nxt + 100000;
+    seg(&p, TCP_RST | TCP_ACK, NULL, 0);
+    p.seq = rcv_nxt - 10;
+    seg(&p, TCP_RST, NULL, 0);
+    expect_none();
+    assert_int_equal(ST.tcp_rst_ignored, 2);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+    assert_int_equal(app.closed, 0);
+}
+
+static void test_syn_in_established_challenge(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    uint32_t rcv_nxt = p.seq;
+    p.seq = 0xdeadbeef; /* any sequence number */
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, rcv_nxt);
+    p.seq = rcv_nxt;
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+    assert_int_equal(ST.tcp_challenge_ack, 2);
+}
+
+static void test_challenge_ack_rate_limit(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    tick(1000);
+    uint32_t rcv_nxt = p.seq;
+    for (int i = 0; i < 25; i++) {
+        p.seq = rcv_nxt + 1 + (uint32_t)i;
+        seg(&p, TCP_RST, NULL, 0);
+    }
+    int n = 0;
+    while (pop(&o))
+        n++;
+    assert_int_equal(n, TCP_CHALLENGE_PER_S);
+    assert_int_equal(ST.tcp_challenge_limited, 25 - TCP_CHALLENGE_PER_S);
+    tick(1000);
+    seg(&p, TCP_RST, NULL, 0);
+    expect(&o, TCP_ACK);
+}
+
+static void test_abort(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    tcp_abort(c);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 0);
+    /* aborting from inside recv is safe */
+    peer_init(&p, PPORT + 1);
+    accept_conn(&p);
+    app.abort_in_recv = true;
+    seg(&p, TCP_ACK, "x", 1);
+    expect(&o, TCP_RST);
+    expect_none();
+}
+
+/* ---- sequence and ACK checks ---------------------------------------------- */
+
+static void test_out_of_window_and_bad_ack(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    uint32_t rcv_nxt = p.seq;
+    p.seq += TCP_RCV_BUF + 10; /* beyond the window */
+    seg(&p, TCP_ACK, "zz", 2);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, rcv_nxt);
+    assert_int_equal(ST.tcp_out_of_window, 1);
+    /* old duplicate data: ACKed, not delivered again */
+    p.seq = rcv_nxt;
+    seg(&p, TCP_ACK, "ab", 2);
+    p.seq = rcv_nxt;
+    seg(&p, TCP_ACK, "ab", 2);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, rcv_nxt + 2);
+    assert_int_equal(app.rxlen, 2);
+    /* overlapping retransmission: only the new part */
+    p.seq = rcv_nxt + 1;
+    seg(&p, TCP_ACK, "bcd", 3);
+    assert_int_equal(app.rxlen, 4);
+    assert_memory_equal(app.rx, "abcd", 4);
+    /* ACK of data never sent (RFC 5961 5.2): ACK back, dropped */
+    fake_drain(F);
+    p.ack += 100;
+    seg(&p, TCP_ACK, "e", 1);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, rcv_nxt + 4);
+    assert_int_equal(ST.tcp_bad_ack, 1);
+    assert_int_equal(app.rxlen, 4);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+}
+
+/* ---- RFC 6298 --------------------------------------------------------------- */
+
+static void test_rto_computation(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(c->rto, TCP_RTO_INIT_MS);
+    /* first sample R = 400: SRTT = R, RTTVAR = R/2, RTO = SRTT + 4 RTTVAR */
+    tcp_send(c, "a", 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    tick(400);
+    p.ack++;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->srtt8, 400 * 8);
+    assert_int_equal(c->rttvar4, 200 * 4);
+    assert_int_equal(c->rto, 400 + 800);
+    /* R = 200: RTTVAR = 3/4 200 + 1/4 |400 - 200| = 200, SRTT = 7/8 400 + 200/8 = 375 */
+    tcp_send(c, "b", 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    tick(200);
+    p.ack++;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->srtt8, 375 * 8);
+    assert_int_equal(c->rttvar4, 200 * 4);
+    assert_int_equal(c->rto, 375 + 800);
+    /* small RTTs: the floor */
+    for (int i = 0; i < 40; i++) {
+        tcp_send(c, "c", 1);
+        expect(&o, TCP_ACK | TCP_PSH);
+        tick(10);
+        p.ack++;
+        seg(&p, TCP_ACK, NULL, 0);
+    }
+    assert_int_equal(c->rto, TCP_RTO_MIN_MS);
+}
+
+static void test_rto_backoff_karn_ceiling(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    tcp_send(c, "data", 4);
+    expect(&o, TCP_ACK | TCP_PSH);
+    uint32_t seq = o.seq;
+    tick(999);
+    expect_none();
+    tick(1);
+    expect(&o, TCP_ACK | TCP_PSH); /* retransmitted after RTO */
+    assert_int_equal(o.seq, seq);
+    assert_int_equal(c->rto, 2000);
+    tick(2000);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(c->rto, 4000);
+    /* Karn: the ACK of a retransmitted segment gives no sample and keeps
+     * the backed-off RTO */
+    tick(50);
+    p.ack += 4;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->srtt8, 0);
+    assert_int_equal(c->rto, 4000);
+    assert_int_equal(ST.tcp_retransmits, 2);
+    /* the ceiling: 60 s */
+    tcp_send(c, "more", 4);
+    expect(&o, TCP_ACK | TCP_PSH);
+    for (int i = 0; i < 6; i++) {
+        tick(c->rto);
+        expect(&o, TCP_ACK | TCP_PSH);
+    }
+    assert_int_equal(c->rto, TCP_RTO_MAX_MS);
+    tick(TCP_RTO_MAX_MS);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(c->rto, TCP_RTO_MAX_MS);
+    /* and at last, the connection is given up with a RST */
+    for (int i = 0; i < TCP_DATA_RETRIES; i++)
+        tick(TCP_RTO_MAX_MS);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+    assert_int_equal(ST.tcp_timeouts, 1);
+    bool rst = false;
+    while (pop(&o))
+        rst |= o.flags == TCP_RST;
+    assert_true(rst);
+}
+
+static void test_fast_retransmit(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[4000];
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    /* grow cwnd first so four segments go out */
+    tcp_send(c, buf, 1000);
+    expect(&o, TCP_ACK | TCP_PSH);
+    p.ack += 1000;
+    seg(&p, TCP_ACK, NULL, 0);
+    static uint8_t mss500[4] = {2, 4, 0x01, 0xf4};
+    (void)mss500;
+    c->mss = 500; /* shorter segments: four fit in the buffer */
+    tcp_send(c, buf, 2000);
+    uint32_t first = 0;
+    int n = 0;
+    while (pop(&o)) {
+        if (n++ == 0)
+            first = o.seq;
+    }
+    assert_int_equal(n, 4);
+    /* segment 1 lost: three duplicate ACKs for it */
+    for (int i = 0; i < 2; i++) {
+        seg(&p, TCP_ACK, NULL, 0);
+        expect_none();
+    }
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(o.dlen, 500);
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+    assert_int_equal(ST.tcp_retransmits, 0); /* before any timeout */
+    assert_int_equal(c->ssthresh, 1000);
+    /* the rest acknowledged: out of recovery, cwnd = ssthresh */
+    p.ack += 2000;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->cwnd, 1000);
+    assert_int_equal(app.sent_bytes, 3000);
+}
+
+static void test_tx_buffer_shortage(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    /* no TX buffer: the data (and an ACK) wait for the next tick, not
+     * for the retransmission timeout */
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    F->tx_budget = 0;
+    assert_int_equal(tcp_send(c, "abc", 3), 3);
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect_none();
+    assert_int_equal(c->snd_nxt, c->snd_una);
+    assert_true(ST.no_tx_buffer >= 2);
+    F->tx_budget = -1;
+    tick(10);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.dlen, 3);
+    assert_int_equal(o.ack, p.seq); /* the FIN acknowledged with it */
+    expect_none();
+    assert_int_equal(ST.tcp_retransmits, 0);
+}
+
+/* ---- out of order ----------------------------------------------------------- */
+
+static void test_ooo_reassembly(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[3000];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 13 + 1);
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    uint32_t base = p.seq;
+    /* 1000..1500, then 2000..2500 (overlapping 2200..2600), then 500..1000: holes */
+    p.seq = base + 1000;
+    seg(&p, TCP_ACK, buf + 1000, 500);
+    expect(&o, TCP_ACK); /* a duplicate ACK at once */
+    assert_int_equal(o.ack, base);
+    p.seq = base + 2000;
+    seg(&p, TCP_ACK, buf + 2000, 500);
+    expect(&o, TCP_ACK);
+    p.seq = base + 2200;
+    seg(&p, TCP_ACK, buf + 2200, 400);
+    expect(&o, TCP_ACK);
+    p.seq = base + 500;
+    seg(&p, TCP_ACK, buf + 500, 500);
+    expect(&o, TCP_ACK);
+    assert_int_equal(app.rxlen, 0);
+    assert_int_equal(ST.tcp_ooo_queued, 4);
+    /* the first hole filled: 0..1500 delivered, ACK at once */
+    p.seq = base;
+    seg(&p, TCP_ACK, buf, 500);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, base + 1500);
+    assert_int_equal(app.rxlen, 1500);
+    /* the second: everything to 2600 */
+    p.seq = base + 1400;
+    seg(&p, TCP_ACK, buf + 1400, 600);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, base + 2600);
+    assert_int_equal(app.rxlen, 2600);
+    assert_memory_equal(app.rx, buf, 2600);
+}
+
+static void test_ooo_no_range_free(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[100];
+    (void)state;
+
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    uint32_t base = p.seq;
+    for (int i = 0; i <= TCP_OOO_MAX; i++) {
+        p.seq = base + 20 + 20 * (uint32_t)i * 2;
+        seg(&p, TCP_ACK, buf, 10);
+        expect(&o, TCP_ACK);
+    }
+    assert_int_equal(ST.tcp_ooo_queued, TCP_OOO_MAX);
+    assert_int_equal(ST.tcp_ooo_dropped, 1);
+}
+
+/* ---- windows ---------------------------------------------------------------- */
+
+static void test_zero_receive_window(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[1024];
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    app.consume_max = 0; /* the app reads nothing for now */
+    for (int i = 0; i < 4; i++) {
+        seg(&p, TCP_ACK, buf, sizeof(buf));
+    }
+    tick(TCP_DELACK_MS);
+    uint16_t last = 0xffff;
+    while (pop(&o))
+        last = o.wnd;
+    assert_int_equal(last, 0);
+    /* a zero-window probe: not accepted, ACKed with window 0 */
+    seg(&p, TCP_ACK, buf, 1);
+    p.seq--;
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.wnd, 0);
+    assert_int_equal(o.ack, p.seq);
+    /* the app reads 100 bytes: too little to open the window (SWS) */
+    app.consume_max = 100;
+    tcp_recv_resume(c);
+    expect_none();
+    /* it reads everything: a window update */
+    app.consume_max = (size_t)-1;
+    tcp_recv_resume(c);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.wnd, TCP_RCV_BUF);
+    assert_int_equal(app.rxlen, 4096);
+}
+
+static void test_persist(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0); /* the peer's window closes */
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    expect_none();
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.dlen, 1); /* one byte into the closed window */
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(ST.tcp_persist_probes, 1);
+    seg(&p, TCP_ACK, NULL, 0); /* still closed */
+    tick(2 * TCP_RTO_INIT_MS - 1);
+    expect_none();
+    tick(1);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.dlen, 1);
+    /* probes go on forever while answered, capped at 60 s apart */
+    for (int i = 0; i < 20; i++) {
+        tick(c->rto);
+        seg(&p, TCP_ACK, NULL, 0);
+    }
+    assert_int_equal(c->rto, TCP_RTO_MAX_MS);
+    assert_int_equal(app.closed, 0);
+    /* (20 minutes on: the peer's ARP entry has aged out) */
+    uint8_t fr[64];
+    fake_input(F, fr, frame_arp(fr, fake_mac, 2, fake_peer_mac, FAKE_PEER, fake_mac, FAKE_IP));
+    fake_drain(F);
+    /* the window opens: everything goes */
+    p.wnd = 1000;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dlen, 10);
+    assert_memory_equal(o.data, "0123456789", 10);
+}
+
+/* ---- flood, ISN ------------------------------------------------------------- */
+
+static void test_syn_flood_bound(void **state)
+{
+    struct seg_out o;
+    struct peer p, flood;
+    (void)state;
+
+    /* 500 spoofed SYNs from other ports, never completed */
+    peer_init(&flood, 1);
+    for (int i = 0; i < 500; i++) {
+        flood.port = (uint16_t)(1000 + i);
+        flood.seq = (uint32_t)i * 77777u;
+        seg(&flood, TCP_SYN, NULL, 0);
+        fake_drain(F);
+    }
+    unsigned half = 0;
+    for (int i = 0; i < TCP_MAX_CONNS; i++)
+        half += TS->conn[i].state == TCP_SYN_RCVD;
+    assert_true(half <= TCP_MAX_HALF_OPEN);
+    assert_true(ST.tcp_syn_evicted >= 500 - TCP_MAX_HALF_OPEN);
+    /* a well-behaved peer still gets in, with more SYNs between its SYN
+     * and its ACK */
+    peer_init(&p, PPORT);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    for (int i = 0; i < TCP_MAX_HALF_OPEN - 2; i++) {
+        flood.port = (uint16_t)(3000 + i);
+        seg(&flood, TCP_SYN, NULL, 0);
+    }
+    fake_drain(F);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.established, 1);
+    /* and established connections are never evicted */
+    for (int i = 0; i < 500; i++) {
+        flood.port = (uint16_t)(5000 + i);
+        seg(&flood, TCP_SYN, NULL, 0);
+        fake_drain(F);
+    }
+    fake_drain(F);
+    assert_int_equal(tcp_get_state(app.conn), TCP_ESTABLISHED);
+}
+
+static void test_table_full_and_time_wait_reuse(void **state)
+{
+    struct seg_out o;
+    struct peer p[TCP_MAX_CONNS];
+    (void)state;
+
+    for (int i = 0; i < TCP_MAX_CONNS; i++) {
+        peer_init(&p[i], (uint16_t)(2000 + i));
+        accept_conn(&p[i]);
+    }
+    /* all established: a SYN finds no slot */
+    struct peer q;
+    peer_init(&q, 3000);
+    seg(&q, TCP_SYN, NULL, 0);
+    expect_none();
+    assert_int_equal(ST.tcp_syn_dropped, 1);
+    /* one goes to TIME-WAIT: its slot is taken for the next SYN */
+    tcp_close(app.conn);
+    expect(&o, TCP_ACK | TCP_FIN);
+    struct peer *last = &p[TCP_MAX_CONNS - 1];
+    last->ack = o.seq + 1;
+    seg(last, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    seg(&q, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(ST.tcp_tw_recycled, 1);
+}
+
+static void test_isn(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    uint32_t a = o.seq;
+    tcp_abort(&TS->conn[0]);
+    fake_drain(F);
+    /* the same 4-tuple 1 s later: M moved by 10^6 / 4 */
+    tick(1000);
+    p.seq--;
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(o.seq - a, 250000u);
+    tcp_abort(&TS->conn[0]);
+    fake_drain(F);
+    /* another port: unrelated */
+    peer_init(&p, PPORT + 1);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    uint32_t d = o.seq - a;
+    assert_true(d > 1000000u || d < 0u - 1000000u);
+    tcp_abort(&TS->conn[0]);
+    fake_drain(F);
+    /* another key: unrelated */
+    uint8_t key2[TCP_KEY_LEN] = {9};
+    tcp_init(TS, NIF, key2);
+    tcp_listen(NIF, PORT, &cbs, NULL);
+    peer_init(&p, PPORT);
+    seg(&p, TCP_SYN, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    d = o.seq - (a + 250000u);
+    assert_true(d > 1000000u || d < 0u - 1000000u);
+}
+
+/* ---- malformed ---------------------------------------------------------------- */
+
+static void test_malformed_segments(void **state)
+{
+    struct peer p;
+    uint8_t s[128];
+    size_t n;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    uint32_t before = TS->conn[0].rcv_nxt;
+#define BUILD(flags, opt, optlen, data, len) \
+    build_tcp(s, FAKE_PEER, FAKE_IP, PPORT, PORT, p.seq, p.ack, (flags), 1000, (opt), (optlen), (data), (len))
+
+    /* truncated: 19 bytes */
+    n = BUILD(TCP_ACK, NULL, 0, NULL, 0);
+    raw_tcp(FAKE_PEER, s, 19);
+    assert_int_equal(ST.tcp_truncated, 1);
+    /* bad checksum */
+    n = BUILD(TCP_ACK, NULL, 0, "abc", 3);
+    s[n - 1] ^= 1;
+    raw_tcp(FAKE_PEER, s, n);
+    assert_int_equal(ST.tcp_bad_checksum, 1);
+    /* data offset below 5, and beyond the segment */
+    n = BUILD(TCP_ACK, NULL, 0, "abc", 3);
+    s[12] = 4 << 4;
+    put_be16(s + 16, 0);
+    put_be16(s + 16, fake_csum(s, n, (FAKE_PEER >> 16) + (FAKE_PEER & 0xffff) + (FAKE_IP >> 16) +
+                                         (FAKE_IP & 0xffff) + 6 + (uint32_t)n));
+    raw_tcp(FAKE_PEER, s, n);
+    s[12] = 6 << 4; /* 24 > 23 */
+    put_be16(s + 16, 0);
+    put_be16(s + 16, fake_csum(s, n, (FAKE_PEER >> 16) + (FAKE_PEER & 0xffff) + (FAKE_IP >> 16) +
+                                         (FAKE_IP & 0xffff) + 6 + (uint32_t)n));
+    raw_tcp(FAKE_PEER, s, n);
+    assert_int_equal(ST.tcp_bad_offset, 2);
+    /* options: overrunning the header, length 0 (loops naive parsers),
+     * length 1, a kind with no room for its length */
+    static const uint8_t o_over[4] = {2, 8, 5, 0xb4};
+    static const uint8_t o_zero[4] = {8, 0, 1, 1};
+    static const uint8_t o_one[4] = {1, 1, 30, 1};
+    static const uint8_t o_tail[4] = {1, 1, 1, 2};
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_ACK, o_over, 4, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_ACK, o_zero, 4, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_ACK, o_one, 4, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_ACK, o_tail, 4, NULL, 0));
+    assert_int_equal(ST.tcp_bad_options, 4);
+    /* fine options: NOPs and an unknown kind, then END and garbage */
+    static const uint8_t o_ok[8] = {1, 30, 3, 0, 0, 0xff, 0xff, 0xff};
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_ACK, o_ok, 8, NULL, 0));
+    assert_int_equal(ST.tcp_bad_options, 4);
+    /* illegal flag combinations */
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_SYN | TCP_FIN, NULL, 0, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_SYN | TCP_RST, NULL, 0, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(0, NULL, 0, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_FIN, NULL, 0, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_FIN | TCP_PSH | TCP_URG, NULL, 0, NULL, 0));
+    raw_tcp(FAKE_PEER, s, BUILD(TCP_SYN | TCP_FIN | TCP_ACK, NULL, 0, NULL, 0));
+    assert_int_equal(ST.tcp_bad_flags, 6);
+    /* port 0 */
+    n = build_tcp(s, FAKE_PEER, FAKE_IP, 0, PORT, p.seq, p.ack, TCP_SYN, 1000, NULL, 0, NULL, 0);
+    raw_tcp(FAKE_PEER, s, n);
+    n = build_tcp(s, FAKE_PEER, FAKE_IP, PPORT, 0, p.seq, p.ack, TCP_SYN, 1000, NULL, 0, NULL, 0);
+    raw_tcp(FAKE_PEER, s, n);
+    assert_int_equal(ST.tcp_bad_port, 2);
+    /* to the subnet broadcast address */
+    {
+        static uint8_t fr[256];
+        uint32_t bc = FAKE_IP | ~FAKE_MASK;
+        n = build_tcp(s, FAKE_PEER, bc, PPORT, PORT, p.seq, 0, TCP_SYN, 1000, NULL, 0, NULL, 0);
+        size_t len = frame_ip4(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, bc, 6, s, n);
+        fake_input(F, fr, len);
+    }
+    assert_int_equal(ST.tcp_bcast, 1);
+    /* nothing was answered, nothing changed */
+    expect_none();
+    assert_int_equal(TS->conn[0].rcv_nxt, before);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+    assert_int_equal(app.rxlen, 0);
+    assert_int_equal(ST.tcp_rx, 2 + 18); /* the handshake and these */
+#undef BUILD
+}
+
+static void test_partial_checksum_accepted(void **state)
+{
+    struct peer p;
+    uint8_t s[64], fr[128];
+    (void)state;
+
+    /* what the host's own TCP sends over a TAP with GUEST_CSUM: only the
+     * pseudo-header sum in the field, vouched for by the device */
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    size_t n = build_tcp(s, FAKE_PEER, FAKE_IP, PPORT, PORT, p.seq, p.ack, TCP_ACK, 1000, NULL, 0, "pq", 2);
+    put_be16(s + 16, 0x1234); /* not the checksum */
+    size_t len = frame_ip4(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 6, s, n);
+    fake_input_csum(F, fr, len, NETBUF_CSUM_PARTIAL, 34, 16);
+    assert_int_equal(app.rxlen, 2);
+    /* partial elsewhere than the TCP checksum field: dropped */
+    fake_input_csum(F, fr, len, NETBUF_CSUM_PARTIAL, 34, 6);
+    assert_int_equal(ST.tcp_bad_partial, 1);
+    assert_int_equal(app.rxlen, 2);
+}
+
+static void test_listen_api(void **state)
+{
+    (void)state;
+    assert_int_equal(tcp_listen(NIF, PORT, &cbs, NULL), -NET_EADDRINUSE);
+    assert_int_equal(tcp_listen(NIF, 0, &cbs, NULL), -NET_EINVAL);
+    assert_int_equal(tcp_listen(NIF, 1, &cbs, NULL), 0);
+    assert_int_equal(tcp_listen(NIF, 2, &cbs, NULL), 0);
+    assert_int_equal(tcp_listen(NIF, 3, &cbs, NULL), 0);
+    assert_int_equal(tcp_listen(NIF, 4, &cbs, NULL), -NET_ENOMEM);
+    assert_int_equal(tcp_unlisten(NIF, 2), 0);
+    assert_int_equal(tcp_unlisten(NIF, 2), -NET_ENOENT);
+    assert_string_equal(tcp_strerror(-TCP_ERESET), "connection reset");
+    assert_string_equal(tcp_state_name(TCP_SYN_RCVD), "SYN-RECEIVED");
+    assert_string_equal(tcp_state_name(TCP_TIME_WAIT), "TIME-WAIT");
+}
+
+static void test_echo_stream_exact(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[200000], got[200000];
+    size_t sent = 0, n = 0;
+    (void)state;
+
+    /* 200 kB through the echo path, the peer sending whatever our window
+     * allows and acknowledging everything: the stream comes back exact */
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 31 + (i >> 8));
+    app.echo = true;
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    uint32_t base = p.seq;
+    uint16_t wnd = TCP_RCV_BUF;
+    for (int round = 0; round < 10000 && n < sizeof(buf); round++) {
+        uint32_t inflight = p.seq - base - (uint32_t)sent;
+        (void)inflight;
+        size_t k = sizeof(buf) - sent;
+        if (k > 1460)
+            k = 1460;
+        if (k > wnd)
+            k = wnd;
+        if (k) {
+            seg(&p, TCP_ACK, buf + sent, k);
+            sent += k;
+        }
+        while (pop(&o)) {
+            if (o.dlen) {
+                assert_int_equal(o.seq, p.ack); /* never out of order, no gaps */
+                memcpy(got + n, o.data, o.dlen);
+                n += o.dlen;
+                p.ack += (uint32_t)o.dlen;
+            }
+            wnd = (uint16_t)(o.wnd - (p.seq - o.ack));
+            if (o.wnd < p.seq - o.ack)
+                wnd = 0;
+        }
+        seg(&p, TCP_ACK, NULL, 0);
+        while (pop(&o)) {
+            if (o.dlen) {
+                memcpy(got + n, o.data, o.dlen);
+                n += o.dlen;
+                p.ack += (uint32_t)o.dlen;
+            }
+            wnd = o.wnd >= p.seq - o.ack ? (uint16_t)(o.wnd - (p.seq - o.ack)) : 0;
+        }
+        if (k == 0)
+            tick(TCP_DELACK_MS);
+    }
+    assert_int_equal(n, sizeof(buf));
+    assert_memory_equal(got, buf, sizeof(buf));
+    assert_int_equal(ST.tcp_retransmits, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_passive_open),
+        T(test_passive_open_ack_wrong),
+        T(test_syn_rcvd_timeout),
+        T(test_active_open),
+        T(test_active_open_errors),
+        T(test_active_open_timeout),
+        T(test_simultaneous_open),
+        T(test_close_early_and_late_data),
+        T(test_data_delayed_ack),
+        T(test_send_segments_and_acks),
+        T(test_mss_from_peer),
+        T(test_passive_close),
+        T(test_active_close_time_wait),
+        T(test_simultaneous_close),
+        T(test_fin_wait_1_fin_and_ack),
+        T(test_half_close_peer_keeps_reading),
+        T(test_rst_closed_port),
+        T(test_rst_exact_resets),
+        T(test_rst_in_window_challenge),
+        T(test_syn_in_established_challenge),
+        T(test_challenge_ack_rate_limit),
+        T(test_abort),
+        T(test_out_of_window_and_bad_ack),
+        T(test_rto_computation),
+        T(test_rto_backoff_karn_ceiling),
+        T(test_fast_retransmit),
+        T(test_tx_buffer_shortage),
+        T(test_ooo_reassembly),
+        T(test_ooo_no_range_free),
+        T(test_zero_receive_window),
+        T(test_persist),
+        T(test_syn_flood_bound),
+        T(test_table_full_and_time_wait_reuse),
+        T(test_isn),
+        T(test_malformed_segments),
+        T(test_partial_checksum_accepted),
+        T(test_listen_api),
+        T(test_echo_stream_exact),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
