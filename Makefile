@@ -191,6 +191,7 @@ HOST_LDFLAGS := -fsanitize=address,undefined
 UNIT_TESTS :=
 include test/unit/unit.mk
 include $(filter-out test/unit/unit.mk,$(wildcard test/unit/*.mk))
+include test/fuzz/fuzz.mk
 
 define unit_rule
 $(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h test/sim/*.h test/unit/*.h)

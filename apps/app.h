@@ -28,6 +28,9 @@ uint32_t app_random(void);
 int app_rng_read(void *buf, size_t len);
 bool app_bootarg(const char *word);
 const char *app_bootarg_value(const char *key, char *buf, size_t size);
+/* A queue size argument (netq=): its value when the whole string is a
+ * decimal power of two from 2 to max, else 0. */
+unsigned app_parse_queue_size(const char *s, unsigned max);
 /* A slot's interrupt as the GIC is set up for it: "79" (edge), "79 level",
  * or "none" (its drivers poll). */
 const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t size);

@@ -50,43 +50,7 @@ void app_set_driver(uint32_t device_id, struct virtio_dev *dev)
             devices[i].dev = dev;
 }
 
-/* ---- boot arguments -------------------------------------------------------- */
-
-/* Each whitespace-separated word of the boot arguments in turn. */
-static const char *next_word(const char *a, size_t *len)
-{
-    while (a && *a == ' ')
-        a++;
-    if (!a || !*a)
-        return NULL;
-    *len = 0;
-    while (a[*len] && a[*len] != ' ')
-        (*len)++;
-    return a;
-}
-
-bool app_bootarg(const char *word)
-{
-    size_t n = strlen(word), len;
-    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len))
-        if (len == n && memcmp(a, word, n) == 0)
-            return true;
-    return false;
-}
-
-const char *app_bootarg_value(const char *key, char *buf, size_t size)
-{
-    size_t n = strlen(key), len;
-    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len)) {
-        if (len > n && memcmp(a, key, n) == 0 && a[n] == '=') {
-            size_t v = len - n - 1 < size - 1 ? len - n - 1 : size - 1;
-            memcpy(buf, a + n + 1, v);
-            buf[v] = '\0';
-            return buf;
-        }
-    }
-    return NULL;
-}
+/* Boot arguments: apps/bootargs.c. */
 
 /* ---- devices ------------------------------------------------------------------ */
 

@@ -166,10 +166,8 @@ int netapp_start(const struct board_virtio_slot *s)
     char q[8];
     if (app_bootarg_value("netq", q, sizeof(q))) {
         /* Queue size to ask for (the device's maximum caps it). */
-        unsigned v = 0;
-        for (const char *p = q; *p >= '0' && *p <= '9' && v < 100000; p++)
-            v = v * 10 + (unsigned)(*p - '0');
-        if (v >= 2 && v <= VIRTIO_NET_QUEUE_MAX && (v & (v - 1)) == 0)
+        unsigned v = app_parse_queue_size(q, VIRTIO_NET_QUEUE_MAX);
+        if (v)
             cfg.rx_queue_size = cfg.tx_queue_size = (uint16_t)v;
         else
             kprintf("net: WARNING: netq=%s is not a power of two from 2 to %u; using the device's size\n", q,

@@ -10,31 +10,7 @@ UNIT_net_SRCS := test/unit/test_net.c $(NET_TEST_SRCS)
 UNIT_net_dhcp_SRCS := test/unit/test_net_dhcp.c $(NET_TEST_SRCS)
 UNIT_net_ipcfg_SRCS := test/unit/test_net_ipcfg.c $(NET_TEST_SRCS)
 UNIT_net_tcp_SRCS := test/unit/test_net_tcp.c $(NET_TEST_SRCS)
-UNIT_fuzz_netif_seeds_SRCS := test/fuzz/fuzz_netif.c $(NET_TEST_SRCS)
-
-# Not part of `make check`:
-#   make fuzz-net [FUZZ_TIME=seconds]   libFuzzer run (needs clang), corpus in
-#                                       build/fuzz/corpus, seeded from test/fuzz/seeds
-#   make build/host/gen_seeds           the program that wrote test/fuzz/seeds
-FUZZ_CC ?= clang
-FUZZ_TIME ?= 300
-NET_HDRS := $(wildcard net/*.h net/prot/*.h test/unit/fake_netif.h)
-
-build/fuzz/fuzz_netif: test/fuzz/fuzz_netif.c $(NET_TEST_SRCS) $(NET_HDRS)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -g -O1 -D_DEFAULT_SOURCE -DFUZZ_LIBFUZZER \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Idrivers -Idrivers/plat -Inet -Itest/sim -Itest/unit \
-		-o $@ test/fuzz/fuzz_netif.c $(NET_TEST_SRCS)
-
-.PHONY: fuzz-net
-fuzz-net: build/fuzz/fuzz_netif
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_netif -max_total_time=$(FUZZ_TIME) -max_len=1600 \
-		build/fuzz/corpus test/fuzz/seeds
-
-build/host/gen_seeds: test/fuzz/gen_seeds.c $(NET_TEST_SRCS) $(NET_HDRS)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE \
-		-Idrivers -Idrivers/plat -Inet -Itest/sim -Itest/unit \
-		-o $@ test/fuzz/gen_seeds.c $(NET_TEST_SRCS)
+UNIT_fuzz_netif_seeds_SRCS := test/fuzz/fuzz_netif.c test/fuzz/fuzz_net_util.c $(NET_TEST_SRCS)
+UNIT_fuzz_netif_seeds_CFLAGS := -Itest/fuzz
+# Its libFuzzer build, `make fuzz-net` and the seed generator's rule are in
+# test/fuzz/fuzz.mk.

@@ -1,0 +1,60 @@
+/*
+ * bootargs.c - the boot arguments (/chosen/bootargs, board()->bootargs):
+ * words separated by spaces, "word" or "key=value" (the list is in
+ * main.c).  Apart from main.c so that the host can compile and fuzz it
+ * (test/fuzz/fuzz_shell.c): it needs only board() and the C library.
+ */
+#include <string.h>
+
+#include "app.h"
+
+/* Each space-separated word of the boot arguments in turn. */
+static const char *next_word(const char *a, size_t *len)
+{
+    while (a && *a == ' ')
+        a++;
+    if (!a || !*a)
+        return NULL;
+    *len = 0;
+    while (a[*len] && a[*len] != ' ')
+        (*len)++;
+    return a;
+}
+
+bool app_bootarg(const char *word)
+{
+    size_t n = strlen(word), len;
+    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len))
+        if (len == n && memcmp(a, word, n) == 0)
+            return true;
+    return false;
+}
+
+const char *app_bootarg_value(const char *key, char *buf, size_t size)
+{
+    size_t n = strlen(key), len;
+    if (size == 0)
+        return NULL; /* no room even for the NUL */
+    for (const char *a = next_word(board()->bootargs, &len); a; a = next_word(a + len, &len)) {
+        if (len > n && memcmp(a, key, n) == 0 && a[n] == '=') {
+            size_t v = len - n - 1 < size - 1 ? len - n - 1 : size - 1;
+            memcpy(buf, a + n + 1, v);
+            buf[v] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+unsigned app_parse_queue_size(const char *s, unsigned max)
+{
+    unsigned v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > max)
+            return 0; /* not a number, or already too big: no overflow */
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    return v >= 2 && v <= max && (v & (v - 1)) == 0 ? v : 0;
+}
