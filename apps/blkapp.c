@@ -51,11 +51,11 @@ int blkapp_start(const struct board_virtio_slot *s)
     }
     const struct virtio_blk_info *in = virtio_blk_info(&blk);
     kprintf("blk: virtio-blk at 0x%08lx: %llu sectors (%llu MiB), block %u, seg_max %u, size_max %u, "
-            "max request %u sectors, %s, flush %s\n",
+            "max request %u sectors, %s, flush %s, %s ring\n",
             (unsigned long)s->base, (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11),
             (unsigned)in->blk_size, (unsigned)in->seg_max, (unsigned)in->size_max,
             (unsigned)virtio_blk_max_sectors(&blk), in->read_only ? "read-only" : "read-write",
-            in->flush ? "yes" : "no (write-through)");
+            in->flush ? "yes" : "no (write-through)", virtqueue_is_packed(blk.vq) ? "packed" : "split");
     if (!virtio_dev_has_irq(&blk.dev))
         kprintf("blk: no interrupt: completions are polled\n");
     started = true;

@@ -129,7 +129,7 @@ static void print_features(void)
              {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
              {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
              {VIRTIO_F_ANY_LAYOUT, "any_layout"}, {VIRTIO_NET_F_CSUM, "csum"},
-             {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}};
+             {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}, {VIRTIO_F_RING_PACKED, "packed"}};
     char line[160];
     int n = 0;
     for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)

@@ -58,6 +58,8 @@
 #   --debug                 start halted with a gdb stub on tcp::1234
 #   --gdb-port PORT         start halted with a gdb stub on 127.0.0.1:PORT (tests)
 #   --monitor SPEC          QEMU monitor on a chardev (e.g. unix:PATH,server=on,wait=off)
+#   --packed                offer packed virtqueues (VIRTIO_F_RING_PACKED) on every
+#                           virtio device; needs --mmio modern (legacy has none)
 #   --reboot                a reset (the guest's, or the monitor's system_reset)
 #                           restarts the guest instead of ending QEMU (tests)
 #   --dry-run               print the command instead of running it
@@ -65,7 +67,7 @@ set -euo pipefail
 
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
 net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
-icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0
+icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0 packed=0
 # riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
 # explicitly.  Not -bios default: QEMU's own copy comes with qemu-system-data,
 # which qemu-system-misc only recommends.
@@ -101,6 +103,7 @@ while (($#)); do
     --gdb-port) gdbport=$2; shift ;;
     --monitor) monitor=$2; shift ;;
     --reboot) reboot=1 ;;
+    --packed) packed=1 ;;
     --dry-run) dry=1 ;;
     -*) die "unknown option $1 (see the header of $0)" ;;
     *) break ;;
@@ -199,6 +202,11 @@ fi
 [[ -n $initrd ]] && args+=(-initrd "$initrd")
 ((icount)) && args+=(-icount shift=0)
 
+pk=
+if ((packed)); then
+    [[ $mmio == modern ]] || die "--packed needs --mmio modern: legacy virtio has no packed virtqueues"
+    pk=,packed=on
+fi
 IFS=, read -ra devs <<<"$devices"
 for d in "${devs[@]}"; do
     case $d in
@@ -213,7 +221,7 @@ for d in "${devs[@]}"; do
         none) continue ;;
         *) die "--net must be user, tap:IFNAME or none" ;;
         esac
-        args+=(-device "virtio-net-device,netdev=n0${netopts:+,$netopts}")
+        args+=(-device "virtio-net-device,netdev=n0$pk${netopts:+,$netopts}")
         [[ -n $pcap ]] && args+=(-object "filter-dump,id=pcap0,netdev=n0,file=$pcap")
         ;;
     blk)
@@ -223,13 +231,13 @@ for d in "${devs[@]}"; do
             [[ -f $disk ]] || truncate -s 16M "$disk"
         fi
         args+=(-drive "if=none,id=d0,format=raw,file=$disk${diskopts:+,$diskopts}")
-        args+=(-device virtio-blk-device,drive=d0) ;;
-    rng) args+=(-device virtio-rng-device) ;;
+        args+=(-device "virtio-blk-device,drive=d0$pk") ;;
+    rng) args+=(-device "virtio-rng-device$pk") ;;
     console)
         if [[ -z $conchr ]]; then
             if ((interactive)); then conchr=pty; else conchr=null; fi
         fi
-        args+=(-device virtio-serial-device -chardev "$conchr,id=vcon" -device virtconsole,chardev=vcon) ;;
+        args+=(-device "virtio-serial-device$pk" -chardev "$conchr,id=vcon" -device virtconsole,chardev=vcon) ;;
     "") ;;
     *) die "unknown device '$d' (net, blk, rng, console)" ;;
     esac

@@ -3,8 +3,9 @@
 from MIN to MAX bytes (default 1..1472) to a UDP echo service, each with a
 different pseudo-random payload, and check that every reply is byte-exact.
 A size is retried up to 5 times when no reply comes within the timeout (the
-first datagrams may wait on ARP).  Prints one summary line; exit 0 only if
-every size came back exact.
+first datagrams may wait on ARP).  Three sizes in a row with no reply at
+all end the run (a dead service must not cost 1472 x 5 timeouts).  Prints
+one summary line; exit 0 only if every size came back exact.
 """
 import os
 import random
@@ -21,8 +22,12 @@ def main():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     s.connect((host, port))
-    exact = lost = wrong = retries = 0
+    exact = lost = wrong = retries = silent = 0
     for size in range(lo, hi + 1):
+        if silent >= 3:
+            print("three sizes in a row with no reply: giving up at size %d" % size, file=sys.stderr)
+            lost += hi - size + 1
+            break
         payload = bytes(rnd.getrandbits(8) for _ in range(size))
         for attempt in range(5):
             s.send(payload)
@@ -35,6 +40,7 @@ def main():
             except socket.timeout:
                 retries += 1
                 continue
+            silent = 0
             if reply == payload:
                 exact += 1
             else:
@@ -43,6 +49,7 @@ def main():
             break
         else:
             lost += 1
+            silent += 1
             print("size %d: no reply" % size, file=sys.stderr)
     total = hi - lo + 1
     print("udp echo %s:%d: %d/%d sizes byte-exact (%d-%d bytes), %d lost, %d wrong, %d retries"

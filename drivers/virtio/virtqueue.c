@@ -449,12 +449,13 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
         return NULL;
     }
     ulen = u.len;
-    if (!u.len_valid) {
-        if (ulen)
-            vq->st.len_ignored++; /* packed, no WRITE in the used flags: no length */
-        ulen = 0;
-    } else if (ulen > s->in_bytes && s->in_bytes == 0 && vq->legacy) {
-        vq->st.len_ignored++; /* nothing could have been written: the value carries no data */
+    if (ulen > s->in_bytes && (!u.len_valid || (s->in_bytes == 0 && vq->legacy))) {
+        /* A length that cannot be one, where it is allowed to be junk:
+         * ignored and counted.  Packed without WRITE in the used flags
+         * (2.8.4: the field is reserved - but QEMU never sets WRITE and
+         * writes the real length there, as Linux expects, so a length
+         * that fits is used); legacy on a chain with nothing writable. */
+        vq->st.len_ignored++;
         ulen = 0;
     } else if (ulen > s->in_bytes) {
         vq_mark_broken(vq, &vq->st.bad_len, "used len beyond writable bytes", ulen, s->in_bytes);

@@ -21,7 +21,10 @@
  * used one with this lap's wrap counter - anything else is a wrap-counter
  * fault, counted in bad_wrap, or a used descriptor with nothing
  * outstanding, counted in idx_jump); id and len are checked in
- * virtqueue.c.  A used descriptor without WRITE carries no length (2.8.4).
+ * virtqueue.c.  A used descriptor without WRITE has a reserved length
+ * (2.8.4), but QEMU never sets WRITE and puts the real length there: a
+ * length that fits what was posted is used, one that does not is ignored
+ * (counted), never trusted.
  *
  * Barriers:
  *   plat_dma_wmb  before the head descriptor's flags: its addr, len, id

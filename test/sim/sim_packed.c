@@ -453,7 +453,10 @@ static void write_used(struct sim_virtio *s, struct sim_vq *v, uint16_t u, uint3
 static void push_chain(struct sim_virtio *s, struct sim_vq *v, const struct sim_chain *c)
 {
     uint32_t id = c->head, len = c->written;
-    bool write = c->n_in > 0 || len != 0; /* WRITE: the device reports a length */
+    /* WRITE on a used descriptor says its length is meaningful (2.8.4);
+     * QEMU 7.2 never sets it and writes the length anyway, which is what
+     * this device does unless told to follow the spec's reading. */
+    bool write = s->packed_used_write && (c->n_in > 0 || len != 0);
 
     if (s->fault.used_id_force) {
         s->fault.used_id_force = false;

@@ -151,6 +151,7 @@ struct sim_virtio {
     sim_handler_t handler; /* NULL: fill writable bytes with a counter */
     void *handler_arg;
     bool auto_process;
+    bool packed_used_write; /* packed: WRITE in used descriptors with a length (off: as QEMU) */
     uint8_t fill_next;
     struct sim_faults fault;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_blk.sh - virtio-blk data integrity, proven on the host, on every
-# ARCH and both transports:
+# ARCH and both transports, and on modern with packed virtqueues:
 #  1. the firmware writes its LBA pattern over a whole raw image (requests of
 #     many sectors, several in flight, the last sector included), flushes and
 #     powers off; the host checks every byte;
@@ -14,13 +14,18 @@ SECTORS=8199 # 4 MiB and 7 sectors: the last request is a short one
 img=build/test-blk
 mkdir -p "$img"
 for arch in $ARCHES; do
-    for mmio in legacy modern; do
-        name="$arch $mmio"
-        disk=$img/$arch-$mmio.img
+    for mode in legacy modern packed; do
+        mmio=$mode pk=
+        [[ $mode == packed ]] && mmio=modern pk=--packed
+        name="$arch $mode"
+        disk=$img/$arch-$mode.img
         rm -f "$disk"
         truncate -s $((SECTORS * 512)) "$disk"
-        log=$LOGDIR/blk-$arch-$mmio-write.log
-        boot "$log" 60 --arch "$arch" --mmio "$mmio" --devices blk,rng --disk "$disk" --append "blk=write poweroff"
+        log=$LOGDIR/blk-$arch-$mode-write.log
+        boot "$log" 60 --arch "$arch" --mmio "$mmio" $pk --devices blk,rng --disk "$disk" --append "blk=write poweroff"
+        ring=split
+        [[ $mode == packed ]] && ring=packed
+        expect_grep "$log" "^blk: virtio-blk at .*, $ring ring\$" "$name: $ring virtqueue"
         expect_grep "$log" "^blk: pattern write of $SECTORS sectors in [0-9]+ requests \\(up to [2-8] in flight\\): ok \\(0\\), flushed\$" "$name: firmware writes the pattern, several requests in flight, and flushes"
         expect_line "$log" "boot: powering off" "$name: QEMU exits after the write"
         if out=$(python3 tools/blk-image.py verify "$disk"); then pass "$name: host verifies every byte: $out"
@@ -28,13 +33,13 @@ for arch in $ARCHES; do
 
         python3 tools/blk-image.py random "$disk" "$SECTORS"
         want=$(python3 tools/blk-image.py checksum "$disk")
-        log=$LOGDIR/blk-$arch-$mmio-check.log
-        boot "$log" 60 --arch "$arch" --mmio "$mmio" --devices blk,rng --disk "$disk" --append "blk=check poweroff"
+        log=$LOGDIR/blk-$arch-$mode-check.log
+        boot "$log" 60 --arch "$arch" --mmio "$mmio" $pk --devices blk,rng --disk "$disk" --append "blk=check poweroff"
         expect_line "$log" "blk: checksum $want over $SECTORS sectors (ok, 0)" "$name: guest checksum of a host-made image matches"
 
         before=$(sha256sum <"$disk")
-        log=$LOGDIR/blk-$arch-$mmio-ro.log
-        boot "$log" 60 --arch "$arch" --mmio "$mmio" --devices blk,rng --disk "$disk" --disk-opts readonly=on \
+        log=$LOGDIR/blk-$arch-$mode-ro.log
+        boot "$log" 60 --arch "$arch" --mmio "$mmio" $pk --devices blk,rng --disk "$disk" --disk-opts readonly=on \
             --append "blk=rowrite poweroff"
         expect_grep "$log" '^blk: virtio-blk at .* read-only, ' "$name: RO feature seen"
         expect_line "$log" "blk: write to sector 0 refused: read-only device (-30)" "$name: write to a read-only drive refused"

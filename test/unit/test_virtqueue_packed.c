@@ -413,10 +413,10 @@ static void test_direct_chain(void **state)
     assert_int_equal(r.c[0].n_out, 2);
     assert_int_equal(r.c[0].out_bytes, 30);
     assert_int_equal(r.c[0].in_bytes, 70);
-    /* one used descriptor, over the chain's first */
+    /* one used descriptor, over the chain's first (no WRITE, as QEMU) */
     assert_int_equal(desc_flags(fx, 0) & (VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED |
                                           VRING_DESC_F_WRITE),
-                     VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED | VRING_DESC_F_WRITE);
+                     VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED);
     assert_int_equal(fx->sim->vq[0].used_idx, 4);
     sim_run_irqs();
     assert_int_equal(fx->cb_calls, 1);
@@ -1039,8 +1039,9 @@ static void test_used_bad_len(void **state)
     plat_dma_free(mem, POOL);
 }
 
-/* 2.8.4: a used descriptor without WRITE carries no length - whatever is
- * in the field is ignored (and counted), not trusted. */
+/* 2.8.4: a used descriptor without WRITE has a reserved length - one that
+ * does not fit what was posted is ignored (and counted), not trusted; one
+ * that fits is used, as QEMU writes the real length without WRITE. */
 static void test_used_len_without_write(void **state)
 {
     struct vfix *fx = *state;
@@ -1052,6 +1053,7 @@ static void test_used_len_without_write(void **state)
     mem = pool_alloc();
     add_simple(fx, mem, 0, TOK(0));
     virtqueue_kick(fx->vq);
+    fx->sim->packed_used_write = true;
     fx->sim->fault.used_flags_xor = VRING_DESC_F_WRITE; /* clears it */
     fx->sim->fault.used_len_force = true;
     fx->sim->fault.used_len = 5000;
@@ -1061,6 +1063,23 @@ static void test_used_len_without_write(void **state)
     stats(fx, &st);
     assert_int_equal(st.len_ignored, 1);
     assert_false(st.broken);
+    /* QEMU's way: no WRITE, the real length */
+    add_simple(fx, mem, 0, TOK(1));
+    virtqueue_kick(fx->vq);
+    fx->sim->packed_used_write = false;
+    sim_virtio_process(fx->sim, 0);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(1));
+    assert_true(len > 0);
+    stats(fx, &st);
+    assert_int_equal(st.len_ignored, 1);
+    /* the spec's way: WRITE with the length */
+    add_simple(fx, mem, 0, TOK(2));
+    virtqueue_kick(fx->vq);
+    fx->sim->packed_used_write = true;
+    sim_virtio_process(fx->sim, 0);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), TOK(2));
+    assert_true(len > 0);
+    assert_false(virtqueue_is_broken(fx->vq));
     plat_dma_free(mem, POOL);
 }
 
