@@ -387,13 +387,38 @@ static struct virtio_blk_sync *sync_claim(struct virtio_blk *b)
     return c;
 }
 
+/* A synchronous helper's time limit, from the caller's wait (or the
+ * default). */
+struct deadline {
+    uint64_t t0, limit;
+};
+
+static struct deadline deadline_start(const struct virtio_blk_wait *w)
+{
+    struct deadline d = {plat_time_ns(), (w && w->timeout_ns) ? w->timeout_ns : SYNC_DEFAULT_TIMEOUT_NS};
+
+    return d;
+}
+
+/* Wait once more (the caller's hook), or return false - counted - when the
+ * time is up. */
+static bool deadline_wait(struct virtio_blk *b, const struct deadline *d, const struct virtio_blk_wait *w)
+{
+    if (plat_time_ns() - d->t0 > d->limit) {
+        b->stats.sync_timeouts++;
+        return false;
+    }
+    if (w && w->wait)
+        w->wait(w->arg);
+    return true;
+}
+
 /* Wait for c's request.  Returns its result, or VIRTIO_ETIMEDOUT /
  * VIRTIO_EIO (queue broken) with the request left to the device: the record
  * is then abandoned and freed by the late completion or a reset. */
 static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const struct virtio_blk_wait *w)
 {
-    uint64_t limit = (w && w->timeout_ns) ? w->timeout_ns : SYNC_DEFAULT_TIMEOUT_NS;
-    uint64_t t0 = plat_time_ns();
+    const struct deadline d = deadline_start(w);
     plat_irqstate_t s;
     int err = 0;
 
@@ -407,13 +432,10 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
             err = VIRTIO_EIO;
             break;
         }
-        if (plat_time_ns() - t0 > limit) {
-            b->stats.sync_timeouts++;
+        if (!deadline_wait(b, &d, w)) {
             err = VIRTIO_ETIMEDOUT;
             break;
         }
-        if (w && w->wait)
-            w->wait(w->arg);
     }
     s = plat_lock(&b->lock);
     if (!c->done) {
@@ -432,8 +454,7 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
 static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_t type, uint64_t sector,
                      void *buf, uint32_t len, const struct virtio_blk_wait *w)
 {
-    uint64_t limit = (w && w->timeout_ns) ? w->timeout_ns : SYNC_DEFAULT_TIMEOUT_NS;
-    uint64_t t0 = plat_time_ns();
+    const struct deadline d = deadline_start(w);
     struct virtio_blk_sync *c = NULL;
     bool waited = false;
     int err;
@@ -462,13 +483,10 @@ static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_
             waited = true;
             b->stats.sync_slot_waits++;
         }
-        if (plat_time_ns() - t0 > limit) {
-            b->stats.sync_timeouts++;
+        if (!deadline_wait(b, &d, w)) {
             err = VIRTIO_ETIMEDOUT;
             break;
         }
-        if (w && w->wait)
-            w->wait(w->arg);
     }
     if (c)
         c->busy = false;

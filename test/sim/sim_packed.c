@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_le.h"
 #include "sim_packed.h"
 #include "sim_plat.h"
 #include "sim_virtio.h"
@@ -29,45 +30,6 @@
 #define EVT_DISABLE 1u
 #define EVT_DESC 2u
 #define FEAT_EVENT_IDX 29u
-
-static void violation(struct sim_virtio *s, const char *fmt, ...)
-{
-    va_list ap;
-
-    s->violations++;
-    va_start(ap, fmt);
-    vsnprintf(s->last_violation, sizeof(s->last_violation), fmt, ap);
-    va_end(ap);
-    if (getenv("SIM_VERBOSE"))
-        fprintf(stderr, "[sim_packed] violation: %s\n", s->last_violation);
-}
-
-static uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return ld32(p) | ((uint64_t)ld32(p + 4) << 32);
-}
-
-static void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-    st16(p, (uint16_t)v);
-    st16(p + 2, (uint16_t)(v >> 16));
-}
 
 bool sim_packed_on(const struct sim_virtio *s)
 {
@@ -129,12 +91,12 @@ uint8_t *sim_packed_desc(struct sim_virtio *s, unsigned q, unsigned pos)
 bool sim_packed_areas_ok(struct sim_virtio *s, struct sim_vq *v)
 {
     if ((v->desc & 15) || (v->avail & 3) || (v->used & 3)) {
-        violation(s, "packed queue areas misaligned");
+        sim_violation(s, "packed queue areas misaligned");
         return false;
     }
     if (!sim_dma_ptr(v->desc, (size_t)PDESC * v->num) || !sim_dma_ptr(v->avail, EVT_SIZE) ||
         !sim_dma_ptr(v->used, EVT_SIZE)) {
-        violation(s, "packed queue area is not DMA memory");
+        sim_violation(s, "packed queue area is not DMA memory");
         return false;
     }
     return true;
@@ -173,7 +135,7 @@ void sim_packed_went_live(struct sim_virtio *s, struct sim_vq *v)
 
 static bool chain_fail(struct sim_virtio *s, struct sim_vq *v, const char *what, unsigned a)
 {
-    violation(s, "packed chain: %s (%u)", what, a);
+    sim_violation(s, "packed chain: %s (%u)", what, a);
     v->error = true;
     return false;
 }
@@ -346,7 +308,7 @@ static void check_prefetch(struct sim_virtio *s, struct sim_vq *v, const struct 
         const uint8_t *d = sim_dma_ptr(f->bus[k], PDESC);
 
         if (d && memcmp(d, f->desc[k], k == 0 ? P_FLAGS : PDESC)) {
-            violation(s, "packed descriptor at bus %llx changed after its chain became "
+            sim_violation(s, "packed descriptor at bus %llx changed after its chain became "
                       "visible (stored after the head's flags, or no wmb between)",
                       (unsigned long long)f->bus[k]);
             v->stale_fetches++;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim_plat.h"
+#include "sim_le.h"
 #include "sim_virtio.h"
 #include "sim_packed.h" /* packed dispatch: the marked "packed:" lines */
 #include "virtio/virtio_mmio_regs.h"
@@ -29,7 +30,7 @@
 #define F_INDIRECT 4u
 #define FEAT_EVENT_IDX 29u
 
-static void violation(struct sim_virtio *s, const char *fmt, ...)
+void sim_violation(struct sim_virtio *s, const char *fmt, ...)
 {
     va_list ap;
 
@@ -38,37 +39,9 @@ static void violation(struct sim_virtio *s, const char *fmt, ...)
     vsnprintf(s->last_violation, sizeof(s->last_violation), fmt, ap);
     va_end(ap);
     if (getenv("SIM_VERBOSE"))
-        fprintf(stderr, "[sim_virtio] violation: %s\n", s->last_violation);
+        fprintf(stderr, "[sim] violation: %s\n", s->last_violation);
 }
 
-/* ---- little-endian helpers on host memory -------------------------------- */
-
-static uint16_t ld16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t ld64(const uint8_t *p)
-{
-    return ld32(p) | ((uint64_t)ld32(p + 4) << 32);
-}
-
-static void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-    st16(p, (uint16_t)v);
-    st16(p + 2, (uint16_t)(v >> 16));
-}
 
 /* ---- ring areas ------------------------------------------------------------ */
 
@@ -92,7 +65,7 @@ static uint8_t *area(struct sim_virtio *s, uint64_t bus, size_t len, const char 
     uint8_t *p = sim_dma_ptr(bus, len);
 
     if (!p)
-        violation(s, "%s at bus %llx+%zu is not DMA memory", what, (unsigned long long)bus, len);
+        sim_violation(s, "%s at bus %llx+%zu is not DMA memory", what, (unsigned long long)bus, len);
     return p;
 }
 
@@ -190,15 +163,15 @@ static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
         return;
     }
     if (s->guest_page_size == 0) {
-        violation(s, "QueuePFN written before GuestPageSize");
+        sim_violation(s, "QueuePFN written before GuestPageSize");
         return;
     }
     if (v->num == 0 || v->num > v->num_max || (v->num & (v->num - 1))) {
-        violation(s, "legacy QueueNum %u invalid (max %u)", v->num, v->num_max);
+        sim_violation(s, "legacy QueueNum %u invalid (max %u)", v->num, v->num_max);
         return;
     }
     if (v->align == 0 || (v->align & (v->align - 1))) {
-        violation(s, "legacy QueueAlign %u invalid", v->align);
+        sim_violation(s, "legacy QueueAlign %u invalid", v->align);
         return;
     }
     v->pfn = pfn;
@@ -220,11 +193,11 @@ static void modern_ready(struct sim_virtio *s, struct sim_vq *v, uint32_t val)
     if (s->fault.queue_ready_stuck)
         return;
     if (v->num == 0 || v->num > v->num_max || (v->num & (v->num - 1))) {
-        violation(s, "QueueNum %u invalid (max %u)", v->num, v->num_max);
+        sim_violation(s, "QueueNum %u invalid (max %u)", v->num, v->num_max);
         return;
     }
     if ((v->desc & 15) || (v->avail & 1) || (v->used & 3)) {
-        violation(s, "queue areas misaligned");
+        sim_violation(s, "queue areas misaligned");
         return;
     }
     if (!queue_areas_ok(s, v))
@@ -250,21 +223,21 @@ static void write_status(struct sim_virtio *s, uint32_t val)
     /* DEVICE_NEEDS_RESET is the device's bit: ignore it in comparisons. */
     if ((val & s->status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) !=
         (s->status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-        violation(s, "status %#x clears bits of %#x", val, s->status);
+        sim_violation(s, "status %#x clears bits of %#x", val, s->status);
     added = val & ~s->status;
     if ((added & VIRTIO_STATUS_DRIVER) && !(s->status & VIRTIO_STATUS_ACKNOWLEDGE) &&
         !(val & VIRTIO_STATUS_ACKNOWLEDGE))
-        violation(s, "DRIVER before ACKNOWLEDGE");
+        sim_violation(s, "DRIVER before ACKNOWLEDGE");
     if (added & VIRTIO_STATUS_FEATURES_OK) {
         if (s->version == 1)
-            violation(s, "FEATURES_OK written to a legacy device");
+            sim_violation(s, "FEATURES_OK written to a legacy device");
         if (s->fault.refuse_features_ok || (s->drv_features & ~s->dev_features))
             val &= ~VIRTIO_STATUS_FEATURES_OK;
     }
     if (added & VIRTIO_STATUS_DRIVER_OK) {
         s->driver_ok_writes++;
         if (s->version != 1 && !(val & VIRTIO_STATUS_FEATURES_OK))
-            violation(s, "DRIVER_OK without FEATURES_OK");
+            sim_violation(s, "DRIVER_OK without FEATURES_OK");
         s->ready_at_driver_ok = 0;
         for (i = 0; i < s->nq; i++)
             if (s->vq[i].ready)
@@ -291,7 +264,7 @@ static uint32_t config_read(struct sim_virtio *s, uint32_t off, unsigned width)
         s->config_gen++;
     }
     if (off + width > sizeof(s->config)) {
-        violation(s, "config read beyond the window");
+        sim_violation(s, "config read beyond the window");
         return 0;
     }
     for (i = 0; i < width; i++)
@@ -307,7 +280,7 @@ static uint32_t reg_read(void *ctx, uint32_t off, unsigned width)
     if (off >= VIRTIO_MMIO_CONFIG)
         return config_read(s, off - VIRTIO_MMIO_CONFIG, width);
     if (width != 4 || (off & 3)) {
-        violation(s, "register %#x read with width %u", off, width);
+        sim_violation(s, "register %#x read with width %u", off, width);
         return 0;
     }
     switch (off) {
@@ -330,7 +303,7 @@ static uint32_t reg_read(void *ctx, uint32_t off, unsigned width)
         return v ? v->num_max : 0;
     case VIRTIO_MMIO_QUEUE_READY:
         if (s->version == 1) {
-            violation(s, "QueueReady read on a legacy device");
+            sim_violation(s, "QueueReady read on a legacy device");
             return 0;
         }
         v = sel_vq(s);
@@ -339,7 +312,7 @@ static uint32_t reg_read(void *ctx, uint32_t off, unsigned width)
         return v && v->ready ? 1 : 0;
     case VIRTIO_MMIO_QUEUE_PFN:
         if (s->version != 1) {
-            violation(s, "QueuePFN read on a modern device");
+            sim_violation(s, "QueuePFN read on a modern device");
             return 0;
         }
         v = sel_vq(s);
@@ -358,10 +331,10 @@ static uint32_t reg_read(void *ctx, uint32_t off, unsigned width)
     case VIRTIO_MMIO_CONFIG_GENERATION:
         s->gen_reads++;
         if (s->version == 1)
-            violation(s, "ConfigGeneration read on a legacy device");
+            sim_violation(s, "ConfigGeneration read on a legacy device");
         return s->config_gen;
     default:
-        violation(s, "read of write-only or unknown register %#x", off);
+        sim_violation(s, "read of write-only or unknown register %#x", off);
         return 0;
     }
 }
@@ -388,7 +361,7 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
     if (off >= VIRTIO_MMIO_CONFIG) {
         off -= VIRTIO_MMIO_CONFIG;
         if (off + width > sizeof(s->config)) {
-            violation(s, "config write beyond the window");
+            sim_violation(s, "config write beyond the window");
             return;
         }
         for (i = 0; i < width; i++)
@@ -396,7 +369,7 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         return;
     }
     if (width != 4 || (off & 3)) {
-        violation(s, "register %#x written with width %u", off, width);
+        sim_violation(s, "register %#x written with width %u", off, width);
         return;
     }
     v = sel_vq(s);
@@ -409,11 +382,11 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         break;
     case VIRTIO_MMIO_DRIVER_FEATURES:
         if (!(s->status & VIRTIO_STATUS_DRIVER))
-            violation(s, "DriverFeatures written before DRIVER");
+            sim_violation(s, "DriverFeatures written before DRIVER");
         if (s->status & VIRTIO_STATUS_FEATURES_OK)
-            violation(s, "DriverFeatures written after FEATURES_OK");
+            sim_violation(s, "DriverFeatures written after FEATURES_OK");
         if (s->version == 1 && s->drv_features_sel != 0) {
-            violation(s, "legacy DriverFeatures with select %u", s->drv_features_sel);
+            sim_violation(s, "legacy DriverFeatures with select %u", s->drv_features_sel);
             break;
         }
         if (s->drv_features_sel == 0)
@@ -423,9 +396,9 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         break;
     case VIRTIO_MMIO_GUEST_PAGE_SIZE:
         if (s->version != 1)
-            violation(s, "GuestPageSize written to a modern device");
+            sim_violation(s, "GuestPageSize written to a modern device");
         else if (val == 0 || (val & (val - 1)))
-            violation(s, "GuestPageSize %u", val);
+            sim_violation(s, "GuestPageSize %u", val);
         s->guest_page_size = val;
         break;
     case VIRTIO_MMIO_QUEUE_SEL:
@@ -433,37 +406,37 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         break;
     case VIRTIO_MMIO_QUEUE_NUM:
         if (!v) {
-            violation(s, "QueueNum for absent queue %u", s->queue_sel);
+            sim_violation(s, "QueueNum for absent queue %u", s->queue_sel);
             break;
         }
         if (v->ready)
-            violation(s, "QueueNum written while the queue is live");
+            sim_violation(s, "QueueNum written while the queue is live");
         v->num = val;
         break;
     case VIRTIO_MMIO_QUEUE_ALIGN:
         if (s->version != 1)
-            violation(s, "QueueAlign written to a modern device");
+            sim_violation(s, "QueueAlign written to a modern device");
         if (v)
             v->align = val;
         break;
     case VIRTIO_MMIO_QUEUE_PFN:
         if (s->version != 1) {
-            violation(s, "QueuePFN written to a modern device");
+            sim_violation(s, "QueuePFN written to a modern device");
             break;
         }
         if (!v) {
-            violation(s, "QueuePFN for absent queue %u", s->queue_sel);
+            sim_violation(s, "QueuePFN for absent queue %u", s->queue_sel);
             break;
         }
         legacy_pfn(s, v, val);
         break;
     case VIRTIO_MMIO_QUEUE_READY:
         if (s->version == 1) {
-            violation(s, "QueueReady written to a legacy device");
+            sim_violation(s, "QueueReady written to a legacy device");
             break;
         }
         if (!v) {
-            violation(s, "QueueReady for absent queue %u", s->queue_sel);
+            sim_violation(s, "QueueReady for absent queue %u", s->queue_sel);
             break;
         }
         modern_ready(s, v, val);
@@ -475,13 +448,13 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
     case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
     case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
         if (s->version == 1) {
-            violation(s, "queue address register %#x on a legacy device", off);
+            sim_violation(s, "queue address register %#x on a legacy device", off);
             break;
         }
         if (!v)
             break;
         if (v->ready)
-            violation(s, "queue address written while live");
+            sim_violation(s, "queue address written while live");
         if (off == VIRTIO_MMIO_QUEUE_DESC_LOW || off == VIRTIO_MMIO_QUEUE_DESC_HIGH)
             set_addr(&v->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
         else if (off == VIRTIO_MMIO_QUEUE_DRIVER_LOW || off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH)
@@ -491,9 +464,9 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         break;
     case VIRTIO_MMIO_QUEUE_NOTIFY:
         if (!(s->status & VIRTIO_STATUS_DRIVER_OK))
-            violation(s, "notify before DRIVER_OK");
+            sim_violation(s, "notify before DRIVER_OK");
         if (val >= s->nq) {
-            violation(s, "notify for absent queue %u", val);
+            sim_violation(s, "notify for absent queue %u", val);
             break;
         }
         s->vq[val].notifies++;
@@ -510,7 +483,7 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         write_status(s, val);
         break;
     default:
-        violation(s, "write to read-only or unknown register %#x", off);
+        sim_violation(s, "write to read-only or unknown register %#x", off);
         break;
     }
 }
@@ -528,7 +501,7 @@ static bool queue_usable(struct sim_virtio *s, unsigned q)
 
 static bool chain_fail(struct sim_virtio *s, struct sim_vq *v, const char *what, unsigned a)
 {
-    violation(s, "chain: %s (%u)", what, a);
+    sim_violation(s, "chain: %s (%u)", what, a);
     v->error = true;
     return false;
 }
@@ -721,14 +694,14 @@ static uint16_t check_prefetch(struct sim_virtio *s, struct sim_vq *v, const str
     bool stale = f->head != head_now;
 
     if (stale)
-        violation(s, "avail entry %u: head %u when its index became visible, %u now "
+        sim_violation(s, "avail entry %u: head %u when its index became visible, %u now "
                   "(entry stored after avail->idx, or no wmb between)",
                   v->last_avail, f->head, head_now);
     for (unsigned k = 0; k < f->ndesc && !stale; k++) {
         const uint8_t *d = sim_dma_ptr(f->bus[k], DESC_SIZE);
 
         if (d && memcmp(d, f->desc[k], DESC_SIZE)) {
-            violation(s, "avail entry %u: descriptor at bus %llx changed after its index "
+            sim_violation(s, "avail entry %u: descriptor at bus %llx changed after its index "
                       "became visible (stored after avail->idx, or no wmb between)",
                       v->last_avail, (unsigned long long)f->bus[k]);
             stale = true;
@@ -763,7 +736,7 @@ unsigned sim_virtio_pop(struct sim_virtio *s, unsigned q)
         if (aidx == v->last_avail)
             break;
         if ((uint16_t)(aidx - v->last_avail) > v->num) {
-            violation(s, "avail idx %u ran %u ahead", aidx, (uint16_t)(aidx - v->last_avail));
+            sim_violation(s, "avail idx %u ran %u ahead", aidx, (uint16_t)(aidx - v->last_avail));
             v->error = true;
             break;
         }

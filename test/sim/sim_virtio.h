@@ -196,6 +196,11 @@ void sim_virtio_set_needs_reset(struct sim_virtio *sim);
 void sim_virtio_set_used_flags(struct sim_virtio *sim, unsigned q, uint16_t flags);
 void sim_virtio_set_avail_event(struct sim_virtio *sim, unsigned q, uint16_t idx);
 
+/* Count a protocol violation by the driver (printed with SIM_VERBOSE=1);
+ * the device models use it for what they find. */
+void sim_violation(struct sim_virtio *sim, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Did the driver accept `bit`? */
 bool sim_virtio_has(const struct sim_virtio *sim, unsigned bit);
 /* Index of the first register write to `off`, or -1. */
