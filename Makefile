@@ -2,12 +2,13 @@
 #
 #   make [ARCH=arm|aarch64|riscv64]
 #                              build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
+#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [PACKED=1] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
 #                              (BOARD: virt, xlnx-versal-virt (aarch64) or
 #                              vexpress-a15 (arm); LOADER=uboot: Debian's
 #                              U-Boot fetches the image by TFTP and boots it;
-#                              PCAP: record the guest's network traffic)
+#                              PCAP: record the guest's network traffic;
+#                              PACKED=1, with MMIO=modern: packed virtqueues)
 #   make debug                 the same, halted, with a gdb stub on :1234
 #   make check                 every build and every test
 #   make bench                 performance figures (docs/PERFORMANCE.md)
@@ -69,6 +70,11 @@ endif
 
 ifeq ($(filter $(MMIO),legacy modern),)
 $(error MMIO must be legacy or modern, not '$(MMIO)')
+endif
+ifneq ($(PACKED),)
+ifneq ($(MMIO),modern)
+$(error PACKED=1 needs MMIO=modern: legacy virtio has no packed virtqueues)
+endif
 endif
 ifeq ($(filter $(GIC),2 3),)
 $(error GIC must be 2 or 3, not '$(GIC)')
@@ -157,7 +163,7 @@ deps-test:
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
-RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) --interactive
+RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) $(if $(PACKED),--packed) --interactive
 # QEMU virt boots the ELF (symbols for gdb at the addresses it runs at);
 # the other boards the image, which runs wherever their RAM is.
 RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))

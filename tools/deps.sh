@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh STEP - install the Debian packages STEP needs, if any are missing,
 # and say what is installed.  STEP: build-ARCH, run-ARCH, debug-ARCH (ARCH:
-# arm, aarch64, riscv64), run and debug (the arm ones), pcap, uboot, test.
+# arm, aarch64, riscv64), run and debug (the arm ones), pcap, uboot, fuzz, test.
 # Only what each step uses, and --no-install-recommends: a package that works
 # here only through a recommended one (QEMU's default NIC and its iPXE ROM)
 # must show up as a failure, not hide behind a lucky install.
@@ -16,14 +16,16 @@ build-riscv64) pkgs=(make gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf b
 run | run-arm | run-aarch64) pkgs=(qemu-system-arm netcat-openbsd) ;; # nc: the README's way to talk to the echo port
 run-riscv64) pkgs=(qemu-system-misc opensbi netcat-openbsd) ;; # opensbi: qemu-run.sh's -bios (QEMU's own copy
                                                                # comes only as a recommendation)
-pcap) pkgs=(tcpdump) ;;                            # to read the capture of make run PCAP=file
+pcap) pkgs=(tcpdump) ;;
+fuzz) pkgs=(make clang libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler) ;; # libFuzzer's runtime is
+                                                                   # only recommended by clang-14                            # to read the capture of make run PCAP=file
 uboot) pkgs=(u-boot-qemu device-tree-compiler) ;; # make run LOADER=uboot (riscv64: fdtput writes its environment)
 debug | debug-arm | debug-aarch64) pkgs=(qemu-system-arm gdb-multiarch) ;;
 debug-riscv64) pkgs=(qemu-system-misc opensbi gdb-multiarch) ;;
 test) pkgs=(make gcc libc6-dev libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump u-boot-qemu
             python3 iproute2 iputils-ping gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu
             gcc-riscv64-unknown-elf qemu-system-misc opensbi) ;;
-*) echo "usage: $0 build-ARCH|run-ARCH|debug-ARCH|run|debug|pcap|uboot|test (ARCH: arm, aarch64, riscv64)" >&2; exit 2 ;;
+*) echo "usage: $0 build-ARCH|run-ARCH|debug-ARCH|run|debug|pcap|uboot|fuzz|test (ARCH: arm, aarch64, riscv64)" >&2; exit 2 ;;
 esac
 
 missing=()

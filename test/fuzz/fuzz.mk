@@ -86,11 +86,13 @@ FUZZ_fuzz_netif_MAXLEN := 1600
 FUZZ_ALL := fuzz_netif $(FUZZ_TARGETS)
 $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_target,$(t))))
 
-.PHONY: fuzz fuzz-net fuzz-smoke
+.PHONY: fuzz fuzz-net fuzz-smoke deps-fuzz
+deps-fuzz:
+	@tools/deps.sh fuzz
 # One target after another, never in parallel (-j): each runs one process.
-fuzz:
+fuzz: deps-fuzz
 	$(Q)$(foreach t,$(FUZZ_ALL),$(MAKE) --no-print-directory -j1 fuzz-run-$(t) FUZZ_RUN_TIME=$(FUZZ_TIME) &&) true
-fuzz-net:
+fuzz-net: deps-fuzz
 	$(Q)$(MAKE) --no-print-directory -j1 fuzz-run-fuzz_netif FUZZ_RUN_TIME=$(FUZZ_TIME)
 # A short run of each, when clang can build a libFuzzer binary (else a note).
 fuzz-smoke:
