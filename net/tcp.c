@@ -269,7 +269,7 @@ static void tcp_output(struct tcp_conn *c)
         }
     }
     if ((c->flags & TF_ACKNOW) && c->state != TCP_SYN_SENT)
-        tcp_send_seg(c, c->snd_nxt, TCP_ACK, 0, 0);
+        tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0); /* after a go-back too (BSD) */
     if (c->state == TCP_TIME_WAIT)
         return; /* the timer counts 2 MSL */
     if (c->snd_wnd == 0 && c->snd_len > 0 && c->state >= TCP_ESTABLISHED) {
@@ -390,22 +390,24 @@ static void tcp_set_mss(struct tcp_conn *c, uint16_t peer)
     c->cwnd = c->mss > 2190 ? 2u * c->mss : c->mss > 1095 ? 3u * c->mss : 4u * c->mss;
 }
 
+/* RFC 5961 7: a budget per connection, not one for the stack (whose
+ * count another connection could read: CVE-2016-5696) */
 static void tcp_challenge_ack(struct tcp_conn *c)
 {
-    struct tcp_stack *ts = c->ts;
-    uint32_t now = tcp_now(ts->nif);
+    struct netif *nif = c->ts->nif;
+    uint32_t now = tcp_now(nif);
 
-    if (now - ts->chal_start >= 1000u) {
-        ts->chal_start = now;
-        ts->chal_count = 0;
+    if (now - c->chal_start >= 1000u) {
+        c->chal_start = now;
+        c->chal_count = 0;
     }
-    if (ts->chal_count >= TCP_CHALLENGE_PER_S) {
-        ts->nif->stats.tcp_challenge_limited++;
+    if (c->chal_count >= TCP_CHALLENGE_PER_S) {
+        nif->stats.tcp_challenge_limited++;
         return;
     }
-    ts->chal_count++;
-    ts->nif->stats.tcp_challenge_ack++;
-    tcp_send_seg(c, c->snd_nxt, TCP_ACK, 0, 0);
+    c->chal_count++;
+    nif->stats.tcp_challenge_ack++;
+    tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0);
 }
 
 /* Hand in-order data, then the FIN, to recv. */
@@ -509,8 +511,8 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
     if (c->dupacks >= 3)
         c->cwnd = c->ssthresh; /* end of fast recovery */
     else if (c->cwnd < c->ssthresh)
-        c->cwnd += u32min(n ? n : 1, c->mss);
-    else
+        c->cwnd += u32min(n, c->mss); /* the SYN, the FIN alone: none */
+    else if (n)
         c->cwnd += (uint32_t)c->mss * c->mss / c->cwnd + 1;
     c->cwnd = u32min(c->cwnd, 0xffffu);
     c->dupacks = 0;
@@ -524,9 +526,13 @@ static void tcp_established(struct tcp_conn *c, const struct seg *s)
     c->snd_wnd = c->max_snd_wnd = s->wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = s->ack;
-    /* RFC 6298 5.7: a SYN lost and no RTT measured: start data at 3 s */
-    if ((c->flags & TF_SYN_REXMIT) && c->srtt8 == 0)
-        c->rto = 3000;
+    /* a SYN lost: RFC 5681 3.1, the initial window is one segment;
+     * RFC 6298 5.7, no RTT measured: start data at 3 s */
+    if (c->flags & TF_SYN_REXMIT) {
+        c->cwnd = c->mss;
+        if (c->srtt8 == 0)
+            c->rto = 3000;
+    }
 }
 
 /* A segment for a synchronized connection or one in SYN-SENT. */
@@ -596,11 +602,13 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
     wnd = TCP_RCV_BUF - c->rcv_len;
     {
         uint32_t slen = dlen + fin, rel = seq - c->rcv_nxt;
-        bool ok;
-        if (slen == 0)
-            ok = wnd == 0 ? rel == 0 : rel < wnd;
-        else
-            ok = wnd != 0 && (rel < wnd || seq + slen - 1 - c->rcv_nxt < wnd);
+        /* with the window at 0, a segment at rcv_nxt is kept for its ACK
+         * (3.10.7.4): its data and FIN are trimmed off below */
+        bool ok = wnd == 0 ? rel == 0 : rel < wnd || (slen && seq + slen - 1 - c->rcv_nxt < wnd);
+        if (ok && wnd == 0 && slen) {
+            nif->stats.tcp_out_of_window++;
+            c->flags |= TF_ACKNOW;
+        }
         if (!ok) {
             if (s->flags & TCP_RST) {
                 nif->stats.tcp_rst_ignored++;
@@ -663,6 +671,8 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         tcp_output(c);
         return;
     }
+    if (c->flags & TF_PERSIST)
+        c->retries = 0; /* a probe answered */
     if (SEQ_GT(s->ack, c->snd_una)) {
         acked += tcp_ack_new(c, s->ack, false);
     } else if (s->ack == c->snd_una && s->dlen == 0 && !fin && s->wnd == c->snd_wnd && c->snd_wnd != 0 &&
@@ -680,7 +690,7 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         }
     }
     if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
-        if (c->snd_wnd == 0 && s->wnd != 0) {
+        if (c->snd_wnd == 0 && s->wnd != 0 && c->state != TCP_TIME_WAIT) {
             /* window open: out of persist; an unaccepted probe byte goes
              * again with the rest */
             if (c->flags & TF_PERSIST)
@@ -749,6 +759,10 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
             c->state = TCP_CLOSING;
         else if (c->state == TCP_FIN_WAIT_2)
             tcp_enter_time_wait(c);
+    } else if (fin && !(c->flags & TF_FIN_RCVD)) {
+        /* out of order, alone: dropped, a duplicate ACK (RFC 5681 4.2) */
+        nif->stats.tcp_ooo_dropped++;
+        c->flags |= TF_ACKNOW;
     }
 
     cb = c->cb;
@@ -913,6 +927,17 @@ static void tcp_timeout(struct tcp_conn *c)
         tcp_free(c, 0);
         return;
     }
+    /* a persist probe counts as a retransmission: an answer (any
+     * acceptable ACK) starts the count again */
+    if (++c->retries > (synchronized(c) && c->state != TCP_SYN_RCVD ? TCP_DATA_RETRIES : TCP_SYN_RETRIES)) {
+        nif->stats.tcp_timeouts++;
+        if (c->state != TCP_SYN_SENT)
+            tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+        if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
+            c->cb = NULL;
+        tcp_free(c, -TCP_ETIMEDOUT);
+        return;
+    }
     if (c->flags & TF_PERSIST) {
         /* zero window: one byte beyond it (RFC 9293 3.8.6.1) */
         nif->stats.tcp_persist_probes++;
@@ -921,15 +946,6 @@ static void tcp_timeout(struct tcp_conn *c)
             c->snd_max = c->snd_nxt;
         c->rto = u32min(c->rto * 2, TCP_RTO_MAX_MS);
         tcp_arm(c, c->rto, true);
-        return;
-    }
-    if (++c->retries > (synchronized(c) && c->state != TCP_SYN_RCVD ? TCP_DATA_RETRIES : TCP_SYN_RETRIES)) {
-        nif->stats.tcp_timeouts++;
-        if (c->state != TCP_SYN_SENT)
-            tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_nxt, 0, TCP_RST, 0, NULL, 0, 0);
-        if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
-            c->cb = NULL;
-        tcp_free(c, -TCP_ETIMEDOUT);
         return;
     }
     nif->stats.tcp_retransmits++;
@@ -1031,20 +1047,25 @@ struct tcp_conn *tcp_connect(struct netif *nif, uint32_t dst, uint16_t dport, co
     e = -NET_ENOROUTE;
     if (nif->ipv4.addr == 0)
         goto fail;
-    e = -NET_ENOMEM;
-    c = tcp_alloc(ts, false);
-    if (c == NULL)
-        goto fail;
-    /* a random ephemeral port (RFC 6056) that no connection uses */
-    for (;;) {
-        port = (uint16_t)(49152u + net_random() % 16384u);
+    /* an ephemeral port that no connection uses: from a random one, each
+     * in turn (RFC 6056 3.3.1) */
+    e = -NET_EADDRINUSE;
+    port = (uint16_t)net_random();
+    for (unsigned n = 0;; n++, port++) {
         unsigned i;
+        if (n == 16384u)
+            goto fail;
+        port = (uint16_t)(49152u + port % 16384u);
         for (i = 0; i < TCP_MAX_CONNS; i++)
             if (ts->conn[i].state != TCP_CLOSED && ts->conn[i].lport == port)
                 break;
         if (i == TCP_MAX_CONNS)
             break;
     }
+    e = -NET_ENOMEM;
+    c = tcp_alloc(ts, false);
+    if (c == NULL)
+        goto fail;
     tcp_start(c, TCP_SYN_SENT, dst, port, dport, cb, arg);
     tcp_output(c);
     return c;
@@ -1111,16 +1132,21 @@ void tcp_abort(struct tcp_conn *c)
     if (c->state == TCP_CLOSED)
         return;
     if (synchronized(c) && c->state != TCP_TIME_WAIT)
-        tcp_xmit(c->ts->nif, c->raddr, c->lport, c->rport, c->snd_nxt, 0, TCP_RST, 0, NULL, 0, 0);
+        tcp_xmit(c->ts->nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
     c->cb = NULL;
     tcp_free(c, 0);
 }
 
 void tcp_recv_resume(struct tcp_conn *c)
 {
+    uint16_t busy = c->flags & TF_BUSY;
+
     if (c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
         return;
+    /* as tcp_input: recv may free the slot, but not see it reused */
+    c->flags |= TF_BUSY;
     tcp_deliver(c);
+    c->flags = (uint16_t)((c->flags & ~TF_BUSY) | busy);
     if (c->state == TCP_CLOSED)
         return;
     /* a window update when the window opened enough to say so */

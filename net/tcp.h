@@ -17,8 +17,8 @@
  * Not implemented: window scaling, timestamps, SACK, urgent data (the
  * urgent pointer is ignored, the data delivered in line), keep-alive,
  * Nagle (each tcp_send() may leave as a segment of its own), IP options on
- * output.  A FIN that arrives out of order is dropped and recovered by the
- * peer's retransmission.
+ * output.  A FIN that arrives out of order is dropped (with a duplicate
+ * ACK) and recovered by the peer's retransmission.
  *
  * Memory: no allocation.  struct tcp_stack (which the firmware declares
  * statically) holds TCP_MAX_CONNS connections; each carries its buffers:
@@ -35,7 +35,8 @@
  * merely delayed, yet far below RFC 6298's conservative 1 s, which is
  * meant for the Internet, not a virtio link -, ceiling 60 s, initial 1 s),
  * persist (zero window, same backoff, never gives up while probes are
- * answered), delayed ACK (TCP_DELACK_MS), TIME-WAIT (2 * TCP_MSL_MS).
+ * answered; TCP_DATA_RETRIES unanswered ones reset the connection, as
+ * retransmissions do), delayed ACK (TCP_DELACK_MS), TIME-WAIT (2 * TCP_MSL_MS).
  * A segment that finds no TX buffer (ops->tx_alloc NULL) is not lost: it
  * is tried again at the next net_tick(), not after a retransmission
  * timeout.
@@ -102,7 +103,7 @@
 #define TCP_MSL_MS 30000u       /* TIME-WAIT lasts 2 MSL */
 #define TCP_SYN_RETRIES 5       /* SYN or SYN-ACK sent at most 1 + this */
 #define TCP_DATA_RETRIES 10     /* then the connection is reset (closed: -TCP_ETIMEDOUT) */
-#define TCP_CHALLENGE_PER_S 10  /* RFC 5961 challenge ACKs per second, all connections */
+#define TCP_CHALLENGE_PER_S 10  /* RFC 5961 challenge ACKs per second, per connection */
 
 _Static_assert((TCP_SND_BUF & (TCP_SND_BUF - 1)) == 0 && TCP_SND_BUF <= 32768, "TCP_SND_BUF");
 _Static_assert((TCP_RCV_BUF & (TCP_RCV_BUF - 1)) == 0 && TCP_RCV_BUF <= 32768, "TCP_RCV_BUF");
@@ -179,6 +180,8 @@ struct tcp_conn {
     /* timers: absolute times on the stack's ms clock, valid with their flag */
     uint32_t t_rexmit;              /* retransmit, persist, or TIME-WAIT end */
     uint32_t t_delack;
+    uint32_t chal_start;            /* RFC 5961 challenge ACKs: this second's */
+    uint16_t chal_count;            /* start and count */
     /* rings: snd from snd_una (snd_len bytes, TF_FIN_Q: FIN after them);
      * rcv: rcv_len in-order bytes from rcv_head, then out-of-order ranges */
     uint16_t snd_head, snd_len, rcv_head, rcv_len;
@@ -194,7 +197,6 @@ struct tcp_stack {
     struct netif *nif;
     uint8_t key[TCP_KEY_LEN];
     uint32_t age;                   /* next connection's age */
-    uint32_t chal_start, chal_count; /* challenge ACK rate limit window */
     struct tcp_listener listen[TCP_MAX_LISTEN];
     struct tcp_conn conn[TCP_MAX_CONNS];
 };
@@ -216,7 +218,8 @@ int tcp_unlisten(struct netif *nif, uint16_t port);
 
 /* Open a connection from our address and a random port to dst:dport (the
  * SYN leaves now).  The handle, or NULL with *err (if err is not NULL) set:
- * -NET_EINVAL, -NET_ENOROUTE (no address), -NET_ENOMEM (table full). */
+ * -NET_EINVAL, -NET_ENOROUTE (no address), -NET_EADDRINUSE (no ephemeral
+ * port free), -NET_ENOMEM (table full). */
 struct tcp_conn *tcp_connect(struct netif *nif, uint32_t dst, uint16_t dport,
                              const struct tcp_callbacks *cb, void *arg, int *err);
 

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -1521,6 +1523,386 @@ static void test_echo_stream_exact(void **state)
     assert_int_equal(ST.tcp_retransmits, 0);
 }
 
+/* ---- from a review: each of these failed before its fix ------------------- */
+
+/* ---- helpers of the review ------------------------------------------------ */
+
+/* The peer's ARP entry again (long tests outlive it). */
+static void arp_refresh(void)
+{
+    uint8_t fr[64];
+    fake_input(F, fr, frame_arp(fr, fake_mac, 2, fake_peer_mac, FAKE_PEER, fake_mac, FAKE_IP));
+}
+
+static int count_out(uint8_t flags_mask, uint8_t flags, size_t *data_segs)
+{
+    struct seg_out o;
+    int n = 0;
+    while (pop(&o)) {
+        if ((o.flags & flags_mask) == flags)
+            n++;
+        if (data_segs && o.dlen)
+            (*data_segs)++;
+    }
+    return n;
+}
+
+/* ---- A: persist never gives up -------------------------------------------- */
+
+/* tcp.h: "persist (zero window, same backoff, never gives up while probes
+ * are answered)".  tcp_timeout()'s persist branch never counts a retry, so
+ * a peer that closes its window and then vanishes holds the connection (and
+ * its 8 KiB slot) forever: the closed callback never runs.  Against the echo
+ * service: connect, send 8 KiB, advertise window 0, disappear; repeat 24
+ * times and the table is full for good. */
+static void test_persist_unanswered_gives_up(void **state)
+{
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0); /* the peer's window closes ... */
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    /* ... and the peer is never heard from again: one simulated day */
+    unsigned long probes_seen = 0;
+    for (int s = 0; s < 24 * 360 && app.closed == 0; s++) {
+        tick(10000);
+        arp_refresh();
+        probes_seen += (unsigned long)count_out(0, 0, NULL);
+    }
+    print_message("after 24 h: state %s, %lu probes sent, %lu segments seen, closed %d\n",
+                  tcp_state_name(tcp_get_state(c)), (unsigned long)ST.tcp_persist_probes, probes_seen,
+                  app.closed);
+    assert_int_equal(app.closed, 1); /* expected: timed out like a retransmission */
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+}
+
+/* ---- B: TIME-WAIT timer cancelled ------------------------------------------ */
+
+/* tcp_process()'s window update: "snd_wnd == 0 && s->wnd != 0" clears
+ * TF_TIMER | TF_PERSIST - in TIME-WAIT too, where t_rexmit is the 2 MSL
+ * timer, and tcp_output() returns before re-arming anything in TIME-WAIT.
+ * An in-window ACK that opens a window last seen at 0 makes the connection
+ * stay in TIME-WAIT forever (until the slot is recycled under pressure). */
+static void test_time_wait_survives_window_update(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    p.wnd = 0; /* the peer's buffer is full */
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_2);
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    assert_int_equal(app.closed, 1);
+    /* the peer's app read its data: a window update, in window */
+    p.wnd = 65535;
+    seg(&p, TCP_ACK, NULL, 0);
+    for (int i = 0; i < 10; i++) {
+        tick(2 * TCP_MSL_MS);
+        arp_refresh();
+        fake_drain(F);
+    }
+    print_message("after 10 x 2 MSL: state %s\n", tcp_state_name((enum tcp_state)c->state));
+    assert_int_equal(c->state, TCP_CLOSED);
+}
+
+/* ---- C: tcp_recv_resume and a callback that reuses the slot ---------------- */
+
+static int rv_mode;                 /* 0: hold the data; 1: abort + reconnect */
+static struct tcp_conn *rv_new;
+static int rv_new_recv_calls;
+static size_t rv_new_recv_bytes;
+
+static size_t rv_new_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    (void)c;
+    (void)data;
+    rv_new_recv_calls++;
+    rv_new_recv_bytes += len;
+    return len;
+}
+static const struct tcp_callbacks rv_new_cbs = {NULL, rv_new_recv, NULL, NULL};
+
+static size_t rv_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    if (data == NULL || rv_mode == 0)
+        return 0;
+    /* "quit": drop this connection and open another (tcp.h: callbacks may
+     * call any tcp_* function, tcp_abort() included) */
+    rv_mode = 0;
+    tcp_abort(c);
+    rv_new = tcp_connect(NIF, FAKE_PEER, 6666, &rv_new_cbs, NULL, NULL);
+    return len;
+}
+static const struct tcp_callbacks rv_cbs = {app_established, rv_recv, NULL, NULL};
+
+/* tcp_deliver() checks only "state == TCP_CLOSED" after recv returns.
+ * Called from tcp_recv_resume() (app context, TF_BUSY not set), recv's
+ * tcp_abort() frees the slot and tcp_connect() takes it again: state is
+ * SYN-SENT, so tcp_deliver goes on with the new connection's zeroed ring,
+ * rcv_len = 0 - used wraps to ~65530, and the new connection's recv is
+ * handed stale bytes of the old one before its handshake. */
+static void test_recv_resume_abort_reconnect(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    assert_int_equal(tcp_unlisten(NIF, PORT), 0);
+    assert_int_equal(tcp_listen(NIF, PORT, &rv_cbs, NULL), 0);
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    seg(&p, TCP_ACK | TCP_PSH, "quit\r\n", 6); /* held: recv returns 0 */
+    tick(TCP_DELACK_MS);
+    fake_drain(F);
+    rv_mode = 1;
+    tcp_recv_resume(c); /* from the main loop */
+    expect(&o, TCP_RST);
+    expect(&o, TCP_SYN);
+    assert_non_null(rv_new);
+    print_message("new connection %s the old slot; its recv called %d times with %zu bytes; rcv_len %u\n",
+                  rv_new == c ? "reuses" : "does not reuse", rv_new_recv_calls, rv_new_recv_bytes,
+                  (unsigned)rv_new->rcv_len);
+    assert_int_equal(rv_new_recv_calls, 0); /* nothing received: SYN-SENT */
+    assert_int_equal(rv_new->rcv_len, 0);
+}
+
+/* ---- D: RST sequence number after a go-back ------------------------------- */
+
+/* tcp_abort() (and tcp_timeout()'s final RST) use <SEQ=snd_nxt>; after a
+ * retransmission timeout snd_nxt was moved back to snd_una and has only
+ * advanced by what was resent, so it can be below the peer's RCV.NXT.  An
+ * RFC 9293 / RFC 5961 receiver drops a RST whose sequence number is left of
+ * its window: the peer's connection survives the abort.  snd_max is the
+ * right edge of what the peer can have. */
+static void test_abort_rst_seq_after_timeout(void **state)
+{
+    static uint8_t buf[2 * 1460];
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    memset(buf, 'x', sizeof(buf));
+    assert_int_equal(tcp_send(c, buf, sizeof(buf)), (int)sizeof(buf));
+    expect(&o, TCP_ACK);
+    expect(&o, TCP_ACK | TCP_PSH);
+    uint32_t peer_rcv_nxt = p.ack + (uint32_t)sizeof(buf); /* the peer got both; its ACK was lost */
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK); /* go-back: the first segment again */
+    assert_int_equal(o.seq, p.ack);
+    tcp_abort(c);
+    expect(&o, TCP_RST);
+    print_message("RST seq %u, peer RCV.NXT %u (%d bytes left of its window)\n", o.seq, peer_rcv_nxt,
+                  (int)(peer_rcv_nxt - o.seq));
+    assert_int_equal(o.seq, peer_rcv_nxt);
+}
+
+/* ---- E: an ACK on a segment refused by a zero receive window --------------- */
+
+/* RFC 9293 3.10.7.4: "If the RCV.WND is zero, no segments will be
+ * acceptable, but special allowance should be made to accept valid ACKs,
+ * URGs, and RSTs."  tcp_process() drops the whole segment (ok = false when
+ * wnd == 0 and slen > 0) before the ACK is looked at: the peer's zero-window
+ * probe acknowledging our data is ignored, so sent() is not called, the send
+ * buffer stays full and we retransmit what was acknowledged. */
+static void test_zero_rcv_window_ack_ignored(void **state)
+{
+    static uint8_t buf[TCP_RCV_BUF];
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    app.consume_max = 0; /* our app does not read: our window closes */
+    memset(buf, 'y', sizeof(buf));
+    for (size_t off = 0; off < sizeof(buf); off += 1024)
+        seg(&p, TCP_ACK, buf + off, 1024);
+    fake_drain(F);
+    assert_int_equal(c->rcv_len, TCP_RCV_BUF);
+    assert_int_equal(tcp_send(c, "abc", 3), 3);
+    expect(&o, TCP_ACK | TCP_PSH);
+    /* the peer's window probe carries the ACK of our 3 bytes */
+    p.ack += 3;
+    seg(&p, TCP_ACK, "z", 1);
+    print_message("after the probe: snd_una acked %zu bytes, sent() calls %d, snd_len %u\n", app.sent_bytes,
+                  app.sent_calls, (unsigned)c->snd_len);
+    assert_int_equal(app.sent_bytes, 3);
+}
+
+/* ---- F: initial window after a lost SYN ----------------------------------- */
+
+/* RFC 5681 3.1: "If the SYN or SYN/ACK is lost, the initial window used by a
+ * sender after a correctly transmitted SYN MUST be one segment".  The passive
+ * side keeps the cwnd = 1 MSS that tcp_timeout() set; the active side's
+ * tcp_set_mss(), run when the SYN-ACK arrives, sets cwnd back to IW (3 MSS). */
+static void test_syn_lost_initial_window(void **state)
+{
+    static uint8_t buf[TCP_SND_BUF]; /* three segments of 1460 or fewer */
+    struct seg_out o;
+    struct peer p;
+    int err;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_SYN); /* the first SYN was lost */
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    p.ack = o.seq + 1;
+    seg_opts(&p, TCP_SYN | TCP_ACK, mss1460, 4, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(tcp_get_state(c), TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(c, buf, sizeof(buf)), (int)sizeof(buf));
+    size_t data = 0;
+    count_out(0, 0, &data);
+    print_message("cwnd %u, %zu data segments sent at once\n", c->cwnd, data);
+    assert_int_equal(data, 1);
+}
+
+/* ... and the ACK of a SYN acknowledges no data: the initial window (RFC
+ * 5681 3.1: 3 MSS for an MSS of 1460) does not grow by it. */
+static void test_syn_ack_no_cwnd_growth(void **state)
+{
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(c->cwnd, 3u * 1460u);
+}
+
+/* ---- G: challenge ACK budget shared by every connection -------------------- */
+
+/* tcp_challenge_ack(): one counter, TCP_CHALLENGE_PER_S per second, for the
+ * whole stack, with a window the first challenge starts.  That is the
+ * CVE-2016-5696 side channel: an off-path attacker spoofs SYNs/RSTs into a
+ * guessed connection and counts the challenge ACKs left for its own
+ * connection in the same second - fewer means the guess (4-tuple, then
+ * sequence window) was right.  One connection's challenges must not depend
+ * on another's. */
+static void test_challenge_budget_shared(void **state)
+{
+    struct peer victim, attacker;
+    (void)state;
+
+    peer_init(&victim, PPORT);
+    accept_conn(&victim);
+    app.conn = NULL;
+    peer_init(&attacker, PPORT + 1);
+    accept_conn(&attacker);
+    tick(1000);
+    /* spoofed into the victim's connection (the attacker sees none of it) */
+    for (int i = 0; i < TCP_CHALLENGE_PER_S; i++)
+        seg(&victim, TCP_SYN, NULL, 0);
+    fake_drain(F);
+    /* on its own connection, the same second */
+    for (int i = 0; i < TCP_CHALLENGE_PER_S; i++)
+        seg(&attacker, TCP_SYN, NULL, 0);
+    int n = count_out(TCP_ACK, TCP_ACK, NULL);
+    print_message("challenge ACKs on the attacker's own connection: %d of %d\n", n, TCP_CHALLENGE_PER_S);
+    assert_int_equal(n, TCP_CHALLENGE_PER_S);
+}
+
+/* ---- H: tcp_connect's port search ----------------------------------------- */
+
+static uint32_t const_random(void)
+{
+    return 0x1badb002u; /* what the fuzz target's hook returns */
+}
+
+/* tcp_connect() loops "for (;;)" until net_random() names a port no
+ * connection uses; with a random hook that repeats itself (the fuzz
+ * target's returns a constant) the second connect never returns.  Run in a
+ * child with a 3 s alarm. */
+static void test_connect_port_search_bounded(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(3);
+        net_set_random(const_random);
+        struct tcp_conn *a = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, NULL);
+        struct tcp_conn *b = tcp_connect(NIF, FAKE_PEER, 5556, &cbs, NULL, NULL);
+        _exit(a != NULL && b != a ? 0 : 1);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    print_message("child: %s %d\n", WIFSIGNALED(st) ? "killed by signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    assert_true(WIFEXITED(st)); /* SIGALRM: the second tcp_connect hung */
+}
+
+/* ---- I: FIN out of order, no duplicate ACK --------------------------------- */
+
+/* tcp_process(): a FIN-only segment beyond rcv_nxt (the data before it was
+ * lost) is dropped without TF_ACKNOW: no duplicate ACK (RFC 5681 4.2,
+ * RFC 9293 3.10.7.4 "out-of-order segments ... an acknowledgment should be
+ * sent"), unlike an out-of-order data segment. */
+static void test_ooo_fin_dupack(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    uint32_t rcv_nxt = p.seq;
+    p.seq += 100; /* 100 bytes lost */
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    bool acked = pop(&o);
+    print_message("answer to an out-of-order FIN: %s\n", acked ? "ACK" : "none");
+    assert_true(acked);
+    assert_int_equal(o.ack, rcv_nxt);
+}
+
+/* ---- refuted: the 32-bit millisecond clock wraps cleanly ------------------- */
+
+static void test_clock_wrap_timers(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    now = (1ull << 32) - 500; /* tcp_now() wraps 500 ms from here */
+    net_tick(NIF, now);
+    arp_refresh();
+    fake_drain(F);
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_send(c, "abc", 3), 3);
+    expect(&o, TCP_ACK | TCP_PSH);
+    seg(&p, TCP_ACK, "d", 1);
+    tick(TCP_DELACK_MS - 1);
+    expect_none();
+    tick(1);
+    expect(&o, TCP_ACK); /* delayed ACK on time */
+    tick(TCP_RTO_INIT_MS - TCP_DELACK_MS - 1);
+    expect_none();
+    tick(1);
+    expect(&o, TCP_ACK | TCP_PSH); /* RTO on time, across the wrap */
+    p.ack += 3;
+    tick(20);
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.sent_bytes, 3);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1563,6 +1945,17 @@ int main(void)
         T(test_partial_checksum_accepted),
         T(test_listen_api),
         T(test_echo_stream_exact),
+        T(test_persist_unanswered_gives_up),
+        T(test_time_wait_survives_window_update),
+        T(test_recv_resume_abort_reconnect),
+        T(test_abort_rst_seq_after_timeout),
+        T(test_zero_rcv_window_ack_ignored),
+        T(test_syn_lost_initial_window),
+        T(test_syn_ack_no_cwnd_growth),
+        T(test_challenge_budget_shared),
+        T(test_connect_port_search_bounded),
+        T(test_ooo_fin_dupack),
+        T(test_clock_wrap_timers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
