@@ -51,9 +51,10 @@ enum virtio_rng_mode {
 
 #define VIRTIO_RNG_DEFAULT_BUF 256u
 
-/* Async completion: result = bytes copied to dst (> 0), or a negative error
- * (VIRTIO_ECANCELED after a device reset, VIRTIO_EIO when the device
- * misbehaved).  Interrupt context in VIRTIO_RNG_IRQ mode. */
+/* Async completion: result = bytes copied to dst (>= 0: 0 when the device
+ * gave back an empty buffer, counted in stats.empty - ask again), or a
+ * negative error (VIRTIO_ECANCELED after a device reset, VIRTIO_EIO when
+ * the device misbehaved).  Interrupt context in VIRTIO_RNG_IRQ mode. */
 typedef void (*virtio_rng_done_t)(void *arg, int result);
 
 struct virtio_rng_wait {

@@ -1,5 +1,5 @@
-# Fuzz targets (libFuzzer, clang) for every untrusted input but the virtio
-# device side, and their seed runners (unit tests, gcc + ASan/UBSan).
+# Fuzz targets (libFuzzer, clang) for every untrusted input, the virtio
+# device side included, and their seed runners (unit tests, gcc + ASan/UBSan).
 #
 #   target       input                                  seeds (committed)
 #   fuzz_netif   one Ethernet frame, four stack states  test/fuzz/seeds
@@ -7,6 +7,8 @@
 #   fuzz_dt      a device-tree blob: reader, irqchip    test/fuzz/seeds-dt
 #                DT halves, board.c's parse, probes     (+ seeds-dt-src/*.dts)
 #   fuzz_shell   boot arguments + console keystrokes    test/fuzz/seeds-shell
+#   fuzz_device  the device side of virtio: registers,  test/fuzz/seeds-device
+#                used rings, written data, irqs (all drivers)
 #
 # Each target's seed runner (build/host/unit/<target>_seeds) runs in `make
 # unit` and `make check` like any unit test.  Then:
@@ -53,6 +55,15 @@ FUZZ_fuzz_shell_SRCS := apps/shell.c apps/bootargs.c drivers/virtio/mmio_probe.c
 FUZZ_fuzz_shell_CFLAGS := -Iapps -Iboard/generic
 FUZZ_fuzz_shell_SEEDS := test/fuzz/seeds-shell
 FUZZ_fuzz_shell_MAXLEN := 1024
+
+FUZZ_TARGETS += fuzz_device
+FUZZ_fuzz_device_SRCS := drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c \
+	drivers/virtio/virtqueue_split.c drivers/virtio/virtqueue_packed.c drivers/virtio/virtio_net.c \
+	drivers/virtio/virtio_blk.c drivers/virtio/virtio_console.c drivers/virtio/virtio_rng.c \
+	test/sim/sim_plat.c test/sim/sim_virtio.c test/sim/sim_packed.c
+FUZZ_fuzz_device_SEEDS := test/fuzz/seeds-device
+FUZZ_fuzz_device_MAXLEN := 2048
+FUZZ_fuzz_device_DEPS := $(wildcard test/sim/*.h)
 
 # ---- seed runners: unit tests (the scheme of test/unit/unit.mk)
 define fuzz_seed_unit
