@@ -61,16 +61,6 @@
 #define MAX_STEPS 256u
 #define MS 1000000ull
 
-static void fail(const char *what)
-{
-    fprintf(stderr, "fuzz_device: %s\n", what);
-    abort();
-}
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c))                                                                                                      \
-            fail("check failed: " #c);                                                                                 \
-    } while (0)
 
 /* ---- input streams ---------------------------------------------------------- */
 

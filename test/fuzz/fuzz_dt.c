@@ -73,16 +73,6 @@ static bool pool_placed, mmu_on;
 static unsigned long n_opened, n_indexed, n_index_nospace, n_boards, n_slots, n_slots_irq, n_rsv, n_pools,
     n_gic2, n_gic3, n_plic, n_irq_decoded, n_ns16550, n_probed_present;
 
-static void fail(const char *what)
-{
-    fprintf(stderr, "fuzz_dt: %s\n", what);
-    abort();
-}
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c))                                                                                                      \
-            fail("check failed: " #c);                                                                                 \
-    } while (0)
 
 static void uart_putc(char c) { (void)c; }
 static void uart_write(const char *s, size_t n)
@@ -153,7 +143,7 @@ const struct irqchip *gic_from_dt(const struct dt *d)
 const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t gicr, uint64_t gicr_size)
 {
     (void)dist, (void)gicc, (void)gicr, (void)gicr_size;
-    fail("gic_from_table: the board table is never used here");
+    fuzz_fail("gic_from_table: the board table is never used here");
     return NULL;
 }
 
@@ -289,7 +279,7 @@ static void run_board(const uint8_t *data, size_t size)
     in_board = true;
     if (setjmp(back) == 0) {
         boot_main((uintptr_t)data);
-        fail("boot_main returned");
+        fuzz_fail("boot_main returned");
     }
     in_board = false;
     CHECK(info.dt == &dt && info.dtb_addr == (uintptr_t)data && !info.fallback);

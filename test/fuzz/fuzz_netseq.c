@@ -67,16 +67,6 @@ static uint16_t last_sent, last_received;
 static unsigned long n_bound, n_renewed, n_lost, n_rebinding, n_ping_replies, n_ping_timeouts, n_ping_done,
     n_frames_checked, n_dhcp_retx;
 
-static void fail(const char *what)
-{
-    fprintf(stderr, "fuzz_netseq: %s\n", what);
-    abort();
-}
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c))                                                                                                      \
-            fail("check failed: " #c);                                                                                 \
-    } while (0)
 
 static uint32_t fuzz_random(void) { return FAKE_XID; }
 static uint64_t fuzz_clock(void) { return now_us; }

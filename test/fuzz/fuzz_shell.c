@@ -47,16 +47,6 @@
 #include "virtio/virtio_net.h"
 #include "virtio/virtqueue.h"
 
-static void fail(const char *what)
-{
-    fprintf(stderr, "fuzz_shell: %s\n", what);
-    abort();
-}
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c))                                                                                                      \
-            fail("check failed: " #c);                                                                                 \
-    } while (0)
 
 static uint8_t cfg;
 static const uint8_t *keys;
@@ -173,14 +163,14 @@ const char *virtio_strerror(int err) { return err ? "an error" : "ok"; }
 const char *virtqueue_name(const struct virtqueue *vq)
 {
     (void)vq;
-    fail("virtqueue_name: no queue here");
+    fuzz_fail("virtqueue_name: no queue here");
     return "";
 }
 void virtqueue_get_stats(const struct virtqueue *vq, struct vq_stats *out)
 {
     (void)vq;
     (void)out;
-    fail("virtqueue_get_stats: no queue here");
+    fuzz_fail("virtqueue_get_stats: no queue here");
 }
 uint32_t plat_mmio_read32(uintptr_t addr)
 {
