@@ -19,6 +19,13 @@
 #                              part of `make check` when clang has libFuzzer
 #   make fuzz-seeds            write the generated seeds again (gen_seeds.c,
 #                              and the device trees from build/dtb)
+#   FUZZ_SAN=                  (with fuzz, fuzz-net, fuzz-run-<t>) libFuzzer
+#                              alone, no ASan/UBSan: several times the
+#                              executions per second, for long campaigns
+#                              (binaries in build/fuzz-nosan, the same
+#                              corpora); a find is then re-run on the
+#                              sanitized binary or the seed runner
+# Long campaigns (docs/RELIABILITY.md): tools/fuzz-campaign.sh.
 # A crash leaves build/fuzz/crash-* (libFuzzer's artifact); reproduce with
 # build/fuzz/<target> <file>, or the seed runner on a directory holding it.
 FUZZ_CC ?= clang
@@ -28,8 +35,11 @@ FUZZ_SMOKE_TIME ?= 3
 # never the committed seeds): a corpus kept across `make fuzz` runs, and a
 # fresh one for each smoke run.
 FUZZ_CORPUS ?= corpus
+comma := ,
+FUZZ_SAN ?= address,undefined
+FUZZ_OUT := build/fuzz$(if $(FUZZ_SAN),,-nosan)
 FUZZ_FLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -DFUZZ_LIBFUZZER \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize=fuzzer$(if $(FUZZ_SAN),$(comma)$(FUZZ_SAN) -fno-sanitize-recover=all) \
 	-Idrivers -Idrivers/plat -Inet -Ilib -Itest/sim -Itest/unit -Itest/fuzz
 FUZZ_HDRS := $(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h apps/*.h \
 	board/generic/*.h test/unit/*.h test/fuzz/*.h test/fuzz/host/*.h)
@@ -77,17 +87,17 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_seed_unit,$(t))))
 
 # ---- libFuzzer builds and runs
 define fuzz_target
-build/fuzz/$(1): test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_DEPS) $$(FUZZ_HDRS)
+$$(FUZZ_OUT)/$(1): test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_DEPS) $$(FUZZ_HDRS)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  FUZZCC  $$@")
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_FLAGS) $$(FUZZ_$(1)_CFLAGS) -o $$@ test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS)
 
 .PHONY: fuzz-run-$(1)
-fuzz-run-$(1): build/fuzz/$(1)
+fuzz-run-$(1): $$(FUZZ_OUT)/$(1)
 	$$(if $$(FUZZ_FRESH),@rm -rf build/fuzz/$$(FUZZ_CORPUS)-$(1))
 	@mkdir -p build/fuzz/$$(FUZZ_CORPUS)-$(1)
-	@echo "  FUZZ    $(1) for $$(FUZZ_RUN_TIME) s"
-	$$(Q)cd build/fuzz && ./$(1) -max_total_time=$$(FUZZ_RUN_TIME) -max_len=$$(FUZZ_$(1)_MAXLEN) \
+	@echo "  FUZZ    $(1) for $$(FUZZ_RUN_TIME) s$$(if $$(FUZZ_SAN),, (no sanitizers))"
+	$$(Q)cd build/fuzz && $$(abspath $$(FUZZ_OUT)/$(1)) -max_total_time=$$(FUZZ_RUN_TIME) -max_len=$$(FUZZ_$(1)_MAXLEN) \
 		-print_final_stats=1 -artifact_prefix=crash-$(1)- $$(FUZZ_CORPUS)-$(1) $$(abspath $$(FUZZ_$(1)_SEEDS))
 endef
 # fuzz_netif: its own seed runner is in test/unit/net.mk (NET_TEST_SRCS too)
