@@ -33,14 +33,9 @@
 #define TRANSPORT_RANGE                                                            \
     ((VIRTIO_BIT(VIRTIO_TRANSPORT_F_END) - 1u) & ~(VIRTIO_BIT(VIRTIO_TRANSPORT_F_START) - 1u))
 
-static bool dev_is_modern(const struct virtio_dev *dev)
-{
-    return dev->version != VIRTIO_MMIO_VERSION_LEGACY;
-}
-
 /* ---- features ------------------------------------------------------------- */
 
-int virtio_select_features(uint32_t version, uint64_t offered, const struct virtio_feature_spec *spec,
+int virtio_select_features(bool legacy, uint64_t offered, const struct virtio_feature_spec *spec,
                            uint64_t *accepted)
 {
     uint64_t supported = spec ? spec->supported : 0;
@@ -52,7 +47,7 @@ int virtio_select_features(uint32_t version, uint64_t offered, const struct virt
            (DEFAULT_RING_BITS & ~(spec ? spec->refused : 0));
     acc = offered & want;
 
-    if (version == VIRTIO_MMIO_VERSION_LEGACY) {
+    if (legacy) {
         acc &= 0xffffffffull; /* legacy has 32 feature bits, no VERSION_1 */
     } else if (!(offered & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
         return VIRTIO_ENOTSUP; /* a modern transport without VERSION_1 */
@@ -92,14 +87,14 @@ static int negotiate_after_reset(struct virtio_dev *dev)
     offered = ops->get_features(dev);
     if (!dev->dma_coherent) /* see virtqueue_create: packed needs coherent DMA */
         offered &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
-    err = virtio_select_features(dev->version, offered, dev->spec, &acc);
+    err = virtio_select_features(dev->legacy, offered, dev->spec, &acc);
     if (err) {
         plat_log("virtio@%lx: features %llx unusable: %s (%d)", (unsigned long)dev->base,
                  (unsigned long long)offered, virtio_strerror(err), err);
         return err;
     }
     ops->set_features(dev, acc);
-    if (dev_is_modern(dev)) {
+    if (!dev->legacy) {
         /* 3.1.1 steps 5-6; legacy devices have no FEATURES_OK (3.1.2). */
         ops->add_status(dev, VIRTIO_STATUS_FEATURES_OK);
         if (!(ops->get_status(dev) & VIRTIO_STATUS_FEATURES_OK)) {
@@ -216,7 +211,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
     vp.event_idx = virtio_has_feature(dev, VIRTIO_F_EVENT_IDX);
     vp.packed = virtio_has_feature(dev, VIRTIO_F_RING_PACKED);
     vp.dma_coherent = dev->dma_coherent;
-    vp.legacy = !dev_is_modern(dev);
+    vp.legacy = dev->legacy;
     vp.notify = dev_notify;
     vp.notify_arg = dev;
     vp.callback = p->callback;
@@ -300,10 +295,51 @@ int virtio_dev_driver_ok(struct virtio_dev *dev)
     return 0;
 }
 
+int virtio_dev_start(struct virtio_dev *dev, const struct virtio_driver_ops *drv, void *priv,
+                     const struct virtio_feature_spec *features, enum virtio_irq_mode irq_mode)
+{
+    struct virtio_vq_params qp[VIRTIO_MAX_VQS];
+    struct virtqueue *vq;
+    unsigned i;
+    int err;
+
+    if (!dev || !dev->ops || !drv || !features || drv->nqueues > VIRTIO_MAX_VQS)
+        return VIRTIO_EINVAL;
+    if (dev->device_id != drv->device_id)
+        return VIRTIO_ENODEV;
+    dev->stopping = false;
+    virtio_dev_set_driver(dev, drv, priv);
+    if ((err = virtio_dev_negotiate(dev, features)) != 0)
+        return err; /* FAILED set; nothing to unwind */
+    memset(qp, 0, sizeof(qp));
+    if (drv->configure && (err = drv->configure(dev, qp)) != 0)
+        goto fail;
+    for (i = 0; i < drv->nqueues; i++)
+        if ((err = virtio_dev_setup_vq(dev, i, &qp[i], &vq)) != 0)
+            goto fail;
+    if (drv->prepare && (err = drv->prepare(dev)) != 0)
+        goto fail;
+    if (irq_mode != VIRTIO_IRQ_POLL && virtio_dev_has_irq(dev)) {
+        if ((err = virtio_dev_attach_irq(dev)) != 0)
+            goto fail;
+        if (irq_mode == VIRTIO_IRQ_MASKED)
+            plat_irq_mask(dev->irq); /* before DRIVER_OK: not one interrupt yet */
+    }
+    if ((err = virtio_dev_driver_ok(dev)) != 0)
+        goto fail;
+    return 0;
+fail:
+    virtio_dev_fail(dev); /* queues torn down (tokens cancelled), FAILED last */
+    if (drv->release)
+        drv->release(dev);
+    return err;
+}
+
 void virtio_dev_fail(struct virtio_dev *dev)
 {
     if (!dev || !dev->ops)
         return;
+    dev->stopping = true;
     if (dev->irq_attached)
         plat_irq_mask(dev->irq);
     destroy_queues(dev, true);
@@ -318,6 +354,7 @@ void virtio_dev_shutdown(struct virtio_dev *dev)
 
     if (!dev || !dev->ops)
         return;
+    dev->stopping = true;
     if (dev->irq_attached)
         plat_irq_mask(dev->irq);
     err = dev->ops->reset(dev);
@@ -401,7 +438,7 @@ int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v)
 
 bool virtio_dev_interrupt(struct virtio_dev *dev)
 {
-    const uint32_t known = VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG;
+    const uint32_t known = VIRTIO_ISR_VRING | VIRTIO_ISR_CONFIG;
     uint32_t isr, seen = 0, handled;
     unsigned i, round;
 
@@ -435,7 +472,7 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     }
     handled = seen & known;
 
-    if (handled & VIRTIO_MMIO_INT_CONFIG) {
+    if (handled & VIRTIO_ISR_CONFIG) {
         dev->stats.config_irqs++;
         if (dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
             note_needs_reset(dev);
@@ -444,7 +481,7 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     }
     /* A device that needs a reset may have left the rings inconsistent;
      * its queues are emptied by the re-initialisation instead. */
-    if ((handled & VIRTIO_MMIO_INT_VRING) && !dev->reset_pending) {
+    if ((handled & VIRTIO_ISR_VRING) && !dev->reset_pending) {
         for (i = 0; i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i])
                 virtqueue_interrupt(dev->vqs[i]);

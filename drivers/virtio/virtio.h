@@ -9,20 +9,41 @@
  * run in thread context; they poll with bounded waits measured with
  * plat_time_ns().
  *
- * Usage recipe (what a device driver's init does, see virtio_rng.c):
+ * Usage recipe (what a device driver's init does; see virtio_rng.c, the
+ * shortest): the driver states what differs - its device id, features,
+ * queues, config and buffers - and virtio_dev_start() runs the sequence of
+ * 3.1.1 for it, unwinding on failure:
+ *
+ *     static int my_configure(struct virtio_dev *d, struct virtio_vq_params *qp)
+ *     {   // features are negotiated: read config, allocate, describe queues
+ *         qp[0] = (struct virtio_vq_params){.name = "requestq", .num = 64,
+ *                                           .callback = done, .cancel = cancel,
+ *                                           .priv = d->drv_priv};
+ *         return 0;
+ *     }
+ *     static int my_prepare(struct virtio_dev *d)
+ *     {   // queues exist (d->vqs[i]), interrupt not attached: post buffers
+ *         return 0;
+ *     }
+ *     static void my_release(struct virtio_dev *d) { ... free what configure took ... }
+ *     static const struct virtio_driver_ops my_ops = {
+ *         .name = "my-dev", .device_id = 42, .nqueues = 1,
+ *         .configure = my_configure, .prepare = my_prepare,
+ *         .release = my_release, .restart = ..., .needs_reset = ... };
  *
  *     struct virtio_dev dev;                       // storage: the caller's
  *     err = virtio_mmio_attach(&dev, base, irq, PLAT_IRQ_LEVEL, coherent);
- *     virtio_dev_set_driver(&dev, &my_drv_ops, my_priv);  // optional hooks
- *     err = virtio_dev_negotiate(&dev, &my_features);  // reset, ACK, DRIVER,
- *                                                      // features, FEATURES_OK
- *     err = virtio_dev_setup_vq(&dev, 0, &qparams, &vq);   // each queue
- *     err = virtio_config_read32(&dev, off, &v);       // device config
- *     err = virtio_dev_attach_irq(&dev);               // handler + unmask
- *     virtio_dev_driver_ok(&dev);                      // DRIVER_OK last
- *     ... post buffers, virtqueue_kick() ...
- *   on a failure after negotiate: virtio_dev_fail(&dev) (tears the queues
- *   down, then sets FAILED) - any error inside the core sets FAILED itself.
+ *     err = virtio_dev_start(&dev, &my_ops, my_priv, &my_features, VIRTIO_IRQ_ON);
+ *     ... virtqueue_add(), virtqueue_kick() ...
+ *
+ * virtio_dev_start() checks the device id, resets the device, negotiates
+ * (ACKNOWLEDGE, DRIVER, features, FEATURES_OK), calls configure, creates
+ * every queue, calls prepare, attaches the interrupt, sets DRIVER_OK.  On a
+ * failure after negotiation it tears the queues down (their cancel
+ * callbacks run, with dev->stopping set), sets FAILED last, then calls
+ * release.  The steps are public too (virtio_dev_negotiate(),
+ * virtio_dev_setup_vq(), ...) for tests and for a driver with an unusual
+ * order.
  *
  *   periodically or when the driver's needs_reset hook fired:
  *     virtio_dev_check(&dev);   // re-initialises after DEVICE_NEEDS_RESET
@@ -36,9 +57,8 @@
 #include <stdbool.h>
 
 #include "plat.h"
-#include "virtio_config.h"
 #include "virtio_errno.h"
-#include "virtio_mmio_regs.h"
+#include "virtio_spec.h"
 #include "virtqueue.h"
 
 #define VIRTIO_MAX_VQS 8u
@@ -63,7 +83,7 @@ struct virtio_queue_addrs {
  * The transport.  Status bits are only ever OR-ed in (add_status); the
  * only other status write is the 0 of reset.  Config widths are in bytes:
  * 1, 2, 4 or 8 (8 = two 32-bit halves, low first).  irq_status/irq_ack use
- * the VIRTIO_MMIO_INT_* bit meanings.
+ * the VIRTIO_ISR_* bits (virtio_spec.h).
  */
 struct virtio_ops {
     int (*reset)(struct virtio_dev *dev);
@@ -101,9 +121,27 @@ struct virtio_feature_spec {
     size_t ndeps;
 };
 
-/* Driver hooks; every member may be NULL. */
+/* A queue's parameters as the driver chooses them (virtio_dev_setup_vq,
+ * and configure below). */
+struct virtio_vq_params;
+
+/* The driver: what it states to virtio_dev_start(), and its hooks.  Every
+ * hook may be NULL. */
 struct virtio_driver_ops {
     const char *name;
+    uint32_t device_id; /* virtio_dev_start refuses another (VIRTIO_ENODEV) */
+    unsigned nqueues;   /* queues 0..nqueues-1, at most VIRTIO_MAX_VQS */
+    /* Features negotiated (dev->features): read the config space, take
+     * memory, fill qp[0..nqueues-1] (zeroed before the call). */
+    int (*configure)(struct virtio_dev *dev, struct virtio_vq_params *qp);
+    /* Queues created (dev->vqs[]), interrupt not yet attached, DRIVER_OK
+     * not set: post the first buffers, disable callbacks a polled queue
+     * does not want. */
+    int (*prepare)(struct virtio_dev *dev);
+    /* The start failed after configure was called: the queues are gone
+     * (their cancel callbacks have run) and FAILED is set; free what
+     * configure and prepare took. */
+    void (*release)(struct virtio_dev *dev);
     /* Config space changed (interrupt context). */
     void (*config_changed)(struct virtio_dev *dev);
     /* DEVICE_NEEDS_RESET seen in the interrupt path (interrupt context):
@@ -133,8 +171,12 @@ struct virtio_dev_stats {
 struct virtio_dev {
     /* transport identity, filled by the attach function */
     const struct virtio_ops *ops;
-    uintptr_t base;
-    uint32_t version; /* virtio-mmio: 1 legacy, 2 modern */
+    uintptr_t base;   /* the transport's handle: virtio-mmio's register
+                       * base; the core prints it in messages only */
+    uint32_t version; /* the transport's version, for messages
+                       * (virtio-mmio: 1 or 2) */
+    bool legacy;      /* the legacy interface (virtio 1.2, 7): no VERSION_1,
+                       * no FEATURES_OK, guest-endian config */
     uint32_t device_id;
     uint32_t vendor_id;
     unsigned irq;
@@ -149,6 +191,8 @@ struct virtio_dev {
     struct virtqueue *vqs[VIRTIO_MAX_VQS];
 
     bool irq_attached;
+    bool stopping;               /* virtio_dev_fail/shutdown under way or done:
+                                  * cancel callbacks must not re-post */
     bool broken;                 /* re-initialisation failed: give up */
     volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled */
     struct virtio_dev_stats stats;
@@ -187,16 +231,35 @@ static inline bool virtio_has_feature(const struct virtio_dev *dev, unsigned bit
  *              VERSION_1 | ACCESS_PLATFORM | ORDER_PLATFORM |
  *              RING_PACKED unless spec->refused has it), then features
  *   whose dependencies are missing are dropped until nothing changes.
- *   modern (version 2): VERSION_1 must be offered (else VIRTIO_ENOTSUP).
- *   legacy (version 1): only the low 32 bits exist; VERSION_1 is dropped.
+ *   modern: VERSION_1 must be offered (else VIRTIO_ENOTSUP).
+ *   legacy: only the low 32 bits exist; VERSION_1 is dropped.
  * Returns 0 or VIRTIO_ENOTSUP (VERSION_1 missing, or a required feature).
  */
-int virtio_select_features(uint32_t version, uint64_t offered, const struct virtio_feature_spec *spec,
+int virtio_select_features(bool legacy, uint64_t offered, const struct virtio_feature_spec *spec,
                            uint64_t *accepted);
 
 /* ---- life cycle -------------------------------------------------------- */
 
 void virtio_dev_set_driver(struct virtio_dev *dev, const struct virtio_driver_ops *drv, void *priv);
+
+/* How virtio_dev_start treats the device's interrupt. */
+enum virtio_irq_mode {
+    VIRTIO_IRQ_ON,     /* attach and unmask it (when the device has one) */
+    VIRTIO_IRQ_MASKED, /* attach it but leave it masked: the driver unmasks */
+    VIRTIO_IRQ_POLL,   /* leave it alone: the driver polls */
+};
+
+/*
+ * Bring an attached device up for drv (see the recipe at the top): id
+ * check, negotiation with `features` (which must stay valid for the
+ * device's lifetime: re-initialisation uses it again), drv->configure,
+ * queues 0..drv->nqueues-1, drv->prepare, the interrupt per irq_mode,
+ * DRIVER_OK.  Returns 0, or an error with the device FAILED (except
+ * VIRTIO_EINVAL/VIRTIO_ENODEV, which touch nothing) and drv->release
+ * called if configure was.
+ */
+int virtio_dev_start(struct virtio_dev *dev, const struct virtio_driver_ops *drv, void *priv,
+                     const struct virtio_feature_spec *features, enum virtio_irq_mode irq_mode);
 
 /*
  * Reset, ACKNOWLEDGE, DRIVER, read the offered features, write the

@@ -155,13 +155,6 @@ static void blk_config_changed(struct virtio_dev *dev)
     plat_unlock(&b->lock, s);
 }
 
-static const struct virtio_driver_ops blk_driver_ops = {
-    .name = "virtio-blk",
-    .config_changed = blk_config_changed,
-    .needs_reset = NULL, /* virtio_blk_check (thread context) recovers */
-    .restart = NULL,     /* nothing to re-post: cancelled requests are the callers' */
-};
-
 int virtio_blk_check(struct virtio_blk *b)
 {
     if (!b || !b->vq)
@@ -174,10 +167,93 @@ int virtio_blk_check(struct virtio_blk *b)
     return b->dev.broken ? VIRTIO_EIO : 0;
 }
 
+static int blk_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
+{
+    struct virtio_blk *b = dev->drv_priv;
+    struct virtio_blk_info *in = &b->info;
+    int err;
+
+    if ((err = virtio_config_read64(dev, VIRTIO_BLK_CFG_CAPACITY, &in->capacity)) != 0)
+        return err;
+    in->blk_size = VIRTIO_BLK_SECTOR;
+    if (virtio_has_feature(dev, VIRTIO_BLK_F_BLK_SIZE)) {
+        uint32_t v;
+
+        /* Only a power of two from 512 to 64 KiB is a block size we can trust. */
+        if (virtio_config_read32(dev, VIRTIO_BLK_CFG_BLK_SIZE, &v) == 0 && v >= 512 && v <= 65536 &&
+            (v & (v - 1)) == 0)
+            in->blk_size = v;
+    }
+    if (virtio_has_feature(dev, VIRTIO_BLK_F_SIZE_MAX)) {
+        uint32_t v;
+
+        if (virtio_config_read32(dev, VIRTIO_BLK_CFG_SIZE_MAX, &v) == 0)
+            in->size_max = v < VIRTIO_BLK_SECTOR ? VIRTIO_BLK_SECTOR : v; /* a segment holds a sector */
+    }
+    if (virtio_has_feature(dev, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t v;
+
+        if (virtio_config_read32(dev, VIRTIO_BLK_CFG_SEG_MAX, &v) == 0)
+            in->seg_max = v;
+    }
+    if (in->seg_max == 0)
+        in->seg_max = 1;
+    in->read_only = virtio_has_feature(dev, VIRTIO_BLK_F_RO);
+    in->flush = virtio_has_feature(dev, VIRTIO_BLK_F_FLUSH);
+
+    qp[0] = (struct virtio_vq_params){.name = "requestq",
+                                      .num = 256,
+                                      .max_indirect = VIRTIO_BLK_MAX_SEGS + 2,
+                                      .callback = blk_callback,
+                                      .cancel = blk_cancel,
+                                      .priv = b};
+    return 0;
+}
+
+static int blk_prepare(struct virtio_dev *dev)
+{
+    struct virtio_blk *b = dev->drv_priv;
+    plat_busaddr_t bus;
+
+    b->vq = dev->vqs[0];
+    b->nslots = VIRTIO_BLK_MAX_INFLIGHT;
+    if (b->nslots > virtqueue_size(b->vq))
+        b->nslots = virtqueue_size(b->vq);
+    b->slots = plat_dma_alloc(b->nslots * sizeof(struct virtio_blk_slot), VIRTIO_BLK_SLOT_SIZE, &bus);
+    return b->slots ? 0 : VIRTIO_ENOMEM;
+}
+
+static void blk_release(struct virtio_dev *dev)
+{
+    struct virtio_blk *b = dev->drv_priv;
+
+    b->vq = NULL;
+    if (b->slots)
+        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
+    b->slots = NULL;
+    b->nslots = 0;
+}
+
+static const struct virtio_driver_ops blk_driver_ops = {
+    .name = "virtio-blk",
+    .device_id = VIRTIO_ID_BLOCK,
+    .nqueues = 1, /* one request queue: no MQ */
+    .configure = blk_configure,
+    .prepare = blk_prepare,
+    .release = blk_release,
+    .config_changed = blk_config_changed,
+    .needs_reset = NULL, /* virtio_blk_check (thread context) recovers */
+    .restart = NULL,     /* nothing to re-post: cancelled requests are the callers' */
+};
+
+static const struct virtio_feature_spec blk_features = {
+    .supported = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+                 VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |
+                 VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
+};
+
 int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent)
 {
-    struct virtio_blk_info *in;
-    plat_busaddr_t bus;
     int err;
 
     if (!b)
@@ -186,76 +262,9 @@ int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned
     plat_lock_init(&b->lock);
     if ((err = virtio_mmio_attach(&b->dev, base, irq, irq_flags, dma_coherent)) != 0)
         return err;
-    if (b->dev.device_id != VIRTIO_ID_BLOCK)
-        return VIRTIO_ENODEV;
-    virtio_dev_set_driver(&b->dev, &blk_driver_ops, b);
-    b->spec.supported = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
-                        VIRTIO_BIT(VIRTIO_BLK_F_RO) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
-                        VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-                        VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-    if ((err = virtio_dev_negotiate(&b->dev, &b->spec)) != 0)
-        return err;
-
-    in = &b->info;
-    if ((err = virtio_config_read64(&b->dev, VIRTIO_BLK_CFG_CAPACITY, &in->capacity)) != 0)
-        goto fail;
-    in->blk_size = VIRTIO_BLK_SECTOR;
-    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_BLK_SIZE)) {
-        uint32_t v;
-
-        /* Only a power of two from 512 to 64 KiB is a block size we can trust. */
-        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_BLK_SIZE, &v) == 0 && v >= 512 && v <= 65536 &&
-            (v & (v - 1)) == 0)
-            in->blk_size = v;
-    }
-    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_SIZE_MAX)) {
-        uint32_t v;
-
-        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_SIZE_MAX, &v) == 0)
-            in->size_max = v < VIRTIO_BLK_SECTOR ? VIRTIO_BLK_SECTOR : v; /* a segment holds a sector */
-    }
-    if (virtio_has_feature(&b->dev, VIRTIO_BLK_F_SEG_MAX)) {
-        uint32_t v;
-
-        if (virtio_config_read32(&b->dev, VIRTIO_BLK_CFG_SEG_MAX, &v) == 0)
-            in->seg_max = v;
-    }
-    if (in->seg_max == 0)
-        in->seg_max = 1;
-    in->read_only = virtio_has_feature(&b->dev, VIRTIO_BLK_F_RO);
-    in->flush = virtio_has_feature(&b->dev, VIRTIO_BLK_F_FLUSH);
-
-    struct virtio_vq_params p = {.name = "requestq",
-                                 .num = 256,
-                                 .max_indirect = VIRTIO_BLK_MAX_SEGS + 2,
-                                 .callback = blk_callback,
-                                 .cancel = blk_cancel,
-                                 .priv = b};
-    if ((err = virtio_dev_setup_vq(&b->dev, 0, &p, &b->vq)) != 0)
-        goto fail;
-    b->nslots = VIRTIO_BLK_MAX_INFLIGHT;
-    if (b->nslots > virtqueue_size(b->vq))
-        b->nslots = virtqueue_size(b->vq);
-    b->slots = plat_dma_alloc(b->nslots * sizeof(struct virtio_blk_slot), VIRTIO_BLK_SLOT_SIZE, &bus);
-    if (!b->slots) {
-        err = VIRTIO_ENOMEM;
-        goto fail;
-    }
     /* Without an interrupt line completions are found by
      * virtio_blk_poll(), which the synchronous helpers call as they wait. */
-    if (virtio_dev_has_irq(&b->dev) && (err = virtio_dev_attach_irq(&b->dev)) != 0)
-        goto fail;
-    if ((err = virtio_dev_driver_ok(&b->dev)) != 0)
-        goto fail;
-    return 0;
-fail:
-    virtio_dev_fail(&b->dev); /* FAILED; the queue (empty) is destroyed */
-    b->vq = NULL;
-    if (b->slots)
-        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
-    b->slots = NULL;
-    b->nslots = 0;
-    return err;
+    return virtio_dev_start(&b->dev, &blk_driver_ops, b, &blk_features, VIRTIO_IRQ_ON);
 }
 
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }

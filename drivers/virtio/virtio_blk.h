@@ -177,7 +177,6 @@ struct virtio_blk_sync {
 
 struct virtio_blk {
     struct virtio_dev dev;
-    struct virtio_feature_spec spec;
     struct virtqueue *vq;
     struct virtio_blk_info info;
     struct virtio_blk_slot *slots; /* DMA */

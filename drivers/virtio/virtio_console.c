@@ -220,13 +220,6 @@ static void con_needs_reset(struct virtio_dev *dev)
         notify_event(c, VIRTIO_CONSOLE_EV_RX | VIRTIO_CONSOLE_EV_TX);
 }
 
-static const struct virtio_driver_ops con_driver_ops = {
-    .name = "virtio-console",
-    .config_changed = NULL, /* only SIZE / MULTIPORT use it: not accepted */
-    .needs_reset = con_needs_reset,
-    .restart = con_restart,
-};
-
 /* MULTIPORT and SIZE are deliberately absent: never accepted. */
 static const struct virtio_feature_spec con_features = {
     .supported = VIRTIO_BIT(VIRTIO_CONSOLE_F_EMERG_WRITE) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
@@ -251,12 +244,76 @@ static uint16_t ring_size_for(unsigned nbufs)
     return (uint16_t)n;
 }
 
+static int con_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
+{
+    struct virtio_console *c = dev->drv_priv;
+    plat_busaddr_t bus;
+    unsigned i;
+
+    c->emerg = virtio_has_feature(dev, VIRTIO_CONSOLE_F_EMERG_WRITE);
+    c->mem_size = (size_t)c->nrx * c->rx_size + (size_t)c->ntx * c->tx_size;
+    c->mem = plat_dma_alloc(c->mem_size, VIRTIO_CONSOLE_BUF_ALIGN, &bus);
+    if (!c->mem)
+        return VIRTIO_ENOMEM;
+    for (i = 0; i < c->nrx; i++)
+        c->rx[i].data = c->mem + (size_t)i * c->rx_size;
+    for (i = 0; i < c->ntx; i++)
+        c->tx[i].data = c->mem + (size_t)c->nrx * c->rx_size + (size_t)i * c->tx_size;
+    c->tx_free = c->ntx;
+
+    qp[VIRTIO_CONSOLE_RXQ] = (struct virtio_vq_params){.name = "console.rx0",
+                                                       .num = ring_size_for(c->nrx),
+                                                       .callback = rx_vq_done,
+                                                       .cancel = con_vq_cancel,
+                                                       .priv = c};
+    qp[VIRTIO_CONSOLE_TXQ] = (struct virtio_vq_params){.name = "console.tx0",
+                                                       .num = ring_size_for(c->ntx),
+                                                       .callback = tx_vq_done,
+                                                       .cancel = con_vq_cancel,
+                                                       .priv = c};
+    return 0;
+}
+
+static int con_prepare(struct virtio_dev *dev)
+{
+    struct virtio_console *c = dev->drv_priv;
+
+    c->rxq = dev->vqs[VIRTIO_CONSOLE_RXQ];
+    c->txq = dev->vqs[VIRTIO_CONSOLE_TXQ];
+    if (c->mode == VIRTIO_CONSOLE_POLL) {
+        virtqueue_disable_cb(c->rxq);
+        virtqueue_disable_cb(c->txq);
+    }
+    /* 5.3.5: populate the receive queue (before DRIVER_OK; the doorbell
+     * only after it). */
+    return rx_refill_locked(c) == 0 ? VIRTIO_EIO : 0;
+}
+
+static void con_release(struct virtio_dev *dev)
+{
+    struct virtio_console *c = dev->drv_priv;
+
+    c->rxq = c->txq = NULL;
+    if (c->mem)
+        plat_dma_free(c->mem, c->mem_size);
+    c->mem = NULL;
+}
+
+static const struct virtio_driver_ops con_driver_ops = {
+    .name = "virtio-console",
+    .device_id = VIRTIO_ID_CONSOLE,
+    .nqueues = 2, /* port 0's receiveq and transmitq: no MULTIPORT */
+    .configure = con_configure,
+    .prepare = con_prepare,
+    .release = con_release,
+    .config_changed = NULL, /* only SIZE / MULTIPORT use it: not accepted */
+    .needs_reset = con_needs_reset,
+    .restart = con_restart,
+};
+
 int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
                         const struct virtio_console_config *cfg)
 {
-    struct virtio_vq_params qp;
-    plat_busaddr_t bus;
-    unsigned i;
     int err;
 
     if (!c || !dev || !dev->ops || !cfg)
@@ -278,69 +335,12 @@ int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
     c->on_event = cfg->on_event;
     c->event_arg = cfg->event_arg;
     plat_lock_init(&c->lock);
-    virtio_dev_set_driver(dev, &con_driver_ops, c);
-
-    err = virtio_dev_negotiate(dev, &con_features); /* sets FAILED itself */
+    err = virtio_dev_start(dev, &con_driver_ops, c, &con_features,
+                           c->mode == VIRTIO_CONSOLE_POLL ? VIRTIO_IRQ_POLL : VIRTIO_IRQ_ON);
     if (err)
         return err;
-    c->emerg = virtio_has_feature(dev, VIRTIO_CONSOLE_F_EMERG_WRITE);
-
-    c->mem_size = (size_t)c->nrx * c->rx_size + (size_t)c->ntx * c->tx_size;
-    c->mem = plat_dma_alloc(c->mem_size, VIRTIO_CONSOLE_BUF_ALIGN, &bus);
-    if (!c->mem) {
-        err = VIRTIO_ENOMEM;
-        goto fail;
-    }
-    for (i = 0; i < c->nrx; i++)
-        c->rx[i].data = c->mem + (size_t)i * c->rx_size;
-    for (i = 0; i < c->ntx; i++)
-        c->tx[i].data = c->mem + (size_t)c->nrx * c->rx_size + (size_t)i * c->tx_size;
-    c->tx_free = c->ntx;
-
-    memset(&qp, 0, sizeof(qp));
-    qp.name = "console.rx0";
-    qp.num = ring_size_for(c->nrx);
-    qp.callback = rx_vq_done;
-    qp.cancel = con_vq_cancel;
-    qp.priv = c;
-    err = virtio_dev_setup_vq(dev, VIRTIO_CONSOLE_RXQ, &qp, &c->rxq);
-    if (err)
-        goto fail;
-    qp.name = "console.tx0";
-    qp.num = ring_size_for(c->ntx);
-    qp.callback = tx_vq_done;
-    err = virtio_dev_setup_vq(dev, VIRTIO_CONSOLE_TXQ, &qp, &c->txq);
-    if (err)
-        goto fail;
-
-    if (c->mode == VIRTIO_CONSOLE_POLL) {
-        virtqueue_disable_cb(c->rxq);
-        virtqueue_disable_cb(c->txq);
-    }
-    /* 5.3.5: populate the receive queue (before DRIVER_OK; the doorbell
-     * only after it). */
-    if (rx_refill_locked(c) == 0) {
-        err = VIRTIO_EIO;
-        goto fail;
-    }
-    if (c->mode == VIRTIO_CONSOLE_IRQ) {
-        err = virtio_dev_attach_irq(dev);
-        if (err)
-            goto fail;
-    }
-    err = virtio_dev_driver_ok(dev);
-    if (err)
-        goto fail;
     virtqueue_kick(c->rxq);
     return 0;
-
-fail:
-    virtio_dev_fail(dev); /* FAILED; queues torn down, posted buffers cancelled */
-    c->rxq = c->txq = NULL;
-    if (c->mem)
-        plat_dma_free(c->mem, c->mem_size);
-    c->mem = NULL;
-    return err;
 }
 
 /* Thread context, without c->lock: recovery from DEVICE_NEEDS_RESET or a

@@ -37,7 +37,7 @@ static inline void wr(const struct virtio_dev *dev, uint32_t off, uint32_t v)
 
 static bool is_legacy(const struct virtio_dev *dev)
 {
-    return dev->version == VIRTIO_MMIO_VERSION_LEGACY;
+    return dev->legacy;
 }
 
 /* Poll the register at base + off until it reads 0, bounded in time and
@@ -337,6 +337,7 @@ int virtio_mmio_attach(struct virtio_dev *dev, uintptr_t base, unsigned irq, uns
     dev->ops = &virtio_mmio_ops;
     dev->base = base;
     dev->version = version;
+    dev->legacy = version == VIRTIO_MMIO_VERSION_LEGACY;
     dev->device_id = id;
     dev->vendor_id = plat_mmio_read32(base + VIRTIO_MMIO_VENDOR_ID);
     dev->irq = irq;

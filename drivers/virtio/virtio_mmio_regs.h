@@ -7,6 +7,8 @@
 #ifndef VIRTIO_MMIO_REGS_H
 #define VIRTIO_MMIO_REGS_H
 
+#include "virtio_spec.h"
+
 #define VIRTIO_MMIO_MAGIC_VALUE 0x000 /* "virt" = 0x74726976 */
 #define VIRTIO_MMIO_VERSION 0x004     /* 1 legacy, 2 modern */
 #define VIRTIO_MMIO_DEVICE_ID 0x008   /* 0: no device in this slot */
@@ -40,29 +42,8 @@
 #define VIRTIO_MMIO_VERSION_LEGACY 1u
 #define VIRTIO_MMIO_VERSION_MODERN 2u
 
-/* InterruptStatus bits (4.2.2) */
-#define VIRTIO_MMIO_INT_VRING (1u << 0)
-#define VIRTIO_MMIO_INT_CONFIG (1u << 1)
-
-/* Device status bits (2.1) */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED 128u
-
-/* Device IDs (5) */
-#define VIRTIO_ID_NET 1u
-#define VIRTIO_ID_BLOCK 2u
-#define VIRTIO_ID_CONSOLE 3u
-#define VIRTIO_ID_RNG 4u
-#define VIRTIO_ID_BALLOON 5u
-#define VIRTIO_ID_SCSI 8u
-#define VIRTIO_ID_9P 9u
-#define VIRTIO_ID_GPU 16u
-#define VIRTIO_ID_INPUT 18u
-#define VIRTIO_ID_VSOCK 19u
-#define VIRTIO_ID_CRYPTO 20u
+/* InterruptStatus bits (4.2.2): the spec's notification reasons. */
+#define VIRTIO_MMIO_INT_VRING VIRTIO_ISR_VRING
+#define VIRTIO_MMIO_INT_CONFIG VIRTIO_ISR_CONFIG
 
 #endif /* VIRTIO_MMIO_REGS_H */

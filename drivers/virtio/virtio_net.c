@@ -66,7 +66,7 @@ static int rx_post_locked(struct virtio_net *n, unsigned i)
     unsigned k = 0;
     int err;
 
-    if (n->stopping) {
+    if (n->dev.stopping) {
         rx_state(n)[i] = RX_FREE;
         return VIRTIO_EIO;
     }
@@ -204,7 +204,7 @@ static int post_free_rx_locked(struct virtio_net *n)
 /* Buffers are still to be added (cfg.rx_initial), and can be. */
 static bool rx_filling(const struct virtio_net *n)
 {
-    return n->nrx_ready < n->nrx && n->rx_fill_stop == RX_FILL_GO && !n->stopping;
+    return n->nrx_ready < n->nrx && n->rx_fill_stop == RX_FILL_GO && !n->dev.stopping;
 }
 
 /* Give up to count more RX buffers their memory (one block of DMA memory)
@@ -303,13 +303,6 @@ static int restart(struct virtio_dev *dev)
     return 0;
 }
 
-static const struct virtio_driver_ops net_driver_ops = {
-    .name = "virtio-net",
-    .config_changed = config_changed,
-    .needs_reset = needs_reset,
-    .restart = restart,
-};
-
 static struct virtio_feature_spec net_spec(uint64_t disable)
 {
     uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
@@ -361,58 +354,44 @@ static void free_memory(struct virtio_net *n)
     n->ntx_free = 0;
 }
 
-int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned irq_flags,
-                    bool dma_coherent, const struct virtio_net_config *cfg)
+static int net_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
 {
-    int err;
+    struct virtio_net *n = dev->drv_priv;
 
-    if (!n || !cfg || !cfg->rx)
-        return VIRTIO_EINVAL;
-    memset(n, 0, sizeof(*n));
-    n->cfg = *cfg;
-    plat_lock_init(&n->lock);
-    err = virtio_mmio_attach(&n->dev, base, irq, irq_flags, dma_coherent);
-    if (err)
-        return err;
-    if (n->dev.device_id != VIRTIO_ID_NET)
-        return VIRTIO_ENODEV;
-    /* The core keeps a pointer to the spec for re-initialisation. */
-    n->spec = net_spec(cfg->disable_features);
-    virtio_dev_set_driver(&n->dev, &net_driver_ops, n);
-    err = virtio_dev_negotiate(&n->dev, &n->spec);
-    if (err)
-        return err;
     compute_layout(n);
-
     /* Two descriptors per chain only when the header is split and there is
      * no indirect table to hold them. */
-    bool indirect = virtio_has_feature(&n->dev, VIRTIO_F_INDIRECT_DESC);
     uint16_t ind = n->split_hdr ? 2 : 0;
-    struct virtio_vq_params rp = {.name = "rx",
-                                  .num = cfg->rx_queue_size ? cfg->rx_queue_size : VIRTIO_NET_QUEUE_MAX,
-                                  .max_indirect = ind,
-                                  .callback = rx_callback,
-                                  .cancel = rx_cancel,
-                                  .priv = n};
-    struct virtio_vq_params tp = {.name = "tx",
-                                  .num = cfg->tx_queue_size ? cfg->tx_queue_size : VIRTIO_NET_QUEUE_MAX,
-                                  .max_indirect = ind,
-                                  .cancel = tx_cancel,
-                                  .priv = n};
-    if ((err = virtio_dev_setup_vq(&n->dev, 0, &rp, &n->rxq)) != 0)
-        goto fail;
-    if ((err = virtio_dev_setup_vq(&n->dev, 1, &tp, &n->txq)) != 0)
-        goto fail;
-    /* A split header needs two descriptors per frame without indirect tables. */
-    if (n->split_hdr && !indirect && (virtqueue_size(n->rxq) < 2 || virtqueue_size(n->txq) < 2)) {
-        err = VIRTIO_EINVAL;
-        goto fail;
-    }
+    qp[0] = (struct virtio_vq_params){.name = "rx",
+                                      .num = n->cfg.rx_queue_size ? n->cfg.rx_queue_size : VIRTIO_NET_QUEUE_MAX,
+                                      .max_indirect = ind,
+                                      .callback = rx_callback,
+                                      .cancel = rx_cancel,
+                                      .priv = n};
+    qp[1] = (struct virtio_vq_params){.name = "tx",
+                                      .num = n->cfg.tx_queue_size ? n->cfg.tx_queue_size : VIRTIO_NET_QUEUE_MAX,
+                                      .max_indirect = ind,
+                                      .cancel = tx_cancel,
+                                      .priv = n};
+    return 0;
+}
 
-    if (virtio_has_feature(&n->dev, VIRTIO_NET_F_MAC)) {
+static int net_prepare(struct virtio_dev *dev)
+{
+    struct virtio_net *n = dev->drv_priv;
+    bool indirect = virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC);
+    int err;
+
+    n->rxq = dev->vqs[0];
+    n->txq = dev->vqs[1];
+    /* A split header needs two descriptors per frame without indirect tables. */
+    if (n->split_hdr && !indirect && (virtqueue_size(n->rxq) < 2 || virtqueue_size(n->txq) < 2))
+        return VIRTIO_EINVAL;
+
+    if (virtio_has_feature(dev, VIRTIO_NET_F_MAC)) {
         for (unsigned i = 0; i < 6; i++)
-            if ((err = virtio_config_read8(&n->dev, VIRTIO_NET_CFG_MAC + i, &n->mac[i])) != 0)
-                goto fail;
+            if ((err = virtio_config_read8(dev, VIRTIO_NET_CFG_MAC + i, &n->mac[i])) != 0)
+                return err;
         if (!mac_usable(n->mac)) {
             /* Device-written: never used as a source address if it cannot be one. */
             n->stats.mac_invalid++;
@@ -433,10 +412,8 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
     n->rx = plat_dma_alloc(rx_meta_size(nrx), _Alignof(struct netbuf), &bus);
     n->nrx = nrx; /* with n->rx, for free_memory */
     n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, 64, &bus);
-    if (!n->rx || !n->txmem) {
-        err = VIRTIO_ENOMEM;
-        goto fail;
-    }
+    if (!n->rx || !n->txmem)
+        return VIRTIO_ENOMEM;
     memset(rx_state(n), RX_NONE, nrx); /* no memory yet: rx_fill() gives it */
     for (unsigned i = VIRTIO_NET_TX_BUFS; i-- > 0;) {
         n->tx[i] = (struct netbuf){.buf = n->txmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
@@ -448,31 +425,59 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
     virtqueue_disable_cb(n->txq); /* completions are reaped by poll and tx */
     /* The first RX buffers (all of them by default); the interrupt is not
      * attached yet.  The rest come with later polls (rx_fill). */
-    if ((err = rx_fill(n, cfg->rx_initial ? cfg->rx_initial : nrx)) != 0)
-        goto fail;
+    return rx_fill(n, n->cfg.rx_initial ? n->cfg.rx_initial : nrx);
+}
 
-    /* Without an interrupt line the device is polled: virtio_net_poll()
-     * finds what arrived whether or not an interrupt announced it. */
-    if (virtio_dev_has_irq(&n->dev) && (err = virtio_dev_attach_irq(&n->dev)) != 0)
-        goto fail;
+static void net_release(struct virtio_dev *dev)
+{
+    struct virtio_net *n = dev->drv_priv;
+
+    n->rxq = n->txq = NULL;
+    free_memory(n);
+}
+
+static const struct virtio_driver_ops net_driver_ops = {
+    .name = "virtio-net",
+    .device_id = VIRTIO_ID_NET,
+    .nqueues = 2, /* receiveq1, transmitq1: no MQ, no control queue */
+    .configure = net_configure,
+    .prepare = net_prepare,
+    .release = net_release,
+    .config_changed = config_changed,
+    .needs_reset = needs_reset,
+    .restart = restart,
+};
+
+int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned irq_flags,
+                    bool dma_coherent, const struct virtio_net_config *cfg)
+{
+    int err;
+
+    if (!n || !cfg || !cfg->rx)
+        return VIRTIO_EINVAL;
+    memset(n, 0, sizeof(*n));
+    n->cfg = *cfg;
+    plat_lock_init(&n->lock);
+    err = virtio_mmio_attach(&n->dev, base, irq, irq_flags, dma_coherent);
+    if (err)
+        return err;
+    /* The core keeps a pointer to the spec for re-initialisation.  Without
+     * an interrupt line the device is polled: virtio_net_poll() finds what
+     * arrived whether or not an interrupt announced it.  With
+     * irq_after_first_poll the line stays masked until the first poll has
+     * answered what arrived (that poll is due at once: rx_pending). */
+    n->spec = net_spec(cfg->disable_features);
+    err = virtio_dev_start(&n->dev, &net_driver_ops, n, &n->spec,
+                           cfg->irq_after_first_poll ? VIRTIO_IRQ_MASKED : VIRTIO_IRQ_ON);
+    if (err)
+        return err;
     if (cfg->irq_after_first_poll && n->dev.irq_attached) {
-        /* Masked before DRIVER_OK: not one interrupt until the first poll
-         * has answered what arrived, and that poll is due now. */
-        plat_irq_mask(n->dev.irq);
         n->irq_masked = true;
         n->rx_pending = true;
     }
-    if ((err = virtio_dev_driver_ok(&n->dev)) != 0)
-        goto fail;
     read_link(n);
     virtio_net_flush(n);
     return 0;
-fail:
-    n->stopping = true;
-    virtio_dev_fail(&n->dev); /* FAILED; queues destroyed, posted buffers cancelled */
-    n->rxq = n->txq = NULL;
-    free_memory(n);
-    return err;
 }
 
 void virtio_net_mac(const struct virtio_net *n, uint8_t mac[6]) { memcpy(mac, n->mac, 6); }
@@ -820,8 +825,9 @@ void virtio_net_shutdown(struct virtio_net *n)
 {
     if (!n || !n->dev.ops || !n->rxq)
         return;
-    n->stopping = true;           /* cancelled in-place replies are not re-posted */
-    virtio_dev_shutdown(&n->dev); /* reset; queues destroyed, tokens cancelled */
+    /* Reset; queues destroyed, tokens cancelled - and, with dev.stopping
+     * set, cancelled in-place replies are not re-posted. */
+    virtio_dev_shutdown(&n->dev);
     n->rxq = n->txq = NULL;
     free_memory(n);
 }

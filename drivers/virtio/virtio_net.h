@@ -215,7 +215,6 @@ struct virtio_net {
     bool link_up;
     bool need_kick_rx, need_kick_tx;
     bool irq_masked;    /* cfg.irq_after_first_poll: no poll has unmasked it yet */
-    bool stopping;      /* shutdown or failed init: nothing is posted any more */
     uint16_t skip_bufs; /* buffers left of a merged frame being dropped */
     unsigned nrx;       /* RX buffers: one per ring slot the ring can hold */
     unsigned nrx_ready; /* rx[0..nrx_ready) have memory; the rest come with later polls */

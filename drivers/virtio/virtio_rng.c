@@ -138,8 +138,49 @@ static int rng_restart(struct virtio_dev *dev)
     return 0;
 }
 
+static int rng_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
+{
+    struct virtio_rng *rng = dev->drv_priv;
+    plat_busaddr_t bus;
+
+    rng->buf = plat_dma_alloc(rng->buf_size, 64, &bus);
+    if (!rng->buf)
+        return VIRTIO_ENOMEM;
+    qp[0] = (struct virtio_vq_params){.name = "rng.requestq",
+                                      .num = RNG_QUEUE_SIZE,
+                                      .callback = rng_vq_done,
+                                      .cancel = rng_vq_cancel,
+                                      .priv = rng};
+    return 0;
+}
+
+static int rng_prepare(struct virtio_dev *dev)
+{
+    struct virtio_rng *rng = dev->drv_priv;
+
+    rng->vq = dev->vqs[0];
+    if (rng->mode == VIRTIO_RNG_POLL)
+        virtqueue_disable_cb(rng->vq);
+    return 0;
+}
+
+static void rng_release(struct virtio_dev *dev)
+{
+    struct virtio_rng *rng = dev->drv_priv;
+
+    if (rng->buf)
+        plat_dma_free(rng->buf, rng->buf_size);
+    rng->buf = NULL;
+    rng->vq = NULL;
+}
+
 static const struct virtio_driver_ops rng_driver_ops = {
     .name = "virtio-rng",
+    .device_id = VIRTIO_ID_RNG,
+    .nqueues = 1,
+    .configure = rng_configure,
+    .prepare = rng_prepare,
+    .release = rng_release,
     .config_changed = NULL,
     .needs_reset = rng_needs_reset,
     .restart = rng_restart,
@@ -156,10 +197,6 @@ static const struct virtio_feature_spec rng_features = {
 int virtio_rng_init(struct virtio_rng *rng, struct virtio_dev *dev,
                     const struct virtio_rng_config *cfg)
 {
-    struct virtio_vq_params qp;
-    plat_busaddr_t bus;
-    int err;
-
     if (!rng || !dev || !dev->ops || !cfg)
         return VIRTIO_EINVAL;
     if (dev->device_id != VIRTIO_ID_RNG)
@@ -174,48 +211,8 @@ int virtio_rng_init(struct virtio_rng *rng, struct virtio_dev *dev,
     rng->on_complete = cfg->on_complete;
     rng->on_complete_arg = cfg->on_complete_arg;
     plat_lock_init(&rng->lock);
-    virtio_dev_set_driver(dev, &rng_driver_ops, rng);
-
-    err = virtio_dev_negotiate(dev, &rng_features); /* sets FAILED itself */
-    if (err)
-        return err;
-
-    rng->buf = plat_dma_alloc(rng->buf_size, 64, &bus);
-    if (!rng->buf) {
-        err = VIRTIO_ENOMEM;
-        goto fail_dev;
-    }
-
-    memset(&qp, 0, sizeof(qp));
-    qp.name = "rng.requestq";
-    qp.num = RNG_QUEUE_SIZE;
-    qp.max_indirect = 0;
-    qp.callback = rng_vq_done;
-    qp.cancel = rng_vq_cancel;
-    qp.priv = rng;
-    err = virtio_dev_setup_vq(dev, 0, &qp, &rng->vq);
-    if (err)
-        goto fail_buf;
-
-    if (rng->mode == VIRTIO_RNG_POLL) {
-        virtqueue_disable_cb(rng->vq);
-    } else {
-        err = virtio_dev_attach_irq(dev);
-        if (err)
-            goto fail_buf;
-    }
-    err = virtio_dev_driver_ok(dev);
-    if (err)
-        goto fail_buf;
-    return 0;
-
-fail_buf:
-    plat_dma_free(rng->buf, rng->buf_size);
-    rng->buf = NULL;
-fail_dev:
-    virtio_dev_fail(dev); /* FAILED, queue torn down and freed */
-    rng->vq = NULL;
-    return err;
+    return virtio_dev_start(dev, &rng_driver_ops, rng, &rng_features,
+                            rng->mode == VIRTIO_RNG_POLL ? VIRTIO_IRQ_POLL : VIRTIO_IRQ_ON);
 }
 
 static int rng_post_locked(struct virtio_rng *rng, size_t want)

@@ -1,14 +1,45 @@
 /*
- * virtio_config.h - transport-independent feature bits (virtio 1.2, 6).
- * Wire definitions only.  Bits 0-23 and 50-127 are device-specific and are
- * defined by each device driver's header.
+ * virtio_spec.h - what the virtio 1.2 specification defines for every
+ * transport and device type: device status bits (2.1), device IDs (5),
+ * reserved feature bits (6) and the two reasons for a notification to the
+ * driver (2.3: used buffers, configuration change).  Wire definitions
+ * only.  The ring layouts are in virtio_ring.h; feature bits 0-23 and
+ * 50-127 are device-specific and in each driver's header; a transport's
+ * registers are its own (virtio_mmio_regs.h).
  */
-#ifndef VIRTIO_CONFIG_H
-#define VIRTIO_CONFIG_H
+#ifndef VIRTIO_SPEC_H
+#define VIRTIO_SPEC_H
 
 #include <stdint.h>
 
 #define VIRTIO_BIT(n) (1ull << (n))
+
+/* Device status bits (2.1) */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1u
+#define VIRTIO_STATUS_DRIVER 2u
+#define VIRTIO_STATUS_DRIVER_OK 4u
+#define VIRTIO_STATUS_FEATURES_OK 8u
+#define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64u
+#define VIRTIO_STATUS_FAILED 128u
+
+/* Why the device notified the driver (2.3): the bits of virtio-mmio's
+ * InterruptStatus (4.2.2) and of virtio-pci's ISR status (4.1.4.5) alike.
+ * A transport's irq_status/irq_ack speak these. */
+#define VIRTIO_ISR_VRING (1u << 0)  /* used buffers */
+#define VIRTIO_ISR_CONFIG (1u << 1) /* configuration change */
+
+/* Device IDs (5) */
+#define VIRTIO_ID_NET 1u
+#define VIRTIO_ID_BLOCK 2u
+#define VIRTIO_ID_CONSOLE 3u
+#define VIRTIO_ID_RNG 4u
+#define VIRTIO_ID_BALLOON 5u
+#define VIRTIO_ID_SCSI 8u
+#define VIRTIO_ID_9P 9u
+#define VIRTIO_ID_GPU 16u
+#define VIRTIO_ID_INPUT 18u
+#define VIRTIO_ID_VSOCK 19u
+#define VIRTIO_ID_CRYPTO 20u
 
 /* Reserved feature bits (6) */
 #define VIRTIO_F_NOTIFY_ON_EMPTY 24 /* legacy only */
@@ -29,4 +60,4 @@
 #define VIRTIO_TRANSPORT_F_START 24
 #define VIRTIO_TRANSPORT_F_END 50 /* exclusive */
 
-#endif /* VIRTIO_CONFIG_H */
+#endif /* VIRTIO_SPEC_H */

@@ -24,6 +24,7 @@
 #include "sim_console.h"
 #include "sim_fixture.h"
 #include "virtio/virtio.h"
+#include "virtio/virtio_mmio_regs.h"
 #include "virtio/virtio_console.h"
 
 #define B(n) VIRTIO_BIT(n)

@@ -16,6 +16,7 @@
 #include "sim_fixture.h"
 #include "virtio/mmio_probe.h"
 #include "virtio/virtio.h"
+#include "virtio/virtio_mmio_regs.h"
 
 #define B(n) VIRTIO_BIT(n)
 #define ST_A VIRTIO_STATUS_ACKNOWLEDGE
@@ -222,23 +223,23 @@ static void test_select_features_rules(void **state)
 
     (void)state;
     /* 12 not offered: 11 and 10 go; 13 keeps 14 */
-    assert_int_equal(virtio_select_features(2, B(10) | B(11) | B(13) | B(14) | B(32), &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(false, B(10) | B(11) | B(13) | B(14) | B(32), &spec, &acc), 0);
     assert_int_equal(acc, B(13) | B(14) | B(32));
     /* everything offered: everything kept */
-    assert_int_equal(virtio_select_features(2, B(10) | B(11) | B(12) | B(32), &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(false, B(10) | B(11) | B(12) | B(32), &spec, &acc), 0);
     assert_int_equal(acc, B(10) | B(11) | B(12) | B(32));
     /* a required feature that cannot be had */
     spec.required = B(10);
-    assert_int_equal(virtio_select_features(2, B(10) | B(32), &spec, &acc), VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_select_features(false, B(10) | B(32), &spec, &acc), VIRTIO_ENOTSUP);
     spec.required = 0;
     /* modern without VERSION_1 */
-    assert_int_equal(virtio_select_features(2, B(10), &spec, &acc), VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_select_features(false, B(10), &spec, &acc), VIRTIO_ENOTSUP);
     /* legacy: VERSION_1 and the high word dropped */
-    assert_int_equal(virtio_select_features(1, B(12) | B(32) | B(33), &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(true, B(12) | B(32) | B(33), &spec, &acc), 0);
     assert_int_equal(acc, B(12));
     /* ring bits only when the driver wants them; core bits always */
     spec.supported = B(VIRTIO_F_INDIRECT_DESC);
-    assert_int_equal(virtio_select_features(2,
+    assert_int_equal(virtio_select_features(false,
                                             B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_EVENT_IDX) |
                                                 B(VIRTIO_F_VERSION_1) |
                                                 B(VIRTIO_F_ORDER_PLATFORM) | B(VIRTIO_F_IN_ORDER),
@@ -247,7 +248,7 @@ static void test_select_features_rules(void **state)
     assert_int_equal(acc, B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_VERSION_1) |
                               B(VIRTIO_F_ORDER_PLATFORM));
     /* no spec at all */
-    assert_int_equal(virtio_select_features(2, B(1) | B(32), NULL, &acc), 0);
+    assert_int_equal(virtio_select_features(false, B(1) | B(32), NULL, &acc), 0);
     assert_int_equal(acc, B(32));
 }
 
@@ -1156,6 +1157,220 @@ static void test_shutdown_releases_everything(void **state)
     fx->attached = false;
 }
 
+/* ---- virtio_dev_start: the one bring-up sequence ------------------------------ */
+
+/* What the start hooks saw, in the order they ran. */
+struct start_probe {
+    struct vfix *fx;
+    int configure_err, prepare_err;
+    unsigned nq;        /* queues the hooks describe */
+    char order[16];     /* c = configure, p = prepare, x = cancel, r = release */
+    unsigned n;
+    bool queues_at_configure, irq_at_prepare, ok_at_prepare, features_ok_at_configure;
+    bool stopping_at_cancel, queues_at_release;
+    void *posted;       /* prepare's DMA buffer, if it posted one */
+};
+
+static void sp_mark(struct start_probe *sp, char c)
+{
+    if (sp->n < sizeof(sp->order) - 1)
+        sp->order[sp->n++] = c;
+}
+
+static void sp_cancel(struct virtqueue *vq, void *token, void *priv)
+{
+    struct start_probe *sp = priv;
+
+    (void)vq;
+    (void)token;
+    sp->stopping_at_cancel = sp->fx->dev.stopping;
+    sp_mark(sp, 'x');
+}
+
+static int sp_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
+{
+    struct start_probe *sp = dev->drv_priv;
+
+    sp_mark(sp, 'c');
+    sp->queues_at_configure = dev->vqs[0] != NULL;
+    sp->features_ok_at_configure = (sp->fx->sim->status & ST_F) != 0;
+    for (unsigned i = 0; i < sp->nq; i++)
+        qp[i] = (struct virtio_vq_params){.name = "start.q", .num = 8, .cancel = sp_cancel, .priv = sp};
+    return sp->configure_err;
+}
+
+static int sp_prepare(struct virtio_dev *dev)
+{
+    struct start_probe *sp = dev->drv_priv;
+    plat_busaddr_t bus;
+
+    sp_mark(sp, 'p');
+    sp->irq_at_prepare = dev->irq_attached;
+    sp->ok_at_prepare = (sp->fx->sim->status & ST_OK) != 0;
+    if (dev->vqs[0]) { /* post one buffer: a failed start must cancel it */
+        sp->posted = plat_dma_alloc(64, 64, &bus);
+        assert_non_null(sp->posted);
+        struct vq_buf b = {sp->posted, 64};
+        assert_int_equal(virtqueue_add(dev->vqs[0], &b, 0, 1, sp), 0);
+    }
+    return sp->prepare_err;
+}
+
+static void sp_release(struct virtio_dev *dev)
+{
+    struct start_probe *sp = dev->drv_priv;
+
+    sp_mark(sp, 'r');
+    sp->queues_at_release = dev->vqs[0] != NULL;
+}
+
+static struct virtio_driver_ops sp_ops(unsigned nqueues)
+{
+    return (struct virtio_driver_ops){.name = "start-test",
+                                      .device_id = VFIX_DEV_ID,
+                                      .nqueues = nqueues,
+                                      .configure = sp_configure,
+                                      .prepare = sp_prepare,
+                                      .release = sp_release};
+}
+
+static void test_start_sequence(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 2};
+    struct virtio_driver_ops ops = sp_ops(2);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 2, 64);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), 0);
+    assert_string_equal(sp.order, "cp");
+    assert_false(sp.queues_at_configure);
+    assert_int_equal(sp.features_ok_at_configure, modern(fx)); /* legacy has no FEATURES_OK */
+    assert_false(sp.irq_at_prepare); /* buffers first, then the interrupt, then DRIVER_OK */
+    assert_false(sp.ok_at_prepare);
+    assert_non_null(fx->dev.vqs[0]);
+    assert_non_null(fx->dev.vqs[1]);
+    assert_true(fx->dev.irq_attached);
+    assert_false(sim_irq_masked(fx->dev.irq));
+    assert_true(fx->sim->status & ST_OK);
+    assert_false(fx->dev.stopping);
+    assert_ptr_equal(fx->dev.drv, &ops);
+    assert_ptr_equal(fx->dev.drv_priv, &sp);
+    virtio_dev_shutdown(&fx->dev);
+    assert_string_equal(sp.order, "cpx"); /* the posted buffer comes back on shutdown */
+    assert_true(sp.stopping_at_cancel);
+    plat_dma_free(sp.posted, 64);
+    fx->attached = false;
+}
+
+static void test_start_irq_modes(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 1};
+    struct virtio_driver_ops ops = sp_ops(1);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_POLL), 0);
+    assert_false(fx->dev.irq_attached);
+    virtio_dev_shutdown(&fx->dev);
+    plat_dma_free(sp.posted, 64);
+
+    sp = (struct start_probe){.fx = fx, .nq = 1};
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_MASKED), 0);
+    assert_true(fx->dev.irq_attached);
+    assert_true(sim_irq_masked(fx->dev.irq)); /* the driver unmasks when it is ready */
+    assert_true(fx->sim->status & ST_OK);
+    virtio_dev_shutdown(&fx->dev);
+    plat_dma_free(sp.posted, 64);
+    fx->attached = false;
+}
+
+static void test_start_wrong_device_touches_nothing(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 1};
+    struct virtio_driver_ops ops = sp_ops(1);
+
+    vfix_create(fx, VFIX_DEV_ID + 1, 0, 1, 64);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_ENODEV);
+    assert_int_equal(fx->sim->n_reg, 0);
+    assert_int_equal(sp.n, 0);
+    assert_ptr_not_equal(fx->dev.drv, &ops);
+    ops.nqueues = VIRTIO_MAX_VQS + 1;
+    fx->sim->device_id = VFIX_DEV_ID;
+    fx->dev.device_id = VFIX_DEV_ID;
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_EINVAL);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, NULL, VIRTIO_IRQ_ON), VIRTIO_EINVAL);
+    assert_int_equal(fx->sim->n_reg, 0);
+    assert_int_equal(sp.n, 0);
+    fx->attached = false;
+}
+
+static void test_start_configure_fails(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 1, .configure_err = VIRTIO_ENOMEM};
+    struct virtio_driver_ops ops = sp_ops(1);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_ENOMEM);
+    assert_string_equal(sp.order, "cr"); /* no queue, no prepare; release frees what configure took */
+    assert_null(fx->dev.vqs[0]);
+    assert_false(fx->dev.irq_attached);
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    assert_false(fx->sim->status & ST_OK);
+    fx->attached = false;
+}
+
+static void test_start_prepare_fails_unwinds_in_order(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 1, .prepare_err = VIRTIO_EIO};
+    struct virtio_driver_ops ops = sp_ops(1);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_EIO);
+    /* The posted buffer is cancelled (nothing may re-post it: stopping),
+     * then release runs with the queues already gone. */
+    assert_string_equal(sp.order, "cpxr");
+    assert_true(sp.stopping_at_cancel);
+    assert_false(sp.queues_at_release);
+    assert_false(fx->dev.irq_attached);
+    assert_true(fx->sim->status_log[fx->sim->n_status - 1] & VIRTIO_STATUS_FAILED); /* FAILED last */
+    for (unsigned i = 0; i + 1 < fx->sim->n_status; i++)
+        assert_false(fx->sim->status_log[i] & VIRTIO_STATUS_FAILED);
+    assert_false(fx->sim->status & ST_OK);
+    plat_dma_free(sp.posted, 64);
+    fx->attached = false;
+}
+
+static void test_start_missing_queue_unwinds(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 2};
+    struct virtio_driver_ops ops = sp_ops(2);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64); /* the device has one queue, the driver wants two */
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_ENOENT);
+    assert_string_equal(sp.order, "cr");
+    assert_false(sp.queues_at_release); /* queue 0, already created, was destroyed */
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    fx->attached = false;
+}
+
+static void test_start_negotiation_fails_no_release(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 1};
+    struct virtio_driver_ops ops = sp_ops(1);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    fx->spec.required = VIRTIO_BIT(5); /* the device does not offer it */
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), VIRTIO_ENOTSUP);
+    assert_int_equal(sp.n, 0); /* configure never ran: nothing to release */
+    assert_true(fx->sim->status & VIRTIO_STATUS_FAILED);
+    fx->attached = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1201,6 +1416,15 @@ int main(void)
         VFIX_TEST(test_needs_reset_reinit_fails),
         VFIX_TEST(test_driver_ok_sees_needs_reset),
         VFIX_TEST(test_shutdown_releases_everything),
+        VFIX_TEST(test_start_sequence),
+        VFIX_TEST(test_start_irq_modes),
+        VFIX_TEST(test_start_wrong_device_touches_nothing),
+        VFIX_TEST(test_start_configure_fails),
+        VFIX_TEST(test_start_prepare_fails_unwinds_in_order),
+        VFIX_TEST(test_start_missing_queue_unwinds),
+        VFIX_TEST(test_start_negotiation_fails_no_release),
+        VFIX_TEST_PACKED(test_start_sequence),
+        VFIX_TEST_PACKED(test_start_prepare_fails_unwinds_in_order),
     };
 
     return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);

@@ -289,17 +289,17 @@ static void test_select_features_packed(void **state)
 
     (void)state;
     /* modern: taken without being asked for */
-    assert_int_equal(virtio_select_features(2, F_PK | F_EVT | B(32), &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(false, F_PK | F_EVT | B(32), &spec, &acc), 0);
     assert_int_equal(acc, F_PK | F_EVT | B(32));
-    assert_int_equal(virtio_select_features(2, F_PK | B(32), NULL, &acc), 0);
+    assert_int_equal(virtio_select_features(false, F_PK | B(32), NULL, &acc), 0);
     assert_int_equal(acc, F_PK | B(32));
     /* ... unless refused */
     spec.refused = F_PK;
-    assert_int_equal(virtio_select_features(2, F_PK | F_EVT | B(32), &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(false, F_PK | F_EVT | B(32), &spec, &acc), 0);
     assert_int_equal(acc, F_EVT | B(32));
     /* legacy: beyond its 32 bits */
     spec.refused = 0;
-    assert_int_equal(virtio_select_features(1, F_PK | F_EVT, &spec, &acc), 0);
+    assert_int_equal(virtio_select_features(true, F_PK | F_EVT, &spec, &acc), 0);
     assert_int_equal(acc, F_EVT);
 }
 
