@@ -37,5 +37,8 @@ const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t siz
 
 void shell_init(void);
 void shell_poll(void); /* feed any waiting console input to the shell */
+/* Run one command line (split in place) as the console shell would; its
+ * output goes through kprintf.  For other front ends (apps/shellsrv.c). */
+void shell_run_line(char *line);
 
 #endif

@@ -12,6 +12,10 @@
  *   guest_csum=off    virtio-net: do not accept partial or device-verified
  *                     checksums (VIRTIO_NET_F_GUEST_CSUM); the guest
  *                     verifies every checksum it receives
+ *   tcp_echo=off      no TCP echo service on port 7 (apps/tcpapp.h)
+ *   tcp_discard=off   no TCP discard service on port 9
+ *   tcp_shell=off     no shell on TCP port 23 (apps/shellsrv.h)
+ *   http=off          no HTTP server on port 80 (apps/httpapp.h)
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt
@@ -25,8 +29,10 @@
 #include "app.h"
 #include "bench.h"
 #include "blkapp.h"
+#include "httpapp.h"
 #include "kprintf.h"
 #include "netapp.h"
+#include "shellsrv.h"
 #include "plat.h"
 #include "timer/timer.h"
 #include "virtio/virtio_blk.h"
@@ -371,7 +377,7 @@ static void crash_on_request(void)
 static bool net_work(void *arg)
 {
     (void)arg;
-    return netapp_busy();
+    return netapp_busy() || shellsrv_busy() || httpapp_busy();
 }
 
 void app_main(void)
@@ -407,6 +413,8 @@ void app_main(void)
         console_poll();
         blkapp_poll();
         shell_poll();
+        shellsrv_poll(); /* the shell on TCP port 23 (shellsrv.h) */
+        httpapp_poll();  /* HTTP on port 80 (httpapp.h) */
         check_tick_report();
         board_idle_unless(net_work, NULL);
     }

@@ -474,6 +474,8 @@ static void run_line(char *l)
     kprintf("unknown command '%s'; try help\n", argv[0]);
 }
 
+void shell_run_line(char *l) { run_line(l); }
+
 /* The prompt waits for the first key, so that boot and network messages
  * that arrive on their own keep whole lines for the logs. */
 static bool prompted;

@@ -12,12 +12,14 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "httpapp.h"
 #include "kprintf.h"
 #include "netif.h"
+#include "shellsrv.h"
 #include "tcp.h"
 
 static struct tcp_stack tcp; /* sizeof: see tcp.h (about 200 KiB) */
-static bool keyed, announced, echo_on, discard_on;
+static bool keyed, announced, echo_on, discard_on, shell_on, http_on;
 
 static size_t echo_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
 {
@@ -72,6 +74,8 @@ void tcpapp_start(struct netif *nif)
         echo_on = false;
     if (discard_on && tcp_listen(nif, 9, &discard_cb, NULL) != 0)
         discard_on = false;
+    shell_on = shellsrv_start(nif); /* port 23, unless tcp_shell=off */
+    http_on = httpapp_start(nif);   /* port 80, unless http=off */
 }
 
 void tcpapp_poll(void)
@@ -87,5 +91,7 @@ void tcpapp_poll(void)
         kprintf("net: tcp: echo on port 7 %s, discard on port 9 %s, %u connections of %u+%u bytes\n",
                 echo_on ? "on" : "off", discard_on ? "on" : "off", (unsigned)TCP_MAX_CONNS,
                 (unsigned)TCP_SND_BUF, (unsigned)TCP_RCV_BUF);
+        kprintf("net: tcp: shell on port 23 %s (%u sessions), http on port 80 %s\n", shell_on ? "on" : "off",
+                (unsigned)SHELLSRV_SESSIONS, http_on ? "on" : "off");
     }
 }

@@ -1,7 +1,8 @@
 /*
  * tcpapp.h - the demo firmware's TCP services: echo (RFC 862) on port 7 and
  * discard (RFC 863) on port 9, each on unless the boot arguments say
- * tcp_echo=off or tcp_discard=off.
+ * tcp_echo=off or tcp_discard=off; and it starts the shell on port 23
+ * (shellsrv.h, tcp_shell=off) and HTTP on port 80 (httpapp.h, http=off).
  */
 #ifndef TCPAPP_H
 #define TCPAPP_H

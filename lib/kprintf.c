@@ -8,8 +8,16 @@
 #include <stdint.h>
 
 static kprintf_sink_t sink;
+static kprintf_capture_t capture;
+static void *capture_arg;
 
 void kprintf_set_sink(kprintf_sink_t s) { sink = s; }
+
+void kprintf_set_capture(kprintf_capture_t fn, void *arg)
+{
+    capture = fn;
+    capture_arg = arg;
+}
 
 struct out {
     char *buf;
@@ -171,8 +179,11 @@ int kvprintf(const char *fmt, va_list ap)
 {
     char buf[256];
     int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-    if (sink)
-        sink(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+    if (capture)
+        capture(capture_arg, buf, len);
+    else if (sink)
+        sink(buf, len);
     return n;
 }
 

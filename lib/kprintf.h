@@ -4,6 +4,11 @@
  * field width, '0' and '-' flags, and precision for %s (including %.*s).
  * Output goes through a sink set with kprintf_set_sink(); until one is set,
  * output is dropped.
+ *
+ * kprintf_set_capture(fn, arg) diverts kprintf output to fn instead of the
+ * sink until kprintf_set_capture(NULL, NULL) restores it (the TCP shell,
+ * apps/shellsrv.c, collects a command's output this way).  ksnprintf is
+ * never diverted.
  */
 #ifndef KPRINTF_H
 #define KPRINTF_H
@@ -13,7 +18,10 @@
 
 typedef void (*kprintf_sink_t)(const char *s, size_t n);
 
+typedef void (*kprintf_capture_t)(void *arg, const char *s, size_t n);
+
 void kprintf_set_sink(kprintf_sink_t sink);
+void kprintf_set_capture(kprintf_capture_t fn, void *arg);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,282 @@
+/*
+ * shellsrv.c - see shellsrv.h.  A plain user of net/tcp.h: each session
+ * is a slot in a static table; the TCP callbacks only move bytes (input
+ * into the session's line, output from its buffer into TCP) and set flags;
+ * shellsrv_poll() in the main loop runs the commands.
+ */
+#include "shellsrv.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "app.h"
+#include "kprintf.h"
+#include "netif.h"
+#include "svcparse.h"
+#include "tcp.h"
+#include "timer/timer.h"
+
+#define PROMPT "vbare> "
+/* Room kept free in the output buffer for the "output lost" line and the
+ * prompt after a command whose output overflowed. */
+#define TAIL_ROOM 128u
+
+_Static_assert(SHELLSRV_OUT_BUF > 2 * TAIL_ROOM, "SHELLSRV_OUT_BUF");
+
+struct session {
+    struct tcp_conn *c; /* NULL: the connection is gone */
+    bool used;          /* the slot is taken (until c is gone and nothing runs) */
+    bool line_ready;    /* in.buf holds a line for shellsrv_poll() */
+    bool eof;           /* the peer closed its direction */
+    bool quit;          /* exit: close once the output is out */
+    bool closing;       /* tcp_close() done */
+    bool running;       /* a command of this session runs now */
+    bool capturing;     /* output is a command's (counted against TAIL_ROOM) */
+    struct linein in;
+    size_t out_start, out_end; /* unsent output: out[out_start..out_end) */
+    uint32_t lost;             /* bytes the current command lost */
+    uint64_t active_ms;        /* last input from the peer */
+    char out[SHELLSRV_OUT_BUF];
+};
+
+static struct session sessions[SHELLSRV_SESSIONS];
+static struct shellsrv_stats stats;
+
+static uint64_t now_ms(void) { return timer_ns() / 1000000u; }
+
+/* Hand what TCP takes of the session's output to it. */
+static void flush(struct session *s)
+{
+    while (s->c && s->out_start < s->out_end) {
+        int n = tcp_send(s->c, s->out + s->out_start, s->out_end - s->out_start);
+        if (n <= 0)
+            break;
+        s->out_start += (size_t)n;
+    }
+    if (s->out_start == s->out_end)
+        s->out_start = s->out_end = 0;
+}
+
+/* Queue output, LF as CR LF.  A command's output stops TAIL_ROOM short of
+ * the end (the rest is counted as lost); the shell's own lines may use it. */
+static void put(struct session *s, const char *p, size_t n)
+{
+    size_t limit = s->capturing ? SHELLSRV_OUT_BUF - TAIL_ROOM : SHELLSRV_OUT_BUF;
+    if (!s->c) /* nobody to read it */
+        return;
+    for (size_t i = 0; i < n; i++) {
+        size_t need = p[i] == '\n' ? 2 : 1;
+        if (s->out_end + need > limit && s->out_start > 0) {
+            memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
+            s->out_end -= s->out_start;
+            s->out_start = 0;
+        }
+        if (s->out_end + need > limit) {
+            flush(s); /* TCP may take some now */
+            if (s->out_start > 0) {
+                i--; /* compact and retry this byte */
+                continue;
+            }
+            s->lost += (uint32_t)(n - i);
+            return;
+        }
+        if (p[i] == '\n')
+            s->out[s->out_end++] = '\r';
+        s->out[s->out_end++] = p[i];
+    }
+}
+
+static void puts_s(struct session *s, const char *str) { put(s, str, strlen(str)); }
+
+/* kprintf_set_capture's hook while a session's command runs. */
+static void capture(void *arg, const char *p, size_t n)
+{
+    struct session *s = arg;
+    put(s, p, n);
+    flush(s);
+}
+
+/* ---- TCP callbacks --------------------------------------------------------- */
+
+/* One set of callbacks for every connection on the port: arg is the
+ * session, or NULL for a connection refused for want of a free one. */
+static size_t s_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
+{
+    struct session *s = arg;
+    int ev;
+    (void)c;
+    if (s == NULL)
+        return len; /* refused: discarded while it closes */
+    if (data == NULL) {
+        s->eof = true;
+        return 0;
+    }
+    if (s->quit)
+        return len; /* leaving: whatever follows exit is dropped */
+    s->active_ms = now_ms();
+    if (s->line_ready)
+        return 0; /* stays in TCP's receive buffer until the line has run */
+    size_t used = linein_feed(&s->in, data, len, &ev);
+    if (ev != LINEIN_MORE)
+        s->line_ready = true;
+    return used;
+}
+
+static void s_sent(void *arg, struct tcp_conn *c, size_t acked)
+{
+    (void)c;
+    (void)acked;
+    if (arg)
+        flush(arg);
+}
+
+static void s_closed(void *arg, struct tcp_conn *c, int err)
+{
+    struct session *s = arg;
+    (void)c;
+    (void)err;
+    if (s == NULL)
+        return;
+    s->c = NULL;
+    s->out_start = s->out_end = 0;
+    if (!s->running)
+        s->used = false;
+}
+
+static void s_established(void *arg, struct tcp_conn *c)
+{
+    (void)arg;
+    for (unsigned i = 0; i < SHELLSRV_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (s->used)
+            continue;
+        s->c = c;
+        s->used = true;
+        s->line_ready = s->eof = s->quit = s->closing = s->running = s->capturing = false;
+        s->out_start = s->out_end = 0;
+        s->lost = 0;
+        s->active_ms = now_ms();
+        linein_init(&s->in);
+        tcp_set_arg(c, s);
+        stats.sessions++;
+        puts_s(s, "vbare shell: help for the commands, exit to leave\n" PROMPT);
+        flush(s);
+        return;
+    }
+    char msg[80];
+    int n = ksnprintf(msg, sizeof(msg), "vbare: too many shell sessions (%u); try again later\r\n",
+                      (unsigned)SHELLSRV_SESSIONS);
+    stats.refused++;
+    tcp_set_arg(c, NULL);
+    if (n > 0)
+        tcp_send(c, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+    tcp_close(c);
+}
+
+static const struct tcp_callbacks shell_cb = {
+    .established = s_established, .recv = s_recv, .sent = s_sent, .closed = s_closed};
+
+/* ---- the main loop's part ---------------------------------------------------- */
+
+static bool is_word(const char *l, const char *w)
+{
+    while (*l == ' ')
+        l++;
+    size_t n = strlen(w);
+    if (strncmp(l, w, n) != 0)
+        return false;
+    for (l += n; *l == ' '; l++)
+        ;
+    return *l == '\0';
+}
+
+static void run(struct session *s)
+{
+    s->line_ready = false;
+    if (s->in.result == LINEIN_TOOLONG) {
+        stats.too_long++;
+        char msg[96];
+        ksnprintf(msg, sizeof(msg), "line too long: at most %d characters; nothing was run\n", LINEIN_MAX - 1);
+        puts_s(s, msg);
+    } else if (is_word(s->in.buf, "exit") || is_word(s->in.buf, "quit")) {
+        s->quit = true;
+        puts_s(s, "bye\n");
+    } else {
+        stats.commands++;
+        s->running = true;
+        s->capturing = true;
+        s->lost = 0;
+        kprintf_set_capture(capture, s);
+        shell_run_line(s->in.buf);
+        kprintf_set_capture(NULL, NULL);
+        s->capturing = false;
+        s->running = false;
+        if (s->lost && s->c) {
+            char msg[TAIL_ROOM - 16];
+            ksnprintf(msg, sizeof(msg), "[shell: %lu bytes of output lost: more than the %u-byte session buffer]\n",
+                      (unsigned long)s->lost, (unsigned)SHELLSRV_OUT_BUF);
+            stats.truncated++;
+            stats.lost_bytes += s->lost;
+            puts_s(s, msg);
+        }
+    }
+    linein_next(&s->in);
+    if (!s->c) { /* gone while the command ran */
+        s->used = false;
+        return;
+    }
+    if (!s->quit)
+        puts_s(s, PROMPT);
+    flush(s);
+    tcp_recv_resume(s->c); /* the rest of what arrived (may complete a line) */
+}
+
+void shellsrv_poll(void)
+{
+    for (unsigned i = 0; i < SHELLSRV_SESSIONS; i++) {
+        struct session *s = &sessions[i];
+        if (!s->used)
+            continue;
+        if (s->line_ready && s->c)
+            run(s);
+        if (!s->used || !s->c)
+            continue;
+        flush(s);
+        if (now_ms() - s->active_ms >= SHELLSRV_IDLE_MS) {
+            stats.idle_closed++;
+            tcp_abort(s->c); /* no closed callback after this */
+            s->c = NULL;
+            s->used = false;
+            continue;
+        }
+        if (!s->closing && (s->quit || s->eof) && !s->line_ready && s->out_end == 0) {
+            s->closing = true;
+            tcp_close(s->c); /* FIN after what TCP holds; freed by s_closed */
+        }
+    }
+}
+
+bool shellsrv_busy(void)
+{
+    for (unsigned i = 0; i < SHELLSRV_SESSIONS; i++)
+        if (sessions[i].used && sessions[i].c && sessions[i].line_ready)
+            return true;
+    return false;
+}
+
+unsigned shellsrv_active(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < SHELLSRV_SESSIONS; i++)
+        n += sessions[i].used;
+    return n;
+}
+
+const struct shellsrv_stats *shellsrv_get_stats(void) { return &stats; }
+
+bool shellsrv_start(struct netif *nif)
+{
+    if (app_bootarg("tcp_shell=off"))
+        return false;
+    return tcp_listen(nif, SHELLSRV_PORT, &shell_cb, NULL) == 0;
+}

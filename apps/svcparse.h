@@ -1,0 +1,91 @@
+/*
+ * svcparse.h - the pure parsing halves of the TCP shell (apps/shellsrv.c)
+ * and the HTTP server (apps/httpapp.c): no TCP, no globals, so the host
+ * unit test (test/unit/test_svcparse.c) drives them byte by byte.
+ *
+ * linein: assembles the shell's input lines from a TCP byte stream.
+ *   - A line ends at LF, at CR, or at CR LF / CR NUL (telnet's two forms of
+ *     Enter): the LF or NUL right after a CR belongs to that line end, even
+ *     when it arrives in a later segment.
+ *   - Telnet commands (RFC 854) are discarded: IAC (0xff) followed by
+ *     WILL/WONT/DO/DONT and an option byte, IAC SB ... IAC SE
+ *     (subnegotiation), any other two-byte IAC command; IAC IAC (a data
+ *     byte 0xff) is dropped too, as every byte outside printable ASCII is.
+ *   - Backspace (0x08) and DEL (0x7f) remove the last character, Ctrl-U
+ *     the whole line; other control characters and bytes >= 0x80 are
+ *     ignored.
+ *   - A line longer than LINEIN_MAX - 1 characters is not cut: the rest is
+ *     read and dropped, and the line ends as LINEIN_TOOLONG, which the
+ *     shell refuses (as the serial shell does).
+ *
+ * http: one HTTP/1.1 request head (RFC 9112), parsed once it is complete.
+ *   http_head_end() finds where the head ends (the empty line; bare LF is
+ *   accepted as a line end, as RFC 9112 2.2 allows, and empty lines before
+ *   the request line are skipped); http_parse() then says what to answer:
+ *     400  malformed request line or header field (spaces other than one
+ *          SP between the three parts, a control character, a bare CR,
+ *          whitespace before a field's colon, an obsolete folded line, a
+ *          target that is neither origin-form nor absolute-form), or an
+ *          HTTP/1.1 request without exactly one Host field;
+ *     505  a well-formed HTTP-version other than 1.0 and 1.1;
+ *     405  a method other than GET and HEAD (the answer carries
+ *          Allow: GET, HEAD);
+ *     404  a path other than / and /stats (a query string is ignored);
+ *     200  GET or HEAD of / or /stats.
+ *   A head that does not fit in the caller's buffer is answered 431 by the
+ *   caller (httpapp.c), never parsed.
+ */
+#ifndef SVCPARSE_H
+#define SVCPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- shell lines -------------------------------------------------------- */
+
+#define LINEIN_MAX 96 /* as the serial shell's line (apps/shell.c) */
+
+enum { LINEIN_MORE, LINEIN_LINE, LINEIN_TOOLONG };
+
+struct linein {
+    char buf[LINEIN_MAX]; /* the line, NUL-terminated once complete */
+    uint16_t len;
+    uint8_t telnet;       /* state of a telnet command being skipped */
+    bool overflow;        /* characters were lost: LINEIN_TOOLONG at the end */
+    bool after_cr;        /* the last line ended with CR: skip one LF or NUL */
+    bool complete;        /* a line (or TOOLONG) waits for linein_next() */
+    uint8_t result;       /* LINEIN_LINE or LINEIN_TOOLONG while complete */
+};
+
+void linein_init(struct linein *l);
+/* Consume bytes from data up to and including the end of one line.  The
+ * count consumed; *ev is LINEIN_MORE (everything consumed, no line yet),
+ * LINEIN_LINE (l->buf holds the line) or LINEIN_TOOLONG.  While a line is
+ * complete, nothing more is consumed (returns 0 with that event again)
+ * until linein_next(). */
+size_t linein_feed(struct linein *l, const uint8_t *data, size_t len, int *ev);
+/* Done with the complete line: start the next one. */
+void linein_next(struct linein *l);
+
+/* ---- HTTP requests ------------------------------------------------------ */
+
+enum http_route { HTTP_ROUTE_NONE, HTTP_ROUTE_ROOT, HTTP_ROUTE_STATS };
+
+struct http_req {
+    int status;      /* 200 or the error to answer */
+    bool head;       /* HEAD: the answer has no body */
+    uint8_t route;   /* enum http_route, with status 200 */
+    uint8_t minor;   /* HTTP/1.<minor> when the version parsed */
+};
+
+/* The length of the request head in buf[0..len) up to and including its
+ * empty line, or 0 when that line has not arrived yet. */
+size_t http_head_end(const char *buf, size_t len);
+/* Parse a complete head (buf, head_len from http_head_end); fills r and
+ * returns r->status. */
+int http_parse(const char *buf, size_t head_len, struct http_req *r);
+/* The reason phrase of a status this server sends ("Not Found"). */
+const char *http_reason(int status);
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_tcp_services.sh - the shell on TCP port 23 (apps/shellsrv.h) and the
+# HTTP server on port 80 (apps/httpapp.h), on a TAP device inside a network
+# namespace this test creates (192.0.2.0/24; QEMU runs inside it), with
+# net, blk and rng attached: every check of tools/tcp-services-check.py
+# (curl GET / and /stats parsed as JSON, HEAD, 404, 405, 400, 505, 431 and
+# an answer after it; the shell's prompt, commands, telnet negotiation,
+# line ends, ping from a session, two sessions at once, the session limit,
+# exit/quit) for arm legacy and aarch64 modern, then with
+# tcp_shell=off http=off both ports refused (RST).  About 30 s.
+#   SVC_CONFIGS="arm:legacy arm:modern" bash test/system/test_tcp_services.sh
+. "$(dirname "$0")/lib.sh"
+
+. "$(dirname "$0")/tap.sh"
+tap_setup || finish
+
+svc_boot() { # NAME LOG ARCH MMIO [EXTRA-APPEND]
+    local name=$1 log=$2 arch=$3 mmio=$4 extra=${5:-}
+    if ! tap_start "$name" "$log" tools/qemu-run.sh --net tap:tap0 --append "$TAP_APPEND${extra:+ $extra}" \
+        --arch "$arch" --mmio "$mmio" --devices net,blk,rng "build/$arch/firmware.elf"; then
+        fail "$name: the guest did not come up (see $log)"
+        tap_stop
+        return 1
+    fi
+}
+
+# Each PASS:/FAIL: line of the checker counts as this test's own.
+svc_check() { # NAME ARGS...
+    local name=$1 line
+    shift
+    while IFS= read -r line; do
+        case $line in
+        PASS:*) pass "$name: ${line#PASS: }" ;;
+        FAIL:*) fail "$name: ${line#FAIL: }" ;;
+        *) echo "$line" ;;
+        esac
+    done < <(in_ns timeout 120 python3 tools/tcp-services-check.py "$@" 2>&1)
+}
+
+configs=
+for c in ${SVC_CONFIGS:-arm:legacy aarch64:modern}; do
+    [[ " $ARCHES " == *" ${c%%:*} "* ]] && configs+=" $c"
+done
+for c in $configs; do
+    arch=${c%%:*} mmio=${c#*:}
+    name="$arch $mmio tcp services"
+    log=$LOGDIR/tcp-services-$arch-$mmio.log
+    svc_boot "$name" "$log" "$arch" "$mmio" || continue
+    expect_grep "$log" '^net: tcp: shell on port 23 on \(4 sessions\), http on port 80 on' "$name: announced"
+    svc_check "$name" "$GUEST_IP" on "$HOST_IP"
+    expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
+    tap_stop
+done
+
+# The boot arguments: both services off, both ports refused.
+read -r c _ <<<"$configs"
+if [[ -n $c ]]; then
+    arch=${c%%:*}
+    name="$arch tcp_shell=off http=off"
+    log=$LOGDIR/tcp-services-$arch-off.log
+    if svc_boot "$name" "$log" "$arch" legacy "tcp_shell=off http=off"; then
+        expect_grep "$log" '^net: tcp: shell on port 23 off \(4 sessions\), http on port 80 off' "$name: announced"
+        svc_check "$name" "$GUEST_IP" off
+        tap_stop
+    fi
+fi
+finish

@@ -1,0 +1,293 @@
+/*
+ * test_svcparse.c - host tests for apps/svcparse.c: the TCP shell's line
+ * assembler (line ends LF, CR LF, CR NUL, a CR LF split across segments,
+ * telnet IAC commands of every length, editing keys, overlong lines, a
+ * line held until linein_next()) and the HTTP request parser (the request
+ * line's forms, every status it decides: 200, 400, 404, 405, 505; the end
+ * of the head with CR LF and bare LF, split at every byte).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "svcparse.h"
+
+/* ---- linein ---------------------------------------------------------------- */
+
+/* Feed s (n bytes) in pieces of `step` bytes; collect the lines produced
+ * into out[] (TOOLONG as "!TOOLONG"), taking each with linein_next(). */
+static int feed_all(const char *s, size_t n, size_t step, char out[][LINEIN_MAX + 8], int max)
+{
+    struct linein l;
+    int lines = 0;
+    size_t pos = 0;
+    linein_init(&l);
+    while (pos < n) {
+        size_t piece = n - pos < step ? n - pos : step, off = 0;
+        while (off < piece) {
+            int ev;
+            size_t used = linein_feed(&l, (const uint8_t *)s + pos + off, piece - off, &ev);
+            assert_true(used <= piece - off);
+            off += used;
+            if (ev == LINEIN_MORE) {
+                assert_int_equal(off, piece);
+                continue;
+            }
+            assert_true(lines < max);
+            assert_true(strlen(l.buf) < LINEIN_MAX);
+            if (ev == LINEIN_TOOLONG)
+                strcpy(out[lines++], "!TOOLONG");
+            else
+                strcpy(out[lines++], l.buf);
+            /* held: nothing more is consumed until linein_next() */
+            if (off < piece) {
+                int ev2;
+                assert_int_equal(linein_feed(&l, (const uint8_t *)s + pos + off, piece - off, &ev2), 0);
+                assert_int_equal(ev2, ev);
+            }
+            linein_next(&l);
+        }
+        pos += piece;
+    }
+    return lines;
+}
+
+static void expect_lines(const char *s, size_t n, const char *const *want, int nwant)
+{
+    char out[16][LINEIN_MAX + 8];
+    for (size_t step = 1; step <= n + 1; step++) { /* every split, whole at the end */
+        int got = feed_all(s, n, step, out, 16);
+        if (got != nwant)
+            fail_msg("step %zu: %d lines, want %d", step, got, nwant);
+        for (int i = 0; i < nwant; i++)
+            if (strcmp(out[i], want[i]) != 0)
+                fail_msg("step %zu line %d: '%s', want '%s'", step, i, out[i], want[i]);
+    }
+}
+
+#define LINES(s, ...)                                                                                                  \
+    do {                                                                                                               \
+        static const char *const w_[] = {__VA_ARGS__};                                                                 \
+        expect_lines(s, sizeof(s) - 1, w_, (int)(sizeof(w_) / sizeof(w_[0])));                                        \
+    } while (0)
+
+static void test_line_ends(void **state)
+{
+    (void)state;
+    LINES("help\n", "help");
+    LINES("help\r\n", "help");
+    LINES("help\r\0", "help");
+    LINES("help\r", "help");
+    LINES("a\nb\r\nc\r\0d\re\n", "a", "b", "c", "d", "e");
+    LINES("\r\n\r\n", "", "");       /* two empty lines, not four */
+    LINES("\n\n", "", "");
+    LINES("\r\r", "", "");           /* CR CR: two line ends */
+    LINES("a\r\n\nb\n", "a", "", "b"); /* only one LF belongs to the CR */
+    {
+        struct linein l;
+        int ev;
+        linein_init(&l);
+        assert_int_equal(linein_feed(&l, (const uint8_t *)"x", 1, &ev), 1);
+        assert_int_equal(ev, LINEIN_MORE); /* no line end: nothing yet */
+    }
+}
+
+static void test_telnet(void **state)
+{
+    (void)state;
+    /* IAC DO ECHO, IAC WILL NAWS, IAC SB NAWS 0 80 0 24 IAC SE, IAC IP, IAC IAC */
+    LINES("\xff\xfd\x01he\xff\xfb\x1fl\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0p\xff\xf4\xff\xff\n", "help");
+    /* option bytes that look like line ends or IAC are not data */
+    LINES("\xff\xfd\n\xff\xfb\rab\n", "ab");
+    LINES("\xff\xfd\xff" "ab\n", "ab");
+    /* inside SB: LF, CR and IAC IAC are skipped; SB ends only at IAC SE */
+    LINES("\xff\xfa\x18\n\r\xff\xff\xf0x\xff\xf0ok\n", "ok");
+    /* a two-byte command (NOP, AYT) */
+    LINES("\xff\xf1o\xff\xf6k\n", "ok");
+    /* bytes >= 0x80 and controls are dropped */
+    LINES("o\x80\x01\x1b" "k\xfe\n", "ok");
+}
+
+static void test_editing(void **state)
+{
+    (void)state;
+    LINES("helpp\b\n", "help");
+    LINES("helpx\x7f\n", "help");
+    LINES("\b\b\x7fhi\n", "hi");                 /* backspace on an empty line */
+    LINES("junk\x15stats\n", "stats");           /* Ctrl-U */
+    char s[300];
+    memset(s, 'x', 200);
+    s[200] = '\n';
+    memcpy(s + 201, "ok\n", 3);
+    char out[16][LINEIN_MAX + 8];
+    for (size_t step = 1; step <= 205; step += 17) {
+        assert_int_equal(feed_all(s, 204, step, out, 16), 2);
+        assert_string_equal(out[0], "!TOOLONG");
+        assert_string_equal(out[1], "ok");
+    }
+    /* exactly LINEIN_MAX - 1 characters fit; one more does not */
+    memset(s, 'y', LINEIN_MAX - 1);
+    s[LINEIN_MAX - 1] = '\n';
+    assert_int_equal(feed_all(s, LINEIN_MAX, LINEIN_MAX, out, 16), 1);
+    assert_int_equal(strlen(out[0]), LINEIN_MAX - 1);
+    memset(s, 'y', LINEIN_MAX);
+    s[LINEIN_MAX] = '\n';
+    assert_int_equal(feed_all(s, LINEIN_MAX + 1, 7, out, 16), 1);
+    assert_string_equal(out[0], "!TOOLONG");
+    /* Ctrl-U clears an overflow too */
+    memset(s, 'z', 150);
+    s[150] = 0x15;
+    memcpy(s + 151, "ok\n", 3);
+    assert_int_equal(feed_all(s, 154, 10, out, 16), 1);
+    assert_string_equal(out[0], "ok");
+}
+
+/* ---- HTTP ------------------------------------------------------------------ */
+
+static int parse(const char *req, struct http_req *r)
+{
+    size_t n = strlen(req), end = http_head_end(req, n);
+    if (!end)
+        return -1;
+    /* the end is found at the same place with more bytes after it, and not
+     * before it has arrived */
+    for (size_t k = 0; k < end; k++)
+        assert_int_equal(http_head_end(req, k), 0);
+    return http_parse(req, end, r);
+}
+
+static void test_http_ok(void **state)
+{
+    struct http_req r;
+    (void)state;
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_ROOT);
+    assert_false(r.head);
+    assert_int_equal(r.minor, 1);
+    assert_int_equal(parse("GET /stats HTTP/1.1\r\nHost: g\r\nAccept: */*\r\nUser-Agent: curl/7.88\r\n\r\n", &r),
+                     200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("HEAD /stats HTTP/1.0\r\n\r\n", &r), 200); /* 1.0: Host optional */
+    assert_true(r.head);
+    assert_int_equal(r.minor, 0);
+    assert_int_equal(parse("GET /stats?a=b HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("GET /#frag HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(parse("GET http://g/stats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("GET HTTP://g:80 HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_ROOT);
+    /* bare LF, mixed, empty lines before the request line */
+    assert_int_equal(parse("GET / HTTP/1.1\nHost: g\n\n", &r), 200);
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost: g\n\r\n", &r), 200);
+    assert_int_equal(parse("\r\n\nGET / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    /* header values: empty, tabs, obs-text; names case-insensitive */
+    assert_int_equal(parse("GET / HTTP/1.1\r\nhOsT:g\r\nX-A:\r\nX-B: \t v\xe9 \r\n\r\n", &r), 200);
+    /* a body after the head is not the parser's business */
+    const char *post = "GET / HTTP/1.1\r\nHost: g\r\n\r\nGARBAGE";
+    assert_int_equal(http_head_end(post, strlen(post)), strlen(post) - 7);
+}
+
+static void test_http_errors(void **state)
+{
+    struct http_req r;
+    (void)state;
+    static const char *const bad[] = {
+        "GARBAGE\r\n\r\n",
+        "GET\r\n\r\n",
+        "GET /\r\n\r\n",                          /* HTTP/0.9 */
+        "GET  / HTTP/1.1\r\nHost: g\r\n\r\n",     /* two spaces */
+        "GET / HTTP/1.1 \r\nHost: g\r\n\r\n",     /* trailing space */
+        " GET / HTTP/1.1\r\nHost: g\r\n\r\n",     /* leading space */
+        "GET\t/ HTTP/1.1\r\nHost: g\r\n\r\n",
+        "GET / http/1.1\r\nHost: g\r\n\r\n",
+        "GET / HTTP/1.10\r\nHost: g\r\n\r\n",
+        "GET / HTTP/1\r\nHost: g\r\n\r\n",
+        "GET / HTTP/a.b\r\nHost: g\r\n\r\n",
+        "G(T / HTTP/1.1\r\nHost: g\r\n\r\n",      /* not a token */
+        "GET stats HTTP/1.1\r\nHost: g\r\n\r\n",  /* not origin-form */
+        "GET http:///x HTTP/1.1\r\nHost: g\r\n\r\n", /* no authority */
+        "GET * HTTP/1.1\r\nHost: g\r\n\r\n",      /* asterisk-form with GET */
+        "GET /\x01 HTTP/1.1\r\nHost: g\r\n\r\n",
+        "GET /\x80 HTTP/1.1\r\nHost: g\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : g\r\n\r\n",     /* space before the colon */
+        "GET / HTTP/1.1\r\nHost: g\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nNoColon\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\n: empty name\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\rX\r\n\r\n",   /* bare CR in a value */
+        "GET / HTTP/1.1\r\nHost: g\x01\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\x7f\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n",                 /* 1.1 without Host */
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (parse(bad[i], &r) != 400)
+            fail_msg("'%s': %d, want 400", bad[i], r.status);
+
+    assert_int_equal(parse("GET / HTTP/2.0\r\nHost: g\r\n\r\n", &r), 505);
+    assert_int_equal(parse("GET / HTTP/1.2\r\nHost: g\r\n\r\n", &r), 505);
+    assert_int_equal(parse("GET / HTTP/0.9\r\n\r\n", &r), 505);
+    /* method: case-sensitive, any token */
+    assert_int_equal(parse("POST / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    assert_int_equal(parse("get / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    assert_int_equal(parse("OPTIONS * HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    assert_int_equal(parse("BREW /pot HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    /* paths */
+    assert_int_equal(parse("GET /nope HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /stats/ HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /Stats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET // HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("HEAD /x HTTP/1.0\r\n\r\n", &r), 404);
+    /* incomplete heads: no end yet */
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost: g\r\n", &r), -1);
+    assert_int_equal(parse("GET / HTTP/1.1", &r), -1);
+    assert_int_equal(parse("\r\n\r\n", &r), -1); /* empty lines only */
+    assert_int_equal(parse("", &r), -1);
+    /* http_parse on a head cut short (what httpapp never passes) */
+    assert_int_equal(http_parse("GET / HTTP/1.1\r\nHost: g\r\n", 25, &r), 400);
+    assert_int_equal(http_parse("GET / HTTP/1.1", 14, &r), 400);
+    assert_int_equal(http_parse("", 0, &r), 400);
+    assert_string_equal(http_reason(431), "Request Header Fields Too Large");
+    assert_string_equal(http_reason(404), "Not Found");
+}
+
+/* Every prefix and every single-byte change of a valid request: the parser
+ * stays inside the bytes it was given (ASan) and answers with a status it
+ * knows. */
+static void test_http_mutations(void **state)
+{
+    (void)state;
+    const char *base = "GET /stats?q HTTP/1.1\r\nHost: g\r\nX: \t y\r\n\r\n";
+    size_t n = strlen(base);
+    static const uint8_t subst[] = {0, '\r', '\n', ' ', '\t', ':', '/', '?', 0x7f, 0xff, 'A'};
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof(subst); k++) {
+            char buf[128];
+            struct http_req r;
+            memcpy(buf, base, n);
+            buf[i] = (char)subst[k];
+            size_t end = http_head_end(buf, n);
+            assert_true(end <= n);
+            if (!end)
+                continue;
+            int st = http_parse(buf, end, &r);
+            assert_true(st == 200 || st == 400 || st == 404 || st == 405 || st == 505);
+            assert_int_equal(st, r.status);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_ends),   cmocka_unit_test(test_telnet),
+        cmocka_unit_test(test_editing),     cmocka_unit_test(test_http_ok),
+        cmocka_unit_test(test_http_errors), cmocka_unit_test(test_http_mutations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
