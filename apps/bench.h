@@ -4,8 +4,11 @@
  * argument "bench"; the shell's `bench` command prints the figures.
  *   reset_to_ready: from the first instruction of boot_main to the moment
  *                   the interface has its address;
- *   icmp_echo / udp_echo: from the entry of the virtio-net interrupt to the
- *                   reply queued on the TX ring, per packet.
+ *   icmp_echo / udp_echo / tcp_echo: from the entry of the virtio-net
+ *                   interrupt to the reply queued on the TX ring, per packet
+ *                   (tcp_echo: every segment from TCP port 7 - the echo
+ *                   with its ACK, the SYN-ACK, the FIN - the first one
+ *                   after an interrupt).
  */
 #ifndef BENCH_H
 #define BENCH_H

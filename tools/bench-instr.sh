@@ -7,10 +7,13 @@
 # QEMU counts both exactly.
 # For each ARCH (default arm aarch64 riscv64) it boots the firmware on a TAP
 # device inside a network namespace created here (192.0.2.0/24), sends N
-# pings and N UDP echoes (sizes 1..N), then types the shell's `bench`
-# command and reads its serial lines.  Prints a markdown table with one
-# column per ARCH; SKIP lines for what it cannot run; the consoles are in
-# build/bench/instr-ARCH.log.
+# pings, N UDP echoes (sizes 1..N) and N stop-and-wait TCP echoes of 64
+# bytes on one connection (tools/tcpbench.c), then types the shell's `bench`
+# command and reads its serial lines.  The TCP figure counts every segment
+# the firmware sends from port 7 as the first after an interrupt: the N
+# echoes (each with its ACK), the SYN-ACK and the FIN.  Prints a markdown
+# table with one column per ARCH; SKIP lines for what it cannot run; the
+# consoles are in build/bench/instr-ARCH.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=1000
@@ -28,6 +31,12 @@ if ! tapns_up "$NS" tap0 192.0.2.1; then
     exit 0
 fi
 mkdir -p build/bench
+TCPBENCH=build/host/tcpbench
+if [[ ! -x $TCPBENCH || tools/tcpbench.c -nt $TCPBENCH ]]; then
+    mkdir -p build/host
+    gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$TCPBENCH" tools/tcpbench.c >&2 ||
+        { echo "SKIP: instruction counts: tools/tcpbench.c did not build"; exit 0; }
+fi
 declare -A V=() # "arch|key" -> value
 notes=()
 for arch in "$@"; do
@@ -40,7 +49,8 @@ for arch in "$@"; do
         'wait:^net: ready' \
         "run:ping -c $n -i 0.005 -q -W 1 192.0.2.2 >/dev/null" \
         "run:python3 tools/udp-echo-check.py 192.0.2.2 7 1 $n >/dev/null" \
-        'send:' 'send:bench' 'wait:^bench: udp_echo' \
+        "run:$TCPBENCH rr 192.0.2.2 7 64 $n 120 >/dev/null" \
+        'send:' 'send:bench' 'wait:^bench: tcp_echo' \
         -- tools/qemu-run.sh --arch "$arch" --devices net,rng --net tap:tap0 --icount \
         --append "ip=192.0.2.2::192.0.2.1:255.255.255.0 bench" "build/$arch/firmware.elf" >&2; then
         notes+=("SKIP: instruction counts: $arch: the run did not complete (see $log)")
@@ -50,7 +60,7 @@ for arch in "$@"; do
         V[$arch|$k]=$v
     done < <(tr -d '\r' <"$log" | awk '
         /^bench: reset_to_ready=/ { split($2, kv, "="); print "ready", kv[2] }
-        /^bench: (icmp|udp)_echo n=/ {
+        /^bench: (icmp|udp|tcp)_echo n=/ {
             for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2) print $2 "_" kv[1], kv[2]
         }')
     # Without a readable counter the firmware measures nothing: every figure
@@ -71,8 +81,12 @@ row() { # LABEL KEY
     echo "$line"
 }
 row "reset to network ready (\`boot_main\` to the static address)" ready "$@"
-for s in icmp_echo udp_echo; do
-    if [[ $s == icmp_echo ]]; then what="ICMP echo (56 B)"; else what="UDP echo (1..$n B)"; fi
+for s in icmp_echo udp_echo tcp_echo; do
+    case $s in
+    icmp_echo) what="ICMP echo (56 B)" ;;
+    udp_echo) what="UDP echo (1..$n B)" ;;
+    tcp_echo) what="TCP echo ($n × 64 B, stop-and-wait; + SYN-ACK, FIN)" ;;
+    esac
     row "$what: samples" "${s}_n" "$@"
     for st in median min p99 max; do
         row "$what, RX interrupt to reply queued: $st" "${s}_$st" "$@"

@@ -12,7 +12,10 @@
 #   * UDP echo ping-pong (tools/udpbench.c), 64 and 1400 bytes;
 #   * a UDP stream with 32 datagrams in flight, 64 and 1400 bytes, for
 #     STREAM_MAX seconds;
-#   * ping -f -c FLOOD: loss and replies per second.
+#   * ping -f -c FLOOD: loss and replies per second;
+#   * TCP echo on port 7 (tools/tcpbench.c), one connection each: stop-and-
+#     wait round trips of 1 and 64 bytes for PP_SECS seconds, and a bulk
+#     echo of BULK_BYTES (sent while the echo is read): a second table.
 #
 # The guests take turns in every run (vbare aarch64, Linux, vbare arm, vbare
 # riscv64), so a slow moment of the host hits all of them.  Every figure is
@@ -21,8 +24,9 @@
 # every guest's console and the raw measurements in build/bench/rtt/.
 #
 #   --short    a smoke run for make check: one run, a few pings, about a
-#              second of each UDP test; the Linux guest only if it is already
-#              built.  Prints PASS:/FAIL:/SKIP: lines after the table.
+#              second of each UDP and TCP test, a 256 KiB bulk echo; the
+#              Linux guest only if it is already built.  Prints
+#              PASS:/FAIL:/SKIP: lines after the table.
 #   --runs N   runs of the full mode (default 3)
 #
 # What this machine cannot do (no root, no network namespaces, no TAP, no
@@ -47,8 +51,10 @@ done
 
 if ((short)); then
     runs=1 PINGS=20 PP_SECS=1 STREAM_COUNT=100000 STREAM_MAX=1 FLOOD=200 LIMIT=60
+    BULK_BYTES=262144
 else
     PINGS=1000 PP_SECS=2 STREAM_COUNT=1000000 STREAM_MAX=2 FLOOD=5000 LIMIT=300
+    BULK_BYTES=4194304
 fi
 WINDOW=32
 HOST_IP=192.0.2.1 GUEST_IP=192.0.2.2 TAP=tap0 MEM=128M
@@ -56,6 +62,7 @@ IPARG="ip=$GUEST_IP::$HOST_IP:255.255.255.0"
 LG=build/linux-guest
 OUT=build/bench/rtt
 UDPBENCH=build/host/udpbench
+TCPBENCH=build/host/tcpbench
 NS=vbare-bench-$$
 
 notes=()        # SKIP:/FAIL:/PASS: lines, printed after the table
@@ -124,6 +131,16 @@ ROWS=(
     "flood_rate|ping -f -c FLOOD (replies/s)|higher|%.0f"
     "flood_loss|ping -f -c FLOOD loss (%)|lower|%.2f"
 )
+TCP_ROWS=(
+    "tcp_connect|TCP connect: SYN to established, client side (µs)|lower|%.0f"
+    "tcp_rr1_rate|TCP stop-and-wait 1 B (round trips/s)|higher|%.0f"
+    "tcp_rr1_p50|TCP stop-and-wait 1 B p50 (µs)|lower|%.0f"
+    "tcp_rr1_p99|TCP stop-and-wait 1 B p99 (µs)|lower|%.0f"
+    "tcp_rr64_rate|TCP stop-and-wait 64 B (round trips/s)|higher|%.0f"
+    "tcp_rr64_p50|TCP stop-and-wait 64 B p50 (µs)|lower|%.0f"
+    "tcp_rr64_p99|TCP stop-and-wait 64 B p99 (µs)|lower|%.0f"
+    "tcp_bulk_rate|TCP bulk echo BULK (MB/s echoed)|higher|%.2f"
+)
 
 print_table() {
     local mode=full
@@ -135,7 +152,7 @@ print_table() {
     echo "- vbare aarch64 / Linux: qemu-system-aarch64 -M virt,gic-version=2 -cpu cortex-a53; vbare arm: the same with -cpu cortex-a15 (AArch32)"
     echo "- vbare riscv64: qemu-system-riscv64 -M virt (PLIC) -cpu rv64, S-mode under OpenSBI ($(dpkg-query -W -f='Debian opensbi ${Version}' opensbi 2>/dev/null || echo 'Debian opensbi'))"
     if [[ -f $LG/VERSION ]]; then
-        echo "- Linux: $(sed -n 's/^kernel //p' "$LG/VERSION"), $(sed -n 's/^busybox //p' "$LG/VERSION") initramfs, tools/linux-guest/udp_echo.c"
+        echo "- Linux: $(sed -n 's/^kernel //p' "$LG/VERSION"), $(sed -n 's/^busybox //p' "$LG/VERSION") initramfs, tools/linux-guest/udp_echo.c and tcp_echo.c"
     fi
     echo "- host load average before the run: $load0"
     local g
@@ -150,15 +167,28 @@ print_table() {
     done
     echo "- cells: median (min–max, n=runs); ratio: vbare aarch64 ÷ Linux medians"
     echo
-    echo "| figure | better | vbare aarch64 | Linux aarch64 | vbare ÷ Linux | vbare arm | vbare riscv64 |"
+    table figure "${ROWS[@]}"
+    echo "### TCP echo: the same guests, in the same sessions"
+    echo
+    echo "- client: tools/tcpbench.c, one connection per figure, TCP_NODELAY; the guest echoes on port 7 (ours: apps/tcpapp.c; Linux: tools/linux-guest/tcp_echo.c, TCP_NODELAY, a process per connection)"
+    echo "- stop-and-wait: send N bytes, read the N bytes of the echo, repeat, for $PP_SECS s; bulk: send $BULK_BYTES bytes while reading the echo, MB = 10^6 bytes, from the first byte sent to the last one echoed; the handshake and the close are not timed"
+    echo
+    table "TCP figure" "${TCP_ROWS[@]}"
+}
+
+# table FIRST_HEADER ROW... : one markdown table of the rows given
+table() {
+    echo "| $1 | better | vbare aarch64 | Linux aarch64 | vbare ÷ Linux | vbare arm | vbare riscv64 |"
     echo "|---|---|---|---|---|---|---|"
+    shift
     local r key label better f
-    for r in "${ROWS[@]}"; do
+    for r in "$@"; do
         IFS='|' read -r key label better f <<<"$r"
         label=${label//PINGS/$PINGS}
         label=${label//WINDOW/$WINDOW}
         label=${label//STREAM_MAX/$STREAM_MAX}
         label=${label//FLOOD/$FLOOD}
+        label=${label//BULK/$((BULK_BYTES / 1024)) KiB}
         echo "| $label | $better | $(cell vbare-aarch64 "$key" "$f") | $(cell linux "$key" "$f") | $(ratio "$key") | $(cell vbare-arm "$key" "$f") | $(cell vbare-riscv64 "$key" "$f") |"
     done
     echo
@@ -191,6 +221,14 @@ if [[ ! -x $UDPBENCH || tools/udpbench.c -nt $UDPBENCH ]]; then
     if ! gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$UDPBENCH" tools/udpbench.c >"$OUT/udpbench-build.log" 2>&1; then
         note "SKIP: bench-rtt: UDP tests: tools/udpbench.c did not build (see $OUT/udpbench-build.log)"
         have_udp=0
+    fi
+fi
+have_tcp=1
+if [[ ! -x $TCPBENCH || tools/tcpbench.c -nt $TCPBENCH ]]; then
+    mkdir -p "$(dirname "$TCPBENCH")"
+    if ! gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$TCPBENCH" tools/tcpbench.c >"$OUT/tcpbench-build.log" 2>&1; then
+        note "SKIP: bench-rtt: TCP tests: tools/tcpbench.c did not build (see $OUT/tcpbench-build.log)"
+        have_tcp=0
     fi
 fi
 
@@ -346,6 +384,31 @@ session() {
         done
         ((ok)) || fail "bench-rtt: $g run $run: UDP echo: no exact reply or a wrong one (see $raw)"
     fi
+    local tok=0
+    if ((have_tcp)); then
+        tok=1
+        for size in 1 64; do
+            log "run $run/$runs: $g: TCP stop-and-wait $size B, ${PP_SECS}s"
+            if out=$(in_ns "$TCPBENCH" rr "$GUEST_IP" 7 "$size" 1000000 "$PP_SECS" 2>&1); then :; else tok=0; fi
+            echo "$out" >>"$raw"
+            out=$(grep '^tcpbench rr ' <<<"$out" || true)
+            if [[ -n $out ]]; then
+                add "$g" "tcp_rr${size}_rate" "$(kv "$out" rate)"
+                add "$g" "tcp_rr${size}_p50" "$(kv "$out" p50_us)"
+                add "$g" "tcp_rr${size}_p99" "$(kv "$out" p99_us)"
+                if [[ $size == 64 ]]; then add "$g" tcp_connect "$(kv "$out" connect_us)"; fi
+            fi
+        done
+        log "run $run/$runs: $g: TCP bulk echo, $BULK_BYTES bytes"
+        if out=$(in_ns "$TCPBENCH" bulk "$GUEST_IP" 7 "$BULK_BYTES" 60 2>&1); then :; else tok=0; fi
+        echo "$out" >>"$raw"
+        out=$(grep '^tcpbench bulk ' <<<"$out" || true)
+        # Only a complete echo has a rate worth a cell.
+        if [[ -n $out && $(kv "$out" echoed) == "$BULK_BYTES" ]]; then
+            add "$g" tcp_bulk_rate "$(kv "$out" rate_MBps)"
+        fi
+        ((tok)) || fail "bench-rtt: $g run $run: TCP echo: not exact, incomplete or not closed cleanly (see $raw)"
+    fi
 
     log "run $run/$runs: $g: ping -f -c $FLOOD"
     out=$(in_ns ping -n -q -f -c "$FLOOD" -W 1 -w 60 "$GUEST_IP" 2>&1 || true)
@@ -364,8 +427,10 @@ session() {
         ok=0
     fi
     stop_guest
-    if ((short && ok && n)); then
-        note "PASS: bench-rtt --short: $g: up in $(cell "$g" ready_ping %.0f | cut -d' ' -f1) ms, $n/$PINGS pings, UDP echo exact"
+    if ((short && ok && n && (tok || !have_tcp))); then
+        local tcpnote=
+        if ((have_tcp)); then tcpnote=", TCP echo exact"; fi
+        note "PASS: bench-rtt --short: $g: up in $(cell "$g" ready_ping %.0f | cut -d' ' -f1) ms, $n/$PINGS pings, UDP echo exact$tcpnote"
     fi
 }
 

@@ -2,11 +2,13 @@
 # bench.sh [--short] - everything `make bench` measures, as one markdown
 # report on stdout (also kept in build/bench/report.md), one column per
 # ARCH (arm, aarch64, riscv64) where the part runs on each:
-#   1. footprint: text/data/bss per component and ARCH (tools/footprint.sh),
-#      and the DMA memory each driver takes at the default queue sizes;
+#   1. footprint: text/data/bss per component and ARCH, and TCP's code and
+#      RAM per connection (tools/footprint.sh), and the DMA memory each
+#      driver takes at the default queue sizes;
 #   2. guest instructions, deterministic under -icount (tools/bench-instr.sh);
 #   3. round trips through a TAP device, ours beside a Linux guest under the
-#      same QEMU command line (tools/bench-rtt.sh; the Linux guest is arm64);
+#      same QEMU command line (tools/bench-rtt.sh; the Linux guest is arm64):
+#      a table of ICMP and UDP, and one of TCP echo (tools/tcpbench.c);
 #   4. boot to network: QEMU exec to the first ping reply, beside a trivial
 #      guest's first serial byte (tools/bench-boot.sh; arm and aarch64 only,
 #      its floor guest exists for those two).
@@ -51,7 +53,7 @@ mkdir -p build/bench
     echo
     echo "## 2. Guest instructions (QEMU -icount shift=0; arm, aarch64: PMU event 0x08, riscv64: instret)"
     echo
-    echo "\`tools/bench-instr.sh $short arm aarch64 riscv64\`: the firmware on a TAP device, N pings and N UDP echoes (sizes 1..N), then the shell's \`bench\` command."
+    echo "\`tools/bench-instr.sh $short arm aarch64 riscv64\`: the firmware on a TAP device, N pings, N UDP echoes (sizes 1..N) and N stop-and-wait TCP echoes of 64 bytes (one connection), then the shell's \`bench\` command."
     echo
     tools/bench-instr.sh $short arm aarch64 riscv64
     echo

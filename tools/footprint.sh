@@ -2,7 +2,12 @@
 # footprint.sh ARCH... - text, data and bss per component, one column per
 # ARCH (arm, aarch64, riscv64), from the cross `size` on the object files
 # the Makefile links for that ARCH (build them first: make images), and of
-# the linked firmware.elf.  Output: a markdown table.
+# the linked firmware.elf.  Output: a markdown table, then a second one for
+# TCP: net/tcp.c's text as built, its text as Thumb-2 at -Os (arm-none-eabi
+# with the arm build's flags plus -mthumb -Os; issue 14's bound is 8 KiB),
+# and the RAM of a connection and of the whole stack, sizeof(struct
+# tcp_conn) and sizeof(struct tcp_stack) as each ARCH's compiler lays them
+# out (a one-line object built in build/bench/footprint/, read with nm -S).
 #
 # The object list and the size tool come from the Makefile itself (OBJS and
 # SIZE, printed through --eval), so objects left in build/ by a renamed or
@@ -27,12 +32,13 @@ declare -A comp=(
 )
 
 declare -A V=() # "text|component|arch" (and data, bss) -> bytes
+declare -A T=() # TCP: "built|arch", "thumb|arm", "conn|arch", "stack|arch" -> bytes
 for arch in "$@"; do
     case $arch in arm | aarch64 | riscv64) ;; *) echo "footprint: unknown ARCH $arch" >&2; exit 2 ;; esac
     [[ -f build/$arch/firmware.elf ]] || { echo "footprint: no build/$arch/firmware.elf (make ARCH=$arch)" >&2; exit 1; }
-    # shellcheck disable=SC2016  # $(SIZE) and $(OBJS) are make's
-    { read -r size; read -ra objs; } < <(make -s --no-print-directory ARCH="$arch" \
-        --eval 'footprint-vars: ; @echo $(SIZE); echo $(OBJS)' footprint-vars)
+    # shellcheck disable=SC2016  # $(SIZE), $(OBJS), $(CC), $(CFLAGS) are make's
+    { read -r size; read -ra objs; read -ra cc; } < <(make -s --no-print-directory ARCH="$arch" \
+        --eval 'footprint-vars: ; @echo $(SIZE); echo $(OBJS); echo $(CC) $(CFLAGS)' footprint-vars)
     command -v "$size" >/dev/null || { echo "footprint: no $size (make ARCH=$arch installs it)" >&2; exit 1; }
     tt=0 td=0 tb=0 counted=0
     for c in "${order[@]}"; do
@@ -60,6 +66,23 @@ for arch in "$@"; do
     V[text|all|$arch]=$tt V[data|all|$arch]=$td V[bss|all|$arch]=$tb
     read -r t d b < <($size "build/$arch/firmware.elf" | awk 'NR == 2 {print $1, $2, $3}')
     V[text|elf|$arch]=$t V[data|elf|$arch]=$d V[bss|elf|$arch]=$b
+
+    # TCP: the object as built, Thumb-2 -Os (from the arm build's flags), and
+    # the structures' sizes as this ARCH lays them out.
+    fp=build/bench/footprint
+    mkdir -p "$fp"
+    o=build/$arch/obj/net/tcp.c.o
+    [[ -f $o ]] && T[built|$arch]=$($size "$o" | awk 'NR == 2 {print $1}')
+    if [[ $arch == arm ]] &&
+        "${cc[@]}" -mthumb -Os -c net/tcp.c -o "$fp/tcp-thumb2-Os.o" 2>"$fp/tcp-thumb2-Os.log"; then
+        T[thumb|$arch]=$($size "$fp/tcp-thumb2-Os.o" | awk 'NR == 2 {print $1}')
+    fi
+    if printf '#include "tcp.h"\nstruct tcp_conn fp_conn;\nstruct tcp_stack fp_stack;\n' |
+        "${cc[@]}" -x c -c - -o "$fp/tcp-sizeof-$arch.o" 2>"$fp/tcp-sizeof-$arch.log"; then
+        while read -r _ sz _ sym; do
+            case $sym in fp_conn) T[conn|$arch]=$((10#$sz)) ;; fp_stack) T[stack|$arch]=$((10#$sz)) ;; esac
+        done < <("${size%size}nm" -S -t d "$fp/tcp-sizeof-$arch.o")
+    fi
 done
 
 head="| component |" rule="|---|"
@@ -84,3 +107,21 @@ for c in "${order[@]}"; do
 done
 row "**all (objects)**" all "$@"
 row "**firmware.elf (linked, --gc-sections)**" elf "$@"
+
+tcp_max=$(sed -n 's/^#define TCP_MAX_CONNS \([0-9]*\)$/\1/p' net/tcp.h)
+echo
+echo "TCP (net/tcp.c; net/tcp.h's defaults: $tcp_max connections, TCP_SND_BUF and TCP_RCV_BUF of $(sed -n 's/^#define TCP_SND_BUF \([0-9]*\)u$/\1/p' net/tcp.h) and $(sed -n 's/^#define TCP_RCV_BUF \([0-9]*\)u$/\1/p' net/tcp.h) bytes), in bytes:"
+echo
+head="| TCP |" rule="|---|"
+for arch in "$@"; do head+=" $arch |" rule+="---:|"; done
+echo "$head"
+echo "$rule"
+trow() { # LABEL KEY
+    local line="| $1 |" arch
+    for arch in "${@:3}"; do line+=" ${T[$2|$arch]:-—} |"; done
+    echo "$line"
+}
+trow "net/tcp.c text, as built (-O2; arm: A32)" built "$@"
+trow "net/tcp.c text, Thumb-2 -Os (arm-none-eabi, -mthumb -Os; bound 8192)" thumb "$@"
+trow "sizeof(struct tcp_conn): RAM per connection, buffers included" conn "$@"
+trow "sizeof(struct tcp_stack): $tcp_max connections, listeners, key" stack "$@"

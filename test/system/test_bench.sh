@@ -38,6 +38,13 @@ for arch in $ARCHES; do
     expect_cell "footprint: text of the virtio core ($arch)" "$pos" "$foot" "virtio core" "text $arch"
     expect_cell "footprint: bss of boot/ ($arch)" "$pos" "$foot" "boot" "bss $arch"
     expect_cell "footprint: the linked firmware's text ($arch)" "$pos" "$foot" "**firmware.elf (linked, --gc-sections)**" "text $arch"
+    tcpfoot='^\| TCP \| arm \| aarch64 '
+    expect_cell "footprint: RAM per TCP connection, buffers included ($arch)" "$pos" "$tcpfoot" \
+        "sizeof(struct tcp_conn): RAM per connection, buffers included" "$arch"
+    if [[ $arch == arm ]]; then
+        expect_cell "footprint: net/tcp.c text under Thumb-2 -Os (arm)" "$pos" "$tcpfoot" \
+            "net/tcp.c text, Thumb-2 -Os (arm-none-eabi, -mthumb -Os; bound 8192)" arm
+    fi
     for d in virtio-net virtio-blk virtio-console virtio-rng; do
         expect_cell "DMA use of $d, legacy transport ($arch)" "$pos" '^\| driver \| transport \|' "$d" "$arch"
     done
@@ -61,6 +68,12 @@ for arch in $ARCHES; do
         expect_cell "UDP echoes measured ($arch)" 50 "$instr" "UDP echo (1..50 B): samples" "$arch"
         expect_cell "instruction count per UDP echo ($arch)" "$pos" "$instr" \
             "UDP echo (1..50 B), RX interrupt to reply queued: median" "$arch"
+        # 50 echoes, plus the SYN-ACK and the FIN (each the first segment
+        # sent after an interrupt): at least the 50 echoes.
+        tcpi="TCP echo (50 × 64 B, stop-and-wait; + SYN-ACK, FIN)"
+        expect_cell "TCP segments measured ($arch)" '5[0-9]' "$instr" "$tcpi: samples" "$arch"
+        expect_cell "instruction count per TCP echo ($arch)" "$pos" "$instr" \
+            "$tcpi, RX interrupt to reply queued: median" "$arch"
     fi
     # Round trips: bench-rtt --short's own PASS/FAIL/SKIP line per guest
     # (printed above); that one came for each ARCH.
@@ -71,6 +84,14 @@ for arch in $ARCHES; do
     else
         expect_grep "$out" "^PASS: bench-rtt --short: vbare-$arch: " "round trips: vbare-$arch up, pings answered, UDP echo exact"
         expect_cell "round trips: ping RTT p50 ($arch)" "$num \\(n=1\\)" '^\| figure \| better \|' "ping RTT p50 (µs)" "vbare $arch"
+        # TCP (tools/tcpbench.c): the echo was exact and closed cleanly, and
+        # each figure came (not judged).
+        expect_grep "$out" "^PASS: bench-rtt --short: vbare-$arch: .*, TCP echo exact\$" \
+            "TCP echo through tcpbench: vbare-$arch exact, closed cleanly"
+        tcpt='^\| TCP figure \| better \|'
+        expect_cell "TCP stop-and-wait 1 B rate ($arch)" "$pos \\(n=1\\)" "$tcpt" "TCP stop-and-wait 1 B (round trips/s)" "vbare $arch"
+        expect_cell "TCP stop-and-wait 64 B p50 ($arch)" "$pos \\(n=1\\)" "$tcpt" "TCP stop-and-wait 64 B p50 (µs)" "vbare $arch"
+        expect_cell "TCP bulk echo rate ($arch)" '[0-9]+\.[0-9]{2} \(n=1\)' "$tcpt" "TCP bulk echo 256 KiB (MB/s echoed)" "vbare $arch"
     fi
     # Boot to network (tools/bench-boot.sh --short, arm and aarch64 only):
     # one boot of the floor guest and one of the firmware per ARCH; that

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # build.sh [OUTDIR] - build the Linux guest that make bench compares the
 # firmware with: Debian's arm64 cloud kernel and an initramfs made of Debian's
-# busybox-static, the virtio-net modules and a small UDP echo service
-# (tools/linux-guest/udp_echo.c, cross-built statically).  Nothing but Debian
-# packages fetched with `apt-get download` goes in.
+# busybox-static, the virtio-net modules and small UDP and TCP echo
+# services (tools/linux-guest/udp_echo.c and tcp_echo.c, cross-built
+# statically).  Nothing but Debian packages fetched with `apt-get download`
+# goes in.
 #
 # Writes OUTDIR/vmlinuz, OUTDIR/initrd.gz and OUTDIR/VERSION (default
 # OUTDIR: build/linux-guest).  Boot it through the same launcher as the
@@ -16,9 +17,10 @@
 #
 # The guest's init loads the modules, configures eth0 from ip=CLIENT::GW:MASK
 # on the kernel command line (192.0.2.2/24 gw 192.0.2.1 without one), starts
-# the echo on UDP port 7 and prints "linux: ready: ..." on the console.
+# the echoes on UDP and TCP port 7 and prints "linux: ready: ..." on the
+# console.
 #
-# Idempotent: when the outputs are there and this script and udp_echo.c have
+# Idempotent: when the outputs are there and this script and the echoes have
 # not changed since they were made, it says so and does nothing else; the
 # downloaded packages are kept in OUTDIR/debs.  Installs the host packages it
 # lacks (cpio, gzip, binutils, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross)
@@ -39,7 +41,7 @@ WANT_MODULES=(virtio_mmio virtio_net)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-stamp=$(cat "$here/build.sh" "$here/udp_echo.c" | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$here/build.sh" "$here/udp_echo.c" "$here/tcp_echo.c" | sha256sum | cut -d' ' -f1)
 if [[ -f $out/vmlinuz && -f $out/initrd.gz && -f $out/VERSION ]] &&
     grep -qx "stamp $stamp" "$out/VERSION"; then
     say "up to date in $out ($(sed -n 's/^kernel //p' "$out/VERSION"))"
@@ -169,9 +171,11 @@ root=$work/root
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/lib/modules" "$root/tmp"
 cp "$work/busybox/bin/busybox" "$root/bin/busybox"
 for m in "${order[@]}"; do cp "${modpath[$m]}" "$root/lib/modules/$m.ko"; done
-say "building udp_echo (aarch64-linux-gnu-gcc -static)"
-aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -O2 -static -s \
-    -o "$root/bin/udp_echo" "$here/udp_echo.c"
+for e in udp_echo tcp_echo; do
+    say "building $e (aarch64-linux-gnu-gcc -static)"
+    aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -O2 -static -s \
+        -o "$root/bin/$e" "$here/$e.c"
+done
 
 cat >"$root/init" <<EOF
 #!/bin/busybox sh
@@ -204,7 +208,8 @@ ifconfig lo 127.0.0.1 up
 ifconfig eth0 "\$addr" netmask "\$mask" up || echo "linux: no eth0"
 route add default gw "\$gw" || echo "linux: no default route"
 udp_echo 7 &
-echo "linux: ready: eth0 \$addr netmask \$mask gw \$gw, udp echo on port 7"
+tcp_echo 7 &
+echo "linux: ready: eth0 \$addr netmask \$mask gw \$gw, udp and tcp echo on port 7"
 while :; do sleep 3600; done
 EOF
 chmod 755 "$root/init"
