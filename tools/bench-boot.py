@@ -26,7 +26,9 @@ a pipe, and timestamps, from the moment just before the exec:
     is the same for every guest.
 
 Without --ping it stops at the first serial byte (the floor guest), with it
-at the first reply.  Prints one line:
+once both the first reply and the first serial byte have come (the firmware
+holds its boot log until it has answered, so its first byte comes after the
+reply).  Prints one line:
 
     bench-boot first_byte_ms=F [reply_ms=R] [tap_ms=T] [LINE_ms=...]
 
@@ -120,7 +122,7 @@ def main():
     lingering = False
     try:
         while open_fds:
-            if not lingering and ((first_byte is not None and not a.ping) or reply is not None):
+            if not lingering and first_byte is not None and (not a.ping or reply is not None):
                 lingering = True
                 end = time.time() + a.linger
             left = end - time.time()

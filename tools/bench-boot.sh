@@ -25,8 +25,10 @@
 # ARCH and device set), so a slow moment of the host hits both.  Cells are
 # the median with min-max over the runs; "vbare - floor" is the difference
 # of the medians, and the paired column the min-max of the differences
-# within one run.  "First byte to reply" is the part of the firmware's
-# figure after its first serial byte, without QEMU's own start-up.  QEMU,
+# within one run.  "Reply - first serial byte": the firmware holds its whole
+# boot log, boot_main's lines too, until the network has answered, so its
+# first byte comes just after the reply and this is negative (it was the
+# firmware's own part while boot_main's lines wrote through).  QEMU,
 # ping and the helper run at real-time priority (chrt -f 10) so that other
 # work on the host stretches neither figure; --no-rt measures under the
 # ordinary scheduler.
@@ -174,9 +176,9 @@ finish() {
             done
         done
         echo
-        echo "From QEMU's attach to the TAP device (the same figures without the start of the QEMU process, which is most of the spread), and the firmware's own part, from its first serial byte to the reply:"
+        echo "From QEMU's attach to the TAP device (the same figures without the start of the QEMU process, which is most of the spread), and the reply less the firmware's first serial byte (negative: the boot log is held until the network has answered):"
         echo
-        echo "| ARCH | devices | floor: first serial byte | vbare: first ICMP echo reply | vbare − floor | vbare − floor, paired | vbare: first serial byte to reply |"
+        echo "| ARCH | devices | floor: first serial byte | vbare: first ICMP echo reply | vbare − floor | vbare − floor, paired | vbare: reply − first serial byte |"
         echo "|---|---|---|---|---|---|---|"
         for a in "${arches[@]}"; do
             for d in "${DEVSETS[@]}"; do

@@ -104,15 +104,19 @@ static bool guard; /* the lowest ARCH_NULL_GUARD bytes are unmapped */
 
 const struct board_info *board(void) { return &info; }
 
-/* Console output from code that runs with interrupts enabled (the firmware
- * after boot_main) is held in RAM until board_console_release(): every byte
- * written to the PL011 is a trap into the hypervisor, and the lines the
- * drivers print would otherwise lie between reset and the first packet the
- * network answers (docs/PERFORMANCE.md, boot to network).  What runs with
- * interrupts masked (boot_main, an interrupt handler, a crash report)
- * writes through, after anything held, so lines keep their order and a
- * crash shows everything before it.  A full buffer is written out too. */
-static char console_held[2048];
+/* The console output is held in RAM from the moment boot_main sets the sink
+ * until board_console_release(): every byte written to the PL011 is a trap
+ * into the hypervisor, and the boot log would otherwise lie between reset
+ * and the first packet the network answers (docs/PERFORMANCE.md, boot to
+ * network).  Interrupt handlers' lines are held too, in the order they
+ * come.  Three things let it out, before anything else is written, so lines
+ * keep their order: the firmware's release once the network has had its
+ * first turn; a crash report (the exception vector's arch_crash() calls
+ * board_console_release() before its first line, so a crash shows
+ * everything before it, even inside boot_main); and a full buffer.  Should
+ * boot stall after interrupts are enabled, the tick releases it
+ * (apps/main.c); boot_main before that runs bounded loops only. */
+static char console_held[4096];
 static size_t console_nheld;
 static bool console_released;
 
@@ -120,7 +124,7 @@ static bool console_released;
 static void console_sink(const char *s, size_t n)
 {
     arch_irqstate_t st = arch_irq_save();
-    if (!console_released && !st && n <= sizeof(console_held) - console_nheld) {
+    if (!console_released && n <= sizeof(console_held) - console_nheld) {
         memcpy(console_held + console_nheld, s, n);
         console_nheld += n;
     } else {
@@ -131,12 +135,15 @@ static void console_sink(const char *s, size_t n)
     arch_irq_restore(st);
 }
 
+/* Also the crash report's first step (boot/<arch>/cpu.c): it must not
+ * fault itself, whatever state the firmware is in. */
 void board_console_release(void)
 {
     arch_irqstate_t st = arch_irq_save();
     console_released = true;
-    uart->write(console_held, console_nheld);
+    size_t n = console_nheld <= sizeof(console_held) ? console_nheld : sizeof(console_held);
     console_nheld = 0;
+    uart->write(console_held, n);
     arch_irq_restore(st);
 }
 
@@ -631,6 +638,7 @@ void board_idle_unless(bool (*work)(void *), void *arg)
 
 void board_poweroff(void)
 {
+    board_console_release(); /* nothing held is lost with the machine */
 #if defined(__riscv)
     sbi_system_shutdown(); /* SBI SRST, or the legacy call */
 #elif defined(__arm__) || defined(__aarch64__) /* not in a host build (test/fuzz/fuzz_dt.c) */

@@ -145,4 +145,9 @@ static inline uint32_t arch_pmu_cycles(void) { return (uint32_t)SYSREG_READ(pmcc
 #define ARCH_ADDR_LIMIT (1ull << 39)
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard);
 
+/* Implemented by board/generic/board.c: write out the console output held
+ * so far and write through from then on.  The crash report calls it first
+ * (cpu.c), so the report follows everything before it, in order. */
+void board_console_release(void);
+
 #endif

@@ -51,6 +51,7 @@ static const char *ec_name(unsigned ec)
 void arch_crash(uint64_t kind, struct crash_frame *f);
 void arch_crash(uint64_t kind, struct crash_frame *f)
 {
+    board_console_release(); /* the held log first, then this report, written through */
     uint64_t esr = SYSREG_READ(esr_el1), far = SYSREG_READ(far_el1);
     kprintf("\n*** CRASH: %s at pc 0x%016llx (spsr 0x%llx)\n", kind < 17 ? kinds[kind] : "?",
             (unsigned long long)f->elr, (unsigned long long)f->spsr);

@@ -130,9 +130,10 @@ entry:
     add     x1, x1, :lo12:__bss_start
     adrp    x2, __bss_end
     add     x2, x2, :lo12:__bss_end
+    // 16 bytes an iteration: the linker script aligns both ends of .bss to 16
 2:  cmp     x1, x2
     b.hs    3f
-    str     xzr, [x1], #8
+    stp     xzr, xzr, [x1], #16
     b       2b
 3:
     adrp    x1, vectors

@@ -154,4 +154,9 @@ static inline uint32_t arch_pmu_cycles(void)
 #define ARCH_ADDR_LIMIT 0xfffff000ull
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard);
 
+/* Implemented by board/generic/board.c: write out the console output held
+ * so far and write through from then on.  The crash report calls it first
+ * (cpu.c), so the report follows everything before it, in order. */
+void board_console_release(void);
+
 #endif

@@ -25,6 +25,7 @@ static const char *const kinds[] = {"?", "undefined instruction", "supervisor ca
 void arch_crash(uint32_t kind, struct crash_frame *f);
 void arch_crash(uint32_t kind, struct crash_frame *f)
 {
+    board_console_release(); /* the held log first, then this report, written through */
     uint32_t dfsr, dfar, ifsr, ifar;
     __asm__ volatile("mrc p15, 0, %0, c5, c0, 0" : "=r"(dfsr));
     __asm__ volatile("mrc p15, 0, %0, c6, c0, 0" : "=r"(dfar));

@@ -139,11 +139,16 @@ entry:
     cps     #0x13
     mov     sp, r2
 
+    /* .bss, 16 bytes an iteration (a quarter of the instructions of one
+     * word each): the linker script aligns both ends to 16. */
     adr_l   r0, __bss_start
     adr_l   r1, __bss_end
     mov     r2, #0
+    mov     r3, #0
+    mov     r5, #0
+    mov     r6, #0
 2:  cmp     r0, r1
-    strlo   r2, [r0], #4
+    stmialo r0!, {r2, r3, r5, r6}
     blo     2b
 
     mrc     p15, 0, r0, c1, c0, 0   @ SCTLR: V=0 so VBAR is used

@@ -82,6 +82,7 @@ static const char *const reg_name[32] = {
 
 static void __attribute__((noreturn)) arch_crash(const struct trap_frame *f)
 {
+    board_console_release(); /* the held log first, then this report, written through */
     unsigned long code = f->scause & ~SCAUSE_INTERRUPT;
     kprintf("\n*** CRASH: %s at pc 0x%016lx on hart %lu (sstatus 0x%lx)\n", exception_name(code), f->sepc,
             arch_boot_hartid, f->sstatus);

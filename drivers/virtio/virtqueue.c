@@ -60,13 +60,18 @@ void vq_mark_broken(struct virtqueue *vq, uint32_t *counter, const char *what, u
     vq->broken = true;
 }
 
-/* Zero the shared areas and the shadow, rebuild the free list. */
-static void vq_init_state(struct virtqueue *vq)
+/* Zero the shared areas and the shadow, rebuild the free list.  zero is
+ * false only right after virtqueue_create's plat_dma_alloc() calls, whose
+ * memory is zeroed already (plat.h; under TCG the second pass was most of
+ * a 1024-entry queue's set-up); a reset reuses both and zeroes them. */
+static void vq_init_state(struct virtqueue *vq, bool zero)
 {
     unsigned i;
 
-    memset(vq->ring_mem, 0, vq->ring_size);
-    memset(vq->sh, 0, (size_t)vq->num * sizeof(vq->sh[0]));
+    if (zero) {
+        memset(vq->ring_mem, 0, vq->ring_size);
+        memset(vq->sh, 0, (size_t)vq->num * sizeof(vq->sh[0]));
+    }
     for (i = 0; i < vq->num; i++)
         vq->sh[i].next = (uint16_t)(i + 1); /* the last link is never followed */
     vq->free_head = 0;
@@ -104,7 +109,7 @@ int virtqueue_create(const struct vq_params *p, struct virtqueue **out)
     vq = plat_dma_alloc(self_size, 64, &bus);
     if (!vq)
         goto fail;
-    memset(vq, 0, self_size);
+    /* Zeroed by plat_dma_alloc: every field not set here, and the shadow. */
     vq->self_size = self_size;
     vq->ring = p->packed ? &vq_packed_ops : &vq_split_ops;
     vq->packed = p->packed;
@@ -145,7 +150,7 @@ int virtqueue_create(const struct vq_params *p, struct virtqueue **out)
     }
     vq->use_indirect = vq->ind != NULL;
 
-    vq_init_state(vq);
+    vq_init_state(vq, false);
     *out = vq;
     return 0;
 
@@ -188,7 +193,7 @@ void virtqueue_reset(struct virtqueue *vq, bool indirect, bool event_idx)
     vq_cancel_all(vq);
     vq->use_indirect = indirect && vq->ind != NULL;
     vq->event_idx = event_idx;
-    vq_init_state(vq);
+    vq_init_state(vq, true);
 }
 
 void virtqueue_destroy(struct virtqueue *vq)

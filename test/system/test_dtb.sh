@@ -76,6 +76,14 @@ for arch in $ARCHES; do
         expect_grep "$log" '^\*\*\* CRASH: load page fault at pc 0x00000000802[0-9a-f]{5} on hart 0 ' "$arch crash report: kind, pc and hart"
         expect_grep "$log" '^\*\*\* scause 0x000000000000000d, fault address 0x0000000000000010$' "$arch crash report: fault address and cause" ;;
     esac
+    # The console holds the log until the network has answered; the crash
+    # report lets it out first: boot_main's lines, the firmware's, then it.
+    if awk '/^vbare: /&&!a{a=NR} /^mem: DMA pool/&&!b{b=NR} /^crash: reading through a NULL pointer/&&!c{c=NR}
+            /^\*\*\* CRASH: /&&!d{d=NR} END {exit !(a && b > a && c > b && d > c)}' "$log"; then
+        pass "$arch crash report: the held log before it, in order"
+    else
+        fail "$arch crash report: the held log before it, in order (see $log)"
+    fi
     log=$LOGDIR/crash-$arch-undef.log
     boot_until "$log" '\*\*\* halted' 20 --arch "$arch" --devices rng --append "crash=undef"
     case $arch in

@@ -1498,9 +1498,21 @@ static void test_reset_cancels_tokens(void **state)
     sim_virtio_pop(fx->sim, 0);
     sim_virtio_complete(fx->sim, 0, 2);
     assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    /* The ring the device wrote and the descriptors posted are not zero now
+     * (the CPU's view); the reset must zero them again (creation relies on plat_dma_alloc's
+     * zeroes instead, a reset reuses the memory). */
+    uint64_t desc_bus = fx->sim->vq[0].desc, used_bus = fx->sim->vq[0].used;
+    const uint8_t *desc = sim_dma_cpu_ptr(desc_bus, 16u * 16), *used = sim_dma_cpu_ptr(used_bus, 4 + 8u * 16);
+    static const uint8_t zeroes[16 * 16];
+    assert_non_null(desc);
+    assert_non_null(used);
+    assert_memory_not_equal(desc, zeroes, 16u * 16);
+    assert_memory_not_equal(used, zeroes, 4 + 8u * 16);
     /* device reset first (the ring contract), then the ring */
     assert_int_equal(fx->dev.ops->reset(&fx->dev), 0);
     virtqueue_reset(fx->vq, true, false);
+    assert_memory_equal(desc, zeroes, 16u * 16);
+    assert_memory_equal(used, zeroes, 4 + 8u * 16);
     assert_int_equal(fx->ncancel, 4); /* TOK(1) completed on the ring but unread */
     for (i = 0; i < 4; i++) {
         unsigned k;
