@@ -18,7 +18,7 @@
 #include "shellsrv.h"
 #include "tcp.h"
 
-static struct tcp_stack tcp; /* sizeof: see tcp.h (about 200 KiB) */
+static struct tcp_stack tcp; /* sizeof: see tcp.h (about 775 KiB) */
 static bool keyed, announced, echo_on, discard_on, shell_on, http_on;
 
 static size_t echo_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
@@ -82,9 +82,16 @@ void tcpapp_poll(void)
 {
     uint8_t key[TCP_KEY_LEN];
 
-    if (!keyed && rng_key(key)) {
-        keyed = true;
-        tcp_set_key(&tcp, key);
+    if (!keyed) {
+        /* rekey only while no connection exists (tcp_set_key): once one
+         * may have been made, the boot-time key stays */
+        for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
+            if (tcp.conn[i].state != TCP_CLOSED)
+                keyed = true;
+        if (!keyed && rng_key(key)) {
+            keyed = true;
+            tcp_set_key(&tcp, key);
+        }
     }
     if (!announced) {
         announced = true;

@@ -51,6 +51,7 @@
 #define TF_BUSY 0x0400u     /* tcp_input holds it: the slot is not reused */
 #define TF_DELIVER 0x0800u  /* inside tcp_deliver */
 #define TF_SYN_REXMIT 0x1000u
+#define TF_RECOVERY 0x2000u /* fast recovery (RFC 6582) until snd_una reaches recover */
 
 #define CLOCK_G_MS 10u      /* RFC 6298's G: net_tick's period */
 
@@ -244,7 +245,10 @@ static void tcp_output(struct tcp_conn *c)
             tcp_send_seg(c, c->iss, (uint8_t)(c->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK), 0, 0))
             c->snd_nxt = c->snd_max = c->iss + 1;
     } else if (c->state != TCP_FIN_WAIT_2 && c->state != TCP_TIME_WAIT) {
-        uint32_t wnd = u32min(c->snd_wnd, c->cwnd);
+        /* RFC 3042 limited transmit: the first two duplicate ACKs each
+         * let one new segment beyond cwnd leave (the peer's window
+         * permitting), to bring more duplicate ACKs */
+        uint32_t wnd = u32min(c->snd_wnd, c->cwnd + (c->flags & TF_RECOVERY ? 0u : u32min(c->dupacks, 2) * c->mss));
         for (;;) {
             uint32_t off = c->snd_nxt - c->snd_una;
             if (off > c->snd_len)
@@ -376,7 +380,7 @@ static void tcp_start(struct tcp_conn *c, uint8_t state, uint32_t raddr, uint16_
     c->cb = cb;
     c->arg = arg;
     c->mss = (uint16_t)(ts->nif->mtu - IP4_HLEN - TCP_HLEN);
-    c->iss = c->snd_una = c->snd_nxt = c->snd_max = tcp_isn(ts, raddr, lport, rport);
+    c->iss = c->snd_una = c->snd_nxt = c->snd_max = c->recover = tcp_isn(ts, raddr, lport, rport);
 }
 
 /* The peer's MSS (RFC 9293 3.7.1: 536 without the option), within
@@ -508,9 +512,21 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
         tcp_rtt_sample(c, tcp_now(c->ts->nif) - c->rtt_start);
     }
     c->retries = 0;
-    if (c->dupacks >= 3)
-        c->cwnd = c->ssthresh; /* end of fast recovery */
-    else if (c->cwnd < c->ssthresh)
+    if (c->flags & TF_RECOVERY) {
+        if (SEQ_GEQ(ack, c->recover)) {
+            /* RFC 6582 3.2 step 3, full ACK: deflate to min(ssthresh,
+             * max(FlightSize, SMSS) + SMSS) and leave fast recovery */
+            c->cwnd = u32min(c->ssthresh, (c->snd_max - ack > c->mss ? c->snd_max - ack : c->mss) + c->mss);
+            c->flags &= (uint16_t)~TF_RECOVERY;
+        } else {
+            /* partial ACK: the next hole goes now; deflate by what was
+             * acknowledged, add back one SMSS; stay in recovery */
+            tcp_send_at(c, ack, c->mss);
+            c->flags &= (uint16_t)~TF_RTT; /* Karn */
+            c->cwnd = (c->cwnd > n ? c->cwnd - n : 0) + c->mss;
+            c->ts->nif->stats.tcp_fast_retransmits++;
+        }
+    } else if (c->cwnd < c->ssthresh)
         c->cwnd += u32min(n, c->mss); /* the SYN, the FIN alone: none */
     else if (n)
         c->cwnd += (uint32_t)c->mss * c->mss / c->cwnd + 1;
@@ -678,15 +694,26 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
     } else if (s->ack == c->snd_una && s->dlen == 0 && !fin && s->wnd == c->snd_wnd && c->snd_wnd != 0 &&
                c->snd_max != c->snd_una) {
         /* a duplicate ACK (RFC 5681 2) */
-        if (++c->dupacks == 3) {
-            uint32_t flight = c->snd_max - c->snd_una;
-            c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
-            c->flags &= (uint16_t)~TF_RTT; /* Karn */
-            tcp_send_at(c, c->snd_una, c->mss);
-            c->cwnd = c->ssthresh + 3u * c->mss;
-            nif->stats.tcp_fast_retransmits++;
-        } else if (c->dupacks > 3) {
+        uint32_t flight = c->snd_max - c->snd_una, oseg = (flight + c->mss - 1) / c->mss, thresh = 3;
+        /* RFC 5827 early retransmit: with fewer than four segments out and
+         * nothing new that may leave, oseg - 1 duplicates are all that can
+         * come */
+        if (oseg >= 2 && oseg < 4 && (c->snd_len <= flight || c->snd_wnd <= flight))
+            thresh = oseg - 1;
+        if (c->dupacks < 255)
+            c->dupacks++;
+        if (c->flags & TF_RECOVERY) {
             c->cwnd = u32min(c->cwnd + c->mss, 0xffffu);
+        } else if (c->dupacks >= thresh && SEQ_GEQ(c->snd_una, c->recover)) {
+            /* fast retransmit; RFC 6582: not again for losses of the
+             * flight that one or a timeout already handled (snd_una still
+             * below recover) */
+            c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+            c->recover = c->snd_max;
+            c->flags = (uint16_t)((c->flags & ~TF_RTT) | TF_RECOVERY); /* Karn */
+            tcp_send_at(c, c->snd_una, c->mss);
+            c->cwnd = c->ssthresh + c->dupacks * c->mss;
+            nif->stats.tcp_fast_retransmits++;
         }
     }
     if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
@@ -742,7 +769,10 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
             else
                 nif->stats.tcp_ooo_dropped++;
             fin = false; /* a FIN out of order: the peer sends it again */
-            c->flags |= TF_ACKNOW;
+            /* RFC 5681 4.2: an immediate duplicate ACK, and a pure one: on
+             * a segment of our data the peer would not count it */
+            if (!tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0))
+                c->flags |= TF_ACKNOW;
         }
     } else if (dlen) {
         nif->stats.tcp_state_drop++; /* data after the peer's FIN */
@@ -957,7 +987,8 @@ static void tcp_timeout(struct tcp_conn *c)
     }
     c->cwnd = c->mss;
     c->dupacks = 0;
-    c->flags &= (uint16_t)~TF_RTT; /* Karn */
+    c->recover = c->snd_max; /* RFC 6582 3.2 step 4 */
+    c->flags &= (uint16_t)~(TF_RTT | TF_RECOVERY); /* Karn */
     if (!synchronized(c) || c->state == TCP_SYN_RCVD)
         c->flags |= TF_SYN_REXMIT;
     c->snd_nxt = c->snd_una;

@@ -10,8 +10,15 @@
  * receive window = free receive buffer (never shrunk, receiver SWS
  * avoidance), zero-window probing, delayed ACKs, RFC 6298 retransmission
  * (SRTT/RTTVAR, Karn, backoff), RFC 5681 slow start / congestion avoidance
- * with fast retransmit on three duplicate ACKs, out-of-order segments kept
- * in the receive ring (up to TCP_OOO_MAX holes), RFC 6528 initial sequence
+ * with fast retransmit on three duplicate ACKs, RFC 3042 limited transmit
+ * (a new segment on each of the first two duplicate ACKs), RFC 5827 early
+ * retransmit (with two or three segments out and nothing new to send, one
+ * or two duplicate ACKs are enough), RFC 6582 NewReno fast recovery
+ * (a partial ACK resends the next hole at once and stays in recovery; the
+ * timer restarts on every ACK that advances, the "slow but steady"
+ * variant; no fast retransmit for losses of a flight that a timeout
+ * already went back over), out-of-order segments kept
+ * in the receive ring (up to TCP_OOO_MAX ranges), RFC 6528 initial sequence
  * numbers (SipHash-2-4 of the 4-tuple under a secret key, plus a 4 us
  * clock), and a bound on half-open connections (the oldest is evicted).
  * Not implemented: window scaling, timestamps, SACK, urgent data (the
@@ -22,9 +29,12 @@
  *
  * Memory: no allocation.  struct tcp_stack (which the firmware declares
  * statically) holds TCP_MAX_CONNS connections; each carries its buffers:
- *     RAM per connection = TCP_SND_BUF + TCP_RCV_BUF + ~180 bytes of state
- *                        = about 8.4 KiB with the defaults (4 KiB each),
- *     sizeof(struct tcp_stack) = about 200 KiB for 24 connections.
+ *     RAM per connection = TCP_SND_BUF + TCP_RCV_BUF + ~220 bytes of state
+ *                        = about 32.2 KiB with the defaults (16 KiB each:
+ *                          11 segments of 1460 bytes in flight, enough for
+ *                          duplicate ACKs to tell of a loss; 4 KiB held
+ *                          only 3, and most losses waited for a timeout),
+ *     sizeof(struct tcp_stack) = about 775 KiB for 24 connections.
  * All three may be overridden with -D at build time (powers of two for the
  * buffers, at most 32 KiB each: no window scaling).
  *
@@ -47,7 +57,7 @@
  * tcp_close() included.
  *
  * Usage (an echo server; see apps/tcpapp.c for echo and discard):
- *     static struct tcp_stack tcp;              // ~200 KiB, in .bss
+ *     static struct tcp_stack tcp;              // ~775 KiB, in .bss
  *     uint8_t key[TCP_KEY_LEN];                 // secret, from an RNG
  *     rng_read(key, sizeof(key));
  *     tcp_init(&tcp, &nif, key);                // after netif_init()
@@ -85,15 +95,16 @@
 #define TCP_MAX_CONNS 24
 #endif
 #ifndef TCP_SND_BUF
-#define TCP_SND_BUF 4096u
+#define TCP_SND_BUF 16384u
 #endif
 #ifndef TCP_RCV_BUF
-#define TCP_RCV_BUF 4096u
+#define TCP_RCV_BUF 16384u
 #endif
 #define TCP_MAX_LISTEN 4
 /* SYN-RECEIVED entries at most; a SYN beyond that evicts the oldest. */
 #define TCP_MAX_HALF_OPEN (TCP_MAX_CONNS / 2)
-#define TCP_OOO_MAX 4           /* out-of-order ranges kept per connection */
+#define TCP_OOO_MAX 8           /* out-of-order ranges kept per connection (holes
+                                 * a reordering or lossy path leaves in 16 KiB) */
 #define TCP_KEY_LEN 16          /* ISN secret (SipHash key) */
 
 #define TCP_RTO_INIT_MS 1000u
@@ -171,6 +182,7 @@ struct tcp_conn {
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
     uint16_t snd_wnd, max_snd_wnd, mss; /* mss: what we send (peer's MSS, our MTU) */
     uint32_t cwnd, ssthresh;
+    uint32_t recover;     /* RFC 6582: snd_max when fast recovery began */
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
     uint16_t rcv_unacked;           /* bytes received since our last ACK */

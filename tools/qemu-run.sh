@@ -24,7 +24,11 @@
 #   --gic 2|3               GIC version (arm and aarch64 virt; riscv64 has a PLIC)
 #   --devices LIST          comma list of net,blk,rng,console in command-line order
 #                           (QEMU fills slots from the top down in that order)
-#   --net user|tap:IF|none  the network behind virtio-net (default user)
+#   --net user|tap:IF|udp:LPORT:RPORT|none
+#                           the network behind virtio-net (default user); udp:
+#                           frames as UDP datagrams on 127.0.0.1, QEMU bound
+#                           to LPORT and sending to RPORT (-netdev dgram; the
+#                           peer is e.g. tools/loss-relay.py)
 #   --hostfwd PORT          user network: forward udp 127.0.0.1:PORT to guest port 7
 #   --net-opts OPTS         extra virtio-net-device options (e.g. mrg_rxbuf=off)
 #   --pcap FILE             record the virtio-net traffic to FILE (QEMU's
@@ -130,7 +134,7 @@ esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"
 [[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
 if [[ -n $pcap ]]; then
-    [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user or tap)"
+    [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user, tap or udp)"
     [[ $pcap != *,* ]] || die "--pcap: QEMU cannot take a file name with a comma: '$pcap'"
     pdir=$(dirname -- "$pcap")
     [[ -d $pdir && -w $pdir ]] || die "--pcap: cannot write in '$pdir'"
@@ -218,8 +222,12 @@ for d in "${devs[@]}"; do
             [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
             args+=(-netdev "user,id=n0$fwd") ;;
         tap:*) args+=(-netdev "tap,id=n0,ifname=${net#tap:},script=no,downscript=no") ;;
+        udp:*)
+            IFS=: read -r _ lport rport <<<"$net"
+            [[ $lport =~ ^[0-9]+$ && $rport =~ ^[0-9]+$ ]] || die "--net udp:LOCALPORT:REMOTEPORT"
+            args+=(-netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$lport,remote.type=inet,remote.host=127.0.0.1,remote.port=$rport") ;;
         none) continue ;;
-        *) die "--net must be user, tap:IFNAME or none" ;;
+        *) die "--net must be user, tap:IFNAME, udp:LOCALPORT:REMOTEPORT or none" ;;
         esac
         args+=(-device "virtio-net-device,netdev=n0$pk${netopts:+,$netopts}")
         [[ -n $pcap ]] && args+=(-object "filter-dump,id=pcap0,netdev=n0,file=$pcap")

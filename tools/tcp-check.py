@@ -4,6 +4,10 @@ and discard service with the host's own TCP as the peer.  Prints one
 "PASS: ..." or "FAIL: ...: why" line per check (the system tests count
 them); exit 0 only if every check passed.
 
+tcp-check.py --echo BYTES HOST [PORT]: only one echo of BYTES random bytes
+(sent, half-closed, read to EOF, SHA-256 compared), one PASS or FAIL line
+with the time it took (TCP_TIMEOUT, default 60: the most seconds it may take).
+
 Checks: echo of 1 byte, 64 KiB and 1 MiB of random data, sent while the
 echo is read back, then shutdown(SHUT_WR) and the rest read to EOF (a
 half-close: the server must still send after our FIN), verified by
@@ -74,7 +78,23 @@ def echo_many(host, port, payloads):
     return [bytes(st["in"]) for st in state]
 
 
+def echo_one(host, port, size):
+    data = os.urandom(size)
+    t = time.monotonic()
+    try:
+        got = echo_many(host, port, [data])[0]
+        dt = time.monotonic() - t
+        ok = hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+        report(ok, f"TCP echo of {size} bytes, half-closed, SHA-256 exact in {dt:.1f} s ({size / dt / 1e6:.2f} MB/s)",
+               f"{len(got)} bytes back of {size} after {dt:.1f} s")
+    except Exception as e:  # noqa: BLE001 - any failure is a FAIL line
+        report(False, f"TCP echo of {size} bytes", f"{e!r} after {time.monotonic() - t:.1f} s")
+
+
 def main():
+    if sys.argv[1] == "--echo":
+        echo_one(sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 7, int(sys.argv[2]))
+        sys.exit(1 if failures else 0)
     host = sys.argv[1]
     echo = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     discard = int(sys.argv[3]) if len(sys.argv) > 3 else 9

@@ -78,7 +78,7 @@ static void feed(struct fake_netif *f, const uint8_t *frame, size_t len)
 #define FUZZ_TCP_PORT 5001u
 #define FUZZ_TCP_PEER_PORT 4000u
 #define FUZZ_TCP_PEER_ISS 1000u
-static struct tcp_stack fuzz_tcp; /* ~200 KiB */
+static struct tcp_stack fuzz_tcp; /* ~775 KiB with the default 16 KiB rings */
 
 static size_t tcp_echo_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
 {

@@ -2,7 +2,9 @@
  * test_net_tcp.c - host tests for net/tcp.c: the state machine (every
  * transition, half-close, TIME-WAIT expiry), RST rules (RFC 9293 3.10.7.1,
  * RFC 5961 challenge ACKs, blind RST ignored), RFC 6298 (RTO computation,
- * backoff, ceiling, Karn), fast retransmit, out-of-order reassembly, zero
+ * backoff, ceiling, Karn), fast retransmit, RFC 3042 limited transmit,
+ * RFC 5827 early retransmit, RFC 6582 NewReno recovery, pure duplicate
+ * ACKs for out-of-order data, out-of-order reassembly, zero
  * window and persist, delayed ACKs, the SYN flood bound, RFC 6528 ISNs, and
  * every malformed-segment drop with its counter.
  *
@@ -1064,6 +1066,201 @@ static void test_fast_retransmit(void **state)
     assert_int_equal(app.sent_bytes, 3000);
 }
 
+/* A connection with MSS 500 (shorter segments: several fit in the 4 KiB
+ * ring of this test's build) after 1000 bytes acknowledged; returns it with
+ * nothing in flight. */
+static struct tcp_conn *conn_mss500(struct peer *p)
+{
+    struct seg_out o;
+    static uint8_t buf[1000];
+
+    peer_init(p, PPORT);
+    struct tcp_conn *c = accept_conn(p);
+    tcp_send(c, buf, 1000);
+    expect(&o, TCP_ACK | TCP_PSH);
+    p->ack += 1000;
+    seg(p, TCP_ACK, NULL, 0);
+    c->mss = 500;
+    return c;
+}
+
+/* Send len bytes; the segments that leave: count, and the first's seq. */
+static int send_count(struct tcp_conn *c, size_t len, uint32_t *first)
+{
+    static uint8_t buf[4096];
+    struct seg_out o;
+    int n = 0;
+
+    tcp_send(c, buf, len);
+    while (pop(&o))
+        if (n++ == 0)
+            *first = o.seq;
+    return n;
+}
+
+static void test_limited_transmit(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    (void)state;
+
+    /* RFC 3042: cwnd 3 segments, more data queued; each of the first two
+     * duplicate ACKs lets one new segment leave, cwnd unchanged */
+    struct tcp_conn *c = conn_mss500(&p);
+    c->cwnd = 1500;
+    assert_int_equal(send_count(c, 3000, &first), 3);
+    for (uint32_t i = 0; i < 2; i++) {
+        seg(&p, TCP_ACK, NULL, 0);
+        expect(&o, TCP_ACK);
+        assert_int_equal(o.seq, first + 1500 + 500 * i);
+        assert_int_equal(o.dlen, 500);
+        expect_none();
+        assert_int_equal(c->cwnd, 1500);
+    }
+    /* the third: fast retransmit of the first */
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_true(pop(&o));
+    assert_int_equal(o.seq, first);
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+    assert_int_equal(ST.tcp_retransmits, 0);
+}
+
+static void test_early_retransmit(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    (void)state;
+
+    /* RFC 5827: two segments out and nothing more to send: one
+     * duplicate ACK is all that can come, and it is enough */
+    struct tcp_conn *c = conn_mss500(&p);
+    assert_int_equal(send_count(c, 1000, &first), 2);
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(o.dlen, 500);
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+    assert_int_equal(ST.tcp_retransmits, 0);
+    /* all acknowledged; then one segment alone: duplicate ACKs do not
+     * resend it (with a single segment out, a duplicate tells of no loss) */
+    p.ack += 1000;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect_none();
+    assert_int_equal(send_count(c, 300, &first), 1);
+    for (int i = 0; i < 2; i++) {
+        seg(&p, TCP_ACK, NULL, 0);
+        expect_none();
+    }
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+}
+
+static void test_newreno_partial_ack(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    (void)state;
+
+    /* four segments out, the first and the third lost (RFC 6582) */
+    struct tcp_conn *c = conn_mss500(&p);
+    c->cwnd = 2000;
+    assert_int_equal(send_count(c, 2000, &first), 4);
+    for (int i = 0; i < 3; i++)
+        seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    expect_none();
+    assert_int_equal(c->ssthresh, 1000);
+    assert_int_equal(c->recover, first + 2000);
+    /* the retransmission fills the first hole: the ACK stops at the
+     * second, a partial ACK, which resends that at once */
+    p.ack = first + 1000;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first + 1000);
+    assert_int_equal(o.dlen, 500);
+    assert_int_equal(ST.tcp_fast_retransmits, 2);
+    assert_int_equal(ST.tcp_retransmits, 0);
+    /* cwnd deflated by the 1000 acknowledged, one SMSS added back:
+     * ssthresh + 3 SMSS - 1000 + 500 */
+    assert_int_equal(c->cwnd, 1000 + 1500 - 1000 + 500);
+    /* a duplicate ACK in recovery inflates cwnd, resends nothing */
+    seg(&p, TCP_ACK, NULL, 0);
+    expect_none();
+    assert_int_equal(c->cwnd, 2500);
+    assert_int_equal(ST.tcp_fast_retransmits, 2);
+    /* the full ACK: out of recovery, cwnd min(ssthresh, max(flight,
+     * SMSS) + SMSS) */
+    p.ack = first + 2000;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(c->cwnd, 1000);
+    assert_int_equal(app.sent_bytes, 3000);
+    /* a new flight: a loss in it is fast-retransmitted again */
+    assert_int_equal(send_count(c, 1000, &first), 2);
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(ST.tcp_fast_retransmits, 3);
+}
+
+static void test_no_fast_retransmit_after_timeout(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    (void)state;
+
+    /* RFC 6582 3.2 step 4: after a timeout, duplicate ACKs for data sent
+     * before it tell of no new loss */
+    struct tcp_conn *c = conn_mss500(&p);
+    c->cwnd = 2000;
+    assert_int_equal(send_count(c, 2000, &first), 4);
+    tick(c->rto);
+    expect(&o, TCP_ACK); /* go back: one segment, cwnd 1 SMSS */
+    assert_int_equal(o.seq, first);
+    expect_none();
+    assert_int_equal(ST.tcp_retransmits, 1);
+    assert_int_equal(c->recover, first + 2000);
+    for (int i = 0; i < 4; i++)
+        seg(&p, TCP_ACK, NULL, 0);
+    while (pop(&o))
+        assert_int_not_equal(o.seq, first);
+    assert_int_equal(ST.tcp_fast_retransmits, 0);
+}
+
+static void test_dupack_is_pure(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    static uint8_t d[10];
+    (void)state;
+
+    /* data of ours waits for cwnd; an out-of-order segment arrives that
+     * also acknowledges our first: the duplicate ACK for it goes alone,
+     * without data (which the peer would not count as a duplicate), and
+     * the data that the ACK let out follows */
+    struct tcp_conn *c = conn_mss500(&p);
+    c->cwnd = 500;
+    assert_int_equal(send_count(c, 2000, &first), 1);
+    uint32_t rcv = p.seq;
+    p.ack = first + 500;
+    p.seq += 100;
+    seg(&p, TCP_ACK, d, sizeof(d));
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.dlen, 0);
+    assert_int_equal(o.ack, rcv);
+    int data = 0;
+    while (pop(&o)) {
+        assert_int_equal(o.ack, rcv);
+        data += o.dlen > 0;
+    }
+    assert_true(data >= 1);
+    assert_int_equal(ST.tcp_ooo_queued, 1);
+}
+
 static void test_tx_buffer_shortage(void **state)
 {
     struct seg_out o;
@@ -1933,6 +2130,11 @@ int main(void)
         T(test_rto_computation),
         T(test_rto_backoff_karn_ceiling),
         T(test_fast_retransmit),
+        T(test_limited_transmit),
+        T(test_early_retransmit),
+        T(test_newreno_partial_ack),
+        T(test_no_fast_retransmit_after_timeout),
+        T(test_dupack_is_pure),
         T(test_tx_buffer_shortage),
         T(test_ooo_reassembly),
         T(test_ooo_no_range_free),
