@@ -15,9 +15,15 @@
 #define BLK_CHUNK 256u /* sectors per request (128 KiB), or the device's limit */
 #define BLK_INFLIGHT 8u
 
-static struct virtio_blk blk;
-static bool started;
+/* Every disk (disk0 first); the transfer buffers are shared: one request
+ * set at a time, from the main loop. */
+static struct virtio_blk disks[BLKAPP_MAX];
+static unsigned ndisks;
 static uint8_t *bufs[BLK_INFLIGHT];
+/* The disk whole_disk() and slot_done() work on. */
+static struct virtio_blk *cur;
+static const char *const tags[BLKAPP_MAX] = {"blk: ", "blk: disk1: ", "blk: disk2: ", "blk: disk3: "};
+_Static_assert(BLKAPP_MAX <= 4, "a tag per disk");
 
 static void idle(void *arg)
 {
@@ -26,12 +32,15 @@ static void idle(void *arg)
 }
 static const struct virtio_blk_wait waiter = {.wait = idle, .timeout_ns = 30ull * 1000 * 1000 * 1000};
 
-struct virtio_blk *blkapp_dev(void) { return started ? &blk : NULL; }
+unsigned blkapp_count(void) { return ndisks; }
+struct virtio_blk *blkapp_dev_at(unsigned i) { return i < ndisks ? &disks[i] : NULL; }
+struct virtio_blk *blkapp_dev(void) { return blkapp_dev_at(0); }
 
 void blkapp_poll(void)
 {
-    if (started && !blk.dev.broken)
-        (void)virtio_blk_check(&blk);
+    for (unsigned i = 0; i < ndisks; i++)
+        if (!disks[i].dev.broken)
+            (void)virtio_blk_check(&disks[i]);
 }
 
 void blkapp_pattern(uint64_t lba, uint8_t *s)
@@ -44,21 +53,25 @@ void blkapp_pattern(uint64_t lba, uint8_t *s)
 
 int blkapp_start(const struct board_virtio_slot *s)
 {
-    int err = virtio_blk_init(&blk, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    if (ndisks >= BLKAPP_MAX)
+        return BLKAPP_EFULL;
+    struct virtio_blk *b = &disks[ndisks];
+    const char *tag = tags[ndisks];
+    int err = virtio_blk_init(b, s->base, s->intid, s->irq_flags, s->dma_coherent);
     if (err) {
-        kprintf("blk: virtio-blk at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
+        kprintf("%svirtio-blk at 0x%08lx failed: %s (%d)\n", tag, (unsigned long)s->base, virtio_strerror(err), err);
         return err;
     }
-    const struct virtio_blk_info *in = virtio_blk_info(&blk);
-    kprintf("blk: virtio-blk at 0x%08lx: %llu sectors (%llu MiB), block %u, seg_max %u, size_max %u, "
+    const struct virtio_blk_info *in = virtio_blk_info(b);
+    kprintf("%svirtio-blk at 0x%08lx: %llu sectors (%llu MiB), block %u, seg_max %u, size_max %u, "
             "max request %u sectors, %s, flush %s, %s ring\n",
-            (unsigned long)s->base, (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11),
+            tag, (unsigned long)s->base, (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11),
             (unsigned)in->blk_size, (unsigned)in->seg_max, (unsigned)in->size_max,
-            (unsigned)virtio_blk_max_sectors(&blk), in->read_only ? "read-only" : "read-write",
-            in->flush ? "yes" : "no (write-through)", virtqueue_is_packed(blk.vq) ? "packed" : "split");
-    if (!virtio_dev_has_irq(&blk.dev))
-        kprintf("blk: no interrupt: completions are polled\n");
-    started = true;
+            (unsigned)virtio_blk_max_sectors(b), in->read_only ? "read-only" : "read-write",
+            in->flush ? "yes" : "no (write-through)", virtqueue_is_packed(b->vq) ? "packed" : "split");
+    if (!virtio_dev_has_irq(&b->dev))
+        kprintf("%sno interrupt: completions are polled\n", tag);
+    ndisks++;
     return 0;
 }
 
@@ -94,8 +107,8 @@ static void pass_done(struct virtio_blk_req *r, int result)
 
 static bool slot_done(void *arg)
 {
-    if (!virtio_dev_has_irq(&blk.dev))
-        virtio_blk_poll(&blk); /* no interrupt: completions are found here, once per tick */
+    if (!virtio_dev_has_irq(&cur->dev))
+        virtio_blk_poll(cur); /* no interrupt: completions are found here, once per tick */
     return !*(volatile bool *)arg;
 }
 
@@ -110,8 +123,8 @@ static void fold(struct pass *p, const uint8_t *d, size_t n)
 /* mode 'w': write the pattern; 'c': checksum; 'v': verify the pattern. */
 static int whole_disk(struct pass *p, char mode)
 {
-    const struct virtio_blk_info *in = virtio_blk_info(&blk);
-    uint32_t chunk = virtio_blk_max_sectors(&blk) < BLK_CHUNK ? virtio_blk_max_sectors(&blk) : BLK_CHUNK;
+    const struct virtio_blk_info *in = virtio_blk_info(cur);
+    uint32_t chunk = virtio_blk_max_sectors(cur) < BLK_CHUNK ? virtio_blk_max_sectors(cur) : BLK_CHUNK;
     uint64_t lba = 0;
     memset(p, 0, sizeof(*p));
     p->fnv = 0xcbf29ce484222325ull;
@@ -133,7 +146,7 @@ static int whole_disk(struct pass *p, char mode)
             p->busy[k] = true;
             /* Queue while slots are free, one kick per batch: the device then
              * sees several requests in flight at once. */
-            int err = virtio_blk_queue(&blk, &p->req[k]);
+            int err = virtio_blk_queue(cur, &p->req[k]);
             if (err) {
                 p->busy[k] = false;
                 return err;
@@ -145,7 +158,7 @@ static int whole_disk(struct pass *p, char mode)
             p->requests++;
             continue;
         }
-        virtio_blk_kick(&blk);
+        virtio_blk_kick(cur);
         unsigned d = next_done % BLK_INFLIGHT;
         if (p->busy[d]) {
             board_idle_unless(slot_done, (void *)&p->busy[d]);
@@ -163,7 +176,7 @@ static int whole_disk(struct pass *p, char mode)
         }
         next_done++;
     }
-    virtio_blk_kick(&blk);
+    virtio_blk_kick(cur);
     while (next_done != next_submit) /* after an error: let the rest finish */
         if (!p->busy[next_done % BLK_INFLIGHT])
             next_done++;
@@ -172,71 +185,85 @@ static int whole_disk(struct pass *p, char mode)
     return p->error;
 }
 
-int blkapp_boot_mode(const char *mode)
+static int boot_mode_one(unsigned disk, const char *mode)
 {
     static struct pass p;
+    const char *tag = tags[disk];
+    cur = &disks[disk];
+    int err = ensure_bufs();
+    if (err) {
+        kprintf("%sblk=%s: no buffers: %s (%d)\n", tag, mode, virtio_strerror(err), err);
+        return err;
+    }
+    const struct virtio_blk_info *in = virtio_blk_info(cur);
+    if (strcmp(mode, "write") == 0) {
+        err = whole_disk(&p, 'w');
+        const char *what = "";
+        if (!err) {
+            what = ", flush";
+            err = virtio_blk_flush(cur, &waiter);
+        }
+        if (err)
+            kprintf("%spattern write of %llu sectors in %u requests%s failed: %s (%d)\n", tag,
+                    (unsigned long long)in->capacity, p.requests, what, virtio_strerror(err), err);
+        else
+            kprintf("%spattern write of %llu sectors in %u requests (up to %u in flight): ok (0), flushed\n", tag,
+                    (unsigned long long)in->capacity, p.requests, (unsigned)cur->stats.max_inflight);
+    } else if (strcmp(mode, "check") == 0) {
+        err = whole_disk(&p, 'c');
+        if (err)
+            kprintf("%schecksum over %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
+                    virtio_strerror(err), err);
+        else
+            kprintf("%schecksum %016llx over %llu sectors (ok, 0)\n", tag, (unsigned long long)p.fnv,
+                    (unsigned long long)in->capacity);
+    } else if (strcmp(mode, "verify") == 0) {
+        err = whole_disk(&p, 'v');
+        if (err)
+            kprintf("%spattern verify of %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
+                    virtio_strerror(err), err);
+        else if (p.mismatches)
+            kprintf("%spattern verify of %llu sectors FAILED: %u sectors differ from the pattern\n", tag,
+                    (unsigned long long)in->capacity, (unsigned)p.mismatches);
+        else
+            kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag, (unsigned long long)in->capacity);
+    } else {
+        blkapp_pattern(0, bufs[0]);
+        err = virtio_blk_write(cur, 0, bufs[0], 1, &waiter);
+        if (err)
+            kprintf("%swrite to sector 0 %s: %s (%d)\n", tag, err == VIRTIO_EROFS ? "refused" : "failed",
+                    virtio_strerror(err), err);
+        else
+            kprintf("%swrite to sector 0: accepted (0)\n", tag);
+    }
+    return err;
+}
+
+/* Every disk in turn; the first error. */
+int blkapp_boot_mode(const char *mode)
+{
     bool known = strcmp(mode, "write") == 0 || strcmp(mode, "check") == 0 || strcmp(mode, "verify") == 0 ||
                  strcmp(mode, "rowrite") == 0;
     if (!known) {
         kprintf("blk: blk=%s: unknown mode (write, check, verify, rowrite)\n", mode);
         return VIRTIO_EINVAL;
     }
-    if (!started) {
+    if (ndisks == 0) {
         kprintf("blk: blk=%s: no block device\n", mode);
         return VIRTIO_ENODEV;
     }
-    int err = ensure_bufs();
-    if (err) {
-        kprintf("blk: blk=%s: no buffers: %s (%d)\n", mode, virtio_strerror(err), err);
-        return err;
+    int first = 0;
+    for (unsigned d = 0; d < ndisks; d++) {
+        int err = boot_mode_one(d, mode);
+        if (err && !first)
+            first = err;
     }
-    const struct virtio_blk_info *in = virtio_blk_info(&blk);
-    if (strcmp(mode, "write") == 0) {
-        err = whole_disk(&p, 'w');
-        const char *what = "";
-        if (!err) {
-            what = ", flush";
-            err = virtio_blk_flush(&blk, &waiter);
-        }
-        if (err)
-            kprintf("blk: pattern write of %llu sectors in %u requests%s failed: %s (%d)\n",
-                    (unsigned long long)in->capacity, p.requests, what, virtio_strerror(err), err);
-        else
-            kprintf("blk: pattern write of %llu sectors in %u requests (up to %u in flight): ok (0), flushed\n",
-                    (unsigned long long)in->capacity, p.requests, (unsigned)blk.stats.max_inflight);
-    } else if (strcmp(mode, "check") == 0) {
-        err = whole_disk(&p, 'c');
-        if (err)
-            kprintf("blk: checksum over %llu sectors failed: %s (%d)\n", (unsigned long long)in->capacity,
-                    virtio_strerror(err), err);
-        else
-            kprintf("blk: checksum %016llx over %llu sectors (ok, 0)\n", (unsigned long long)p.fnv,
-                    (unsigned long long)in->capacity);
-    } else if (strcmp(mode, "verify") == 0) {
-        err = whole_disk(&p, 'v');
-        if (err)
-            kprintf("blk: pattern verify of %llu sectors failed: %s (%d)\n", (unsigned long long)in->capacity,
-                    virtio_strerror(err), err);
-        else if (p.mismatches)
-            kprintf("blk: pattern verify of %llu sectors FAILED: %u sectors differ from the pattern\n",
-                    (unsigned long long)in->capacity, (unsigned)p.mismatches);
-        else
-            kprintf("blk: pattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", (unsigned long long)in->capacity);
-    } else {
-        blkapp_pattern(0, bufs[0]);
-        err = virtio_blk_write(&blk, 0, bufs[0], 1, &waiter);
-        if (err)
-            kprintf("blk: write to sector 0 %s: %s (%d)\n", err == VIRTIO_EROFS ? "refused" : "failed",
-                    virtio_strerror(err), err);
-        else
-            kprintf("blk: write to sector 0: accepted (0)\n");
-    }
-    return err;
+    return first;
 }
 
-int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
+int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
 {
-    if (!started)
+    if (disk >= ndisks)
         return VIRTIO_ENODEV;
     int err = ensure_bufs();
     if (err)
@@ -244,12 +271,12 @@ int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     *data = bufs[0];
-    return virtio_blk_read(&blk, lba, bufs[0], count, &waiter);
+    return virtio_blk_read(&disks[disk], lba, bufs[0], count, &waiter);
 }
 
-int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
+int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
 {
-    if (!started)
+    if (disk >= ndisks)
         return VIRTIO_ENODEV;
     int err = ensure_bufs();
     if (err)
@@ -257,5 +284,5 @@ int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     memset(bufs[0], byte, (size_t)count * VIRTIO_BLK_SECTOR);
-    return virtio_blk_write(&blk, lba, bufs[0], count, &waiter);
+    return virtio_blk_write(&disks[disk], lba, bufs[0], count, &waiter);
 }

@@ -1,7 +1,10 @@
 /*
- * blkapp.h - the demo firmware's block device: bring-up, the boot-time
- * integrity modes used by the system tests (blk=write|check|verify|rowrite
- * in the boot arguments), and the helpers behind the shell's blk commands.
+ * blkapp.h - the demo firmware's block devices: bring-up of every
+ * virtio-blk device (up to BLKAPP_MAX: disk0, disk1, ... in probe order),
+ * the boot-time integrity modes used by the system tests
+ * (blk=write|check|verify|rowrite in the boot arguments, run on every
+ * disk in turn; disk0's lines start "blk: ", the others' "blk: diskN: "),
+ * and the helpers behind the shell's blk commands.
  */
 #ifndef BLKAPP_H
 #define BLKAPP_H
@@ -10,18 +13,29 @@
 
 #include "board.h"
 
+/* Block devices driven at most; main.c says which it leaves out. */
+#define BLKAPP_MAX 4
+/* blkapp_start(): every disk slot is taken. */
+#define BLKAPP_EFULL (-1000)
+
 struct virtio_blk;
 
+/* Start the next disk on this device: 0, a negative VIRTIO_E* code (said
+ * in the log), or BLKAPP_EFULL (not said). */
 int blkapp_start(const struct board_virtio_slot *slot);
-struct virtio_blk *blkapp_dev(void);
-/* Run the boot-time mode named by blk= (if any); returns 0 or an error. */
+unsigned blkapp_count(void);                  /* disks started */
+struct virtio_blk *blkapp_dev_at(unsigned i); /* disk i, or NULL */
+struct virtio_blk *blkapp_dev(void);          /* disk0, or NULL */
+/* Run the boot-time mode named by blk= (if any) on every disk; returns 0
+ * or the first error. */
 int blkapp_boot_mode(const char *mode);
 /* The LBA-dependent test pattern, also implemented by the host-side test. */
 void blkapp_pattern(uint64_t lba, uint8_t *sector);
-int blkapp_read(uint64_t lba, unsigned count, uint8_t **data);
-int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte);
-/* Main loop: completions without an interrupt, and recovery when the
- * device needs a reset or broke its queue (virtio_blk_check). */
+/* On disk `disk` (VIRTIO_ENODEV when there is none). */
+int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data);
+int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte);
+/* Main loop: completions without an interrupt, and recovery when a
+ * device needs a reset or broke its queue (virtio_blk_check), every disk. */
 void blkapp_poll(void);
 
 #endif

@@ -3,8 +3,17 @@
  * start a driver for each kind it knows, then serve the network and the
  * console shell from one main loop.
  *
+ * Devices: every virtio-net (up to NETAPP_MAX, 4: net0..net3), virtio-blk
+ * (BLKAPP_MAX, 4: disk0..disk3), virtio-console (CON_MAX, 2: each echoes)
+ * and virtio-rng (RNG_MAX, 2: rng0 the entropy source, rng1 its fallback)
+ * the device tree lists, in probe order; one past a limit is left out with
+ * a "virtio: ... left out" line.
+ *
  * Boot arguments (from /chosen/bootargs, QEMU -append):
- *   ip=...            network address (Linux syntax); DHCP by default
+ *   ip=...            net0's address (Linux syntax); DHCP by default
+ *   ip1=... ip3=...   net1's ... net3's address, the same syntax (net/ipcfg.h);
+ *                     DHCP by default.  Sending picks the interface by
+ *                     destination (net/route.h)
  *   bench             count instructions per packet (apps/bench.h)
  *   netq=N            virtio-net queue size to ask for (power of two, 2-1024)
  *   csum=off          virtio-net: do not hand UDP checksums to the device
@@ -19,7 +28,7 @@
  *   poweroff          power off once boot has finished (system tests)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt
- *   blk=MODE          whole-disk integrity pass at boot: write (the LBA
+ *   blk=MODE          whole-disk integrity pass at boot, every disk in turn: write (the LBA
  *                     pattern, then flush), check (print a checksum),
  *                     verify (compare with the pattern), rowrite (try a
  *                     write that a read-only disk must refuse)
@@ -114,9 +123,16 @@ static void probe_all(void)
             empty == 1 ? "" : "s", skipped);
 }
 
-static struct virtio_dev rng_dev;
-static struct virtio_rng rng;
-static bool have_rng;
+/* virtio-rng: up to RNG_MAX devices.  rng0 is the entropy source; a second
+ * is the fallback, read when rng0 fails a read (a broken or stalled
+ * device), so entropy outlives one device. */
+#define RNG_MAX 2
+struct rng_unit {
+    struct virtio_dev dev;
+    struct virtio_rng rng;
+};
+static struct rng_unit rngs[RNG_MAX];
+static unsigned nrng;
 
 /* Set by the driver (interrupt context) after each completion.  A plain
  * board_idle() between the driver's checks would sleep through a
@@ -143,50 +159,67 @@ static void wait_for_interrupt(void *arg)
     rng_event = false;
 }
 
-int app_rng_read(void *buf, size_t len)
+static int rng_read_one(struct rng_unit *u, void *buf, size_t len)
 {
-    if (!have_rng)
-        return VIRTIO_ENODEV;
     /* Polled: nothing interrupts, so spin on the ring (a few microseconds
      * under QEMU) instead of sleeping to the next tick. */
-    struct virtio_rng_wait w = {.wait = rng.mode == VIRTIO_RNG_POLL ? NULL : wait_for_interrupt};
-    return virtio_rng_read(&rng, buf, len, &w, 1000ull * 1000 * 1000);
+    struct virtio_rng_wait w = {.wait = u->rng.mode == VIRTIO_RNG_POLL ? NULL : wait_for_interrupt};
+    return virtio_rng_read(&u->rng, buf, len, &w, 1000ull * 1000 * 1000);
 }
 
-/* Entropy for the rest of the firmware: the first virtio-rng device. */
-static void start_rng(const struct board_virtio_slot *s)
+int app_rng_read(void *buf, size_t len)
 {
+    if (nrng == 0)
+        return VIRTIO_ENODEV;
+    int n = rng_read_one(&rngs[0], buf, len);
+    /* The fallback: rng1 when rng0 failed or came back short. */
+    for (unsigned i = 1; i < nrng && (n < 0 || (size_t)n < len); i++) {
+        int m = rng_read_one(&rngs[i], buf, len);
+        if (m > n)
+            n = m;
+    }
+    return n;
+}
+
+/* Start the next virtio-rng device; 0, or an error (said in the log). */
+static int start_rng(const struct board_virtio_slot *s)
+{
+    struct rng_unit *u = &rngs[nrng];
+    const char *tag = nrng == 0 ? "rng" : "rng1";
     bool poll = app_bootarg("rng=poll");
     struct virtio_rng_config cfg = {.mode = poll ? VIRTIO_RNG_POLL : VIRTIO_RNG_IRQ, .on_complete = rng_completed};
-    int err = virtio_mmio_attach(&rng_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    int err = virtio_mmio_attach(&u->dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
     if (!err)
-        err = virtio_rng_init(&rng, &rng_dev, &cfg);
+        err = virtio_rng_init(&u->rng, &u->dev, &cfg);
     if (err) {
-        kprintf("rng: virtio-rng at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
-        return;
+        kprintf("%s: virtio-rng at 0x%08lx failed: %s (%d)\n", tag, (unsigned long)s->base, virtio_strerror(err),
+                err);
+        return err;
     }
-    have_rng = true;
-    app_set_driver(VIRTIO_ID_RNG, &rng_dev);
+    nrng++;
+    app_set_driver(VIRTIO_ID_RNG, &u->dev);
     uint8_t bytes[16];
-    int n = app_rng_read(bytes, sizeof(bytes));
+    int n = rng_read_one(u, bytes, sizeof(bytes));
     if (n != (int)sizeof(bytes)) {
         if (n < 0)
-            kprintf("rng: read failed: %s (%d)\n", virtio_strerror(n), n);
+            kprintf("%s: read failed: %s (%d)\n", tag, virtio_strerror(n), n);
         else
-            kprintf("rng: read failed: only %d of %u bytes within 1 s\n", n, (unsigned)sizeof(bytes));
-        return;
+            kprintf("%s: read failed: only %d of %u bytes within 1 s\n", tag, n, (unsigned)sizeof(bytes));
+        return 0;
     }
     char hex[3 * sizeof(bytes) + 1];
     for (unsigned k = 0; k < sizeof(bytes); k++)
         ksnprintf(hex + 3 * k, 4, "%02x%s", bytes[k], k + 1 < sizeof(bytes) ? " " : "");
-    if (!virtio_dev_has_irq(&rng_dev)) /* the driver polls whatever cfg asked */
-        kprintf("rng: %s (virtio-mmio v%u, polled: no interrupt)\n", hex, (unsigned)rng_dev.version);
+    const char *role = nrng == 1 ? "" : ", the fallback when rng0 fails";
+    if (!virtio_dev_has_irq(&u->dev)) /* the driver polls whatever cfg asked */
+        kprintf("%s: %s (virtio-mmio v%u, polled: no interrupt%s)\n", tag, hex, (unsigned)u->dev.version, role);
     else if (poll)
-        kprintf("rng: %s (virtio-mmio v%u, polled, %u interrupts)\n", hex, (unsigned)rng_dev.version,
-                (unsigned)rng_dev.stats.interrupts);
+        kprintf("%s: %s (virtio-mmio v%u, polled, %u interrupts%s)\n", tag, hex, (unsigned)u->dev.version,
+                (unsigned)u->dev.stats.interrupts, role);
     else
-        kprintf("rng: %s (virtio-mmio v%u, %u interrupt%s)\n", hex, (unsigned)rng_dev.version,
-                (unsigned)rng_dev.stats.interrupts, rng_dev.stats.interrupts == 1 ? "" : "s");
+        kprintf("%s: %s (virtio-mmio v%u, %u interrupt%s%s)\n", tag, hex, (unsigned)u->dev.version,
+                (unsigned)u->dev.stats.interrupts, u->dev.stats.interrupts == 1 ? "" : "s", role);
+    return 0;
 }
 
 uint32_t app_random(void)
@@ -200,70 +233,95 @@ uint32_t app_random(void)
     return x;
 }
 
-/* virtio-console port 0: a second console that echoes what it receives. */
-static struct virtio_dev con_dev;
-static struct virtio_console con;
-static bool have_con;
+/* virtio-console port 0, up to CON_MAX devices: each is a second console
+ * of its own that echoes what it receives (the boot log and the shell stay
+ * on the UART). */
+#define CON_MAX 2
+struct con_unit {
+    struct virtio_dev dev;
+    struct virtio_console con;
+};
+static struct con_unit cons[CON_MAX];
+static unsigned ncon;
 
-static void start_console(const struct board_virtio_slot *s)
+static int start_console(const struct board_virtio_slot *s)
 {
+    struct con_unit *u = &cons[ncon];
+    const char *tag = ncon == 0 ? "console" : "console1";
     struct virtio_console_config cfg = {.mode = VIRTIO_CONSOLE_IRQ};
-    int err = virtio_mmio_attach(&con_dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
+    int err = virtio_mmio_attach(&u->dev, s->base, s->intid, s->irq_flags, s->dma_coherent);
     if (!err)
-        err = virtio_console_init(&con, &con_dev, &cfg);
+        err = virtio_console_init(&u->con, &u->dev, &cfg);
     if (err) {
-        kprintf("console: virtio-console at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err),
-                err);
-        return;
+        kprintf("%s: virtio-console at 0x%08lx failed: %s (%d)\n", tag, (unsigned long)s->base,
+                virtio_strerror(err), err);
+        return err;
     }
-    have_con = true;
-    app_set_driver(VIRTIO_ID_CONSOLE, &con_dev);
+    ncon++;
+    app_set_driver(VIRTIO_ID_CONSOLE, &u->dev);
     static const char hello[] = "vbare virtio-console: type, and it comes back\r\n";
-    virtio_console_write(&con, hello, sizeof(hello) - 1);
-    kprintf("console: virtio-console at 0x%08lx, port 0 echoes (no MULTIPORT)%s\n", (unsigned long)s->base,
-            con.mode == VIRTIO_CONSOLE_POLL ? ", polled: no interrupt" : "");
+    virtio_console_write(&u->con, hello, sizeof(hello) - 1);
+    kprintf("%s: virtio-console at 0x%08lx, port 0 echoes (no MULTIPORT)%s\n", tag, (unsigned long)s->base,
+            u->con.mode == VIRTIO_CONSOLE_POLL ? ", polled: no interrupt" : "");
+    return 0;
 }
 
-static void console_poll(void)
+static void console_poll_one(struct virtio_console *con)
 {
     uint8_t buf[128];
     int n;
-    if (!have_con)
-        return;
-    virtio_console_poll(&con);
-    while ((n = virtio_console_read(&con, buf, sizeof(buf))) > 0) {
+    virtio_console_poll(con);
+    while ((n = virtio_console_read(con, buf, sizeof(buf))) > 0) {
         int off = 0;
         while (off < n) { /* the TX pool may be busy for a moment: wait for completions */
-            int w = virtio_console_write(&con, buf + off, (size_t)(n - off));
+            int w = virtio_console_write(con, buf + off, (size_t)(n - off));
             if (w < 0)
                 return;
             if (w == 0)
-                virtio_console_poll(&con);
+                virtio_console_poll(con);
             off += w;
         }
     }
 }
 
+static void console_poll(void)
+{
+    for (unsigned i = 0; i < ncon; i++)
+        console_poll_one(&cons[i].con);
+}
+
 /* DMA memory each kind of device took at start-up (rings, buffers, headers). */
 static size_t dma_used[VIRTIO_ID_CRYPTO + 1];
 
+/* A device past its kind's limit: said once per device. */
+static void left_out(const struct board_virtio_slot *s, const char *kind, unsigned max)
+{
+    kprintf("virtio: %s at 0x%08lx left out: the firmware drives at most %u %s device%s\n", kind,
+            (unsigned long)s->base, max, kind, max == 1 ? "" : "s");
+}
+
 static void start_drivers(void)
 {
-    bool net = false, blk = false;
     size_t left = plat_dma_pool_left();
+    unsigned nics = 0;
+    for (int i = 0; i < ndevices; i++)
+        nics += devices[i].id.device_id == VIRTIO_ID_NET;
     /* Entropy first (virtio-rng) when the network wants it as it starts
-     * (DHCP's transaction id); with a static address it needs none to
+     * (DHCP's transaction id); with static addresses it needs none to
      * answer, so virtio-rng starts with the rest (pass 1). */
-    bool rng_first = netapp_wants_entropy();
+    bool rng_first = netapp_wants_entropy(nics);
+    bool rng_started[BOARD_MAX_VIRTIO] = {false};
     for (int i = 0; i < ndevices && rng_first; i++)
-        if (devices[i].id.device_id == VIRTIO_ID_RNG && !have_rng)
+        if (devices[i].id.device_id == VIRTIO_ID_RNG && nrng < RNG_MAX) {
             start_rng(devices[i].slot);
+            rng_started[i] = true;
+        }
     dma_used[VIRTIO_ID_RNG] += left - plat_dma_pool_left();
     /* The network next (pass 0), then the rest (pass 1): what a booting
      * guest is waited for comes up, and answers what already reached it,
      * before the others start. */
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && net) {
+        if (pass == 1 && netapp_count()) {
             left = plat_dma_pool_left();
             netapp_poll(); /* may add RX buffers (netapp.c): net's memory too */
             dma_used[VIRTIO_ID_NET] += left - plat_dma_pool_left();
@@ -274,16 +332,26 @@ static void start_drivers(void)
             if ((id == VIRTIO_ID_NET) != (pass == 0))
                 continue;
             left = plat_dma_pool_left();
-            if (devices[i].id.device_id == VIRTIO_ID_NET && !net && netapp_start(s) == 0) {
-                net = true;
-                app_set_driver(VIRTIO_ID_NET, &netapp_dev()->dev);
-            } else if (devices[i].id.device_id == VIRTIO_ID_BLOCK && !blk && blkapp_start(s) == 0) {
-                blk = true;
-                app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev()->dev);
-            } else if (devices[i].id.device_id == VIRTIO_ID_CONSOLE && !have_con) {
-                start_console(s);
-            } else if (devices[i].id.device_id == VIRTIO_ID_RNG && !rng_first && !have_rng) {
-                start_rng(s);
+            if (id == VIRTIO_ID_NET) {
+                if (netapp_count() >= NETAPP_MAX)
+                    left_out(s, "net", NETAPP_MAX);
+                else if (netapp_start(s) == 0)
+                    app_set_driver(VIRTIO_ID_NET, &netapp_dev_at(netapp_count() - 1)->dev);
+            } else if (id == VIRTIO_ID_BLOCK) {
+                if (blkapp_count() >= BLKAPP_MAX)
+                    left_out(s, "blk", BLKAPP_MAX);
+                else if (blkapp_start(s) == 0)
+                    app_set_driver(VIRTIO_ID_BLOCK, &blkapp_dev_at(blkapp_count() - 1)->dev);
+            } else if (id == VIRTIO_ID_CONSOLE) {
+                if (ncon >= CON_MAX)
+                    left_out(s, "console", CON_MAX);
+                else
+                    start_console(s);
+            } else if (id == VIRTIO_ID_RNG && !rng_started[i]) {
+                if (nrng >= RNG_MAX)
+                    left_out(s, "rng", RNG_MAX);
+                else
+                    start_rng(s);
             }
             if (id < sizeof(dma_used) / sizeof(dma_used[0]))
                 dma_used[id] += left - plat_dma_pool_left();
@@ -291,8 +359,12 @@ static void start_drivers(void)
     }
     /* virtio-net allocates most of its RX buffers after start-up, as the
      * main loop's polls fill its ring: counted here as taken. */
-    const struct virtio_net *vn = netapp_dev();
-    size_t later = vn ? (size_t)(vn->nrx - vn->nrx_ready) * VIRTIO_NET_BUF_SIZE : 0;
+    size_t later = 0;
+    for (unsigned i = 0; i < netapp_count(); i++) {
+        const struct virtio_net *vn = netapp_dev_at(i);
+        if (vn)
+            later += (size_t)(vn->nrx - vn->nrx_ready) * VIRTIO_NET_BUF_SIZE;
+    }
     size_t pool = plat_dma_pool_left();
     kprintf("dma: net %lu, blk %lu, console %lu, rng %lu bytes; %lu left\n",
             (unsigned long)(dma_used[VIRTIO_ID_NET] + later), (unsigned long)dma_used[VIRTIO_ID_BLOCK],

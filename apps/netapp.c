@@ -13,6 +13,7 @@
 #include "kprintf.h"
 #include "netif.h"
 #include "ping.h"
+#include "route.h"
 #include "timer/timer.h"
 #include "tcpapp.h"
 #include "udp.h"
@@ -20,34 +21,44 @@
 
 _Static_assert(NETIF_HEADROOM >= VIRTIO_NET_HDR_LEN, "the stack must leave room for the virtio-net header");
 
-static struct virtio_net vnet;
-static struct netif nif;
-static bool started, ready, gw_ping_started;
-/* What netapp_start() leaves to the end of the first netapp_poll(): the
- * lines about the device and the address, and the gateway ping. */
-static bool announced;
-static struct net_ipcfg start_ip;
-static int start_ip_err;
-static bool link_was_up;
-static uint32_t my_gw;
+/* One per virtio-net device: the driver, its interface and its start-up. */
+struct netapp_if {
+    struct virtio_net vnet;
+    struct netif nif;
+    unsigned index;                /* net<index> */
+    const char *tag;               /* "net" for net0 (the log as with one NIC), "net1", ... */
+    bool started, ready, gw_ping_started;
+    /* What netapp_start() leaves to the end of the first netapp_poll(): the
+     * lines about the device and the address, and the gateway ping. */
+    bool announced;
+    struct net_ipcfg start_ip;
+    int start_ip_err;
+    bool link_was_up;
+};
+
+static struct netapp_if ifs[NETAPP_MAX];
+static unsigned nifs;
+static struct netif *route_table[NETAPP_MAX]; /* &ifs[i].nif of the running ones, for net_route() */
+static const char *const tags[NETAPP_MAX] = {"net", "net1", "net2", "net3"};
+_Static_assert(NETAPP_MAX <= 4 && NETAPP_MAX <= NET_IPCFG_INDEX_MAX + 1, "a tag and an ipN= per interface");
 
 static void rx_up(void *arg, struct netbuf *nb)
 {
-    (void)arg;
-    netif_input(&nif, nb);
+    struct netapp_if *f = arg;
+    netif_input(&f->nif, nb);
 }
 
 static int drv_output(struct netif *n, struct netbuf *nb)
 {
-    (void)n;
-    bench_tx(vnet.dev.irq, nb);
-    return virtio_net_tx(&vnet, nb);
+    struct netapp_if *f = n->driver;
+    bench_tx(f->vnet.dev.irq, nb);
+    return virtio_net_tx(&f->vnet, nb);
 }
 
 static struct netbuf *drv_tx_alloc(struct netif *n)
 {
-    (void)n;
-    return virtio_net_tx_alloc(&vnet);
+    struct netapp_if *f = n->driver;
+    return virtio_net_tx_alloc(&f->vnet);
 }
 
 static const struct netif_ops ops = {.output = drv_output, .tx_alloc = drv_tx_alloc};
@@ -62,9 +73,12 @@ static bool ping_work(void *arg)
     return shell_ping_done || netapp_busy();
 }
 
+/* The boot's gateway ping reports with arg = its interface; the shell's
+ * with arg NULL. */
 static void print_ping(void *arg, const struct ping_result *r)
 {
-    bool boot = arg != NULL;
+    struct netapp_if *f = arg;
+    bool boot = f != NULL;
     char a[16];
     if (!boot && r->event == PING_EV_REPLY)
         kprintf("%u bytes from %s: seq=%u time=%u.%03u ms\n", r->size, net_ip4_str(r->dst, a), r->seq,
@@ -75,83 +89,93 @@ static void print_ping(void *arg, const struct ping_result *r)
         return;
     if (!boot)
         shell_ping_done = true;
-    kprintf("net: ping %s: %u/%u replies, rtt min/avg/max %u.%03u/%u.%03u/%u.%03u ms\n", net_ip4_str(r->dst, a),
-            r->received, r->sent, (unsigned)(r->rtt_min_us / 1000), (unsigned)(r->rtt_min_us % 1000),
-            (unsigned)(r->rtt_avg_us / 1000), (unsigned)(r->rtt_avg_us % 1000), (unsigned)(r->rtt_max_us / 1000),
-            (unsigned)(r->rtt_max_us % 1000));
-    if (boot && !ready) {
-        ready = true;
-        kprintf("net: ready: ping %s, UDP echo on port 7\n", net_ip4_str(nif.ipv4.addr, a));
+    kprintf("%s: ping %s: %u/%u replies, rtt min/avg/max %u.%03u/%u.%03u/%u.%03u ms\n", boot ? f->tag : "net",
+            net_ip4_str(r->dst, a), r->received, r->sent, (unsigned)(r->rtt_min_us / 1000),
+            (unsigned)(r->rtt_min_us % 1000), (unsigned)(r->rtt_avg_us / 1000), (unsigned)(r->rtt_avg_us % 1000),
+            (unsigned)(r->rtt_max_us / 1000), (unsigned)(r->rtt_max_us % 1000));
+    if (boot && !f->ready) {
+        f->ready = true;
+        kprintf("%s: ready: ping %s, UDP echo on port 7\n", f->tag, net_ip4_str(f->nif.ipv4.addr, a));
     }
 }
 
-static void address_ready(uint32_t gw)
+static void address_ready(struct netapp_if *f, uint32_t gw)
 {
     char a[16];
-    bench_network_ready();
-    my_gw = gw;
-    if (gw && !gw_ping_started) {
-        gw_ping_started = true;
-        int err = net_ping_start(&nif, gw, 3, 56, 100, 1000, print_ping, &nif);
+    if (f->index == 0)
+        bench_network_ready();
+    if (gw && !f->gw_ping_started) {
+        f->gw_ping_started = true;
+        int err = net_ping_start(&f->nif, gw, 3, 56, 100, 1000, print_ping, f);
         if (err)
-            kprintf("net: ping %s could not start: %s (%d)\n", net_ip4_str(gw, a), net_strerror(err), err);
+            kprintf("%s: ping %s could not start: %s (%d)\n", f->tag, net_ip4_str(gw, a), net_strerror(err), err);
         else
             return;
     }
-    if (!ready) {
-        ready = true;
-        kprintf("net: ready: ping %s, UDP echo on port 7\n", net_ip4_str(nif.ipv4.addr, a));
+    if (!f->ready) {
+        f->ready = true;
+        kprintf("%s: ready: ping %s, UDP echo on port 7\n", f->tag, net_ip4_str(f->nif.ipv4.addr, a));
     }
 }
 
 static void on_dhcp(void *arg, struct netif *n, enum dhcp_event ev, const struct dhcp_lease *l)
 {
-    (void)arg;
+    struct netapp_if *f = arg;
     (void)n;
     char a[16], g[16];
     if (ev == DHCP_EV_LOST) {
-        kprintf("net: dhcp: lease lost, asking again\n");
+        kprintf("%s: dhcp: lease lost, asking again\n", f->tag);
         return;
     }
-    kprintf("net: dhcp: %s %s/%u gw %s lease %lu s\n", ev == DHCP_EV_BOUND ? "bound" : "renewed",
+    kprintf("%s: dhcp: %s %s/%u gw %s lease %lu s\n", f->tag, ev == DHCP_EV_BOUND ? "bound" : "renewed",
             net_ip4_str(l->addr, a), net_ip4_prefix_len(l->netmask), net_ip4_str(l->gw, g),
             (unsigned long)l->lease_s);
     if (ev == DHCP_EV_BOUND)
-        address_ready(l->gw);
+        address_ready(f, l->gw);
 }
 
-static void print_features(void)
+static void print_features(struct netapp_if *f)
 {
     static const struct {
         unsigned bit;
         const char *name;
-    } f[] = {{VIRTIO_F_VERSION_1, "version_1"}, {VIRTIO_NET_F_MAC, "mac"},
-             {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
-             {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
-             {VIRTIO_F_ANY_LAYOUT, "any_layout"}, {VIRTIO_NET_F_CSUM, "csum"},
-             {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}, {VIRTIO_F_RING_PACKED, "packed"}};
+    } ft[] = {{VIRTIO_F_VERSION_1, "version_1"}, {VIRTIO_NET_F_MAC, "mac"},
+              {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
+              {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
+              {VIRTIO_F_ANY_LAYOUT, "any_layout"}, {VIRTIO_NET_F_CSUM, "csum"},
+              {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}, {VIRTIO_F_RING_PACKED, "packed"}};
+    const struct virtio_net *v = &f->vnet;
     char line[160];
     int n = 0;
-    for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-        if (virtio_has_feature(&vnet.dev, f[i].bit) && n < (int)sizeof(line))
-            n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s", f[i].name);
+    for (unsigned i = 0; i < sizeof(ft) / sizeof(ft[0]); i++)
+        if (virtio_has_feature(&v->dev, ft[i].bit) && n < (int)sizeof(line))
+            n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s", ft[i].name);
     if (n == 0)
         ksnprintf(line, sizeof(line), " none");
-    kprintf("net: virtio-net at 0x%08lx mac %02x:%02x:%02x:%02x:%02x:%02x link %s, rx %u x %u, tx %u, "
+    kprintf("%s: virtio-net at 0x%08lx mac %02x:%02x:%02x:%02x:%02x:%02x link %s, rx %u x %u, tx %u, "
             "header %u bytes, features:%s\n",
-            (unsigned long)vnet.dev.base, vnet.mac[0], vnet.mac[1], vnet.mac[2], vnet.mac[3], vnet.mac[4],
-            vnet.mac[5], vnet.link_up ? "up" : "down", vnet.nrx, (unsigned)VIRTIO_NET_BUF_SIZE,
-            virtqueue_size(vnet.txq), vnet.hdr_len, line);
+            f->tag, (unsigned long)v->dev.base, v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5],
+            v->link_up ? "up" : "down", v->nrx, (unsigned)VIRTIO_NET_BUF_SIZE, virtqueue_size(v->txq), v->hdr_len,
+            line);
 }
 
-bool netapp_wants_entropy(void)
+bool netapp_wants_entropy(unsigned nics)
 {
     struct net_ipcfg ip;
-    return net_parse_ip_arg(board()->bootargs, &ip) < 0 || ip.mode != NET_IPCFG_STATIC;
+    for (unsigned i = 0; i < nics && i < NETAPP_MAX; i++)
+        if (net_parse_ip_arg_index(board()->bootargs, i, &ip) < 0 || ip.mode != NET_IPCFG_STATIC)
+            return true;
+    return false;
 }
 
 int netapp_start(const struct board_virtio_slot *s)
 {
+    if (nifs >= NETAPP_MAX)
+        return NETAPP_EFULL;
+    struct netapp_if *f = &ifs[nifs];
+    memset(f, 0, sizeof(*f));
+    f->index = nifs;
+    f->tag = tags[nifs];
     /* Start-up for the first answer (docs/PERFORMANCE.md, boot to network):
      * 64 RX buffers to start with - the requests that queued up while the
      * firmware booted fit, and the answer waits neither for the memory of
@@ -160,125 +184,166 @@ int netapp_start(const struct board_virtio_slot *s)
      * masked until the first poll has answered: no interrupt is taken on
      * the way. */
     struct virtio_net_config cfg = {.rx = rx_up,
+                                    .rx_arg = f,
                                     .random = app_random,
                                     .rx_initial = VIRTIO_NET_RX_BATCH,
                                     .irq_after_first_poll = true};
     char q[8];
     if (app_bootarg_value("netq", q, sizeof(q))) {
-        /* Queue size to ask for (the device's maximum caps it). */
+        /* Queue size to ask for (the device's maximum caps it), every NIC. */
         unsigned v = app_parse_queue_size(q, VIRTIO_NET_QUEUE_MAX);
         if (v)
             cfg.rx_queue_size = cfg.tx_queue_size = (uint16_t)v;
         else
-            kprintf("net: WARNING: netq=%s is not a power of two from 2 to %u; using the device's size\n", q,
+            kprintf("%s: WARNING: netq=%s is not a power of two from 2 to %u; using the device's size\n", f->tag, q,
                     (unsigned)VIRTIO_NET_QUEUE_MAX);
     }
     /* Checksum offload both ways unless turned off: csum=off (the guest
      * sums what it sends), guest_csum=off (the host sends complete
-     * checksums, which the guest verifies). */
+     * checksums, which the guest verifies).  Every NIC. */
     if (app_bootarg("csum=off"))
         cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_CSUM);
     if (app_bootarg("guest_csum=off"))
         cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
-    int err = virtio_net_init(&vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
+    int err = virtio_net_init(&f->vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
     if (err) {
-        kprintf("net: virtio-net at 0x%08lx failed: %s (%d)\n", (unsigned long)s->base, virtio_strerror(err), err);
+        kprintf("%s: virtio-net at 0x%08lx failed: %s (%d)\n", f->tag, (unsigned long)s->base, virtio_strerror(err),
+                err);
         return err;
     }
     net_set_random(app_random);
     net_set_clock(now_us);
-    netif_init(&nif, vnet.mac, &ops, &vnet);
-    nif.offload = virtio_net_tx_csum(&vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
-    link_was_up = virtio_net_link_up(&vnet);
-    netif_set_link(&nif, link_was_up);
-    net_udp_echo_enable(&nif, true);
-    tcpapp_start(&nif);
+    struct netif *nif = &f->nif;
+    netif_init(nif, f->vnet.mac, &ops, f);
+    nif->offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
+    f->link_was_up = virtio_net_link_up(&f->vnet);
+    netif_set_link(nif, f->link_was_up);
+    net_udp_echo_enable(nif, true); /* UDP echo and ICMP answer on every interface */
+    if (f->index == 0)
+        tcpapp_start(nif); /* the TCP services: net0 only (README) */
 
-    struct net_ipcfg *ip = &start_ip;
-    err = net_parse_ip_arg(board()->bootargs, ip);
-    if (err < 0)
-        kprintf("net: WARNING: bad ip= argument: %s (%d); using DHCP\n", net_ipcfg_strerror(err), err);
-    start_ip_err = net_ipcfg_apply(&nif, ip, on_dhcp, NULL);
-    if (start_ip_err == 0 && ip->mode == NET_IPCFG_STATIC)
+    struct net_ipcfg *ip = &f->start_ip;
+    err = net_parse_ip_arg_index(board()->bootargs, f->index, ip);
+    if (err < 0) {
+        if (f->index == 0)
+            kprintf("net: WARNING: bad ip= argument: %s (%d); using DHCP\n", net_ipcfg_strerror(err), err);
+        else
+            kprintf("%s: WARNING: bad ip%u= argument: %s (%d); using DHCP\n", f->tag, f->index,
+                    net_ipcfg_strerror(err), err);
+    }
+    f->start_ip_err = net_ipcfg_apply(nif, ip, on_dhcp, f);
+    if (f->start_ip_err == 0 && ip->mode == NET_IPCFG_STATIC && f->index == 0)
         bench_network_ready();
     /* The rest waits for the end of the first netapp_poll() (announce()),
      * which start_drivers() calls next: the lines about the device and the
      * address cost cold code that the first answer need not wait for. */
-    started = true;
+    f->started = true;
+    route_table[nifs] = nif;
+    nifs++;
     return 0;
 }
 
 /* The end of start-up, after the first poll has answered what arrived
  * while the driver started: the lines netapp_start() held back, and the
  * gateway ping of a static address. */
-static void announce(void)
+static void announce(struct netapp_if *f)
 {
-    const struct net_ipcfg *ip = &start_ip;
-    announced = true;
-    print_features();
-    if (!virtio_dev_has_irq(&vnet.dev))
-        kprintf("net: no interrupt: polled on the 10 ms tick\n");
-    if (start_ip_err < 0) {
-        kprintf("net: address configuration failed: %s (%d)\n", net_strerror(start_ip_err), start_ip_err);
+    const struct net_ipcfg *ip = &f->start_ip;
+    f->announced = true;
+    print_features(f);
+    if (!virtio_dev_has_irq(&f->vnet.dev))
+        kprintf("%s: no interrupt: polled on the 10 ms tick\n", f->tag);
+    if (f->start_ip_err < 0) {
+        kprintf("%s: address configuration failed: %s (%d)\n", f->tag, net_strerror(f->start_ip_err),
+                f->start_ip_err);
     } else if (ip->mode == NET_IPCFG_STATIC) {
         char a[16], g[16];
-        kprintf("net: static %s/%u gw %s\n", net_ip4_str(ip->addr, a), net_ip4_prefix_len(ip->netmask),
+        kprintf("%s: static %s/%u gw %s\n", f->tag, net_ip4_str(ip->addr, a), net_ip4_prefix_len(ip->netmask),
                 net_ip4_str(ip->gw, g));
-        address_ready(ip->gw);
+        address_ready(f, ip->gw);
     } else if (ip->mode == NET_IPCFG_DHCP) {
-        kprintf("net: dhcp: asking for an address\n");
+        kprintf("%s: dhcp: asking for an address\n", f->tag);
+    }
+}
+
+static void poll_one(struct netapp_if *f, bool tick, uint64_t now_ms)
+{
+    if (!f->started)
+        return;
+    int err = virtio_net_check(&f->vnet);
+    if (err > 0) /* re-initialised: the features were negotiated again */
+        f->nif.offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
+    if (err < 0) {
+        if (!f->announced)
+            announce(f);
+        kprintf("%s: device re-initialisation failed: %s (%d); network stopped\n", f->tag, virtio_strerror(err),
+                err);
+        f->started = false;
+        netif_set_link(&f->nif, false); /* no route through it any more */
+        return;
+    }
+    if (virtio_net_link_changed(&f->vnet)) {
+        bool up = virtio_net_link_up(&f->vnet);
+        if (up != f->link_was_up) {
+            f->link_was_up = up;
+            kprintf("%s: link %s\n", f->tag, up ? "up" : "down");
+            netif_set_link(&f->nif, up);
+        }
+    }
+    virtio_net_poll(&f->vnet, 64);
+    /* Replies leave before the timers run (one notification per batch). */
+    virtio_net_flush(&f->vnet);
+    if (!f->announced)
+        announce(f);
+    if (tick) {
+        net_tick(&f->nif, now_ms);
+        virtio_net_flush(&f->vnet);
     }
 }
 
 void netapp_poll(void)
 {
-    if (!started)
+    if (nifs == 0)
         return;
-    int err = virtio_net_check(&vnet);
-    if (err > 0) /* re-initialised: the features were negotiated again */
-        nif.offload = virtio_net_tx_csum(&vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
-    if (err < 0) {
-        if (!announced)
-            announce();
-        kprintf("net: device re-initialisation failed: %s (%d); network stopped\n", virtio_strerror(err), err);
-        started = false;
-        return;
-    }
-    if (virtio_net_link_changed(&vnet)) {
-        bool up = virtio_net_link_up(&vnet);
-        if (up != link_was_up) {
-            link_was_up = up;
-            kprintf("net: link %s\n", up ? "up" : "down");
-            netif_set_link(&nif, up);
-        }
-    }
-    virtio_net_poll(&vnet, 64);
-    /* Replies leave before the timers run (one notification per batch). */
-    virtio_net_flush(&vnet);
-    if (!announced)
-        announce();
-    tcpapp_poll();
     /* The stack's timers want a call every 10-100 ms, not one per wake-up:
      * under traffic the loop runs once per packet. */
     static uint64_t last_tick_ms;
     uint64_t now_ms = timer_ns() / 1000000;
-    if (now_ms - last_tick_ms >= 10) {
+    bool tick = now_ms - last_tick_ms >= 10;
+    if (tick)
         last_tick_ms = now_ms;
-        net_tick(&nif, now_ms);
-        virtio_net_flush(&vnet);
+    for (unsigned i = 0; i < nifs; i++) {
+        poll_one(&ifs[i], tick, now_ms);
+        if (i == 0 && ifs[0].started)
+            tcpapp_poll(); /* its stack is net0's */
     }
 }
 
-bool netapp_busy(void) { return started && virtio_net_pending(&vnet); }
-struct netif *netapp_netif(void) { return started ? &nif : NULL; }
-struct virtio_net *netapp_dev(void) { return started ? &vnet : NULL; }
+bool netapp_busy(void)
+{
+    for (unsigned i = 0; i < nifs; i++)
+        if (ifs[i].started && virtio_net_pending(&ifs[i].vnet))
+            return true;
+    return false;
+}
+
+unsigned netapp_count(void) { return nifs; }
+struct netif *netapp_netif_at(unsigned i) { return i < nifs && ifs[i].started ? &ifs[i].nif : NULL; }
+struct virtio_net *netapp_dev_at(unsigned i) { return i < nifs && ifs[i].started ? &ifs[i].vnet : NULL; }
+struct netif *netapp_netif(void) { return netapp_netif_at(0); }
+struct virtio_net *netapp_dev(void) { return netapp_dev_at(0); }
+
+struct netif *netapp_route(uint32_t dst) { return net_route(route_table, nifs, dst); }
 
 int netapp_ping(uint32_t dst, unsigned count)
 {
-    if (!started)
+    if (nifs == 0)
         return -NET_ELINKDOWN; /* no interface at all: the shell says so before calling */
+    struct netif *nif = netapp_route(dst);
+    if (!nif)
+        return -NET_ENOROUTE;
     shell_ping_done = false;
-    int err = net_ping_start(&nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
+    int err = net_ping_start(nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
     if (err)
         return err;
     /* Like ping(8), the command lasts until the last reply or timeout. */

@@ -165,17 +165,24 @@ static void cmd_ifconfig(int argc, char **argv)
 {
     if (!no_args(argc, argv))
         return;
-    struct netif *nif = netapp_netif();
-    if (!nif) {
+    unsigned n = netapp_count();
+    if (n == 0) {
         kprintf("ifconfig: no network interface\n");
         return;
     }
-    char a[16], m[16], g[16];
-    kprintf("net0: mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u\n", nif->mac[0], nif->mac[1], nif->mac[2],
-            nif->mac[3], nif->mac[4], nif->mac[5], nif->link_up ? "up" : "down", nif->mtu);
-    kprintf("      inet %s netmask %s gateway %s\n", net_ip4_str(nif->ipv4.addr, a), net_ip4_str(nif->ipv4.netmask, m),
-            net_ip4_str(nif->ipv4.gw, g));
-    kprintf("      rx %u frames, tx %u frames\n", (unsigned)nif->stats.rx_frames, (unsigned)nif->stats.tx_frames);
+    for (unsigned i = 0; i < n; i++) {
+        struct netif *nif = netapp_netif_at(i);
+        if (!nif) {
+            kprintf("net%u: stopped (its device failed; see the boot log)\n", i);
+            continue;
+        }
+        char a[16], m[16], g[16];
+        kprintf("net%u: mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u\n", i, nif->mac[0], nif->mac[1],
+                nif->mac[2], nif->mac[3], nif->mac[4], nif->mac[5], nif->link_up ? "up" : "down", nif->mtu);
+        kprintf("      inet %s netmask %s gateway %s\n", net_ip4_str(nif->ipv4.addr, a),
+                net_ip4_str(nif->ipv4.netmask, m), net_ip4_str(nif->ipv4.gw, g));
+        kprintf("      rx %u frames, tx %u frames\n", (unsigned)nif->stats.rx_frames, (unsigned)nif->stats.tx_frames);
+    }
 }
 
 static void cmd_ping(int argc, char **argv)
@@ -244,15 +251,21 @@ static void cmd_stats(int argc, char **argv)
                 (unsigned)vs->spurious, (unsigned)vs->unknown_irq_bits, (unsigned)vs->irq_stuck,
                 (unsigned)vs->config_irqs, (unsigned)vs->needs_reset);
     }
-    struct netif *nif = netapp_netif();
-    struct virtio_net *vn = netapp_dev();
-    if (nif) {
-        kprintf("net stack counters:\n");
-        net_stats_print(nif, print_line);
-    }
-    if (vn) {
+    /* net0's lines as with one interface; net1's and later name theirs. */
+    for (unsigned i = 0; i < netapp_count(); i++) {
+        struct netif *nif = netapp_netif_at(i);
+        struct virtio_net *vn = netapp_dev_at(i);
+        char name[8] = "";
+        if (i)
+            ksnprintf(name, sizeof(name), " net%u", i);
+        if (nif) {
+            kprintf("net%s stack counters:\n", name);
+            net_stats_print(nif, print_line);
+        }
+        if (!vn)
+            continue;
         const struct virtio_net_stats *s = &vn->stats;
-        kprintf("virtio-net: rx %u tx %u, rx interrupts %u, polls %u, budget exhausted %u, rearm races %u\n",
+        kprintf("virtio-net%s: rx %u tx %u, rx interrupts %u, polls %u, budget exhausted %u, rearm races %u\n", name,
                 (unsigned)s->rx_frames, (unsigned)s->tx_frames, (unsigned)s->rx_interrupts, (unsigned)s->polls,
                 (unsigned)s->budget_exhausted, (unsigned)s->rearm_races);
         kprintf("  drops: rx_short %u rx_too_long %u rx_bad_num_buffers %u rx_merged_dropped %u tx_no_buffer %u "
@@ -263,16 +276,19 @@ static void cmd_stats(int argc, char **argv)
         kprintf("  checksums: rx_bad_csum %u tx_bad_csum %u tx_csum_sw %u (offload: csum %s, guest_csum %s)\n",
                 (unsigned)s->rx_bad_csum, (unsigned)s->tx_bad_csum, (unsigned)s->tx_csum_sw,
                 vn->tx_csum ? "on" : "off", vn->guest_csum ? "on" : "off");
-        print_vq("net", vn->rxq);
-        print_vq("net", vn->txq);
+        print_vq(i ? name + 1 : "net", vn->rxq);
+        print_vq(i ? name + 1 : "net", vn->txq);
     }
-    struct virtio_blk *b = blkapp_dev();
-    if (b) {
+    for (unsigned i = 0; i < blkapp_count(); i++) {
+        struct virtio_blk *b = blkapp_dev_at(i);
+        char name[8] = "";
+        if (i)
+            ksnprintf(name, sizeof(name), " disk%u", i);
         const struct virtio_blk_stats *s = &b->stats;
-        kprintf("virtio-blk: %u reads, %u writes, %u flushes, %u errors, %u max in flight\n", (unsigned)s->reads,
-                (unsigned)s->writes, (unsigned)s->flushes, (unsigned)(s->errors_io + s->errors_unsupp + s->bad_status),
-                (unsigned)s->max_inflight);
-        print_vq("blk", b->vq);
+        kprintf("virtio-blk%s: %u reads, %u writes, %u flushes, %u errors, %u max in flight\n", name,
+                (unsigned)s->reads, (unsigned)s->writes, (unsigned)s->flushes,
+                (unsigned)(s->errors_io + s->errors_unsupp + s->bad_status), (unsigned)s->max_inflight);
+        print_vq(i ? name + 1 : "blk", b->vq);
     }
 }
 
@@ -307,12 +323,52 @@ static void blk_failed(const char *what, uint64_t lba, uint64_t n, int err, cons
     }
 }
 
+/* "disk<N>" with N from 0 to BLKAPP_MAX - 1: true and *disk.  Not a
+ * number, so `blk read disk1 5` cannot be read as `blk read <lba> <count>`. */
+static bool parse_disk(const char *s, unsigned *disk)
+{
+    if (strncmp(s, "disk", 4) != 0 || s[4] < '0' || s[4] > '9' || s[5] != '\0')
+        return false;
+    *disk = (unsigned)(s[4] - '0');
+    return true;
+}
+
+static void blk_info_line(unsigned i, const struct virtio_blk *b, bool named)
+{
+    const struct virtio_blk_info *in = virtio_blk_info(b);
+    char name[10] = "";
+    if (named)
+        ksnprintf(name, sizeof(name), "disk%u: ", i);
+    kprintf("blk: %s%llu sectors of 512 bytes (%llu MiB), block %u, seg_max %u, size_max %u, %s, flush %s\n", name,
+            (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11), (unsigned)in->blk_size,
+            (unsigned)in->seg_max, (unsigned)in->size_max, in->read_only ? "read-only" : "read-write",
+            in->flush ? "yes" : "no");
+}
+
 static void cmd_blk(int argc, char **argv)
 {
-    static const char usage[] = "usage: blk info | blk read <lba> [count 1-8] | blk write <lba> <byte 0-255>\n";
-    struct virtio_blk *b = blkapp_dev();
+    static const char usage[] = "usage: blk info | blk read [diskN] <lba> [count 1-8] | "
+                                "blk write [diskN] <lba> <byte 0-255>\n";
     uint64_t lba = 0, n = 1, pat = 0;
     const char *sub = argc >= 2 ? argv[1] : "";
+    /* An optional disk after read or write: taken out of argv, so what
+     * follows is checked as without one (disk0). */
+    unsigned disk = 0;
+    char *args[ARGS_MAX + 1];
+    if (argc >= 3 && (strcmp(sub, "read") == 0 || strcmp(sub, "write") == 0) && strncmp(argv[2], "disk", 4) == 0) {
+        if (!parse_disk(argv[2], &disk) || disk >= BLKAPP_MAX) {
+            bad_arg("blk", argv[2], "not a disk: disk0 to disk3");
+            kprintf("%s", usage);
+            return;
+        }
+        int k = 0;
+        for (int a = 0; a < argc; a++)
+            if (a != 2)
+                args[k++] = argv[a];
+        argc = k;
+        argv = args;
+    }
+    struct virtio_blk *b = blkapp_dev_at(disk);
     int min, max;
     if (strcmp(sub, "info") == 0)
         min = 2, max = 2;
@@ -346,37 +402,48 @@ static void cmd_blk(int argc, char **argv)
         kprintf("%s", usage);
         return;
     }
-    if (!b) {
+    if (blkapp_count() == 0) {
         kprintf("blk: no block device\n");
         return;
     }
+    if (!b) {
+        if (blkapp_count() == 1)
+            kprintf("blk: no disk%u: there is only disk0\n", disk);
+        else
+            kprintf("blk: no disk%u: the disks are disk0 to disk%u\n", disk, blkapp_count() - 1);
+        return;
+    }
+    /* disk0's lines as with one disk; the others name theirs. */
+    char name[10] = "";
+    if (disk)
+        ksnprintf(name, sizeof(name), "disk%u: ", disk);
     if (sub[0] == 'i') {
-        const struct virtio_blk_info *in = virtio_blk_info(b);
-        kprintf("blk: %llu sectors of 512 bytes (%llu MiB), block %u, seg_max %u, size_max %u, %s, flush %s\n",
-                (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11), (unsigned)in->blk_size,
-                (unsigned)in->seg_max, (unsigned)in->size_max, in->read_only ? "read-only" : "read-write",
-                in->flush ? "yes" : "no");
+        /* Every disk; with several, each line names its disk. */
+        unsigned nd = blkapp_count();
+        for (unsigned i = 0; i < nd; i++)
+            blk_info_line(i, blkapp_dev_at(i), nd > 1);
     } else if (sub[0] == 'r') {
         uint8_t *data;
-        int err = blkapp_read(lba, (unsigned)n, &data);
+        int err = blkapp_read(disk, lba, (unsigned)n, &data);
         if (err) {
             char what[64];
             if (n == 1)
-                ksnprintf(what, sizeof(what), "read of sector %llu", (unsigned long long)lba);
+                ksnprintf(what, sizeof(what), "%sread of sector %llu", name, (unsigned long long)lba);
             else if (lba > UINT64_MAX - (n - 1))
-                ksnprintf(what, sizeof(what), "read of %llu sectors at %llu", (unsigned long long)n,
+                ksnprintf(what, sizeof(what), "%sread of %llu sectors at %llu", name, (unsigned long long)n,
                           (unsigned long long)lba);
             else
-                ksnprintf(what, sizeof(what), "read of sectors %llu-%llu", (unsigned long long)lba,
+                ksnprintf(what, sizeof(what), "%sread of sectors %llu-%llu", name, (unsigned long long)lba,
                           (unsigned long long)(lba + n - 1));
             blk_failed(what, lba, n, err, b);
         } else {
             hexdump(data, (unsigned)n * 512u, lba * 512u);
         }
     } else {
-        int err = blkapp_write_pattern(lba, 1, (uint8_t)pat);
+        int err = blkapp_write_pattern(disk, lba, 1, (uint8_t)pat);
         char what[64];
-        ksnprintf(what, sizeof(what), "write of sector %llu with 0x%02x", (unsigned long long)lba, (unsigned)pat);
+        ksnprintf(what, sizeof(what), "%swrite of sector %llu with 0x%02x", name, (unsigned long long)lba,
+                  (unsigned)pat);
         if (err)
             blk_failed(what, lba, 1, err, b);
         else
@@ -431,10 +498,10 @@ static const struct {
 } cmds[] = {
     {"help", cmd_help, "this list"},
     {"devices", cmd_devices, "the virtio devices with their negotiated features"},
-    {"ifconfig", cmd_ifconfig, "the network interface"},
-    {"ping", cmd_ping, "ping <a.b.c.d> [count]"},
+    {"ifconfig", cmd_ifconfig, "every network interface (net0, net1, ...)"},
+    {"ping", cmd_ping, "ping <a.b.c.d> [count]: by the interface whose subnet holds it, else the gateway's"},
     {"stats", cmd_stats, "drop counters, queue fill levels, interrupt counts"},
-    {"blk", cmd_blk, "blk info | blk read <lba> [n] | blk write <lba> <byte>"},
+    {"blk", cmd_blk, "blk info | blk read [diskN] <lba> [n] | blk write [diskN] <lba> <byte> (disk0 by default)"},
     {"rng", cmd_rng, "rng <n>: n random bytes from virtio-rng"},
     {"bench", cmd_bench, "instructions per packet (boot with 'bench')"},
 };

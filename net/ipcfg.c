@@ -148,18 +148,33 @@ static int parse_value(struct slice v, struct net_ipcfg *c)
 
 int net_parse_ip_arg(const char *bootargs, struct net_ipcfg *out)
 {
+    return net_parse_ip_arg_index(bootargs, 0, out);
+}
+
+int net_parse_ip_arg_index(const char *bootargs, unsigned index, struct net_ipcfg *out)
+{
     struct net_ipcfg c;
     struct slice v = {NULL, 0};
     size_t i, n;
     int err;
+    /* The key: "ip=" for interface 0, "ip1=" to "ip9=" for the others. */
+    char key[5] = {'i', 'p', '=', '\0', '\0'};
+    size_t klen = 3;
 
     memset(out, 0, sizeof(*out));
     out->mode = NET_IPCFG_DHCP;
+    if (index > NET_IPCFG_INDEX_MAX)
+        return -NET_IPCFG_EINDEX;
+    if (index > 0) {
+        key[2] = (char)('0' + index);
+        key[3] = '=';
+        klen = 4;
+    }
     if (bootargs == NULL)
         return 0;
     for (i = 0; bootargs[i] != '\0'; i++) {
-        if ((i == 0 || is_space(bootargs[i - 1])) && strncmp(bootargs + i, "ip=", 3) == 0) {
-            v.p = bootargs + i + 3;
+        if ((i == 0 || is_space(bootargs[i - 1])) && strncmp(bootargs + i, key, klen) == 0) {
+            v.p = bootargs + i + klen;
             for (n = 0; v.p[n] != '\0' && !is_space(v.p[n]); n++)
                 ;
             v.n = n;
@@ -187,6 +202,7 @@ const char *net_ipcfg_strerror(int err)
         [NET_IPCFG_EGWOFFLINK] = "gateway is not another host in the client's subnet",
         [NET_IPCFG_ELONG] = "hostname or device name too long",
         [NET_IPCFG_EAUTOCONF] = "autoconf method unknown or unsupported (use dhcp, on, any, off, none)",
+        [NET_IPCFG_EINDEX] = "no such interface: ip= is net0, ip1= to ip9= the others",
     };
 
     unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err; /* no overflow at INT_MIN */

@@ -15,7 +15,8 @@
  *       empty <netmask> becomes the classful default; an empty <gw> means
  *       none.  Fields after <autoconf> (DNS, NTP) are ignored.
  * ip= must be a whole word (nfsip= does not match); with several, the last
- * wins, as in Linux.  bootp and rarp are refused.
+ * wins, as in Linux.  With several NICs, ip= is net0's and ip1= ... ip9=
+ * configure net1 ... net9 (net_parse_ip_arg_index), same grammar.  bootp and rarp are refused.
  *
  * Usage:
  *     struct net_ipcfg cfg;
@@ -63,12 +64,20 @@ enum {
     NET_IPCFG_EGWOFFLINK,   /* gateway not in the client's subnet, or is the client */
     NET_IPCFG_ELONG,        /* hostname or device too long */
     NET_IPCFG_EAUTOCONF,    /* autoconf method unknown or unsupported (bootp, rarp) */
+    NET_IPCFG_EINDEX,       /* interface index above NET_IPCFG_INDEX_MAX */
     NET_IPCFG_NERR
 };
 
 /* Parse bootargs (may be NULL: DHCP).  On success fills *out and returns 0;
  * on error returns -NET_IPCFG_E* and leaves *out in DHCP mode. */
 int net_parse_ip_arg(const char *bootargs, struct net_ipcfg *out);
+/* The same for interface `index` when the firmware has several NICs:
+ * index 0 reads ip= (exactly net_parse_ip_arg), index 1 to 9 reads ip1= to
+ * ip9= (net1 to net9), with the same grammar; without that argument the
+ * interface uses DHCP.  ip= never configures another interface than net0.
+ * An index above NET_IPCFG_INDEX_MAX is -NET_IPCFG_EINDEX. */
+#define NET_IPCFG_INDEX_MAX 9
+int net_parse_ip_arg_index(const char *bootargs, unsigned index, struct net_ipcfg *out);
 /* A one-line description of an error code (negative or positive). */
 const char *net_ipcfg_strerror(int err);
 

@@ -13,7 +13,12 @@
  * driver must not call netif_input() from output() or tx_alloc().
  *
  * Memory: no allocation.  All state (ARP cache, UDP bindings, DHCP and ping
- * client) lives in struct netif, sized at compile time.  Packets are netbufs
+ * client) lives in struct netif, sized at compile time.
+ *
+ * Several NICs: one struct netif each; they share only the random source
+ * and the clock.  A reply leaves by the netif its request came in on;
+ * net_route() (route.h) picks the netif for what the firmware starts
+ * itself (ping, sendto).  Packets are netbufs
  * owned by the driver (see netbuf.h); the stack never copies a received
  * frame and sends replies to ICMP echo and UDP echo in the received buffer.
  *

@@ -28,12 +28,21 @@
 #                           the network behind virtio-net (default user); udp:
 #                           frames as UDP datagrams on 127.0.0.1, QEMU bound
 #                           to LPORT and sending to RPORT (-netdev dgram; the
-#                           peer is e.g. tools/loss-relay.py)
+#                           peer is e.g. tools/loss-relay.py); given again,
+#                           another virtio-net device behind that one
+#                           (-netdev ...,id=n1 and so on; at most 4), all where
+#                           --devices has net: the first --net is the guest's
+#                           net0, the second net1 (the firmware's ip1=)
 #   --hostfwd PORT          user network: forward udp 127.0.0.1:PORT to guest port 7
+#                           (the first user network only)
 #   --net-opts OPTS         extra virtio-net-device options (e.g. mrg_rxbuf=off)
 #   --pcap FILE             record the virtio-net traffic to FILE (QEMU's
 #                           filter-dump; read it with tcpdump -r FILE)
-#   --disk FILE             raw image for virtio-blk (default build/<arch>/disk.img)
+#   --disk FILE             raw image for virtio-blk (default build/<arch>/disk.img);
+#                           given again, another virtio-blk device (-drive
+#                           ...,id=d1 and so on; at most 4) where --devices has
+#                           blk: the guest's disk0, disk1, ... in that order;
+#                           --disk-opts applies to every one
 #   --disk-opts OPTS        extra -drive options (e.g. readonly=on)
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
 #                           interactive, null otherwise)
@@ -72,6 +81,7 @@ set -euo pipefail
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
 net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0 packed=0
+nets=() disks=() # --net and --disk, each as often as given
 # riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
 # explicitly.  Not -bios default: QEMU's own copy comes with qemu-system-data,
 # which qemu-system-misc only recommends.
@@ -88,11 +98,11 @@ while (($#)); do
     --smp) smp=$2; shift ;;
     --machine-opts) machine_opts=$2; shift ;;
     --devices) devices=$2; shift ;;
-    --net) net=$2; shift ;;
+    --net) nets+=("$2"); shift ;;
     --hostfwd) hostfwd=$2; shift ;;
     --net-opts) netopts=$2; shift ;;
     --pcap) pcap=$2; shift ;;
-    --disk) disk=$2; shift ;;
+    --disk) disks+=("$2"); shift ;;
     --disk-opts) diskopts=$2; shift ;;
     --console-chardev) conchr=$2; shift ;;
     --append) append=$2; shift ;;
@@ -115,6 +125,10 @@ while (($#)); do
     shift
 done
 (($# == 1)) || die "usage: $0 [options] FIRMWARE (.elf or .bin)"
+((${#nets[@]} <= 4)) || die "--net: at most 4 network devices"
+((${#disks[@]} <= 4)) || die "--disk: at most 4 disks"
+((${#nets[@]})) && net=${nets[0]}
+((${#disks[@]})) && disk=${disks[0]}
 fw=$1
 [[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 case $arch in
@@ -215,22 +229,28 @@ IFS=, read -ra devs <<<"$devices"
 for d in "${devs[@]}"; do
     case $d in
     net)
-        case $net in
-        user)
-            fwd=
-            [[ -n $hostfwd ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
-            [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
-            args+=(-netdev "user,id=n0$fwd") ;;
-        tap:*) args+=(-netdev "tap,id=n0,ifname=${net#tap:},script=no,downscript=no") ;;
-        udp:*)
-            IFS=: read -r _ lport rport <<<"$net"
-            [[ $lport =~ ^[0-9]+$ && $rport =~ ^[0-9]+$ ]] || die "--net udp:LOCALPORT:REMOTEPORT"
-            args+=(-netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$lport,remote.type=inet,remote.host=127.0.0.1,remote.port=$rport") ;;
-        none) continue ;;
-        *) die "--net must be user, tap:IFNAME, udp:LOCALPORT:REMOTEPORT or none" ;;
-        esac
-        args+=(-device "virtio-net-device,netdev=n0$pk${netopts:+,$netopts}")
-        [[ -n $pcap ]] && args+=(-object "filter-dump,id=pcap0,netdev=n0,file=$pcap")
+        ((${#nets[@]})) || nets=("$net")
+        # QEMU gives the transports from the top down, and the firmware
+        # numbers devices from the lowest address up: the last given goes
+        # first, so the first --net becomes the guest's net0.
+        for ((k = ${#nets[@]} - 1; k >= 0; k--)); do
+            case ${nets[$k]} in
+            user)
+                fwd=
+                [[ -n $hostfwd && ${nets[*]:0:k} != *user* ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
+                [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
+                args+=(-netdev "user,id=n$k$fwd") ;;
+            tap:*) args+=(-netdev "tap,id=n$k,ifname=${nets[$k]#tap:},script=no,downscript=no") ;;
+            udp:*)
+                IFS=: read -r _ lport rport <<<"${nets[$k]}"
+                [[ $lport =~ ^[0-9]+$ && $rport =~ ^[0-9]+$ ]] || die "--net udp:LOCALPORT:REMOTEPORT"
+                args+=(-netdev "dgram,id=n$k,local.type=inet,local.host=127.0.0.1,local.port=$lport,remote.type=inet,remote.host=127.0.0.1,remote.port=$rport") ;;
+            none) continue ;;
+            *) die "--net must be user, tap:IFNAME, udp:LOCALPORT:REMOTEPORT or none" ;;
+            esac
+            args+=(-device "virtio-net-device,netdev=n$k$pk${netopts:+,$netopts}")
+            ((k == 0)) && [[ -n $pcap ]] && args+=(-object "filter-dump,id=pcap0,netdev=n0,file=$pcap")
+        done
         ;;
     blk)
         if [[ -z $disk ]]; then
@@ -238,8 +258,11 @@ for d in "${devs[@]}"; do
             mkdir -p "$(dirname "$disk")"
             [[ -f $disk ]] || truncate -s 16M "$disk"
         fi
-        args+=(-drive "if=none,id=d0,format=raw,file=$disk${diskopts:+,$diskopts}")
-        args+=(-device "virtio-blk-device,drive=d0$pk") ;;
+        ((${#disks[@]})) || disks=("$disk")
+        for ((k = ${#disks[@]} - 1; k >= 0; k--)); do # disk0 first, as for net
+            args+=(-drive "if=none,id=d$k,format=raw,file=${disks[$k]}${diskopts:+,$diskopts}")
+            args+=(-device "virtio-blk-device,drive=d$k$pk")
+        done ;;
     rng) args+=(-device "virtio-rng-device$pk") ;;
     console)
         if [[ -z $conchr ]]; then

@@ -12,7 +12,8 @@
  * Boot arguments: every word and key the firmware asks for goes through
  * app_bootarg / app_bootarg_value (apps/bootargs.c) with buffers from 1 to
  * 64 bytes, netq= through app_parse_queue_size, ip= through
- * net_parse_ip_arg and, when it parses, net_ipcfg_apply on a fake
+ * net_parse_ip_arg (ip1= to ip3= through net_parse_ip_arg_index) and,
+ * when ip= parses, net_ipcfg_apply on a fake
  * interface (test/unit/fake_netif.c).  Checked: a value is NUL-terminated
  * inside its buffer and is the start of a word of the arguments; an
  * accepted queue size is a power of two from 2 to 1024 written as that
@@ -88,6 +89,9 @@ const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t siz
 
 struct netif *netapp_netif(void) { return have_net ? &fnif.nif : NULL; }
 struct virtio_net *netapp_dev(void) { return have_net ? &vnet : NULL; }
+unsigned netapp_count(void) { return have_net ? 1 : 0; }
+struct netif *netapp_netif_at(unsigned i) { return i == 0 ? netapp_netif() : NULL; }
+struct virtio_net *netapp_dev_at(unsigned i) { return i == 0 ? netapp_dev() : NULL; }
 int netapp_ping(uint32_t dst, unsigned count)
 {
     CHECK(have_net);
@@ -102,7 +106,10 @@ int netapp_ping(uint32_t dst, unsigned count)
     }
 }
 
+/* Two disks (disk0, disk1) that share one stand-in device. */
 struct virtio_blk *blkapp_dev(void) { return (cfg & 2) ? &vblk : NULL; }
+unsigned blkapp_count(void) { return (cfg & 2) ? 2 : 0; }
+struct virtio_blk *blkapp_dev_at(unsigned i) { return i < blkapp_count() ? &vblk : NULL; }
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b)
 {
     CHECK(b == &vblk);
@@ -119,10 +126,11 @@ static int blk_answer(uint64_t lba, uint64_t n)
         return VIRTIO_EROFS;
     return 0;
 }
-int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
+int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
 {
     static uint8_t *buf;
     CHECK(cfg & 2);
+    CHECK(disk < blkapp_count());
     CHECK(count >= 1 && count <= 8);
     n_blk_read++;
     int err = blk_answer(lba, count);
@@ -136,10 +144,11 @@ int blkapp_read(uint64_t lba, unsigned count, uint8_t **data)
     *data = buf;
     return 0;
 }
-int blkapp_write_pattern(uint64_t lba, unsigned count, uint8_t byte)
+int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
 {
     (void)byte;
     CHECK(cfg & 2);
+    CHECK(disk < blkapp_count());
     CHECK(count == 1);
     n_blk_write++;
     return blk_answer(lba, count);
@@ -230,7 +239,7 @@ static void run_bootargs(void)
 {
     static const char *const words[] = {"bench", "poweroff", "csum=off", "guest_csum=off", "rng=poll",
                                         "crash=undef", "crash=abort", "tcp_echo=off", "tcp_discard=off"};
-    static const char *const keys_[] = {"ip", "netq", "blk", "crash", "rng"};
+    static const char *const keys_[] = {"ip", "ip1", "netq", "blk", "crash", "rng"};
     static const size_t sizes[] = {1, 2, 8, 16, 64};
     char *buf;
 
@@ -283,6 +292,17 @@ static void run_bootargs(void)
         (void)net_ipcfg_strerror(net_parse_ip_arg(binfo.bootargs, &ip));
     }
     CHECK(fake_close(&f) == 0);
+
+    /* ip1= .. ip3= (net1 .. net3) through the same parser: an error leaves
+     * DHCP, and ip= never decides another interface's address. */
+    for (unsigned k = 1; k < 4; k++) {
+        struct net_ipcfg ipk;
+        int e = net_parse_ip_arg_index(binfo.bootargs, k, &ipk);
+        CHECK(e <= 0);
+        if (e < 0)
+            CHECK(ipk.mode == NET_IPCFG_DHCP);
+        (void)net_ipcfg_strerror(e);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
 NET_SRCS := $(sort $(wildcard net/*.c))
 NET_TEST_SRCS := test/unit/fake_netif.c $(NET_SRCS)
 
-UNIT_TESTS += net net_dhcp net_ipcfg net_tcp fuzz_netif_seeds
+UNIT_TESTS += net net_dhcp net_ipcfg net_tcp net_route fuzz_netif_seeds
 UNIT_net_SRCS := test/unit/test_net.c $(NET_TEST_SRCS)
 UNIT_net_dhcp_SRCS := test/unit/test_net_dhcp.c $(NET_TEST_SRCS)
 UNIT_net_ipcfg_SRCS := test/unit/test_net_ipcfg.c $(NET_TEST_SRCS)
@@ -14,6 +14,7 @@ UNIT_net_tcp_SRCS := test/unit/test_net_tcp.c $(NET_TEST_SRCS)
 # defaults are larger; tcp.h allows -D overrides); the firmware, the fuzz
 # seeds and the system tests run with the defaults.
 UNIT_net_tcp_CFLAGS := -DTCP_SND_BUF=4096u -DTCP_RCV_BUF=4096u
+UNIT_net_route_SRCS := test/unit/test_net_route.c $(NET_TEST_SRCS)
 UNIT_fuzz_netif_seeds_SRCS := test/fuzz/fuzz_netif.c test/fuzz/fuzz_net_util.c $(NET_TEST_SRCS)
 UNIT_fuzz_netif_seeds_CFLAGS := -Itest/fuzz
 # Its libFuzzer build, `make fuzz-net` and the seed generator's rule are in

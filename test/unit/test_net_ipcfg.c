@@ -2,7 +2,8 @@
  * test_net_ipcfg.c - host tests for the `ip=` kernel-argument parser
  * (net/ipcfg.c): a table of good and bad bootargs strings with the exact
  * result each must give, the error strings (and the stack's own,
- * net_strerror() in net/neterr.c), and net_ipcfg_apply() on a fake netif.  Each bootargs string is copied into an exactly-sized heap
+ * net_strerror() in net/neterr.c), net_ipcfg_apply() on a fake netif,
+ * and the per-interface keys ip1= ... ip9= (net_parse_ip_arg_index).  Each bootargs string is copied into an exactly-sized heap
  * buffer so AddressSanitizer catches a read past its NUL.
  */
 #include <setjmp.h>
@@ -261,6 +262,72 @@ static void test_ipcfg_apply(void **state)
     free(f);
 }
 
+/* ip= is net0's and ip1= ... ip9= the others', each with the same grammar;
+ * a key never matches another interface's (ip= is not ip1=, ip1= is not
+ * ip10= or ip=), and an error in one leaves the others alone. */
+static void test_ipcfg_index(void **state)
+{
+    static const char args[] = "console=ttyAMA0 ip=10.0.2.15::10.0.2.2:255.255.255.0 "
+                               "ip1=192.0.2.2:::255.255.255.0 ip2=dhcp ip3=1.2.3 xip4=192.0.2.9 ip5=off";
+    struct net_ipcfg c, zero;
+    char *a = exact(args);
+
+    (void)state;
+    memset(&zero, 0, sizeof(zero));
+    zero.mode = NET_IPCFG_DHCP;
+    assert_int_equal(net_parse_ip_arg_index(a, 0, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_STATIC);
+    assert_int_equal(c.addr, 0x0a00020fu);
+    assert_int_equal(c.gw, 0x0a000202u);
+    assert_int_equal(net_parse_ip_arg(a, &c), 0); /* the same as index 0 */
+    assert_int_equal(c.addr, 0x0a00020fu);
+    assert_int_equal(net_parse_ip_arg_index(a, 1, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_STATIC);
+    assert_int_equal(c.addr, 0xc0000202u);
+    assert_int_equal(c.netmask, 0xffffff00u);
+    assert_int_equal(c.gw, 0);
+    assert_int_equal(net_parse_ip_arg_index(a, 2, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_DHCP);
+    memset(&c, 0x77, sizeof(c));
+    assert_int_equal(net_parse_ip_arg_index(a, 3, &c), -NET_IPCFG_EBADADDR);
+    assert_memory_equal(&c, &zero, sizeof(c));
+    memset(&c, 0x77, sizeof(c));
+    assert_int_equal(net_parse_ip_arg_index(a, 4, &c), 0); /* xip4= is not ip4=: DHCP */
+    assert_memory_equal(&c, &zero, sizeof(c));
+    assert_int_equal(net_parse_ip_arg_index(a, 5, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_NONE);
+    assert_int_equal(net_parse_ip_arg_index(a, 9, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_DHCP);
+    memset(&c, 0x77, sizeof(c));
+    assert_int_equal(net_parse_ip_arg_index(a, 10, &c), -NET_IPCFG_EINDEX);
+    assert_memory_equal(&c, &zero, sizeof(c));
+    assert_string_equal(net_ipcfg_strerror(-NET_IPCFG_EINDEX),
+                        "no such interface: ip= is net0, ip1= to ip9= the others");
+    free(a);
+
+    /* Only ip1= given: net0 stays on DHCP; the last ip1= wins. */
+    a = exact("ip1=192.0.2.2 ip1=192.0.2.3");
+    assert_int_equal(net_parse_ip_arg_index(a, 0, &c), 0);
+    assert_memory_equal(&c, &zero, sizeof(c));
+    assert_int_equal(net_parse_ip_arg_index(a, 1, &c), 0);
+    assert_int_equal(c.addr, 0xc0000203u);
+    assert_int_equal(c.netmask, 0xffffff00u); /* classful default for 192/8 .. C */
+    free(a);
+    /* A bad ip= does not spoil ip1=; ip10= is no interface's. */
+    a = exact("ip=300.0.0.1 ip10=192.0.2.2 ip1=192.0.2.4::192.0.2.1:255.255.255.0");
+    assert_int_equal(net_parse_ip_arg_index(a, 0, &c), -NET_IPCFG_EBADADDR);
+    assert_int_equal(net_parse_ip_arg_index(a, 1, &c), 0);
+    assert_int_equal(c.addr, 0xc0000204u);
+    assert_int_equal(c.gw, 0xc0000201u);
+    free(a);
+    a = exact("ip10=192.0.2.2");
+    assert_int_equal(net_parse_ip_arg_index(a, 1, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_DHCP);
+    assert_int_equal(net_parse_ip_arg_index(NULL, 1, &c), 0);
+    assert_int_equal(c.mode, NET_IPCFG_DHCP);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_ipcfg_strerror),
         cmocka_unit_test(test_net_strerror),
         cmocka_unit_test(test_ipcfg_apply),
+        cmocka_unit_test(test_ipcfg_index),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
