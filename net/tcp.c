@@ -1122,7 +1122,10 @@ int tcp_send(struct tcp_conn *c, const void *data, size_t len)
     memcpy(c->sndbuf + at, data, first);
     memcpy(c->sndbuf, (const uint8_t *)data + first, n - first);
     c->snd_len = (uint16_t)(c->snd_len + n);
-    if (synchronized(c))
+    /* From inside recv (an echo), the segment waits for the tcp_output()
+     * that follows delivery: by then the bytes just consumed are back in
+     * the window it advertises, and no window update has to follow. */
+    if (synchronized(c) && !(c->flags & TF_DELIVER))
         tcp_output(c);
     return (int)n;
 }

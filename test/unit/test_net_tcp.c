@@ -1230,6 +1230,35 @@ static void test_no_fast_retransmit_after_timeout(void **state)
     assert_int_equal(ST.tcp_fast_retransmits, 0);
 }
 
+/* An echo from inside recv leaves once delivery is done, with the window
+ * that counts the bytes just consumed: one segment, and no pure window
+ * update when the peer acknowledges it (before, the echo advertised the
+ * window less those bytes, and tcp_recv_resume() then sent an update). */
+static void test_echo_carries_updated_window(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t data[1460];
+    (void)state;
+
+    memset(data, 'e', sizeof(data));
+    app.echo = true;
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    for (int round = 0; round < 3; round++) {
+        seg(&p, TCP_ACK | TCP_PSH, data, sizeof(data));
+        expect(&o, TCP_ACK | TCP_PSH);
+        assert_int_equal(o.dlen, sizeof(data));
+        assert_int_equal(o.ack, p.seq);
+        assert_int_equal(o.wnd, TCP_RCV_BUF); /* all consumed: the whole ring is free */
+        expect_none();
+        p.ack += (uint32_t)o.dlen;
+        seg(&p, TCP_ACK, NULL, 0); /* the peer acknowledges the echo */
+        expect_none();            /* nothing to say: no window update */
+    }
+    assert_int_equal(app.rxlen, 3 * sizeof(data));
+}
+
 static void test_dupack_is_pure(void **state)
 {
     struct seg_out o;
@@ -2135,6 +2164,7 @@ int main(void)
         T(test_newreno_partial_ack),
         T(test_no_fast_retransmit_after_timeout),
         T(test_dupack_is_pure),
+        T(test_echo_carries_updated_window),
         T(test_tx_buffer_shortage),
         T(test_ooo_reassembly),
         T(test_ooo_no_range_free),
