@@ -283,7 +283,7 @@ static void tcp_output(struct tcp_conn *c)
     } else if (c->snd_max != c->snd_una) {
         if ((c->flags & (TF_TIMER | TF_PERSIST)) != TF_TIMER)
             tcp_arm(c, c->rto, false);
-    } else {
+    } else if (c->state != TCP_FIN_WAIT_2) { /* there the timer is FIN-WAIT-2's */
         c->flags &= (uint16_t)~(TF_TIMER | TF_PERSIST);
     }
 }
@@ -795,6 +795,13 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         c->flags |= TF_ACKNOW;
     }
 
+    /* Our FIN is acknowledged, the peer's has not come: each segment
+     * from it restarts the FIN-WAIT-2 timer, so a peer that half-closes
+     * and keeps sending is not cut off, and one that goes silent does not
+     * hold the slot for ever (RFC 9293 sets no bound; BSD and Linux do). */
+    if (c->state == TCP_FIN_WAIT_2)
+        tcp_arm(c, TCP_FIN_WAIT2_MS, false);
+
     cb = c->cb;
     if (newly) {
         nif->stats.tcp_accepted++;
@@ -955,6 +962,12 @@ static void tcp_timeout(struct tcp_conn *c)
     c->flags &= (uint16_t)~TF_TIMER;
     if (c->state == TCP_TIME_WAIT) {
         tcp_free(c, 0);
+        return;
+    }
+    if (c->state == TCP_FIN_WAIT_2) {
+        nif->stats.tcp_fin_wait2_timeouts++;
+        tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+        tcp_free(c, -TCP_ETIMEDOUT);
         return;
     }
     /* a persist probe counts as a retransmission: an answer (any

@@ -46,7 +46,11 @@
  * meant for the Internet, not a virtio link -, ceiling 60 s, initial 1 s),
  * persist (zero window, same backoff, never gives up while probes are
  * answered; TCP_DATA_RETRIES unanswered ones reset the connection, as
- * retransmissions do), delayed ACK (TCP_DELACK_MS), TIME-WAIT (2 * TCP_MSL_MS).
+ * retransmissions do), delayed ACK (TCP_DELACK_MS), TIME-WAIT (2 * TCP_MSL_MS),
+ * FIN-WAIT-2 (TCP_FIN_WAIT2_MS without a segment from the peer once our FIN
+ * is acknowledged: a RST, and closed with -TCP_ETIMEDOUT; each segment from
+ * the peer starts it again, so a half-closed peer that keeps sending is
+ * not cut off).
  * A segment that finds no TX buffer (ops->tx_alloc NULL) is not lost: it
  * is tried again at the next net_tick(), not after a retransmission
  * timeout.
@@ -112,6 +116,7 @@
 #define TCP_RTO_MAX_MS 60000u
 #define TCP_DELACK_MS 40u
 #define TCP_MSL_MS 30000u       /* TIME-WAIT lasts 2 MSL */
+#define TCP_FIN_WAIT2_MS 60000u /* FIN-WAIT-2 with nothing from the peer: reset */
 #define TCP_SYN_RETRIES 5       /* SYN or SYN-ACK sent at most 1 + this */
 #define TCP_DATA_RETRIES 10     /* then the connection is reset (closed: -TCP_ETIMEDOUT) */
 #define TCP_CHALLENGE_PER_S 10  /* RFC 5961 challenge ACKs per second, per connection */

@@ -664,6 +664,43 @@ static void test_active_close_time_wait(void **state)
     expect_none();
 }
 
+/* FIN-WAIT-2: the peer's data keeps the connection (half-close), silence
+ * for TCP_FIN_WAIT2_MS ends it with a RST and -TCP_ETIMEDOUT. */
+static void test_fin_wait_2_timeout(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_2);
+    for (int i = 0; i < 3; i++) { /* a slow half-closed sender is not cut off */
+        tick(TCP_FIN_WAIT2_MS - 100);
+        assert_int_equal(c->state, TCP_FIN_WAIT_2);
+        seg(&p, TCP_ACK, "more", 4);
+        while (pop(&o))
+            ;
+    }
+    assert_int_equal(app.rxlen, 12);
+    tick(TCP_FIN_WAIT2_MS - 100);
+    assert_int_equal(c->state, TCP_FIN_WAIT_2);
+    while (pop(&o))
+        ; /* the delayed ACK of the last data */
+    tick(100);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+    assert_int_equal(ST.tcp_fin_wait2_timeouts, 1);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    expect_none();
+}
+
 static void test_simultaneous_close(void **state)
 {
     struct seg_out o;
@@ -2146,6 +2183,7 @@ int main(void)
         T(test_mss_from_peer),
         T(test_passive_close),
         T(test_active_close_time_wait),
+        T(test_fin_wait_2_timeout),
         T(test_simultaneous_close),
         T(test_fin_wait_1_fin_and_ack),
         T(test_half_close_peer_keeps_reading),
