@@ -193,6 +193,11 @@ HOST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_DEFAULT_SOURCE \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Idrivers -Idrivers/plat -Inet -Ilib -Itest/sim -Itest/unit
 HOST_LDFLAGS := -fsanitize=address,undefined
+# A unit test with UNIT_N_SAN := thread is built under ThreadSanitizer
+# instead of ASan + UBSan (the two cannot be combined); libtsan2, which
+# tools/deps.sh test installs.  -Wno-tsan: TSan does not model the
+# simulator's fences; what orders its threads is its mutex and the locks.
+HOST_TSAN_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(HOST_CFLAGS)) -fsanitize=thread -Wno-tsan
 
 UNIT_TESTS :=
 include test/unit/unit.mk
@@ -203,7 +208,7 @@ define unit_rule
 $(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h test/sim/*.h test/unit/*.h)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  HOSTCC  $$@")
-	$$(Q)$$(HOST_CC) $$(HOST_CFLAGS) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(HOST_LDFLAGS) $$(UNIT_$(1)_LIBS) -lcmocka
+	$$(Q)$$(HOST_CC) $$(if $$(filter thread,$$(UNIT_$(1)_SAN)),$$(HOST_TSAN_CFLAGS),$$(HOST_CFLAGS)) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(if $$(filter thread,$$(UNIT_$(1)_SAN)),-fsanitize=thread,$$(HOST_LDFLAGS)) $$(UNIT_$(1)_LIBS) -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(HOST_BUILD)/unit/,$(UNIT_TESTS))

@@ -22,7 +22,7 @@ fuzz) pkgs=(make clang libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-c
 uboot) pkgs=(u-boot-qemu device-tree-compiler) ;; # make run LOADER=uboot (riscv64: fdtput writes its environment)
 debug | debug-arm | debug-aarch64) pkgs=(qemu-system-arm gdb-multiarch) ;;
 debug-riscv64) pkgs=(qemu-system-misc opensbi gdb-multiarch) ;;
-test) pkgs=(make gcc libc6-dev libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump u-boot-qemu
+test) pkgs=(make gcc libc6-dev libtsan2 libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump u-boot-qemu
             python3 iproute2 iputils-ping curl netcat-openbsd gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu
             gcc-riscv64-unknown-elf qemu-system-misc opensbi) ;;
 *) echo "usage: $0 build-ARCH|run-ARCH|debug-ARCH|run|debug|pcap|uboot|fuzz|test (ARCH: arm, aarch64, riscv64)" >&2; exit 2 ;;

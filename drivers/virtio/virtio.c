@@ -5,7 +5,8 @@
  *
  * Everything reaches the device through dev->ops (virtio_mmio.c today) and
  * the rings through virtqueue.c.  Assumes the caller serialises calls on
- * one device; only virtio_dev_interrupt() runs in interrupt context.
+ * one device; only virtio_dev_interrupt() runs in interrupt context (see
+ * virtio.h, Concurrency, for what that may race with and the locks).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -124,7 +125,7 @@ int virtio_dev_negotiate(struct virtio_dev *dev, const struct virtio_feature_spe
     dev->spec = spec;
     dev->features = 0;
     dev->broken = false;
-    dev->reset_pending = false;
+    virtio_flag_set(&dev->reset_pending, false);
 
     err = dev->ops->reset(dev);
     if (err)
@@ -217,6 +218,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
     vp.callback = p->callback;
     vp.cancel = p->cancel;
     vp.priv = p->priv;
+    vp.lock = p->lock;
     err = virtqueue_create(&vp, &vq);
     if (err)
         goto fail;
@@ -275,12 +277,15 @@ int virtio_dev_attach_irq(struct virtio_dev *dev)
     return 0;
 }
 
+/* Interrupt context or the owning thread.  Both may see the flag clear at
+ * once and both count the event and call the hook: harmless (the hook is a
+ * wake-up).  No byte-wide exchange: riscv64 has none without libatomic. */
 static void note_needs_reset(struct virtio_dev *dev)
 {
-    if (dev->reset_pending)
+    if (virtio_flag_get(&dev->reset_pending))
         return;
-    dev->stats.needs_reset++;
-    dev->reset_pending = true;
+    virtio_flag_set(&dev->reset_pending, true);
+    __atomic_fetch_add(&dev->stats.needs_reset, 1u, __ATOMIC_RELAXED);
     if (dev->drv && dev->drv->needs_reset)
         dev->drv->needs_reset(dev);
 }
@@ -481,7 +486,7 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     }
     /* A device that needs a reset may have left the rings inconsistent;
      * its queues are emptied by the re-initialisation instead. */
-    if ((handled & VIRTIO_ISR_VRING) && !dev->reset_pending) {
+    if ((handled & VIRTIO_ISR_VRING) && !virtio_flag_get(&dev->reset_pending)) {
         for (i = 0; i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i])
                 virtqueue_interrupt(dev->vqs[i]);
@@ -514,7 +519,7 @@ int virtio_dev_reinit(struct virtio_dev *dev)
     if (err)
         goto fail;
     stopped = true; /* the device no longer touches the rings */
-    dev->reset_pending = false;
+    virtio_flag_set(&dev->reset_pending, false);
     err = negotiate_after_reset(dev);
     if (err)
         goto fail;
@@ -528,7 +533,10 @@ int virtio_dev_reinit(struct virtio_dev *dev)
             err = VIRTIO_ENOTSUP; /* the ring format is fixed at set-up */
             goto fail;
         }
-        /* Empties the ring: outstanding tokens go to the cancel callback. */
+        /* Empties the ring: outstanding tokens go to the cancel callback.
+         * Under the driver's lock (the queue's; released around each
+         * cancel), so a thread posting or reaping meanwhile waits or is
+         * refused rather than racing the wipe. */
         virtqueue_reset(vq, virtio_has_feature(dev, VIRTIO_F_INDIRECT_DESC),
                         virtio_has_feature(dev, VIRTIO_F_EVENT_IDX));
         if (dev->ops->queue_max(dev, i) < virtqueue_size(vq)) {
@@ -575,7 +583,7 @@ int virtio_dev_check(struct virtio_dev *dev)
         return VIRTIO_EINVAL;
     if (dev->broken)
         return VIRTIO_EIO;
-    if (!dev->reset_pending) {
+    if (!virtio_flag_get(&dev->reset_pending)) {
         for (unsigned i = 0; i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i] && virtqueue_is_broken(dev->vqs[i])) {
                 dev->stats.queue_faults++;

@@ -9,6 +9,22 @@
  * run in thread context; they poll with bounded waits measured with
  * plat_time_ns().
  *
+ * Concurrency: the life-cycle calls (start, or its steps negotiate,
+ * setup_vq, attach_irq, driver_ok; check, reinit, fail, shutdown) and
+ * config-space access come from one thread at a time per device, the
+ * driver's owning thread.
+ * virtio_dev_interrupt() runs in interrupt context, possibly on another
+ * CPU, at the same time as any of them.  The core keeps no lock of its
+ * own: the queues carry the driver's (virtio_vq_params.lock), which
+ * virtqueue_interrupt(), and the queue resets of virtio_dev_reinit() and
+ * the destroys of fail/shutdown, take themselves (virtqueue.h, Locking) -
+ * so a recovery never empties a ring under a thread that is posting to it
+ * or reaping it.  reset_pending is written from both contexts and read
+ * from any: it is only ever accessed with the atomic helpers below.  The
+ * driver hooks: config_changed and needs_reset in interrupt context,
+ * restart in the owning thread (inside virtio_dev_check/reinit), none
+ * with a lock held.
+ *
  * Usage recipe (what a device driver's init does; see virtio_rng.c, the
  * shortest): the driver states what differs - its device id, features,
  * queues, config and buffers - and virtio_dev_start() runs the sequence of
@@ -16,9 +32,10 @@
  *
  *     static int my_configure(struct virtio_dev *d, struct virtio_vq_params *qp)
  *     {   // features are negotiated: read config, allocate, describe queues
+ *         struct my_dev *me = d->drv_priv;
  *         qp[0] = (struct virtio_vq_params){.name = "requestq", .num = 64,
  *                                           .callback = done, .cancel = cancel,
- *                                           .priv = d->drv_priv};
+ *                                           .priv = me, .lock = &me->lock};
  *         return 0;
  *     }
  *     static int my_prepare(struct virtio_dev *d)
@@ -193,10 +210,25 @@ struct virtio_dev {
     bool irq_attached;
     bool stopping;               /* virtio_dev_fail/shutdown under way or done:
                                   * cancel callbacks must not re-post */
-    bool broken;                 /* re-initialisation failed: give up */
-    volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled */
+    bool broken;                 /* re-initialisation failed: give up (owning thread) */
+    volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled:
+                                  * virtio_flag_get/virtio_flag_set only */
     struct virtio_dev_stats stats;
 };
+
+/* A flag one context sets and another reads (an interrupt handler and a
+ * thread, or two threads): relaxed atomic accesses, which are plain loads
+ * and stores on every target here; the data behind a flag is protected by
+ * the driver's lock, not by the flag. */
+static inline bool virtio_flag_get(const volatile bool *f)
+{
+    return __atomic_load_n(f, __ATOMIC_RELAXED);
+}
+
+static inline void virtio_flag_set(volatile bool *f, bool v)
+{
+    __atomic_store_n(f, v, __ATOMIC_RELAXED);
+}
 
 /* ---- transports ------------------------------------------------------- */
 
@@ -278,6 +310,7 @@ struct virtio_vq_params {
     vq_callback_t callback;
     vq_cancel_t cancel;
     void *priv;
+    plat_lock_t *lock; /* the driver's lock over this queue (virtqueue.h, Locking) */
 };
 
 /* The size actually used: min(wanted, max, 32768) rounded down to a power

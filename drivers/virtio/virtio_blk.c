@@ -162,7 +162,7 @@ int virtio_blk_check(struct virtio_blk *b)
     virtio_blk_poll(b);
     /* Without an interrupt nothing reports DEVICE_NEEDS_RESET: the check
      * reads Status itself. */
-    if (b->dev.reset_pending || virtqueue_is_broken(b->vq) || !virtio_dev_has_irq(&b->dev))
+    if (virtio_flag_get(&b->dev.reset_pending) || virtqueue_is_broken(b->vq) || !virtio_dev_has_irq(&b->dev))
         return virtio_dev_check(&b->dev); /* in-flight requests: VIRTIO_ECANCELED */
     return b->dev.broken ? VIRTIO_EIO : 0;
 }
@@ -206,7 +206,8 @@ static int blk_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .max_indirect = VIRTIO_BLK_MAX_SEGS + 2,
                                       .callback = blk_callback,
                                       .cancel = blk_cancel,
-                                      .priv = b};
+                                      .priv = b,
+                                      .lock = &b->lock};
     return 0;
 }
 
@@ -269,6 +270,17 @@ int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned
 
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }
 
+/* [sector, sector + count) lies on the disk.  The capacity is read under
+ * b->lock: a config interrupt (another CPU) updates it under the lock. */
+static bool in_capacity(struct virtio_blk *b, uint64_t sector, uint64_t count)
+{
+    plat_irqstate_t s = plat_lock(&b->lock);
+    uint64_t cap = b->info.capacity;
+
+    plat_unlock(&b->lock, s);
+    return sector <= cap && count <= cap - sector;
+}
+
 static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
 {
     uint32_t sectors, data_len = 0;
@@ -287,7 +299,7 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
         }
         if (sectors > virtio_blk_max_sectors(b))
             return VIRTIO_E2BIG;
-        if (r->sector > b->info.capacity || sectors > b->info.capacity - r->sector) {
+        if (!in_capacity(b, r->sector, sectors)) {
             b->stats.refused_range++;
             return VIRTIO_EINVAL;
         }
@@ -505,7 +517,7 @@ static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_
 static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
                     const struct virtio_blk_wait *w)
 {
-    struct virtio_blk_sync *c;
+    struct virtio_blk_sync *c = NULL; /* set by sync_post; gcc -fsanitize=thread cannot tell */
     unsigned attempt;
     int err = 0;
 
@@ -529,7 +541,7 @@ static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, u
     if (!b || !b->vq || (!buf && count))
         return VIRTIO_EINVAL;
     /* The whole transfer inside the disk, before any piece is posted. */
-    if (sector > b->info.capacity || count > b->info.capacity - sector) {
+    if (!in_capacity(b, sector, count)) {
         b->stats.refused_range++;
         return VIRTIO_EINVAL;
     }

@@ -42,8 +42,16 @@
  * Context: completion callbacks run in the device's interrupt handler
  * (or inside virtio_blk_poll() for a caller that polls), outside the
  * driver's lock: a callback may submit the next request.  Submission may
- * come from any context; the driver's lock covers the queue and the slots.
- * The synchronous helpers run in thread context only.
+ * come from any context; the driver's lock (b->lock, a plat_lock) covers
+ * the queue, the slots, the counters the paths share and the capacity a
+ * config change updates.  The synchronous helpers run in thread context
+ * only.  virtio_blk_check() runs in one thread at a time (the owning
+ * thread); the core empties the ring under b->lock (virtqueue.h, Locking),
+ * so a submission racing with a recovery is cancelled with the rest
+ * (VIRTIO_ECANCELED), refused with VIRTIO_EBUSY while the ring is being
+ * emptied, or posted on the emptied ring (the device sees it once the
+ * re-initialisation has finished; its kick may come before DRIVER_OK,
+ * which devices ignore).  Not covered by test/unit/test_threads.c yet.
  * Recovery: after DEVICE_NEEDS_RESET, or a device-written value the ring
  * refused (a broken queue), virtio_blk_check() in thread context resets
  * and re-initialises the device: every request in flight completes once

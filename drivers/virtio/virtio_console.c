@@ -265,12 +265,14 @@ static int con_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                                        .num = ring_size_for(c->nrx),
                                                        .callback = rx_vq_done,
                                                        .cancel = con_vq_cancel,
-                                                       .priv = c};
+                                                       .priv = c,
+                                                       .lock = &c->lock};
     qp[VIRTIO_CONSOLE_TXQ] = (struct virtio_vq_params){.name = "console.tx0",
                                                        .num = ring_size_for(c->ntx),
                                                        .callback = tx_vq_done,
                                                        .cancel = con_vq_cancel,
-                                                       .priv = c};
+                                                       .priv = c,
+                                                       .lock = &c->lock};
     return 0;
 }
 
@@ -355,7 +357,7 @@ static bool maybe_recover(struct virtio_console *c)
 
     if (c->dev->broken)
         return false;
-    if (fault || c->dev->reset_pending || c->mode == VIRTIO_CONSOLE_POLL)
+    if (fault || virtio_flag_get(&c->dev->reset_pending) || c->mode == VIRTIO_CONSOLE_POLL)
         (void)virtio_dev_check(c->dev);
     if (fault)
         c->stats.recoveries++;

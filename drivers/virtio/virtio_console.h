@@ -52,6 +52,9 @@
  * read or write that recovers a broken queue returns VIRTIO_EIO, once; the
  * next one works.  on_event must not call back into
  * the driver; virtio_console_emerg_write may be called from any context.
+ * c->lock (a plat_lock) covers both queues and the buffer lists; the core
+ * takes it to empty the rings in a recovery (virtqueue.h, Locking) and
+ * the cancel and queue callbacks take it themselves.
  *
  * Usage recipe:
  *     static struct virtio_dev dev;   static struct virtio_console con;

@@ -66,8 +66,8 @@ static int rx_post_locked(struct virtio_net *n, unsigned i)
     unsigned k = 0;
     int err;
 
-    if (n->dev.stopping) {
-        rx_state(n)[i] = RX_FREE;
+    if (n->dev.stopping || n->recovering) {
+        rx_state(n)[i] = RX_FREE; /* restart() posts it with the new layout */
         return VIRTIO_EIO;
     }
     if (n->split_hdr) {
@@ -143,26 +143,34 @@ static void tx_done(struct virtio_net *n, struct netbuf *nb)
     }
 }
 
-/* Interrupt context: mask further RX interrupts and leave the work to poll. */
+/* Interrupt context (the queue's lock is not held: virtqueue.h): mask
+ * further RX interrupts and leave the work to poll. */
 static void rx_callback(struct virtqueue *vq, void *priv)
 {
     struct virtio_net *n = priv;
+    plat_irqstate_t s = plat_lock(&n->lock);
+
     virtqueue_disable_cb(vq);
-    n->rx_pending = true;
+    virtio_flag_set(&n->rx_pending, true);
+    plat_unlock(&n->lock, s);
     n->stats.rx_interrupts++;
     if (n->cfg.wake)
         n->cfg.wake(n->cfg.wake_arg);
 }
 
-/* A reset emptied the RX ring (thread context, interrupt masked). */
+/* A reset emptied the RX ring (thread context, the queue's lock not held:
+ * virtqueue.h).  Under n->lock: a release on another thread changes the
+ * same state bytes. */
 static void rx_cancel(struct virtqueue *vq, void *token, void *priv)
 {
     struct virtio_net *n = priv;
+    plat_irqstate_t s = plat_lock(&n->lock);
     int i = rx_index(n, token);
 
     (void)vq;
     if (i >= 0 && rx_state(n)[i] == RX_RING)
         rx_state(n)[i] = RX_FREE;
+    plat_unlock(&n->lock, s);
 }
 
 static void tx_cancel(struct virtqueue *vq, void *token, void *priv)
@@ -174,7 +182,7 @@ static void tx_cancel(struct virtqueue *vq, void *token, void *priv)
 static void config_changed(struct virtio_dev *dev)
 {
     struct virtio_net *n = dev->drv_priv;
-    n->config_dirty = true;
+    virtio_flag_set(&n->config_dirty, true);
     n->stats.config_changes++;
     if (n->cfg.wake)
         n->cfg.wake(n->cfg.wake_arg);
@@ -250,7 +258,7 @@ static int rx_fill(struct virtio_net *n, unsigned count)
 static void read_link(struct virtio_net *n)
 {
     uint16_t st;
-    n->config_dirty = false;
+    virtio_flag_set(&n->config_dirty, false);
     if (!virtio_has_feature(&n->dev, VIRTIO_NET_F_STATUS))
         n->link_up = true; /* 5.1.4: without STATUS the link is assumed up */
     else if (virtio_config_read16(&n->dev, VIRTIO_NET_CFG_STATUS, &st) == 0)
@@ -287,13 +295,17 @@ static int restart(struct virtio_dev *dev)
     struct virtio_net *n = dev->drv_priv;
     plat_irqstate_t s;
 
+    n->irq_masked = false; /* the re-initialisation unmasked it */
+    /* Under n->lock: a release or a transmit on another thread reads the
+     * layout to build its chain; until `recovering` drops here they post
+     * nothing (virtio_net_check set it), after it they use the new one. */
+    s = plat_lock(&n->lock);
     compute_layout(n);
     n->skip_bufs = 0;
-    n->irq_masked = false; /* the re-initialisation unmasked it */
-    s = plat_lock(&n->lock);
+    n->recovering = false;
     virtqueue_disable_cb(n->txq);
     if (virtqueue_enable_cb(n->rxq)) /* the ring is empty: nothing to poll */
-        n->rx_pending = false;
+        virtio_flag_set(&n->rx_pending, false);
     if (n->rx_fill_stop == RX_FILL_RING_FULL)
         n->rx_fill_stop = RX_FILL_GO; /* a new ring: the fill may go on */
     post_free_rx_locked(n);
@@ -367,12 +379,14 @@ static int net_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .max_indirect = ind,
                                       .callback = rx_callback,
                                       .cancel = rx_cancel,
-                                      .priv = n};
+                                      .priv = n,
+                                      .lock = &n->lock};
     qp[1] = (struct virtio_vq_params){.name = "tx",
                                       .num = n->cfg.tx_queue_size ? n->cfg.tx_queue_size : VIRTIO_NET_QUEUE_MAX,
                                       .max_indirect = ind,
                                       .cancel = tx_cancel,
-                                      .priv = n};
+                                      .priv = n,
+                                      .lock = &n->lock};
     return 0;
 }
 
@@ -484,18 +498,18 @@ void virtio_net_mac(const struct virtio_net *n, uint8_t mac[6]) { memcpy(mac, n-
 
 bool virtio_net_link_up(struct virtio_net *n)
 {
-    if (n->config_dirty)
+    if (virtio_flag_get(&n->config_dirty))
         read_link(n);
     return n->link_up;
 }
 
-bool virtio_net_link_changed(struct virtio_net *n) { return n->config_dirty; }
+bool virtio_net_link_changed(struct virtio_net *n) { return virtio_flag_get(&n->config_dirty); }
 
 bool virtio_net_pending(const struct virtio_net *n)
 {
     if (n->dev.broken)
         return false; /* nothing will ever come: see virtio_net_check() */
-    return n->rx_pending || n->dev.reset_pending || rx_filling(n);
+    return virtio_flag_get(&n->rx_pending) || virtio_flag_get(&n->dev.reset_pending) || rx_filling(n);
 }
 
 static void reclaim_tx(struct virtio_net *n)
@@ -504,7 +518,7 @@ static void reclaim_tx(struct virtio_net *n)
     uint32_t len;
     for (;;) {
         plat_irqstate_t s = plat_lock(&n->lock);
-        nb = virtqueue_get_used(n->txq, &len);
+        nb = n->recovering ? NULL : virtqueue_get_used(n->txq, &len);
         plat_unlock(&n->lock, s);
         if (!nb)
             break;
@@ -574,7 +588,7 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
 
     /* A device that needs a reset may have left the rings inconsistent:
      * leave them to virtio_net_check(). */
-    if (n->dev.reset_pending || n->dev.broken) {
+    if (virtio_flag_get(&n->dev.reset_pending) || n->dev.broken) {
         irq_unmask_late(n); /* virtio_net_check() has work: let it be announced */
         return 0;
     }
@@ -604,7 +618,7 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
         if (delivered >= budget) {
             /* Frames may be left and callbacks may be off: keep the caller
              * polling instead of idling. */
-            n->rx_pending = true;
+            virtio_flag_set(&n->rx_pending, true);
             n->stats.budget_exhausted++;
             break;
         }
@@ -613,7 +627,7 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
         s = plat_lock(&n->lock);
         bool quiet = virtqueue_enable_cb(n->rxq) || virtqueue_is_broken(n->rxq);
         if (quiet)
-            n->rx_pending = false;
+            virtio_flag_set(&n->rx_pending, false);
         else
             virtqueue_disable_cb(n->rxq);
         plat_unlock(&n->lock, s);
@@ -621,17 +635,20 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
             break;
         n->stats.rearm_races++;
     }
-    if (virtqueue_is_broken(n->rxq) || virtqueue_is_broken(n->txq)) {
+    s = plat_lock(&n->lock); /* the TX ring is reaped on other threads too */
+    bool broken = virtqueue_is_broken(n->rxq) || virtqueue_is_broken(n->txq);
+    plat_unlock(&n->lock, s);
+    if (broken) {
         if (!n->stats.queue_broken)
             plat_log("virtio-net: the device broke a ring; recovering with a reset");
         n->stats.queue_broken++;
-        n->dev.reset_pending = true;
+        virtio_flag_set(&n->dev.reset_pending, true);
     }
     virtio_net_flush(n);
     irq_unmask_late(n);
     /* The replies are on their way: now the next part of the RX ring, if
      * it is still filling (kicked at once: buffers for the next burst). */
-    if (budget && !n->dev.reset_pending && rx_filling(n)) {
+    if (budget && !virtio_flag_get(&n->dev.reset_pending) && rx_filling(n)) {
         if (rx_fill(n, VIRTIO_NET_RX_BATCH) != 0)
             plat_log("virtio-net: no DMA memory for more RX buffers: staying with %u of %u", n->nrx_ready,
                      n->nrx);
@@ -645,7 +662,10 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
     plat_irqstate_t s;
     struct netbuf *nb;
 
-    if (n->ntx_free == 0)
+    s = plat_lock(&n->lock);
+    bool empty = n->ntx_free == 0;
+    plat_unlock(&n->lock, s);
+    if (empty)
         reclaim_tx(n);
     s = plat_lock(&n->lock);
     if (n->ntx_free) {
@@ -691,9 +711,22 @@ static void csum_finish(uint8_t *p, uint32_t len, uint32_t field)
     p[field + 1] = (uint8_t)sum;
 }
 
+/* The header layout a transmit builds with, read under n->lock (restart()
+ * changes it on the owning thread) and checked again when the frame is
+ * added: a frame built with an older one is dropped. */
+struct tx_layout {
+    uint16_t hdr_len;
+    bool split_hdr, tx_csum;
+};
+
+static bool tx_layout_same(const struct virtio_net *n, const struct tx_layout *l)
+{
+    return !n->recovering && n->hdr_len == l->hdr_len && n->split_hdr == l->split_hdr && n->tx_csum == l->tx_csum;
+}
+
 /* Does the caller own nb (a TX buffer it allocated, an RX buffer handed up,
- * or a buffer of its own)? */
-static bool tx_owned(struct virtio_net *n, const struct netbuf *nb)
+ * or a buffer of its own)?  Also takes the layout. */
+static bool tx_owned(struct virtio_net *n, const struct netbuf *nb, struct tx_layout *l)
 {
     plat_irqstate_t s = plat_lock(&n->lock);
     int i;
@@ -703,13 +736,16 @@ static bool tx_owned(struct virtio_net *n, const struct netbuf *nb)
         ok = n->tx_state[i] == TX_APP;
     else if ((i = rx_index(n, nb)) >= 0)
         ok = rx_state(n)[i] == RX_HELD;
+    *l = (struct tx_layout){n->hdr_len, n->split_hdr, n->tx_csum};
     plat_unlock(&n->lock, s);
     return ok;
 }
 
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
 {
-    if (!tx_owned(n, nb)) {
+    struct tx_layout lay;
+
+    if (!tx_owned(n, nb, &lay)) {
         n->stats.tx_invalid++; /* not the caller's to send: leave it alone */
         return VIRTIO_EINVAL;
     }
@@ -735,7 +771,7 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         }
         csum_start = (uint16_t)(nb->csum_start - nb->off);
         csum_offset = nb->csum_offset;
-        if (n->tx_csum) {
+        if (lay.tx_csum) {
             needs_csum = true;
         } else {
             csum_finish(netbuf_data(nb) + csum_start, (uint32_t)nb->len - csum_start, csum_offset);
@@ -747,13 +783,13 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         memset(netbuf_data(nb) + nb->len, 0, MIN_FRAME - nb->len);
         nb->len = MIN_FRAME;
     }
-    if (!netbuf_push(nb, n->hdr_len)) {
+    if (!netbuf_push(nb, lay.hdr_len)) {
         n->stats.tx_no_headroom++;
         netbuf_release(nb);
         return VIRTIO_EINVAL;
     }
     /* gso_type NONE, num_buffers 0 (5.1.6.2.1); flags NEEDS_CSUM or 0 */
-    memset(netbuf_data(nb), 0, n->hdr_len);
+    memset(netbuf_data(nb), 0, lay.hdr_len);
     if (needs_csum) {
         struct virtio_net_hdr *h = (struct virtio_net_hdr *)netbuf_data(nb);
         h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -762,21 +798,26 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
     }
     struct vq_buf b[2];
     unsigned k = 0;
-    if (n->split_hdr) {
-        b[k++] = (struct vq_buf){netbuf_data(nb), n->hdr_len};
-        b[k++] = (struct vq_buf){netbuf_data(nb) + n->hdr_len, (uint32_t)(nb->len - n->hdr_len)};
+    if (lay.split_hdr) {
+        b[k++] = (struct vq_buf){netbuf_data(nb), lay.hdr_len};
+        b[k++] = (struct vq_buf){netbuf_data(nb) + lay.hdr_len, (uint32_t)(nb->len - lay.hdr_len)};
     } else {
         b[k++] = (struct vq_buf){netbuf_data(nb), nb->len};
     }
     int ti = tx_index(n, nb), ri = rx_index(n, nb), err;
+    bool broken = false;
     for (int attempt = 0;; attempt++) {
         plat_irqstate_t s = plat_lock(&n->lock);
-        err = virtqueue_add(n->txq, b, k, 0, nb);
+        /* Recovering, or recovered since: the header may have the old layout. */
+        err = !tx_layout_same(n, &lay) ? VIRTIO_EBUSY : virtqueue_add(n->txq, b, k, 0, nb);
         if (err == 0) {
             if (ti >= 0)
                 n->tx_state[ti] = TX_RING;
             else if (ri >= 0)
                 rx_state(n)[ri] = RX_TX;
+            n->need_kick_tx = true; /* flush() clears it under the lock */
+        } else if (err != VIRTIO_ENOSPC) {
+            broken = virtqueue_is_broken(n->txq);
         }
         plat_unlock(&n->lock, s);
         if (err != VIRTIO_ENOSPC || attempt > 0)
@@ -784,25 +825,28 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         reclaim_tx(n); /* the ring is full of completed frames? */
     }
     if (err) {
-        netbuf_pull(nb, n->hdr_len);
+        netbuf_pull(nb, lay.hdr_len);
         if (err == VIRTIO_ENOSPC) {
             n->stats.tx_ring_full++;
         } else {
             n->stats.tx_error++;
-            if (virtqueue_is_broken(n->txq))
-                n->dev.reset_pending = true; /* virtio_net_check() recovers */
+            if (broken)
+                virtio_flag_set(&n->dev.reset_pending, true); /* virtio_net_check() recovers */
         }
         netbuf_release(nb);
         return err;
     }
     n->stats.tx_frames++;
-    n->need_kick_tx = true;
     return 0;
 }
 
 void virtio_net_flush(struct virtio_net *n)
 {
     plat_irqstate_t s = plat_lock(&n->lock);
+    if (n->recovering) { /* restart() flushes once the rings are new */
+        plat_unlock(&n->lock, s);
+        return;
+    }
     if (n->need_kick_rx && virtqueue_kick(n->rxq))
         n->stats.kicks++;
     if (n->need_kick_tx && virtqueue_kick(n->txq))
@@ -813,12 +857,26 @@ void virtio_net_flush(struct virtio_net *n)
 
 int virtio_net_check(struct virtio_net *n)
 {
+    plat_irqstate_t s;
+
     if (n->dev.broken || !n->rxq)
         return VIRTIO_EIO; /* a re-initialisation failed before: stay down */
-    if (!n->dev.reset_pending)
+    if (!virtio_flag_get(&n->dev.reset_pending))
         return 0;
-    /* restart() re-posts the RX buffers with the renegotiated layout. */
-    return virtio_dev_reinit(&n->dev);
+    /* Other threads (a release, tx_alloc, tx) stop touching the rings
+     * before the reset: they post nothing and reap nothing until restart()
+     * has recomputed the layout under the lock and cleared the flag.  After
+     * a failed re-initialisation the rings are broken: every add fails. */
+    s = plat_lock(&n->lock);
+    n->recovering = true;
+    plat_unlock(&n->lock, s);
+    int r = virtio_dev_reinit(&n->dev);
+    if (r < 0) {
+        s = plat_lock(&n->lock);
+        n->recovering = false;
+        plat_unlock(&n->lock, s);
+    }
+    return r;
 }
 
 void virtio_net_shutdown(struct virtio_net *n)

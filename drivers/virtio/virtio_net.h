@@ -28,13 +28,34 @@
  *   (stats.tx_bad_csum).  virtio_net_tx_csum() says whether CSUM is on,
  *   for the stack's NETIF_OFFLOAD_TX_CSUM.
  *
- * Concurrency: the interrupt handler only masks further RX interrupts,
- * sets a flag and calls cfg.wake (an RTOS thread blocks on it instead of
- * polling virtio_net_pending()).  Everything else - virtio_net_poll(),
- * virtio_net_tx(), buffer release - runs in thread context.  Every
- * queue call and every buffer-state change is made under the driver's
- * plat_lock, so a release or a tx_alloc from another thread is safe, but
- * virtio_net_poll() and virtio_net_check() must not run concurrently.
+ * Concurrency (docs/DESIGN.md, Concurrency).  Three kinds of caller:
+ *   - the owning thread, one at a time: virtio_net_init, virtio_net_poll
+ *     (and so cfg.rx, which it calls without the lock), virtio_net_check,
+ *     virtio_net_link_up, virtio_net_shutdown;
+ *   - any thread, concurrently with the owning thread and each other:
+ *     netbuf_release() of any buffer the driver handed out,
+ *     virtio_net_tx_alloc(), virtio_net_flush() and
+ *     virtio_net_link_changed() (a flag read atomically); virtio_net_tx()
+ *     from one thread at a time (the owning one or another: its frame and
+ *     drop counters are not under the lock).  virtio_net_pending() is the
+ *     owning thread's idle test (and cfg.wake's to call);
+ *   - interrupt context (virtio_dev_irq_handler, possibly on another
+ *     CPU): the RX callback masks further RX interrupts under the lock,
+ *     sets a flag and calls cfg.wake; config and DEVICE_NEEDS_RESET set
+ *     flags and call cfg.wake.
+ * n->lock (a plat_lock: interrupts masked, plus a spinlock on SMP)
+ * protects both virtqueues (every virtqueue call, see virtqueue.h
+ * Locking), every buffer's state byte, the TX free list, the header
+ * layout (hdr_len, split_hdr, ...: a transmit reads it under the lock and
+ * drops the frame if it changed before the add), need_kick_* and
+ * `recovering`.  It is
+ * taken once per buffer on the per-packet path and never held across a
+ * call out of the driver (cfg.rx, cfg.wake, a foreign buffer's release).
+ * Recovery: virtio_net_check() sets `recovering` under the lock before
+ * the reset, so until restart() has recomputed the layout (under the lock)
+ * a release leaves its buffer FREE for restart() to post, a transmit is
+ * dropped (stats.tx_error) and nothing is reaped or kicked; the core
+ * empties each ring under the same lock (virtio.h, Concurrency).
  *
  * Buffer ownership: a netbuf handed up by cfg.rx, or returned by
  * virtio_net_tx_alloc(), belongs to the caller until it calls
@@ -156,7 +177,7 @@ struct virtio_net_stats {
     uint32_t tx_invalid;        /* frame shorter than an Ethernet header, off+len
                                  * beyond the buffer, or a buffer the caller
                                  * did not own (already released or queued) */
-    uint32_t tx_error;          /* frame dropped: the TX ring is broken */
+    uint32_t tx_error;          /* frame dropped: the TX ring is broken or being reset */
     uint32_t bad_release;       /* netbuf_release of a buffer not held: ignored */
     uint32_t kicks;
     uint32_t config_changes;
@@ -210,11 +231,12 @@ struct virtio_net {
     bool guest_csum;    /* GUEST_CSUM: RX header flags are read */
     bool tx_csum;       /* CSUM: the device finishes NEEDS_CSUM frames */
     uint8_t mac[6];
-    volatile bool rx_pending;   /* interrupt seen, poll not done */
-    volatile bool config_dirty; /* config interrupt: re-read the link */
+    volatile bool rx_pending;   /* interrupt seen, poll not done (virtio_flag_*) */
+    volatile bool config_dirty; /* config interrupt: re-read the link (virtio_flag_*) */
     bool link_up;
     bool need_kick_rx, need_kick_tx;
     bool irq_masked;    /* cfg.irq_after_first_poll: no poll has unmasked it yet */
+    bool recovering;    /* virtio_net_check until restart: nothing posted or reaped (n->lock) */
     uint16_t skip_bufs; /* buffers left of a merged frame being dropped */
     unsigned nrx;       /* RX buffers: one per ring slot the ring can hold */
     unsigned nrx_ready; /* rx[0..nrx_ready) have memory; the rest come with later polls */
@@ -232,7 +254,7 @@ struct virtio_net {
      * netbuf_release() clears - a double release must not cut the list) */
     uint8_t tx_free[VIRTIO_NET_TX_BUFS];
     unsigned ntx_free;
-    plat_lock_t lock;
+    plat_lock_t lock;   /* see Concurrency above for what it protects */
     struct virtio_net_stats stats;
 };
 

@@ -150,7 +150,8 @@ static int rng_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .num = RNG_QUEUE_SIZE,
                                       .callback = rng_vq_done,
                                       .cancel = rng_vq_cancel,
-                                      .priv = rng};
+                                      .priv = rng,
+                                      .lock = &rng->lock};
     return 0;
 }
 
@@ -255,7 +256,7 @@ int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct 
         int r;
 
         /* Recovery runs here, in thread context, never in the handler. */
-        if (rng->dev->reset_pending || rng->mode == VIRTIO_RNG_POLL) {
+        if (virtio_flag_get(&rng->dev->reset_pending) || rng->mode == VIRTIO_RNG_POLL) {
             r = virtio_dev_check(rng->dev);
             if (r < 0) {
                 err = r;

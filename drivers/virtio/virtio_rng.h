@@ -30,7 +30,9 @@
  *     // n == sizeof key, or fewer bytes at timeout, or a negative error
  *
  * Thread safety: reads (blocking or async) from one thread at a time;
- * the interrupt path takes the driver's plat_lock.  DEVICE_NEEDS_RESET is
+ * the interrupt path takes the driver's plat_lock (rng->lock: the queue,
+ * the request and its result), and so does the core when a recovery
+ * empties the ring (virtqueue.h, Locking).  DEVICE_NEEDS_RESET is
  * handled inside virtio_rng_read(): the outstanding request is cancelled,
  * the device re-initialised, and the read continues.
  */

@@ -57,7 +57,7 @@ void vq_mark_broken(struct virtqueue *vq, uint32_t *counter, const char *what, u
     if (!vq->broken)
         plat_log("virtqueue %s: %s (%lu, %lu): queue marked broken", vq->name ? vq->name : "?",
                  what, (unsigned long)a, (unsigned long)b);
-    vq->broken = true;
+    __atomic_store_n(&vq->broken, true, __ATOMIC_RELAXED); /* read without the lock */
 }
 
 /* Zero the shared areas and the shadow, rebuild the free list.  zero is
@@ -81,7 +81,7 @@ static void vq_init_state(struct virtqueue *vq, bool zero)
     vq->kicked_idx = 0;
     vq->last_used = 0;
     vq->added_since_kick = 0;
-    vq->broken = false;
+    __atomic_store_n(&vq->broken, false, __ATOMIC_RELAXED);
     vq->drv_flags = 0;
     vq->ring->init(vq);
     vq_clean(vq, vq->ring_mem, vq->ring_size);
@@ -126,6 +126,7 @@ int virtqueue_create(const struct vq_params *p, struct virtqueue **out)
     vq->callback = p->callback;
     vq->cancel = p->cancel;
     vq->priv = p->priv;
+    vq->lock = p->lock;
 
     vq->ring->layout(num, vq->area_off, &vq->ring_size, &align);
     vq->ring_mem = plat_dma_alloc(vq->ring_size, align, &vq->ring_bus);
@@ -164,43 +165,72 @@ fail:
     return VIRTIO_ENOMEM;
 }
 
-/* Hand every outstanding token back (device no longer owns the buffers). */
-static void vq_cancel_all(struct virtqueue *vq)
+/* The caller's lock (vq_params.lock), for the calls that take it
+ * themselves: reset, destroy and interrupt. */
+static plat_irqstate_t vq_lock(struct virtqueue *vq)
+{
+    return vq->lock ? plat_lock(vq->lock) : (plat_irqstate_t)0;
+}
+
+static void vq_unlock(struct virtqueue *vq, plat_irqstate_t s)
+{
+    if (vq->lock)
+        plat_unlock(vq->lock, s);
+}
+
+/* Hand every outstanding token back (device no longer owns the buffers).
+ * Called and returns with vq->lock held; released around each cancel
+ * callback, which may take it.  vq->resetting stays set throughout, so an
+ * add from another thread meanwhile is refused (VIRTIO_EBUSY) and nothing
+ * new lands on a ring about to be wiped. */
+static plat_irqstate_t vq_cancel_all(struct virtqueue *vq, plat_irqstate_t s)
 {
     unsigned i;
 
     vq->resetting = true;
     for (i = 0; i < vq->num; i++) {
-        struct vq_shadow *s = &vq->sh[i];
+        struct vq_shadow *sh = &vq->sh[i];
         void *tok;
 
-        if (s->state != D_HEAD || !s->token)
+        if (sh->state != D_HEAD || !sh->token)
             continue;
-        tok = s->token;
-        s->token = NULL;
-        s->state = D_FREE;
+        tok = sh->token;
+        sh->token = NULL;
+        sh->state = D_FREE;
         vq->st.cancelled++;
-        if (vq->cancel)
+        if (vq->cancel) {
+            vq_unlock(vq, s);
             vq->cancel(vq, tok, vq->priv);
+            s = vq_lock(vq);
+        }
     }
-    vq->resetting = false;
+    return s;
 }
 
 void virtqueue_reset(struct virtqueue *vq, bool indirect, bool event_idx)
 {
+    plat_irqstate_t s;
+
     if (!vq)
         return;
-    vq_cancel_all(vq);
+    s = vq_lock(vq);
+    s = vq_cancel_all(vq, s);
     vq->use_indirect = indirect && vq->ind != NULL;
     vq->event_idx = event_idx;
     vq_init_state(vq, true);
+    vq->resetting = false;
+    vq_unlock(vq, s);
 }
 
 void virtqueue_destroy(struct virtqueue *vq)
 {
+    plat_irqstate_t s;
+
     if (!vq)
         return;
-    vq_cancel_all(vq);
+    s = vq_lock(vq);
+    s = vq_cancel_all(vq, s);
+    vq_unlock(vq, s);
     if (vq->ind_shadow)
         plat_dma_free(vq->ind_shadow, vq->ind_shadow_size);
     if (vq->ind)
@@ -422,7 +452,7 @@ static void vq_free_chain(struct virtqueue *vq, uint16_t head)
 
 bool virtqueue_more_used(struct virtqueue *vq)
 {
-    if (!vq || vq->broken)
+    if (!vq || vq->broken || vq->resetting)
         return false;
     return vq->ring->pending(vq, 0) != 0;
 }
@@ -435,8 +465,8 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
     uint32_t ulen;
     void *token;
 
-    if (!vq || vq->broken)
-        return NULL;
+    if (!vq || vq->broken || vq->resetting)
+        return NULL; /* resetting: the reset gives every token back */
     if (vq->ring->next_used(vq, &u) != 1)
         return NULL;
 
@@ -519,29 +549,39 @@ bool virtqueue_enable_cb_delayed(struct virtqueue *vq)
 
 bool virtqueue_interrupt(struct virtqueue *vq)
 {
+    plat_irqstate_t s;
+    bool more, call;
+
     if (!vq)
         return false;
+    s = vq_lock(vq);
     vq->st.interrupts++;
-    if (!virtqueue_more_used(vq))
-        return false;
-    if (vq->cb_enabled && vq->callback) {
+    more = virtqueue_more_used(vq);
+    call = more && vq->cb_enabled && vq->callback && !vq->resetting;
+    if (call)
         vq->st.callbacks++;
-        vq->callback(vq, vq->priv);
-    }
-    return true;
+    vq_unlock(vq, s);
+    if (call)
+        vq->callback(vq, vq->priv); /* without the lock: it may take it */
+    return more;
 }
 
 /* ---- state ---------------------------------------------------------------- */
 
 bool virtqueue_is_broken(const struct virtqueue *vq)
 {
-    return !vq || vq->broken;
+    return !vq || __atomic_load_n(&vq->broken, __ATOMIC_RELAXED);
 }
 
 void virtqueue_break(struct virtqueue *vq)
 {
-    if (vq)
-        vq->broken = true;
+    plat_irqstate_t s;
+
+    if (!vq)
+        return;
+    s = vq_lock(vq);
+    __atomic_store_n(&vq->broken, true, __ATOMIC_RELAXED);
+    vq_unlock(vq, s);
 }
 
 unsigned virtqueue_num_free(const struct virtqueue *vq)

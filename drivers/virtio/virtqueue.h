@@ -22,10 +22,22 @@
  *    without `dma-coherent`, writable buffers should be cache-line aligned
  *    and sized: they are cleaned+invalidated when posted and invalidated
  *    again when they complete.
- *  - No locking inside: the caller serialises all calls on one queue (the
- *    device drivers hold their own plat_lock).  virtqueue_interrupt() is
- *    meant to be called from the device's interrupt handler; the callback
- *    it invokes runs in that context.
+ *  - Locking (vq_params.lock, the driver's plat_lock; NULL for a caller
+ *    that is single-threaded and never interrupted): the caller holds it
+ *    around every call on one queue - add, kick, get_used, more_used,
+ *    enable/disable_cb, is_broken, num_free - except the three that take
+ *    it themselves: virtqueue_interrupt() (the device's interrupt handler,
+ *    in interrupt context, possibly on another CPU: it holds the lock
+ *    while it looks at the ring and calls the callback after releasing
+ *    it), and virtqueue_reset() / virtqueue_destroy() (thread context,
+ *    recovery and shutdown: they hold it while they empty the ring and
+ *    release it around each cancel callback).  So callbacks and cancel
+ *    callbacks run WITHOUT the lock and may take it.  Between the first
+ *    cancel and the end of the reset the queue refuses adds (VIRTIO_EBUSY)
+ *    and reports nothing used, so a thread that posts meanwhile cannot put
+ *    a buffer on a ring about to be wiped.  The lock is taken per call,
+ *    never per descriptor: on a single-CPU port plat_lock only masks
+ *    interrupts.
  *  - Device-written values (used->idx or the packed wrap counters, used id
  *    and len) are validated before use.  A violation is counted and makes the queue broken (sticky until
  *    virtqueue_reset()): add returns VIRTIO_EIO and get_used returns NULL.
@@ -65,13 +77,14 @@ struct vq_buf {
 };
 
 /* Called (from virtqueue_interrupt) when used entries are pending and
- * callbacks are enabled.  Runs in the interrupt handler's context. */
+ * callbacks are enabled.  Runs in the interrupt handler's context, without
+ * vq_params.lock held. */
 typedef void (*vq_callback_t)(struct virtqueue *vq, void *priv);
 
 /* Called for each outstanding token when the ring is emptied by
  * virtqueue_reset() or virtqueue_destroy(): the device no longer owns the
  * buffers; the driver completes the request with an error.  Runs in the
- * caller's context of reset/destroy. */
+ * caller's context of reset/destroy, without vq_params.lock held. */
 typedef void (*vq_cancel_t)(struct virtqueue *vq, void *token, void *priv);
 
 /* Doorbell: tell the device queue `index` has new buffers. */
@@ -95,6 +108,7 @@ struct vq_params {
     vq_callback_t callback; /* may be NULL */
     vq_cancel_t cancel;     /* may be NULL */
     void *priv;             /* passed to callback and cancel */
+    plat_lock_t *lock;      /* the caller's lock (see Locking above); may be NULL */
 };
 
 /* Per-queue counters (for the shell).  All monotonic except num_free. */
@@ -202,8 +216,11 @@ bool virtqueue_enable_cb_delayed(struct virtqueue *vq);
  * were pending. */
 bool virtqueue_interrupt(struct virtqueue *vq);
 
+/* The one query that needs no lock (an atomic flag): a recovery in the
+ * owning thread may ask while another thread's get_used breaks the queue. */
 bool virtqueue_is_broken(const struct virtqueue *vq);
-/* Mark the queue broken (the core does this when its device failed). */
+/* Mark the queue broken (the core does this when its device failed).
+ * Takes vq_params.lock itself: call it without. */
 void virtqueue_break(struct virtqueue *vq);
 unsigned virtqueue_num_free(const struct virtqueue *vq);
 void virtqueue_get_stats(const struct virtqueue *vq, struct vq_stats *out);

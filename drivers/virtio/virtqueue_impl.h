@@ -152,6 +152,7 @@ struct virtqueue {
     vq_callback_t callback;
     vq_cancel_t cancel;
     void *priv;
+    plat_lock_t *lock; /* vq_params.lock: taken by reset, destroy, interrupt */
 
     struct vq_stats st;
     struct vq_shadow sh[]; /* [num] */

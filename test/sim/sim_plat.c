@@ -1,10 +1,18 @@
 /*
  * sim_plat.c - host implementation of drivers/plat/plat.h for unit tests.
- * See sim_plat.h for the model.  Single-threaded: "interrupts" are
- * function calls made when nothing holds a plat_lock.  Host code, so it
- * uses the C library freely; file-scope state is fine here (one simulated
- * machine per test process, reset between tests).
+ * See sim_plat.h for the model.  "Interrupts" are function calls made
+ * when the calling thread holds no plat_lock.  Host code, so it uses the C
+ * library freely; file-scope state is fine here (one simulated machine per
+ * test process, reset between tests).
+ *
+ * Threads (sim_plat.h, "Threads"): every entry point that touches the
+ * simulated machine's state takes one recursive mutex, so the platform
+ * and the devices behind it step one at a time; plat_lock is a real lock
+ * between threads and does not take that mutex, so the driver's own
+ * critical sections are not serialised by the simulation.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +20,44 @@
 
 #include "plat.h"
 #include "sim_plat.h"
+
+/* ---- the simulation's mutex ------------------------------------------------ */
+
+static pthread_mutex_t sim_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local unsigned sim_depth; /* made recursive by this count */
+
+void sim_lock(void)
+{
+    if (sim_depth++ == 0)
+        pthread_mutex_lock(&sim_mu);
+}
+
+void sim_unlock(void)
+{
+    if (--sim_depth == 0)
+        pthread_mutex_unlock(&sim_mu);
+}
+
+/* Around a call out of the simulation into driver code (an interrupt
+ * handler): release it whatever the depth, then take it again. */
+static unsigned sim_release_all(void)
+{
+    unsigned d = sim_depth;
+
+    if (d) {
+        sim_depth = 0;
+        pthread_mutex_unlock(&sim_mu);
+    }
+    return d;
+}
+
+static void sim_reacquire(unsigned d)
+{
+    if (d) {
+        pthread_mutex_lock(&sim_mu);
+        sim_depth = d;
+    }
+}
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -43,6 +89,7 @@ void plat_log(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    sim_lock();
     if (getenv("SIM_VERBOSE"))
         fprintf(stderr, "[plat_log] %s\n", line);
     n = strlen(line);
@@ -52,6 +99,7 @@ void plat_log(const char *fmt, ...)
     log_len += n;
     log_buf[log_len++] = '\n';
     log_buf[log_len] = '\0';
+    sim_unlock();
 }
 
 const char *sim_log_text(void)
@@ -136,7 +184,7 @@ size_t sim_dma_live(void)
     return nblocks;
 }
 
-void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
+static void *plat_dma_alloc_u(size_t size, size_t align, plat_busaddr_t *bus)
 {
     struct dma_block *b;
     size_t span;
@@ -207,7 +255,7 @@ static struct dma_block *find_host(const void *p, size_t len)
     return NULL;
 }
 
-void plat_dma_free(void *p, size_t size)
+static void plat_dma_free_u(void *p, size_t size)
 {
     size_t i;
 
@@ -226,7 +274,7 @@ void plat_dma_free(void *p, size_t size)
     errs.bad_free++;
 }
 
-plat_busaddr_t plat_bus_addr(const void *p)
+static plat_busaddr_t plat_bus_addr_u(const void *p)
 {
     struct dma_block *b = find_host(p, 1);
 
@@ -301,9 +349,16 @@ void sim_dma_unobserve(void (*fn)(void *ctx), void *ctx)
             observers[i].fn = NULL;
 }
 
+static bool observers_on = true;
+
+void sim_dma_observers(bool on)
+{
+    observers_on = on;
+}
+
 static void run_observers(void)
 {
-    if (observing)
+    if (observing || !observers_on)
         return;
     observing = true;
     for (unsigned i = 0; i < MAX_OBSERVERS; i++)
@@ -398,7 +453,7 @@ static void order_barrier(unsigned kind)
     }
 }
 
-void sim_dma_barrier(unsigned kind)
+static void sim_dma_barrier_u(unsigned kind)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     order.barriers[kind & 3u]++;
@@ -563,7 +618,7 @@ static void cache_log_op(bool invalidate, const void *p, size_t len)
     cache_nops++;
 }
 
-void plat_cache_clean(const void *p, size_t len)
+static void plat_cache_clean_u(const void *p, size_t len)
 {
     struct dma_block *b = find_host(p, len);
     size_t k, k0, k1, off, n;
@@ -591,7 +646,7 @@ void plat_cache_clean(const void *p, size_t len)
     }
 }
 
-void plat_cache_invalidate(const void *p, size_t len)
+static void plat_cache_invalidate_u(const void *p, size_t len)
 {
     struct dma_block *b = find_host(p, len);
     size_t k, k0, k1, off, n;
@@ -729,14 +784,14 @@ static struct window *find_window(uintptr_t addr, unsigned width)
     return NULL;
 }
 
-static uint32_t mmio_read(uintptr_t addr, unsigned width)
+static uint32_t mmio_read_u(uintptr_t addr, unsigned width)
 {
     struct window *w = find_window(addr, width);
 
     return w ? w->ops->read(w->ctx, (uint32_t)(addr - w->base), width) : 0xffffffffu;
 }
 
-static void mmio_write(uintptr_t addr, unsigned width, uint32_t v)
+static void mmio_write_u(uintptr_t addr, unsigned width, uint32_t v)
 {
     struct window *w;
 
@@ -749,6 +804,9 @@ static void mmio_write(uintptr_t addr, unsigned width, uint32_t v)
     if (w)
         w->ops->write(w->ctx, (uint32_t)(addr - w->base), width, v);
 }
+
+static uint32_t mmio_read(uintptr_t addr, unsigned width);
+static void mmio_write(uintptr_t addr, unsigned width, uint32_t v);
 
 uint8_t plat_mmio_read8(uintptr_t addr)
 {
@@ -793,10 +851,10 @@ struct irq_line {
     unsigned delivered;
 };
 static struct irq_line lines[SIM_MAX_IRQ];
-static int cpu_masked; /* > 0: interrupts masked at the "CPU" */
+static _Thread_local int cpu_masked; /* > 0: interrupts masked at this thread's "CPU" */
 static bool sync_irqs;
 
-int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+static int plat_irq_attach_u(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
 {
     if (irq >= SIM_MAX_IRQ || !fn)
         return -22;
@@ -808,7 +866,7 @@ int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *a
     return 0;
 }
 
-void plat_irq_unmask(unsigned irq)
+static void plat_irq_unmask_u(unsigned irq)
 {
     if (irq >= SIM_MAX_IRQ)
         return;
@@ -817,7 +875,7 @@ void plat_irq_unmask(unsigned irq)
         sim_run_irqs();
 }
 
-void plat_irq_mask(unsigned irq)
+static void plat_irq_mask_u(unsigned irq)
 {
     if (irq < SIM_MAX_IRQ)
         lines[irq].masked = true;
@@ -848,7 +906,7 @@ void sim_irq_set_sync(bool sync)
     sync_irqs = sync;
 }
 
-unsigned sim_run_irqs(void)
+static unsigned sim_run_irqs_u(void)
 {
     unsigned count = 0, round, i;
     bool any;
@@ -867,7 +925,11 @@ unsigned sim_run_irqs(void)
             l->delivered++;
             count++;
             cpu_masked++; /* the handler runs with interrupts masked */
-            l->fn(l->arg);
+            plat_irq_handler_t fn = l->fn;
+            void *arg = l->arg;
+            unsigned held = sim_release_all(); /* driver code: not under sim_mu */
+            fn(arg);
+            sim_reacquire(held);
             cpu_masked--;
         }
         if (!any)
@@ -877,7 +939,7 @@ unsigned sim_run_irqs(void)
     return count;
 }
 
-void sim_irq_set_level(unsigned irq, bool level)
+static void sim_irq_set_level_u(unsigned irq, bool level)
 {
     if (irq >= SIM_MAX_IRQ)
         return;
@@ -886,7 +948,7 @@ void sim_irq_set_level(unsigned irq, bool level)
         sim_run_irqs();
 }
 
-void sim_irq_inject(unsigned irq)
+static void sim_irq_inject_u(unsigned irq)
 {
     if (irq >= SIM_MAX_IRQ)
         return;
@@ -899,23 +961,44 @@ void sim_irq_inject(unsigned irq)
 
 void plat_lock_init(plat_lock_t *l)
 {
-    l->held = 0;
+    __atomic_store_n(&l->held, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELAXED);
 }
 
+static unsigned next_tid = 1;
+static _Thread_local unsigned my_tid;
+
+static unsigned thread_id(void)
+{
+    if (!my_tid)
+        my_tid = __atomic_fetch_add(&next_tid, 1u, __ATOMIC_RELAXED);
+    return my_tid;
+}
+
+/* Masks this thread's "interrupts" and takes the lock: a spinlock between
+ * threads (acquire/release, which ThreadSanitizer follows), as on SMP. */
 plat_irqstate_t plat_lock(plat_lock_t *l)
 {
     plat_irqstate_t prev = cpu_masked;
+    unsigned me = thread_id();
 
     cpu_masked++;
-    if (l->held)
+    if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+        sim_lock();
         errs.lock_recursion++; /* would deadlock on a real machine */
-    l->held = 1;
+        sim_unlock();
+        return prev;
+    }
+    while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+    __atomic_store_n(&l->owner, me, __ATOMIC_RELAXED);
     return prev;
 }
 
 void plat_unlock(plat_lock_t *l, plat_irqstate_t s)
 {
-    l->held = 0;
+    __atomic_store_n(&l->owner, 0u, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
     cpu_masked = s;
     if (!cpu_masked && sync_irqs)
         sim_run_irqs();
@@ -930,7 +1013,7 @@ static void (*time_hook)(void *);
 static void *time_hook_arg;
 static bool in_time_hook;
 
-uint64_t plat_time_ns(void)
+static uint64_t plat_time_ns_u(void)
 {
     time_reads++;
     now_ns += step_ns;
@@ -987,6 +1070,7 @@ size_t sim_plat_reset(void)
     memset(&order, 0, sizeof(order));
     memset(observers, 0, sizeof(observers));
     observing = false;
+    observers_on = true;
     memset(windows, 0, sizeof(windows));
     memset(lines, 0, sizeof(lines));
     cpu_masked = 0;
@@ -1026,4 +1110,117 @@ bool sim_plat_finish(void)
     if (leaked)
         fprintf(stderr, "leaked %zu DMA blocks\n", leaked);
     return ok && !leaked;
+}
+
+/* ---- the entry points, under sim_mu ------------------------------------- */
+
+void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
+{
+    sim_lock();
+    void *r = plat_dma_alloc_u(size, align, bus);
+    sim_unlock();
+    return r;
+}
+
+void plat_dma_free(void *p, size_t size)
+{
+    sim_lock();
+    plat_dma_free_u(p, size);
+    sim_unlock();
+}
+
+plat_busaddr_t plat_bus_addr(const void *p)
+{
+    sim_lock();
+    plat_busaddr_t r = plat_bus_addr_u(p);
+    sim_unlock();
+    return r;
+}
+
+void plat_cache_clean(const void *p, size_t len)
+{
+    sim_lock();
+    plat_cache_clean_u(p, len);
+    sim_unlock();
+}
+
+void plat_cache_invalidate(const void *p, size_t len)
+{
+    sim_lock();
+    plat_cache_invalidate_u(p, len);
+    sim_unlock();
+}
+
+void sim_dma_barrier(unsigned kind)
+{
+    sim_lock();
+    sim_dma_barrier_u(kind);
+    sim_unlock();
+}
+
+static uint32_t mmio_read(uintptr_t addr, unsigned width)
+{
+    sim_lock();
+    uint32_t r = mmio_read_u(addr, width);
+    sim_unlock();
+    return r;
+}
+
+static void mmio_write(uintptr_t addr, unsigned width, uint32_t v)
+{
+    sim_lock();
+    mmio_write_u(addr, width, v);
+    sim_unlock();
+}
+
+int plat_irq_attach(unsigned irq, unsigned flags, plat_irq_handler_t fn, void *arg)
+{
+    sim_lock();
+    int r = plat_irq_attach_u(irq, flags, fn, arg);
+    sim_unlock();
+    return r;
+}
+
+void plat_irq_unmask(unsigned irq)
+{
+    sim_lock();
+    plat_irq_unmask_u(irq);
+    sim_unlock();
+}
+
+void plat_irq_mask(unsigned irq)
+{
+    sim_lock();
+    plat_irq_mask_u(irq);
+    sim_unlock();
+}
+
+void sim_irq_set_level(unsigned irq, bool level)
+{
+    sim_lock();
+    sim_irq_set_level_u(irq, level);
+    sim_unlock();
+}
+
+void sim_irq_inject(unsigned irq)
+{
+    sim_lock();
+    sim_irq_inject_u(irq);
+    sim_unlock();
+}
+
+uint64_t plat_time_ns(void)
+{
+    sim_lock();
+    uint64_t r = plat_time_ns_u();
+    sim_unlock();
+    return r;
+}
+
+unsigned sim_run_irqs(void)
+{
+    sim_lock();
+    unsigned r = sim_run_irqs_u();
+    sim_unlock();
+    return r;
 }

@@ -61,6 +61,19 @@
  *    it reads, lines the CPU still holds dirty and buffers not cleaned since
  *    the device last had them, and sim_cache_unsynced() counts lines the
  *    device wrote that the CPU has not invalidated since.
+ *  - Threads: the machine may be driven from several pthreads (a driver's
+ *    polling thread, a thread releasing buffers, an "interrupt" thread
+ *    calling sim_run_irqs, a thread driving the devices).  Every plat_*
+ *    entry point and sim_dma_barrier take one recursive mutex of the
+ *    simulation (sim_lock), as does sim_run_irqs except around the
+ *    handler it calls; device steps a test drives itself (sim_net_rx,
+ *    sim_virtio_set_needs_reset, ...) must be bracketed with
+ *    sim_lock()/sim_unlock().  So the simulated device and the ordering
+ *    and cache models are consistent, while the driver's code between
+ *    those calls runs truly concurrently.  plat_lock is a spinlock between
+ *    threads and "interrupts masked" for its own thread only (an
+ *    interrupt is delivered by the thread that calls sim_run_irqs, as by
+ *    another CPU).  Lock order: a driver's plat_lock before sim_lock.
  */
 #ifndef SIM_PLAT_H
 #define SIM_PLAT_H
@@ -74,6 +87,10 @@
 #define SIM_MMIO_BASE 0x10000000u
 #define SIM_MMIO_STRIDE 0x200u
 #define SIM_MAX_IRQ 64u
+
+/* The simulation's recursive mutex (see Threads above). */
+void sim_lock(void);
+void sim_unlock(void);
 
 /* Reset every piece of simulated platform state (between tests).  Live DMA
  * blocks are freed and counted as leaks in the returned value. */
@@ -127,6 +144,10 @@ void sim_dma_mbonly(uint64_t bus, size_t len);
  * Removing an observer that is not there is harmless. */
 void sim_dma_observe(void (*fn)(void *ctx), void *ctx);
 void sim_dma_unobserve(void (*fn)(void *ctx), void *ctx);
+/* Off: observers are not called (sim_plat_reset() turns them back on).
+ * With the ordering model off too, no barrier or MMIO access of one
+ * thread reads ring memory another thread is writing (Threads, above). */
+void sim_dma_observers(bool on);
 /* Off: one copy, every access sees everything at once (for blocks
  * allocated after the call; sim_plat_reset() turns it back on). */
 void sim_order_model(bool on);
