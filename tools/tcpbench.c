@@ -45,6 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "tcpbench"
+#include "benchlib.h"
+
 #define MAX_SIZE 65536
 #define MAX_SECONDS 600
 #define MAX_COUNT 10000000L
@@ -53,13 +56,6 @@
 
 static int timeout_ms = 5000;
 static uint64_t connect_us;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Byte number POS of the stream (either direction: the echo must equal
  * it).  Not periodic at any small power of two. */
@@ -82,35 +78,6 @@ static size_t check(const unsigned char *p, size_t n, uint64_t pos)
         if (p[i] != byte_at(pos + i))
             return i;
     return n;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Percentile P (0..100) of N sorted samples, nearest rank. */
-static uint32_t pct(const uint32_t *v, size_t n, unsigned p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (n * p + 99) / 100;
-    if (rank == 0)
-        rank = 1;
-    return v[rank - 1];
-}
-
-static long parse_num(const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) {
-        fprintf(stderr, "tcpbench: %s must be %ld..%ld, not '%s'\n", what, lo, hi, s);
-        exit(2);
-    }
-    return v;
 }
 
 /* Wait until S is ready for EVENTS, at most timeout_ms: 1 ready, 0 timed

@@ -38,6 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "udpbench"
+#include "benchlib.h"
+
 #define MAX_SIZE 65507          /* largest UDP payload over IPv4 */
 #define MIN_SIZE 8              /* room for the sequence number */
 #define MAX_SECONDS 600
@@ -46,13 +49,6 @@
 #define MAX_SAMPLES 10000000u
 
 static int timeout_ms = 200;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The payload of datagram SEQ: the sequence number (little-endian) and then
  * bytes from a generator seeded with it, so a reply can be checked without
@@ -76,23 +72,6 @@ static uint64_t seq_of(const unsigned char *p)
     for (int i = 7; i >= 0; i--)
         seq = seq << 8 | p[i];
     return seq;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Percentile P (0..100) of N sorted samples, nearest rank. */
-static uint32_t pct(const uint32_t *v, size_t n, unsigned p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (n * p + 99) / 100;
-    if (rank == 0)
-        rank = 1;
-    return v[rank - 1];
 }
 
 static int open_socket(const char *host, const char *port_s)
@@ -123,18 +102,6 @@ static int open_socket(const char *host, const char *port_s)
     (void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     (void)setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
     return s;
-}
-
-static long parse_num(const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) {
-        fprintf(stderr, "udpbench: %s must be %ld..%ld, not '%s'\n", what, lo, hi, s);
-        exit(2);
-    }
-    return v;
 }
 
 /* Wait up to MS milliseconds for a datagram; its length, 0 on timeout, -1 on

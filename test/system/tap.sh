@@ -68,6 +68,33 @@ tap_check() {
     expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
 }
 
+# tap_boot NAME LOG ARCH MMIO DEVICES [EXTRA-APPEND]: tap_start ARCH's
+# firmware on tap0 with ip= (and EXTRA-APPEND) and the virtio DEVICES; a
+# FAIL and status 1 when it does not come up.
+tap_boot() {
+    local name=$1 log=$2 arch=$3 mmio=$4 devices=$5 extra=${6:-}
+    if ! tap_start "$name" "$log" tools/qemu-run.sh --net tap:tap0 --append "$TAP_APPEND${extra:+ $extra}" \
+        --arch "$arch" --mmio "$mmio" --devices "$devices" "build/$arch/firmware.elf"; then
+        fail "$name: the guest did not come up (see $log)"
+        tap_stop
+        return 1
+    fi
+}
+
+# tap_checker NAME COMMAND...: run a checker inside the namespace; each
+# PASS:/FAIL: line it prints counts as this test's own (prefixed with NAME).
+tap_checker() {
+    local name=$1 line
+    shift
+    while IFS= read -r line; do
+        case $line in
+        PASS:*) pass "$name: ${line#PASS: }" ;;
+        FAIL:*) fail "$name: ${line#FAIL: }" ;;
+        *) echo "$line" ;;
+        esac
+    done < <(in_ns "$@" 2>&1)
+}
+
 tap_probe() {
     local name=$1 log=$2
     shift 2

@@ -14,28 +14,9 @@
 . "$(dirname "$0")/tap.sh"
 tap_setup || finish
 
-tcp_boot() { # NAME LOG ARCH MMIO [EXTRA-APPEND]
-    local name=$1 log=$2 arch=$3 mmio=$4 extra=${5:-}
-    if ! tap_start "$name" "$log" tools/qemu-run.sh --net tap:tap0 --append "$TAP_APPEND${extra:+ $extra}" \
-        --arch "$arch" --mmio "$mmio" --devices net,rng "build/$arch/firmware.elf"; then
-        fail "$name: the guest did not come up (see $log)"
-        tap_stop
-        return 1
-    fi
-}
+tcp_boot() { tap_boot "$1" "$2" "$3" "$4" net,rng "${5:-}"; } # NAME LOG ARCH MMIO [EXTRA-APPEND]
 
-# Each PASS:/FAIL: line of tools/tcp-check.py counts as this test's own.
-tcp_check() { # NAME ARGS...
-    local name=$1 line
-    shift
-    while IFS= read -r line; do
-        case $line in
-        PASS:*) pass "$name: ${line#PASS: }" ;;
-        FAIL:*) fail "$name: ${line#FAIL: }" ;;
-        *) echo "$line" ;;
-        esac
-    done < <(in_ns timeout 300 python3 tools/tcp-check.py "$@" 2>&1)
-}
+tcp_check() { tap_checker "$1" timeout 300 python3 tools/tcp-check.py "${@:2}"; } # NAME ARGS...
 
 nc_echo() { # NAME SIZE
     local name=$1 size=$2 dir

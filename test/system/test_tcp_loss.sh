@@ -35,15 +35,7 @@ QPORT=40007 RPORT=40008 # on the namespace's own loopback
 
 # Each PASS:/FAIL: line of tools/tcp-check.py counts as this test's own.
 tcp_check() { # NAME TIMEOUT ARGS...
-    local name=$1 secs=$2 line
-    shift 2
-    while IFS= read -r line; do
-        case $line in
-        PASS:*) pass "$name: ${line#PASS: }" ;;
-        FAIL:*) fail "$name: ${line#FAIL: }" ;;
-        *) echo "$line" ;;
-        esac
-    done < <(in_ns env TCP_TIMEOUT="$secs" timeout $((secs + 10)) python3 tools/tcp-check.py "$@" 2>&1)
+    tap_checker "$1" env TCP_TIMEOUT="$2" timeout $(($2 + 10)) python3 tools/tcp-check.py "${@:3}"
 }
 
 # As tap_start (tap.sh), with room for the slow run: QEMU ends after
