@@ -2,7 +2,7 @@
 #
 #   make [ARCH=arm|aarch64|riscv64]
 #                              build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [PACKED=1] [GIC=2|3] [HOSTFWD=port] [PCAP=file]
+#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [PACKED=1] [GIC=2|3] [HOSTFWD=port] [TCPFWD='h:g ...'] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
 #                              (BOARD: virt, xlnx-versal-virt (aarch64) or
 #                              vexpress-a15 (arm); LOADER=uboot: Debian's
@@ -20,6 +20,9 @@ BOARD_SRC := board/generic
 MMIO ?= legacy
 GIC ?= 2
 HOSTFWD ?= 5555
+# make run: TCP forwards of the user network, HOSTPORT:GUESTPORT (the shell,
+# HTTP, TCP echo); TCPFWD= for none
+TCPFWD ?= 2323:23 8080:80 7007:7
 PCAP ?=
 LOADER ?=
 
@@ -163,7 +166,7 @@ deps-test:
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
-RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) --hostfwd $(HOSTFWD) $(if $(PCAP),--pcap $(PCAP)) $(if $(PACKED),--packed) --interactive
+RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) --hostfwd $(HOSTFWD) $(foreach f,$(TCPFWD),--tcpfwd $(f)) $(if $(PCAP),--pcap $(PCAP)) $(if $(PACKED),--packed) --interactive
 # QEMU virt boots the ELF (symbols for gdb at the addresses it runs at);
 # the other boards the image, which runs wherever their RAM is.
 RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))

@@ -13,8 +13,8 @@ build-arm) pkgs=(make gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-non
 build-aarch64) pkgs=(make gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu) ;;
 build-riscv64) pkgs=(make gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf binutils-riscv64-linux-gnu) ;; # its ld links the PIE;
                                                   # freestanding: lib/string.c, no picolibc
-run | run-arm | run-aarch64) pkgs=(qemu-system-arm netcat-openbsd) ;; # nc: the README's way to talk to the echo port
-run-riscv64) pkgs=(qemu-system-misc opensbi netcat-openbsd) ;; # opensbi: qemu-run.sh's -bios (QEMU's own copy
+run | run-arm | run-aarch64) pkgs=(qemu-system-arm netcat-openbsd curl) ;; # nc, curl: the README's way to the echo port, the shell and HTTP
+run-riscv64) pkgs=(qemu-system-misc opensbi netcat-openbsd curl) ;; # opensbi: qemu-run.sh's -bios (QEMU's own copy
                                                                # comes only as a recommendation)
 pcap) pkgs=(tcpdump) ;;
 fuzz) pkgs=(make clang libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler) ;; # libFuzzer's runtime is

@@ -34,6 +34,8 @@
 #                           --devices has net: the first --net is the guest's
 #                           net0, the second net1 (the firmware's ip1=)
 #   --hostfwd PORT          user network: forward udp 127.0.0.1:PORT to guest port 7
+#   --tcpfwd HPORT:GPORT    user network: forward tcp 127.0.0.1:HPORT to guest port
+#                           GPORT (repeatable; e.g. 2323:23 the shell, 8080:80 HTTP)
 #                           (the first user network only)
 #   --net-opts OPTS         extra virtio-net-device options (e.g. mrg_rxbuf=off)
 #   --pcap FILE             record the virtio-net traffic to FILE (QEMU's
@@ -79,7 +81,7 @@
 set -euo pipefail
 
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
-net=user hostfwd= netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
+net=user hostfwd= tcpfwds=() netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0 packed=0
 nets=() disks=() # --net and --disk, each as often as given
 # riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
@@ -100,6 +102,7 @@ while (($#)); do
     --devices) devices=$2; shift ;;
     --net) nets+=("$2"); shift ;;
     --hostfwd) hostfwd=$2; shift ;;
+    --tcpfwd) tcpfwds+=("$2"); shift ;;
     --net-opts) netopts=$2; shift ;;
     --pcap) pcap=$2; shift ;;
     --disk) disks+=("$2"); shift ;;
@@ -147,6 +150,9 @@ esac
 [[ $arch == riscv64 || $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"
 [[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
+for f in "${tcpfwds[@]}"; do
+    [[ $f =~ ^[0-9]+:[0-9]+$ ]] || die "--tcpfwd takes HOSTPORT:GUESTPORT, not '$f'"
+done
 if [[ -n $pcap ]]; then
     [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user, tap or udp)"
     [[ $pcap != *,* ]] || die "--pcap: QEMU cannot take a file name with a comma: '$pcap'"
@@ -237,7 +243,10 @@ for d in "${devs[@]}"; do
             case ${nets[$k]} in
             user)
                 fwd=
-                [[ -n $hostfwd && ${nets[*]:0:k} != *user* ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
+                if [[ ${nets[*]:0:k} != *user* ]]; then # the first user network
+                    [[ -n $hostfwd ]] && fwd=",hostfwd=udp:127.0.0.1:$hostfwd-:7"
+                    for f in "${tcpfwds[@]}"; do fwd+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f#*:}"; done
+                fi
                 [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
                 args+=(-netdev "user,id=n$k$fwd") ;;
             tap:*) args+=(-netdev "tap,id=n$k,ifname=${nets[$k]#tap:},script=no,downscript=no") ;;
@@ -292,6 +301,14 @@ if ((interactive)); then
     ((smp == 1)) || gicnote+=", $smp CPUs"
     echo "qemu-run: $arch ($cpu) on $board, virtio-mmio $mmio$gicnote; quit with Ctrl-A X"
     [[ -n $hostfwd ]] && echo "qemu-run: UDP echo: nc -u 127.0.0.1 $hostfwd"
+    for f in "${tcpfwds[@]}"; do
+        case ${f#*:} in
+        23) echo "qemu-run: the shell over TCP: nc 127.0.0.1 ${f%%:*}" ;;
+        80) echo "qemu-run: HTTP: curl http://127.0.0.1:${f%%:*}/stats" ;;
+        7) echo "qemu-run: TCP echo: nc 127.0.0.1 ${f%%:*}" ;;
+        *) echo "qemu-run: TCP 127.0.0.1:${f%%:*} -> guest port ${f#*:}" ;;
+        esac
+    done
     [[ -n $pcap ]] && echo "qemu-run: recording the guest's network traffic to $pcap (tcpdump -r $pcap)"
 fi
 if ((dry)); then

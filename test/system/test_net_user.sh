@@ -3,7 +3,10 @@
 # every ARCH and both transports, once with every optional feature and once
 # with mrg_rxbuf, event_idx, indirect_desc and status off: the DHCP lease 10.0.2.15,
 # the guest's ping of the gateway 10.0.2.2, and UDP echo through a hostfwd on
-# 127.0.0.1, byte-exact for every size from 1 to 1472 bytes.
+# 127.0.0.1, byte-exact for every size from 1 to 1472 bytes; with every
+# feature, the link state through the config interrupt, and the TCP services
+# through TCP hostfwds as `make run` sets them up (HTTP /stats as JSON, the
+# shell on port 23).
 . "$(dirname "$0")/lib.sh"
 
 OFF=mrg_rxbuf=off,event_idx=off,indirect_desc=off,status=off
@@ -21,10 +24,10 @@ for arch in $ARCHES; do
             q16) opts=$OFF,any_layout=off append=netq=16 ;;
             q1024) opts=rx_queue_size=1024,tx_queue_size=1024 append=netq=1024 ;;
             esac
-            port=$(free_port)
+            port=$(free_port) hport=$(free_port) sport=$(free_port)
             mon=$(mktemp -u /tmp/vbare-mon.XXXXXX)
             timeout --kill-after=5 120 tools/qemu-run.sh --arch "$arch" --mmio "$mmio" --devices net,rng \
-                --net user --hostfwd "$port" ${opts:+--net-opts "$opts"} ${append:+--append "$append"} \
+                --net user --hostfwd "$port" --tcpfwd "$hport:80" --tcpfwd "$sport:23" ${opts:+--net-opts "$opts"} ${append:+--append "$append"} \
                 --monitor "unix:$mon,server=on,wait=off" "build/$arch/firmware.elf" >"$log" 2>&1 &
             pid=$!
             wait_for "$log" '^net: ready' "$pid" 30
@@ -51,6 +54,18 @@ for arch in $ARCHES; do
                 expect_grep "$log" '^net: link down' "$name: link down seen through the config interrupt"
                 expect_grep "$log" '^net: link up' "$name: link up again"
                 expect_echo "$name: after the link came back" 127.0.0.1 "$port" 1 64
+                if out=$(curl -s --max-time 10 "http://127.0.0.1:$hport/stats") &&
+                    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin).get("devices") else 1)' <<<"$out"; then
+                    pass "$name: HTTP /stats through a TCP hostfwd is JSON with the devices"
+                else
+                    fail "$name: HTTP /stats through a TCP hostfwd: '${out:0:200}'"
+                fi
+                if out=$(printf 'devices\r\nexit\r\n' | timeout 15 nc 127.0.0.1 "$sport" 2>&1) &&
+                    grep -q 'vbare> ' <<<"$out" && grep -q '(net) features' <<<"$out"; then
+                    pass "$name: the shell through a TCP hostfwd (prompt, devices, exit)"
+                else
+                    fail "$name: the shell through a TCP hostfwd: '${out:0:200}'"
+                fi
             fi
             expect_no_grep "$log" 'CRASH|broke a ring' "$name: no crash, no ring fault"
             rm -f "$mon"
