@@ -47,8 +47,19 @@ static size_t discard_recv(void *arg, struct tcp_conn *c, const uint8_t *data, s
     return len;
 }
 
-static const struct tcp_callbacks echo_cb = {.recv = echo_recv, .sent = echo_sent};
-static const struct tcp_callbacks discard_cb = {.recv = discard_recv};
+/* A peer silent for this long loses its connection (RST): echo and
+ * discard never close on their own, and without it idle peers could hold
+ * every slot of the table. */
+#define TCPAPP_IDLE_MS (5u * 60u * 1000u)
+
+static void idle_bound(void *arg, struct tcp_conn *c)
+{
+    (void)arg;
+    tcp_set_idle_timeout(c, TCPAPP_IDLE_MS);
+}
+
+static const struct tcp_callbacks echo_cb = {.established = idle_bound, .recv = echo_recv, .sent = echo_sent};
+static const struct tcp_callbacks discard_cb = {.established = idle_bound, .recv = discard_recv};
 
 /* The ISN secret from virtio-rng; false when it has not started yet. */
 static bool rng_key(uint8_t key[TCP_KEY_LEN])

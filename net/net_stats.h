@@ -120,6 +120,7 @@ struct netif;
     C(tcp_persist_probes)                                                      \
     C(tcp_timeouts)     /* connections given up after retransmissions */      \
     C(tcp_fin_wait2_timeouts) /* FIN-WAIT-2 left after TCP_FIN_WAIT2_MS of silence */ \
+    C(tcp_idle_timeouts) /* reset after tcp_set_idle_timeout's silence */        \
     C(tcp_accepted)                                                            \
     C(tcp_connected)                                                           \
     C(tcp_conn_reset)   /* connections ended by a RST received */

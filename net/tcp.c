@@ -801,6 +801,7 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
      * hold the slot for ever (RFC 9293 sets no bound; BSD and Linux do). */
     if (c->state == TCP_FIN_WAIT_2)
         tcp_arm(c, TCP_FIN_WAIT2_MS, false);
+    c->t_heard = tcp_now(nif);
 
     cb = c->cb;
     if (newly) {
@@ -1016,6 +1017,12 @@ void tcp_tick(struct netif *nif)
     for (struct tcp_conn *c = ts->conn; c < ts->conn + TCP_MAX_CONNS; c++) {
         if (c->state == TCP_CLOSED)
             continue;
+        if (c->idle_ms && synchronized(c) && c->state != TCP_TIME_WAIT && now - c->t_heard >= c->idle_ms) {
+            nif->stats.tcp_idle_timeouts++;
+            tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+            tcp_free(c, -TCP_ETIMEDOUT);
+            continue;
+        }
         if ((c->flags & TF_DELACK) && (int32_t)(now - c->t_delack) >= 0) {
             c->flags |= TF_ACKNOW;
             tcp_output(c);
@@ -1205,6 +1212,12 @@ void tcp_recv_resume(struct tcp_conn *c)
 void tcp_set_arg(struct tcp_conn *c, void *arg)
 {
     c->arg = arg;
+}
+
+void tcp_set_idle_timeout(struct tcp_conn *c, uint32_t ms)
+{
+    c->idle_ms = ms;
+    c->t_heard = tcp_now(c->ts->nif);
 }
 
 enum tcp_state tcp_get_state(const struct tcp_conn *c)

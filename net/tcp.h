@@ -197,6 +197,7 @@ struct tcp_conn {
     /* timers: absolute times on the stack's ms clock, valid with their flag */
     uint32_t t_rexmit;              /* retransmit, persist, or TIME-WAIT end */
     uint32_t t_delack;
+    uint32_t idle_ms, t_heard;      /* tcp_set_idle_timeout; last segment from the peer */
     uint32_t chal_start;            /* RFC 5961 challenge ACKs: this second's */
     uint16_t chal_count;            /* start and count */
     /* rings: snd from snd_una (snd_len bytes, TF_FIN_Q: FIN after them);
@@ -254,6 +255,11 @@ void tcp_abort(struct tcp_conn *c);
 /* Offer buffered in-order data (and the FIN) to recv again. */
 void tcp_recv_resume(struct tcp_conn *c);
 void tcp_set_arg(struct tcp_conn *c, void *arg);
+/* Reset the connection (RST; closed with -TCP_ETIMEDOUT) once ms pass
+ * without a segment from the peer while it is synchronized; 0 (the
+ * default) never.  TCP has no keep-alive here: a service that should not
+ * let silent peers hold its slots for ever sets this (apps/tcpapp.c). */
+void tcp_set_idle_timeout(struct tcp_conn *c, uint32_t ms);
 enum tcp_state tcp_get_state(const struct tcp_conn *c);
 const char *tcp_state_name(enum tcp_state s);
 

@@ -701,6 +701,42 @@ static void test_fin_wait_2_timeout(void **state)
     expect_none();
 }
 
+/* tcp_set_idle_timeout: each segment from the peer restarts the count;
+ * silence for the whole of it resets the connection. */
+static void test_idle_timeout(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    tcp_set_idle_timeout(c, 5000);
+    for (int i = 0; i < 3; i++) {
+        tick(4900);
+        assert_int_equal(c->state, TCP_ESTABLISHED);
+        seg(&p, TCP_ACK, "x", 1);
+        tick(TCP_DELACK_MS);
+        while (pop(&o))
+            ;
+    }
+    tick(4900 - TCP_DELACK_MS);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+    tick(100);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+    assert_int_equal(ST.tcp_idle_timeouts, 1);
+    expect(&o, TCP_RST);
+    expect_none();
+    /* 0: never (the default) */
+    app.conn = NULL;
+    peer_init(&p, PPORT + 1);
+    c = accept_conn(&p);
+    tick(10u * 60u * 1000u);
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+}
+
 static void test_simultaneous_close(void **state)
 {
     struct seg_out o;
@@ -2184,6 +2220,7 @@ int main(void)
         T(test_passive_close),
         T(test_active_close_time_wait),
         T(test_fin_wait_2_timeout),
+        T(test_idle_timeout),
         T(test_simultaneous_close),
         T(test_fin_wait_1_fin_and_ack),
         T(test_half_close_peer_keeps_reading),
