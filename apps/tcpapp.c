@@ -15,10 +15,16 @@
 #include "httpapp.h"
 #include "kprintf.h"
 #include "netif.h"
+#include "plat.h"
 #include "shellsrv.h"
 #include "tcp.h"
 
-static struct tcp_stack tcp; /* sizeof: see tcp.h (about 775 KiB) */
+/* The connection table: about 775 KiB with the default 16 KiB rings
+ * (tcp.h).  It comes from the pool of free RAM the board found
+ * (plat_dma_alloc: zeroed, taken once at start), not from .bss, so the
+ * image stays small wherever a loader puts it - test_boot_anywhere loads
+ * it 1 MiB below the top of RAM. */
+static struct tcp_stack *tcp;
 static bool keyed, announced, echo_on, discard_on, shell_on, http_on;
 
 static size_t echo_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t len)
@@ -78,7 +84,16 @@ void tcpapp_start(struct netif *nif)
             for (unsigned j = 0; j < 4; j++)
                 key[i + j] = (uint8_t)(r >> (8 * j));
         }
-    tcp_init(&tcp, nif, key);
+    plat_busaddr_t bus;
+    if (!tcp)
+        tcp = plat_dma_alloc(sizeof(*tcp), 64, &bus);
+    if (!tcp) {
+        kprintf("net: tcp: WARNING: no memory for the connection table (%lu bytes): no TCP services\n",
+                (unsigned long)sizeof(*tcp));
+        announced = true;
+        return;
+    }
+    tcp_init(tcp, nif, key);
     echo_on = !app_bootarg("tcp_echo=off");
     discard_on = !app_bootarg("tcp_discard=off");
     if (echo_on && tcp_listen(nif, 7, &echo_cb, NULL) != 0)
@@ -93,15 +108,17 @@ void tcpapp_poll(void)
 {
     uint8_t key[TCP_KEY_LEN];
 
+    if (!tcp)
+        return;
     if (!keyed) {
         /* rekey only while no connection exists (tcp_set_key): once one
          * may have been made, the boot-time key stays */
         for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
-            if (tcp.conn[i].state != TCP_CLOSED)
+            if (tcp->conn[i].state != TCP_CLOSED)
                 keyed = true;
         if (!keyed && rng_key(key)) {
             keyed = true;
-            tcp_set_key(&tcp, key);
+            tcp_set_key(tcp, key);
         }
     }
     if (!announced) {
