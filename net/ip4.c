@@ -28,17 +28,22 @@
 static void ip4_fill(struct netif *nif, struct ip4_hdr *h, uint16_t total, uint32_t src,
                      uint32_t dst, uint8_t proto)
 {
+    uint16_t id = nif->ip_id++;
     h->vhl = IP4_VHL_DEFAULT;
     h->tos = 0;
     put_be16(h->len, total);
-    put_be16(h->id, nif->ip_id++);
+    put_be16(h->id, id);
     put_be16(h->frag, 0);
     h->ttl = IP4_DEFAULT_TTL;
     h->proto = proto;
-    put_be16(h->chksum, 0);
     put_be32(h->src, src);
     put_be32(h->dst, dst);
-    put_be16(h->chksum, net_fold(net_sum((const uint8_t *)h, IP4_HLEN, 0)));
+    /* The header's ten 16-bit words, summed from the values just written
+     * (tos, frag and the checksum itself are 0) rather than read back. */
+    uint32_t sum = (uint32_t)IP4_VHL_DEFAULT << 8;
+    sum += (uint32_t)total + id + ((uint32_t)IP4_DEFAULT_TTL << 8 | proto);
+    sum += (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu);
+    put_be16(h->chksum, net_fold(sum));
     nif->stats.ip_tx++;
 }
 

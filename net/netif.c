@@ -75,25 +75,88 @@ uint64_t net_now_us(const struct netif *nif)
 
 /* ---- checksum (RFC 1071) ------------------------------------------------- */
 
+/* The ones'-complement sum of 16-bit words does not depend on the order the
+ * words are added in, and swapping the two bytes of every word swaps the two
+ * bytes of the sum (RFC 1071, 2(A) and 2(B)).  So the data is summed as
+ * native 32-bit words from aligned addresses into a 64-bit accumulator (two
+ * words per load; 2^32 loads before it could overflow), folded to 16 bits
+ * and byte-swapped once on a little-endian CPU: about 0.75 instructions a
+ * byte on arm and aarch64 against 3 for bytewise big-endian words. */
+static uint16_t fold16(uint64_t a)
+{
+    a = (a & 0xffffffffu) + (a >> 32); /* < 2^33 */
+    a = (a & 0xffffu) + (a >> 16);     /* < 2^17 + 2^16 */
+    a = (a & 0xffffu) + (a >> 16);     /* <= 0x10001 */
+    a = (a & 0xffffu) + (a >> 16);     /* <= 0xffff */
+    return (uint16_t)a;
+}
+
+static uint16_t swap16(uint16_t w)
+{
+    return (uint16_t)(w << 8 | w >> 8);
+}
+
+/* The native-order sum of len bytes at p, which is 2-byte aligned; an odd
+ * last byte is the word's first byte, the second being 0.  The loads are
+ * __builtin_memcpy (-ffreestanding makes memcpy a call) from addresses the
+ * compiler is told are aligned: one load instruction each, on riscv64 too. */
+static uint64_t sum_native(const uint8_t *p, size_t len)
+{
+    uint64_t acc = 0;
+    uint16_t h;
+    uint32_t a, b, c, d;
+    p = __builtin_assume_aligned(p, 2);
+    if (len >= 2 && ((uintptr_t)p & 2)) {
+        __builtin_memcpy(&h, p, 2);
+        acc += h;
+        p += 2;
+        len -= 2;
+    }
+    const uint8_t *q = __builtin_assume_aligned(p, 4);
+    for (; len >= 16; q += 16, len -= 16) {
+        __builtin_memcpy(&a, q, 4);
+        __builtin_memcpy(&b, q + 4, 4);
+        __builtin_memcpy(&c, q + 8, 4);
+        __builtin_memcpy(&d, q + 12, 4);
+        acc += (uint64_t)a + b + c + d;
+    }
+    for (; len >= 4; q += 4, len -= 4) {
+        __builtin_memcpy(&a, q, 4);
+        acc += a;
+    }
+    if (len >= 2) {
+        __builtin_memcpy(&h, q, 2);
+        acc += h;
+        q += 2;
+        len -= 2;
+    }
+    if (len) {
+        const uint8_t t[2] = {q[0], 0};
+        __builtin_memcpy(&h, t, 2);
+        acc += h;
+    }
+    return acc;
+}
+
 uint32_t net_sum(const uint8_t *p, size_t len, uint32_t sum)
 {
-    /* Fold before each 32 KiB: 16384 words of at most 0xffff added to a
-     * folded sum cannot overflow 32 bits, so the inner loop needs no carry
-     * test.  Bytewise loads: the data may sit at any alignment. */
-    while (len > 1) {
-        size_t n = len < 32768 ? len & ~(size_t)1 : 32768;
-        sum = (sum & 0xffffu) + (sum >> 16);
-        size_t i = 0;
-        for (; i + 3 < n; i += 4)
-            sum += ((uint32_t)p[i] << 8 | p[i + 1]) + ((uint32_t)p[i + 2] << 8 | p[i + 3]);
-        if (i < n)
-            sum += (uint32_t)p[i] << 8 | p[i + 1];
-        p += n;
-        len -= n;
+    uint32_t s = (sum & 0xffffu) + (sum >> 16); /* <= 0x1fffe */
+    uint32_t head = 0;
+    bool odd = ((uintptr_t)p & 1) && len;
+    if (odd) {
+        /* The first byte is the high half of the first word; the rest is
+         * summed one byte off the data's word boundaries, which swaps it. */
+        head = (uint32_t)p[0] << 8;
+        p++;
+        len--;
     }
-    if (len)
-        sum += (uint32_t)p[0] << 8;
-    return sum;
+    uint16_t w = fold16(sum_native(p, len));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    w = swap16(w); /* the sum of big-endian words */
+#endif
+    if (odd)
+        w = swap16(w);
+    return s + head + w; /* < 2^18: net_fold() and further sums take it */
 }
 
 uint16_t net_fold(uint32_t sum)

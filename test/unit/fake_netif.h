@@ -71,6 +71,7 @@ struct fake_netif {
     unsigned long err_double_release, err_headroom, err_out_overflow;
     unsigned long err_csum_meta; /* output with checksum metadata the netif did not
                                   * offer, or a field outside the frame */
+    unsigned long err_ip_csum;   /* an IPv4 frame whose header checksum is wrong */
 };
 
 /* netif_init with fake_mac; link down, no address.  Heap-free state only

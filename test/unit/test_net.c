@@ -1915,7 +1915,8 @@ static void test_stats_print(void **state)
 }
 
 /* net_sum against the RFC 1071 definition, one word at a time with a
- * 64-bit accumulator: every length 0..300 at every start alignment, large
+ * 64-bit accumulator: every length 0..300 at every start alignment (0..7, so
+ * every head and tail case of the word loop), large
  * buffers past the 32 KiB folding step, and starting sums that are not
  * folded. */
 static uint16_t ref_csum(const uint8_t *p, size_t len, uint64_t sum)
@@ -1938,9 +1939,11 @@ static void test_checksum_reference(void **state)
     srand(1071);
     for (size_t i = 0; i < big; i++)
         buf[i] = (uint8_t)rand();
-    for (size_t off = 0; off < 4; off++)
-        for (size_t len = 0; len <= 300; len++)
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= 300; len++) {
             assert_int_equal(net_fold(net_sum(buf + off, len, 0)), ref_csum(buf + off, len, 0));
+            assert_int_equal(net_fold(net_sum(buf + off, len, 0x1234fedc)), ref_csum(buf + off, len, 0x1234fedc));
+        }
     static const size_t lens[] = {32767, 32768, 32769, 65535, 65536, 65537, 131073, 199999};
     static const uint32_t starts[] = {0, 0xffff, 0x3fffc, 0x7fffffff, 0xffffffff};
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
