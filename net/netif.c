@@ -80,8 +80,9 @@ uint64_t net_now_us(const struct netif *nif)
  * bytes of the sum (RFC 1071, 2(A) and 2(B)).  So the data is summed as
  * native 32-bit words from aligned addresses into a 64-bit accumulator (two
  * words per load; 2^32 loads before it could overflow), folded to 16 bits
- * and byte-swapped once on a little-endian CPU: about 0.75 instructions a
- * byte on arm and aarch64 against 3 for bytewise big-endian words. */
+ * and byte-swapped once on a little-endian CPU: 0.6 instructions a byte on
+ * aarch64 and 0.9 on arm (the loop's 16 bytes), against 3 for bytewise
+ * big-endian words. */
 static uint16_t fold16(uint64_t a)
 {
     a = (a & 0xffffffffu) + (a >> 32); /* < 2^33 */
@@ -363,9 +364,9 @@ void netif_input(struct netif *nif, struct netbuf *nb)
     }
     eh = (const struct eth_hdr *)netbuf_data(nb);
     memset(&rx, 0, sizeof(rx));
-    if (memcmp(eh->dst, nif->mac, ETH_ADDR_LEN) == 0) {
+    if (eth_addr_eq(eh->dst, nif->mac)) {
         /* unicast to us */
-    } else if (memcmp(eh->dst, net_eth_broadcast, ETH_ADDR_LEN) == 0) {
+    } else if (eth_addr_eq(eh->dst, net_eth_broadcast)) {
         rx.l2_bcast = true;
     } else if (eh->dst[0] & ETH_ADDR_GROUP) {
         nif->stats.eth_multicast++;

@@ -8,6 +8,7 @@
 #ifndef NET_PROT_ETHERNET_H
 #define NET_PROT_ETHERNET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ETH_ADDR_LEN 6
@@ -28,5 +29,15 @@ _Static_assert(sizeof(struct eth_hdr) == 14, "Ethernet header is 14 bytes");
  * addresses.  The U/L bit marks a locally administered address. */
 #define ETH_ADDR_GROUP 0x01u
 #define ETH_ADDR_LOCAL 0x02u
+
+/* Are two addresses equal?  Inline, without a branch per byte: the firmware
+ * is built strict-alignment, where memcmp() of 6 bytes stays a call. */
+static inline bool eth_addr_eq(const uint8_t *a, const uint8_t *b)
+{
+    unsigned d = 0;
+    for (int i = 0; i < ETH_ADDR_LEN; i++)
+        d |= (unsigned)(a[i] ^ b[i]);
+    return d == 0;
+}
 
 #endif /* NET_PROT_ETHERNET_H */
