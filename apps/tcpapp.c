@@ -110,16 +110,18 @@ void tcpapp_poll(void)
 
     if (!tcp)
         return;
-    if (!keyed) {
+    /* The rng first: without one (a failed read is cheap) the connection
+     * table is not scanned on every turn of the main loop. */
+    if (!keyed && rng_key(key)) {
+        keyed = true;
         /* rekey only while no connection exists (tcp_set_key): once one
          * may have been made, the boot-time key stays */
+        bool any = false;
         for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
             if (tcp->conn[i].state != TCP_CLOSED)
-                keyed = true;
-        if (!keyed && rng_key(key)) {
-            keyed = true;
+                any = true;
+        if (!any)
             tcp_set_key(tcp, key);
-        }
     }
     if (!announced) {
         announced = true;
