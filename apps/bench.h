@@ -5,7 +5,8 @@
  *   reset_to_ready: from the first instruction of boot_main to the moment
  *                   the interface has its address;
  *   icmp_echo / udp_echo / tcp_echo: from the entry of the virtio-net
- *                   interrupt to the reply queued on the TX ring, per packet
+ *                   interrupt to the reply queued on the TX ring (its
+ *                   descriptors added, before the kick), per packet
  *                   (tcp_echo: every segment from TCP port 7 - the echo
  *                   with its ACK, the SYN-ACK, the FIN - the first one
  *                   after an interrupt).
@@ -21,8 +22,11 @@ struct netbuf;
 bool bench_enabled(void);
 void bench_init(void);
 void bench_network_ready(void);
-/* A frame about to be queued for transmission on net_intid's device. */
-void bench_tx(unsigned net_intid, struct netbuf *nb);
+/* A frame about to be queued for transmission: which series it belongs to
+ * (NULL: none, or bench off).  Its own cost is left out of the sample. */
+void *bench_tx_begin(struct netbuf *nb);
+/* The frame bench_tx_begin() classified is on net_intid's TX ring. */
+void bench_tx_queued(void *series, unsigned net_intid);
 void bench_print(void);
 
 #endif

@@ -51,8 +51,11 @@ static void rx_up(void *arg, struct netbuf *nb)
 static int drv_output(struct netif *n, struct netbuf *nb)
 {
     struct netapp_if *f = n->driver;
-    bench_tx(f->vnet.dev.irq, nb);
-    return virtio_net_tx(&f->vnet, nb);
+    void *b = bench_tx_begin(nb);
+    int err = virtio_net_tx(&f->vnet, nb);
+    if (b && err == 0)
+        bench_tx_queued(b, f->vnet.dev.irq);
+    return err;
 }
 
 static struct netbuf *drv_tx_alloc(struct netif *n)
