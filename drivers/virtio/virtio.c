@@ -501,6 +501,17 @@ void virtio_dev_irq_handler(void *arg)
 
 /* ---- DEVICE_NEEDS_RESET --------------------------------------------------- */
 
+/* Hold or release every queue (virtqueue_hold): a re-initialisation holds
+ * them from before the reset until DRIVER_OK, so a thread posting
+ * meanwhile is refused (VIRTIO_EBUSY) instead of notifying a device that
+ * is not running. */
+static void hold_queues(struct virtio_dev *dev, bool hold)
+{
+    for (unsigned i = 0; i < VIRTIO_MAX_VQS; i++)
+        if (dev->vqs[i])
+            virtqueue_hold(dev->vqs[i], hold);
+}
+
 int virtio_dev_reinit(struct virtio_dev *dev)
 {
     struct virtio_queue_addrs a;
@@ -514,6 +525,7 @@ int virtio_dev_reinit(struct virtio_dev *dev)
     plat_log("virtio@%lx: re-initialising", (unsigned long)dev->base);
     if (dev->irq_attached)
         plat_irq_mask(dev->irq);
+    hold_queues(dev, true); /* nothing posted or notified until DRIVER_OK */
 
     err = dev->ops->reset(dev);
     if (err)
@@ -550,6 +562,7 @@ int virtio_dev_reinit(struct virtio_dev *dev)
     }
 
     dev->ops->add_status(dev, VIRTIO_STATUS_DRIVER_OK);
+    hold_queues(dev, false);
     if (dev->irq_attached)
         plat_irq_unmask(dev->irq);
     if (dev->drv && dev->drv->restart) {
@@ -574,6 +587,7 @@ fail:
                 virtqueue_break(dev->vqs[i]);
             }
     }
+    hold_queues(dev, false); /* broken (adds: VIRTIO_EIO), or as they were */
     return err;
 }
 

@@ -138,7 +138,10 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b)
 
 /* Config space changed (interrupt context): the disk may have been
  * resized.  Requests are checked against the capacity as they are posted;
- * one already posted past a shrunken end gets the device's IOERR. */
+ * one already posted past a shrunken end gets the device's IOERR.  The
+ * read and the store are one step under b->lock, as in blk_restart: a
+ * read that overlapped a re-initialisation's reset (the handler on
+ * another CPU) stores before blk_restart re-reads, never after it. */
 static void blk_config_changed(struct virtio_dev *dev)
 {
     struct virtio_blk *b = dev->drv_priv;
@@ -147,12 +150,36 @@ static void blk_config_changed(struct virtio_dev *dev)
 
     if (!b)
         return;
-    b->stats.config_changes++;
-    if (virtio_config_read64(dev, VIRTIO_BLK_CFG_CAPACITY, &cap) != 0)
-        return; /* counted by the core (config_failures); the old value stays */
     s = plat_lock(&b->lock);
-    b->info.capacity = cap;
+    b->stats.config_changes++;
+    if (virtio_config_read64(dev, VIRTIO_BLK_CFG_CAPACITY, &cap) == 0)
+        b->info.capacity = cap;
+    /* else counted by the core (config_failures); the old value stays */
     plat_unlock(&b->lock, s);
+}
+
+/* After a re-initialisation (owning thread, inside virtio_dev_check):
+ * the device was reset, so a resize during it raised no config interrupt
+ * we saw, and the features were negotiated again.  Re-read the capacity
+ * and take read-only and FLUSH from the features now in force; under
+ * b->lock, which every reader of them takes.  The segment limits
+ * (size_max, seg_max, blk_size) stay as read at init: they size requests
+ * the callers may already have built (virtio_blk_max_sectors). */
+static int blk_restart(struct virtio_dev *dev)
+{
+    struct virtio_blk *b = dev->drv_priv;
+    uint64_t cap;
+    plat_irqstate_t s;
+
+    if (!b)
+        return 0;
+    s = plat_lock(&b->lock);
+    if (virtio_config_read64(dev, VIRTIO_BLK_CFG_CAPACITY, &cap) == 0)
+        b->info.capacity = cap;
+    b->info.read_only = virtio_has_feature(dev, VIRTIO_BLK_F_RO);
+    b->info.flush = virtio_has_feature(dev, VIRTIO_BLK_F_FLUSH);
+    plat_unlock(&b->lock, s);
+    return 0;
 }
 
 int virtio_blk_check(struct virtio_blk *b)
@@ -244,7 +271,8 @@ static const struct virtio_driver_ops blk_driver_ops = {
     .release = blk_release,
     .config_changed = blk_config_changed,
     .needs_reset = NULL, /* virtio_blk_check (thread context) recovers */
-    .restart = NULL,     /* nothing to re-post: cancelled requests are the callers' */
+    .restart = blk_restart, /* capacity and features again; nothing to re-post:
+                             * cancelled requests are the callers' */
 };
 
 static const struct virtio_feature_spec blk_features = {
@@ -270,47 +298,70 @@ int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned
 
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }
 
-/* [sector, sector + count) lies on the disk.  The capacity is read under
- * b->lock: a config interrupt (another CPU) updates it under the lock. */
-static bool in_capacity(struct virtio_blk *b, uint64_t sector, uint64_t count)
+/* [sector, sector + count) lies on the disk.  Caller holds b->lock: a
+ * config interrupt (another CPU) or a recovery updates the capacity under
+ * it.  A refusal is counted here. */
+static bool in_capacity_locked(struct virtio_blk *b, uint64_t sector, uint64_t count)
 {
-    plat_irqstate_t s = plat_lock(&b->lock);
     uint64_t cap = b->info.capacity;
 
+    if (sector <= cap && count <= cap - sector)
+        return true;
+    b->stats.refused_range++;
+    return false;
+}
+
+/* A counter only thread-context paths update, under b->lock like every
+ * other (struct virtio_blk_stats is one object the paths share). */
+static void count_under_lock(struct virtio_blk *b, uint32_t *counter)
+{
+    plat_irqstate_t s = plat_lock(&b->lock);
+
+    (*counter)++;
     plat_unlock(&b->lock, s);
-    return sector <= cap && count <= cap - sector;
+}
+
+/* The checks that read what a config change or a recovery can modify
+ * (read-only, FLUSH, capacity), and their counters.  Caller holds b->lock.
+ * Returns 0 (post it), 1 (a FLUSH the device does not need: complete it
+ * at once, unlocked) or a negative error. */
+static int check_locked(struct virtio_blk *b, const struct virtio_blk_req *r, bool too_big)
+{
+    switch (r->type) {
+    case VIRTIO_BLK_T_IN:
+    case VIRTIO_BLK_T_OUT:
+        if (r->type == VIRTIO_BLK_T_OUT && b->info.read_only) {
+            b->stats.refused_ro++;
+            return VIRTIO_EROFS;
+        }
+        if (too_big)
+            return VIRTIO_E2BIG;
+        if (!in_capacity_locked(b, r->sector, r->len / VIRTIO_BLK_SECTOR))
+            return VIRTIO_EINVAL;
+        return 0;
+    default: /* VIRTIO_BLK_T_FLUSH */
+        return b->info.flush ? 0 : 1;
+    }
 }
 
 static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
 {
-    uint32_t sectors, data_len = 0;
+    uint32_t data_len = 0;
+    bool too_big = false;
+    int err;
 
     if (!b || !r || !b->vq)
         return VIRTIO_EINVAL;
+    /* What the request says, and the limits fixed at init (no lock). */
     switch (r->type) {
     case VIRTIO_BLK_T_IN:
     case VIRTIO_BLK_T_OUT:
         if (!r->buf || r->len == 0 || r->len % VIRTIO_BLK_SECTOR)
             return VIRTIO_EINVAL;
-        sectors = r->len / VIRTIO_BLK_SECTOR;
-        if (r->type == VIRTIO_BLK_T_OUT && b->info.read_only) {
-            b->stats.refused_ro++;
-            return VIRTIO_EROFS;
-        }
-        if (sectors > virtio_blk_max_sectors(b))
-            return VIRTIO_E2BIG;
-        if (!in_capacity(b, r->sector, sectors)) {
-            b->stats.refused_range++;
-            return VIRTIO_EINVAL;
-        }
+        too_big = r->len / VIRTIO_BLK_SECTOR > virtio_blk_max_sectors(b);
         data_len = r->len;
         break;
     case VIRTIO_BLK_T_FLUSH:
-        if (!b->info.flush) {
-            if (r->done)
-                r->done(r, 0); /* write-through device: nothing to wait for */
-            return 0;
-        }
         break; /* no data, sector 0, whatever buf/len say (5.2.6.1) */
     default:
         return VIRTIO_EINVAL;
@@ -320,6 +371,16 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
     unsigned n = 0, nseg = 0;
     plat_irqstate_t s = plat_lock(&b->lock);
     unsigned slot = 0;
+
+    err = check_locked(b, r, too_big);
+    if (err) {
+        plat_unlock(&b->lock, s);
+        if (err < 0)
+            return err;
+        if (r->done)
+            r->done(r, 0); /* write-through device: nothing to wait for */
+        return 0;
+    }
     while (slot < b->nslots && b->inflight[slot])
         slot++;
     if (slot == b->nslots) {
@@ -341,7 +402,7 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
     bufs[n++] = (struct vq_buf){&sl->status, 1};
     unsigned n_out = 1 + (r->type == VIRTIO_BLK_T_OUT ? nseg : 0);
     r->slot = slot;
-    int err = virtqueue_add(b->vq, bufs, n_out, n - n_out, r);
+    err = virtqueue_add(b->vq, bufs, n_out, n - n_out, r);
     if (err == 0) {
         b->inflight[slot] = r;
         if (++b->ninflight > b->stats.max_inflight)
@@ -426,12 +487,22 @@ static struct deadline deadline_start(const struct virtio_blk_wait *w)
 static bool deadline_wait(struct virtio_blk *b, const struct deadline *d, const struct virtio_blk_wait *w)
 {
     if (plat_time_ns() - d->t0 > d->limit) {
-        b->stats.sync_timeouts++;
+        count_under_lock(b, &b->stats.sync_timeouts);
         return false;
     }
     if (w && w->wait)
         w->wait(w->arg);
     return true;
+}
+
+/* c's completion has arrived (sync_done sets it under b->lock). */
+static bool sync_is_done(struct virtio_blk *b, const struct virtio_blk_sync *c)
+{
+    plat_irqstate_t s = plat_lock(&b->lock);
+    bool done = c->done;
+
+    plat_unlock(&b->lock, s);
+    return done;
 }
 
 /* Wait for c's request.  Returns its result, or VIRTIO_ETIMEDOUT /
@@ -447,7 +518,7 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
         /* Polls, and recovers from DEVICE_NEEDS_RESET or a broken queue:
          * c's request then completes VIRTIO_ECANCELED and is posted again. */
         (void)virtio_blk_check(b);
-        if (c->done)
+        if (sync_is_done(b, c))
             break;
         if (b->dev.broken) { /* the re-initialisation failed: nothing more comes */
             err = VIRTIO_EIO;
@@ -502,15 +573,19 @@ static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_
             break;
         if (!waited) {
             waited = true;
-            b->stats.sync_slot_waits++;
+            count_under_lock(b, &b->stats.sync_slot_waits);
         }
         if (!deadline_wait(b, &d, w)) {
             err = VIRTIO_ETIMEDOUT;
             break;
         }
     }
-    if (c)
-        c->busy = false;
+    if (c) {
+        plat_irqstate_t s = plat_lock(&b->lock);
+
+        c->busy = false; /* sync_claim reads it under the lock */
+        plat_unlock(&b->lock, s);
+    }
     return err;
 }
 
@@ -528,7 +603,7 @@ static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *
         err = sync_wait(b, c, w);
         if (err != VIRTIO_ECANCELED || b->dev.broken)
             return err;
-        b->stats.sync_retries++; /* a reset dropped it: post it again */
+        count_under_lock(b, &b->stats.sync_retries); /* a reset dropped it: post it again */
     }
     return err;
 }
@@ -541,10 +616,12 @@ static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, u
     if (!b || !b->vq || (!buf && count))
         return VIRTIO_EINVAL;
     /* The whole transfer inside the disk, before any piece is posted. */
-    if (!in_capacity(b, sector, count)) {
-        b->stats.refused_range++;
+    plat_irqstate_t s = plat_lock(&b->lock);
+    bool inside = in_capacity_locked(b, sector, count);
+
+    plat_unlock(&b->lock, s);
+    if (!inside)
         return VIRTIO_EINVAL;
-    }
     chunk = virtio_blk_max_sectors(b);
     if (chunk == 0)
         return VIRTIO_E2BIG;
@@ -569,9 +646,16 @@ int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t c
 int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
                      const struct virtio_blk_wait *w)
 {
-    if (b && b->info.read_only) {
-        b->stats.refused_ro++;
-        return VIRTIO_EROFS;
+    if (b && b->vq) {
+        /* read_only changes at a recovery (blk_restart), under the lock. */
+        plat_irqstate_t s = plat_lock(&b->lock);
+        bool ro = b->info.read_only;
+
+        if (ro)
+            b->stats.refused_ro++;
+        plat_unlock(&b->lock, s);
+        if (ro)
+            return VIRTIO_EROFS;
     }
     return rw(b, VIRTIO_BLK_T_OUT, sector, (void *)(uintptr_t)buf, count, w);
 }

@@ -39,19 +39,31 @@
  * synchronous helpers call while they wait, and an asynchronous user calls
  * on a timer.
  *
- * Context: completion callbacks run in the device's interrupt handler
- * (or inside virtio_blk_poll() for a caller that polls), outside the
- * driver's lock: a callback may submit the next request.  Submission may
- * come from any context; the driver's lock (b->lock, a plat_lock) covers
- * the queue, the slots, the counters the paths share and the capacity a
- * config change updates.  The synchronous helpers run in thread context
- * only.  virtio_blk_check() runs in one thread at a time (the owning
- * thread); the core empties the ring under b->lock (virtqueue.h, Locking),
- * so a submission racing with a recovery is cancelled with the rest
- * (VIRTIO_ECANCELED), refused with VIRTIO_EBUSY while the ring is being
- * emptied, or posted on the emptied ring (the device sees it once the
- * re-initialisation has finished; its kick may come before DRIVER_OK,
- * which devices ignore).  Not covered by test/unit/test_threads.c yet.
+ * Context, per function:
+ *  - virtio_blk_submit / _queue / _kick / _poll: any context (thread,
+ *    another thread, interrupt), several at once.
+ *  - virtio_blk_check and the synchronous helpers (read, write, flush,
+ *    which call virtio_blk_check as they wait): thread context, the owning
+ *    thread only - the core's recovery runs in one thread at a time.
+ *  - init, shutdown: the owning thread, nothing else running on the device.
+ *  - completion callbacks run in the device's interrupt handler (or in
+ *    virtio_blk_poll / _check for a caller that polls), outside the
+ *    driver's lock: a callback may submit the next request.
+ * The driver's lock (b->lock, a plat_lock) covers the queue, the slots,
+ * the synchronous records, every counter in b->stats, and what a config
+ * change or a recovery modifies: the capacity (config interrupt, and
+ * re-read after a re-initialisation) and read_only / flush (taken again
+ * from the renegotiated features).  Every read of those is under it too.
+ * Fixed after init, read without it: size_max, seg_max, blk_size (so
+ * virtio_blk_max_sectors) and the queue size.  virtio_blk_info() returns
+ * the structure itself: a caller reading it outside the owning thread, or
+ * while a config interrupt may run, can see an old capacity.  The core
+ * empties the ring under b->lock (virtqueue.h, Locking) and holds the
+ * queue until DRIVER_OK (virtio.h, Concurrency), so a submission racing
+ * with a recovery is cancelled with the rest (VIRTIO_ECANCELED), refused
+ * with VIRTIO_EBUSY while the device is being re-initialised, or posted
+ * on the running device.  test/unit/test_threads.c checks this with two
+ * submitting threads, the owning thread, the interrupt and device faults.
  * Recovery: after DEVICE_NEEDS_RESET, or a device-written value the ring
  * refused (a broken queue), virtio_blk_check() in thread context resets
  * and re-initialises the device: every request in flight completes once
@@ -59,7 +71,8 @@
  * call it as they wait, and post their own request again; an asynchronous
  * user calls it from its main loop or thread (cheap when nothing is wrong;
  * without an interrupt it reads Status).  A config change (a resize)
- * re-reads the capacity.
+ * re-reads the capacity; so does a re-initialisation, which also takes
+ * read-only and FLUSH from the features negotiated again.
  * Slots: when every request slot or synchronous record is taken, the
  * synchronous helpers wait for one (within their timeout) instead of
  * failing; virtio_blk_submit returns VIRTIO_ENOSPC and leaves the choice to
@@ -218,7 +231,8 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b);
  * nothing was posted and done() will not run: VIRTIO_EINVAL (bad request,
  * or past capacity), VIRTIO_E2BIG (over max_sectors), VIRTIO_EROFS,
  * VIRTIO_ENOSPC (all slots or the ring in use: retry after a completion),
- * VIRTIO_EIO (queue broken by a device fault).
+ * VIRTIO_EBUSY (a recovery is re-initialising the device: retry), VIRTIO_EIO
+ * (queue broken by a device fault).
  */
 int virtio_blk_submit(struct virtio_blk *b, struct virtio_blk_req *r);
 /* As virtio_blk_submit, but publish without notifying the device: queue a

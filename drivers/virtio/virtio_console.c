@@ -199,11 +199,11 @@ static int con_restart(struct virtio_dev *dev)
 
     if (!c || !c->rxq)
         return 0;
+    s = plat_lock(&c->lock);
     if (c->mode == VIRTIO_CONSOLE_POLL) {
         virtqueue_disable_cb(c->rxq);
         virtqueue_disable_cb(c->txq);
     }
-    s = plat_lock(&c->lock);
     n = rx_refill_locked(c); /* filled buffers keep their bytes for read() */
     if (n)
         virtqueue_kick(c->rxq);
@@ -341,7 +341,9 @@ int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
                            c->mode == VIRTIO_CONSOLE_POLL ? VIRTIO_IRQ_POLL : VIRTIO_IRQ_ON);
     if (err)
         return err;
+    plat_irqstate_t s = plat_lock(&c->lock); /* the interrupt may be live already */
     virtqueue_kick(c->rxq);
+    plat_unlock(&c->lock, s);
     return 0;
 }
 
@@ -349,18 +351,41 @@ int virtio_console_init(struct virtio_console *c, struct virtio_dev *dev,
  * queue the device broke (virtio_dev_check resets and re-initialises;
  * con_restart re-posts the receive buffers).  Polling mode has no
  * interrupt to report DEVICE_NEEDS_RESET, so the status is read each time.
- * Returns true when a broken queue was recovered: bytes in flight may be
- * lost, which the caller reports once (VIRTIO_EIO); later calls work. */
-static bool maybe_recover(struct virtio_console *c)
+ * A reader and a writer may call this at once, but the core's life cycle
+ * runs in one thread at a time (virtio.h, Concurrency): the caller that
+ * sets c->recovering (under c->lock) is the only one that reads
+ * dev->broken or calls virtio_dev_check until it clears it; another one
+ * meanwhile skips the check and carries on - the queues refuse adds and
+ * report nothing used while they are emptied, and its I/O reports no
+ * error of its own for the fault being recovered (see `recovering` in
+ * read and write).  Returns true when a broken queue was recovered: bytes
+ * in flight may be lost, which the caller reports once (VIRTIO_EIO,
+ * counted in errors when `report`); later calls work. */
+static bool maybe_recover(struct virtio_console *c, bool report)
 {
-    bool fault = virtqueue_is_broken(c->rxq) || virtqueue_is_broken(c->txq);
+    plat_irqstate_t s = plat_lock(&c->lock);
+    bool fault = false, need = false;
 
-    if (c->dev->broken)
+    if (!c->recovering) {
+        fault = virtqueue_is_broken(c->rxq) || virtqueue_is_broken(c->txq);
+        need = fault || virtio_flag_get(&c->dev->reset_pending) || c->mode == VIRTIO_CONSOLE_POLL;
+        c->recovering = need;
+    }
+    plat_unlock(&c->lock, s);
+    if (!need)
         return false;
-    if (fault || virtio_flag_get(&c->dev->reset_pending) || c->mode == VIRTIO_CONSOLE_POLL)
+    if (c->dev->broken)
+        fault = false; /* given up: the queues stay broken, read/write say VIRTIO_EIO */
+    else
         (void)virtio_dev_check(c->dev);
-    if (fault)
+    s = plat_lock(&c->lock);
+    c->recovering = false;
+    if (fault) {
         c->stats.recoveries++;
+        if (report)
+            c->stats.errors++;
+    }
+    plat_unlock(&c->lock, s);
     return fault;
 }
 
@@ -377,10 +402,8 @@ int virtio_console_read(struct virtio_console *c, void *buf, size_t len)
         return VIRTIO_EINVAL;
     if (len > CON_MAX_IO)
         len = CON_MAX_IO;
-    if (maybe_recover(c)) {
-        c->stats.errors++;
+    if (maybe_recover(c, true))
         return VIRTIO_EIO; /* received bytes in flight were lost; the next read works */
-    }
 
     s = plat_lock(&c->lock);
     rx_collect_locked(c); /* polling mode, or an interrupt not yet taken */
@@ -403,7 +426,7 @@ int virtio_console_read(struct virtio_console *c, void *buf, size_t len)
     c->stats.rx_read += (uint32_t)got;
     if (rx_refill_locked(c)) /* drained ones, and empty completions */
         virtqueue_kick(c->rxq);
-    if (got == 0 && virtqueue_is_broken(c->rxq)) {
+    if (got == 0 && virtqueue_is_broken(c->rxq) && !c->recovering) { /* else the recovering caller reports it */
         c->stats.errors++;
         err = VIRTIO_EIO;
     }
@@ -423,14 +446,12 @@ int virtio_console_write(struct virtio_console *c, const void *buf, size_t len)
         return VIRTIO_EINVAL;
     if (len > CON_MAX_IO)
         len = CON_MAX_IO;
-    if (maybe_recover(c)) {
-        c->stats.errors++;
+    if (maybe_recover(c, true))
         return VIRTIO_EIO; /* bytes in flight were lost (tx_lost); the next write works */
-    }
 
     s = plat_lock(&c->lock);
     tx_reclaim_locked(c);
-    if (virtqueue_is_broken(c->txq)) {
+    if (virtqueue_is_broken(c->txq) && !c->recovering) { /* else the recovering caller reports it */
         c->stats.errors++;
         err = VIRTIO_EIO;
     }
@@ -503,7 +524,7 @@ unsigned virtio_console_poll(struct virtio_console *c)
 
     if (!c || !c->rxq)
         return 0;
-    (void)maybe_recover(c); /* read/write report a recovery; poll has no error to give */
+    (void)maybe_recover(c, false); /* read/write report a recovery; poll has no error to give */
     s = plat_lock(&c->lock);
     before = c->stats.rx_completions;
     rx_collect_locked(c);
@@ -534,7 +555,15 @@ size_t virtio_console_rx_pending(struct virtio_console *c)
 
 unsigned virtio_console_tx_free(struct virtio_console *c)
 {
-    return c ? c->tx_free : 0;
+    plat_irqstate_t s;
+    unsigned n;
+
+    if (!c)
+        return 0;
+    s = plat_lock(&c->lock); /* the TX interrupt and a recovery's cancels change it */
+    n = c->tx_free;
+    plat_unlock(&c->lock, s);
+    return n;
 }
 
 int virtio_console_emerg_write(struct virtio_console *c, const void *buf, size_t len)
@@ -554,7 +583,9 @@ int virtio_console_emerg_write(struct virtio_console *c, const void *buf, size_t
         if (err)
             return i ? (int)i : err;
     }
-    c->stats.emerg_bytes += (uint32_t)len;
+    /* Not under c->lock: a crash handler may interrupt its holder.  The
+     * one counter updated atomically instead. */
+    __atomic_fetch_add(&c->stats.emerg_bytes, (uint32_t)len, __ATOMIC_RELAXED);
     return (int)len;
 }
 

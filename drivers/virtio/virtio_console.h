@@ -42,19 +42,33 @@
  *  A device without an interrupt line (irq VIRTIO_NO_IRQ) is always run in
  *  VIRTIO_CONSOLE_POLL mode, whatever cfg.mode asks; c->mode says which.
  *
- * Context: virtio_console_read/write/write_all/poll/shutdown run in thread
- * context, one caller at a time per direction (the driver lock serialises
- * them against the interrupt path).  They also recover from
- * DEVICE_NEEDS_RESET and from a queue the device broke (a value the ring
- * refused), by a reset and re-initialisation (virtio_dev_check): buffers
- * the device held are given back, receive buffers re-posted; bytes queued
- * for transmit but not yet consumed are lost (counted in tx_lost).  The
- * read or write that recovers a broken queue returns VIRTIO_EIO, once; the
- * next one works.  on_event must not call back into
- * the driver; virtio_console_emerg_write may be called from any context.
- * c->lock (a plat_lock) covers both queues and the buffer lists; the core
- * takes it to empty the rings in a recovery (virtqueue.h, Locking) and
- * the cancel and queue callbacks take it themselves.
+ * Context, per function:
+ *  - virtio_console_read / write / write_all / poll / rx_pending / tx_free:
+ *    thread context, from any threads at once (a reader, a writer and a
+ *    polling owner, say); concurrent reads, or writes, interleave their
+ *    bytes in the order they take the lock.
+ *  - the queue callbacks and on_event: interrupt context.  on_event must
+ *    not call back into the driver.
+ *  - virtio_console_emerg_write: any context, even one that interrupted a
+ *    holder of c->lock (a crash handler): it takes no lock.
+ *  - init, shutdown: nothing else running on the device.
+ * read, write and poll also recover from DEVICE_NEEDS_RESET and from a
+ * queue the device broke (a value the ring refused), by a reset and
+ * re-initialisation (virtio_dev_check): buffers the device held are given
+ * back, receive buffers re-posted; bytes queued for transmit but not yet
+ * consumed are lost (counted in tx_lost).  One caller at a time runs the
+ * recovery (c->recovering, under c->lock); another meanwhile goes on
+ * without it: the queues take no buffer until the device runs again (a
+ * write then accepts nothing and returns 0), and it reports no error for
+ * the fault being recovered.  The read or write that recovers a
+ * broken queue returns VIRTIO_EIO, once; the next one works.
+ * c->lock (a plat_lock) covers both queues, the buffer lists and states,
+ * tx_free, the counters (but emerg_bytes, updated atomically) and
+ * `recovering`; the core takes it to empty the rings in a recovery
+ * (virtqueue.h, Locking) and the cancel and queue callbacks take it
+ * themselves.  Fixed after init, read without it: mode, buffer counts
+ * and sizes, emerg.  test/unit/test_threads.c runs a reader, a writer and
+ * a poller against the interrupt and device faults.
  *
  * Usage recipe:
  *     static struct virtio_dev dev;   static struct virtio_console con;
@@ -169,6 +183,7 @@ struct virtio_console {
     unsigned tx_free;
     bool emerg;
     plat_lock_t lock;
+    bool recovering; /* driver-private, under lock: a caller runs virtio_dev_check */
     void (*on_event)(void *arg, unsigned events);
     void *event_arg;
     struct virtio_console_stats stats;

@@ -132,9 +132,14 @@ static int rng_restart(struct virtio_dev *dev)
     struct virtio_rng *rng = dev->drv_priv;
 
     /* Nothing to re-post: a cancelled read posts again itself.  Keep
-     * polling mode's callbacks off on the fresh ring. */
-    if (rng && rng->mode == VIRTIO_RNG_POLL)
+     * polling mode's callbacks off on the fresh ring (a queue call: under
+     * the lock, virtqueue.h, Locking). */
+    if (rng && rng->mode == VIRTIO_RNG_POLL) {
+        plat_irqstate_t s = plat_lock(&rng->lock);
+
         virtqueue_disable_cb(rng->vq);
+        plat_unlock(&rng->lock, s);
+    }
     return 0;
 }
 
@@ -234,6 +239,17 @@ static int rng_post_locked(struct virtio_rng *rng, size_t want)
     return 0;
 }
 
+/* An asynchronous request is out: the interrupt path clears async_cb,
+ * under the lock, when it completes. */
+static bool async_pending(struct virtio_rng *rng)
+{
+    plat_irqstate_t s = plat_lock(&rng->lock);
+    bool pending = rng->async_cb != NULL;
+
+    plat_unlock(&rng->lock, s);
+    return pending;
+}
+
 int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct virtio_rng_wait *wait,
                     uint64_t timeout_ns)
 {
@@ -246,7 +262,7 @@ int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct 
         return VIRTIO_EINVAL;
     if (len > RNG_MAX_READ)
         len = RNG_MAX_READ;
-    if (rng->async_cb)
+    if (async_pending(rng))
         return VIRTIO_EBUSY;
 
     start = plat_time_ns();
@@ -288,7 +304,9 @@ int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct 
         if (err || got >= len)
             break;
         if (plat_time_ns() - start >= timeout_ns) {
+            s = plat_lock(&rng->lock); /* stats: one object, shared with the interrupt path */
             rng->stats.timeouts++;
+            plat_unlock(&rng->lock, s);
             err = VIRTIO_ETIMEDOUT;
             break;
         }

@@ -29,12 +29,21 @@
  *     int n = virtio_rng_read(&rng, key, sizeof key, &w, 100000000); // 100 ms
  *     // n == sizeof key, or fewer bytes at timeout, or a negative error
  *
- * Thread safety: reads (blocking or async) from one thread at a time;
- * the interrupt path takes the driver's plat_lock (rng->lock: the queue,
- * the request and its result), and so does the core when a recovery
- * empties the ring (virtqueue.h, Locking).  DEVICE_NEEDS_RESET is
- * handled inside virtio_rng_read(): the outstanding request is cancelled,
- * the device re-initialised, and the read continues.
+ * Thread safety: reads (blocking or async) from one thread at a time,
+ * the owning thread; the async done callback and on_complete run in
+ * interrupt context (or in that thread, for a cancel or a late
+ * completion a read collects).  The interrupt path takes the driver's
+ * plat_lock (rng->lock: the queue, the request, its result, async_cb and
+ * every counter), and so does the core when a recovery empties the ring
+ * (virtqueue.h, Locking); every read of those is under it too.
+ * DEVICE_NEEDS_RESET is handled inside virtio_rng_read(): the outstanding
+ * request is cancelled, the device re-initialised, and the read
+ * continues.  A user of virtio_rng_read_async alone (whose reads return
+ * VIRTIO_EBUSY while a request is out) recovers by calling
+ * virtio_dev_check on its device from that same thread; so does a user
+ * whose queue the device broke (reads then return VIRTIO_EIO).
+ * test/unit/test_threads.c runs the reader against the interrupt and
+ * device faults.
  */
 #ifndef VIRTIO_RNG_H
 #define VIRTIO_RNG_H

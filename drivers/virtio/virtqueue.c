@@ -293,7 +293,7 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
         return VIRTIO_EINVAL;
     if (vq->broken)
         return VIRTIO_EIO;
-    if (vq->resetting)
+    if (vq->resetting || vq->held)
         return VIRTIO_EBUSY;
     if (n_out > vq->num || n_in > vq->num || n_out + n_in > vq->num)
         return VIRTIO_E2BIG; /* 2.7.13.1 / 2.8.17: no chain longer than the queue */
@@ -571,6 +571,17 @@ bool virtqueue_interrupt(struct virtqueue *vq)
 bool virtqueue_is_broken(const struct virtqueue *vq)
 {
     return !vq || __atomic_load_n(&vq->broken, __ATOMIC_RELAXED);
+}
+
+void virtqueue_hold(struct virtqueue *vq, bool hold)
+{
+    plat_irqstate_t s;
+
+    if (!vq)
+        return;
+    s = vq_lock(vq);
+    vq->held = hold;
+    vq_unlock(vq, s);
 }
 
 void virtqueue_break(struct virtqueue *vq)

@@ -219,6 +219,13 @@ bool virtqueue_interrupt(struct virtqueue *vq);
 /* The one query that needs no lock (an atomic flag): a recovery in the
  * owning thread may ask while another thread's get_used breaks the queue. */
 bool virtqueue_is_broken(const struct virtqueue *vq);
+/* Hold the queue (hold true): adds are refused with VIRTIO_EBUSY until it
+ * is released (false).  The core holds every queue of a device from the
+ * start of a re-initialisation until DRIVER_OK is set again, so a thread
+ * posting meanwhile cannot publish - and ring the doorbell for - a buffer
+ * on a ring the device is not running (3.1.1: no notification before
+ * DRIVER_OK).  Takes vq_params.lock itself: call it without. */
+void virtqueue_hold(struct virtqueue *vq, bool hold);
 /* Mark the queue broken (the core does this when its device failed).
  * Takes vq_params.lock itself: call it without. */
 void virtqueue_break(struct virtqueue *vq);

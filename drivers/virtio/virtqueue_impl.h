@@ -146,6 +146,7 @@ struct virtqueue {
     bool cb_enabled;
     bool broken;
     bool resetting; /* inside reset/destroy: cancel callbacks must not add */
+    bool held;      /* virtqueue_hold: adds refused (a re-initialisation) */
 
     vq_notify_t notify;
     void *notify_arg;

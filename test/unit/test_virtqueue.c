@@ -1533,6 +1533,35 @@ static void test_reset_cancels_tokens(void **state)
     plat_dma_free(mem, POOL);
 }
 
+/* virtqueue_hold (what a re-initialisation does until DRIVER_OK): adds are
+ * refused with VIRTIO_EBUSY and nothing reaches the ring, so no kick
+ * notifies; released, the queue works as before. */
+static void test_hold_refuses_adds(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_buf b[2];
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    b[0] = (struct vq_buf){mem, 16};
+    b[1] = (struct vq_buf){mem + 32, 32};
+    unsigned before = fx->sim->vq[0].notifies;
+    virtqueue_hold(fx->vq, true);
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, TOK(0)), VIRTIO_EBUSY);
+    assert_false(virtqueue_kick(fx->vq));
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    assert_int_equal(fx->sim->vq[0].notifies, before);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 0);
+    virtqueue_hold(fx->vq, false);
+    add_simple(fx, mem, 0, TOK(1));
+    assert_true(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, before + 1);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(1));
+    plat_dma_free(mem, POOL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1566,6 +1595,7 @@ int main(void)
         VFIX_TEST(test_cache_model_notify),
         VFIX_TEST(test_cache_coherent_none),
         VFIX_TEST(test_reset_cancels_tokens),
+        VFIX_TEST(test_hold_refuses_adds),
     };
 
     return cmocka_run_group_tests_name("virtqueue", tests, NULL, NULL);
