@@ -40,7 +40,7 @@ struct client {
 static struct client clients[HTTP_CLIENTS];
 static struct http_stats stats;
 
-static uint64_t now_ms(void) { return timer_ns() / 1000000u; }
+static uint64_t now_ms(void) { return timer_ms(); }
 
 /* Hand what TCP takes of the answer to it; after the last byte, our FIN. */
 static void push(struct client *k)

@@ -66,7 +66,7 @@ static struct netbuf *drv_tx_alloc(struct netif *n)
 
 static const struct netif_ops ops = {.output = drv_output, .tx_alloc = drv_tx_alloc};
 
-static uint64_t now_us(void) { return timer_ns() / 1000; }
+static uint64_t now_us(void) { return timer_us(); }
 
 static volatile bool shell_ping_done;
 
@@ -311,7 +311,7 @@ void netapp_poll(void)
     /* The stack's timers want a call every 10-100 ms, not one per wake-up:
      * under traffic the loop runs once per packet. */
     static uint64_t last_tick_ms;
-    uint64_t now_ms = timer_ns() / 1000000;
+    uint64_t now_ms = timer_ms();
     bool tick = now_ms - last_tick_ms >= 10;
     if (tick)
         last_tick_ms = now_ms;

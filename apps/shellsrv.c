@@ -42,7 +42,7 @@ struct session {
 static struct session sessions[SHELLSRV_SESSIONS];
 static struct shellsrv_stats stats;
 
-static uint64_t now_ms(void) { return timer_ns() / 1000000u; }
+static uint64_t now_ms(void) { return timer_ms(); }
 
 /* Hand what TCP takes of the session's output to it. */
 static void flush(struct session *s)

@@ -171,7 +171,10 @@ void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx)
         udp_input(nif, nb, rx);
         return;
     case IP4_PROTO_TCP:
+        /* One clock reading for the segment (TCP asks several times). */
+        net_clock_hold();
         tcp_input(nif, nb, rx);
+        net_clock_release();
         return;
     default:
         nif->stats.ip_unknown_proto++;

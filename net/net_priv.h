@@ -73,7 +73,13 @@ bool net_ip4_usable(uint32_t a);
 bool net_ip4_mask_valid(uint32_t m);
 /* The pre-CIDR default for an address (A /8, B /16, C /24). */
 uint32_t net_ip4_classful_mask(uint32_t a);
+/* The clock (net_set_clock's hook, else net_tick's milliseconds).  Between
+ * net_clock_hold() and net_clock_release() (they nest) the hook is read at
+ * most once and every call returns that reading (netif.c). */
 uint64_t net_now_us(const struct netif *nif);
+uint64_t net_now_ms(const struct netif *nif);
+void net_clock_hold(void);
+void net_clock_release(void);
 
 void arp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
 int arp_output(struct netif *nif, struct netbuf *nb, uint32_t nexthop);

@@ -16,6 +16,7 @@
 #include "prot/be.h"
 #include "prot/ethernet.h"
 #include "prot/ip4.h"
+#include "udiv64.h"
 
 const uint8_t net_eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -63,14 +64,70 @@ void net_random_mac(uint8_t mac[6])
     mac[5] = (uint8_t)b;
 }
 
+/* The clock held for one TCP segment's input or one tick (net_clock_hold,
+ * around tcp_input in ip4.c and in net_tick): the hook is read at most once
+ * per hold, at the first net_now_us/net_now_ms, and the milliseconds are
+ * derived with it (TCP, the usual reader, wants them).  Reading a counter
+ * and converting it costs more than the rest of a small segment's path on
+ * a CPU without a 64-bit divide, and TCP asks for the time several times
+ * per segment; within one input the answers would differ by microseconds
+ * at most, and TCP's timers count milliseconds.  Time still never goes
+ * backwards: each hold reads the hook afresh, after the previous hold's
+ * reading.  Outside a hold (ICMP's RTTs, the application sending from its
+ * own loop) every call reads the hook.  Process-wide like the hook (one
+ * clock serves every interface); depth counts nested holds, should an
+ * input ever be delivered inside another. */
+static struct {
+    unsigned depth;
+    bool valid;
+    uint64_t us, ms;
+} held;
+
 void net_set_clock(uint64_t (*now_us)(void))
 {
     clock_hook = now_us;
+    held.valid = false;
+}
+
+void net_clock_hold(void)
+{
+    if (held.depth++ == 0)
+        held.valid = false;
+}
+
+void net_clock_release(void)
+{
+    held.depth--;
+}
+
+/* The first reading in a hold; clock_hook is not NULL. */
+static void net_clock_read(void)
+{
+    held.us = clock_hook();
+    held.ms = udiv64_by1000(held.us);
+    held.valid = true;
 }
 
 uint64_t net_now_us(const struct netif *nif)
 {
-    return clock_hook ? clock_hook() : nif->now_ms * 1000u;
+    if (clock_hook == NULL)
+        return nif->now_ms * 1000u;
+    if (held.depth == 0)
+        return clock_hook();
+    if (!held.valid)
+        net_clock_read();
+    return held.us;
+}
+
+uint64_t net_now_ms(const struct netif *nif)
+{
+    if (clock_hook == NULL)
+        return nif->now_ms;
+    if (held.depth == 0)
+        return udiv64_by1000(clock_hook());
+    if (!held.valid)
+        net_clock_read();
+    return held.ms;
 }
 
 /* ---- checksum (RFC 1071) ------------------------------------------------- */
@@ -291,11 +348,13 @@ void net_tick(struct netif *nif, uint64_t now_ms)
 {
     if (now_ms > nif->now_ms)
         nif->now_ms = now_ms;
+    net_clock_hold();
     arp_tick(nif);
     dhcp_tick(nif);
     ping_tick(nif);
     if (nif->tcp)
         tcp_tick(nif);
+    net_clock_release();
 }
 
 /* ---- Ethernet ------------------------------------------------------------- */

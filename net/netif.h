@@ -163,7 +163,9 @@ uint32_t net_random(void);
 /* A random locally administered unicast MAC (for a NIC without its own). */
 void net_random_mac(uint8_t mac[6]);
 
-/* An optional microsecond clock for ping RTTs (NULL: use net_tick's ms). */
+/* An optional microsecond clock for ping RTTs and TCP's timers (NULL: use
+ * net_tick's ms).  The stack reads it at most once per received TCP
+ * segment and per net_tick, and keeps that reading for the rest of it. */
 void net_set_clock(uint64_t (*now_us)(void));
 
 /* Dotted-quad text for a host-order address, in buf (16 bytes); returns buf. */

@@ -69,7 +69,7 @@ static uint32_t u32min(uint32_t a, uint32_t b)
 
 static uint32_t tcp_now(const struct netif *nif)
 {
-    return (uint32_t)(net_now_us(nif) / 1000u);
+    return (uint32_t)net_now_ms(nif);
 }
 
 static bool synchronized(const struct tcp_conn *c)

@@ -4,8 +4,12 @@
 #include "timer.h"
 
 #include "arch.h"
+#include "udiv64.h"
 
-static uint32_t freq = 1; /* never 0: timer_ns() divides by it */
+static uint32_t freq = 1; /* never 0: the conversions divide by it */
+/* freq's reciprocal (lib/udiv64.h): the conversions below are exact,
+ * floor(count * unit / freq), with no 64-bit division per read. */
+static struct udiv64 freq_div = {UINT64_MAX, 1};
 static uint64_t period_cnt;
 static timer_tick_fn tick_fn;
 static volatile uint64_t ticks;
@@ -13,6 +17,7 @@ static volatile uint64_t ticks;
 void timer_init(uint32_t hz)
 {
     freq = hz ? hz : 1;
+    udiv64_init(&freq_div, freq);
     /* Off until timer_start_tick(): a compare a loader left armed would
      * fire as soon as its interrupt is unmasked, with a period of 0. */
     arch_timer_stop();
@@ -20,11 +25,21 @@ void timer_init(uint32_t hz)
 
 uint32_t timer_freq(void) { return freq; }
 
-uint64_t timer_ns(void)
+/* On a 32-bit CPU, one copy of the conversion (about 100 instructions of
+ * code on ARM) rather than three inlined ones; where the CPU divides 64-bit
+ * numbers itself it is a dozen instructions, inlined. */
+#if UINTPTR_MAX > 0xffffffffu
+static inline uint64_t counter_to(uint32_t unit)
+#else
+__attribute__((noinline)) static uint64_t counter_to(uint32_t unit)
+#endif
 {
-    uint64_t c = arch_counter();
-    return (c / freq) * 1000000000ull + ((c % freq) * 1000000000ull) / freq;
+    return udiv64_scale(&freq_div, arch_counter(), unit);
 }
+
+uint64_t timer_ns(void) { return counter_to(1000000000u); }
+uint64_t timer_us(void) { return counter_to(1000000u); }
+uint64_t timer_ms(void) { return counter_to(1000u); }
 
 void timer_start_tick(uint64_t period_ns, timer_tick_fn fn)
 {

@@ -10,7 +10,8 @@
  *
  * The peer is the test: it builds segments with its own checksum code
  * (fake_csum), feeds them through the fake driver, and parses what the
- * stack sends.  Time is the test's: net_tick() with no clock hook.
+ * stack sends.  Time is the test's: net_tick() with no clock hook (one
+ * test installs a counting hook: the clock is read once per segment).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -2202,6 +2203,62 @@ static void test_clock_wrap_timers(void **state)
     assert_int_equal(app.sent_bytes, 3);
 }
 
+/* ---- the clock read once per segment (net_clock_hold) ------------------- */
+
+/* A microsecond clock that moves 300 us at every reading and counts them. */
+static uint64_t held_clock_us;
+static unsigned held_clock_reads;
+static uint64_t held_clock(void)
+{
+    held_clock_reads++;
+    held_clock_us += 300;
+    return held_clock_us;
+}
+
+/* The clock hook is read once for one received segment however often TCP
+ * asks (the echo inside the recv callback arms the retransmission timer and
+ * starts an RTT sample; the input notes when the peer was last heard): every
+ * reading of that input is the same.  Outside an input each call reads the
+ * hook afresh, and the next segment reads it again. */
+static void test_clock_read_once_per_segment(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    held_clock_us = 7000000;
+    net_set_clock(held_clock);
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    app.echo = true;
+    held_clock_reads = 0;
+    seg(&p, TCP_ACK | TCP_PSH, "hello", 5);
+    p.seq += 5;
+    assert_int_equal(held_clock_reads, 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.dlen, 5);
+    uint32_t t_in = (uint32_t)(held_clock_us / 1000u);
+    assert_true(c->flags & 0x0010u); /* TF_RTT: the echo is being timed */
+    assert_int_equal(c->rtt_start, t_in);
+    assert_int_equal(c->t_heard, t_in);
+    /* The peer acknowledges the echo 5 ms later: one reading again, the
+     * RTT sample taken from it (SRTT = R = 5 ms). */
+    held_clock_us += 5000 - 300;
+    held_clock_reads = 0;
+    p.ack += 5;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(held_clock_reads, 1);
+    assert_int_equal(c->t_heard, t_in + 5);
+    assert_int_equal(c->srtt8, 5 * 8);
+    /* From the application's own loop: no hold, the hook is read. */
+    held_clock_reads = 0;
+    assert_int_equal(tcp_send(c, "x", 1), 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_true(held_clock_reads >= 1);
+    assert_int_equal(c->rtt_start, (uint32_t)(held_clock_us / 1000u));
+    net_set_clock(NULL);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2263,6 +2320,7 @@ int main(void)
         T(test_connect_port_search_bounded),
         T(test_ooo_fin_dupack),
         T(test_clock_wrap_timers),
+        T(test_clock_read_once_per_segment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
