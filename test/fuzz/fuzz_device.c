@@ -14,7 +14,11 @@
  * the simulator's one-shot faults, raises interrupts, changes the config
  * space and sets DEVICE_NEEDS_RESET; the driver side polls, submits,
  * checks/recovers and the clock moves - one step per input byte group,
- * at most MAX_STEPS.
+ * at most MAX_STEPS.  DMA allocations fail where the input says, at init
+ * (the extended header) or later (a device step re-arms the failure mask:
+ * net's RX pool grows after init), and the clock advances by input-chosen
+ * amounts on every read (the extended header, and device steps that set
+ * the per-read advance or jump the clock).
  *
  * Input:
  *   [0]      bits 0-1 driver (net, blk, console, rng), bit 2 modern (v2),
@@ -24,8 +28,25 @@
  *   [1]      QueueNumMax
  *   [2..9]   device features (le64)
  *   [10]     driver options (buffer counts, sizes, modes)
- *   [11]     L, the register stream's length; [12..12+L) the stream
- *   then     16 bytes of config space, then the step stream.
+ *   [11]     L: bits 0-6 the register stream's length; bit 7 an extended
+ *            header follows (else none: the first format, which the older
+ *            seeds use)
+ *   extended header, when L has bit 7:
+ *     [12..13]  DMA failures (le16): bit i makes the driver's i-th DMA
+ *               allocation from the start of its init fail (sim_plat's
+ *               sim_dma_fail_mask), so init's unwinding runs
+ *     [14]      the clock: what each plat_time_ns() read advances it by,
+ *               0 the default 20 us, else (c & 0x3f) + 1 units of 10 us
+ *               (bits 6-7 0), 100 us (1), 1 ms (2) or 50 ms (3); at least
+ *               10 us, so a 100 ms wait (the reset's) ends within 10,000
+ *               reads
+ *     [15]      K, the clock stream's length; [16..16+K) the stream: while
+ *               it lasts, each clock read advances the clock by one more
+ *               byte b of it, (b & 0x7f) * (b & 0x80 ? 1 ms : 10 us) - so
+ *               timeouts (blk/console/rng sync waits, the reset wait) expire
+ *               early, late or at once, as the input says
+ *   then     the register stream, 16 bytes of config space, then the step
+ *            stream.
  * Register stream, one control byte per register read while it lasts:
  *   c < 0x80 this read and the next c are honest; 0x80..0xbf honest value
  *   with bit c&31 flipped; >= 0xc0 four raw bytes follow.
@@ -68,7 +89,7 @@ struct stream {
     const uint8_t *p;
     size_t n, pos;
 };
-static struct stream regs, steps;
+static struct stream regs, steps, clk_s;
 
 static bool more(const struct stream *s) { return s->pos < s->n; }
 static uint8_t u8(struct stream *s) { return s->pos < s->n ? s->p[s->pos++] : 0; }
@@ -81,6 +102,32 @@ static uint32_t u32(struct stream *s)
 {
     uint32_t v = u16(s);
     return v | (uint32_t)u16(s) << 16;
+}
+
+/* ---- the clock ----------------------------------------------------------------- */
+
+#define US 1000ull
+static unsigned long n_clock_jumps, n_dma_fail_armed;
+
+/* The per-read advance from a control byte (the extended header's format). */
+static uint64_t clock_step(uint8_t c)
+{
+    static const uint64_t unit[4] = {10 * US, 100 * US, 1000 * US, 50000 * US};
+    return c ? (uint64_t)((c & 0x3f) + 1u) * unit[c >> 6] : 20 * US; /* never 0: waits end */
+}
+
+/* sim_plat's time hook: each plat_time_ns() read takes one byte of the
+ * clock stream while it lasts. */
+static void clock_hook(void *arg)
+{
+    uint8_t b;
+
+    (void)arg;
+    if (!more(&clk_s))
+        return;
+    b = u8(&clk_s);
+    sim_time_advance((uint64_t)(b & 0x7f) * ((b & 0x80) ? 1000 * US : 10 * US));
+    n_clock_jumps++;
 }
 
 /* ---- the register window in front of the simulated device -------------------- */
@@ -453,6 +500,11 @@ static void dev_step(void)
     case 9: sim_time_advance((uint64_t)u8(&steps) * MS); break;
     case 10: sim_virtio_set_used_flags(sim, q, (uint16_t)(op >> 7)); break;
     case 11: sim_virtio_set_avail_event(sim, q, u16(&steps)); break;
+    case 12: /* the driver's next DMA allocations fail as a mask says (net's RX pool growth) */
+        sim_dma_fail_mask(u16(&steps));
+        n_dma_fail_armed++;
+        break;
+    case 13: sim_time_set_step(clock_step(u8(&steps))); break;
     default: sim_run_irqs(); break;
     }
 }
@@ -562,15 +614,19 @@ static void drv_step(void)
 /* ---- one run --------------------------------------------------------------------- */
 
 static unsigned long n_runs, n_init_ok[4], n_init_fail, n_packed_up, n_v1_up;
+static unsigned long n_init_dma_fail, n_late_dma_fail, n_sync_timeouts;
 
 static void run(const uint8_t *data, size_t size)
 {
-    uint8_t sel, numb, opts, L;
+    uint8_t sel, numb, opts, L, clk = 0;
+    uint16_t dma_fail = 0;
+    size_t at = 12;
     uint64_t feat = 0;
     uint32_t version;
     unsigned irq, irq_flags, i, nstep;
     bool coherent;
     int err = 0;
+    unsigned long init_failures;
 
     if (size < 12)
         return;
@@ -580,11 +636,25 @@ static void run(const uint8_t *data, size_t size)
         feat |= (uint64_t)data[2 + i] << (8 * i);
     opts = data[10];
     L = data[11];
-    regs.p = data + 12;
-    regs.n = (size_t)L < size - 12 ? L : size - 12;
+    clk_s.n = clk_s.pos = 0;
+    if (L & 0x80) { /* the extended header */
+        uint8_t K;
+        if (size < 16)
+            return;
+        dma_fail = (uint16_t)(data[12] | data[13] << 8);
+        clk = data[14];
+        K = data[15];
+        at = 16;
+        clk_s.p = data + at;
+        clk_s.n = (size_t)K < size - at ? K : size - at;
+        at += clk_s.n;
+        L &= 0x7f;
+    }
+    regs.p = data + at;
+    regs.n = (size_t)L < size - at ? L : size - at;
     regs.pos = 0;
-    steps.p = data + 12 + regs.n;
-    steps.n = size - 12 - regs.n;
+    steps.p = data + at + regs.n;
+    steps.n = size - at - regs.n;
     steps.pos = 0;
     honest_left = 0;
 
@@ -595,7 +665,10 @@ static void run(const uint8_t *data, size_t size)
     coherent = !(sel & 0x40);
 
     sim_plat_reset();
-    sim_time_set_step(20000); /* 20 us per clock read: a 100 ms wait is 5000 reads */
+    /* 20 us per clock read unless the input says: a 100 ms wait is 5000 reads */
+    sim_time_set_step(clock_step(clk));
+    if (clk_s.n)
+        sim_time_set_hook(clock_hook, NULL);
     if (sel & 0x20)
         sim_order_model(false);
     if (!coherent) /* two views of DMA memory: the drivers' cache maintenance matters */
@@ -619,6 +692,17 @@ static void run(const uint8_t *data, size_t size)
     harness_blocks = 0;
     n_runs++;
 
+    if (drv_kind == 1) { /* the requests' buffers: the harness's, never failed */
+        plat_busaddr_t bus;
+        blk_mem = plat_dma_alloc(NREQ * REQ_BUF, 4096, &bus);
+        CHECK(blk_mem != NULL);
+        harness_blocks = 1;
+    }
+    /* From here on the allocations are the driver's: fail the ones the input says. */
+    if (dma_fail) {
+        sim_dma_fail_mask(dma_fail);
+        n_dma_fail_armed++;
+    }
     switch (drv_kind) {
     case 0: {
         struct virtio_net_config cfg = {0};
@@ -634,10 +718,6 @@ static void run(const uint8_t *data, size_t size)
         break;
     }
     case 1: {
-        plat_busaddr_t bus;
-        blk_mem = plat_dma_alloc(NREQ * REQ_BUF, 4096, &bus);
-        CHECK(blk_mem != NULL);
-        harness_blocks = 1;
         memset(&vblk, 0, sizeof(vblk));
         err = virtio_blk_init(&vblk, front, irq, irq_flags, coherent);
         break;
@@ -666,6 +746,7 @@ static void run(const uint8_t *data, size_t size)
         break;
     }
     }
+    init_failures = sim_dma_failures();
     if (err == 0) {
         inited = true;
         n_init_ok[drv_kind]++;
@@ -675,6 +756,8 @@ static void run(const uint8_t *data, size_t size)
             n_v1_up++;
     } else {
         n_init_fail++;
+        if (sim_dma_failures())
+            n_init_dma_fail++;
         CHECK(sim_dma_live() == harness_blocks); /* a failed init leaves nothing allocated */
     }
 
@@ -687,6 +770,12 @@ static void run(const uint8_t *data, size_t size)
     }
 
     if (inited) {
+        if (sim_dma_failures() > init_failures)
+            n_late_dma_fail++; /* an allocation after init refused (net's RX pool growth) */
+        if (drv_kind == 1)
+            n_sync_timeouts += vblk.stats.sync_timeouts;
+        if (drv_kind == 3)
+            n_sync_timeouts += vrng.stats.timeouts;
         switch (drv_kind) {
         case 0: net_release_held(); virtio_net_shutdown(&vnet); break;
         case 1:
@@ -727,10 +816,11 @@ int fuzz_seed_coverage(void)
 
     fprintf(stderr, "fuzz_device: %lu runs, init ok net %lu blk %lu con %lu rng %lu (packed %lu, v1 %lu), "
             "failed %lu; chains %lu, raw used %lu, irqs %lu, rx frames %lu, tx %lu, blk done %lu, "
-            "blk sync %lu, con rx %lu, rng bytes %lu, fuzzed regs %lu\n",
+            "blk sync %lu, con rx %lu, rng bytes %lu, fuzzed regs %lu; dma failures at init %lu, "
+            "after init %lu (armed %lu); clock jumps %lu, sync timeouts %lu\n",
             n_runs, n_init_ok[0], n_init_ok[1], n_init_ok[2], n_init_ok[3], n_packed_up, n_v1_up, n_init_fail,
             n_chains, n_raw_used, n_irqs, n_rx_frames, n_tx, n_blk_done, n_blk_sync, n_con_rx, n_rng_bytes,
-            n_reg_fuzzed);
+            n_reg_fuzzed, n_init_dma_fail, n_late_dma_fail, n_dma_fail_armed, n_clock_jumps, n_sync_timeouts);
     miss += FUZZ_REACHED(n_init_ok[0] > 0);
     miss += FUZZ_REACHED(n_init_ok[1] > 0);
     miss += FUZZ_REACHED(n_init_ok[2] > 0);
@@ -743,5 +833,9 @@ int fuzz_seed_coverage(void)
     miss += FUZZ_REACHED(n_rng_bytes > 0);
     miss += FUZZ_REACHED(n_raw_used > 0);
     miss += FUZZ_REACHED(n_reg_fuzzed > 0);
+    miss += FUZZ_REACHED(n_init_dma_fail > 0);
+    miss += FUZZ_REACHED(n_late_dma_fail > 0);
+    miss += FUZZ_REACHED(n_clock_jumps > 0);
+    miss += FUZZ_REACHED(n_sync_timeouts > 0);
     return miss;
 }

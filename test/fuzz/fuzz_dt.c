@@ -388,7 +388,13 @@ static void ask_node(const struct dt *d, int node, struct answers *a)
     a->okay = dt_status_okay(d, node);
     a->coherent = dt_dma_coherent(d, node);
     a->irq_parent = dt_interrupt_parent(d, node);
-    for (unsigned i = 0; i < IRQS; i++) {
+    /* Entry i + 1 only when entry i was there (read, or too many cells):
+     * after any other answer the next entry gives the same one (no more
+     * entries, a bad property, a controller that cannot be found), and the
+     * search behind it - without the index, a walk of the tree for the
+     * parent and another for the phandle - was much of an input's time. */
+    for (unsigned i = 0; i < IRQS && (i == 0 || a->irq_err[i - 1] == 0 || a->irq_err[i - 1] == -DT_ERR_NOSPACE);
+         i++) {
         int nc = 0;
         a->irq_err[i] = dt_irq_spec(d, node, i, &a->irq_ctrl[i], a->irq_cells[i], IRQCHIP_MAX_CELLS, &nc);
         a->irq_ncells[i] = nc;

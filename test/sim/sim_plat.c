@@ -154,6 +154,9 @@ static struct dma_block *blocks;
 static size_t nblocks, capblocks;
 static uint64_t bus_next = 0x40000000u;
 static long fail_after = -1;
+static uint32_t fail_mask;      /* bit i: allocation number i since sim_dma_fail_mask fails */
+static unsigned fail_seq;       /* allocations since sim_dma_fail_mask */
+static unsigned long dma_failed; /* allocations refused (either control) */
 static bool cache_model;
 static bool order_model = true;
 
@@ -179,6 +182,17 @@ void sim_dma_fail_after(long n)
     fail_after = n;
 }
 
+void sim_dma_fail_mask(uint32_t mask)
+{
+    fail_mask = mask;
+    fail_seq = 0;
+}
+
+unsigned long sim_dma_failures(void)
+{
+    return dma_failed;
+}
+
 size_t sim_dma_live(void)
 {
     return nblocks;
@@ -190,8 +204,14 @@ static void *plat_dma_alloc_u(size_t size, size_t align, plat_busaddr_t *bus)
     size_t span;
     void *p;
 
-    if (fail_after == 0)
+    if (fail_seq < 32 && (fail_mask >> fail_seq++ & 1u)) {
+        dma_failed++;
         return NULL;
+    }
+    if (fail_after == 0) {
+        dma_failed++;
+        return NULL;
+    }
     if (fail_after > 0)
         fail_after--;
     if (align < 16)
@@ -1061,6 +1081,9 @@ size_t sim_plat_reset(void)
     nblocks = capblocks = 0;
     bus_next = 0x40000000u;
     fail_after = -1;
+    fail_mask = 0;
+    fail_seq = 0;
+    dma_failed = 0;
     memset(&errs, 0, sizeof(errs));
     memset(&cache, 0, sizeof(cache));
     cache_nops = 0;

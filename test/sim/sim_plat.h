@@ -124,6 +124,10 @@ void sim_dma_set_bus_base(uint64_t base); /* applies to later allocations */
 void *sim_dma_ptr(uint64_t bus, size_t len); /* NULL unless inside one block */
 size_t sim_dma_live(void);                   /* live blocks */
 void sim_dma_fail_after(long n);             /* n more allocations succeed; -1: never fail */
+/* Allocation number i (0 = the next) fails when bit i of mask is set; the
+ * 33rd and later follow sim_dma_fail_after alone.  0: none (the default). */
+void sim_dma_fail_mask(uint32_t mask);
+unsigned long sim_dma_failures(void);        /* allocations refused since the reset */
 
 /* ---- ordering (see the top) ------------------------------------------ */
 /* The driver's latest stores at a bus address (the device's early look at

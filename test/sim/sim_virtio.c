@@ -988,6 +988,50 @@ int sim_virtio_first_write(const struct sim_virtio *s, uint32_t off)
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
+/* The queues' pending lists (1.7 MB each) and prefetch arrays, kept from
+ * destroyed devices for the next ones: a test or fuzz input that creates
+ * a device each time does not map, zero and unmap megabytes (under ASan,
+ * with its shadow) every time.  A pending entry is initialised when a
+ * chain is popped into it (walk_chain, sim_packed.c's walk), so a reused
+ * list needs no zeroing; the prefetch array does (its heads are compared). */
+#define SPARE_CAP (2u * SIM_MAX_QUEUES)
+static struct sim_chain *spare_pending[SPARE_CAP];
+static struct sim_prefetch *spare_pf[SPARE_CAP];
+static unsigned n_spare;
+
+static void vq_buffers(struct sim_vq *v)
+{
+    sim_lock();
+    if (n_spare) {
+        n_spare--;
+        v->pending = spare_pending[n_spare];
+        v->pf = spare_pf[n_spare];
+        memset(v->pf, 0, SIM_PF_CAP * sizeof(struct sim_prefetch));
+    } else {
+        v->pending = malloc(PENDING_CAP * sizeof(struct sim_chain));
+        v->pf = calloc(SIM_PF_CAP, sizeof(struct sim_prefetch));
+    }
+    sim_unlock();
+    if (!v->pending || !v->pf)
+        abort();
+}
+
+static void vq_buffers_put(struct sim_vq *v)
+{
+    sim_lock();
+    if (v->pending && v->pf && n_spare < SPARE_CAP) {
+        spare_pending[n_spare] = v->pending;
+        spare_pf[n_spare] = v->pf;
+        n_spare++;
+    } else {
+        free(v->pending);
+        free(v->pf);
+    }
+    v->pending = NULL;
+    v->pf = NULL;
+    sim_unlock();
+}
+
 struct sim_virtio *sim_virtio_create(uint32_t version, uint32_t device_id, uint64_t features,
                                      unsigned nq, uint32_t num_max)
 {
@@ -1006,10 +1050,7 @@ struct sim_virtio *sim_virtio_create(uint32_t version, uint32_t device_id, uint6
     s->config_len = sizeof(s->config);
     for (i = 0; i < nq; i++) {
         s->vq[i].num_max = num_max;
-        s->vq[i].pending = calloc(PENDING_CAP, sizeof(struct sim_chain));
-        s->vq[i].pf = calloc(SIM_PF_CAP, sizeof(struct sim_prefetch));
-        if (!s->vq[i].pending || !s->vq[i].pf)
-            abort();
+        vq_buffers(&s->vq[i]);
     }
     s->base = sim_mmio_register(&reg_ops, s, 0x200);
     sim_dma_observe(prefetch_all, s);
@@ -1026,10 +1067,8 @@ void sim_virtio_destroy(struct sim_virtio *s)
     sim_dma_unobserve(prefetch_all, s);
     sim_mmio_unregister(s->base);
     sim_irq_set_level(s->irq, false);
-    for (i = 0; i < SIM_MAX_QUEUES; i++) {
-        free(s->vq[i].pending);
-        free(s->vq[i].pf);
-    }
+    for (i = 0; i < SIM_MAX_QUEUES; i++)
+        vq_buffers_put(&s->vq[i]);
     free(s);
 }
 
