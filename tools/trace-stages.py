@@ -26,7 +26,7 @@ import sys
 STAGES = [
     ("interrupt entry and exit: vector, controller acknowledge and completion",
      {"vectors", "irq_entry", "irq_dispatch", "irq_return", "gic_ack", "gic_eoi", "gic_intid",
-      "plic_claim", "plic_complete", "trap_entry", "arch_trap", "virtio_dev_irq_handler",
+      "plic_claim", "plic_complete", "plic_irq_of", "trap_entry", "arch_trap", "virtio_dev_irq_handler",
       "board_irq_stamp_take"}),
     ("interrupt status: read and acknowledge until 0",
      {"virtio_dev_interrupt", "mmio_irq_status", "mmio_irq_ack"}),
@@ -38,31 +38,36 @@ STAGES = [
      {"virtio_net_poll", "rx_up", "rx_one"}),
     ("parse: Ethernet, IPv4, ICMP/UDP, checksum verification",
      {"netif_input", "ip4_input", "icmp_input", "udp_input", "net_sum", "net_ip4_is_bcast",
-      "net_l4_csum_trusted", "arp_note", "arp_input", "net_udp_echo"}),
+      "net_l4_csum_trusted", "arp_note", "arp_input", "net_udp_echo", "net_clock_read"}),
     ("reply: in place, addresses, checksum update, headers",
-     {"ip4_reply", "ip4_fill", "eth_output", "net_csum_update16", "icmp_reply", "udp_reply"}),
+     {"ip4_reply", "ip4_fill", "eth_output", "net_csum_update16", "icmp_reply", "udp_reply",
+      "udp_csum_out", "net_pseudo_sum"}),
     ("TX add: driver and descriptors",
      {"drv_output", "virtio_net_tx", "virtqueue_add", "sp_add", "pk_add", "sp_publish",
       "pk_publish", "tx_prepare", "plat_bus_addr"}),
     ("kick decision and notify",
      {"virtio_net_flush", "virtqueue_kick", "virtqueue_kick_prepare", "sp_kick_needed",
-      "pk_kick_needed", "virtqueue_notify", "mmio_notify"}),
+      "pk_kick_needed", "virtqueue_notify", "mmio_notify", "dev_notify"}),
     ("TX reclaim and RX re-post, callbacks re-armed",
      {"reclaim_tx", "tx_done", "rx_post_locked", "rx_fill", "rx_release", "netbuf_release",
       "virtqueue_enable_cb", "virtqueue_enable_cb_delayed", "vq_arm", "sp_arm", "pk_arm"}),
-    ("main loop: the other pollers, timers, the idle check",
+    ("main loop: the other pollers, the clock, the stack's 10 ms timers, the idle check",
      {"app_main", "netapp_poll", "console_poll", "blkapp_poll", "shell_poll", "shellsrv_poll",
       "httpapp_poll", "tcpapp_poll", "check_tick_report", "board_idle_unless", "net_work",
       "netapp_busy", "shellsrv_busy", "httpapp_busy", "virtio_net_check", "virtio_net_link_changed",
-      "virtio_net_pending", "timer_ns", "timer_ticks", "net_tick", "now_us"}),
+      "virtio_net_pending", "timer_ns", "timer_us", "timer_ms", "counter_to", "udiv64_by1000",
+      "timer_ticks", "net_tick", "now_us", "now_ms", "net_now_ms", "net_now_us", "arp_tick",
+      "dhcp_tick", "tcp_tick", "ping_tick", "pl011_getc", "ns16550_getc", "board_getc",
+      "virtqueue_is_broken", "app_rng_read"}),
 ]
 # Serve whoever called them.
 HELPERS = {"plat_mmio_read32", "plat_mmio_write32", "plat_mmio_read16", "plat_mmio_write16",
            "plat_lock", "plat_unlock", "memcpy", "memset", "memcmp", "net_fold", "plat_dma_mb",
            "plat_dma_rmb", "plat_dma_wmb", "__aeabi_uldivmod", "__udivmoddi4", "__aeabi_ldivmod"}
-# A stretch with one of these is not one echo alone.
-FOREIGN = {"timer_irq", "on_tick", "arp_output", "arp_send", "tcp_input", "dhcp_input"}
-BENCH = {"bench_tx", "board_instructions", "board_irq_stamp"}
+# A stretch with one of these is not one echo alone (ping_input: a reply to
+# the firmware's own ping, not an echo it answers).
+FOREIGN = {"timer_irq", "on_tick", "arp_output", "arp_send", "tcp_input", "dhcp_input", "ping_input"}
+BENCH = {"bench_tx_begin", "bench_tx_queued", "board_instructions", "board_irq_stamp"}
 
 
 def stage_of(fn):
@@ -89,8 +94,10 @@ def main():
         i = bisect.bisect_right(keys, a) - 1
         return syms[i][1] if i >= 0 else "?"
 
-    start = {"aarch64": addr["vectors"] + 0x280, "arm": addr.get("irq_entry"),
-             "riscv64": addr.get("trap_entry")}[arch]
+    if arch == "aarch64":
+        start = addr["vectors"] + 0x280 if "vectors" in addr else None  # IRQ, current EL, SP_ELx
+    else:
+        start = addr.get({"arm": "irq_entry", "riscv64": "trap_entry"}.get(arch, ""))
     # The WFI of board_idle_unless(): the stretch ends at the block holding it.
     objdump = nm.replace("nm", "objdump")
     wfi = None
@@ -114,6 +121,8 @@ def main():
         for line in f:
             if line.startswith("IN:"):
                 cur = "new"
+                continue
+            if line.startswith("Priv:"):  # riscv64: the privilege level of the block
                 continue
             if cur is not None and line.startswith("0x"):
                 a = int(line.split(":")[0], 16)

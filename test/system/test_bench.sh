@@ -109,4 +109,21 @@ for arch in $ARCHES; do
             "boot to network from the TAP attach: floor, first ping reply, difference, reply less first byte ($arch)"
     fi
 done
+# tools/trace-echo.sh (an echo by stage, not part of make bench's report):
+# one ARCH, three echoes of each kind; that both kinds were cut out of the
+# log and each stage and the total came out as numbers.  About 30 s.
+tarch=aarch64
+[[ " $ARCHES " == *" aarch64 "* ]] || tarch=${ARCHES%% *}
+tout=$LOGDIR/trace-echo-$tarch.md
+tools/trace-echo.sh --count 3 "$tarch" >"$tout" 2>&1
+if grep -q '^SKIP: stage trace' "$tout"; then
+    skip "stage trace ($tarch): $(grep -m1 '^SKIP: stage trace' "$tout")"
+else
+    expect_grep "$tout" '^\| stage \| ICMP echo \(median of [1-3]\) \| UDP echo \(median of [1-3]\) \|' \
+        "stage trace ($tarch): echoes of both kinds cut out of QEMU's log"
+    expect_grep "$tout" '^\| \*\*total, interrupt to idle\*\* \| \*\*[1-9][0-9]+\*\* \| \*\*[1-9][0-9]+\*\* \|' \
+        "stage trace ($tarch): a total for each kind"
+    expect_grep "$tout" '^\| TX add: driver and descriptors \| [1-9][0-9]* \| [1-9][0-9]* \|' \
+        "stage trace ($tarch): the TX add found in the trace"
+fi
 finish
