@@ -138,11 +138,13 @@ static void *owner_thread(void *arg)
     return NULL;
 }
 
+/* The "interrupt" thread of every run: delivers what the simulated device
+ * raised until the run's stop flag (arg) is set. */
 static void *irq_thread(void *arg)
 {
-    struct tfix *fx = arg;
+    const bool *stop = arg;
 
-    while (!flag(&fx->stop)) {
+    while (!flag(stop)) {
         sim_run_irqs();
         sched_yield();
     }
@@ -265,7 +267,7 @@ static void run(uint32_t version, bool packed)
     assert_int_equal(virtqueue_is_packed(fx->net.rxq), packed);
 
     assert_int_equal(pthread_create(&th[0], NULL, owner_thread, fx), 0);
-    assert_int_equal(pthread_create(&th[1], NULL, irq_thread, fx), 0);
+    assert_int_equal(pthread_create(&th[1], NULL, irq_thread, &fx->stop), 0);
     assert_int_equal(pthread_create(&th[2], NULL, device_thread, fx), 0);
     assert_int_equal(pthread_create(&th[3], NULL, app_thread, fx), 0);
     pthread_join(th[2], NULL);
@@ -422,17 +424,6 @@ static void *blk_owner(void *arg)
     return NULL;
 }
 
-static void *blk_irq(void *arg)
-{
-    struct bfix *fx = arg;
-
-    while (!flag(&fx->stop)) {
-        sim_run_irqs();
-        sched_yield();
-    }
-    return NULL;
-}
-
 /* The capacity in the config space (little-endian, as the host) and in
  * the model's checks. */
 static void blk_set_capacity(struct bfix *fx, uint64_t cap)
@@ -542,7 +533,7 @@ static void run_blk(uint32_t version, bool packed)
     assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true), 0);
 
     assert_int_equal(pthread_create(&th[0], NULL, blk_owner, fx), 0);
-    assert_int_equal(pthread_create(&th[1], NULL, blk_irq, fx), 0);
+    assert_int_equal(pthread_create(&th[1], NULL, irq_thread, &fx->stop), 0);
     assert_int_equal(pthread_create(&th[2], NULL, blk_device, fx), 0);
     assert_int_equal(pthread_create(&th[3], NULL, blk_submitter, &sub[0]), 0);
     assert_int_equal(pthread_create(&th[4], NULL, blk_submitter, &sub[1]), 0);
@@ -695,17 +686,6 @@ static void *con_poller(void *arg)
     return NULL;
 }
 
-static void *con_irq(void *arg)
-{
-    struct cfix *fx = arg;
-
-    while (!flag(&fx->stop)) {
-        sim_run_irqs();
-        sched_yield();
-    }
-    return NULL;
-}
-
 /* One device step (simulation locked): the model's output buffer is
  * emptied into the count, so it never fills. */
 static void con_run(struct cfix *fx)
@@ -773,7 +753,7 @@ static void run_con(uint32_t version, bool packed, enum virtio_console_mode mode
     assert_int_equal(virtqueue_is_packed(fx->con.rxq), packed);
 
     assert_int_equal(pthread_create(&th[0], NULL, con_poller, fx), 0);
-    assert_int_equal(pthread_create(&th[1], NULL, con_irq, fx), 0);
+    assert_int_equal(pthread_create(&th[1], NULL, irq_thread, &fx->stop), 0);
     assert_int_equal(pthread_create(&th[2], NULL, con_device, fx), 0);
     assert_int_equal(pthread_create(&th[3], NULL, con_reader, fx), 0);
     assert_int_equal(pthread_create(&th[4], NULL, con_writer, fx), 0);
@@ -977,17 +957,6 @@ static void *rng_reader(void *arg)
     return NULL;
 }
 
-static void *rng_irq(void *arg)
-{
-    struct rngfix *fx = arg;
-
-    while (!flag(&fx->stop)) {
-        sim_run_irqs();
-        sched_yield();
-    }
-    return NULL;
-}
-
 static void *rng_device(void *arg)
 {
     struct rngfix *fx = arg;
@@ -1035,7 +1004,7 @@ static void run_rng(uint32_t version, bool packed)
     assert_int_equal(virtio_rng_init(&fx->rng, &fx->dev, &cfg), 0);
     assert_int_equal(virtqueue_is_packed(fx->rng.vq), packed);
 
-    assert_int_equal(pthread_create(&th[0], NULL, rng_irq, fx), 0);
+    assert_int_equal(pthread_create(&th[0], NULL, irq_thread, &fx->stop), 0);
     assert_int_equal(pthread_create(&th[1], NULL, rng_device, fx), 0);
     assert_int_equal(pthread_create(&th[2], NULL, rng_reader, fx), 0);
     pthread_join(th[1], NULL);
