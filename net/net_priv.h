@@ -75,7 +75,9 @@ bool net_ip4_mask_valid(uint32_t m);
 uint32_t net_ip4_classful_mask(uint32_t a);
 /* The clock (net_set_clock's hook, else net_tick's milliseconds).  Between
  * net_clock_hold() and net_clock_release() (they nest) the hook is read at
- * most once and every call returns that reading (netif.c). */
+ * most once and every call returns that reading (netif.c).  The held
+ * reading is one process-wide state, shared by every interface: like the
+ * rest of the stack (netif.h, Threading) it is for one context only. */
 uint64_t net_now_us(const struct netif *nif);
 uint64_t net_now_ms(const struct netif *nif);
 void net_clock_hold(void);

@@ -163,33 +163,39 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
     uint64_t acc = 0;
     uint16_t h;
     uint32_t a, b, c, d;
-    p = __builtin_assume_aligned(p, 2);
-    if (len >= 2 && ((uintptr_t)p & 2)) {
+
+    if (len == 0)
+        return 0; /* (p may be odd then: no alignment is promised below) */
+    p = __builtin_assume_aligned(p, 2); /* net_sum() passes an even address */
+    if (((uintptr_t)p & 2) && len >= 2) {
         __builtin_memcpy(&h, p, 2);
         acc += h;
         p += 2;
         len -= 2;
     }
-    const uint8_t *q = __builtin_assume_aligned(p, 4);
-    for (; len >= 16; q += 16, len -= 16) {
-        __builtin_memcpy(&a, q, 4);
-        __builtin_memcpy(&b, q + 4, 4);
-        __builtin_memcpy(&c, q + 8, 4);
-        __builtin_memcpy(&d, q + 12, 4);
-        acc += (uint64_t)a + b + c + d;
-    }
-    for (; len >= 4; q += 4, len -= 4) {
-        __builtin_memcpy(&a, q, 4);
-        acc += a;
+    if (((uintptr_t)p & 2) == 0) {
+        const uint8_t *q = __builtin_assume_aligned(p, 4);
+        for (; len >= 16; q += 16, len -= 16) {
+            __builtin_memcpy(&a, q, 4);
+            __builtin_memcpy(&b, q + 4, 4);
+            __builtin_memcpy(&c, q + 8, 4);
+            __builtin_memcpy(&d, q + 12, 4);
+            acc += (uint64_t)a + b + c + d;
+        }
+        for (; len >= 4; q += 4, len -= 4) {
+            __builtin_memcpy(&a, q, 4);
+            acc += a;
+        }
+        p = q;
     }
     if (len >= 2) {
-        __builtin_memcpy(&h, q, 2);
+        __builtin_memcpy(&h, p, 2);
         acc += h;
-        q += 2;
+        p += 2;
         len -= 2;
     }
     if (len) {
-        const uint8_t t[2] = {q[0], 0};
+        const uint8_t t[2] = {p[0], 0};
         __builtin_memcpy(&h, t, 2);
         acc += h;
     }

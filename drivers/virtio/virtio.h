@@ -21,8 +21,8 @@
  * so a recovery never empties a ring under a thread that is posting to it
  * or reaping it; and virtio_dev_reinit() holds every queue
  * (virtqueue_hold) from before the reset until DRIVER_OK, so such a
- * thread's add is refused (VIRTIO_EBUSY) rather than notifying a device
- * that is not running.  reset_pending is written from both contexts and read
+ * thread's add is refused (VIRTIO_EBUSY) and its kick rings no doorbell
+ * rather than notifying a device that is not running.  reset_pending is written from both contexts and read
  * from any: it is only ever accessed with the atomic helpers below.  The
  * driver hooks: config_changed and needs_reset in interrupt context,
  * restart in the owning thread (inside virtio_dev_check/reinit), none

@@ -381,6 +381,10 @@ bool virtqueue_kick_prepare(struct virtqueue *vq)
 
     if (!vq || vq->broken)
         return false;
+    /* Held (a re-initialisation is under way): no doorbell for what was
+     * added before the hold; the reset empties the ring anyway. */
+    if (vq->held)
+        return false;
     /* 2.7.13.4 / 2.8.21: what was published before reading the
      * device's suppression wishes. */
     plat_dma_mb();

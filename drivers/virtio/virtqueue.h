@@ -25,8 +25,9 @@
  *  - Locking (vq_params.lock, the driver's plat_lock; NULL for a caller
  *    that is single-threaded and never interrupted): the caller holds it
  *    around every call on one queue - add, kick, get_used, more_used,
- *    enable/disable_cb, is_broken, num_free - except the three that take
- *    it themselves: virtqueue_interrupt() (the device's interrupt handler,
+ *    enable/disable_cb, is_broken, num_free - except those that take
+ *    it themselves: virtqueue_hold() and virtqueue_break() (short, any
+ *    thread), virtqueue_interrupt() (the device's interrupt handler,
  *    in interrupt context, possibly on another CPU: it holds the lock
  *    while it looks at the ring and calls the callback after releasing
  *    it), and virtqueue_reset() / virtqueue_destroy() (thread context,
@@ -219,12 +220,13 @@ bool virtqueue_interrupt(struct virtqueue *vq);
 /* The one query that needs no lock (an atomic flag): a recovery in the
  * owning thread may ask while another thread's get_used breaks the queue. */
 bool virtqueue_is_broken(const struct virtqueue *vq);
-/* Hold the queue (hold true): adds are refused with VIRTIO_EBUSY until it
- * is released (false).  The core holds every queue of a device from the
- * start of a re-initialisation until DRIVER_OK is set again, so a thread
- * posting meanwhile cannot publish - and ring the doorbell for - a buffer
- * on a ring the device is not running (3.1.1: no notification before
- * DRIVER_OK).  Takes vq_params.lock itself: call it without. */
+/* Hold the queue (hold true): until it is released (false), adds are
+ * refused with VIRTIO_EBUSY and kicks ring no doorbell (not even for what
+ * was added before the hold).  The core holds every queue of a device from
+ * the start of a re-initialisation until DRIVER_OK is set again, so a
+ * thread posting or flushing meanwhile cannot notify a device that is not
+ * running (3.1.1: no notification before DRIVER_OK).  Takes
+ * vq_params.lock itself: call it without. */
 void virtqueue_hold(struct virtqueue *vq, bool hold);
 /* Mark the queue broken (the core does this when its device failed).
  * Takes vq_params.lock itself: call it without. */

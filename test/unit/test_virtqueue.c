@@ -1562,6 +1562,28 @@ static void test_hold_refuses_adds(void **state)
     plat_dma_free(mem, POOL);
 }
 
+/* A buffer added before the hold, its kick deferred: the kick while held
+ * rings no doorbell; once released, the next kick does. */
+static void test_hold_suppresses_kick(void **state)
+{
+    struct vfix *fx = *state;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    unsigned before = fx->sim->vq[0].notifies;
+    add_simple(fx, mem, 0, TOK(2));
+    virtqueue_hold(fx->vq, true);
+    assert_false(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, before);
+    virtqueue_hold(fx->vq, false);
+    assert_true(virtqueue_kick(fx->vq));
+    assert_int_equal(fx->sim->vq[0].notifies, before + 1);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(2));
+    plat_dma_free(mem, POOL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1596,6 +1618,7 @@ int main(void)
         VFIX_TEST(test_cache_coherent_none),
         VFIX_TEST(test_reset_cancels_tokens),
         VFIX_TEST(test_hold_refuses_adds),
+        VFIX_TEST(test_hold_suppresses_kick),
     };
 
     return cmocka_run_group_tests_name("virtqueue", tests, NULL, NULL);
