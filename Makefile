@@ -87,10 +87,17 @@ CC := $(CROSS)gcc
 SIZE := $(CROSS)size
 BUILD := build/$(ARCH)
 INCLUDES := -Iboot/$(ARCH) -I$(BOARD_SRC) -Idrivers -Idrivers/plat -Inet -Ilib -Iapps
-CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin-printf \
+# Link-time optimisation: one packet's path crosses a dozen files (netif,
+# ip4, icmp, virtio_net, virtqueue, the platform hooks), and LTO inlines
+# across them (aarch64, make bench: 2,324 -> 1,959 guest instructions per
+# ICMP echo, 11 KB less text).  The objects are fat (-ffat-lto-objects), so
+# footprint.sh still sizes each as compiled; lib/string.c stays outside
+# (-fno-lto below), because the memcpy/memset calls the compiler itself
+# emits must resolve to an ordinary object.
+CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -flto -ffat-lto-objects -ffreestanding -fno-builtin-printf \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections \
 	-fno-unwind-tables -fno-asynchronous-unwind-tables $(ARCH_CFLAGS) $(INCLUDES)
-LDFLAGS := -nostartfiles -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
+LDFLAGS := -flto=auto -nostartfiles -Wl,--gc-sections -Wl,--build-id=none -T linker/$(ARCH).ld $(ARCH_LDFLAGS)
 
 # Components, so `make bench` can size each one.
 SRC_boot := $(wildcard boot/$(ARCH)/*.S boot/$(ARCH)/*.c) $(BOARD_SRC)/board.c $(BOARD_SRC)/plat.c
@@ -126,7 +133,7 @@ $(BUILD)/%.dtb: board/%/*.dts
 	@$(if $(Q),echo "  DTC     $@")
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
-$(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-builtin
+$(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-builtin -fno-lto
 # -ffreestanding makes every memcpy and memset a call, 30-50 instructions
 # for each 4- or 6-byte address a frame copies (about 150 of an ICMP echo's
 # 1,600 on aarch64): let the compiler expand the constant-size ones inline

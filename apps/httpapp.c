@@ -217,7 +217,7 @@ static void j_word(struct body *b, const char *key, const char *v)
 
 static void j_vq(struct body *b, struct virtqueue *vq)
 {
-    struct vq_stats s;
+    struct vq_stats s = {0};
     if (!vq)
         return;
     virtqueue_get_stats(vq, &s);

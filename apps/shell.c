@@ -222,7 +222,7 @@ static void print_line(const char *l) { kprintf("  %s\n", l); }
 
 static void print_vq(const char *dev, struct virtqueue *vq)
 {
-    struct vq_stats s;
+    struct vq_stats s = {0};
     if (!vq)
         return;
     virtqueue_get_stats(vq, &s);

@@ -74,11 +74,11 @@ for arch in "$@"; do
     o=build/$arch/obj/net/tcp.c.o
     [[ -f $o ]] && T[built|$arch]=$($size "$o" | awk 'NR == 2 {print $1}')
     if [[ $arch == arm ]] &&
-        "${cc[@]}" -mthumb -Os -c net/tcp.c -o "$fp/tcp-thumb2-Os.o" 2>"$fp/tcp-thumb2-Os.log"; then
+        "${cc[@]}" -fno-lto -mthumb -Os -c net/tcp.c -o "$fp/tcp-thumb2-Os.o" 2>"$fp/tcp-thumb2-Os.log"; then
         T[thumb|$arch]=$($size "$fp/tcp-thumb2-Os.o" | awk 'NR == 2 {print $1}')
     fi
     if printf '#include "tcp.h"\nstruct tcp_conn fp_conn;\nstruct tcp_stack fp_stack;\n' |
-        "${cc[@]}" -x c -c - -o "$fp/tcp-sizeof-$arch.o" 2>"$fp/tcp-sizeof-$arch.log"; then
+        "${cc[@]}" -fno-lto -x c -c - -o "$fp/tcp-sizeof-$arch.o" 2>"$fp/tcp-sizeof-$arch.log"; then
         while read -r _ sz _ sym; do
             case $sym in fp_conn) T[conn|$arch]=$((10#$sz)) ;; fp_stack) T[stack|$arch]=$((10#$sz)) ;; esac
         done < <("${size%size}nm" -S -t d "$fp/tcp-sizeof-$arch.o")

@@ -10,14 +10,17 @@ kick and the RX buffer's re-post included.  A stretch that contains the
 ICMP input is an ICMP echo, one with the UDP input a UDP echo; a stretch a
 timer interrupt, an ARP exchange or a second frame joined is left out.
 
-Every executed translated block counts its instructions (the log's in_asm
-part gives each block's length) against the function it lies in, and each
-function against a stage.  Helpers that serve several stages (MMIO access,
-locks, memcpy/memset, the checksum fold) count against the stage of the
-function that ran before them.  Prints a Markdown table: per stage, the
+Every executed instruction (the log's in_asm part lists each block's)
+counts against the innermost function of its inline chain that names a
+stage: the firmware is linked with LTO, which inlines across files, so the
+chain comes from the DWARF inline information (addr2line -i), not from the
+symbol table; assembly falls back to its symbol.  Out-of-line helpers that
+serve several stages (memcpy/memset, the division routines) count against
+the stage of the instruction that ran before them.  Prints a Markdown table: per stage, the
 median over the echoes of each kind, and the functions in it.
 """
 import bisect
+import re
 import collections
 import statistics
 import subprocess
@@ -70,12 +73,38 @@ FOREIGN = {"timer_irq", "on_tick", "arp_output", "arp_send", "tcp_input", "dhcp_
 BENCH = {"bench_tx_begin", "bench_tx_queued", "board_instructions", "board_irq_stamp"}
 
 
-def stage_of(fn):
-    base = fn.split(".")[0]
-    for i, (_, names) in enumerate(STAGES):
-        if base in names:
-            return i
-    return None
+def stage_of(chain):
+    """The stage of an instruction: the innermost function of its inline
+    chain (innermost first) that belongs to one, and that function."""
+    for fn in chain:
+        base = fn.split(".")[0]
+        for i, (_, names) in enumerate(STAGES):
+            if base in names:
+                return i, base
+    return None, chain[0].split(".")[0] if chain else "?"
+
+
+def inline_chains(tool, elf, addrs):
+    """addr -> the names of the functions it lies in, innermost first, from
+    the DWARF inline information (an LTO build inlines across files: the
+    symbol table alone would put nearly every stage in one function)."""
+    addrs = sorted(addrs)
+    if not addrs:
+        return {}
+    out = subprocess.run([tool, "-a", "-f", "-i", "-e", elf], input="\n".join(f"{a:#x}" for a in addrs),
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    chains, cur, i = {}, None, 0
+    while i < len(out):
+        line = out[i]
+        if line.startswith("0x"):
+            cur = int(line, 16)
+            chains[cur] = []
+            i += 1
+            continue
+        if cur is not None and line != "??":
+            chains[cur].append(line)
+        i += 2  # the function, then its file:line
+    return chains
 
 
 def main():
@@ -90,7 +119,7 @@ def main():
     keys = [a for a, _ in syms]
     addr = {n: a for a, n in syms}
 
-    def fn(a):
+    def sym(a):
         i = bisect.bisect_right(keys, a) - 1
         return syms[i][1] if i >= 0 else "?"
 
@@ -98,25 +127,24 @@ def main():
         start = addr["vectors"] + 0x280 if "vectors" in addr else None  # IRQ, current EL, SP_ELx
     else:
         start = addr.get({"arm": "irq_entry", "riscv64": "trap_entry"}.get(arch, ""))
-    # The WFI of board_idle_unless(): the stretch ends at the block holding it.
-    objdump = nm.replace("nm", "objdump")
-    wfi = None
+    a2l = nm[:-2] + "addr2line"
+    # The WFI of board_idle_unless() (inlined or not): the stretch ends at
+    # the block holding it.
+    objdump = nm[:-2] + "objdump"
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", elf], capture_output=True,
                          text=True, check=True).stdout
-    inside = False
-    for line in dis.splitlines():
-        if line.endswith("<board_idle_unless>:"):
-            inside = True
-        elif inside and line.strip() == "":
-            break
-        elif inside and "\twfi" in line:
-            wfi = int(line.split(":")[0], 16)
-    if start is None or wfi is None:
+    wfis = [int(line.split(":")[0], 16) for line in dis.splitlines()
+            if re.match(r"^\s*[0-9a-f]+:\s+wfi\b", line)]
+    wchains = inline_chains(a2l, elf, wfis)
+    wfis = [a for a in wfis if "board_idle_unless" in wchains.get(a, []) or sym(a) == "board_idle_unless"]
+    if start is None or not wfis:
         sys.exit("trace-stages.py: no vector or no WFI in board_idle_unless")
 
-    tb_len, tb_end = {}, {}
-    kinds = {"icmp": [], "udp": []}
-    cur, seg, last_stage, skipped = None, None, None, 0
+    # Pass 1: each translated block's instructions, and the stretches as
+    # lists of executed blocks.
+    tb_insns = {}
+    stretches = []
+    cur, seg = None, None
     with open(log, errors="replace") as f:
         for line in f:
             if line.startswith("IN:"):
@@ -128,9 +156,8 @@ def main():
                 a = int(line.split(":")[0], 16)
                 if cur == "new":
                     cur = a
-                    tb_len[a] = 0
-                tb_len[cur] += 1
-                tb_end[cur] = a
+                    tb_insns[a] = []
+                tb_insns[cur].append(a)
                 continue
             cur = None
             if not line.startswith("Trace"):
@@ -138,29 +165,47 @@ def main():
             a = int(line.split("/")[1], 16)
             if a == start:
                 if seg is not None:
-                    skipped += 1  # a second interrupt before idle
-                seg = {"fn": collections.Counter(), "names": set()}
-                last_stage = 0
+                    stretches.append(None)  # a second interrupt before idle
+                seg = []
             if seg is None:
                 continue
-            f_ = fn(a)
-            seg["names"].add(f_.split(".")[0])
-            if f_ not in BENCH:
-                st = stage_of(f_)
-                if st is None and f_ in HELPERS:
+            seg.append(a)
+            insns = tb_insns.get(a, ())
+            if any(w in insns for w in wfis):
+                stretches.append(seg)
+                seg = None
+
+    used = {i for sg in stretches if sg for a in sg for i in tb_insns.get(a, ())}
+    chains = inline_chains(a2l, elf, used)
+    for i in used:
+        if not chains.get(i):
+            chains[i] = [sym(i)]  # assembly: the symbol it lies in
+
+    # Pass 2: every executed instruction against its stage.
+    kinds = {"icmp": [], "udp": []}
+    skipped = 0
+    for sg in stretches:
+        if sg is None:
+            skipped += 1
+            continue
+        counts, names, last_stage = collections.Counter(), set(), 0
+        for a in sg:
+            for i in tb_insns.get(a, ()):
+                ch = chains[i]
+                names.update(c.split(".")[0] for c in ch)
+                if any(c.split(".")[0] in BENCH for c in ch):
+                    continue
+                st, f_ = stage_of(ch)
+                if st is None and ch[0].split(".")[0] in HELPERS:
                     st = last_stage
-                key = (st, f_)
-                seg["fn"][key] += tb_len.get(a, 0)
+                counts[(st, f_)] += 1
                 if st is not None and f_ not in HELPERS:
                     last_stage = st
-            if a <= wfi <= tb_end.get(a, -1):
-                names = seg["names"]
-                kind = "icmp" if "icmp_input" in names else "udp" if "udp_input" in names else None
-                if kind and not (names & FOREIGN) and not ("icmp_input" in names and "udp_input" in names):
-                    kinds[kind].append(seg["fn"])
-                else:
-                    skipped += 1
-                seg = None
+        kind = "icmp" if "icmp_input" in names else "udp" if "udp_input" in names else None
+        if kind and not (names & FOREIGN) and not ("icmp_input" in names and "udp_input" in names):
+            kinds[kind].append(counts)
+        else:
+            skipped += 1
 
     print("| stage | " + " | ".join(f"{k.upper()} echo (median of {len(v)})" for k, v in kinds.items()) +
           " | functions |")

@@ -225,7 +225,7 @@ const struct irqchip *plic_from_table(uintptr_t base, unsigned ndev, unsigned co
 
 const struct irqchip *plic_from_dt(const struct dt *dt, unsigned long hartid)
 {
-    struct plic_dt d;
+    struct plic_dt d = {0};
 
     if (plic_dt_find(dt, hartid, &d) != 0)
         return NULL;
