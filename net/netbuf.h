@@ -52,6 +52,7 @@ struct netbuf {
     uint8_t csum_flags;   /* NETBUF_CSUM_*, see above */
     uint16_t csum_start;  /* with NETBUF_CSUM_PARTIAL: offset in buf where the sum starts */
     uint16_t csum_offset; /* ... and where the checksum field is, from csum_start */
+    uint16_t slot; /* for the owner's use (virtio-net: the buffer's index) */
     /* Hand the buffer back to its owner: the driver's RX ring or TX pool. */
     void (*release)(struct netbuf *nb);
     void *owner;   /* for the owner's use */

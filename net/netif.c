@@ -18,7 +18,7 @@
 #include "prot/ip4.h"
 #include "udiv64.h"
 
-const uint8_t net_eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+_Alignas(2) const uint8_t net_eth_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- randomness and clock -------------------------------------------------
  * Process-wide hooks rather than per-netif: a driver needs a random MAC

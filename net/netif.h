@@ -99,7 +99,7 @@ struct netif_ops {
 #define NETIF_OFFLOAD_TX_CSUM 0x01u
 
 struct netif {
-    uint8_t mac[6];
+    _Alignas(2) uint8_t mac[6]; /* 2-aligned: eth_addr_eq() compares halfwords */
     uint16_t mtu;           /* NETIF_MTU; informational */
     bool link_up;
     bool udp_echo;          /* port-7 echo service on */

@@ -229,6 +229,8 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
         goto fail_vq;
 
     dev->vqs[idx] = vq;
+    if (idx >= dev->vq_end)
+        dev->vq_end = idx + 1;
     *out = vq;
     return 0;
 
@@ -253,6 +255,7 @@ static void destroy_queues(struct virtio_dev *dev, bool teardown)
         virtqueue_destroy(dev->vqs[i]);
         dev->vqs[i] = NULL;
     }
+    dev->vq_end = 0;
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -487,7 +490,8 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     /* A device that needs a reset may have left the rings inconsistent;
      * its queues are emptied by the re-initialisation instead. */
     if ((handled & VIRTIO_ISR_VRING) && !virtio_flag_get(&dev->reset_pending)) {
-        for (i = 0; i < VIRTIO_MAX_VQS; i++)
+        /* Up to the highest queue set up, not every slot. */
+        for (i = 0; i < dev->vq_end && i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i])
                 virtqueue_interrupt(dev->vqs[i]);
     }

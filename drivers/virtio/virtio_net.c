@@ -41,15 +41,20 @@ enum { TX_POOL, TX_APP, TX_RING };
 static uint8_t *rx_state(struct virtio_net *n) { return (uint8_t *)(n->rx + n->nrx); }
 static size_t rx_meta_size(unsigned nrx) { return (size_t)nrx * (sizeof(struct netbuf) + 1u); }
 
-/* Index of nb in base[0..count), or -1 (compared as integers: nb may be
- * any netbuf the caller passes). */
+/* Index of nb in base[0..count), or -1: nb may be any netbuf the caller
+ * passes.  Each of ours carries its index (netbuf.slot, set when the array
+ * is laid out), so one load and a pointer comparison decide, without a
+ * division by the struct's size. */
 static int nb_index(const struct netbuf *base, unsigned count, const struct netbuf *nb)
 {
-    uintptr_t b = (uintptr_t)base, p = (uintptr_t)nb;
+    unsigned i;
 
-    if (!base || p < b || p >= b + (size_t)count * sizeof(*base) || (p - b) % sizeof(*base))
+    if (!base || !nb)
         return -1;
-    return (int)((p - b) / sizeof(*base));
+    i = nb->slot;
+    if (i >= count || &base[i] != nb)
+        return -1;
+    return (int)i;
 }
 
 static int rx_index(const struct virtio_net *n, const struct netbuf *nb) { return nb_index(n->rx, n->nrx, nb); }
@@ -245,7 +250,8 @@ static int rx_fill(struct virtio_net *n, unsigned count)
         n->rx[i] = (struct netbuf){.buf = mem + (size_t)(i - first) * VIRTIO_NET_BUF_SIZE,
                                    .cap = VIRTIO_NET_BUF_SIZE,
                                    .release = rx_release,
-                                   .owner = n};
+                                   .owner = n,
+                                   .slot = (uint16_t)i};
         rx_state(n)[i] = RX_FREE;
     }
     n->nrx_ready = first + count;
@@ -429,11 +435,14 @@ static int net_prepare(struct virtio_dev *dev)
     if (!n->rx || !n->txmem)
         return VIRTIO_ENOMEM;
     memset(rx_state(n), RX_NONE, nrx); /* no memory yet: rx_fill() gives it */
+    for (unsigned i = 0; i < nrx; i++)
+        n->rx[i].slot = (uint16_t)i; /* nb_index() knows the slots not yet filled */
     for (unsigned i = VIRTIO_NET_TX_BUFS; i-- > 0;) {
         n->tx[i] = (struct netbuf){.buf = n->txmem + (size_t)i * VIRTIO_NET_BUF_SIZE,
                                    .cap = VIRTIO_NET_BUF_SIZE,
                                    .release = tx_release,
-                                   .owner = n};
+                                   .owner = n,
+                                   .slot = (uint16_t)i};
         tx_pool_put_locked(n, i); /* tx[0] on top */
     }
     virtqueue_disable_cb(n->txq); /* completions are reaped by poll and tx */
@@ -593,7 +602,9 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
         return 0;
     }
     n->stats.polls++;
-    reclaim_tx(n);
+    /* Frames first, then housekeeping: the replies are kicked (flush
+     * below) before the previous replies' TX completions are reaped and
+     * their buffers posted again, so reaping never delays an answer. */
     for (;;) {
         while (delivered < budget) {
             uint32_t len;
@@ -622,8 +633,8 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
             n->stats.budget_exhausted++;
             break;
         }
-        /* Drained: re-arm, and if frames slipped in meanwhile go round again
-         * with callbacks still off (rx_pending stays set). */
+        /* Drained: re-arm, and if frames slipped in meanwhile go round
+         * again with callbacks still off (rx_pending stays set). */
         s = plat_lock(&n->lock);
         bool quiet = virtqueue_enable_cb(n->rxq) || virtqueue_is_broken(n->rxq);
         if (quiet)
@@ -635,6 +646,10 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
             break;
         n->stats.rearm_races++;
     }
+    /* The replies go before the housekeeping (re-armed first: a request
+     * a reply provokes raises its own interrupt). */
+    virtio_net_flush(n);
+    reclaim_tx(n);
     s = plat_lock(&n->lock); /* the TX ring is reaped on other threads too */
     bool broken = virtqueue_is_broken(n->rxq) || virtqueue_is_broken(n->txq);
     plat_unlock(&n->lock, s);
@@ -788,13 +803,28 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         netbuf_release(nb);
         return VIRTIO_EINVAL;
     }
-    /* gso_type NONE, num_buffers 0 (5.1.6.2.1); flags NEEDS_CSUM or 0 */
-    memset(netbuf_data(nb), 0, lay.hdr_len);
+    /* flags NEEDS_CSUM or 0, gso_type NONE, num_buffers 0 (5.1.6.2.1).
+     * Field by field where the header is 2-aligned (always for our own
+     * buffers: the headroom and both header lengths are even), not a
+     * memset call; a caller's buffer at an odd offset gets a copy. */
+    struct virtio_net_hdr hh = {.flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0};
+    uint8_t *hp = netbuf_data(nb);
     if (needs_csum) {
-        struct virtio_net_hdr *h = (struct virtio_net_hdr *)netbuf_data(nb);
-        h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-        vr_store16(&h->csum_start, csum_start);
-        vr_store16(&h->csum_offset, csum_offset);
+        vr_store16(&hh.csum_start, csum_start);
+        vr_store16(&hh.csum_offset, csum_offset);
+    }
+    if (((uintptr_t)hp & 1u) == 0) {
+        struct virtio_net_hdr *h = (struct virtio_net_hdr *)(void *)hp;
+        h->flags = hh.flags;
+        h->gso_type = 0;
+        h->hdr_len = hh.hdr_len;
+        h->gso_size = hh.gso_size;
+        h->csum_start = hh.csum_start;
+        h->csum_offset = hh.csum_offset;
+        if (lay.hdr_len >= VIRTIO_NET_HDR_LEN)
+            h->num_buffers = hh.num_buffers;
+    } else {
+        memcpy(hp, &hh, lay.hdr_len);
     }
     struct vq_buf b[2];
     unsigned k = 0;

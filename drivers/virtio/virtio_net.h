@@ -265,8 +265,10 @@ bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a co
 /* A config interrupt arrived since the link status was last read
  * (virtio_net_link_up() reads it and clears this). */
 bool virtio_net_link_changed(struct virtio_net *n);
-/* Deliver up to budget received frames; reclaim TX completions; notify the
- * device of what that queued; then, while the RX ring is still filling
+/* Deliver up to budget received frames and notify the device of the
+ * replies they queued; then reclaim TX completions (after the replies:
+ * reaping never delays an answer) and notify again if that posted RX
+ * buffers; then, while the RX ring is still filling
  * (cfg.rx_initial) and budget > 0, add up to VIRTIO_NET_RX_BATCH buffers.
  * Returns the number delivered.  When it returns budget, frames may be
  * left: virtio_net_pending() stays true until a poll drains the ring. */

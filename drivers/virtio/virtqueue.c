@@ -554,20 +554,22 @@ bool virtqueue_enable_cb_delayed(struct virtqueue *vq)
 bool virtqueue_interrupt(struct virtqueue *vq)
 {
     plat_irqstate_t s;
-    bool more, call;
+    bool call;
 
     if (!vq)
         return false;
     s = vq_lock(vq);
     vq->st.interrupts++;
-    more = virtqueue_more_used(vq);
-    call = more && vq->cb_enabled && vq->callback && !vq->resetting;
+    /* The ring is read only for a queue that wants its callback: a queue
+     * reaped by polling (callbacks off: a TX ring, say) costs nothing more
+     * per interrupt of its device. */
+    call = vq->cb_enabled && vq->callback && !vq->resetting && virtqueue_more_used(vq);
     if (call)
         vq->st.callbacks++;
     vq_unlock(vq, s);
     if (call)
         vq->callback(vq, vq->priv); /* without the lock: it may take it */
-    return more;
+    return call;
 }
 
 /* ---- state ---------------------------------------------------------------- */

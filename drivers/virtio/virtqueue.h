@@ -213,8 +213,8 @@ bool virtqueue_enable_cb(struct virtqueue *vq);
 bool virtqueue_enable_cb_delayed(struct virtqueue *vq);
 
 /* From the device's interrupt handler: counts, and calls the callback when
- * entries are pending and callbacks are enabled.  Returns whether entries
- * were pending. */
+ * callbacks are enabled and entries are pending (the ring is not read
+ * while they are disabled).  Returns whether the callback was called. */
 bool virtqueue_interrupt(struct virtqueue *vq);
 
 /* The one query that needs no lock (an atomic flag): a recovery in the

@@ -73,6 +73,7 @@ struct cap {
     uint8_t csum_flags;
     uint16_t csum_start, csum_offset;
     const uint8_t *at; /* netbuf_data() as delivered */
+    uint32_t tx_reaped; /* TX completions the driver had reaped by then */
 };
 
 struct nfix {
@@ -198,6 +199,9 @@ static void stack_rx(void *arg, struct netbuf *nb)
         c->csum_offset = nb->csum_offset;
         c->at = netbuf_data(nb);
         memcpy(c->data, netbuf_data(nb), nb->len);
+        struct vq_stats st;
+        virtqueue_get_stats(fx->net.txq, &st);
+        c->tx_reaped = st.completed;
     }
     fx->ncap++;
     if (fx->mode == RX_HOLD && fx->nheld < HELD_MAX) {
@@ -886,6 +890,77 @@ static void test_inplace_reply(void **state)
     assert_int_equal(fx->model->tx[1].len, 60);
     virtio_net_poll(&fx->net, 64);
     assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+static unsigned foreign_released;
+static void foreign_release(struct netbuf *nb)
+{
+    (void)nb;
+    foreign_released++;
+}
+
+/* A buffer of the caller's own goes out and comes back through its own
+ * release hook, whatever its slot field holds: only the driver's arrays
+ * are the driver's (the slot names an index, the address must match). */
+static void test_tx_foreign_buffer(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+    plat_busaddr_t bus;
+    uint8_t *mem = plat_dma_alloc(2 * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    struct netbuf nb[2];
+
+    assert_non_null(mem);
+    foreign_released = 0;
+    for (unsigned k = 0; k < 2; k++) {
+        nb[k] = (struct netbuf){.buf = mem + k * VIRTIO_NET_BUF_SIZE, .cap = VIRTIO_NET_BUF_SIZE,
+                                .off = 32, .len = 60, .release = foreign_release,
+                                .owner = &fx->net, .slot = (uint16_t)k};
+        make_frame(fx, netbuf_data(&nb[k]), 60, 40 + k);
+        assert_int_equal(virtio_net_tx(&fx->net, &nb[k]), 0);
+    }
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 2);
+    assert_frame(fx, fx->model->tx[0].data, 60, 40);
+    assert_frame(fx, fx->model->tx[1].data, 60, 41);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(foreign_released, 2);
+    assert_int_equal(fx->net.stats.bad_release, 0);
+    assert_int_equal(fx->net.stats.tx_invalid, 0);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    plat_dma_free(mem, 2 * VIRTIO_NET_BUF_SIZE);
+}
+
+/* A poll answers first and reaps afterwards: a frame reaches the stack (and
+ * its reply the TX ring, kicked) before the TX completions already waiting
+ * are reaped and their in-place buffers posted again; the same poll reaps
+ * them after. */
+static void test_poll_answers_before_reaping(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx, kicks;
+    struct vq_stats st;
+
+    fx->mode = RX_REPLY;
+    dev_rx(fx, 98, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(sim_net_tx_run(fx->model), 1); /* sent and completed, not reaped */
+    assert_int_equal(dev_rx_bufs(fx), nrx - 1);
+    kicks = fx->sim->vq[SIM_NET_TXQ].notifies;
+    dev_rx(fx, 98, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(fx->ncap, 2);
+    assert_int_equal(fx->cap[1].tx_reaped, 0); /* handed up before the reaping */
+    virtqueue_get_stats(fx->net.txq, &st);
+    assert_int_equal(st.completed, 1); /* reaped in the same poll */
+    assert_int_equal(fx->sim->vq[SIM_NET_TXQ].notifies, kicks + 1);
+    assert_int_equal(dev_rx_bufs(fx), nrx - 1); /* frame 1's buffer is back, frame 2's out */
+    assert_int_equal(sim_net_tx_run(fx->model), 1);
+    assert_int_equal(fx->model->ntx, 2);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    assert_rx_bufs_distinct(fx);
 }
 
 /* The stack releases a buffer it also queued as a reply: the release is
@@ -2143,6 +2218,8 @@ int main(void)
         NET_TEST(test_tx_double_release),
         NET_TEST(test_tx_used_len),
         NET_TEST(test_inplace_reply),
+        NET_TEST(test_poll_answers_before_reaping),
+        NET_TEST(test_tx_foreign_buffer),
         NET_TEST(test_inplace_reply_misuse),
         NET_TEST(test_shutdown_with_tx_in_flight),
         NET_TEST(test_budget),

@@ -384,6 +384,33 @@ static void test_add_errors(void **state)
     plat_dma_free(mem, POOL);
 }
 
+/* virtqueue_interrupt() calls the callback only while callbacks are on and
+ * something completed, and says whether it did; each call is counted. */
+static void test_interrupt_callback_state(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    assert_false(virtqueue_interrupt(fx->vq)); /* nothing completed */
+    add_simple(fx, mem, 0, TOK(0));
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_true(virtqueue_interrupt(fx->vq));
+    assert_int_equal(fx->cb_calls, 1);
+    virtqueue_disable_cb(fx->vq);
+    assert_false(virtqueue_interrupt(fx->vq)); /* pending, but callbacks off */
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.interrupts, 3);
+    assert_int_equal(st.callbacks, 1);
+    assert_true(virtqueue_enable_cb(fx->vq));
+    plat_dma_free(mem, POOL);
+}
+
 /* ---- notifications --------------------------------------------------------------- */
 
 static void test_batch_one_kick(void **state)
@@ -1595,6 +1622,7 @@ int main(void)
         VFIX_TEST(test_indirect_chain),
         VFIX_TEST(test_add_errors),
         VFIX_TEST(test_batch_one_kick),
+        VFIX_TEST(test_interrupt_callback_state),
         VFIX_TEST(test_no_notify_flag),
         VFIX_TEST(test_event_idx_kick),
         VFIX_TEST(test_interrupt_suppression_flag),
