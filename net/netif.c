@@ -402,8 +402,8 @@ int eth_output(struct netif *nif, struct netbuf *nb, const uint8_t dst[6], uint1
         return -NET_ENOBUFS;
     }
     eh = (struct eth_hdr *)netbuf_data(nb);
-    memcpy(eh->dst, dst, ETH_ADDR_LEN);
-    memcpy(eh->src, nif->mac, ETH_ADDR_LEN);
+    eth_addr_copy(eh->dst, dst);
+    eth_addr_copy(eh->src, nif->mac);
     put_be16(eh->type, type);
     nif->stats.tx_frames++;
     err = nif->ops->output(nif, nb);
@@ -444,7 +444,7 @@ void netif_input(struct netif *nif, struct netbuf *nb)
         nif->stats.eth_bad_src++;
         goto drop;
     }
-    memcpy(rx.eth_src, eh->src, ETH_ADDR_LEN);
+    eth_addr_copy(rx.eth_src, eh->src);
     /* The checksum metadata moves to rx: the buffer may go out again as a
      * reply, offloaded only if the layer that builds it asks. */
     if (nb->csum_flags & NETBUF_CSUM_PARTIAL) {

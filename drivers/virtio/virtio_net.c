@@ -807,12 +807,15 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
      * Field by field where the header is 2-aligned (always for our own
      * buffers: the headroom and both header lengths are even), not a
      * memset call; a caller's buffer at an odd offset gets a copy. */
-    struct virtio_net_hdr hh = {.flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0};
+    struct virtio_net_hdr hh; /* member by member: an initialiser is a memset call on arm */
     uint8_t *hp = netbuf_data(nb);
-    if (needs_csum) {
-        vr_store16(&hh.csum_start, csum_start);
-        vr_store16(&hh.csum_offset, csum_offset);
-    }
+    hh.flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+    hh.gso_type = 0;
+    hh.hdr_len = cpu_to_le16(0);
+    hh.gso_size = cpu_to_le16(0);
+    hh.csum_start = cpu_to_le16(needs_csum ? csum_start : 0);
+    hh.csum_offset = cpu_to_le16(needs_csum ? csum_offset : 0);
+    hh.num_buffers = cpu_to_le16(0);
     if (((uintptr_t)hp & 1u) == 0) {
         struct virtio_net_hdr *h = (struct virtio_net_hdr *)(void *)hp;
         h->flags = hh.flags;

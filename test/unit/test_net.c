@@ -24,6 +24,7 @@
 #include "fake_netif.h"
 #include "netif.h"
 #include "prot/be.h"
+#include "prot/ethernet.h"
 #include "net_priv.h"
 
 static struct fake_netif *F;
@@ -2004,12 +2005,43 @@ static void test_helpers(void **state)
     net_set_random(test_random);
 }
 
+/* eth_addr_eq() and eth_addr_copy() at every alignment of either side:
+ * the halfword path (both even) and the byte path agree with memcmp and
+ * memcpy, and a copy writes exactly six bytes. */
+static void test_eth_addr_helpers(void **state)
+{
+    (void)state;
+    _Alignas(8) uint8_t a[16], b[16];
+    const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
+
+    for (unsigned i = 0; i < 4; i++) {
+        for (unsigned j = 0; j < 4; j++) {
+            memset(a, 0x11, sizeof(a));
+            memset(b, 0x22, sizeof(b));
+            memcpy(a + i, mac, 6);
+            eth_addr_copy(b + j, a + i);
+            assert_memory_equal(b + j, mac, 6);
+            for (unsigned k = 0; k < sizeof(b); k++)
+                if (k < j || k >= j + 6)
+                    assert_int_equal(b[k], 0x22);
+            assert_true(eth_addr_eq(a + i, b + j));
+            for (unsigned k = 0; k < 6; k++) {
+                b[j + k] ^= 0x40;
+                assert_false(eth_addr_eq(a + i, b + j));
+                assert_false(eth_addr_eq(b + j, a + i));
+                b[j + k] ^= 0x40;
+            }
+        }
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_eth_runt),
+        cmocka_unit_test(test_eth_addr_helpers),
         T(test_eth_not_for_us_and_multicast),
         T(test_eth_bad_src),
         T(test_eth_unknown_type),
