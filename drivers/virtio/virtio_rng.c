@@ -256,6 +256,7 @@ int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct 
     uint8_t *out = buf;
     size_t got = 0;
     uint64_t start;
+    unsigned rounds = 0;
     int err = 0;
 
     if (!rng || !rng->vq || (!buf && len))
@@ -270,9 +271,15 @@ int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct 
         struct rng_cb cb = {NULL, NULL, 0};
         plat_irqstate_t s;
         int r;
+        bool first = rounds++ == 0;
 
-        /* Recovery runs here, in thread context, never in the handler. */
-        if (virtio_flag_get(&rng->dev->reset_pending) || rng->mode == VIRTIO_RNG_POLL) {
+        /* Recovery runs here, in thread context, never in the handler: a
+         * device that asked for a reset, or, at the start of a read, a
+         * queue it broke (the read that met the fault returned VIRTIO_EIO;
+         * this one re-initialises the device, which cancels the request it
+         * held, and goes on). */
+        if (virtio_flag_get(&rng->dev->reset_pending) || rng->mode == VIRTIO_RNG_POLL ||
+            (first && virtqueue_is_broken(rng->vq))) {
             r = virtio_dev_check(rng->dev);
             if (r < 0) {
                 err = r;

@@ -38,10 +38,11 @@
  * (virtqueue.h, Locking); every read of those is under it too.
  * DEVICE_NEEDS_RESET is handled inside virtio_rng_read(): the outstanding
  * request is cancelled, the device re-initialised, and the read
- * continues.  A user of virtio_rng_read_async alone (whose reads return
+ * continues.  So is a queue the device broke: the read that meets the
+ * fault returns VIRTIO_EIO, the next read re-initialises the device and
+ * reads.  A user of virtio_rng_read_async alone (whose reads return
  * VIRTIO_EBUSY while a request is out) recovers by calling
- * virtio_dev_check on its device from that same thread; so does a user
- * whose queue the device broke (reads then return VIRTIO_EIO).
+ * virtio_dev_check on its device from that same thread.
  * test/unit/test_threads.c runs the reader against the interrupt and
  * device faults.
  */

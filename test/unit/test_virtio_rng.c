@@ -377,11 +377,22 @@ static void test_rng_oversize_len(void **state)
     assert_true(st.broken);
     assert_int_equal(r->rng.stats.errors, 1);
     assert_int_equal(r->rng.stats.bytes, 0);
-    assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), NULL, MS), VIRTIO_EIO);
-    /* recovery: re-initialise the device; the request is cancelled */
-    assert_int_equal(virtio_dev_reinit(&fx->dev), 1);
-    assert_int_equal(r->rng.stats.cancelled, 1);
+    /* The next read recovers by itself: the device is re-initialised (the
+     * request it held is cancelled) and the read goes on. */
+    fx->sim->fault.used_len_force = false;
     assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), NULL, MS), 16);
+    assert_int_equal(r->rng.stats.cancelled, 1);
+    assert_int_equal(fx->dev.stats.queue_faults, 1);
+    assert_int_equal(r->rng.stats.errors, 1);
+    assert_int_equal(r->rng.stats.bytes, 16);
+    assert_false(virtqueue_is_broken(r->rng.vq));
+    /* A fault the next read meets again: the error once more, then again
+     * recovered. */
+    fx->sim->fault.used_len_force = true;
+    assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), NULL, MS), VIRTIO_EIO);
+    fx->sim->fault.used_len_force = false;
+    assert_int_equal(virtio_rng_read(&r->rng, buf, sizeof(buf), NULL, MS), 16);
+    assert_int_equal(fx->dev.stats.queue_faults, 2);
 }
 
 static void test_rng_needs_reset_mid_read(void **state)
