@@ -389,11 +389,16 @@ static void answer(struct client *k)
 
 void httpapp_poll(void)
 {
-    uint64_t now = now_ms();
+    uint64_t now = 0;
+    bool have_now = false;
     for (unsigned i = 0; i < HTTP_CLIENTS; i++) {
         struct client *k = &clients[i];
         if (k->state == H_FREE)
             continue;
+        if (!have_now) { /* the clock only when a client is open: this runs every wake-up */
+            now = now_ms();
+            have_now = true;
+        }
         if (k->state == H_READ && now - k->t0_ms >= HTTP_TIMEOUT_MS) {
             stats.timeouts++;
             set_status(k, 408);
