@@ -740,17 +740,18 @@ static bool tx_layout_same(const struct virtio_net *n, const struct tx_layout *l
 }
 
 /* Does the caller own nb (a TX buffer it allocated, an RX buffer handed up,
- * or a buffer of its own)?  Also takes the layout. */
-static bool tx_owned(struct virtio_net *n, const struct netbuf *nb, struct tx_layout *l)
+ * or a buffer of its own)?  Also takes the layout, and which of ours it is
+ * (*ti, *ri: -1 when not). */
+static bool tx_owned(struct virtio_net *n, const struct netbuf *nb, struct tx_layout *l, int *ti, int *ri)
 {
     plat_irqstate_t s = plat_lock(&n->lock);
-    int i;
     bool ok = true;
 
-    if ((i = tx_index(n, nb)) >= 0)
-        ok = n->tx_state[i] == TX_APP;
-    else if ((i = rx_index(n, nb)) >= 0)
-        ok = rx_state(n)[i] == RX_HELD;
+    *ri = -1;
+    if ((*ti = tx_index(n, nb)) >= 0)
+        ok = n->tx_state[*ti] == TX_APP;
+    else if ((*ri = rx_index(n, nb)) >= 0)
+        ok = rx_state(n)[*ri] == RX_HELD;
     *l = (struct tx_layout){n->hdr_len, n->split_hdr, n->tx_csum};
     plat_unlock(&n->lock, s);
     return ok;
@@ -759,8 +760,9 @@ static bool tx_owned(struct virtio_net *n, const struct netbuf *nb, struct tx_la
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
 {
     struct tx_layout lay;
+    int ti, ri, err;
 
-    if (!tx_owned(n, nb, &lay)) {
+    if (!tx_owned(n, nb, &lay, &ti, &ri)) {
         n->stats.tx_invalid++; /* not the caller's to send: leave it alone */
         return VIRTIO_EINVAL;
     }
@@ -837,12 +839,17 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
     } else {
         b[k++] = (struct vq_buf){netbuf_data(nb), nb->len};
     }
-    int ti = tx_index(n, nb), ri = rx_index(n, nb), err;
-    bool broken = false;
+    bool broken = false, stolen = false;
     for (int attempt = 0;; attempt++) {
         plat_irqstate_t s = plat_lock(&n->lock);
-        /* Recovering, or recovered since: the header may have the old layout. */
-        err = !tx_layout_same(n, &lay) ? VIRTIO_EBUSY : virtqueue_add(n->txq, b, k, 0, nb);
+        /* Still the caller's (tx_owned() checked without holding the lock
+         * since: a release from another thread meanwhile must not put the
+         * buffer on both rings)?  Recovering, or recovered since: the
+         * header may have the old layout. */
+        stolen = ti >= 0 ? n->tx_state[ti] != TX_APP : ri >= 0 && rx_state(n)[ri] != RX_HELD;
+        err = stolen ? VIRTIO_EINVAL
+              : !tx_layout_same(n, &lay) ? VIRTIO_EBUSY
+                                         : virtqueue_add(n->txq, b, k, 0, nb);
         if (err == 0) {
             if (ti >= 0)
                 n->tx_state[ti] = TX_RING;
@@ -856,6 +863,10 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         if (err != VIRTIO_ENOSPC || attempt > 0)
             break;
         reclaim_tx(n); /* the ring is full of completed frames? */
+    }
+    if (stolen) {
+        n->stats.tx_invalid++; /* released under us: no longer ours to touch */
+        return err;
     }
     if (err) {
         netbuf_pull(nb, lay.hdr_len);

@@ -932,6 +932,46 @@ static void test_tx_foreign_buffer(void **state)
     plat_dma_free(mem, 2 * VIRTIO_NET_BUF_SIZE);
 }
 
+/* The test line's handler for test_tx_released_meanwhile: the caller
+ * (wrongly) releases the buffer it is sending, from "another context". */
+static struct netbuf *release_meanwhile;
+static void release_irq(void *arg)
+{
+    (void)arg;
+    sim_irq_set_level(TEST_IRQ, false);
+    sim_irq_set_sync(false);
+    if (release_meanwhile)
+        netbuf_release(release_meanwhile);
+    release_meanwhile = NULL;
+}
+
+/* A buffer released while virtio_net_tx() works on it (after the ownership
+ * check, before the add: the test line fires at the check's unlock) is not
+ * put on the TX ring as well: refused as not the caller's, and the pool
+ * holds it once. */
+static void test_tx_released_meanwhile(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+
+    assert_non_null(nb);
+    nb->len = 60;
+    make_frame(fx, netbuf_data(nb), 60, 7);
+    assert_int_equal(plat_irq_attach(TEST_IRQ, PLAT_IRQ_LEVEL, release_irq, fx), 0);
+    plat_irq_unmask(TEST_IRQ);
+    release_meanwhile = nb;
+    sim_irq_set_level(TEST_IRQ, true);
+    sim_irq_set_sync(true);
+    assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
+    assert_null(release_meanwhile); /* the handler ran inside the call */
+    assert_int_equal(fx->net.stats.tx_invalid, 1);
+    assert_int_equal(fx->net.stats.bad_release, 0);
+    assert_int_equal(fx->net.stats.tx_frames, 0);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 0); /* nothing reached the ring */
+}
+
 /* A poll answers first and reaps afterwards: a frame reaches the stack (and
  * its reply the TX ring, kicked) before the TX completions already waiting
  * are reaped and their in-place buffers posted again; the same poll reaps
@@ -2220,6 +2260,7 @@ int main(void)
         NET_TEST(test_inplace_reply),
         NET_TEST(test_poll_answers_before_reaping),
         NET_TEST(test_tx_foreign_buffer),
+        NET_TEST(test_tx_released_meanwhile),
         NET_TEST(test_inplace_reply_misuse),
         NET_TEST(test_shutdown_with_tx_in_flight),
         NET_TEST(test_budget),
