@@ -300,6 +300,38 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
     n = n_out + n_in;
     if (n == 0)
         return VIRTIO_EINVAL;
+    if (n == 1) {
+        /* One buffer - a frame, a receive buffer, an entropy buffer: the
+         * common case, never indirect; the same shadow as the loops below
+         * leave, without them. */
+        bool w = n_in == 1;
+        struct vq_shadow *s;
+
+        if (!bufs[0].addr || bufs[0].len == 0)
+            return VIRTIO_EINVAL;
+        if (vq->num_free == 0) {
+            vq->st.full++;
+            return VIRTIO_ENOSPC;
+        }
+        head = vq->free_head;
+        s = &vq->sh[head];
+        s->addr = bufs[0].addr;
+        s->len = bufs[0].len;
+        s->flags = w ? VRING_DESC_F_WRITE : 0u;
+        s->nsg = 0;
+        s->ndesc = 1;
+        s->state = D_HEAD;
+        s->token = token;
+        s->in_bytes = w ? bufs[0].len : 0u;
+        vq_buf_to_device(vq, bufs[0].addr, bufs[0].len, w);
+        vq->free_head = s->next;
+        vq->num_free--;
+        vq->outstanding++;
+        vq->ring->publish(vq, head, 1, false);
+        vq->added_since_kick++;
+        vq->st.added++;
+        return 0;
+    }
     for (i = 0; i < n; i++) {
         if (!bufs[i].addr || bufs[i].len == 0)
             return VIRTIO_EINVAL;
