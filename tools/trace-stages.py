@@ -16,7 +16,10 @@ stage: the firmware is linked with LTO, which inlines across files, so the
 chain comes from the DWARF inline information (addr2line -i), not from the
 symbol table; assembly falls back to its symbol.  Out-of-line helpers that
 serve several stages (memcpy/memset, the division routines) count against
-the stage of the instruction that ran before them.  Prints a Markdown table: per stage, the
+the stage of the instruction that ran before them.  The TX reaping
+(reclaim_tx, tx_done, rx_post_locked) takes everything it calls - the used
+ring pop and the RX re-post's add - until control is back in the poll or
+the main loop, so "used ring" and "TX add" hold the echo's own work.  Prints a Markdown table: per stage, the
 median over the echoes of each kind, and the functions in it.
 """
 import bisect
@@ -71,6 +74,11 @@ HELPERS = {"plat_mmio_read32", "plat_mmio_write32", "plat_mmio_read16", "plat_mm
 # the firmware's own ping, not an echo it answers).
 FOREIGN = {"timer_irq", "on_tick", "arp_output", "arp_send", "tcp_input", "dhcp_input", "ping_input"}
 BENCH = {"bench_tx_begin", "bench_tx_queued", "board_instructions", "board_irq_stamp"}
+# The reaping of completed TX frames (and the RX re-post of an in-place
+# reply's buffer): everything it calls belongs to its stage.
+REAP = {"reclaim_tx", "tx_done", "rx_post_locked"}
+REAP_STAGE = next(i for i, (n, _) in enumerate(STAGES) if n.startswith("TX reclaim"))
+REAP_EXIT = {"virtio_net_poll", "virtio_net_flush"} | STAGES[-1][1]
 
 
 def stage_of(chain):
@@ -188,15 +196,26 @@ def main():
         if sg is None:
             skipped += 1
             continue
-        counts, names, last_stage = collections.Counter(), set(), 0
+        counts, names, last_stage, reaping = collections.Counter(), set(), 0, False
         for a in sg:
             for i in tb_insns.get(a, ()):
                 ch = chains[i]
-                names.update(c.split(".")[0] for c in ch)
-                if any(c.split(".")[0] in BENCH for c in ch):
+                bases = {c.split(".")[0] for c in ch}
+                names.update(bases)
+                if bases & BENCH:
                     continue
+                # The TX reaping, with the queue calls it makes (pop,
+                # validate, re-post: out of line, so their own chains do not
+                # name it), counts as reaping until control is back in the
+                # poll or the main loop.
+                if bases & REAP:
+                    reaping = True
+                elif reaping and bases & REAP_EXIT:
+                    reaping = False
                 st, f_ = stage_of(ch)
-                if st is None and ch[0].split(".")[0] in HELPERS:
+                if reaping:
+                    st = REAP_STAGE
+                elif st is None and ch[0].split(".")[0] in HELPERS:
                     st = last_stage
                 counts[(st, f_)] += 1
                 if st is not None and f_ not in HELPERS:
