@@ -932,6 +932,41 @@ static void test_tx_foreign_buffer(void **state)
     plat_dma_free(mem, 2 * VIRTIO_NET_BUF_SIZE);
 }
 
+/* A caller's buffer whose slot field is anything - past either array, at
+ * their last index, 0xffff - is the caller's: sent, and given back
+ * through its own release hook; nothing of the driver's is touched. */
+static void test_tx_foreign_buffer_any_slot(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx;
+    const uint16_t slots[] = {0, VIRTIO_NET_TX_BUFS - 1, VIRTIO_NET_TX_BUFS, (uint16_t)(nrx - 1), (uint16_t)nrx,
+                              0x7fff, 0xffff};
+    enum { NS = sizeof(slots) / sizeof(slots[0]) };
+    plat_busaddr_t bus;
+    uint8_t *mem = plat_dma_alloc(NS * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    struct netbuf nb[NS];
+
+    assert_non_null(mem);
+    foreign_released = 0;
+    for (unsigned k = 0; k < NS; k++) {
+        nb[k] = (struct netbuf){.buf = mem + k * VIRTIO_NET_BUF_SIZE, .cap = VIRTIO_NET_BUF_SIZE, .off = 32,
+                                .len = 60, .release = foreign_release, .owner = &fx->net, .slot = slots[k]};
+        make_frame(fx, netbuf_data(&nb[k]), 60, 50 + k);
+        assert_int_equal(virtio_net_tx(&fx->net, &nb[k]), 0);
+    }
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), NS);
+    for (unsigned k = 0; k < NS; k++)
+        assert_frame(fx, fx->model->tx[k].data, 60, 50 + k);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(foreign_released, NS);
+    assert_int_equal(fx->net.stats.bad_release, 0);
+    assert_int_equal(fx->net.stats.tx_invalid, 0);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    plat_dma_free(mem, NS * VIRTIO_NET_BUF_SIZE);
+}
+
 /* The test line's handler for test_tx_released_meanwhile: the caller
  * (wrongly) releases the buffer it is sending, from "another context". */
 static struct netbuf *release_meanwhile;
@@ -2260,6 +2295,7 @@ int main(void)
         NET_TEST(test_inplace_reply),
         NET_TEST(test_poll_answers_before_reaping),
         NET_TEST(test_tx_foreign_buffer),
+        NET_TEST(test_tx_foreign_buffer_any_slot),
         NET_TEST(test_tx_released_meanwhile),
         NET_TEST(test_inplace_reply_misuse),
         NET_TEST(test_shutdown_with_tx_in_flight),

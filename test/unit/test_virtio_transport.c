@@ -898,6 +898,61 @@ static void test_irq_dispatches_to_queues(void **state)
     plat_dma_free(mem, 64);
 }
 
+/* The interrupt walks dev->vqs[] up to dev->vq_end: a queue set up at a
+ * higher index than the others (set up first or last) is reached; a
+ * teardown leaves nothing to walk (an interrupt then touches no freed
+ * queue: ASan); queues set up again after a shutdown are reached again,
+ * whatever their index. */
+static void test_irq_queue_walk_bound(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.name = "q", .num = 16, .callback = vfix_vq_cb, .cancel = vfix_vq_cancel,
+                                 .priv = fx};
+    struct virtqueue *q0, *q2, *q3;
+    void *mem;
+    uint32_t len;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 4, 64);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 2, &p, &q2), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &q0), 0);
+    assert_int_equal(fx->dev.vq_end, 3);
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    fx->vq = q2;
+    mem = post_one(fx, (void *)0x2);
+    virtqueue_kick(q2);
+    assert_int_equal(sim_virtio_process(fx->sim, 2), 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 1);
+    assert_ptr_equal(virtqueue_get_used(q2, &len), (void *)0x2);
+
+    virtio_dev_shutdown(&fx->dev);
+    assert_int_equal(fx->dev.vq_end, 0);
+    assert_null(fx->dev.vqs[0]);
+    assert_null(fx->dev.vqs[2]);
+    sim_virtio_raise(fx->sim, VIRTIO_ISR_VRING); /* masked by the shutdown */
+    plat_irq_unmask(fx->dev.irq);
+    sim_run_irqs(); /* nothing to walk: no callback, no freed queue read */
+    assert_int_equal(fx->cb_calls, 1);
+
+    /* Up again with queue 3 alone. */
+    fx->dev.stopping = false;
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 3, &p, &q3), 0);
+    assert_int_equal(fx->dev.vq_end, 4);
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    fx->vq = q3;
+    assert_int_equal(virtqueue_add(q3, &(struct vq_buf){(uint8_t *)mem + 32, 32}, 0, 1, (void *)0x3), 0);
+    virtqueue_kick(q3);
+    assert_int_equal(sim_virtio_process(fx->sim, 3), 1);
+    assert_int_equal(sim_run_irqs(), 1);
+    assert_int_equal(fx->cb_calls, 2);
+    assert_ptr_equal(virtqueue_get_used(q3, &len), (void *)0x3);
+    plat_dma_free(mem, 64);
+}
+
 /* ---- DEVICE_NEEDS_RESET ------------------------------------------------------------ */
 
 static void test_needs_reset_via_interrupt(void **state)
@@ -1409,6 +1464,8 @@ int main(void)
         VFIX_TEST(test_irq_status_never_clears),
         VFIX_TEST(test_irq_spurious),
         VFIX_TEST(test_irq_dispatches_to_queues),
+        VFIX_TEST(test_irq_queue_walk_bound),
+        VFIX_TEST_PACKED(test_irq_queue_walk_bound),
         VFIX_TEST(test_needs_reset_via_interrupt),
         VFIX_TEST(test_needs_reset_with_vring_no_callback),
         VFIX_TEST(test_needs_reset_then_vring_no_callback),
