@@ -269,10 +269,12 @@ static void announce(struct netapp_if *f)
     }
 }
 
-static void poll_one(struct netapp_if *f, bool tick, uint64_t now_ms)
+/* Receive and answer: what a wake-up is for.  false when the interface is
+ * not (or no longer) running. */
+static bool poll_one(struct netapp_if *f)
 {
     if (!f->started)
-        return;
+        return false;
     int err = virtio_net_check(&f->vnet);
     if (err > 0) /* re-initialised: the features were negotiated again */
         f->nif.offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
@@ -283,7 +285,7 @@ static void poll_one(struct netapp_if *f, bool tick, uint64_t now_ms)
                 err);
         f->started = false;
         netif_set_link(&f->nif, false); /* no route through it any more */
-        return;
+        return false;
     }
     if (virtio_net_link_changed(&f->vnet)) {
         bool up = virtio_net_link_up(&f->vnet);
@@ -298,27 +300,30 @@ static void poll_one(struct netapp_if *f, bool tick, uint64_t now_ms)
     virtio_net_flush(&f->vnet);
     if (!f->announced)
         announce(f);
-    if (tick) {
-        net_tick(&f->nif, now_ms);
-        virtio_net_flush(&f->vnet);
-    }
+    return true;
 }
 
 void netapp_poll(void)
 {
     if (nifs == 0)
         return;
+    for (unsigned i = 0; i < nifs; i++)
+        if (poll_one(&ifs[i]) && i == 0)
+            tcpapp_poll(); /* its stack is net0's */
     /* The stack's timers want a call every 10-100 ms, not one per wake-up:
-     * under traffic the loop runs once per packet. */
+     * under traffic the loop runs once per packet.  The clock is read after
+     * the frames are answered, not on the way to the answer. */
     static uint64_t last_tick_ms;
     uint64_t now_ms = timer_ms();
-    bool tick = now_ms - last_tick_ms >= 10;
-    if (tick)
-        last_tick_ms = now_ms;
+    if (now_ms - last_tick_ms < 10)
+        return;
+    last_tick_ms = now_ms;
     for (unsigned i = 0; i < nifs; i++) {
-        poll_one(&ifs[i], tick, now_ms);
-        if (i == 0 && ifs[0].started)
-            tcpapp_poll(); /* its stack is net0's */
+        struct netapp_if *f = &ifs[i];
+        if (!f->started)
+            continue;
+        net_tick(&f->nif, now_ms);
+        virtio_net_flush(&f->vnet);
     }
 }
 
