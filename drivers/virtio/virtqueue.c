@@ -327,7 +327,7 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
         vq->free_head = s->next;
         vq->num_free--;
         vq->outstanding++;
-        vq->ring->publish(vq, head, 1, false);
+        vq_ring_publish(vq, head, 1, false);
         vq->added_since_kick++;
         vq->st.added++;
         return 0;
@@ -400,7 +400,7 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
     vq->num_free = (uint16_t)(vq->num_free - need);
     vq->outstanding++;
 
-    vq->ring->publish(vq, head, n, indirect);
+    vq_ring_publish(vq, head, n, indirect);
 
     vq->added_since_kick += need;
     vq->st.added++;
@@ -424,7 +424,7 @@ bool virtqueue_kick_prepare(struct virtqueue *vq)
         vq->kicked_idx = vq->avail_idx;
         return false;
     }
-    needed = vq->ring->kick_needed(vq);
+    needed = vq_ring_kick_needed(vq);
     vq->kicked_idx = vq->avail_idx;
     vq->added_since_kick = 0;
     if (!needed)
@@ -490,7 +490,7 @@ bool virtqueue_more_used(struct virtqueue *vq)
 {
     if (!vq || vq->broken || vq->resetting)
         return false;
-    return vq->ring->pending(vq, 0) != 0;
+    return vq_ring_pending(vq, 0) != 0;
 }
 
 void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
@@ -503,7 +503,7 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
 
     if (!vq || vq->broken || vq->resetting)
         return NULL; /* resetting: the reset gives every token back */
-    if (vq->ring->next_used(vq, &u) != 1)
+    if (vq_ring_next_used(vq, &u) != 1)
         return NULL;
 
     if (u.id >= vq->num) {
@@ -537,7 +537,7 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
     ndesc = s->ndesc;
     vq_free_chain(vq, (uint16_t)u.id);
     vq->st.completed++;
-    vq->ring->used_done(vq, ndesc);
+    vq_ring_used_done(vq, ndesc);
     if (len)
         *len = ulen;
     return token;
@@ -550,7 +550,7 @@ void virtqueue_disable_cb(struct virtqueue *vq)
     if (!vq || !vq->cb_enabled)
         return;
     vq->cb_enabled = false;
-    vq->ring->disable_cb(vq);
+    vq_ring_disable_cb(vq);
 }
 
 /* Publish the "interrupt me" request, then re-read what completed after a
@@ -561,12 +561,12 @@ static bool vq_arm(struct virtqueue *vq, bool delayed)
     uint16_t allowed;
 
     vq->cb_enabled = true;
-    allowed = vq->ring->arm(vq, delayed);
+    allowed = vq_ring_arm(vq, delayed);
     /* 2.7.10 / 2.8.22: the store above before the loads below. */
     plat_dma_mb();
     if (vq->broken)
         return true;
-    return vq->ring->pending(vq, allowed) <= allowed;
+    return vq_ring_pending(vq, allowed) <= allowed;
 }
 
 bool virtqueue_enable_cb(struct virtqueue *vq)

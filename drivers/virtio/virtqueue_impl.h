@@ -6,7 +6,8 @@
  * (virtqueue.c: argument checks, buffer ids and their shadow, indirect
  * tables, validation of the id and length the device reports, callbacks,
  * reset, statistics) and the ring format itself (virtqueue_split.c for
- * 2.7, virtqueue_packed.c for 2.8), reached only through `vq->ring`.
+ * 2.7, virtqueue_packed.c for 2.8): the per-packet operations through the
+ * vq_ring_*() dispatchers below, the set-up ones through `vq->ring`.
  * Negotiation picks the format (vq_params.packed); nothing above
  * virtqueue.h knows which one a queue uses.
  *
@@ -70,33 +71,9 @@ struct vq_ring_ops {
     /* After the areas were zeroed and the shadow rebuilt: indices and
      * flags to their initial values (callback enablement is vq->cb_enabled). */
     void (*init)(struct virtqueue *vq);
-    /* Write the chain whose ids start at `head` (direct: linked through
-     * sh[].next, n of them; indirect: the table already filled) and make it
-     * available to the device. */
-    void (*publish)(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect);
     /* Write one indirect table entry. */
     void (*ind_entry)(struct virtqueue *vq, void *table, unsigned i, plat_busaddr_t addr,
                       uint32_t len, bool write, bool more);
-    /* After plat_dma_mb: does the device want a notification for what was
-     * made available since the last call? */
-    bool (*kick_needed)(struct virtqueue *vq);
-    /* Next completion: 0 none, 1 *u filled, VIRTIO_EIO ring-level fault
-     * (the queue was marked broken). */
-    int (*next_used)(struct virtqueue *vq, struct vq_used *u);
-    /* The completion just returned by next_used was accepted and the
-     * chain (ndesc ring descriptors) freed: step past it. */
-    void (*used_done)(struct virtqueue *vq, uint16_t ndesc);
-    /* Completions waiting, in ring units (split: used entries; packed:
-     * descriptors they cover); exact up to limit, past it any value above
-     * limit.  Anything malformed counts as waiting, so that get_used gets
-     * to reject it. */
-    unsigned (*pending)(struct virtqueue *vq, unsigned limit);
-    void (*disable_cb)(struct virtqueue *vq);
-    /* Ask for an interrupt at the next completion, or (delayed, only with
-     * EVENT_IDX) after about 3/4 of what is in flight; returns how many
-     * ring units may already be waiting without the request having been
-     * passed.  The common code then issues plat_dma_mb and checks. */
-    uint16_t (*arm)(struct virtqueue *vq, bool delayed);
 };
 
 extern const struct vq_ring_ops vq_split_ops;
@@ -158,6 +135,86 @@ struct virtqueue {
     struct vq_stats st;
     struct vq_shadow sh[]; /* [num] */
 };
+
+/*
+ * The operations every packet meets are called directly, by format, not
+ * through vq->ring: one well-predicted branch instead of an indirect call,
+ * and the optimiser (LTO) can inline them into virtqueue.c.
+ *   publish      write the chain whose ids start at `head` (direct: linked
+ *                through sh[].next, n of them; indirect: the table already
+ *                filled) and make it available to the device;
+ *   kick_needed  after plat_dma_mb: does the device want a notification
+ *                for what was made available since the last call?
+ *   next_used    next completion: 0 none, 1 *u filled, VIRTIO_EIO
+ *                ring-level fault (the queue was marked broken);
+ *   used_done    the completion next_used returned was accepted and the
+ *                chain (ndesc ring descriptors) freed: step past it;
+ *   pending      completions waiting, in ring units (split: used entries;
+ *                packed: descriptors they cover); exact up to limit, past
+ *                it any value above limit.  Anything malformed counts as
+ *                waiting, so that get_used gets to reject it;
+ *   disable_cb   ask the device for no interrupts;
+ *   arm          ask for an interrupt at the next completion, or (delayed,
+ *                only with EVENT_IDX) after about 3/4 of what is in
+ *                flight; returns how many ring units may already be
+ *                waiting without the request having been passed.  The
+ *                common code then issues plat_dma_mb and checks.
+ */
+#define VQ_RING_FORMAT_OPS(fmt)                                                                    \
+    void vq_##fmt##_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect);       \
+    bool vq_##fmt##_kick_needed(struct virtqueue *vq);                                             \
+    int vq_##fmt##_next_used(struct virtqueue *vq, struct vq_used *u);                             \
+    void vq_##fmt##_used_done(struct virtqueue *vq, uint16_t ndesc);                               \
+    unsigned vq_##fmt##_pending(struct virtqueue *vq, unsigned limit);                             \
+    void vq_##fmt##_disable_cb(struct virtqueue *vq);                                              \
+    uint16_t vq_##fmt##_arm(struct virtqueue *vq, bool delayed);
+VQ_RING_FORMAT_OPS(split)
+VQ_RING_FORMAT_OPS(packed)
+#undef VQ_RING_FORMAT_OPS
+
+static inline void vq_ring_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect)
+{
+    if (vq->packed)
+        vq_packed_publish(vq, head, n, indirect);
+    else
+        vq_split_publish(vq, head, n, indirect);
+}
+
+static inline bool vq_ring_kick_needed(struct virtqueue *vq)
+{
+    return vq->packed ? vq_packed_kick_needed(vq) : vq_split_kick_needed(vq);
+}
+
+static inline int vq_ring_next_used(struct virtqueue *vq, struct vq_used *u)
+{
+    return vq->packed ? vq_packed_next_used(vq, u) : vq_split_next_used(vq, u);
+}
+
+static inline void vq_ring_used_done(struct virtqueue *vq, uint16_t ndesc)
+{
+    if (vq->packed)
+        vq_packed_used_done(vq, ndesc);
+    else
+        vq_split_used_done(vq, ndesc);
+}
+
+static inline unsigned vq_ring_pending(struct virtqueue *vq, unsigned limit)
+{
+    return vq->packed ? vq_packed_pending(vq, limit) : vq_split_pending(vq, limit);
+}
+
+static inline void vq_ring_disable_cb(struct virtqueue *vq)
+{
+    if (vq->packed)
+        vq_packed_disable_cb(vq);
+    else
+        vq_split_disable_cb(vq);
+}
+
+static inline uint16_t vq_ring_arm(struct virtqueue *vq, bool delayed)
+{
+    return vq->packed ? vq_packed_arm(vq, delayed) : vq_split_arm(vq, delayed);
+}
 
 /* Shared helpers (virtqueue.c). */
 void vq_mark_broken(struct virtqueue *vq, uint32_t *counter, const char *what, uint32_t a,

@@ -120,7 +120,7 @@ static void pk_ind_entry(struct virtqueue *vq, void *table, unsigned i, plat_bus
     vr_store16(&d->flags, write ? VRING_DESC_F_WRITE : 0u);
 }
 
-static void pk_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect)
+void vq_packed_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect)
 {
     struct vring_packed_desc *desc = pk_desc(vq);
     uint16_t c = vq->avail_idx, id = head, head_flags = 0;
@@ -146,7 +146,7 @@ static void pk_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool ind
     vq->avail_idx = (uint16_t)(c + ndesc);
 }
 
-static bool pk_kick_needed(struct virtqueue *vq)
+bool vq_packed_kick_needed(struct virtqueue *vq)
 {
     struct vring_packed_event *dev = pk_device(vq);
     uint16_t flags = vr_load16(&dev->flags), off_wrap;
@@ -189,7 +189,7 @@ static int pk_classify(const struct virtqueue *vq, uint16_t c, uint16_t *flags_o
     return a == w ? PK_BAD_WRAP : PK_NOT_USED;
 }
 
-static int pk_next_used(struct virtqueue *vq, struct vq_used *u)
+int vq_packed_next_used(struct virtqueue *vq, struct vq_used *u)
 {
     struct vring_packed_desc *d = &pk_desc(vq)[vq->last_used & vq->mask];
     uint16_t flags;
@@ -216,7 +216,7 @@ static int pk_next_used(struct virtqueue *vq, struct vq_used *u)
     return 1;
 }
 
-static void pk_used_done(struct virtqueue *vq, uint16_t ndesc)
+void vq_packed_used_done(struct virtqueue *vq, uint16_t ndesc)
 {
     vq->last_used = (uint16_t)(vq->last_used + ndesc);
     /* EVENT_IDX, callbacks on: interrupt us at the next used descriptor -
@@ -231,7 +231,7 @@ static void pk_used_done(struct virtqueue *vq, uint16_t ndesc)
  * counted until they exceed limit.  Reads ahead without consuming: ids are
  * checked only enough to step safely; anything odd counts as waiting, and
  * get_used then rejects it. */
-static unsigned pk_pending(struct virtqueue *vq, unsigned limit)
+unsigned vq_packed_pending(struct virtqueue *vq, unsigned limit)
 {
     uint16_t c = vq->last_used, span = (uint16_t)(vq->avail_idx - vq->last_used);
     unsigned count = 0;
@@ -255,14 +255,14 @@ static unsigned pk_pending(struct virtqueue *vq, unsigned limit)
     }
 }
 
-static void pk_disable_cb(struct virtqueue *vq)
+void vq_packed_disable_cb(struct virtqueue *vq)
 {
     pk_set_event_flags(vq, VRING_PACKED_EVENT_FLAG_DISABLE);
 }
 
 /* delayed (only with EVENT_IDX): after about 3/4 of the descriptors in
  * flight were used. */
-static uint16_t pk_arm(struct virtqueue *vq, bool delayed)
+uint16_t vq_packed_arm(struct virtqueue *vq, bool delayed)
 {
     uint16_t skip = 0;
 
@@ -284,12 +284,5 @@ static uint16_t pk_arm(struct virtqueue *vq, bool delayed)
 const struct vq_ring_ops vq_packed_ops = {
     .layout = pk_layout,
     .init = pk_init,
-    .publish = pk_publish,
     .ind_entry = pk_ind_entry,
-    .kick_needed = pk_kick_needed,
-    .next_used = pk_next_used,
-    .used_done = pk_used_done,
-    .pending = pk_pending,
-    .disable_cb = pk_disable_cb,
-    .arm = pk_arm,
 };

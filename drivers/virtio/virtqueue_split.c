@@ -82,7 +82,7 @@ static void sp_ind_entry(struct virtqueue *vq, void *table, unsigned i, plat_bus
                   (uint16_t)(more ? i + 1 : 0));
 }
 
-static void sp_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect)
+void vq_split_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool indirect)
 {
     struct vring_desc *desc = sp_desc(vq);
     struct vring_avail *avail = sp_avail(vq);
@@ -117,7 +117,7 @@ static void sp_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool ind
     vq_clean(vq, &avail->idx, sizeof(avail->idx));
 }
 
-static bool sp_kick_needed(struct virtqueue *vq)
+bool vq_split_kick_needed(struct virtqueue *vq)
 {
     struct vring_used *used = sp_used(vq);
     le16 *avail_event = vring_avail_event(used, vq->num);
@@ -140,7 +140,7 @@ static uint16_t sp_used_idx(struct virtqueue *vq)
     return vr_load16(&used->idx);
 }
 
-static int sp_next_used(struct virtqueue *vq, struct vq_used *u)
+int vq_split_next_used(struct virtqueue *vq, struct vq_used *u)
 {
     struct vring_used *used = sp_used(vq);
     uint16_t used_idx = sp_used_idx(vq), pending, slot;
@@ -162,7 +162,7 @@ static int sp_next_used(struct virtqueue *vq, struct vq_used *u)
     return 1;
 }
 
-static void sp_used_done(struct virtqueue *vq, uint16_t ndesc)
+void vq_split_used_done(struct virtqueue *vq, uint16_t ndesc)
 {
     le16 *used_event = vring_used_event(sp_avail(vq), vq->num);
 
@@ -182,13 +182,13 @@ static void sp_used_done(struct virtqueue *vq, uint16_t ndesc)
     }
 }
 
-static unsigned sp_pending(struct virtqueue *vq, unsigned limit)
+unsigned vq_split_pending(struct virtqueue *vq, unsigned limit)
 {
     (void)limit;
     return (uint16_t)(sp_used_idx(vq) - vq->last_used);
 }
 
-static void sp_disable_cb(struct virtqueue *vq)
+void vq_split_disable_cb(struct virtqueue *vq)
 {
     struct vring_avail *avail = sp_avail(vq);
 
@@ -200,7 +200,7 @@ static void sp_disable_cb(struct virtqueue *vq)
 }
 
 /* delayed (only with EVENT_IDX): after about 3/4 of the outstanding chains. */
-static uint16_t sp_arm(struct virtqueue *vq, bool delayed)
+uint16_t vq_split_arm(struct virtqueue *vq, bool delayed)
 {
     struct vring_avail *avail = sp_avail(vq);
     le16 *used_event = vring_used_event(avail, vq->num);
@@ -220,12 +220,5 @@ static uint16_t sp_arm(struct virtqueue *vq, bool delayed)
 const struct vq_ring_ops vq_split_ops = {
     .layout = sp_layout,
     .init = sp_init,
-    .publish = sp_publish,
     .ind_entry = sp_ind_entry,
-    .kick_needed = sp_kick_needed,
-    .next_used = sp_next_used,
-    .used_done = sp_used_done,
-    .pending = sp_pending,
-    .disable_cb = sp_disable_cb,
-    .arm = sp_arm,
 };
