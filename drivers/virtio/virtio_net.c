@@ -727,8 +727,10 @@ static void csum_finish(uint8_t *p, uint32_t len, uint32_t field)
 }
 
 /* The header layout a transmit builds with, read under n->lock (restart()
- * changes it on the owning thread) and checked again when the frame is
- * added: a frame built with an older one is dropped. */
+ * changes it on the owning thread).  A frame is built and added under the
+ * same hold of the lock; where the lock was let go in between (a checksum
+ * finished in software, a reclaim of a full ring), the layout is checked
+ * again: a frame built with an older one is dropped. */
 struct tx_layout {
     uint16_t hdr_len;
     bool split_hdr, tx_csum;
@@ -740,59 +742,61 @@ static bool tx_layout_same(const struct virtio_net *n, const struct tx_layout *l
 }
 
 /* Does the caller own nb (a TX buffer it allocated, an RX buffer handed up,
- * or a buffer of its own)?  Also takes the layout, and which of ours it is
- * (*ti, *ri: -1 when not). */
-static bool tx_owned(struct virtio_net *n, const struct netbuf *nb, struct tx_layout *l, int *ti, int *ri)
+ * or a buffer of its own)?  Which of ours it is: *ti, *ri (-1 when not).
+ * Caller holds n->lock. */
+static bool tx_owned_locked(struct virtio_net *n, const struct netbuf *nb, int *ti, int *ri)
 {
-    plat_irqstate_t s = plat_lock(&n->lock);
-    bool ok = true;
-
     *ri = -1;
     if ((*ti = tx_index(n, nb)) >= 0)
-        ok = n->tx_state[*ti] == TX_APP;
-    else if ((*ri = rx_index(n, nb)) >= 0)
-        ok = rx_state(n)[*ri] == RX_HELD;
-    *l = (struct tx_layout){n->hdr_len, n->split_hdr, n->tx_csum};
+        return n->tx_state[*ti] == TX_APP;
+    if ((*ri = rx_index(n, nb)) >= 0)
+        return rx_state(n)[*ri] == RX_HELD;
+    return true;
+}
+
+/* Refuse a frame the caller owns: let go of the lock, count, release. */
+static int tx_refuse(struct virtio_net *n, plat_irqstate_t s, struct netbuf *nb, uint32_t *counter, int err)
+{
     plat_unlock(&n->lock, s);
-    return ok;
+    (*counter)++;
+    netbuf_release(nb);
+    return err;
 }
 
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
 {
-    struct tx_layout lay;
     int ti, ri, err;
+    bool broken = false, stolen = false, relocked = false;
+    plat_irqstate_t s = plat_lock(&n->lock);
 
-    if (!tx_owned(n, nb, &lay, &ti, &ri)) {
+    if (!tx_owned_locked(n, nb, &ti, &ri)) {
+        plat_unlock(&n->lock, s);
         n->stats.tx_invalid++; /* not the caller's to send: leave it alone */
         return VIRTIO_EINVAL;
     }
-    if (nb->len < ETH_HLEN || (size_t)nb->off + nb->len > nb->cap) {
-        n->stats.tx_invalid++;
-        netbuf_release(nb);
-        return VIRTIO_EINVAL;
-    }
-    if (nb->len > VIRTIO_NET_MAX_FRAME + 4u) {
-        n->stats.tx_too_long++;
-        netbuf_release(nb);
-        return VIRTIO_E2BIG;
-    }
+    const struct tx_layout lay = {n->hdr_len, n->split_hdr, n->tx_csum};
+    if (nb->len < ETH_HLEN || (size_t)nb->off + nb->len > nb->cap)
+        return tx_refuse(n, s, nb, &n->stats.tx_invalid, VIRTIO_EINVAL);
+    if (nb->len > VIRTIO_NET_MAX_FRAME + 4u)
+        return tx_refuse(n, s, nb, &n->stats.tx_too_long, VIRTIO_E2BIG);
     /* A partial checksum: its field must lie inside the frame (5.1.6.2:
      * csum_start and csum_offset count from the Ethernet header). */
     bool needs_csum = false;
     uint16_t csum_start = 0, csum_offset = 0;
     if (nb->csum_flags & NETBUF_CSUM_PARTIAL) {
-        if (nb->csum_start < nb->off || (uint32_t)(nb->csum_start - nb->off) + nb->csum_offset + 2u > nb->len) {
-            n->stats.tx_bad_csum++;
-            netbuf_release(nb);
-            return VIRTIO_EINVAL;
-        }
+        if (nb->csum_start < nb->off || (uint32_t)(nb->csum_start - nb->off) + nb->csum_offset + 2u > nb->len)
+            return tx_refuse(n, s, nb, &n->stats.tx_bad_csum, VIRTIO_EINVAL);
         csum_start = (uint16_t)(nb->csum_start - nb->off);
         csum_offset = nb->csum_offset;
         if (lay.tx_csum) {
             needs_csum = true;
         } else {
+            /* A pass over the frame: not with interrupts masked. */
+            plat_unlock(&n->lock, s);
             csum_finish(netbuf_data(nb) + csum_start, (uint32_t)nb->len - csum_start, csum_offset);
             n->stats.tx_csum_sw++;
+            s = plat_lock(&n->lock);
+            relocked = true;
         }
     }
     /* Pad runts to the Ethernet minimum when the buffer has the room. */
@@ -800,11 +804,8 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         memset(netbuf_data(nb) + nb->len, 0, MIN_FRAME - nb->len);
         nb->len = MIN_FRAME;
     }
-    if (!netbuf_push(nb, lay.hdr_len)) {
-        n->stats.tx_no_headroom++;
-        netbuf_release(nb);
-        return VIRTIO_EINVAL;
-    }
+    if (!netbuf_push(nb, lay.hdr_len))
+        return tx_refuse(n, s, nb, &n->stats.tx_no_headroom, VIRTIO_EINVAL);
     /* flags NEEDS_CSUM or 0, gso_type NONE, num_buffers 0 (5.1.6.2.1).
      * Field by field where the header is 2-aligned (always for our own
      * buffers: the headroom and both header lengths are even), not a
@@ -839,17 +840,20 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
     } else {
         b[k++] = (struct vq_buf){netbuf_data(nb), nb->len};
     }
-    bool broken = false, stolen = false;
     for (int attempt = 0;; attempt++) {
-        plat_irqstate_t s = plat_lock(&n->lock);
-        /* Still the caller's (tx_owned() checked without holding the lock
-         * since: a release from another thread meanwhile must not put the
-         * buffer on both rings)?  Recovering, or recovered since: the
-         * header may have the old layout. */
-        stolen = ti >= 0 ? n->tx_state[ti] != TX_APP : ri >= 0 && rx_state(n)[ri] != RX_HELD;
-        err = stolen ? VIRTIO_EINVAL
-              : !tx_layout_same(n, &lay) ? VIRTIO_EBUSY
-                                         : virtqueue_add(n->txq, b, k, 0, nb);
+        if (relocked) {
+            /* The lock was let go since the checks: still the caller's (a
+             * release from another context meanwhile must not put the
+             * buffer on both rings)?  Recovering, or recovered since: the
+             * header may have the old layout. */
+            stolen = ti >= 0 ? n->tx_state[ti] != TX_APP : ri >= 0 && rx_state(n)[ri] != RX_HELD;
+            err = stolen ? VIRTIO_EINVAL
+                  : !tx_layout_same(n, &lay) ? VIRTIO_EBUSY
+                                             : virtqueue_add(n->txq, b, k, 0, nb);
+        } else {
+            /* Owner and layout checked under this same hold of the lock. */
+            err = n->recovering ? VIRTIO_EBUSY : virtqueue_add(n->txq, b, k, 0, nb);
+        }
         if (err == 0) {
             if (ti >= 0)
                 n->tx_state[ti] = TX_RING;
@@ -863,6 +867,8 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         if (err != VIRTIO_ENOSPC || attempt > 0)
             break;
         reclaim_tx(n); /* the ring is full of completed frames? */
+        s = plat_lock(&n->lock);
+        relocked = true;
     }
     if (stolen) {
         n->stats.tx_invalid++; /* released under us: no longer ours to touch */

@@ -46,11 +46,14 @@
  * n->lock (a plat_lock: interrupts masked, plus a spinlock on SMP)
  * protects both virtqueues (every virtqueue call, see virtqueue.h
  * Locking), every buffer's state byte, the TX free list, the header
- * layout (hdr_len, split_hdr, ...: a transmit reads it under the lock and
- * drops the frame if it changed before the add), need_kick_* and
- * `recovering`.  It is
- * taken once per buffer on the per-packet path and never held across a
- * call out of the driver (cfg.rx, cfg.wake, a foreign buffer's release).
+ * layout (hdr_len, split_hdr, ...: a transmit checks the buffer's owner,
+ * builds the header and adds the frame under one hold of the lock; where
+ * it lets go in between - a checksum finished in software, a reclaim of a
+ * full ring - it checks owner and layout again and drops the frame if
+ * either changed), need_kick_* and `recovering`.  It is taken once per
+ * buffer on the per-packet path, held for no pass over a frame's bytes,
+ * and never held across a call out of the driver (cfg.rx, cfg.wake, a
+ * foreign buffer's release).
  * Recovery: virtio_net_check() sets `recovering` under the lock before
  * the reset, so until restart() has recomputed the layout (under the lock)
  * a release leaves its buffer FREE for restart() to post, a transmit is

@@ -980,18 +980,22 @@ static void release_irq(void *arg)
     release_meanwhile = NULL;
 }
 
-/* A buffer released while virtio_net_tx() works on it (after the ownership
- * check, before the add: the test line fires at the check's unlock) is not
- * put on the TX ring as well: refused as not the caller's, and the pool
- * holds it once. */
+/* A buffer released while virtio_net_tx() works on it with the lock let go
+ * (a checksum finished in software, CSUM not negotiated: the test line
+ * fires at that unlock) is not put on the TX ring as well: refused as not
+ * the caller's, and the pool holds it once. */
 static void test_tx_released_meanwhile(void **state)
 {
-    struct nfix *fx = up(state, F_ALL, 64);
+    struct nfix *fx = up(state, F_ALL, 64); /* no CSUM: the driver sums */
     struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
 
     assert_non_null(nb);
+    assert_false(virtio_net_tx_csum(&fx->net));
     nb->len = 60;
     make_frame(fx, netbuf_data(nb), 60, 7);
+    nb->csum_flags = NETBUF_CSUM_PARTIAL;
+    nb->csum_start = (uint16_t)(nb->off + 34);
+    nb->csum_offset = 6;
     assert_int_equal(plat_irq_attach(TEST_IRQ, PLAT_IRQ_LEVEL, release_irq, fx), 0);
     plat_irq_unmask(TEST_IRQ);
     release_meanwhile = nb;
@@ -999,12 +1003,44 @@ static void test_tx_released_meanwhile(void **state)
     sim_irq_set_sync(true);
     assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
     assert_null(release_meanwhile); /* the handler ran inside the call */
+    assert_int_equal(fx->net.stats.tx_csum_sw, 1);
     assert_int_equal(fx->net.stats.tx_invalid, 1);
     assert_int_equal(fx->net.stats.bad_release, 0);
     assert_int_equal(fx->net.stats.tx_frames, 0);
     assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
     virtio_net_flush(&fx->net);
     assert_int_equal(sim_net_tx_run(fx->model), 0); /* nothing reached the ring */
+}
+
+/* Without a checksum to finish, the buffer is checked, built and added
+ * under one hold of the lock: the first moment another context can
+ * release it is after the add (the test line fires at that unlock).  The
+ * release is refused (bad_release), the frame goes out whole, and once
+ * reaped the pool holds the buffer once. */
+static void test_tx_release_after_add(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+
+    assert_non_null(nb);
+    nb->len = 60;
+    make_frame(fx, netbuf_data(nb), 60, 8);
+    assert_int_equal(plat_irq_attach(TEST_IRQ, PLAT_IRQ_LEVEL, release_irq, fx), 0);
+    plat_irq_unmask(TEST_IRQ);
+    release_meanwhile = nb;
+    sim_irq_set_level(TEST_IRQ, true);
+    sim_irq_set_sync(true);
+    assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
+    assert_null(release_meanwhile); /* the handler ran inside the call */
+    assert_int_equal(fx->net.stats.bad_release, 1);
+    assert_int_equal(fx->net.stats.tx_invalid, 0);
+    assert_int_equal(fx->net.stats.tx_frames, 1);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS - 1); /* still on the ring */
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 1);
+    assert_frame(fx, fx->model->tx[0].data, 60, 8);
+    virtio_net_poll(&fx->net, 64);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
 }
 
 /* A poll answers first and reaps afterwards: a frame reaches the stack (and
@@ -2297,6 +2333,7 @@ int main(void)
         NET_TEST(test_tx_foreign_buffer),
         NET_TEST(test_tx_foreign_buffer_any_slot),
         NET_TEST(test_tx_released_meanwhile),
+        NET_TEST(test_tx_release_after_add),
         NET_TEST(test_inplace_reply_misuse),
         NET_TEST(test_shutdown_with_tx_in_flight),
         NET_TEST(test_budget),
