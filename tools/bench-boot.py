@@ -25,12 +25,20 @@ a pipe, and timestamps, from the moment just before the exec:
     linking, about 100 ms and most of the spread on a busy machine), which
     is the same for every guest.
 
+  * QEMU's CPU time (every thread's, from /proc/PID/task/*/schedstat, in
+    nanoseconds) at each of those moments: cpu_tap_ms, cpu_byte_ms and
+    cpu_reply_ms.  The difference between two of them is the host work
+    QEMU did in between - translating and running the guest, its devices -
+    without the waits and the scheduling of a busy machine, which make
+    most of the wall-clock figures' spread.  (A thread that has ended by
+    then is not counted; QEMU's threads here live as long as it does.)
+
 Without --ping it stops at the first serial byte (the floor guest), with it
 once both the first reply and the first serial byte have come (the firmware
 holds its boot log until it has answered, so its first byte comes after the
 reply).  Prints one line:
 
-    bench-boot first_byte_ms=F [reply_ms=R] [tap_ms=T] [LINE_ms=...]
+    bench-boot first_byte_ms=F [reply_ms=R] [tap_ms=T] [LINE_ms=...] cpu_byte_ms=C [cpu_reply_ms=C] [cpu_tap_ms=C]
 
 (-1 for what did not come within --limit seconds).  Only the QEMU and ping
 processes started here are signalled, by PID.  --log keeps the timestamped
@@ -64,6 +72,23 @@ def ms(t, t0):
     return -1 if t is None else round((t - t0) * 1000.0, 2)
 
 
+def cpu_ms(pid):
+    """QEMU's CPU time so far, in ms, summed over its threads; None when
+    /proc does not tell."""
+    total = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e6
+
+
+def cpu_str(c):
+    return -1 if c is None else round(c, 2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ping", metavar="IP")
@@ -80,6 +105,7 @@ def main():
 
     log = []
     first_byte = reply = None
+    cpu_tap = cpu_byte = cpu_reply = None
     marks = {}
     buf = b""
     sel = selectors.DefaultSelector()
@@ -141,6 +167,7 @@ def main():
                             _, _, _, index, flags = struct.unpack_from("=BBHiI", data, off + 16)
                             if index == tap_index and flags & IFF_LOWER_UP:
                                 tap = now
+                                cpu_tap = cpu_ms(qemu.pid)
                         off += (mlen + 3) & ~3
                     continue
                 data = os.read(key.fileobj.fileno(), 65536)
@@ -152,6 +179,7 @@ def main():
                 if key.data == "serial":
                     if first_byte is None:
                         first_byte = now
+                        cpu_byte = cpu_ms(qemu.pid)
                     buf += data
                     while b"\n" in buf:
                         line, buf = buf.split(b"\n", 1)
@@ -172,6 +200,7 @@ def main():
                         m = re.match(r"^\[(\d+\.\d+)\] \d+ bytes from ", text)
                         if m and reply is None:
                             reply = float(m.group(1))
+                            cpu_reply = cpu_ms(qemu.pid)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -197,6 +226,11 @@ def main():
     for k in MARKS:
         if k in marks:
             out.append("%s_ms=%s" % (k, ms(marks[k], t0)))
+    out.append("cpu_byte_ms=%s" % cpu_str(cpu_byte))
+    if a.ping:
+        out.append("cpu_reply_ms=%s" % cpu_str(cpu_reply))
+    if nl is not None:
+        out.append("cpu_tap_ms=%s" % cpu_str(cpu_tap))
     print(" ".join(out))
     ok = first_byte is not None and (reply is not None or not a.ping)
     return 0 if ok else 1

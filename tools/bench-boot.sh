@@ -189,6 +189,19 @@ finish() {
             done
         done
         echo
+        echo "QEMU's CPU time over the same stretch, from the attach to the TAP device to the floor's byte or the first reply (all of QEMU's threads, /proc/PID/task/*/schedstat): the host work the boot costs - translating and running the guest's code, its devices - without the waits and the scheduling of a busy machine:"
+        echo
+        echo "| ARCH | devices | floor: CPU ms to the first serial byte | vbare: CPU ms to the first ICMP echo reply | vbare − floor | vbare − floor, paired |"
+        echo "|---|---|---|---|---|---|"
+        for a in "${arches[@]}"; do
+            for d in "${DEVSETS[@]}"; do
+                for j in "${!fws[@]}"; do
+                    local k="$a $d" f="$a $d $j"
+                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" cfloor) | $(cell "$f" creply) | $(mdiff2 "$f" creply "$k" cfloor) | $(prange "$f" cdiff) |"
+                done
+            done
+        done
+        echo
     fi
     local n
     for n in "${notes[@]}"; do
@@ -255,20 +268,27 @@ boot() {
     out=$(in_ns "${RT[@]}" python3 tools/bench-boot.py --tap "$TAP" "${ping[@]}" --limit "$LIMIT" --log "$lg" \
         -- "${cmd[@]}") || true
     log "run $run/$runs: $kind${j:+$(fwlabel "$j")} $a $d: $out"
-    local fb rp tp
+    local fb rp tp cb cr ct
     fb=$(sed -n 's/.* first_byte_ms=\([-0-9.]*\).*/\1/p' <<<"$out")
     rp=$(sed -n 's/.* reply_ms=\([-0-9.]*\).*/\1/p' <<<"$out")
     tp=$(sed -n 's/.* tap_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+    cb=$(sed -n 's/.* cpu_byte_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+    cr=$(sed -n 's/.* cpu_reply_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+    ct=$(sed -n 's/.* cpu_tap_ms=\([0-9.]*\).*/\1/p' <<<"$out")
     if [[ -z $fb || $fb == -1 ]]; then
         fail "bench-boot: $kind $a $d run $run: no serial output within $LIMIT s (see $lg)"
         return 1
     fi
     if [[ $kind == floor ]]; then
         add "$k" floor "$fb"
-        FLOOR_MS=$fb FLOOR_TAP=''
+        FLOOR_MS=$fb FLOOR_TAP='' FLOOR_CPU=''
         if [[ -n $tp ]]; then
             FLOOR_TAP=$(awk -v f="$fb" -v t="$tp" 'BEGIN { print f - t }')
             add "$k" tfloor "$FLOOR_TAP"
+        fi
+        if [[ -n $cb && -n $ct ]]; then
+            FLOOR_CPU=$(awk -v b="$cb" -v t="$ct" 'BEGIN { print b - t }')
+            add "$k" cfloor "$FLOOR_CPU"
         fi
         return 0
     fi
@@ -286,6 +306,12 @@ boot() {
         add "$k" treply "$tr"
         [[ -n $FLOOR_TAP ]] && add "$k" tdiff "$(awk -v r="$tr" -v f="$FLOOR_TAP" 'BEGIN { print r - f }')"
     fi
+    if [[ -n $cr && -n $ct ]]; then
+        local c
+        c=$(awk -v r="$cr" -v t="$ct" 'BEGIN { print r - t }')
+        add "$k" creply "$c"
+        [[ -n $FLOOR_CPU ]] && add "$k" cdiff "$(awk -v r="$c" -v f="$FLOOR_CPU" 'BEGIN { print r - f }')"
+    fi
     return 0
 }
 
@@ -293,7 +319,7 @@ start=$SECONDS
 for run in $(seq "$runs"); do
     for a in "${arches[@]}"; do
         for d in "${DEVSETS[@]}"; do
-            FLOOR_MS='' FLOOR_TAP=''
+            FLOOR_MS='' FLOOR_TAP='' FLOOR_CPU=''
             boot "$a" "$d" floor "$run" || true
             for j in "${!fws[@]}"; do
                 boot "$a" "$d" vbare "$run" "$j" || true

@@ -107,6 +107,9 @@ for arch in $ARCHES; do
         # the firmware holds its log until the network has answered
         expect_grep "$out" "^\\| $arch \\| net \\| $n \\| $n \\| $d \\| $d \\| -?$n \\|\$" \
             "boot to network from the TAP attach: floor, first ping reply, difference, reply less first byte ($arch)"
+        # QEMU's CPU time over that stretch (bench-boot.py's cpu_*_ms)
+        expect_grep "$out" "^\\| $arch \\| net \\| $n \\| $n \\| $d \\| $d \\|\$" \
+            "boot to network, QEMU's CPU time: floor, first ping reply, difference ($arch)"
     fi
 done
 # tools/trace-echo.sh (an echo by stage, not part of make bench's report):
