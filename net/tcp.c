@@ -52,6 +52,7 @@
 #define TF_DELIVER 0x0800u  /* inside tcp_deliver */
 #define TF_SYN_REXMIT 0x1000u
 #define TF_RECOVERY 0x2000u /* fast recovery (RFC 6582) until snd_una reaches recover */
+#define TF_REXMIT 0x4000u   /* resend at snd_una: a fast retransmission found no TX buffer */
 
 #define CLOCK_G_MS 10u      /* RFC 6298's G: net_tick's period */
 
@@ -206,6 +207,22 @@ static uint16_t tcp_adv_wnd(struct tcp_conn *c, bool commit)
     return (uint16_t)cur;
 }
 
+/* The sequence number of a segment without data or FIN (an ACK, a RST):
+ * snd_max, the first byte the peer cannot have seen (after a go-back,
+ * snd_nxt is one it may have) - but never beyond the right edge of the
+ * peer's window.  With RCV.WND = 0 a receiver takes a segment only at
+ * SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4), and a persist probe's byte (or a
+ * FIN sent into the closed window, or data beyond a shrunk one) left
+ * snd_max past it: the peer would drop our ACKs, window updates and RSTs.
+ * (BSD uses snd_nxt, kept at snd_una, in persist; Linux's
+ * tcp_acceptable_seq() this same clamp.) */
+static uint32_t tcp_bare_seq(const struct tcp_conn *c)
+{
+    uint32_t edge = c->snd_una + c->snd_wnd;
+
+    return c->state >= TCP_ESTABLISHED && SEQ_GT(c->snd_max, edge) ? edge : c->snd_max;
+}
+
 static bool tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off, uint16_t len)
 {
     if (!tcp_xmit(c->ts->nif, c->raddr, c->lport, c->rport, seq, c->rcv_nxt, flags, tcp_adv_wnd(c, true), c,
@@ -245,6 +262,9 @@ static void tcp_output(struct tcp_conn *c)
             tcp_send_seg(c, c->iss, (uint8_t)(c->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK), 0, 0))
             c->snd_nxt = c->snd_max = c->iss + 1;
     } else if (c->state != TCP_FIN_WAIT_2 && c->state != TCP_TIME_WAIT) {
+        /* a fast retransmission that found no TX buffer goes now */
+        if ((c->flags & TF_REXMIT) && (c->snd_una == c->snd_max || tcp_send_at(c, c->snd_una, c->mss)))
+            c->flags &= (uint16_t)~TF_REXMIT;
         /* RFC 3042 limited transmit: the first two duplicate ACKs each
          * let one new segment beyond cwnd leave (the peer's window
          * permitting), to bring more duplicate ACKs */
@@ -273,7 +293,7 @@ static void tcp_output(struct tcp_conn *c)
         }
     }
     if ((c->flags & TF_ACKNOW) && c->state != TCP_SYN_SENT)
-        tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0); /* after a go-back too (BSD) */
+        tcp_send_seg(c, tcp_bare_seq(c), TCP_ACK, 0, 0); /* after a go-back too (BSD) */
     if (c->state == TCP_TIME_WAIT)
         return; /* the timer counts 2 MSL */
     if (c->snd_wnd == 0 && c->snd_len > 0 && c->state >= TCP_ESTABLISHED) {
@@ -344,7 +364,7 @@ static struct tcp_conn *tcp_alloc(struct tcp_stack *ts, bool passive)
             nhalf++;
             if (half == NULL || (int32_t)(c->age - half->age) < 0)
                 half = c;
-        } else if (c->state == TCP_TIME_WAIT) {
+        } else if (c->state == TCP_TIME_WAIT && c->cb == NULL) { /* not one the app still reads */
             if (tw == NULL || (int32_t)(c->age - tw->age) < 0)
                 tw = c;
         }
@@ -411,7 +431,7 @@ static void tcp_challenge_ack(struct tcp_conn *c)
     }
     c->chal_count++;
     nif->stats.tcp_challenge_ack++;
-    tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0);
+    tcp_send_seg(c, tcp_bare_seq(c), TCP_ACK, 0, 0);
 }
 
 /* Hand in-order data, then the FIN, to recv. */
@@ -505,6 +525,7 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
     c->snd_head = (uint16_t)((c->snd_head + n) & (TCP_SND_BUF - 1));
     c->snd_len = (uint16_t)(c->snd_len - n);
     c->snd_una = ack;
+    c->flags &= (uint16_t)~TF_REXMIT; /* that hole is filled */
     if (SEQ_LT(c->snd_nxt, ack))
         c->snd_nxt = ack;
     if ((c->flags & TF_RTT) && SEQ_GEQ(ack, c->rtt_seq)) {
@@ -521,7 +542,8 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
         } else {
             /* partial ACK: the next hole goes now; deflate by what was
              * acknowledged, add back one SMSS; stay in recovery */
-            tcp_send_at(c, ack, c->mss);
+            if (!tcp_send_at(c, ack, c->mss))
+                c->flags |= TF_REXMIT; /* no TX buffer: at the next tick */
             c->flags &= (uint16_t)~TF_RTT; /* Karn */
             c->cwnd = (c->cwnd > n ? c->cwnd - n : 0) + c->mss;
             c->ts->nif->stats.tcp_fast_retransmits++;
@@ -538,7 +560,8 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
 
 static void tcp_established(struct tcp_conn *c, const struct seg *s)
 {
-    c->state = TCP_ESTABLISHED;
+    /* closed by the app before the handshake ended: its FIN is queued */
+    c->state = (c->flags & TF_FIN_Q) ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
     c->snd_wnd = c->max_snd_wnd = s->wnd;
     c->snd_wl1 = s->seq;
     c->snd_wl2 = s->ack;
@@ -711,7 +734,8 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
             c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
             c->recover = c->snd_max;
             c->flags = (uint16_t)((c->flags & ~TF_RTT) | TF_RECOVERY); /* Karn */
-            tcp_send_at(c, c->snd_una, c->mss);
+            if (!tcp_send_at(c, c->snd_una, c->mss))
+                c->flags |= TF_REXMIT; /* no TX buffer: at the next tick */
             c->cwnd = c->ssthresh + c->dupacks * c->mss;
             nif->stats.tcp_fast_retransmits++;
         }
@@ -720,8 +744,10 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         if (c->snd_wnd == 0 && s->wnd != 0 && c->state != TCP_TIME_WAIT) {
             /* window open: out of persist; an unaccepted probe byte goes
              * again with the rest */
-            if (c->flags & TF_PERSIST)
+            if (c->flags & TF_PERSIST) {
                 c->snd_nxt = c->snd_una;
+                c->flags &= (uint16_t)~TF_RTT; /* Karn: what follows is resent */
+            }
             c->flags &= (uint16_t)~(TF_TIMER | TF_PERSIST);
             c->retries = 0;
             tcp_set_rto(c);
@@ -738,8 +764,11 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         } else if (c->state == TCP_CLOSING) {
             tcp_enter_time_wait(c);
         } else if (c->state == TCP_LAST_ACK) {
-            tcp_free(c, 0);
-            return;
+            if (c->flags & TF_EOF) {
+                tcp_free(c, 0);
+                return;
+            }
+            tcp_enter_time_wait(c); /* bytes before the peer's FIN unread: kept for the app */
         }
     }
 
@@ -771,7 +800,7 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
             fin = false; /* a FIN out of order: the peer sends it again */
             /* RFC 5681 4.2: an immediate duplicate ACK, and a pure one: on
              * a segment of our data the peer would not count it */
-            if (!tcp_send_seg(c, c->snd_max, TCP_ACK, 0, 0))
+            if (!tcp_send_seg(c, tcp_bare_seq(c), TCP_ACK, 0, 0))
                 c->flags |= TF_ACKNOW;
         }
     } else if (dlen) {
@@ -817,7 +846,9 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
         cb->sent(c->arg, c, acked);
     if (c->state == TCP_CLOSED)
         return;
-    if (c->state == TCP_TIME_WAIT)
+    /* the app is done with it once it has read everything and the FIN
+     * (until then tcp_recv_resume() may still hand it the rest) */
+    if (c->state == TCP_TIME_WAIT && (c->flags & TF_EOF))
         tcp_finish(c, 0);
     tcp_output(c);
 }
@@ -967,7 +998,7 @@ static void tcp_timeout(struct tcp_conn *c)
     }
     if (c->state == TCP_FIN_WAIT_2) {
         nif->stats.tcp_fin_wait2_timeouts++;
-        tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+        tcp_xmit(nif, c->raddr, c->lport, c->rport, tcp_bare_seq(c), 0, TCP_RST, 0, NULL, 0, 0);
         tcp_free(c, -TCP_ETIMEDOUT);
         return;
     }
@@ -976,7 +1007,7 @@ static void tcp_timeout(struct tcp_conn *c)
     if (++c->retries > (synchronized(c) && c->state != TCP_SYN_RCVD ? TCP_DATA_RETRIES : TCP_SYN_RETRIES)) {
         nif->stats.tcp_timeouts++;
         if (c->state != TCP_SYN_SENT)
-            tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+            tcp_xmit(nif, c->raddr, c->lport, c->rport, tcp_bare_seq(c), 0, TCP_RST, 0, NULL, 0, 0);
         if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE))
             c->cb = NULL;
         tcp_free(c, -TCP_ETIMEDOUT);
@@ -985,7 +1016,13 @@ static void tcp_timeout(struct tcp_conn *c)
     if (c->flags & TF_PERSIST) {
         /* zero window: one byte beyond it (RFC 9293 3.8.6.1) */
         nif->stats.tcp_persist_probes++;
+        c->flags &= (uint16_t)~TF_RTT; /* Karn: a timed segment's first byte is resent */
         c->snd_nxt = c->snd_una + tcp_send_at(c, c->snd_una, 1);
+        if (c->snd_nxt == c->snd_una) { /* no TX buffer: the probe at the next tick */
+            c->retries--;
+            tcp_arm(c, CLOCK_G_MS, true);
+            return;
+        }
         if (SEQ_GT(c->snd_nxt, c->snd_max))
             c->snd_max = c->snd_nxt;
         c->rto = u32min(c->rto * 2, TCP_RTO_MAX_MS);
@@ -1002,7 +1039,7 @@ static void tcp_timeout(struct tcp_conn *c)
     c->cwnd = c->mss;
     c->dupacks = 0;
     c->recover = c->snd_max; /* RFC 6582 3.2 step 4 */
-    c->flags &= (uint16_t)~(TF_RTT | TF_RECOVERY); /* Karn */
+    c->flags &= (uint16_t)~(TF_RTT | TF_RECOVERY | TF_REXMIT); /* Karn; the go-back resends */
     if (!synchronized(c) || c->state == TCP_SYN_RCVD)
         c->flags |= TF_SYN_REXMIT;
     c->snd_nxt = c->snd_una;
@@ -1019,7 +1056,7 @@ void tcp_tick(struct netif *nif)
             continue;
         if (c->idle_ms && synchronized(c) && c->state != TCP_TIME_WAIT && now - c->t_heard >= c->idle_ms) {
             nif->stats.tcp_idle_timeouts++;
-            tcp_xmit(nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+            tcp_xmit(nif, c->raddr, c->lport, c->rport, tcp_bare_seq(c), 0, TCP_RST, 0, NULL, 0, 0);
             tcp_free(c, -TCP_ETIMEDOUT);
             continue;
         }
@@ -1161,11 +1198,16 @@ int tcp_close(struct tcp_conn *c)
         return -TCP_ENOTCONN;
     switch (c->state) {
     case TCP_SYN_SENT:
-        c->cb = NULL;
-        tcp_free(c, 0);
+        if (c->snd_len == 0) { /* nothing queued: forgotten (RFC 9293 3.10.4) */
+            c->cb = NULL;
+            tcp_free(c, 0);
+            return 0;
+        }
+        /* the FIN after the queued data, once established */
+        c->flags |= TF_FIN_Q;
         return 0;
     case TCP_SYN_RCVD:
-        tcp_abort(c);
+        c->flags |= TF_FIN_Q; /* FIN-WAIT-1 on entering ESTABLISHED */
         return 0;
     case TCP_ESTABLISHED:
         c->state = TCP_FIN_WAIT_1;
@@ -1186,7 +1228,7 @@ void tcp_abort(struct tcp_conn *c)
     if (c->state == TCP_CLOSED)
         return;
     if (synchronized(c) && c->state != TCP_TIME_WAIT)
-        tcp_xmit(c->ts->nif, c->raddr, c->lport, c->rport, c->snd_max, 0, TCP_RST, 0, NULL, 0, 0);
+        tcp_xmit(c->ts->nif, c->raddr, c->lport, c->rport, tcp_bare_seq(c), 0, TCP_RST, 0, NULL, 0, 0);
     c->cb = NULL;
     tcp_free(c, 0);
 }
@@ -1195,13 +1237,15 @@ void tcp_recv_resume(struct tcp_conn *c)
 {
     uint16_t busy = c->flags & TF_BUSY;
 
-    if (c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
+    if (c->state < TCP_ESTABLISHED)
         return;
     /* as tcp_input: recv may free the slot, but not see it reused */
     c->flags |= TF_BUSY;
     tcp_deliver(c);
+    if (c->state == TCP_TIME_WAIT && (c->flags & TF_EOF))
+        tcp_finish(c, 0); /* the rest read: now the end */
     c->flags = (uint16_t)((c->flags & ~TF_BUSY) | busy);
-    if (c->state == TCP_CLOSED)
+    if (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT)
         return;
     /* a window update when the window opened enough to say so */
     if (tcp_adv_wnd(c, false) != (uint16_t)(c->rcv_adv - c->rcv_nxt))

@@ -155,7 +155,9 @@ struct tcp_stack;
  *               is discarded as it arrives.
  *  sent         `acked` bytes of ours were acknowledged: send-buffer room.
  *  closed       the connection is over: 0 (orderly: both FINs exchanged, or
- *               our FIN acknowledged and TIME-WAIT reached), -TCP_ERESET,
+ *               our FIN acknowledged and TIME-WAIT reached - and in either
+ *               case every byte and the FIN handed to recv; bytes it left
+ *               are kept for tcp_recv_resume() until 2 MSL), -TCP_ERESET,
  *               -TCP_EREFUSED, -TCP_ETIMEDOUT.  The handle is invalid after
  *               this returns.  Not called after tcp_abort().
  */
@@ -248,7 +250,9 @@ int tcp_send(struct tcp_conn *c, const void *data, size_t len);
 /* Free room in the send buffer. */
 size_t tcp_sndbuf(const struct tcp_conn *c);
 /* Half-close: FIN after the queued data; receiving goes on until the peer's
- * FIN.  0, or -TCP_ENOTCONN when already closed in our direction. */
+ * FIN.  Before the handshake completes the FIN waits for it (in SYN-SENT
+ * with nothing queued the connection is simply forgotten, no callback).
+ * 0, or -TCP_ENOTCONN when already closed in our direction. */
 int tcp_close(struct tcp_conn *c);
 /* Reset the connection (RST) and forget it at once; no closed callback. */
 void tcp_abort(struct tcp_conn *c);

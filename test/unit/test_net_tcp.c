@@ -2259,6 +2259,368 @@ static void test_clock_read_once_per_segment(void **state)
     net_set_clock(NULL);
 }
 
+/* ---- second review: each of these failed before its fix ----------------- */
+
+/* ---- J: segments without data carry a sequence number beyond a closed window */
+
+/* After a persist probe, snd_max is one byte beyond the peer's closed window
+ * (the probe byte it refused).  tcp_output()'s pure ACKs, the duplicate ACK
+ * for out-of-order data, challenge ACKs and the RST of tcp_abort() all use
+ * <SEQ=snd_max>: with RCV.WND = 0 a receiver accepts a segment only at
+ * SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4, the acceptability table; Linux and
+ * BSD drop the segment, its ACK and window with it, and answer a duplicate
+ * ACK).  So while we probe a closed window, the peer never sees our ACKs of
+ * its data (it retransmits them until it gives up), our window updates, or
+ * our RST.  BSD uses snd_nxt (kept at snd_una) in persist for this reason. */
+static void test_ack_seq_inside_closed_peer_window(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0); /* the peer's window closes */
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    expect_none();
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK); /* the probe: one byte at the peer's RCV.NXT */
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dlen, 1);
+    seg(&p, TCP_ACK, NULL, 0); /* refused: RCV.NXT stays, window 0 */
+    expect_none();
+    /* the peer sends data (its own direction is open): our ACK of it */
+    seg(&p, TCP_ACK | TCP_PSH, "hello", 5);
+    tick(TCP_DELACK_MS);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    print_message("ACK of the peer's data: SEQ %u, the peer's RCV.NXT %u, RCV.WND 0\n", o.seq, p.ack);
+    assert_int_equal(o.seq, p.ack);
+}
+
+/* ... and the RST of tcp_abort() (or of a timeout) while probing: a RST is
+ * taken only at SEG.SEQ = RCV.NXT (RFC 5961 3.2; beyond a closed window it
+ * is not even in the window), so the peer never learns of the abort. */
+static void test_rst_seq_inside_closed_peer_window(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK); /* the probe */
+    assert_int_equal(o.dlen, 1);
+    seg(&p, TCP_ACK, NULL, 0); /* refused */
+    tcp_abort(c);
+    expect(&o, TCP_RST);
+    print_message("RST SEQ %u, the peer's RCV.NXT %u, RCV.WND 0\n", o.seq, p.ack);
+    assert_int_equal(o.seq, p.ack);
+}
+
+/* ---- K: TIME-WAIT reports the end before the data is read ------------------ */
+
+/* tcp.h: recv's leftover "stays buffered ... and is offered again by
+ * tcp_recv_resume()"; the FIN (data NULL) comes "after every byte before it
+ * was consumed"; tcp_close() is a half-close, "receiving goes on until the
+ * peer's FIN".  But when the peer's last data and FIN arrive after our FIN
+ * was acknowledged (TIME-WAIT), tcp_process() calls closed(0) at once, even
+ * though the app left bytes in the ring: the handle is dead,
+ * tcp_recv_resume() returns early in TIME-WAIT, and acknowledged bytes are
+ * lost with no EOF.  A client that sends its request, half-closes and reads
+ * the answer at its own pace loses the end of it. */
+static void test_time_wait_keeps_unread_data(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_2);
+    app.consume_max = 3; /* the app reads slowly */
+    seg(&p, TCP_ACK | TCP_PSH | TCP_FIN, "response", 8);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq); /* data and FIN acknowledged */
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    assert_int_equal(app.rxlen, 3);
+    print_message("in TIME-WAIT with %u bytes unread: closed %d, eof %d\n", (unsigned)c->rcv_len, app.closed,
+                  app.eof);
+    assert_int_equal(app.closed, 0); /* the handle still valid: data to read */
+    app.consume_max = (size_t)-1;
+    tcp_recv_resume(c);
+    assert_int_equal(app.rxlen, 8);
+    assert_memory_equal(app.rx, "response", 8);
+    assert_int_equal(app.eof, 1);
+    assert_int_equal(app.closed, 1); /* then the end, orderly */
+    assert_int_equal(app.closed_err, 0);
+    expect_none();
+    tick(2 * TCP_MSL_MS);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 1);
+}
+
+/* And an app that never reads the rest: the bytes and the EOF are dropped
+ * at 2 MSL, when TIME-WAIT ends, with closed(0) then (tcp.h, closed). */
+static void test_time_wait_unread_data_dropped_at_2msl(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    app.consume_max = 3;
+    seg(&p, TCP_ACK | TCP_PSH | TCP_FIN, "response", 8);
+    expect(&o, TCP_ACK);
+    assert_int_equal(c->state, TCP_TIME_WAIT);
+    assert_int_equal(app.closed, 0);
+    tick(2 * TCP_MSL_MS - 100);
+    assert_int_equal(c->state, TCP_TIME_WAIT); /* not before 2 MSL */
+    assert_int_equal(app.closed, 0);
+    tick(200);
+    assert_int_equal(c->state, TCP_CLOSED);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, 0);
+    assert_int_equal(app.rxlen, 3);
+    assert_int_equal(app.eof, 0);
+    expect_none();
+}
+
+/* The same in LAST-ACK: the peer's data and FIN came (CLOSE-WAIT), the app
+ * has read part of it and half-closes (tcp_close: "receiving goes on until
+ * the peer's FIN" - which the app has not been handed yet).  The ACK of our
+ * FIN freed the connection with closed(0) and the unread bytes, and the
+ * EOF, were lost. */
+static void test_last_ack_keeps_unread_data(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    app.consume_max = 3;
+    seg(&p, TCP_ACK | TCP_PSH | TCP_FIN, "response", 8);
+    expect(&o, TCP_ACK);
+    assert_int_equal(c->state, TCP_CLOSE_WAIT);
+    assert_int_equal(app.rxlen, 3);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    print_message("our FIN acknowledged with %u bytes unread: closed %d, eof %d\n", (unsigned)c->rcv_len,
+                  app.closed, app.eof);
+    assert_int_equal(app.closed, 0);
+    app.consume_max = (size_t)-1;
+    tcp_recv_resume(c);
+    assert_int_equal(app.rxlen, 8);
+    assert_memory_equal(app.rx, "response", 8);
+    assert_int_equal(app.eof, 1);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, 0);
+    expect_none();
+    tick(2 * TCP_MSL_MS);
+    assert_int_equal(c->state, TCP_CLOSED);
+}
+
+/* ---- L: Karn's rule and the persist probe --------------------------------- */
+
+/* RFC 6298 3: "RTT samples MUST NOT be made using segments that were
+ * retransmitted".  The peer shrinks its window to 0 while a timed segment
+ * is in flight (RFC 9293 3.8.6: a sender "MUST be robust against window
+ * shrinking"): tcp_timeout()'s persist probe resends its first byte, and
+ * the window update that ends persist sends it all again from snd_una, but
+ * TF_RTT stays set, so the ACK yields a sample that counts the whole
+ * zero-window episode (seconds to minutes) as round-trip time, and RTO
+ * follows it. */
+static void test_persist_probe_karn(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    expect(&o, TCP_ACK | TCP_PSH); /* timed */
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0); /* the window shrinks to 0, nothing acknowledged */
+    tick(TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK); /* probe: the first byte again */
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dlen, 1);
+    seg(&p, TCP_ACK, NULL, 0);
+    tick(2 * TCP_RTO_INIT_MS);
+    expect(&o, TCP_ACK);
+    seg(&p, TCP_ACK, NULL, 0);
+    tick(100);
+    p.wnd = 65535;
+    p.ack += 10; /* it all had arrived the first time */
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(app.sent_bytes, 10);
+    print_message("SRTT after the zero-window episode: %u ms, RTO %u ms\n", c->srtt8 / 8, c->rto);
+    assert_int_equal(c->srtt8, 0); /* no sample: the segment was resent */
+}
+
+/* ---- M: tcp_close() before the handshake drops the queued data ------------ */
+
+/* tcp.h: "tcp_send() before that [established] is queued" and tcp_close()
+ * is "Half-close: FIN after the queued data".  A client that connects,
+ * queues its request and half-closes at once (send-then-shutdown) gets 0
+ * from tcp_close(), but in SYN-SENT the connection is deleted on the spot:
+ * the request never leaves, no FIN, no callback ever (the app is told
+ * nothing).  RFC 9293 3.10.4 (CLOSE, SYN-SENT) deletes the TCB only
+ * returning "error: closing" to queued SENDs - here they were accepted and
+ * the close reports success; (SYN-RECEIVED) "queue for processing after
+ * entering ESTABLISHED state". */
+static void test_close_in_syn_sent_sends_queued_data(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    assert_int_equal(tcp_send(c, "request", 7), 7);
+    assert_int_equal(tcp_close(c), 0);
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    p.ack = o.seq + 1;
+    seg_opts(&p, TCP_SYN | TCP_ACK, mss1460, 4, NULL, 0);
+    bool got = pop(&o);
+    print_message("after the SYN-ACK: %s, state %s\n", got ? "a segment" : "nothing",
+                  tcp_state_name(tcp_get_state(c)));
+    assert_true(got);
+    assert_int_equal(o.flags, TCP_ACK | TCP_PSH | TCP_FIN);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dlen, 7);
+    assert_memory_equal(o.data, "request", 7);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_1);
+    p.ack += 8;
+    seg(&p, TCP_ACK | TCP_FIN, "reply", 5);
+    expect(&o, TCP_ACK);
+    assert_int_equal(app.rxlen, 5);
+    assert_int_equal(app.eof, 1);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, 0);
+}
+
+/* ... and in SYN-RECEIVED (a simultaneous open, where the app holds the
+ * handle): RFC 9293 3.10.4 "queue for processing after entering
+ * ESTABLISHED state"; tcp_close() aborted it with a RST instead. */
+static void test_close_in_syn_rcvd_queues_fin(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    int err;
+    (void)state;
+
+    struct tcp_conn *c = tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    peer_init(&p, 5555);
+    p.dport = o.sport;
+    seg(&p, TCP_SYN, NULL, 0); /* their SYN crosses ours */
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(tcp_get_state(c), TCP_SYN_RCVD);
+    assert_int_equal(tcp_close(c), 0);
+    bool rst = pop(&o);
+    print_message("tcp_close in SYN-RECEIVED: %s, state %s\n", rst ? "a RST" : "nothing sent",
+                  tcp_state_name(tcp_get_state(c)));
+    assert_false(rst);
+    p.ack = o.seq + 1;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_1);
+}
+
+/* ---- N: a fast retransmission that finds no TX buffer ---------------------- */
+
+/* tcp.h: "A segment that finds no TX buffer (ops->tx_alloc NULL) is not
+ * lost: it is tried again at the next net_tick(), not after a
+ * retransmission timeout."  The fast retransmission (third duplicate ACK)
+ * and NewReno's resend on a partial ACK ignore tcp_send_at()'s result:
+ * fast recovery is entered, nothing is sent, and the hole waits for the
+ * RTO (tcp_output() at the next tick only sends from snd_nxt).  A burst
+ * that fills the TX ring is just when losses happen. */
+static void test_fast_retransmit_no_tx_buffer(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    uint32_t first = 0;
+    (void)state;
+
+    struct tcp_conn *c = conn_mss500(&p);
+    c->cwnd = 2000;
+    assert_int_equal(send_count(c, 2000, &first), 4);
+    seg(&p, TCP_ACK, NULL, 0);
+    seg(&p, TCP_ACK, NULL, 0);
+    F->tx_budget = 0; /* the third duplicate ACK finds the TX ring full */
+    seg(&p, TCP_ACK, NULL, 0);
+    expect_none();
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+    F->tx_budget = -1;
+    tick(10);
+    bool got = pop(&o);
+    print_message("next tick: %s; RTO %u ms\n", got ? "the retransmission" : "nothing", c->rto);
+    assert_true(got);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(o.dlen, 500);
+    expect_none();
+    /* the same for the resend on a partial ACK */
+    F->tx_budget = 0;
+    p.ack = first + 1000;
+    seg(&p, TCP_ACK, NULL, 0); /* partial: the hole at first + 1000 */
+    F->tx_budget = -1;
+    tick(10);
+    got = pop(&o);
+    assert_true(got);
+    assert_int_equal(o.seq, first + 1000);
+    assert_int_equal(ST.tcp_retransmits, 0); /* no timeout needed */
+}
+
+/* ... and the persist probe: without a TX buffer it was lost, and the next
+ * one waited the doubled interval (the retry counted as well). */
+static void test_persist_probe_no_tx_buffer(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_send(c, "0123456789", 10), 10);
+    F->tx_budget = 0;
+    tick(TCP_RTO_INIT_MS); /* the probe finds no TX buffer */
+    expect_none();
+    F->tx_budget = -1;
+    tick(10);
+    bool got = pop(&o);
+    print_message("next tick: %s (persist interval now %u ms, retries %u)\n", got ? "the probe" : "nothing", c->rto,
+                  (unsigned)c->retries);
+    assert_true(got);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dlen, 1);
+    assert_int_equal(c->retries, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2321,6 +2683,16 @@ int main(void)
         T(test_ooo_fin_dupack),
         T(test_clock_wrap_timers),
         T(test_clock_read_once_per_segment),
+        T(test_ack_seq_inside_closed_peer_window),
+        T(test_rst_seq_inside_closed_peer_window),
+        T(test_time_wait_keeps_unread_data),
+        T(test_time_wait_unread_data_dropped_at_2msl),
+        T(test_last_ack_keeps_unread_data),
+        T(test_persist_probe_karn),
+        T(test_close_in_syn_sent_sends_queued_data),
+        T(test_close_in_syn_rcvd_queues_fin),
+        T(test_fast_retransmit_no_tx_buffer),
+        T(test_persist_probe_no_tx_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
