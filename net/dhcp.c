@@ -56,16 +56,24 @@ static void dhcp_send(struct netif *nif, uint8_t type)
     uint64_t secs = (nif->now_ms - d->start_ms) / 1000u;
     uint16_t len;
 
+    if (secs > 0xffffu)
+        secs = 0xffffu;
+    /* RFC 2131 3.1 step 3: the REQUEST for an offer repeats the DISCOVER's
+     * secs (relays forward it to the same servers) */
+    if (type == DHCP_REQUEST && d->state == DHCP_REQUESTING)
+        secs = d->discover_secs;
     nb = net_tx_alloc(nif, ETH_HLEN + IP4_HLEN + UDP_HLEN);
     if (nb == NULL)
         return; /* the retransmission timer will try again */
+    if (type == DHCP_DISCOVER)
+        d->discover_secs = (uint16_t)secs;
     m = (struct dhcp_msg *)netbuf_data(nb);
     memset(m, 0, DHCP_MIN_MSG_LEN);
     m->op = DHCP_OP_REQUEST;
     m->htype = DHCP_HTYPE_ETHERNET;
     m->hlen = ETH_ADDR_LEN;
     put_be32(m->xid, d->xid);
-    put_be16(m->secs, (uint16_t)(secs > 0xffffu ? 0xffffu : secs));
+    put_be16(m->secs, (uint16_t)secs);
     if (have_addr)
         put_be32(m->ciaddr, nif->ipv4.addr);
     memcpy(m->chaddr, nif->mac, ETH_ADDR_LEN);
@@ -269,6 +277,12 @@ void dhcp_tick(struct netif *nif)
         if (now >= end) {
             dhcp_lost(nif);
         } else if (d->state != DHCP_REBINDING && now >= t2) {
+            if (d->state == DHCP_BOUND) {
+                /* T1 == T2: the renewal process starts here (secs, xid) */
+                d->xid = net_random();
+                d->start_ms = now;
+                d->req_ms = now;
+            }
             d->state = DHCP_REBINDING;
             d->tries = 0;
             dhcp_send_counted(nif, DHCP_REQUEST);
@@ -278,6 +292,7 @@ void dhcp_tick(struct netif *nif)
             d->xid = net_random();
             d->tries = 0;
             d->start_ms = now;
+            d->req_ms = now;
             dhcp_send_counted(nif, DHCP_REQUEST);
             d->next_ms = now + dhcp_renew_delay(now, t2);
         } else if (d->state != DHCP_BOUND && now >= d->next_ms) {
@@ -319,9 +334,12 @@ static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts
     if (l.lease_s == DHCP_LEASE_INFINITE) {
         l.t1_s = l.t2_s = DHCP_LEASE_INFINITE;
     } else {
-        /* RFC 2131 4.4.5 defaults: T1 = 0.5, T2 = 0.875 of the lease */
+        /* RFC 2131 4.4.5 defaults: T1 = 0.5, T2 = 0.875 of the lease.  T2
+         * "MUST be earlier than" the expiry: one at the expiry would never
+         * be reached (expiry is checked first) and nothing would ask to
+         * extend the lease. */
         uint32_t def_t2 = (uint32_t)((uint64_t)l.lease_s * 7u / 8u);
-        l.t2_s = o->have_t2 && o->t2 <= l.lease_s ? o->t2 : def_t2;
+        l.t2_s = o->have_t2 && o->t2 < l.lease_s ? o->t2 : def_t2;
         l.t1_s = o->have_t1 && o->t1 <= l.t2_s ? o->t1 : l.lease_s / 2u;
         if (l.t1_s > l.t2_s)
             l.t1_s = l.t2_s;
@@ -329,7 +347,9 @@ static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts
     d->lease = l;
     d->state = DHCP_BOUND;
     d->tries = 0;
-    d->bound_ms = nif->now_ms;
+    /* RFC 2131 4.4.5: the lease runs from when the REQUEST was sent (the
+     * first one of this xid: the ACK may answer any of them) */
+    d->bound_ms = d->req_ms;
     if (nif->ipv4.addr != l.addr || nif->ipv4.netmask != l.netmask || nif->ipv4.gw != l.gw)
         netif_set_ipv4(nif, l.addr, l.netmask, l.gw);
     nif->stats.dhcp_bound++;
@@ -374,6 +394,7 @@ void dhcp_input(struct netif *nif, const struct net_rx *rx, uint16_t sport, cons
         d->lease.server = o.have_server ? o.server : rx->src;
         d->state = DHCP_REQUESTING;
         d->tries = 0;
+        d->req_ms = nif->now_ms;
         dhcp_send_counted(nif, DHCP_REQUEST);
         d->next_ms = nif->now_ms + dhcp_backoff(d->tries);
         return;

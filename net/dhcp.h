@@ -60,7 +60,7 @@ enum dhcp_event {
 };
 
 /* All addresses host order; times in seconds as the server gave them
- * (T1/T2 defaulted and clamped: T1 <= T2 <= lease). */
+ * (T1/T2 defaulted and clamped: T1 <= T2 < lease, for a lease above 0). */
 struct dhcp_lease {
     uint32_t addr;
     uint32_t netmask;
@@ -83,6 +83,8 @@ struct dhcp_client {
     uint8_t tries;         /* sends of the current message */
     uint32_t xid;
     uint64_t start_ms;     /* start of this exchange, for `secs` */
+    uint64_t req_ms;       /* first REQUEST of this xid: the lease counts from it */
+    uint16_t discover_secs; /* `secs` of the last DISCOVER, repeated in REQUESTING */
     uint64_t next_ms;      /* next retransmission */
     uint64_t bound_ms;     /* when the lease was granted */
     struct dhcp_lease lease; /* offered (REQUESTING) or granted */

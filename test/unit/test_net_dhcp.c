@@ -952,6 +952,142 @@ static void test_dhcp_no_tx_buffer_retries(void **state)
     take_discover(&s);
 }
 
+/* ---- review ---------------------------------------------------------------- */
+
+/* RFC 2131 3.1 step 3: "the DHCPREQUEST message MUST use the same value in
+ * the DHCP message header's 'secs' field and be sent to the same IP
+ * broadcast address as the original DHCPDISCOVER message."  The OFFER
+ * comes 1.9 s after the last DISCOVER (secs 1): the REQUEST, and its
+ * retransmission, still say 1. */
+static void test_dhcp_request_keeps_discover_secs(void **state)
+{
+    struct sent s;
+    uint32_t xid;
+    size_t n;
+
+    (void)state;
+    use_const = true;
+    rand_const = DHCP_RETRY_JITTER_MS; /* no jitter: 1 s, then 2 s */
+    assert_int_equal(net_dhcp_start(NIF, on_dhcp, &rec), 0);
+    take_discover(&s);
+    xid = s.xid;
+    assert_int_equal(s.secs, 0);
+    net_tick(NIF, 1000);
+    take_discover(&s);
+    assert_int_equal(s.secs, 1);
+    net_tick(NIF, 2900);
+    expect_none();
+    n = std_reply(fr, 2, xid, 600);
+    fake_input(F, fr, n);
+    take(&s);
+    assert_int_equal(s.type, 3);
+    assert_int_equal(s.ip_dst, 0xffffffffu);
+    assert_int_equal(s.secs, 1);
+    net_tick(NIF, 3900); /* the REQUEST's retransmission */
+    take(&s);
+    assert_int_equal(s.type, 3);
+    assert_int_equal(s.secs, 1);
+}
+
+/* RFC 2131 4.4.5: "The client records the local time at which the
+ * DHCPREQUEST message is sent for computation of the lease expiration
+ * time. ... When the client receives a DHCPACK from the server, the client
+ * computes the lease expiration time as the sum of the time at which the
+ * client sent the DHCPREQUEST message and the duration of the lease in the
+ * DHCPACK message."  (T1 and T2 with it.)  Each ACK here comes 900 ms
+ * after its REQUEST. */
+static void test_dhcp_lease_counts_from_request(void **state)
+{
+    uint8_t opts[64];
+    struct sent s;
+    size_t n, on;
+
+    (void)state;
+    use_const = true;
+    rand_const = DHCP_RETRY_JITTER_MS;
+    net_tick(NIF, 10000);
+    assert_int_equal(net_dhcp_start(NIF, on_dhcp, &rec), 0);
+    take_discover(&s);
+    n = std_reply(fr, 2, s.xid, 100);
+    fake_input(F, fr, n); /* REQUEST at 10 000 */
+    take(&s);
+    assert_int_equal(s.type, 3);
+    net_tick(NIF, 10900);
+    on = opts_lease(opts, 100, 0, 0);
+    n = frame_dhcp(fr, s.xid, FAKE_IP, opts, on);
+    fake_input(F, fr, n);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    fake_drain(F);
+    /* T1 = 50 s after the REQUEST */
+    net_tick(NIF, 10000 + 50000 - 1);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    net_tick(NIF, 10000 + 50000);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_RENEWING);
+    assert_true(next_dhcp(&s)); /* the renewal REQUEST at 60 000 */
+    net_tick(NIF, 60900);
+    n = frame_dhcp(fr, s.xid, FAKE_IP, opts, on);
+    fake_input(F, fr, n);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    net_tick(NIF, 60000 + 50000);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_RENEWING);
+    fake_drain(F);
+}
+
+/* RFC 2131 table 1, 'secs': "seconds elapsed since client began address
+ * acquisition or renewal process".  With T1 == T2 the client goes from
+ * BOUND straight to REBINDING: that is where its renewal begins (0 s), not
+ * at the DISCOVER 875 s before. */
+static void test_dhcp_rebind_from_bound_secs(void **state)
+{
+    uint8_t opts[64];
+    struct sent s;
+
+    (void)state;
+    to_bound(opts, opts_lease(opts, 1000, 875, 875));
+    assert_int_equal(rec.l[0].t1_s, 875);
+    assert_int_equal(rec.l[0].t2_s, 875);
+    net_tick(NIF, 875000);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_REBINDING);
+    assert_true(next_dhcp(&s));
+    assert_int_equal(s.type, 3);
+    assert_int_equal(s.ip_dst, 0xffffffffu);
+    assert_int_equal(s.secs, 0);
+    net_tick(NIF, 875000 + 62500); /* retransmission: half the 125 s left */
+    assert_true(next_dhcp(&s));
+    assert_int_equal(s.secs, 62);
+}
+
+/* RFC 2131 4.4.5: "T1 MUST be earlier than T2, which, in turn, MUST be
+ * earlier than the time at which the client's lease will expire."  A
+ * server sending T1 = T2 = lease breaks that; taking its T2 anyway
+ * (dhcp.c clamps to T2 <= lease, equality allowed) means the lease ends
+ * at the very tick that would start rebinding: the address is dropped
+ * without one REQUEST to extend it. */
+static void test_dhcp_t2_at_lease_end_still_extends(void **state)
+{
+    uint8_t opts[64];
+    struct sent s;
+    uint64_t now;
+    bool asked = false;
+
+    (void)state;
+    to_bound(opts, opts_lease(opts, 1000, 1000, 1000));
+    for (now = 1000; now <= 1000000 && !asked; now += 1000) {
+        net_tick(NIF, now);
+        if (net_dhcp_state(NIF) == DHCP_SELECTING)
+            break;
+        asked = next_dhcp(&s);
+    }
+    if (!asked)
+        fail_msg("lease lost at %llu ms (state %s, lease_lost %u) without a REQUEST",
+                 (unsigned long long)now, net_dhcp_state_name(net_dhcp_state(NIF)),
+                 ST.dhcp_lease_lost);
+    assert_int_equal(s.type, 3);
+    assert_true(s.ciaddr == FAKE_IP);
+    assert_true(rec.l[0].t2_s < rec.l[0].lease_s);
+    fake_drain(F);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -975,6 +1111,10 @@ int main(void)
         T(test_dhcp_bad_acks),
         T(test_dhcp_stop_and_names),
         T(test_dhcp_no_tx_buffer_retries),
+        T(test_dhcp_request_keeps_discover_secs),
+        T(test_dhcp_lease_counts_from_request),
+        T(test_dhcp_rebind_from_bound_secs),
+        T(test_dhcp_t2_at_lease_end_still_extends),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
