@@ -4,8 +4,9 @@
  *
  * Echo replies keep the request's data byte for byte (any length the MTU
  * allows) and get a fresh checksum over the whole message.  Errors are never
- * sent in reply to a broadcast (IP or link layer) or to an ICMP message
- * (RFC 1122 3.2.2): only UDP triggers one here.  Received error messages are
+ * sent in reply to a broadcast (IP or link layer), to an ICMP message, or
+ * to a source that is not one host (RFC 1122 3.2.2): only UDP triggers one
+ * here.  Received error messages are
  * counted and dropped: there are no connections to tell.  No rate limiting
  * of the errors we send (RFC 1812 suggests it for routers).
  *
@@ -110,7 +111,9 @@ void icmp_port_unreach(struct netif *nif, const struct net_rx *rx)
     struct icmp_err *e;
     struct netbuf *nb;
 
-    if (rx->ip_bcast || rx->l2_bcast || nif->ipv4.addr == 0)
+    /* RFC 1122 3.2.2: not for a broadcast, nor to a source that is not one
+     * host (0, loopback, broadcast, multicast, class E) */
+    if (rx->ip_bcast || rx->l2_bcast || nif->ipv4.addr == 0 || !net_ip4_usable(rx->src))
         return;
     nb = net_tx_alloc(nif, ETH_HLEN + IP4_HLEN);
     if (nb == NULL)
@@ -140,7 +143,7 @@ int net_ping_start(struct netif *nif, uint32_t dst, uint16_t count, uint16_t siz
 
     if (p->active)
         return -NET_EBUSY;
-    if (count == 0 || size > PING_MAX_SIZE || dst == 0 || dst == IP4_ADDR_BROADCAST ||
+    if (count == 0 || size > PING_MAX_SIZE || dst == 0 || net_ip4_is_bcast(nif, dst) ||
         IP4_IS_MULTICAST(dst) || interval_ms == 0 || timeout_ms == 0)
         return -NET_EINVAL;
     memset(p, 0, sizeof(*p));

@@ -12,8 +12,9 @@
  * Transmit: TTL 64, DF clear, no options.  Route: limited or subnet
  * broadcast goes to the Ethernet broadcast address; an on-link destination
  * ((dst & mask) == (addr & mask)) is resolved directly, anything else via
- * the gateway; no address, or no gateway for an off-link destination, is a
- * drop counted in no_route.
+ * the gateway; no address, no gateway for an off-link destination, or a
+ * loopback (127/8) destination, which never leaves a host, is a drop
+ * counted in no_route.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +61,8 @@ int ip4_output(struct netif *nif, struct netbuf *nb, uint32_t src, uint32_t dst,
         ip4_fill(nif, (struct ip4_hdr *)netbuf_data(nb), nb->len, src, dst, proto);
         return eth_output(nif, nb, net_eth_broadcast, ETHTYPE_IPV4);
     }
-    if (nif->ipv4.addr == 0 || dst == 0 || IP4_IS_MULTICAST(dst)) {
+    if (nif->ipv4.addr == 0 || dst == 0 || IP4_IS_MULTICAST(dst) || (dst >> 24) == 127) {
+        /* (127/8 never leaves a host: RFC 1122 3.2.1.3 (g)) */
         nexthop = 0;
     } else if ((dst & nif->ipv4.netmask) == (nif->ipv4.addr & nif->ipv4.netmask)) {
         nexthop = dst;
@@ -147,8 +149,10 @@ void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx)
     }
     rx->src = get_be32(h->src);
     rx->dst = get_be32(h->dst);
-    /* RFC 1122 3.2.1.3: a source must name one host. */
-    if (rx->src == 0 || IP4_IS_MULTICAST(rx->src) || net_ip4_is_bcast(nif, rx->src)) {
+    /* RFC 1122 3.2.1.3: a source must name one host, and 127/8 "MUST NOT
+     * appear outside a host" (an answer would put it on the wire). */
+    if (rx->src == 0 || IP4_IS_MULTICAST(rx->src) || net_ip4_is_bcast(nif, rx->src) ||
+        (rx->src >> 24) == 127) {
         nif->stats.ip_bad_src++;
         goto drop;
     }

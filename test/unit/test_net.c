@@ -2037,6 +2037,82 @@ static void test_eth_addr_helpers(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- review: addresses that never appear on the wire ---------------------- */
+
+/* Nothing may have gone out; if something did, say what. */
+static void expect_nothing_sent(void)
+{
+    struct fake_frame *o = fake_pop(F);
+
+    if (o != NULL) {
+        uint32_t dst = o->len >= 34 ? get_be32(o->data + 30) : 0;
+        uint8_t type = o->len >= 35 ? o->data[34] : 0;
+        free(o);
+        fake_drain(F);
+        fail_msg("a frame went out: IPv4 dst %08x, first L4 byte %u", dst, type);
+    }
+}
+
+/* RFC 1122 3.2.1.3 (g): { 127, <any> } "Addresses of this form MUST NOT
+ * appear outside a host."  An echo request claiming to come from 127.0.0.1
+ * must not be answered with a datagram to 127.0.0.1 on the wire, and the
+ * firmware's own sends to 127/8 must not leave either. */
+static void test_ip_loopback_never_on_wire(void **state)
+{
+    size_t n;
+
+    (void)state;
+    learn(FAKE_GW, fake_gw_mac);
+    n = frame_echo(fr, fake_mac, fake_gw_mac, 0x7f000001u, FAKE_IP, 8, 1, 1, NULL, 0);
+    fake_input(F, fr, n);
+    expect_nothing_sent();
+    assert_int_equal(ST.ip_bad_src, 1);
+    assert_int_equal(ST.icmp_echo_replied, 0);
+}
+
+static void test_ip_loopback_dst_not_sent(void **state)
+{
+    int err;
+
+    (void)state;
+    learn(FAKE_GW, fake_gw_mac);
+    err = net_udp_sendto(NIF, 1, 0x7f000001u, 2, "x", 1);
+    expect_nothing_sent();
+    assert_int_equal(err, -NET_ENOROUTE);
+    assert_int_equal(ST.no_route, 1);
+}
+
+/* RFC 1122 3.2.2: "An ICMP error message MUST NOT be sent as the result of
+ * receiving: ... a datagram whose source address does not define a single
+ * host -- e.g., a zero address, a loopback address, a broadcast address, a
+ * multicast address, or a Class E address." */
+static void test_udp_no_unreach_for_class_e_source(void **state)
+{
+    size_t n;
+
+    (void)state;
+    learn(FAKE_GW, fake_gw_mac);
+    n = frame_udp(fr, fake_mac, fake_gw_mac, 0xf0000001u, FAKE_IP, 41000, 9999, "a", 1);
+    fake_input(F, fr, n);
+    expect_nothing_sent();
+    assert_int_equal(ST.udp_no_port, 1);
+    assert_int_equal(ST.icmp_unreach_sent, 0);
+}
+
+/* ping.h: net_ping_start returns -NET_EINVAL for a broadcast dst; the
+ * subnet broadcast is one (net_ip4_is_bcast), and no reply to it could
+ * ever match (replies come from each host's own address). */
+static void test_ping_subnet_broadcast_refused(void **state)
+{
+    (void)state;
+    int err = net_ping_start(NIF, 0x0a0002ffu, 1, 56, 1000, 500, NULL, NULL);
+
+    net_tick(NIF, 100);
+    expect_nothing_sent();
+    assert_int_equal(err, -NET_EINVAL);
+    assert_false(net_ping_active(NIF));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2103,6 +2179,10 @@ int main(void)
         T(test_stats_print),
         T(test_checksum_reference),
         T(test_helpers),
+        T(test_ip_loopback_never_on_wire),
+        T(test_ip_loopback_dst_not_sent),
+        T(test_udp_no_unreach_for_class_e_source),
+        T(test_ping_subnet_broadcast_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
