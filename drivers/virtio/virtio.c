@@ -213,6 +213,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
     vp.packed = virtio_has_feature(dev, VIRTIO_F_RING_PACKED);
     vp.dma_coherent = dev->dma_coherent;
     vp.legacy = dev->legacy;
+    vp.len_unused = p->len_unused;
     vp.notify = dev_notify;
     vp.notify_arg = dev;
     vp.callback = p->callback;

@@ -24,7 +24,8 @@
  * thread's add is refused (VIRTIO_EBUSY) and its kick rings no doorbell
  * rather than notifying a device that is not running.  reset_pending is written from both contexts and read
  * from any: it is only ever accessed with the atomic helpers below.  The
- * driver hooks: config_changed and needs_reset in interrupt context,
+ * driver hooks: config_changed in interrupt context, needs_reset in
+ * either (the interrupt path, or driver_ok/check on the owning thread),
  * restart in the owning thread (inside virtio_dev_check/reinit), none
  * with a lock held.
  *
@@ -164,8 +165,10 @@ struct virtio_driver_ops {
     void (*release)(struct virtio_dev *dev);
     /* Config space changed (interrupt context). */
     void (*config_changed)(struct virtio_dev *dev);
-    /* DEVICE_NEEDS_RESET seen in the interrupt path (interrupt context):
-     * wake whatever will call virtio_dev_check(). */
+    /* DEVICE_NEEDS_RESET seen: in the interrupt path (interrupt context),
+     * or by virtio_dev_driver_ok()/virtio_dev_check() on the owning
+     * thread.  Wake whatever will call virtio_dev_check(); it must be
+     * safe in both contexts. */
     void (*needs_reset)(struct virtio_dev *dev);
     /* After a re-initialisation, queues empty and DRIVER_OK set: re-post
      * buffers (thread context, device interrupt unmasked).  A negative
@@ -315,6 +318,7 @@ struct virtio_vq_params {
     vq_cancel_t cancel;
     void *priv;
     plat_lock_t *lock; /* the driver's lock over this queue (virtqueue.h, Locking) */
+    bool len_unused;   /* the driver never uses the used length (vq_params.len_unused) */
 };
 
 /* The size actually used: min(wanted, max, 32768) rounded down to a power
@@ -341,8 +345,11 @@ static inline bool virtio_dev_has_irq(const struct virtio_dev *dev)
     return dev->irq != VIRTIO_NO_IRQ;
 }
 
-/* Set DRIVER_OK (only after the queues exist).  Returns 0, or VIRTIO_EIO if
- * the device reports FAILED / DEVICE_NEEDS_RESET right away. */
+/* Set DRIVER_OK (only after the queues exist).  Returns 0 (VIRTIO_EINVAL
+ * for a device not attached).  A DEVICE_NEEDS_RESET the device reports
+ * right away is noted, as the interrupt path notes one (the needs_reset
+ * hook, reset_pending), for virtio_dev_check() to recover: not an error
+ * of the start. */
 int virtio_dev_driver_ok(struct virtio_dev *dev);
 
 /* Driver gave up: mask the interrupt, tear down and destroy the queues

@@ -234,7 +234,10 @@ static int blk_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .callback = blk_callback,
                                       .cancel = blk_cancel,
                                       .priv = b,
-                                      .lock = &b->lock};
+                                      .lock = &b->lock,
+                                      /* the status byte is the result; a legacy
+                                       * device's used len is junk (5.2.6 legacy) */
+                                      .len_unused = true};
     return 0;
 }
 

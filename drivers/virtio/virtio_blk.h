@@ -31,8 +31,10 @@
  * Status: every request's status byte is set to a value no device writes
  * before it is posted; a completion whose status is not OK/IOERR/UNSUPP
  * (unwritten or garbage) is reported VIRTIO_EIO and counted in bad_status.
- * The used length is only checked (the ring already refuses one beyond the
- * writable bytes) and counted in bad_len: legacy devices misreport it.
+ * The used length is only checked and counted in bad_len: legacy devices
+ * misreport it.  The ring refuses one beyond the writable bytes from a
+ * modern device; from a legacy one (which may report the total descriptor
+ * length, 5.2.6 legacy) it is ignored (vq_params.len_unused).
  *
  * No interrupt: with irq VIRTIO_NO_IRQ (the device tree gave none) nothing
  * is attached; completions are found only by virtio_blk_poll(), which the

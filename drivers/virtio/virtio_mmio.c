@@ -8,8 +8,8 @@
  * guest-endian, which on our little-endian targets equals the modern
  * little-endian; attach refuses legacy devices on a big-endian CPU.
  * Legacy 64-bit config fields are read as two 32-bit halves without a
- * generation counter (legacy has none), so they may tear if the device
- * changes them concurrently.
+ * generation counter (legacy has none): such a field is read again until
+ * two reads agree (2.5.4), so a concurrent change does not tear it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -155,8 +155,25 @@ static int mmio_config_read(struct virtio_dev *dev, unsigned off, unsigned width
     if (err || !val)
         return err ? err : VIRTIO_EINVAL;
     if (is_legacy(dev)) {
-        *val = cfg_raw_read(dev, off, width);
-        return 0;
+        /* No generation count: a field wider than one access (blk
+         * capacity) is read until two reads agree (2.5.4, legacy). */
+        v = cfg_raw_read(dev, off, width);
+        for (tries = 0; width == 8 && tries < VIRTIO_CONFIG_RETRIES; tries++) {
+            uint64_t again = cfg_raw_read(dev, off, width);
+
+            if (again == v) {
+                *val = v;
+                return 0;
+            }
+            dev->stats.config_retries++;
+            v = again;
+        }
+        if (width != 8) {
+            *val = v;
+            return 0;
+        }
+        dev->stats.config_failures++;
+        return VIRTIO_EIO;
     }
     /* 2.5.1 / 4.2.2: retry until the generation is the same before and
      * after the access, so a multi-part read is consistent. */

@@ -120,6 +120,7 @@ int virtqueue_create(const struct vq_params *p, struct virtqueue **out)
     vq->coherent = p->dma_coherent;
     vq->event_idx = p->event_idx;
     vq->legacy = p->legacy;
+    vq->len_unused = p->len_unused;
     vq->cb_enabled = true;
     vq->notify = p->notify;
     vq->notify_arg = p->notify_arg;
@@ -284,7 +285,7 @@ bool virtqueue_is_packed(const struct virtqueue *vq)
 int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_in,
                   void *token)
 {
-    uint64_t in_bytes = 0;
+    uint64_t in_bytes = 0, total = 0;
     unsigned n, i, need;
     uint16_t head, id;
     bool indirect;
@@ -335,10 +336,13 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_ou
     for (i = 0; i < n; i++) {
         if (!bufs[i].addr || bufs[i].len == 0)
             return VIRTIO_EINVAL;
+        total += bufs[i].len;
         if (i >= n_out)
             in_bytes += bufs[i].len;
     }
-    if (in_bytes > UINT32_MAX)
+    /* 2.7.5.2: no chain longer than 2^32 bytes in total; and the writable
+     * bytes must fit the 32-bit used length. */
+    if (total > (1ull << 32) || in_bytes > UINT32_MAX)
         return VIRTIO_E2BIG;
 
     indirect = vq->use_indirect && n > 1 && n <= vq->max_indirect;
@@ -520,12 +524,15 @@ void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
         return NULL;
     }
     ulen = u.len;
-    if (ulen > s->in_bytes && (!u.len_valid || (s->in_bytes == 0 && vq->legacy))) {
+    if (ulen > s->in_bytes &&
+        (!u.len_valid || (vq->legacy && (s->in_bytes == 0 || vq->len_unused)))) {
         /* A length that cannot be one, where it is allowed to be junk:
          * ignored and counted.  Packed without WRITE in the used flags
          * (2.8.4: the field is reserved - but QEMU never sets WRITE and
          * writes the real length there, as Linux expects, so a length
-         * that fits is used); legacy on a chain with nothing writable. */
+         * that fits is used); legacy on a chain with nothing writable, or
+         * on any chain of a driver that never uses the length (5.2.6
+         * legacy: devices put the total descriptor length there). */
         vq->st.len_ignored++;
         ulen = 0;
     } else if (ulen > s->in_bytes) {

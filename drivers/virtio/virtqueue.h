@@ -104,6 +104,11 @@ struct vq_params {
                             * writable is ignored (and counted), not fatal -
                             * the legacy interface lets devices put the buffer
                             * length there */
+    bool len_unused;       /* the driver never uses the used len (virtio-blk:
+                            * its status byte says it all): on a legacy
+                            * device any len beyond the writable bytes is
+                            * ignored and counted too (5.2.6 legacy: "SHOULD
+                            * ignore the used length values") */
     vq_notify_t notify;
     void *notify_arg;
     vq_callback_t callback; /* may be NULL */
@@ -177,7 +182,8 @@ bool virtqueue_is_packed(const struct virtqueue *vq);
  * chain.  Publishes avail->idx (the device may see it at once) but does not
  * notify: call virtqueue_kick() after a batch.
  * Returns 0, VIRTIO_ENOSPC (full; try after completions), VIRTIO_E2BIG
- * (more elements than can ever fit), VIRTIO_EINVAL, VIRTIO_EIO (broken).
+ * (more elements than can ever fit, or more than 2^32
+ * bytes in all), VIRTIO_EINVAL, VIRTIO_EIO (broken).
  */
 int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n_out, unsigned n_in,
                   void *token);

@@ -119,6 +119,7 @@ struct virtqueue {
     bool use_indirect;
     bool event_idx;
     bool legacy;
+    bool len_unused; /* vq_params.len_unused */
     bool coherent;
     bool cb_enabled;
     bool broken;

@@ -710,6 +710,54 @@ static void test_status_values(void **state)
     assert_int_equal(fx->blk.ninflight, 0);
 }
 
+/* Legacy interface (5.2.6, Legacy Interface: Device Operation): "transitional
+ * drivers SHOULD ignore the used length values" - "some devices put the total
+ * descriptor length, or the total length of device-writable buffers there,
+ * even when only the status byte was actually written" (older QEMU pushed
+ * qiov.size + 1: data + 1 for a write).  Such a length is more than the writable
+ * bytes of the chain: on a legacy device it is counted (bad_len), never
+ * used, and the request completes with its status byte; the queue stays up.
+ * A modern device gets no such leniency (the ring refuses the length). */
+static void test_legacy_used_len_ignored(void **state)
+{
+    static const struct {
+        uint32_t type, len;
+    } t[] = {
+        {VIRTIO_BLK_T_OUT, SEC + 1},      /* older QEMU: data + status on a write */
+        {VIRTIO_BLK_T_OUT, 16 + SEC + 1}, /* the total descriptor length */
+        {VIRTIO_BLK_T_IN, 16 + SEC + 1},
+    };
+    static struct virtio_blk_req r[3]; /* outlive a failed assertion (teardown cancels) */
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    unsigned i;
+
+    if (fx->version != 1)
+        return;
+    for (i = 0; i < 3; i++) {
+        r[i] = req(fx, t[i].type, i, fx->mem, SEC);
+        fx->sim->fault.used_len_force = true;
+        fx->sim->fault.used_len = t[i].len;
+        assert_int_equal(virtio_blk_submit(&fx->blk, &r[i]), 0);
+        serve(fx);
+        assert_false(virtqueue_is_broken(fx->blk.vq));
+        assert_int_equal(fx->ndone, i + 1);
+        assert_int_equal(fx->done_res[i], 0);
+    }
+    assert_int_equal(fx->blk.stats.bad_len, 3);
+    assert_int_equal(fx->blk.stats.completed, 3);
+    assert_int_equal(fx->blk.stats.cancelled, 0);
+    assert_int_equal(fx->blk.dev.stats.reinits, 0);
+    {
+        struct vq_stats st;
+
+        virtqueue_get_stats(fx->blk.vq, &st);
+        assert_int_equal(st.len_ignored, 3);
+        assert_int_equal(st.bad_len, 0);
+    }
+    assert_int_equal(fx->model->writes, 2);
+    assert_int_equal(fx->model->reads, 1);
+}
+
 static void test_device_ioerr_past_capacity(void **state)
 {
     /* A device whose capacity shrank behind the driver's back: the driver's
@@ -945,10 +993,17 @@ static void test_broken_queue_recovers_sync(void **state)
 
     fill_pattern(sim_blk_sector(fx->model, 3), SEC, 3);
     /* The device claims more bytes written than the request had room for
-     * (once): the ring refuses the entry and breaks the queue. */
+     * (once): the ring refuses the entry and breaks the queue.  A legacy
+     * device's used length is ignored (test_legacy_used_len_ignored): it
+     * names a buffer id out of range instead. */
     fx->sim->auto_process = true;
-    fx->sim->fault.used_len_force = true;
-    fx->sim->fault.used_len = SEC + 2;
+    if (fx->version == 1) {
+        fx->sim->fault.used_id_force = true;
+        fx->sim->fault.used_id = 1000;
+    } else {
+        fx->sim->fault.used_len_force = true;
+        fx->sim->fault.used_len = SEC + 2;
+    }
     reads0 = sim_time_reads();
     assert_int_equal(virtio_blk_read(&fx->blk, 3, fx->mem, 1, &w), 0);
     assert_true(sim_time_reads() - reads0 < 10); /* not after a 10 s timeout */
@@ -1410,6 +1465,7 @@ int main(void)
         BLK_TEST(test_submit_from_callback),
         BLK_TEST(test_status_values),
         BLK_TEST(test_device_ioerr_past_capacity),
+        BLK_TEST(test_legacy_used_len_ignored),
         BLK_TEST(test_read_only),
         BLK_TEST(test_flush_negotiated),
         BLK_TEST(test_flush_not_negotiated),

@@ -384,6 +384,41 @@ static void test_add_errors(void **state)
     plat_dma_free(mem, POOL);
 }
 
+/* 2.7.5.2 (Driver Requirements: The Virtqueue Descriptor Table): "Drivers MUST
+ * NOT add a descriptor chain longer than 2^32 bytes in total".  Readable
+ * bytes count too, not only the writable ones (whose sum the used length,
+ * 32 bits, must be able to express).  Nothing is posted. */
+static void test_add_chain_over_4g(void **state)
+{
+    struct vfix *fx = *state;
+    struct vq_stats st;
+    uint8_t *mem;
+    struct vq_buf b[3];
+    unsigned i;
+
+    up(fx, 0, 16, 0);
+    mem = pool_alloc();
+    for (i = 0; i < 3; i++) {
+        b[i].addr = mem + 64 * i;
+        b[i].len = 0x60000000u; /* never touched: nothing is posted */
+    }
+    /* 3 x 1.5 GiB readable: 4.5 GiB */
+    assert_int_equal(virtqueue_add(fx->vq, b, 3, 0, TOK(1)), VIRTIO_E2BIG);
+    /* 4 GiB - 1 readable and 16 writable */
+    b[0].len = 0xffffffffu;
+    b[1].len = 16;
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, TOK(2)), VIRTIO_E2BIG);
+    /* the writable sum alone beyond 32 bits (refused before too) */
+    b[0].len = 8;
+    b[1].len = 0x80000000u;
+    b[2].len = 0x80000000u;
+    assert_int_equal(virtqueue_add(fx->vq, b, 1, 2, TOK(3)), VIRTIO_E2BIG);
+    virtqueue_get_stats(fx->vq, &st);
+    assert_int_equal(st.added, 0);
+    assert_int_equal(virtqueue_num_free(fx->vq), 16);
+    plat_dma_free(mem, POOL);
+}
+
 /* virtqueue_interrupt() calls the callback only while callbacks are on and
  * something completed, and says whether it did; each call is counted. */
 static void test_interrupt_callback_state(void **state)
@@ -1657,6 +1692,7 @@ int main(void)
         VFIX_TEST(test_direct_chain),
         VFIX_TEST(test_indirect_chain),
         VFIX_TEST(test_add_errors),
+        VFIX_TEST(test_add_chain_over_4g),
         VFIX_TEST(test_batch_one_kick),
         VFIX_TEST(test_interrupt_callback_state),
         VFIX_TEST(test_interrupt_no_callback),
