@@ -421,6 +421,36 @@ int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
     return err;
 }
 
+int virtio_config_read_bytes(struct virtio_dev *dev, unsigned off, void *buf, unsigned len)
+{
+    uint8_t *p = buf;
+    bool gen;
+
+    if (!dev || !dev->ops || (!buf && len))
+        return VIRTIO_EINVAL;
+    gen = !dev->legacy && dev->ops->config_generation;
+    for (unsigned tries = 0; tries <= VIRTIO_CONFIG_RETRIES; tries++) {
+        uint32_t g0 = gen ? dev->ops->config_generation(dev) : 0;
+        bool same = true;
+
+        for (unsigned i = 0; i < len; i++) {
+            uint64_t x = 0;
+            int err = cfg_read(dev, off + i, 1, &x);
+
+            if (err)
+                return err;
+            same = same && p[i] == (uint8_t)x;
+            p[i] = (uint8_t)x;
+        }
+        if (gen ? dev->ops->config_generation(dev) == g0 : tries > 0 && same)
+            return 0;
+        if (gen || tries > 0)
+            dev->stats.config_retries++;
+    }
+    dev->stats.config_failures++;
+    return VIRTIO_EIO;
+}
+
 static int cfg_write(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t v)
 {
     if (!dev || !dev->ops)

@@ -114,6 +114,8 @@ struct virtio_ops {
     void (*set_features)(struct virtio_dev *dev, uint64_t features);
     int (*config_read)(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t *val);
     int (*config_write)(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t val);
+    /* ConfigGeneration (2.5.1); NULL, or unused on a legacy device: none. */
+    uint32_t (*config_generation)(struct virtio_dev *dev);
     uint32_t (*queue_max)(struct virtio_dev *dev, unsigned idx); /* 0: no such queue */
     int (*queue_setup)(struct virtio_dev *dev, unsigned idx, const struct virtio_queue_addrs *a);
     void (*queue_teardown)(struct virtio_dev *dev, unsigned idx);
@@ -368,6 +370,12 @@ int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v);
 int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v);
 int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v);
 int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v);
+/* len bytes from off, byte by byte, as one consistent read (2.5.1: a field
+ * wider than 32 bits, e.g. virtio-net's mac, is not read atomically): under
+ * one ConfigGeneration, or - legacy, or no generation - until two reads
+ * agree.  0, or VIRTIO_EIO after VIRTIO_CONFIG_RETRIES changes (counted as
+ * the single-field reads count them), or the access's error. */
+int virtio_config_read_bytes(struct virtio_dev *dev, unsigned off, void *buf, unsigned len);
 int virtio_config_write8(struct virtio_dev *dev, unsigned off, uint8_t v);
 int virtio_config_write16(struct virtio_dev *dev, unsigned off, uint16_t v);
 int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v);

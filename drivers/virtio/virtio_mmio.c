@@ -191,6 +191,11 @@ static int mmio_config_read(struct virtio_dev *dev, unsigned off, unsigned width
     return VIRTIO_EIO;
 }
 
+static uint32_t mmio_config_generation(struct virtio_dev *dev)
+{
+    return rd(dev, VIRTIO_MMIO_CONFIG_GENERATION); /* modern only: the core asks no legacy device */
+}
+
 static int mmio_config_write(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t val)
 {
     uintptr_t a = dev->base + VIRTIO_MMIO_CONFIG + off;
@@ -320,6 +325,7 @@ static const struct virtio_ops virtio_mmio_ops = {
     .set_features = mmio_set_features,
     .config_read = mmio_config_read,
     .config_write = mmio_config_write,
+    .config_generation = mmio_config_generation,
     .queue_max = mmio_queue_max,
     .queue_setup = mmio_queue_setup,
     .queue_teardown = mmio_queue_teardown,

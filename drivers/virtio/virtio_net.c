@@ -316,7 +316,10 @@ static int restart(struct virtio_dev *dev)
         n->rx_fill_stop = RX_FILL_GO; /* a new ring: the fill may go on */
     post_free_rx_locked(n);
     plat_unlock(&n->lock, s);
-    read_link(n);
+    /* The link may have changed over the reset (a config change announced
+     * before it, or none announced at all): the caller's next
+     * virtio_net_link_changed() says so and virtio_net_link_up() re-reads. */
+    virtio_flag_set(&n->config_dirty, true);
     virtio_net_flush(n);
     return 0;
 }
@@ -409,9 +412,10 @@ static int net_prepare(struct virtio_dev *dev)
         return VIRTIO_EINVAL;
 
     if (virtio_has_feature(dev, VIRTIO_NET_F_MAC)) {
-        for (unsigned i = 0; i < 6; i++)
-            if ((err = virtio_config_read8(dev, VIRTIO_NET_CFG_MAC + i, &n->mac[i])) != 0)
-                return err;
+        /* Six bytes: one consistent read, never half an old and half a new
+         * address (2.5.1). */
+        if ((err = virtio_config_read_bytes(dev, VIRTIO_NET_CFG_MAC, n->mac, 6)) != 0)
+            return err;
         if (!mac_usable(n->mac)) {
             /* Device-written: never used as a source address if it cannot be one. */
             n->stats.mac_invalid++;
@@ -521,6 +525,18 @@ bool virtio_net_pending(const struct virtio_net *n)
     return virtio_flag_get(&n->rx_pending) || virtio_flag_get(&n->dev.reset_pending) || rx_filling(n);
 }
 
+/* A ring is broken (any thread, n->lock not held): virtio_net_check() has
+ * work, and the owning thread, idle since virtio_net_pending() said false,
+ * is woken for it as DEVICE_NEEDS_RESET wakes it. */
+static void note_broken(struct virtio_net *n)
+{
+    if (virtio_flag_get(&n->dev.reset_pending))
+        return;
+    virtio_flag_set(&n->dev.reset_pending, true);
+    if (n->cfg.wake)
+        n->cfg.wake(n->cfg.wake_arg);
+}
+
 static void reclaim_tx(struct virtio_net *n)
 {
     struct netbuf *nb;
@@ -528,7 +544,10 @@ static void reclaim_tx(struct virtio_net *n)
     for (;;) {
         plat_irqstate_t s = plat_lock(&n->lock);
         nb = n->recovering ? NULL : virtqueue_get_used(n->txq, &len);
+        bool broken = !nb && !n->recovering && virtqueue_is_broken(n->txq);
         plat_unlock(&n->lock, s);
+        if (broken)
+            note_broken(n); /* tx_alloc and tx reap on other threads */
         if (!nb)
             break;
         tx_done(n, nb);
@@ -542,10 +561,12 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
         n->skip_bufs--; /* the tail of a merged frame we dropped */
         return false;
     }
-    if (len < n->hdr_len + ETH_HLEN) {
+    if (len < n->hdr_len) { /* not even a header: num_buffers unwritten */
         n->stats.rx_short++;
         return false;
     }
+    /* num_buffers before the frame's own checks: a merged frame's tails go
+     * with it whatever its first buffer holds, never up as frames. */
     if (n->mergeable) {
         const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)nb->buf;
         uint16_t nbufs = vr_load16(&h->num_buffers);
@@ -561,19 +582,25 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
             return false;
         }
     }
+    if (len < n->hdr_len + ETH_HLEN) {
+        n->stats.rx_short++;
+        return false;
+    }
     if (len - n->hdr_len > VIRTIO_NET_MAX_FRAME + 4u) { /* allow a VLAN tag */
         n->stats.rx_too_long++;
         return false;
     }
     nb->csum_flags = 0;
     if (n->guest_csum) {
-        /* 5.1.6.4: flags other than these two are ignored; csum_start and
-         * csum_offset only with NEEDS_CSUM, and device-written: checked. */
+        /* 5.1.6.4: flags other than these are ignored; csum_start and
+         * csum_offset only with NEEDS_CSUM and not with RSC_INFO (they
+         * are counters then: the field cannot be found), and
+         * device-written: checked. */
         const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)nb->buf;
         uint8_t flags = *(const volatile uint8_t *)&h->flags;
         if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
             uint32_t start = vr_load16(&h->csum_start), field = vr_load16(&h->csum_offset);
-            if (start + field + 2u > len - n->hdr_len) {
+            if ((flags & VIRTIO_NET_HDR_F_RSC_INFO) || start + field + 2u > len - n->hdr_len) {
                 n->stats.rx_bad_csum++;
                 return false;
             }
@@ -881,7 +908,7 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
         } else {
             n->stats.tx_error++;
             if (broken)
-                virtio_flag_set(&n->dev.reset_pending, true); /* virtio_net_check() recovers */
+                note_broken(n); /* virtio_net_check() recovers */
         }
         netbuf_release(nb);
         return err;

@@ -17,8 +17,10 @@
  *   GUEST_CSUM: a received frame's header flag DATA_VALID becomes
  *   NETBUF_CSUM_VALID; NEEDS_CSUM becomes NETBUF_CSUM_PARTIAL with
  *   csum_start (made an offset in the buffer) and csum_offset, after the
- *   driver has checked that the field lies inside the frame (otherwise the
- *   frame is dropped: stats.rx_bad_csum).  Without GUEST_CSUM the flags are
+ *   driver has checked that the field lies inside the frame (otherwise, or
+ *   when RSC_INFO is set too - csum_start and csum_offset are not the
+ *   field's then, 5.1.6.4.2 - the frame is dropped: stats.rx_bad_csum).
+ *   Without GUEST_CSUM the flags are
  *   ignored and every frame is handed up with csum_flags 0.
  *   CSUM: a frame to send marked NETBUF_CSUM_PARTIAL goes out with
  *   NEEDS_CSUM and csum_start/csum_offset from the Ethernet header; the
@@ -70,7 +72,8 @@
  *
  * Recovery: a device that breaks a ring (a used entry that fails the
  * ring's checks) or sets DEVICE_NEEDS_RESET makes virtio_net_pending()
- * true; virtio_net_check() then resets and re-initialises it: RX buffers
+ * true (and calls cfg.wake, whichever thread found it); virtio_net_check()
+ * then resets and re-initialises it: RX buffers
  * on the ring are re-posted, frames queued for transmission are dropped
  * (their buffers go home), buffers the stack holds stay valid.
  *
@@ -152,6 +155,7 @@ struct virtio_net_hdr {
 };
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1u /* flags (5.1.6) */
 #define VIRTIO_NET_HDR_F_DATA_VALID 2u
+#define VIRTIO_NET_HDR_F_RSC_INFO 4u /* csum_start/csum_offset are counters (RSC_EXT) */
 #define VIRTIO_NET_HDR_LEN_LEGACY 10u
 #define VIRTIO_NET_HDR_LEN 12u
 
@@ -170,7 +174,8 @@ struct virtio_net_stats {
     uint32_t rx_short;          /* used len smaller than the net header */
     uint32_t rx_too_long;       /* frame longer than a buffer can hold */
     uint32_t rx_bad_num_buffers;/* MRG_RXBUF num_buffers 0 */
-    uint32_t rx_merged_dropped; /* frames spread over several buffers: dropped */
+    uint32_t rx_merged_dropped; /* frames spread over several buffers: dropped
+                                 * (whatever their first buffer's length) */
     uint32_t rx_repost_failed;
     uint32_t rx_alloc_failed;   /* no DMA memory for more RX buffers: the ring stays partly filled */
     uint32_t tx_no_buffer;      /* tx_alloc found the pool empty */
@@ -187,7 +192,7 @@ struct virtio_net_stats {
     uint32_t queue_broken;      /* the device broke a ring: see the vq stats */
     uint32_t mac_invalid;       /* config mac multicast or zero: random one used */
     uint32_t rx_bad_csum;       /* NEEDS_CSUM with csum_start + csum_offset + 2
-                                 * past the frame: dropped */
+                                 * past the frame, or with RSC_INFO: dropped */
     uint32_t tx_bad_csum;       /* NETBUF_CSUM_PARTIAL field outside the frame: dropped */
     uint32_t tx_csum_sw;        /* partial checksums the driver finished (no CSUM) */
 };
@@ -215,8 +220,9 @@ struct virtio_net_config {
     uint64_t disable_features; /* feature bits not to accept (testing, benchmarking) */
     uint32_t (*random)(void);  /* for a MAC when the device offers none; may be NULL */
     /* Interrupt context, may be NULL: work arrived for the thread that polls
-     * (an RX interrupt, a config change, DEVICE_NEEDS_RESET) - e.g. give a
-     * semaphore.  Must not call into the driver. */
+     * (an RX interrupt, a config change, DEVICE_NEEDS_RESET; also from the
+     * thread of a transmit or tx_alloc that found the TX ring broken) -
+     * e.g. give a semaphore.  Must not call into the driver. */
     void (*wake)(void *arg);
     void *wake_arg;
 };
@@ -265,7 +271,8 @@ int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned
                     bool dma_coherent, const struct virtio_net_config *cfg);
 void virtio_net_mac(const struct virtio_net *n, uint8_t mac[6]);
 bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a config interrupt */
-/* A config interrupt arrived since the link status was last read
+/* A config interrupt arrived, or the device was re-initialised
+ * (virtio_net_check()), since the link status was last read
  * (virtio_net_link_up() reads it and clears this). */
 bool virtio_net_link_changed(struct virtio_net *n);
 /* Deliver up to budget received frames and notify the device of the

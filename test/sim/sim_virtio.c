@@ -259,6 +259,13 @@ static uint32_t config_read(struct sim_virtio *s, uint32_t off, unsigned width)
     unsigned i;
 
     s->config_reads++;
+    if (s->fault.cfg_change_at && s->config_reads == s->fault.cfg_change_at) {
+        s->fault.cfg_change_at = 0;
+        if (s->fault.cfg_change_off + s->fault.cfg_change_len <= sizeof(s->config) &&
+            s->fault.cfg_change_len <= sizeof(s->fault.cfg_change_bytes))
+            memcpy(s->config + s->fault.cfg_change_off, s->fault.cfg_change_bytes, s->fault.cfg_change_len);
+        s->config_gen++;
+    }
     if (s->fault.gen_bumps) {
         s->fault.gen_bumps--;
         s->config_gen++;

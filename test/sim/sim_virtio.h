@@ -116,6 +116,14 @@ struct sim_faults {
     bool queue_ready_stuck;     /* QueueReady reads 0 after 1 is written */
     bool queue_busy;            /* QueueReady / QueuePFN already non-zero */
     unsigned gen_bumps;         /* ConfigGeneration changes on the next N config reads */
+    /* The device changes its config space in the middle of the driver's
+     * reads: just before config read number cfg_change_at (config_reads
+     * counts from 1; 0: off, one-shot), cfg_change_len bytes from
+     * cfg_change_off become cfg_change_bytes and ConfigGeneration moves on
+     * (2.5.1) - as a device whose MAC is changed by its host would. */
+    unsigned cfg_change_at;
+    unsigned cfg_change_off, cfg_change_len;
+    uint8_t cfg_change_bytes[16];
     /* one-shot faults on the next used entry pushed */
     bool used_id_force;
     uint32_t used_id;

@@ -2308,6 +2308,139 @@ static void test_tx_csum_software(void **state)
     assert_int_equal(fx->net.stats.tx_csum_sw, 3);
 }
 
+/* ---- review findings ------------------------------------------------------------- */
+
+/* 5.1.6.4.2: "If VIRTIO_NET_HDR_F_NEEDS_CSUM bit in flags is not set or if
+ * VIRTIO_NET_HDR_F_RSC_INFO bit flags is set, the driver MUST NOT use the
+ * csum_start and csum_offset."  With RSC_INFO those fields count coalesced
+ * segments and duplicate ACKs: the partial checksum cannot be located, so
+ * the frame is dropped like one whose field lies outside it. */
+static void test_rx_csum_rsc_info(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_GCSUM, 64);
+    unsigned nrx = fx->net.nrx;
+    struct sim_net_rx_opts o = {.flags = SIM_NET_HDR_F_NEEDS_CSUM | 0x04 /* RSC_INFO */,
+                                .csum_start = 34, .csum_offset = 6};
+
+    dev_rx(fx, 100, 1, &o);
+    dev_rx(fx, 100, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(fx->ncap, 1);
+    assert_int_equal(fx->cap[0].csum_flags, 0);
+    assert_frame(fx, fx->cap[0].data, 100, 2);
+    assert_int_equal(fx->net.stats.rx_bad_csum, 1);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+/* 2.5.1: "Drivers MUST NOT assume reads from fields greater than 32 bits
+ * wide are atomic": the 6-byte MAC is read under one ConfigGeneration (or,
+ * legacy, until two reads agree), so a device that changes it in the middle
+ * of the read yields the old address or the new one, never half of each. */
+static void test_mac_read_consistent(void **state)
+{
+    static const uint8_t new_mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    struct nfix *fx = *state;
+
+    for (unsigned at = 2; at <= 6; at++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+        uint8_t m[6];
+
+        create(state, F_ALL, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+        fx->sim->fault.cfg_change_at = fx->sim->config_reads + at;
+        fx->sim->fault.cfg_change_off = 0;
+        fx->sim->fault.cfg_change_len = 6;
+        memcpy(fx->sim->fault.cfg_change_bytes, new_mac, 6);
+        assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+        fx->inited = true;
+        assert_int_equal(fx->sim->fault.cfg_change_at, 0); /* the change happened during init */
+        virtio_net_mac(&fx->net, m);
+        if (memcmp(m, dev_mac, 6) != 0 && memcmp(m, new_mac, 6) != 0)
+            fail_msg("change before config read %u: MAC %02x:%02x:%02x:%02x:%02x:%02x is neither", at, m[0], m[1],
+                     m[2], m[3], m[4], m[5]);
+        assert_int_equal(fx->net.stats.mac_invalid, 0);
+        assert_true(down(fx));
+    }
+}
+
+/* A link change must not be lost to a reset: virtio_net_link_changed() is
+ * the caller's cue to re-read the link (apps/netapp.c), and a
+ * re-initialisation that re-reads the status itself must leave that cue. */
+static void test_link_change_across_reset(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    assert_true(virtio_net_link_up(&fx->net));
+    /* Down, announced; the device asks for a reset before the caller looked. */
+    sim_net_set_status(fx->model, 0, true);
+    sim_run_irqs();
+    assert_true(virtio_net_link_changed(&fx->net));
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_false(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_link_changed(&fx->net));
+    /* Up again while the device waits for its reset (no config change
+     * notification: the DEVICE_NEEDS_RESET one stands for it). */
+    sim_net_set_status(fx->model, VIRTIO_NET_S_LINK_UP, false);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net));
+}
+
+/* MRG_RXBUF: a merged frame whose first buffer holds the header but is too
+ * short to be a frame (a device that did not fill it, 5.1.6.3.2) is still a
+ * merged frame: its tails are dropped with it, not handed up as frames of
+ * their own (bytes from the middle of a packet, read as a header and an
+ * Ethernet frame). */
+static void test_num_buffers_short_head(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    unsigned nrx = fx->net.nrx, hl = fx->net.hdr_len;
+    struct sim_net_rx_opts o = {.nbufs = 3, .force_len = true, .used_len = hl + 5};
+
+    assert_true(fx->net.mergeable);
+    dev_rx(fx, 2000, 1, &o);
+    dev_rx(fx, 100, 2, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_int_equal(fx->ncap, 1);
+    assert_frame(fx, fx->cap[0].data, 100, 2);
+    assert_int_equal(fx->net.stats.rx_merged_dropped, 1);
+    assert_int_equal(fx->net.skip_bufs, 0);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+}
+
+/* virtio_net_pending() is the owning thread's idle test and cfg.wake its
+ * cue: a transmit on another thread that finds the TX ring broken makes
+ * pending() true, so it must wake the owner too - or the owner, idle after
+ * pending() said false, sleeps on while every transmit fails. */
+static void test_tx_ring_broken_wakes_owner(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    cfg.tx_queue_size = 16;
+    up_cfg(state, F_ALL, 64, &cfg);
+    fx->model->hold_tx = true;
+    for (unsigned k = 0; k < 16; k++)
+        assert_int_equal(send(fx, 100, k), 0);
+    virtio_net_flush(&fx->net);
+    assert_int_equal(sim_net_tx_run(fx->model), 16);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 999; /* out of range */
+    assert_int_equal(sim_net_tx_complete(fx->model, 1), 1);
+    assert_false(virtio_net_pending(&fx->net)); /* the owner goes idle */
+    unsigned wakes = fx->wakes;
+    /* Another thread: the ring is full, the reclaim meets the bad entry. */
+    assert_int_not_equal(send(fx, 100, 99), 0);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(fx->wakes, wakes + 1);
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2362,6 +2495,11 @@ int main(void)
         NET_TEST(test_tx_csum_offload),
         NET_TEST(test_tx_csum_bad_offsets),
         NET_TEST(test_tx_csum_software),
+        NET_TEST(test_rx_csum_rsc_info),
+        NET_TEST(test_mac_read_consistent),
+        NET_TEST(test_link_change_across_reset),
+        NET_TEST(test_num_buffers_short_head),
+        NET_TEST(test_tx_ring_broken_wakes_owner),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

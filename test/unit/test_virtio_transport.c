@@ -574,6 +574,35 @@ static void test_config_generation_retry(void **state)
     fx->sim->fault.gen_bumps = 0;
 }
 
+/* A field of several bytes (virtio-net's mac) read byte by byte as one
+ * read (2.5.1): a change in the middle gives the new value whole, never a
+ * mix; a device that never settles is an error, bounded. */
+static void test_config_read_bytes(void **state)
+{
+    static const uint8_t a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {0x61, 0x62, 0x63, 0x64, 0x65, 0x66};
+    struct vfix *fx = *state;
+    uint8_t m[6];
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    memcpy(fx->sim->config, a, 6);
+    assert_int_equal(virtio_config_read_bytes(&fx->dev, 0, m, 6), 0);
+    assert_memory_equal(m, a, 6);
+    assert_int_equal(fx->dev.stats.config_retries, 0);
+    fx->sim->fault.cfg_change_at = fx->sim->config_reads + 4;
+    fx->sim->fault.cfg_change_len = 6;
+    memcpy(fx->sim->fault.cfg_change_bytes, b, 6);
+    assert_int_equal(virtio_config_read_bytes(&fx->dev, 0, m, 6), 0);
+    assert_memory_equal(m, b, 6);
+    assert_true(fx->dev.stats.config_retries >= 1);
+    if (modern(fx)) {
+        fx->sim->fault.gen_bumps = 100000;
+        assert_int_not_equal(virtio_config_read_bytes(&fx->dev, 0, m, 6), 0);
+        assert_true(fx->dev.stats.config_failures >= 1);
+        fx->sim->fault.gen_bumps = 0;
+    }
+    assert_int_equal(virtio_config_read_bytes(&fx->dev, 0, NULL, 6), VIRTIO_EINVAL);
+}
+
 /* A device that changes a 64-bit config field (blk capacity: a resize)
  * between the driver's two 32-bit reads of it, once.  Modern: it bumps
  * ConfigGeneration as it must (4.2.2).  Legacy has no generation. */
@@ -1524,6 +1553,7 @@ int main(void)
         VFIX_TEST(test_legacy_pfn_zero_resets_device),
         VFIX_TEST(test_config_read_widths),
         VFIX_TEST(test_config_generation_retry),
+        VFIX_TEST(test_config_read_bytes),
         VFIX_TEST(test_config_read64_not_torn),
         VFIX_TEST(test_config_bad_args),
         VFIX_TEST(test_config_write),
