@@ -115,7 +115,7 @@ static size_t h_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t 
         k->state = H_READY;
     } else if (k->req_len == HTTP_REQ_MAX) {
         stats.too_large++;
-        set_status(k, 431);
+        set_status(k, http_too_large(k->req_buf, k->req_len)); /* 431, or 414 for the request line */
     }
     return len; /* beyond the head (or the buffer): dropped */
 }
@@ -232,11 +232,11 @@ static void j_vq(struct body *b, struct virtqueue *vq)
     j_close(b, "}");
 }
 
-static void j_net_stats(struct body *b, const struct netif *nif)
+static void j_net_stats(struct body *b, const char *key, const struct netif *nif)
 {
     const struct net_stats *s = &nif->stats;
     bool open = false;
-    j_open(b, "net", "{");
+    j_open(b, key, "{");
 #define NS_GROUP(g)                                                                                                    \
     if (open)                                                                                                          \
         j_close(b, "}");                                                                                               \
@@ -279,14 +279,22 @@ static void stats_json(struct body *b)
     }
     j_close(b, "]");
 
-    struct netif *nif = netapp_netif();
-    if (nif)
-        j_net_stats(b, nif);
-
-    struct virtio_net *vn = netapp_dev();
-    if (vn) {
+    /* Every interface and every disk, as the stats command prints them:
+     * net0's and disk0's under "net", "virtio_net", "virtio_blk", the
+     * others' under the same names with their number ("net1"). */
+    for (unsigned i = 0; i < netapp_count(); i++) {
+        char key[16];
+        struct netif *nif = netapp_netif_at(i);
+        if (nif) {
+            ksnprintf(key, sizeof(key), i ? "net%u" : "net", i);
+            j_net_stats(b, key, nif);
+        }
+        struct virtio_net *vn = netapp_dev_at(i);
+        if (!vn)
+            continue;
         const struct virtio_net_stats *s = &vn->stats;
-        j_open(b, "virtio_net", "{");
+        ksnprintf(key, sizeof(key), i ? "virtio_net%u" : "virtio_net", i);
+        j_open(b, key, "{");
 #define NV_FIELD(n) j_num(b, #n, s->n);
         NV_FIELD(rx_frames) NV_FIELD(tx_frames) NV_FIELD(rx_interrupts) NV_FIELD(polls) NV_FIELD(budget_exhausted)
         NV_FIELD(rearm_races) NV_FIELD(rx_short) NV_FIELD(rx_too_long) NV_FIELD(rx_bad_num_buffers)
@@ -304,10 +312,14 @@ static void stats_json(struct body *b)
         j_close(b, "}");
     }
 
-    struct virtio_blk *blk = blkapp_dev();
-    if (blk) {
+    for (unsigned i = 0; i < blkapp_count(); i++) {
+        char key[16];
+        struct virtio_blk *blk = blkapp_dev_at(i);
+        if (!blk)
+            continue;
         const struct virtio_blk_stats *s = &blk->stats;
-        j_open(b, "virtio_blk", "{");
+        ksnprintf(key, sizeof(key), i ? "virtio_blk%u" : "virtio_blk", i);
+        j_open(b, key, "{");
 #define BS_FIELD(n) j_num(b, #n, s->n);
         BS_FIELD(reads) BS_FIELD(writes) BS_FIELD(flushes) BS_FIELD(completed) BS_FIELD(errors_io)
         BS_FIELD(errors_unsupp) BS_FIELD(bad_status) BS_FIELD(bad_len) BS_FIELD(cancelled) BS_FIELD(refused_ro)

@@ -72,8 +72,9 @@ static void put(struct session *s, const char *p, size_t n)
             s->out_start = 0;
         }
         if (s->out_end + need > limit) {
-            flush(s); /* TCP may take some now */
-            if (s->out_start > 0) {
+            size_t held = s->out_end - s->out_start;
+            flush(s); /* TCP may take some now (all of it: then flush empties the buffer) */
+            if (s->out_end - s->out_start < held) {
                 i--; /* compact and retry this byte */
                 continue;
             }
@@ -88,12 +89,19 @@ static void put(struct session *s, const char *p, size_t n)
 
 static void puts_s(struct session *s, const char *str) { put(s, str, strlen(str)); }
 
-/* kprintf_set_capture's hook while a session's command runs. */
+/* kprintf_set_capture's hook while a session's command runs.  TCP sends
+ * each tcp_send() as a segment of its own (no Nagle, tcp.h) and a command
+ * prints in pieces (a hexdump line is 35 kprintf calls): the output goes
+ * to TCP only when TCP has nothing of ours unacknowledged; otherwise it
+ * gathers here and leaves on the sent callback (an ACK: ping's lines, as
+ * the network is polled), when the buffer fills (put), or at the
+ * command's end (run). */
 static void capture(void *arg, const char *p, size_t n)
 {
     struct session *s = arg;
     put(s, p, n);
-    flush(s);
+    if (s->c && tcp_sndbuf(s->c) == TCP_SND_BUF)
+        flush(s);
 }
 
 /* ---- TCP callbacks --------------------------------------------------------- */
@@ -114,8 +122,10 @@ static size_t s_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t 
     if (s->quit)
         return len; /* leaving: whatever follows exit is dropped */
     s->active_ms = now_ms();
-    if (s->line_ready)
-        return 0; /* stays in TCP's receive buffer until the line has run */
+    if (s->line_ready || s->running)
+        return 0; /* stays in TCP's receive buffer until the line has run
+                   * (a command that polls the network, as ping does, may
+                   * bring more while s->in still holds its line) */
     size_t used = linein_feed(&s->in, data, len, &ev);
     if (ev != LINEIN_MORE)
         s->line_ready = true;

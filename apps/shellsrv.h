@@ -23,8 +23,12 @@
  * as the command lasts (ping: up to its count in seconds), so other
  * sessions and the serial shell wait for it.
  *
- * Output is sent as it is produced; what the TCP send buffer (4 KiB) cannot
- * take yet waits in the session's buffer and leaves on the sent callbacks.
+ * Output goes to TCP as it is produced when TCP holds nothing of ours
+ * unacknowledged; otherwise (and what the TCP send buffer, TCP_SND_BUF =
+ * 16 KiB, cannot take yet) it waits in the session's buffer and leaves on
+ * the sent callbacks, when that buffer fills, or when the command ends - so
+ * that a command printing in small pieces does not put a segment per piece
+ * on the wire (TCP has no Nagle, net/tcp.h).
  * A command whose output overflows that buffer too loses the rest: the
  * session then prints "[shell: N bytes of output lost: ...]" after it, and
  * the loss is counted (shellsrv_stats, shown by GET /stats; bytes as the

@@ -177,6 +177,119 @@ static int finish(struct http_req *r, int status)
     return status;
 }
 
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* buf[a..b) without the optional whitespace around it. */
+static void trim_ows(const char *buf, size_t *a, size_t *b)
+{
+    while (*a < *b && (buf[*a] == ' ' || buf[*a] == '\t'))
+        (*a)++;
+    while (*b > *a && (buf[*b - 1] == ' ' || buf[*b - 1] == '\t'))
+        (*b)--;
+}
+
+/* unreserved or sub-delims (RFC 3986 2.2, 2.3), but ',': a list of hosts
+ * is no host. */
+static bool host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+           (c && strchr("-._~!$&'()*+;=", c) != NULL);
+}
+
+/* Host = uri-host [ ":" port ] (RFC 9110 7.2): IP-literal "[...]", or a
+ * reg-name / IPv4address of unreserved, pct-encoded and sub-delims
+ * characters (RFC 3986 3.2.2), possibly empty; port = *DIGIT. */
+static bool host_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n && s[0] == '[') {
+        for (i = 1; i < n && s[i] != ']'; i++) /* IPv6address or IPvFuture: no more checked */
+            if (!(host_char(s[i]) || s[i] == ':' || s[i] == ','))
+                return false;
+        if (i == n || i == 1)
+            return false;
+        i++;
+    } else {
+        for (; i < n && s[i] != ':'; i++) {
+            char c = s[i];
+            if (c == '%') {
+                if (i + 2 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
+                    return false;
+                i += 2;
+            } else if (!host_char(c)) {
+                return false;
+            }
+        }
+    }
+    if (i < n && s[i++] != ':')
+        return false;
+    for (; i < n; i++)
+        if (!is_digit(s[i]))
+            return false;
+    return true;
+}
+
+/* Content-Length = 1*DIGIT, or a list of the same value repeated (RFC
+ * 9112 6.3 rule 5).  Checked against *cl (a previous field's value, cl_len
+ * 0 before the first), which it then holds: the digits without leading
+ * zeros.  false: invalid, or a value other than an earlier one. */
+static bool content_length_ok(const char *buf, size_t a, size_t b, const char **cl, size_t *cl_len)
+{
+    for (;;) {
+        size_t e = a;
+        while (e < b && buf[e] != ',')
+            e++;
+        size_t x = a, y = e;
+        trim_ows(buf, &x, &y);
+        if (x == y)
+            return false;
+        for (size_t i = x; i < y; i++)
+            if (!is_digit(buf[i]))
+                return false;
+        while (y - x > 1 && buf[x] == '0')
+            x++;
+        if (*cl_len && (*cl_len != y - x || memcmp(*cl, buf + x, y - x) != 0))
+            return false;
+        *cl = buf + x;
+        *cl_len = y - x;
+        if (e == b)
+            return true;
+        a = e + 1;
+    }
+}
+
+/* The last transfer coding of a Transfer-Encoding field's value: is it
+ * chunked?  false also for an empty value. */
+static bool last_coding_chunked(const char *buf, size_t a, size_t b)
+{
+    size_t x = a;
+    for (size_t i = a; i < b; i++)
+        if (buf[i] == ',')
+            x = i + 1;
+    size_t y = b;
+    for (size_t i = x; i < b; i++)
+        if (buf[i] == ';') { /* transfer-parameters */
+            y = i;
+            break;
+        }
+    trim_ows(buf, &x, &y);
+    return lower_eq(buf + x, y - x, "chunked");
+}
+
+/* The methods RFC 9110 9.3 defines, and PATCH (RFC 5789): recognized, so
+ * 405 rather than 501. */
+static bool method_known(const char *m, size_t n)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                                        "PATCH"};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strlen(known[i]) == n && memcmp(m, known[i], n) == 0)
+            return true;
+    return false;
+}
+
 int http_parse(const char *buf, size_t head_len, struct http_req *r)
 {
     size_t pos = skip_empty(buf, head_len), e, i;
@@ -230,6 +343,9 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
 
     /* header fields: name ":" OWS value OWS, until the empty line */
     unsigned hosts = 0;
+    bool host_bad = false, te = false, te_chunked = false, cl_bad = false;
+    const char *cl = NULL;
+    size_t cl_len = 0;
     pos = e + 1;
     for (;;) {
         e = line_end(buf, pos, head_len);
@@ -248,23 +364,37 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
             if ((c < 32 && c != '\t') || c == 127)
                 return finish(r, 400); /* a bare CR among them */
         }
-        if (lower_eq(buf + pos, nlen, "host"))
+        size_t va = pos + nlen + 1, vb = end;
+        trim_ows(buf, &va, &vb);
+        if (lower_eq(buf + pos, nlen, "host")) {
             hosts++;
+            if (!host_valid(buf + va, vb - va))
+                host_bad = true;
+        } else if (lower_eq(buf + pos, nlen, "content-length")) {
+            if (!content_length_ok(buf, va, vb, &cl, &cl_len))
+                cl_bad = true;
+        } else if (lower_eq(buf + pos, nlen, "transfer-encoding")) {
+            te = true; /* the last field's last coding is the final one */
+            te_chunked = last_coding_chunked(buf, va, vb);
+        }
         pos = e + 1;
     }
     if (!target_ok)
         return finish(r, 400);
-    if (ver[5] != '1' || (ver[7] != '0' && ver[7] != '1'))
-        return finish(r, 505);
-    r->minor = (uint8_t)(ver[7] - '0');
+    if (ver[5] != '1')
+        return finish(r, 505); /* 505 is for the major version (RFC 9110 15.6.6) */
+    /* a higher minor version is processed as 1.1 (RFC 9110 2.5) */
+    r->minor = (uint8_t)(ver[7] == '0' ? 0 : 1);
     if (r->minor == 1 && hosts != 1)
         return finish(r, 400); /* RFC 9112 3.2 */
-    if (hosts > 1)
-        return finish(r, 400);
+    if (hosts > 1 || host_bad)
+        return finish(r, 400); /* RFC 9112 3.2: an invalid Host value */
+    if (te ? !te_chunked : cl_bad)
+        return finish(r, 400); /* RFC 9112 6.3: framing that cannot be read */
     if (mlen == 4 && memcmp(m, "HEAD", 4) == 0)
         r->head = true;
     else if (!(mlen == 3 && memcmp(m, "GET", 3) == 0))
-        return finish(r, 405);
+        return finish(r, method_known(m, mlen) ? 405 : 501); /* RFC 9110 9.1 */
     if (plen && path[0] == '*')
         return finish(r, 400); /* asterisk-form is for OPTIONS only */
     if (plen == 0 || (plen == 1 && path[0] == '/')) /* "http://host" is "/" */
@@ -276,6 +406,20 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
     return finish(r, 200);
 }
 
+int http_too_large(const char *buf, size_t len)
+{
+    size_t pos = skip_empty(buf, len);
+    if (pos == len || line_end(buf, pos, len) != len)
+        return 431; /* the request line is whole: the header section is too large */
+    while (pos < len && tchar(buf[pos]))
+        pos++;
+    if (pos == len)
+        return 501; /* a method longer than any implemented (RFC 9112 3) */
+    if (buf[pos] != ' ')
+        return 400; /* no method, then SP: not a request line */
+    return 414;     /* the request-target (RFC 9112 3) */
+}
+
 const char *http_reason(int status)
 {
     switch (status) {
@@ -284,8 +428,10 @@ const char *http_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
     }

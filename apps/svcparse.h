@@ -25,15 +25,23 @@
  *     400  malformed request line or header field (spaces other than one
  *          SP between the three parts, a control character, a bare CR,
  *          whitespace before a field's colon, an obsolete folded line, a
- *          target that is neither origin-form nor absolute-form), or an
- *          HTTP/1.1 request without exactly one Host field;
- *     505  a well-formed HTTP-version other than 1.0 and 1.1;
- *     405  a method other than GET and HEAD (the answer carries
+ *          target that is neither origin-form nor absolute-form), an
+ *          HTTP/1.1 request without exactly one Host field, a Host field
+ *          whose value is not host[:port], or a body whose length cannot
+ *          be known: an invalid Content-Length (or several that differ)
+ *          without Transfer-Encoding, or a Transfer-Encoding whose final
+ *          coding is not chunked (RFC 9112 3.2, 6.3);
+ *     505  a well-formed HTTP-version whose major version is not 1
+ *          (HTTP/1.2 and later minor versions are read as 1.1, RFC 9110
+ *          2.5);
+ *     501  a method RFC 9110 does not define (nor PATCH): not
+ *          implemented for any resource (RFC 9110 9.1);
+ *     405  another method than GET and HEAD (the answer carries
  *          Allow: GET, HEAD);
  *     404  a path other than / and /stats (a query string is ignored);
  *     200  GET or HEAD of / or /stats.
- *   A head that does not fit in the caller's buffer is answered 431 by the
- *   caller (httpapp.c), never parsed.
+ *   A head that does not fit in the caller's buffer is never parsed: the
+ *   caller (httpapp.c) answers what http_too_large() says.
  */
 #ifndef SVCPARSE_H
 #define SVCPARSE_H
@@ -85,6 +93,11 @@ size_t http_head_end(const char *buf, size_t len);
 /* Parse a complete head (buf, head_len from http_head_end); fills r and
  * returns r->status. */
 int http_parse(const char *buf, size_t head_len, struct http_req *r);
+/* What to answer a head that filled buf[0..len) without its end (RFC 9112
+ * 3): 501 while the method itself has not ended, 414 while the request
+ * line has not (400 if it does not start with a method and SP), else 431
+ * (the header fields, RFC 6585 5). */
+int http_too_large(const char *buf, size_t len);
 /* The reason phrase of a status this server sends ("Not Found"). */
 const char *http_reason(int status);
 

@@ -10,7 +10,8 @@ on:  HTTP: curl GET / (the device table, Content-Length exact,
      that must have moved (the curl itself was received), HEAD, 404, 405
      with Allow, 400 (a malformed request line, a bad header, HTTP/1.1
      without Host, a request that ends early), 505, 431 for a head larger
-     than the server's buffer (then the server still answers), a request
+     than the server's buffer and 414 for a request line larger than it
+     (then the server still answers), a request
      split over many small segments, LF-only line ends;
      shell: the prompt, help and devices, CR LF and telnet negotiation
      (IAC sequences) and CR NUL, a line too long, stats and ping of
@@ -185,7 +186,8 @@ def http_checks(host):
     # Larger than the server's 2 KiB head buffer: 431, then it still answers
     big = b"GET / HTTP/1.1\r\nHost: g\r\nX-Big: " + b"a" * 6000 + b"\r\n\r\n"
     check_status(host, "request head of 6 KiB", big, 431)
-    check_status(host, "request line of 3 KiB", b"GET /" + b"b" * 3000 + b" HTTP/1.1\r\nHost: g\r\n\r\n", 431)
+    check_status(host, "request line of 3 KiB (RFC 9112 3: 414)", b"GET /" + b"b" * 3000 + b" HTTP/1.1\r\nHost: g\r\n\r\n",
+                 414)
     rc, out, err = curl(base + "/")
     report(parse_answer(out)[0] == 200, "GET / after the refused ones: 200", repr(out[:100]))
     # two connections that ask nothing hold both slots: a third gets 503

@@ -3,8 +3,10 @@
  * assembler (line ends LF, CR LF, CR NUL, a CR LF split across segments,
  * telnet IAC commands of every length, editing keys, overlong lines, a
  * line held until linein_next()) and the HTTP request parser (the request
- * line's forms, every status it decides: 200, 400, 404, 405, 505; the end
- * of the head with CR LF and bare LF, split at every byte).
+ * line's forms, every status it decides: 200, 400, 404, 405, 501, 505;
+ * Host values, Content-Length and Transfer-Encoding; what a head too large
+ * for the buffer gets: 414, 431, 501; the end of the head with CR LF and
+ * bare LF, split at every byte).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,13 +233,13 @@ static void test_http_errors(void **state)
             fail_msg("'%s': %d, want 400", bad[i], r.status);
 
     assert_int_equal(parse("GET / HTTP/2.0\r\nHost: g\r\n\r\n", &r), 505);
-    assert_int_equal(parse("GET / HTTP/1.2\r\nHost: g\r\n\r\n", &r), 505);
+    assert_int_equal(parse("GET / HTTP/1.2\r\nHost: g\r\n\r\n", &r), 200); /* as 1.1 (RFC 9110 2.5) */
     assert_int_equal(parse("GET / HTTP/0.9\r\n\r\n", &r), 505);
-    /* method: case-sensitive, any token */
+    /* method: case-sensitive; known but not allowed 405, unknown 501 */
     assert_int_equal(parse("POST / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
-    assert_int_equal(parse("get / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    assert_int_equal(parse("get / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 501);
     assert_int_equal(parse("OPTIONS * HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
-    assert_int_equal(parse("BREW /pot HTTP/1.1\r\nHost: g\r\n\r\n", &r), 405);
+    assert_int_equal(parse("BREW /pot HTTP/1.1\r\nHost: g\r\n\r\n", &r), 501);
     /* paths */
     assert_int_equal(parse("GET /nope HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
     assert_int_equal(parse("GET /stats/ HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
@@ -255,6 +257,148 @@ static void test_http_errors(void **state)
     assert_int_equal(http_parse("", 0, &r), 400);
     assert_string_equal(http_reason(431), "Request Header Fields Too Large");
     assert_string_equal(http_reason(404), "Not Found");
+}
+
+/* Message framing (RFC 9112 6.3): "If a message is received without
+ * Transfer-Encoding and with an invalid Content-Length header field, then
+ * the message framing is invalid ... the server MUST respond with a 400
+ * (Bad Request) status code and then close the connection" (5), and "If a
+ * Transfer-Encoding header field is present in a request and the chunked
+ * transfer coding is not the final encoding, ... the server MUST respond
+ * with the 400 (Bad Request) status code" (3). */
+static void test_http_framing(void **state)
+{
+    struct http_req r;
+    (void)state;
+    static const char *const bad[] = {
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: abc\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: -1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: +5\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 1 2\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length:\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5, 6\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5,\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding:\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (parse(bad[i], &r) != 400)
+            fail_msg("'%s': %d, want 400", bad[i], r.status);
+    static const char *const good[] = {
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length:  12 \r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5, 5\r\n\r\n",   /* the same value: 5 */
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 123456789012345678901234567890\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        if (parse(good[i], &r) != 200)
+            fail_msg("'%s': %d, want 200", good[i], r.status);
+}
+
+/* RFC 9112 3.2: "A server MUST respond with a 400 (Bad Request) status
+ * code to any HTTP/1.1 request message that lacks a Host header field and
+ * to any request message that contains more than one Host header field
+ * line or a Host header field with an invalid field value."
+ * Host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2). */
+static void test_http_host_value(void **state)
+{
+    struct http_req r;
+    (void)state;
+    static const char *const bad[] = {
+        "a b", "a/b", "user@g", "g:x", "g:80:81", "a%zz", "[::1", "[::1]x", "g\xe9", "g,h", "g:80 x",
+    };
+    static const char *const good[] = {
+        "g", "g:80", "g:", "", "10.0.2.15", "10.0.2.15:8080", "[::1]", "[::1]:8080", "[v1.x]", "a%2Fb",
+        "my-host.example_~!$&'()*+;=", " g ",
+    };
+    char req[128];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", bad[i]);
+        if (parse(req, &r) != 400)
+            fail_msg("Host: '%s': %d, want 400", bad[i], r.status);
+        snprintf(req, sizeof(req), "GET / HTTP/1.0\r\nHost: %s\r\n\r\n", bad[i]);
+        if (parse(req, &r) != 400)
+            fail_msg("HTTP/1.0, Host: '%s': %d, want 400", bad[i], r.status);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", good[i]);
+        if (parse(req, &r) != 200)
+            fail_msg("Host: '%s': %d, want 200", good[i], r.status);
+    }
+}
+
+/* RFC 9110 2.5: "A recipient that receives a message with a major version
+ * number that it implements and a minor version number higher than what it
+ * implements SHOULD process the message as if it were in the highest minor
+ * version within that major version to which the recipient is conformant";
+ * 505 is for "the major version of HTTP that was used in the request
+ * message" (15.6.6). */
+static void test_http_higher_minor(void **state)
+{
+    struct http_req r;
+    (void)state;
+    assert_int_equal(parse("GET /stats HTTP/1.2\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(r.minor, 1);
+    assert_int_equal(parse("GET / HTTP/1.9\r\n\r\n", &r), 400); /* as 1.1: Host required */
+    assert_int_equal(parse("GET / HTTP/2.0\r\nHost: g\r\n\r\n", &r), 505);
+    assert_int_equal(parse("GET / HTTP/0.9\r\n\r\n", &r), 505);
+}
+
+/* RFC 9110 9.1: "An origin server that receives a request method that is
+ * unrecognized or not implemented SHOULD respond with the 501 (Not
+ * Implemented) status code.  An origin server that receives a request
+ * method that is recognized and implemented, but not allowed for the
+ * target resource, SHOULD respond with the 405 (Method Not Allowed)". */
+static void test_http_unknown_method(void **state)
+{
+    struct http_req r;
+    (void)state;
+    assert_int_equal(parse("BREW /pot HTTP/1.1\r\nHost: g\r\n\r\n", &r), 501);
+    assert_int_equal(parse("get / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 501); /* methods are case-sensitive */
+    assert_int_equal(parse("GETX / HTTP/1.1\r\nHost: g\r\n\r\n", &r), 501);
+    static const char *const known[] = {"POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"};
+    char req[64];
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        snprintf(req, sizeof(req), "%s / HTTP/1.1\r\nHost: g\r\n\r\n", known[i]);
+        if (parse(req, &r) != 405)
+            fail_msg("%s: %d, want 405", known[i], r.status);
+    }
+    assert_string_equal(http_reason(501), "Not Implemented");
+}
+
+/* A head that filled the buffer without its end (httpapp.c): RFC 9112 3,
+ * "A server that receives a method longer than any that it implements
+ * SHOULD respond with a 501 (Not Implemented) status code.  A server that
+ * receives a request-target longer than any URI it wishes to parse MUST
+ * respond with a 414 (URI Too Long) status code"; header fields too large:
+ * 431 (RFC 6585 5). */
+static void test_http_too_large(void **state)
+{
+    (void)state;
+    char buf[2048];
+    memset(buf, 'a', sizeof(buf));
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 501);
+    memcpy(buf, "GET /", 5);
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 414);
+    memcpy(buf, "\r\n\r\nGET /", 9);
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 414);
+    memcpy(buf, "GET / HTTP/1.1\r\nX: ", 19);
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 431);
+    memset(buf, '\r', sizeof(buf));
+    memcpy(buf, "\x01\x02 /", 4);
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 400); /* bare CRs: no line end */
+    memset(buf, '\n', sizeof(buf));
+    assert_int_equal(http_too_large(buf, sizeof(buf)), 431); /* empty lines only */
+    assert_string_equal(http_reason(414), "URI Too Long");
 }
 
 /* Every prefix and every single-byte change of a valid request: the parser
@@ -277,7 +421,7 @@ static void test_http_mutations(void **state)
             if (!end)
                 continue;
             int st = http_parse(buf, end, &r);
-            assert_true(st == 200 || st == 400 || st == 404 || st == 405 || st == 505);
+            assert_true(st == 200 || st == 400 || st == 404 || st == 405 || st == 501 || st == 505);
             assert_int_equal(st, r.status);
         }
 }
@@ -288,6 +432,9 @@ int main(void)
         cmocka_unit_test(test_line_ends),   cmocka_unit_test(test_telnet),
         cmocka_unit_test(test_editing),     cmocka_unit_test(test_http_ok),
         cmocka_unit_test(test_http_errors), cmocka_unit_test(test_http_mutations),
+        cmocka_unit_test(test_http_framing), cmocka_unit_test(test_http_host_value),
+        cmocka_unit_test(test_http_higher_minor), cmocka_unit_test(test_http_unknown_method),
+        cmocka_unit_test(test_http_too_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
