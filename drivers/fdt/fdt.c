@@ -1749,9 +1749,15 @@ bool dt_dma_coherent(const struct dt *dt, int node)
 
 	if (dt == NULL || ancestors(dt, node, anc, &n) < 0)
 		return false;
-	for (i = n - 1; i >= 0; i--)
+	/* The nearest node that says either decides (Linux's
+	 * of_dma_is_coherent): a device's "dma-noncoherent" overrides a
+	 * coherent bus above it. */
+	for (i = n - 1; i >= 0; i--) {
 		if (dt_has_prop(dt, anc[i], "dma-coherent"))
 			return true;
+		if (dt_has_prop(dt, anc[i], "dma-noncoherent"))
+			return false;
+	}
 	return false;
 }
 

@@ -235,7 +235,8 @@ int dt_reg(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
 /* ---- Device properties ---------------------------------------------------- */
 /* "status" absent, "okay" or "ok". */
 bool dt_status_okay(const struct dt *dt, int node);
-/* "dma-coherent" on the node or an ancestor (as Linux does). */
+/* "dma-coherent" on the node or an ancestor, unless a nearer one says
+ * "dma-noncoherent" (the nearest that says either decides, as in Linux). */
 bool dt_dma_coherent(const struct dt *dt, int node);
 
 /* Interrupts */

@@ -65,7 +65,9 @@ int gic_dt_decode(const uint32_t *cells, int ncells, unsigned *irq, unsigned *fl
 {
     if (!cells || !irq || !flags)
         return -DT_ERR_BADARG;
-    if (ncells != 3)
+    /* arm,gic-v3.yaml: #interrupt-cells 3 or 4; the 4th cell is a PPI
+     * partition's phandle, 0 for an interrupt of every CPU. */
+    if (ncells != 3 && !(ncells == 4 && cells[3] == 0))
         return -DT_ERR_BADVALUE;
     uint32_t type = cells[0], num = cells[1], trig = cells[2] & 0xfu;
     unsigned intid, fl;

@@ -291,12 +291,16 @@ static int compat_unterminated(const void *fdt, int node)
 	return v != NULL && len > 0 && v[len - 1] != '\0';
 }
 
-/* libfdt-side view of "dma-coherent on the node or an ancestor". */
+/* libfdt-side view of "the nearest node with dma-coherent or
+ * dma-noncoherent decides; neither: not coherent". */
 static int lib_dma_coherent(const void *fdt, int node)
 {
-	for (; node >= 0; node = fdt_parent_offset(fdt, node))
+	for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
 		if (fdt_getprop(fdt, node, "dma-coherent", NULL) != NULL)
 			return 1;
+		if (fdt_getprop(fdt, node, "dma-noncoherent", NULL) != NULL)
+			return 0;
+	}
 	return 0;
 }
 
@@ -1534,7 +1538,16 @@ static void check_qemu_riscv_one(const uint8_t *blob, size_t n,
 	assert_int_equal(irq, 42);
 	assert_int_equal(flags, PLAT_IRQ_LEVEL);
 	assert_int_equal(gic_dt_decode(cells, 1, &irq, &flags), -DT_ERR_BADVALUE);
+	/* arm,gic-v3.yaml: #interrupt-cells 3 or 4, the 4th a PPI partition
+	 * phandle or 0 (e.g. RK3399): 0 is the plain 3-cell interrupt */
+	cells[3] = 0;
+	irq = flags = 0;
+	assert_int_equal(gic_dt_decode(cells, 4, &irq, &flags), 0);
+	assert_int_equal(irq, 42);
+	assert_int_equal(flags, PLAT_IRQ_LEVEL);
+	cells[3] = 7; /* a partition: only some CPUs, not decoded */
 	assert_int_equal(gic_dt_decode(cells, 4, &irq, &flags), -DT_ERR_BADVALUE);
+	assert_int_equal(gic_dt_decode(cells, 5, &irq, &flags), -DT_ERR_BADVALUE);
 	/* and no GIC here */
 	{
 		struct gic_dt g;
@@ -3856,6 +3869,45 @@ static void test_reserved_tree(void **state)
 	free(blob);
 }
 
+/* Linux's of_dma_is_coherent: the nearest node (the device or an
+ * ancestor) with "dma-coherent" or "dma-noncoherent" decides; a device
+ * that says dma-noncoherent under a coherent bus is not coherent. */
+static void test_dma_noncoherent(void **state)
+{
+	void *buf = sw_begin(NULL, 0);
+	uint8_t *blob;
+	size_t size;
+	struct dt d;
+
+	(void)state;
+	OK(fdt_begin_node(buf, "soc"));
+	OK(fdt_property_u32(buf, "#address-cells", 2));
+	OK(fdt_property_u32(buf, "#size-cells", 2));
+	OK(fdt_property(buf, "ranges", NULL, 0));
+	OK(fdt_property(buf, "dma-coherent", NULL, 0));
+	OK(fdt_begin_node(buf, "virtio_mmio@a000000"));
+	OK(fdt_property_string(buf, "compatible", "virtio,mmio"));
+	SW_CELLS(buf, "reg", 0x0, 0xa000000, 0x0, 0x200);
+	OK(fdt_property(buf, "dma-noncoherent", NULL, 0));
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "sub"));
+	OK(fdt_property(buf, "dma-noncoherent", NULL, 0));
+	OK(fdt_begin_node(buf, "dev"));
+	OK(fdt_property(buf, "dma-coherent", NULL, 0));
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "plain"));
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	OK(dt_open(&d, blob, size));
+	assert_true(dt_dma_coherent(&d, dt_path_offset(&d, "/soc", 4)));
+	assert_false(dt_dma_coherent(&d, dt_path_offset(&d, "/soc/virtio_mmio@a000000", 24)));
+	assert_true(dt_dma_coherent(&d, dt_path_offset(&d, "/soc/sub/dev", 12)));
+	assert_false(dt_dma_coherent(&d, dt_path_offset(&d, "/soc/sub/plain", 14)));
+	free(blob);
+}
+
 /* /reserved-memory's own cells (1/1 under a 2/2 root) shape its
  * children's reg; "ranges" empty, absent, or a real translation. */
 static void test_reserved_cells(void **state)
@@ -4639,6 +4691,7 @@ int main(void)
 		cmocka_unit_test(test_irq_variants),
 		cmocka_unit_test(test_irq_mutations),
 		cmocka_unit_test(test_reserved_tree),
+		cmocka_unit_test(test_dma_noncoherent),
 		cmocka_unit_test(test_reserved_cells),
 		cmocka_unit_test(test_reserved_initrd),
 		cmocka_unit_test(test_reserved_broken),
