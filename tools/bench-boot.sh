@@ -142,6 +142,28 @@ show_cmd() {
     echo "$cmd"
 }
 
+# rows FN: FN ARCH DEVICES J for every table row (ARCH, device set, firmware
+# J of --fw), with k="ARCH DEVICES" (the floor's key) and f="k J" (vbare's).
+rows() {
+    local a d j
+    for a in "${arches[@]}"; do
+        for d in "${DEVSETS[@]}"; do
+            for j in "${!fws[@]}"; do
+                "$1" "$a" "$d" "$j" "$a $d" "$a $d $j"
+            done
+        done
+    done
+}
+row_exec() { # ARCH DEVICES J K F
+    echo "| $1 | $2$(fwlabel "$3") | $(cell "$4" floor) | $(cell "$5" first) | $(cell "$5" reply) | $(mdiff2 "$5" reply "$4" floor) | $(prange "$5" diff) |"
+}
+row_tap() {
+    echo "| $1 | $2$(fwlabel "$3") | $(cell "$4" tfloor) | $(cell "$5" treply) | $(mdiff2 "$5" treply "$4" tfloor) | $(prange "$5" tdiff) | $(cell "$5" boot) |"
+}
+row_cpu() {
+    echo "| $1 | $2$(fwlabel "$3") | $(cell "$4" cfloor) | $(cell "$5" creply) | $(mdiff2 "$5" creply "$4" cfloor) | $(prange "$5" cdiff) |"
+}
+
 finish() {
     if ((${#V[@]})); then
         local mode=full a d sched="SCHED_FIFO priority 10 (chrt)"
@@ -167,40 +189,19 @@ finish() {
         echo
         echo "| ARCH | devices | floor: first serial byte | vbare: first serial byte | vbare: first ICMP echo reply | vbare − floor | vbare − floor, paired |"
         echo "|---|---|---|---|---|---|---|"
-        for a in "${arches[@]}"; do
-            for d in "${DEVSETS[@]}"; do
-                for j in "${!fws[@]}"; do
-                    local k="$a $d" f="$a $d $j"
-                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" floor) | $(cell "$f" first) | $(cell "$f" reply) | $(mdiff2 "$f" reply "$k" floor) | $(prange "$f" diff) |"
-                done
-            done
-        done
+        rows row_exec
         echo
         echo "From QEMU's attach to the TAP device (the same figures without the start of the QEMU process, which is most of the spread), and the reply less the firmware's first serial byte (negative: the boot log is held until the network has answered):"
         echo
         echo "| ARCH | devices | floor: first serial byte | vbare: first ICMP echo reply | vbare − floor | vbare − floor, paired | vbare: reply − first serial byte |"
         echo "|---|---|---|---|---|---|---|"
-        for a in "${arches[@]}"; do
-            for d in "${DEVSETS[@]}"; do
-                for j in "${!fws[@]}"; do
-                    local k="$a $d" f="$a $d $j"
-                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" tfloor) | $(cell "$f" treply) | $(mdiff2 "$f" treply "$k" tfloor) | $(prange "$f" tdiff) | $(cell "$f" boot) |"
-                done
-            done
-        done
+        rows row_tap
         echo
         echo "QEMU's CPU time over the same stretch, from the attach to the TAP device to the floor's byte or the first reply (all of QEMU's threads, /proc/PID/task/*/schedstat): the host work the boot costs - translating and running the guest's code, its devices - without the waits and the scheduling of a busy machine:"
         echo
         echo "| ARCH | devices | floor: CPU ms to the first serial byte | vbare: CPU ms to the first ICMP echo reply | vbare − floor | vbare − floor, paired |"
         echo "|---|---|---|---|---|---|"
-        for a in "${arches[@]}"; do
-            for d in "${DEVSETS[@]}"; do
-                for j in "${!fws[@]}"; do
-                    local k="$a $d" f="$a $d $j"
-                    echo "| $a | $d$(fwlabel "$j") | $(cell "$k" cfloor) | $(cell "$f" creply) | $(mdiff2 "$f" creply "$k" cfloor) | $(prange "$f" cdiff) |"
-                done
-            done
-        done
+        rows row_cpu
         echo
     fi
     local n
