@@ -374,17 +374,61 @@ void virtio_dev_shutdown(struct virtio_dev *dev)
 
 /* ---- config space --------------------------------------------------------- */
 
-static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t *v)
+/*
+ * One consistent read of config space (2.5.1): `n` accesses of `width`
+ * bytes from `off` - one field (n == 1, out is a uint64_t) or a byte
+ * string (width == 1, out is n bytes).  A modern device with a
+ * ConfigGeneration: the accesses are repeated until the generation is the
+ * same before and after them.  Legacy, or no generation: a read of more
+ * than one access (a 64-bit field is two 32-bit halves) is repeated until
+ * two passes agree (2.5.4, legacy); one access of up to 32 bits is atomic
+ * and read once.  Every unconfirmed pass but an agreement's first counts a
+ * retry; VIRTIO_CONFIG_RETRIES of them end it with VIRTIO_EIO.
+ */
+static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsigned n, void *out)
 {
-    if (!dev || !dev->ops)
+    bool gen, multi, first = true;
+    unsigned retries = 0;
+
+    if (!dev || !dev->ops || (!out && n))
         return VIRTIO_EINVAL;
-    return dev->ops->config_read(dev, off, width, v);
+    gen = !dev->legacy && dev->ops->config_generation;
+    multi = n > 1 || width == 8;
+    for (;;) {
+        uint32_t g0 = gen ? dev->ops->config_generation(dev) : 0;
+        bool same = true;
+
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t x = 0;
+            int err = dev->ops->config_read(dev, off + i * width, width, &x);
+
+            if (err)
+                return err;
+            if (n == 1) {
+                same = *(uint64_t *)out == x;
+                *(uint64_t *)out = x;
+            } else {
+                same = same && ((uint8_t *)out)[i] == (uint8_t)x;
+                ((uint8_t *)out)[i] = (uint8_t)x;
+            }
+        }
+        if (gen ? dev->ops->config_generation(dev) == g0 : !multi || (!first && same))
+            return 0;
+        if (gen || !first) {
+            dev->stats.config_retries++;
+            if (++retries == VIRTIO_CONFIG_RETRIES)
+                break;
+        }
+        first = false;
+    }
+    dev->stats.config_failures++;
+    return VIRTIO_EIO;
 }
 
 int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 1, &x);
+    int err = cfg_read(dev, off, 1, 1, &x);
 
     if (!err && v)
         *v = (uint8_t)x;
@@ -394,7 +438,7 @@ int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v)
 int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 2, &x);
+    int err = cfg_read(dev, off, 2, 1, &x);
 
     if (!err && v)
         *v = (uint16_t)x;
@@ -404,7 +448,7 @@ int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v)
 int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 4, &x);
+    int err = cfg_read(dev, off, 4, 1, &x);
 
     if (!err && v)
         *v = (uint32_t)x;
@@ -414,7 +458,7 @@ int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v)
 int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 8, &x);
+    int err = cfg_read(dev, off, 8, 1, &x);
 
     if (!err && v)
         *v = x;
@@ -423,32 +467,7 @@ int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
 
 int virtio_config_read_bytes(struct virtio_dev *dev, unsigned off, void *buf, unsigned len)
 {
-    uint8_t *p = buf;
-    bool gen;
-
-    if (!dev || !dev->ops || (!buf && len))
-        return VIRTIO_EINVAL;
-    gen = !dev->legacy && dev->ops->config_generation;
-    for (unsigned tries = 0; tries <= VIRTIO_CONFIG_RETRIES; tries++) {
-        uint32_t g0 = gen ? dev->ops->config_generation(dev) : 0;
-        bool same = true;
-
-        for (unsigned i = 0; i < len; i++) {
-            uint64_t x = 0;
-            int err = cfg_read(dev, off + i, 1, &x);
-
-            if (err)
-                return err;
-            same = same && p[i] == (uint8_t)x;
-            p[i] = (uint8_t)x;
-        }
-        if (gen ? dev->ops->config_generation(dev) == g0 : tries > 0 && same)
-            return 0;
-        if (gen || tries > 0)
-            dev->stats.config_retries++;
-    }
-    dev->stats.config_failures++;
-    return VIRTIO_EIO;
+    return cfg_read(dev, off, 1, len, buf);
 }
 
 static int cfg_write(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t v)

@@ -102,8 +102,10 @@ struct virtio_queue_addrs {
 
 /*
  * The transport.  Status bits are only ever OR-ed in (add_status); the
- * only other status write is the 0 of reset.  Config widths are in bytes:
- * 1, 2, 4 or 8 (8 = two 32-bit halves, low first).  irq_status/irq_ack use
+ * only other status write is the 0 of reset.  config_read is one raw
+ * access, no retry: the core makes reads consistent (ConfigGeneration, or
+ * two agreeing reads).  Config widths are in bytes: 1, 2, 4 or 8 (8 = two
+ * 32-bit halves, low first).  irq_status/irq_ack use
  * the VIRTIO_ISR_* bits (virtio_spec.h).
  */
 struct virtio_ops {
@@ -366,15 +368,17 @@ void virtio_dev_shutdown(struct virtio_dev *dev);
 
 /* ---- config space (device-specific area) -------------------------------- */
 
+/* Every read is consistent (2.5.1): under one ConfigGeneration on a modern
+ * device; on a legacy one (no generation), a read of more than one access
+ * - a 64-bit field, a byte string - is repeated until two reads agree
+ * (2.5.4).  0, or VIRTIO_EIO after VIRTIO_CONFIG_RETRIES changes (counted
+ * in stats.config_retries and config_failures), or the access's error. */
 int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v);
 int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v);
 int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v);
 int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v);
-/* len bytes from off, byte by byte, as one consistent read (2.5.1: a field
- * wider than 32 bits, e.g. virtio-net's mac, is not read atomically): under
- * one ConfigGeneration, or - legacy, or no generation - until two reads
- * agree.  0, or VIRTIO_EIO after VIRTIO_CONFIG_RETRIES changes (counted as
- * the single-field reads count them), or the access's error. */
+/* len bytes from off, byte by byte, as one read (a field wider than 32
+ * bits, e.g. virtio-net's mac, is not read atomically). */
 int virtio_config_read_bytes(struct virtio_dev *dev, unsigned off, void *buf, unsigned len);
 int virtio_config_write8(struct virtio_dev *dev, unsigned off, uint8_t v);
 int virtio_config_write16(struct virtio_dev *dev, unsigned off, uint16_t v);

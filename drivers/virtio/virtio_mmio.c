@@ -7,9 +7,10 @@
  * register values in CPU order.  Legacy config space and rings are
  * guest-endian, which on our little-endian targets equals the modern
  * little-endian; attach refuses legacy devices on a big-endian CPU.
- * Legacy 64-bit config fields are read as two 32-bit halves without a
- * generation counter (legacy has none): such a field is read again until
- * two reads agree (2.5.4), so a concurrent change does not tear it.
+ * A config access here is one raw access (a 64-bit field: two 32-bit
+ * halves, low first); the core repeats it under ConfigGeneration, or on a
+ * legacy device until two reads agree, so a concurrent change does not
+ * tear it (virtio.c, cfg_read).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -144,51 +145,15 @@ static uint64_t cfg_raw_read(const struct virtio_dev *dev, unsigned off, unsigne
     }
 }
 
+/* One access; the core makes a read of several consistent (cfg_read). */
 static int mmio_config_read(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t *val)
 {
-    uint32_t g0, g1;
-    unsigned tries;
-    uint64_t v;
-    int err;
+    int err = cfg_check(off, width);
 
-    err = cfg_check(off, width);
     if (err || !val)
         return err ? err : VIRTIO_EINVAL;
-    if (is_legacy(dev)) {
-        /* No generation count: a field wider than one access (blk
-         * capacity) is read until two reads agree (2.5.4, legacy). */
-        v = cfg_raw_read(dev, off, width);
-        for (tries = 0; width == 8 && tries < VIRTIO_CONFIG_RETRIES; tries++) {
-            uint64_t again = cfg_raw_read(dev, off, width);
-
-            if (again == v) {
-                *val = v;
-                return 0;
-            }
-            dev->stats.config_retries++;
-            v = again;
-        }
-        if (width != 8) {
-            *val = v;
-            return 0;
-        }
-        dev->stats.config_failures++;
-        return VIRTIO_EIO;
-    }
-    /* 2.5.1 / 4.2.2: retry until the generation is the same before and
-     * after the access, so a multi-part read is consistent. */
-    for (tries = 0; tries < VIRTIO_CONFIG_RETRIES; tries++) {
-        g0 = rd(dev, VIRTIO_MMIO_CONFIG_GENERATION);
-        v = cfg_raw_read(dev, off, width);
-        g1 = rd(dev, VIRTIO_MMIO_CONFIG_GENERATION);
-        if (g0 == g1) {
-            *val = v;
-            return 0;
-        }
-        dev->stats.config_retries++;
-    }
-    dev->stats.config_failures++;
-    return VIRTIO_EIO;
+    *val = cfg_raw_read(dev, off, width);
+    return 0;
 }
 
 static uint32_t mmio_config_generation(struct virtio_dev *dev)

@@ -610,6 +610,7 @@ struct cfg_wrap {
     struct sim_virtio *sim;
     uintptr_t base;
     bool armed;
+    bool always;   /* ... after every read of the first half, next++ */
     uint64_t next; /* the value the field takes after the first half is read */
 };
 
@@ -619,8 +620,10 @@ static uint32_t cfgw_read(void *ctx, uint32_t off, unsigned width)
     uintptr_t a = w->sim->base + off;
     uint32_t v = width == 1 ? plat_mmio_read8(a) : width == 2 ? plat_mmio_read16(a) : plat_mmio_read32(a);
 
-    if (w->armed && off == VIRTIO_MMIO_CONFIG && width == 4) {
+    if ((w->armed || w->always) && off == VIRTIO_MMIO_CONFIG && width == 4) {
         w->armed = false;
+        if (w->always)
+            w->next++;
         for (unsigned i = 0; i < 8; i++)
             w->sim->config[i] = (uint8_t)(w->next >> (8 * i));
         w->sim->config_gen++;
@@ -669,6 +672,15 @@ static void test_config_read64_not_torn(void **state)
     assert_false(w.armed); /* the change did happen mid-read */
     assert_true(v == before || v == after);
     assert_true(v == after); /* the retry saw the new value whole */
+    assert_int_equal(fx->dev.stats.config_failures, 0);
+    /* a field that changes at every read: bounded, an error, both kinds */
+    w.always = true;
+    assert_int_equal(virtio_config_read64(&fx->dev, 0, &v), VIRTIO_EIO);
+    assert_int_equal(fx->dev.stats.config_failures, 1);
+    assert_int_equal(fx->dev.stats.config_retries, 1 + VIRTIO_CONFIG_RETRIES);
+    w.always = false;
+    assert_int_equal(virtio_config_read64(&fx->dev, 0, &v), 0);
+    assert_true(v == w.next);
     virtio_dev_shutdown(&fx->dev); /* while the window is still there */
     fx->attached = false;
     sim_mmio_unregister(w.base);
