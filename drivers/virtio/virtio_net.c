@@ -837,26 +837,28 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
      * Field by field where the header is 2-aligned (always for our own
      * buffers: the headroom and both header lengths are even), not a
      * memset call; a caller's buffer at an odd offset gets a copy. */
-    struct virtio_net_hdr hh; /* member by member: an initialiser is a memset call on arm */
     uint8_t *hp = netbuf_data(nb);
-    hh.flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
-    hh.gso_type = 0;
-    hh.hdr_len = cpu_to_le16(0);
-    hh.gso_size = cpu_to_le16(0);
-    hh.csum_start = cpu_to_le16(needs_csum ? csum_start : 0);
-    hh.csum_offset = cpu_to_le16(needs_csum ? csum_offset : 0);
-    hh.num_buffers = cpu_to_le16(0);
+    if (!needs_csum)
+        csum_start = csum_offset = 0;
     if (((uintptr_t)hp & 1u) == 0) {
         struct virtio_net_hdr *h = (struct virtio_net_hdr *)(void *)hp;
-        h->flags = hh.flags;
+        h->flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
         h->gso_type = 0;
-        h->hdr_len = hh.hdr_len;
-        h->gso_size = hh.gso_size;
-        h->csum_start = hh.csum_start;
-        h->csum_offset = hh.csum_offset;
+        h->hdr_len = cpu_to_le16(0);
+        h->gso_size = cpu_to_le16(0);
+        h->csum_start = cpu_to_le16(csum_start);
+        h->csum_offset = cpu_to_le16(csum_offset);
         if (lay.hdr_len >= VIRTIO_NET_HDR_LEN)
-            h->num_buffers = hh.num_buffers;
+            h->num_buffers = cpu_to_le16(0);
     } else {
+        struct virtio_net_hdr hh; /* member by member: an initialiser is a memset call on arm */
+        hh.flags = needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+        hh.gso_type = 0;
+        hh.hdr_len = cpu_to_le16(0);
+        hh.gso_size = cpu_to_le16(0);
+        hh.csum_start = cpu_to_le16(csum_start);
+        hh.csum_offset = cpu_to_le16(csum_offset);
+        hh.num_buffers = cpu_to_le16(0);
         memcpy(hp, &hh, lay.hdr_len);
     }
     struct vq_buf b[2];
