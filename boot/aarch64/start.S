@@ -97,10 +97,19 @@ entry:
     msr     sctlr_el1, x1
     isb
     b       1f
-0:  msr     sctlr_el1, x1
-    mov     x1, #(1 << 31)          // HCR_EL2.RW: EL1 is AArch64
-    msr     hcr_el2, x1
-    mov     x1, #3                  // CNTHCTL_EL2: EL1 may use the counters
+    /* HCR_EL2 first: while E2H is set (a VHE host that kexecs us leaves
+     * it so), "sctlr_el1" at EL2 names SCTLR_EL2, and EL1's own would keep
+     * what a guest last had there (its MMU on, say).  Where E2H is RES1 (a
+     * VHE-only CPU) EL1's SCTLR is only reached as SCTLR_EL12. */
+0:  mov     x2, #(1 << 31)          // HCR_EL2.RW: EL1 is AArch64; E2H, TGE clear
+    msr     hcr_el2, x2
+    isb
+    mrs     x2, hcr_el2
+    tbnz    x2, #34, 6f
+    msr     sctlr_el1, x1
+    b       7f
+6:  msr     s3_5_c1_c0_0, x1        // SCTLR_EL12
+7:  mov     x1, #3                  // CNTHCTL_EL2: EL1 may use the counters
     msr     cnthctl_el2, x1
     msr     cntvoff_el2, xzr
     mrs     x1, midr_el1            // what EL1 reads as MIDR/MPIDR (UNKNOWN at reset)
