@@ -177,6 +177,19 @@ static int find_dtb(uintptr_t reg)
     return err;
 }
 
+/* Registers this CPU can reach once the MMU is on: addressable at all
+ * (memmap_reachable: a 32-bit CPU without LPAE), and on a 64-bit CPU below
+ * ARCH_ADDR_LIMIT, where boot/<arch>/cpu.c's identity map ends: every
+ * access above it is a translation fault. */
+static bool mmio_reachable(uint64_t a, uint64_t size)
+{
+#if UINTPTR_MAX > 0xffffffffu
+    if (a >= ARCH_ADDR_LIMIT || (size != 0 && size - 1 >= ARCH_ADDR_LIMIT - a))
+        return false;
+#endif
+    return memmap_reachable(a, size);
+}
+
 static int first_okay_compatible(const char *const *compat)
 {
     for (int c = 0; compat[c]; c++)
@@ -209,7 +222,7 @@ static void uart_from_dt(void)
             node = first_okay_compatible(uart_16550);
     }
     uint64_t a, s;
-    if (node < 0 || dt_reg(&dt, node, 0, &a, &s) != 0 || !memmap_reachable(a, 0x100))
+    if (node < 0 || dt_reg(&dt, node, 0, &a, &s) != 0 || !mmio_reachable(a, 0x100))
         return;
     info.uart = (uintptr_t)a;
     if (uart_kind(node, uart_pl011)) {
@@ -272,7 +285,7 @@ static void read_platform_from_dt(void)
          * motherboard's system registers instead. */
         static const char *const sysreg[] = {"arm,vexpress-sysreg", NULL};
         node = first_okay_compatible(sysreg);
-        if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && memmap_reachable(a, s))
+        if (node >= 0 && dt_reg(&dt, node, 0, &a, &s) == 0 && s >= 0x100 && mmio_reachable(a, s))
             vexpress_sysreg = (uintptr_t)a;
     }
 #endif
@@ -390,7 +403,7 @@ static void virtio_from_dt(void)
         else if (s < VIRTIO_MMIO_WINDOW)
             kprintf("virtio: WARNING: %s: register window 0x%llx bytes, less than virtio-mmio's 0x%x; skipped\n",
                     name, (unsigned long long)s, VIRTIO_MMIO_WINDOW);
-        else if (!memmap_reachable(a, s))
+        else if (!mmio_reachable(a, s))
             kprintf("virtio: WARNING: %s: registers at 0x%llx are out of this CPU's reach; skipped\n", name,
                     (unsigned long long)a);
         else if (guard && a < ARCH_NULL_GUARD)
