@@ -38,6 +38,7 @@
 #include "app.h"
 #include "bench.h"
 #include "blkapp.h"
+#include "conecho.h"
 #include "httpapp.h"
 #include "kprintf.h"
 #include "netapp.h"
@@ -240,6 +241,7 @@ uint32_t app_random(void)
 struct con_unit {
     struct virtio_dev dev;
     struct virtio_console con;
+    struct con_echo echo; /* what it received and has not taken back yet (conecho.h) */
 };
 static struct con_unit cons[CON_MAX];
 static unsigned ncon;
@@ -266,28 +268,10 @@ static int start_console(const struct board_virtio_slot *s)
     return 0;
 }
 
-static void console_poll_one(struct virtio_console *con)
-{
-    uint8_t buf[128];
-    int n;
-    virtio_console_poll(con);
-    while ((n = virtio_console_read(con, buf, sizeof(buf))) > 0) {
-        int off = 0;
-        while (off < n) { /* the TX pool may be busy for a moment: wait for completions */
-            int w = virtio_console_write(con, buf + off, (size_t)(n - off));
-            if (w < 0)
-                return;
-            if (w == 0)
-                virtio_console_poll(con);
-            off += w;
-        }
-    }
-}
-
 static void console_poll(void)
 {
     for (unsigned i = 0; i < ncon; i++)
-        console_poll_one(&cons[i].con);
+        con_echo_poll(&cons[i].con, &cons[i].echo);
 }
 
 /* DMA memory each kind of device took at start-up (rings, buffers, headers). */
