@@ -34,6 +34,7 @@ struct netapp_if {
     struct net_ipcfg start_ip;
     int start_ip_err;
     bool link_was_up;
+    int stop_err; /* why it stopped (!started after a start): the device's error */
 };
 
 static struct netapp_if ifs[NETAPP_MAX];
@@ -191,10 +192,12 @@ int netapp_start(const struct board_virtio_slot *s)
                                     .random = app_random,
                                     .rx_initial = VIRTIO_NET_RX_BATCH,
                                     .irq_after_first_poll = true};
-    char q[8];
+    char q[12];
     if (app_bootarg_value("netq", q, sizeof(q))) {
-        /* Queue size to ask for (the device's maximum caps it), every NIC. */
-        unsigned v = app_parse_queue_size(q, VIRTIO_NET_QUEUE_MAX);
+        /* Queue size to ask for (the device's maximum caps it), every NIC.
+         * A value that fills q may have been cut short ("00000640" to
+         * "0000064"): refused, not read as another size. */
+        unsigned v = strlen(q) < sizeof(q) - 1 ? app_parse_queue_size(q, VIRTIO_NET_QUEUE_MAX) : 0;
         if (v)
             cfg.rx_queue_size = cfg.tx_queue_size = (uint16_t)v;
         else
@@ -284,6 +287,7 @@ static bool poll_one(struct netapp_if *f)
         kprintf("%s: device re-initialisation failed: %s (%d); network stopped\n", f->tag, virtio_strerror(err),
                 err);
         f->started = false;
+        f->stop_err = err;
         netif_set_link(&f->nif, false); /* no route through it any more */
         return false;
     }
@@ -350,13 +354,24 @@ int netapp_ping(uint32_t dst, unsigned count)
     struct netif *nif = netapp_route(dst);
     if (!nif)
         return -NET_ENOROUTE;
+    struct netapp_if *f = nif->driver;
     shell_ping_done = false;
     int err = net_ping_start(nif, dst, (uint16_t)count, 56, 1000, 1000, print_ping, NULL);
     if (err)
         return err;
-    /* Like ping(8), the command lasts until the last reply or timeout. */
+    /* Like ping(8), the command lasts until the last reply or timeout -
+     * or until the interface stops (its device failed): its timers no
+     * longer run, so no timeout would ever come. */
     while (!shell_ping_done) {
         netapp_poll();
+        if (!f->started) {
+            char a[16];
+            net_ping_stop(nif);
+            kprintf("%s: ping %s stopped: the interface stopped, its device failed: %s (%d); %u/%u replies\n",
+                    f->tag, net_ip4_str(dst, a), virtio_strerror(f->stop_err), f->stop_err,
+                    (unsigned)nif->ping.received, (unsigned)nif->ping.sent);
+            return 0;
+        }
         board_idle_unless(ping_work, NULL);
     }
     return 0;

@@ -43,8 +43,10 @@ struct virtio_net *netapp_dev(void); /* net0's driver */
 /* The interface that sends to dst (net/route.h has the rule); NULL: none. */
 struct netif *netapp_route(uint32_t dst);
 /* Ping from the shell through netapp_route(dst): prints each reply and the
- * summary, returns when done.  0, or a negative NET_E* code (net_strerror()
- * says it in words; -NET_ENOROUTE when no interface reaches dst). */
+ * summary, returns when done - or, should the interface stop meanwhile
+ * (its device failed), says so and returns at once.  0, or a negative
+ * NET_E* code when it could not start (net_strerror() says it in words;
+ * -NET_ENOROUTE when no interface reaches dst). */
 int netapp_ping(uint32_t dst, unsigned count);
 
 #endif

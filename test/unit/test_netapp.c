@@ -1,0 +1,226 @@
+/*
+ * test_netapp.c - the demo's network glue (apps/netapp.c) on the real IP
+ * stack, with the virtio-net driver stood in for: each interface's frames
+ * go to a fake link (test/unit/fake_netif.c) and virtio_net_check()
+ * answers what the test says.  What is asserted: the shell's ping
+ * (netapp_ping) returns when its interface stops under it (the device
+ * failed its re-initialisation) and says so in words, as it returns after
+ * its last timeout when nothing fails; netq= as long as a word may be is
+ * taken whole, not cut to a size it does not say.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "app.h"
+#include "bench.h"
+#include "fake_netif.h"
+#include "kprintf.h"
+#include "netapp.h"
+#include "netif.h"
+#include "tcpapp.h"
+#include "timer/timer.h"
+#include "virtio/virtio.h"
+#include "virtio/virtio_net.h"
+#include "virtio/virtqueue.h"
+
+/* ---- the firmware and the driver around netapp.c, stood in for ---------- */
+
+static struct board_info binfo;
+static uint64_t now_ns;
+static struct fake_netif wire;    /* where every interface's frames go */
+static int check_err;             /* what virtio_net_check() answers */
+static unsigned idle_calls, break_after;
+static struct virtio_net_config last_cfg;
+static char out[16384];
+static size_t out_len;
+
+const struct board_info *board(void) { return &binfo; }
+uint64_t timer_ns(void) { return now_ns; }
+uint64_t timer_us(void) { return now_ns / 1000; }
+uint64_t timer_ms(void) { return now_ns / 1000000; }
+uint32_t app_random(void) { return 4; }
+void bench_network_ready(void) {}
+void *bench_tx_begin(struct netbuf *nb)
+{
+    (void)nb;
+    return NULL;
+}
+void bench_tx_queued(void *series, unsigned net_intid)
+{
+    (void)series;
+    (void)net_intid;
+}
+void tcpapp_start(struct netif *nif) { (void)nif; }
+void tcpapp_poll(void) {}
+const char *virtio_strerror(int err) { return err == VIRTIO_EIO ? "I/O error" : "some error"; }
+unsigned virtqueue_size(const struct virtqueue *vq)
+{
+    (void)vq;
+    return 256;
+}
+
+/* The main loop's sleep: 10 ms pass; the device fails when the test says. */
+void board_idle_unless(bool (*work)(void *), void *arg)
+{
+    (void)work;
+    (void)arg;
+    now_ns += 10ull * 1000 * 1000;
+    if (++idle_calls == break_after)
+        check_err = VIRTIO_EIO;
+    if (idle_calls > 100000)
+        fail_msg("the ping still waits after %u sleeps (%llu s)", idle_calls, (unsigned long long)(now_ns / 1000000000));
+}
+
+int virtio_net_init(struct virtio_net *n, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent,
+                    const struct virtio_net_config *cfg)
+{
+    (void)irq;
+    (void)irq_flags;
+    (void)dma_coherent;
+    memset(n, 0, sizeof(*n));
+    n->dev.base = base;
+    n->dev.irq = VIRTIO_NO_IRQ;
+    memcpy(n->mac, fake_mac, 6);
+    n->link_up = true;
+    last_cfg = *cfg;
+    return 0;
+}
+bool virtio_net_link_up(struct virtio_net *n) { return n->link_up; }
+bool virtio_net_link_changed(struct virtio_net *n)
+{
+    (void)n;
+    return false;
+}
+unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
+{
+    (void)n;
+    (void)budget;
+    return 0;
+}
+bool virtio_net_pending(const struct virtio_net *n)
+{
+    (void)n;
+    return false;
+}
+struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
+{
+    (void)n;
+    return wire.ops.tx_alloc(&wire.nif);
+}
+bool virtio_net_tx_csum(const struct virtio_net *n)
+{
+    (void)n;
+    return false;
+}
+int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
+{
+    (void)n;
+    return wire.ops.output(&wire.nif, nb);
+}
+void virtio_net_flush(struct virtio_net *n) { (void)n; }
+int virtio_net_check(struct virtio_net *n)
+{
+    (void)n;
+    return check_err;
+}
+
+static void sink(const char *s, size_t n)
+{
+    if (n > sizeof(out) - 1 - out_len)
+        n = sizeof(out) - 1 - out_len;
+    memcpy(out + out_len, s, n);
+    out_len += n;
+    out[out_len] = '\0';
+}
+
+static const struct board_virtio_slot slot0 = {.base = 0x0a003e00, .intid = VIRTIO_NO_IRQ};
+
+static void setup_net(const char *bootargs)
+{
+    binfo.bootargs = bootargs;
+    fake_init(&wire);
+    wire.tx_budget = -1;
+    kprintf_set_sink(sink);
+    assert_int_equal(netapp_start(&slot0), 0);
+    netapp_poll();
+}
+
+/* ---- tests: each runs in a process of its own (netapp.c's state is static) */
+
+static void test_ping_done(void)
+{
+    setup_net("ip=10.0.2.15:::255.255.255.0");
+    out_len = 0;
+    /* No answer on the link: three timeouts, then the summary. */
+    assert_int_equal(netapp_ping(FAKE_PEER, 3), 0);
+    assert_non_null(strstr(out, "net: ping 10.0.2.3: 0/3 replies"));
+}
+
+static void test_ping_interface_stops(void)
+{
+    setup_net("ip=10.0.2.15:::255.255.255.0");
+    out_len = 0;
+    break_after = 150; /* 1.5 s in: the second request is out */
+    int err = netapp_ping(FAKE_PEER, 5);
+    assert_int_equal(err, 0);
+    assert_non_null(strstr(out, "net: device re-initialisation failed: I/O error (-5); network stopped"));
+    assert_non_null(strstr(out, "net: ping 10.0.2.3 stopped: the interface stopped, its device failed: "
+                                "I/O error (-5); 0/2 replies"));
+    assert_null(netapp_netif_at(0));
+    /* Nothing keeps waiting: a second ping has no route. */
+    assert_int_equal(netapp_ping(FAKE_PEER, 1), -NET_ENOROUTE);
+}
+
+static void test_netq_long_value(void)
+{
+    /* 640 is not a power of two: cut to its first digits it would read 64. */
+    setup_net("netq=00000640 ip=10.0.2.15:::255.255.255.0");
+    assert_int_equal(last_cfg.rx_queue_size, 0);
+    assert_non_null(strstr(out, "net: WARNING: netq=00000640 is not a power of two from 2 to 1024"));
+}
+
+static void test_netq_ok(void)
+{
+    setup_net("netq=0064 ip=10.0.2.15:::255.255.255.0");
+    assert_int_equal(last_cfg.rx_queue_size, 64);
+    assert_int_equal(last_cfg.tx_queue_size, 64);
+}
+
+#define T(f) {#f, f}
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} cases[] = {T(test_ping_done), T(test_ping_interface_stops), T(test_netq_long_value), T(test_netq_ok)};
+
+static void run_case(void **state)
+{
+    ((void (*)(void)) * state)();
+}
+
+/* Each case in a child process: netapp.c keeps its interfaces in statics. */
+int main(void)
+{
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            const struct CMUnitTest t[] = {{cases[i].name, run_case, NULL, NULL, (void *)cases[i].fn}};
+            _exit(_cmocka_run_group_tests(cases[i].name, t, 1, NULL, NULL) ? 1 : 0);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "netapp: %s FAILED\n", cases[i].name);
+            failed++;
+        }
+    }
+    return failed;
+}
