@@ -112,6 +112,27 @@ static bool slot_done(void *arg)
     return !*(volatile bool *)arg;
 }
 
+/* Wait for a slot's request.  0 once it completed; a negative error when
+ * the device could not be recovered or nothing completed within the
+ * synchronous helpers' timeout (the request then stays the device's).  A
+ * device that needs a reset, or broke its queue, is recovered here
+ * (virtio_blk_check): what was in flight completes VIRTIO_ECANCELED. */
+static int wait_slot(volatile bool *busy)
+{
+    uint64_t t0 = plat_time_ns();
+    while (*busy) {
+        int err = virtio_blk_check(cur);
+        if (!*busy)
+            break;
+        if (err < 0)
+            return err;
+        if (plat_time_ns() - t0 >= waiter.timeout_ns)
+            return VIRTIO_ETIMEDOUT;
+        board_idle_unless(slot_done, (void *)busy);
+    }
+    return 0;
+}
+
 static void fold(struct pass *p, const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -131,6 +152,7 @@ static int whole_disk(struct pass *p, char mode)
     /* Reads are folded in LBA order: the slots complete in order of submission
      * for QEMU, but the fold waits for each slot in turn to be sure. */
     unsigned next_submit = 0, next_done = 0;
+    bool gave_up = false; /* a wait failed: the device keeps what it has */
     uint64_t slot_lba[BLK_INFLIGHT] = {0};
     uint32_t slot_n[BLK_INFLIGHT] = {0};
     while ((lba < in->capacity || next_done != next_submit) && !p->error) {
@@ -161,7 +183,12 @@ static int whole_disk(struct pass *p, char mode)
         virtio_blk_kick(cur);
         unsigned d = next_done % BLK_INFLIGHT;
         if (p->busy[d]) {
-            board_idle_unless(slot_done, (void *)&p->busy[d]);
+            int err = wait_slot(&p->busy[d]);
+            if (err) {
+                if (!p->error)
+                    p->error = err;
+                gave_up = true;
+            }
             continue;
         }
         if (mode == 'c')
@@ -177,17 +204,21 @@ static int whole_disk(struct pass *p, char mode)
         next_done++;
     }
     virtio_blk_kick(cur);
-    while (next_done != next_submit) /* after an error: let the rest finish */
-        if (!p->busy[next_done % BLK_INFLIGHT])
-            next_done++;
-        else
-            board_idle_unless(slot_done, (void *)&p->busy[next_done % BLK_INFLIGHT]);
+    for (; next_done != next_submit && !gave_up; next_done++) /* after an error: let the rest finish */
+        gave_up = wait_slot(&p->busy[next_done % BLK_INFLIGHT]) != 0;
+    if (gave_up) {
+        /* Requests still the device's, with their buffers: later transfers
+         * take new buffers (and each disk has its own struct pass). */
+        for (unsigned i = 0; i < BLK_INFLIGHT; i++)
+            bufs[i] = NULL;
+    }
     return p->error;
 }
 
 static int boot_mode_one(unsigned disk, const char *mode)
 {
-    static struct pass p;
+    static struct pass passes[BLKAPP_MAX];
+    struct pass *p = &passes[disk]; /* a late completion (after a timeout) lands in its own disk's */
     const char *tag = tags[disk];
     cur = &disks[disk];
     int err = ensure_bufs();
@@ -197,7 +228,7 @@ static int boot_mode_one(unsigned disk, const char *mode)
     }
     const struct virtio_blk_info *in = virtio_blk_info(cur);
     if (strcmp(mode, "write") == 0) {
-        err = whole_disk(&p, 'w');
+        err = whole_disk(p, 'w');
         const char *what = "";
         if (!err) {
             what = ", flush";
@@ -205,26 +236,26 @@ static int boot_mode_one(unsigned disk, const char *mode)
         }
         if (err)
             kprintf("%spattern write of %llu sectors in %u requests%s failed: %s (%d)\n", tag,
-                    (unsigned long long)in->capacity, p.requests, what, virtio_strerror(err), err);
+                    (unsigned long long)in->capacity, p->requests, what, virtio_strerror(err), err);
         else
             kprintf("%spattern write of %llu sectors in %u requests (up to %u in flight): ok (0), flushed\n", tag,
-                    (unsigned long long)in->capacity, p.requests, (unsigned)cur->stats.max_inflight);
+                    (unsigned long long)in->capacity, p->requests, (unsigned)cur->stats.max_inflight);
     } else if (strcmp(mode, "check") == 0) {
-        err = whole_disk(&p, 'c');
+        err = whole_disk(p, 'c');
         if (err)
             kprintf("%schecksum over %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
                     virtio_strerror(err), err);
         else
-            kprintf("%schecksum %016llx over %llu sectors (ok, 0)\n", tag, (unsigned long long)p.fnv,
+            kprintf("%schecksum %016llx over %llu sectors (ok, 0)\n", tag, (unsigned long long)p->fnv,
                     (unsigned long long)in->capacity);
     } else if (strcmp(mode, "verify") == 0) {
-        err = whole_disk(&p, 'v');
+        err = whole_disk(p, 'v');
         if (err)
             kprintf("%spattern verify of %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
                     virtio_strerror(err), err);
-        else if (p.mismatches)
+        else if (p->mismatches)
             kprintf("%spattern verify of %llu sectors FAILED: %u sectors differ from the pattern\n", tag,
-                    (unsigned long long)in->capacity, (unsigned)p.mismatches);
+                    (unsigned long long)in->capacity, (unsigned)p->mismatches);
         else
             kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag, (unsigned long long)in->capacity);
     } else {

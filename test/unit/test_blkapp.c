@@ -1,0 +1,151 @@
+/*
+ * test_blkapp.c - the demo's block devices (apps/blkapp.c) on the real
+ * virtio-blk driver against the simulated device and its disk model: the
+ * boot-time whole-disk pass (blk=check) sums the disk on a device that
+ * answers, and returns with its error said in words - instead of waiting
+ * forever - when the device needs a reset in the middle of it, or stops
+ * answering.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "blkapp.h"
+#include "kprintf.h"
+#include "sim_blk.h"
+#include "sim_plat.h"
+#include "sim_virtio.h"
+#include "virtio/virtio.h"
+#include "virtio/virtio_blk.h"
+
+static struct sim_virtio *sim;
+static struct sim_blk *model;
+static enum { SERVE, RESET_THEN_SILENT, SILENT } device;
+static unsigned idle_calls;
+static char out[16384];
+static size_t out_len;
+
+static void serve(void)
+{
+    sim_virtio_process(sim, 0);
+    sim_run_irqs();
+}
+
+/* The firmware's sleeps: 10 ms pass, and the device does what the test says. */
+static void idle_step(void)
+{
+    if (++idle_calls > 100000)
+        fail_msg("the pass still waits after %u sleeps", idle_calls);
+    sim_time_advance(10ull * 1000 * 1000);
+    if (device == SERVE || idle_calls < 3)
+        serve();
+    else if (device == RESET_THEN_SILENT && idle_calls == 3) {
+        sim_virtio_set_needs_reset(sim);
+        sim_run_irqs();
+    }
+}
+void board_idle(void) { idle_step(); }
+void board_idle_unless(bool (*work)(void *), void *arg)
+{
+    if (!work(arg))
+        idle_step();
+}
+
+static void sink(const char *s, size_t n)
+{
+    if (n > sizeof(out) - 1 - out_len)
+        n = sizeof(out) - 1 - out_len;
+    memcpy(out + out_len, s, n);
+    out_len += n;
+    out[out_len] = '\0';
+}
+
+static void start_disk(uint32_t version)
+{
+    static const struct sim_blk_config cfg = {.capacity = 8192}; /* 4 MiB: 16 requests of 256 sectors */
+    sim_plat_reset();
+    kprintf_set_sink(sink);
+    uint64_t features = version == 1 ? 0 : VIRTIO_BIT(VIRTIO_F_VERSION_1);
+    sim = sim_virtio_create(version, VIRTIO_ID_BLOCK, features, 1, 64);
+    model = sim_blk_create(sim, &cfg);
+    for (uint64_t s = 0; s < cfg.capacity; s++)
+        memset(sim_blk_sector(model, s), (int)(s & 0xff), 512);
+    struct board_virtio_slot slot = {.base = sim->base, .intid = sim->irq, .irq_flags = PLAT_IRQ_LEVEL,
+                                     .dma_coherent = true};
+    assert_int_equal(blkapp_start(&slot), 0);
+    out_len = 0;
+}
+
+static void check_served(uint32_t version)
+{
+    start_disk(version);
+    device = SERVE;
+    assert_int_equal(blkapp_boot_mode("check"), 0);
+    assert_non_null(strstr(out, "blk: checksum "));
+    assert_non_null(strstr(out, " over 8192 sectors (ok, 0)"));
+}
+
+static void check_needs_reset(uint32_t version)
+{
+    start_disk(version);
+    device = RESET_THEN_SILENT;
+    int err = blkapp_boot_mode("check");
+    assert_int_equal(err, VIRTIO_ECANCELED);
+    char want[128];
+    snprintf(want, sizeof(want), "blk: checksum over 8192 sectors failed: %s (%d)\n", virtio_strerror(err), err);
+    assert_non_null(strstr(out, want));
+}
+
+static void check_silent(uint32_t version)
+{
+    start_disk(version);
+    device = SILENT;
+    int err = blkapp_boot_mode("check");
+    assert_int_equal(err, VIRTIO_ETIMEDOUT);
+    char want[128];
+    snprintf(want, sizeof(want), "blk: checksum over 8192 sectors failed: %s (%d)\n", virtio_strerror(err), err);
+    assert_non_null(strstr(out, want));
+}
+
+static void check_served_v1(void) { check_served(1); }
+static void check_served_v2(void) { check_served(2); }
+static void check_needs_reset_v1(void) { check_needs_reset(1); }
+static void check_needs_reset_v2(void) { check_needs_reset(2); }
+static void check_silent_v1(void) { check_silent(1); }
+static void check_silent_v2(void) { check_silent(2); }
+
+#define T(f) {#f, f}
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} cases[] = {T(check_served_v1),      T(check_served_v2), T(check_needs_reset_v1),
+             T(check_needs_reset_v2), T(check_silent_v1), T(check_silent_v2)};
+
+static void run_case(void **state) { ((void (*)(void)) * state)(); }
+
+/* Each case in a child process: blkapp.c keeps its disks in statics. */
+int main(void)
+{
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            const struct CMUnitTest t[] = {{cases[i].name, run_case, NULL, NULL, (void *)cases[i].fn}};
+            _exit(_cmocka_run_group_tests(cases[i].name, t, 1, NULL, NULL) ? 1 : 0);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "blkapp: %s FAILED\n", cases[i].name);
+            failed++;
+        }
+    }
+    return failed;
+}
