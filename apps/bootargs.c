@@ -1,6 +1,6 @@
 /*
  * bootargs.c - the boot arguments (/chosen/bootargs, board()->bootargs):
- * words separated by spaces, "word" or "key=value" (the list is in
+ * words separated by white space, "word" or "key=value" (the list is in
  * main.c).  Apart from main.c so that the host can compile and fuzz it
  * (test/fuzz/fuzz_shell.c): it needs only board() and the C library.
  */
@@ -8,15 +8,19 @@
 
 #include "app.h"
 
-/* Each space-separated word of the boot arguments in turn. */
+/* Spaces, tabs and line ends all separate words, as net/ipcfg.c reads
+ * ip=: a device tree's bootargs may hold a tab or end in a newline. */
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Each word of the boot arguments in turn. */
 static const char *next_word(const char *a, size_t *len)
 {
-    while (a && *a == ' ')
+    while (a && is_space(*a))
         a++;
     if (!a || !*a)
         return NULL;
     *len = 0;
-    while (a[*len] && a[*len] != ' ')
+    while (a[*len] && !is_space(a[*len]))
         (*len)++;
     return a;
 }

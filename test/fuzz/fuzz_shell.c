@@ -230,7 +230,7 @@ static bool value_of_a_word(const char *args, const char *key, const char *v)
 {
     size_t k = strlen(key), vl = strlen(v);
     for (const char *p = args; (p = strstr(p, key)) != NULL; p++)
-        if ((p == args || p[-1] == ' ') && p[k] == '=' && strncmp(p + k + 1, v, vl) == 0)
+        if ((p == args || strchr(" \t\n\r", p[-1])) && p[k] == '=' && strncmp(p + k + 1, v, vl) == 0)
             return true;
     return false;
 }

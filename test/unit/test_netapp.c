@@ -194,11 +194,21 @@ static void test_netq_ok(void)
     assert_int_equal(last_cfg.tx_queue_size, 64);
 }
 
+static void test_bootargs_tabs_newline(void)
+{
+    /* A device tree's bootargs may hold tabs or end in a newline: words
+     * apart for every argument, as ip= (net/ipcfg.c) already reads them. */
+    setup_net("ip=10.0.2.15:::255.255.255.0\tnetq=64\n");
+    assert_int_equal(last_cfg.rx_queue_size, 64);
+    assert_true(app_bootarg("netq=64"));
+}
+
 #define T(f) {#f, f}
 static const struct {
     const char *name;
     void (*fn)(void);
-} cases[] = {T(test_ping_done), T(test_ping_interface_stops), T(test_netq_long_value), T(test_netq_ok)};
+} cases[] = {T(test_ping_done), T(test_ping_interface_stops), T(test_netq_long_value), T(test_netq_ok),
+             T(test_bootargs_tabs_newline)};
 
 static void run_case(void **state)
 {
