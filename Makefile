@@ -9,7 +9,7 @@
 #                              U-Boot fetches the image by TFTP and boots it;
 #                              PCAP: record the guest's network traffic;
 #                              PACKED=1, with MMIO=modern: packed virtqueues)
-#   make debug                 the same, halted, with a gdb stub on :1234
+#   make debug                 the same, halted, with a gdb stub on 127.0.0.1:1234
 #   make check                 every build and every test
 #   make bench                 performance figures (docs/PERFORMANCE.md)
 #   make clean

@@ -70,7 +70,7 @@
 #   --mem SIZE              guest RAM (default 128M)
 #   --icount                deterministic time: -icount shift=0
 #   --interactive           -nographic; Ctrl-A X quits
-#   --debug                 start halted with a gdb stub on tcp::1234
+#   --debug                 start halted with a gdb stub on 127.0.0.1:1234
 #   --gdb-port PORT         start halted with a gdb stub on 127.0.0.1:PORT (tests)
 #   --monitor SPEC          QEMU monitor on a chardev (e.g. unix:PATH,server=on,wait=off)
 #   --packed                offer packed virtqueues (VIRTIO_F_RING_PACKED) on every
@@ -78,6 +78,7 @@
 #   --reboot                a reset (the guest's, or the monitor's system_reset)
 #                           restarts the guest instead of ending QEMU (tests)
 #   --dry-run               print the command instead of running it
+#   --help                  print these options
 set -euo pipefail
 
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
@@ -122,6 +123,7 @@ while (($#)); do
     --reboot) reboot=1 ;;
     --packed) packed=1 ;;
     --dry-run) dry=1 ;;
+    -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see the header of $0)" ;;
     *) break ;;
     esac
@@ -291,8 +293,8 @@ else
 fi
 [[ -n $gdbport ]] && args+=(-S -gdb "tcp:127.0.0.1:$gdbport")
 if ((debug)); then
-    args+=(-S -gdb tcp::1234)
-    echo "qemu-run: halted with a gdb stub on :1234; in another terminal:"
+    args+=(-S -gdb tcp:127.0.0.1:1234)
+    echo "qemu-run: halted with a gdb stub on 127.0.0.1:1234; in another terminal:"
     echo "  gdb-multiarch $fw -ex 'target remote :1234'"
 fi
 if ((interactive)); then

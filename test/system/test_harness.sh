@@ -111,4 +111,19 @@ refused "riscv64 --loader" "would start the CPU at the image in M-mode" --arch r
 refused "riscv64 --uboot without an environment" "no environment at" --arch riscv64 --uboot build/x.fd
 refused "--smp 0" "--smp takes a number of CPUs" --arch riscv64 --smp 0
 refused "--arch mips" "--arch must be arm, aarch64 or riscv64" --arch mips
+
+# The README's way to the options: --help prints the header, exit status 0.
+if out=$(tools/qemu-run.sh --help 2>&1) && [[ $out == *"--arch arm|aarch64|riscv64"* && $out == *"--dry-run"* && $out != *"set -euo"* ]]; then
+    pass "qemu-run: --help prints the options"
+else
+    fail "qemu-run: --help: $out"
+fi
+# make debug's gdb stub: on the loopback only, as the user network's
+# forwards (an open stub on every interface would let anyone on the
+# network stop the guest and write its memory).
+cmd=$(tools/qemu-run.sh --arch aarch64 --debug --dry-run "$fw")
+cmd=${cmd//\\/}
+[[ $cmd == *"-S -gdb tcp:127.0.0.1:1234"* && $cmd == *"target remote :1234"* ]] &&
+    pass "qemu-run: --debug: a gdb stub on 127.0.0.1:1234 and the command to attach" ||
+    fail "qemu-run: --debug: $cmd"
 finish
