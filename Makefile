@@ -2,7 +2,7 @@
 #
 #   make [ARCH=arm|aarch64|riscv64]
 #                              build build/$(ARCH)/firmware.elf (arm is the default)
-#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [PACKED=1] [GIC=2|3] [HOSTFWD=port] [TCPFWD='h:g ...'] [PCAP=file]
+#   make run [ARCH=..] [BOARD=..] [LOADER=uboot] [MMIO=legacy|modern] [PACKED=0|1] [GIC=2|3] [HOSTFWD=port] [TCPFWD='h:g ...'] [PCAP=file]
 #                              boot it under QEMU with net, blk, rng and console
 #                              (BOARD: virt, xlnx-versal-virt (aarch64) or
 #                              vexpress-a15 (arm); LOADER=uboot: Debian's
@@ -74,6 +74,12 @@ endif
 ifeq ($(filter $(MMIO),legacy modern),)
 $(error MMIO must be legacy or modern, not '$(MMIO)')
 endif
+ifeq ($(filter $(PACKED),0 1),)
+ifneq ($(PACKED),)
+$(error PACKED must be 0 or 1, not '$(PACKED)')
+endif
+endif
+override PACKED := $(filter 1,$(PACKED))
 ifneq ($(PACKED),)
 ifneq ($(MMIO),modern)
 $(error PACKED=1 needs MMIO=modern: legacy virtio has no packed virtqueues)

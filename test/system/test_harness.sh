@@ -126,4 +126,15 @@ cmd=${cmd//\\/}
 [[ $cmd == *"-S -gdb tcp:127.0.0.1:1234"* && $cmd == *"target remote :1234"* ]] &&
     pass "qemu-run: --debug: a gdb stub on 127.0.0.1:1234 and the command to attach" ||
     fail "qemu-run: --debug: $cmd"
+# make run's switches: PACKED=0 is off (it was on: any value was), a value
+# that is neither 0 nor 1 is refused in words, PACKED=1 alone too.
+run_n() { make -n run "$@" 2>&1 | grep -E '\*\*\*|qemu-run\.sh'; }
+out=$(run_n PACKED=0 MMIO=modern)
+[[ $out == *qemu-run.sh* && $out != *--packed* ]] && pass "make run: PACKED=0 is off" || fail "make run PACKED=0: $out"
+out=$(run_n PACKED=1 MMIO=modern)
+[[ $out == *--packed* ]] && pass "make run: PACKED=1 MMIO=modern asks for packed rings" || fail "make run PACKED=1: $out"
+out=$(run_n PACKED=yes MMIO=modern)
+[[ $out == *"PACKED must be 0 or 1, not 'yes'"* ]] && pass "make run: PACKED=yes refused in words" || fail "make run PACKED=yes: $out"
+out=$(run_n PACKED=1)
+[[ $out == *"PACKED=1 needs MMIO=modern"* ]] && pass "make run: PACKED=1 without MMIO=modern refused in words" || fail "make run PACKED=1 legacy: $out"
 finish
