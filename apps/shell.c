@@ -25,6 +25,7 @@
 static char line[LINE_MAX];
 static size_t len;
 static bool overflow; /* the line lost characters: refuse it at Enter */
+static bool after_cr; /* the last line ended with CR: an LF or NUL next is its end's */
 
 /* ---- argument parsing ---------------------------------------------------- */
 
@@ -553,6 +554,12 @@ void shell_poll(void)
 {
     int c;
     while ((c = board_getc()) >= 0) {
+        /* Enter is CR, LF, CR LF or (telnet) CR NUL: one line end each, as
+         * the TCP shell reads them (apps/svcparse.c). */
+        bool cr_end = after_cr && (c == '\n' || c == '\0');
+        after_cr = c == '\r';
+        if (cr_end)
+            continue;
         if (!prompted) {
             prompted = true;
             kprintf(PROMPT);

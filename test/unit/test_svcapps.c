@@ -652,6 +652,27 @@ static void test_shell_input_during_command(void **state)
     assert_int_equal(cmd_runs, 2);
 }
 
+/* Enter as CR LF is one line end, as on the serial shell (test_shell.c):
+ * one command and one prompt a line, also when the LF comes in a later
+ * segment, after the line has run. */
+static void test_shell_cr_lf(void **state)
+{
+    (void)state;
+    struct peer *p = connect_to(SHELLSRV_PORT);
+    send_str(p, "one\r");
+    tick(50);
+    tick(50);
+    send_str(p, "\ntwo\r\nthree\r\n");
+    tick(50);
+    tick(50);
+    const char *out = rx_str(p);
+    if (!strstr(out, "vbare> ran one\r\nvbare> ran two\r\nvbare> ran three\r\nvbare> "))
+        fail_msg("the session got:\n%s", out);
+    if (count(out, "vbare> ") != 4)
+        fail_msg("%zu prompts, want 4 (welcome, one, two, three):\n%s", count(out, "vbare> "), out);
+    assert_int_equal(cmd_runs, 3);
+}
+
 /* Output beyond TCP's send buffer waits in the session's buffer and leaves
  * as the peer acknowledges: every byte, in order. */
 static void test_shell_big_output(void **state)
@@ -743,6 +764,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_stats_every_interface_and_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_input_during_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_cr_lf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_big_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_output_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_half_close_and_idle, setup, teardown),
