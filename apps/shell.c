@@ -16,6 +16,7 @@
 #include "netapp.h"
 #include "netif.h"
 #include "virtio/virtio_blk.h"
+#include "virtio/virtio_console.h"
 #include "virtio/virtio_net.h"
 
 #define LINE_MAX 96
@@ -106,28 +107,37 @@ static bool parse_ip(const char *s, uint32_t *out)
 
 static void cmd_help(int argc, char **argv);
 
+/* Every feature bit a driver here can negotiate: the core's and the
+ * rings' (virtio.c), and each driver's own. */
 static const char *feature_name(uint32_t dev, unsigned bit)
 {
     switch (bit) {
-    case 28: return "indirect_desc";
-    case 29: return "event_idx";
-    case 32: return "version_1";
-    case 27: return "any_layout";
+    case VIRTIO_F_ANY_LAYOUT: return "any_layout";
+    case VIRTIO_F_INDIRECT_DESC: return "indirect_desc";
+    case VIRTIO_F_EVENT_IDX: return "event_idx";
+    case VIRTIO_F_VERSION_1: return "version_1";
+    case VIRTIO_F_ACCESS_PLATFORM: return "access_platform";
+    case VIRTIO_F_RING_PACKED: return "ring_packed";
+    case VIRTIO_F_ORDER_PLATFORM: return "order_platform";
     }
-    if (dev == 1)
+    if (dev == VIRTIO_ID_NET)
         switch (bit) {
-        case 5: return "mac";
-        case 15: return "mrg_rxbuf";
-        case 16: return "status";
+        case VIRTIO_NET_F_CSUM: return "csum";
+        case VIRTIO_NET_F_GUEST_CSUM: return "guest_csum";
+        case VIRTIO_NET_F_MAC: return "mac";
+        case VIRTIO_NET_F_MRG_RXBUF: return "mrg_rxbuf";
+        case VIRTIO_NET_F_STATUS: return "status";
         }
-    if (dev == 2)
+    if (dev == VIRTIO_ID_BLOCK)
         switch (bit) {
-        case 1: return "size_max";
-        case 2: return "seg_max";
-        case 5: return "ro";
-        case 6: return "blk_size";
-        case 9: return "flush";
+        case VIRTIO_BLK_F_SIZE_MAX: return "size_max";
+        case VIRTIO_BLK_F_SEG_MAX: return "seg_max";
+        case VIRTIO_BLK_F_RO: return "ro";
+        case VIRTIO_BLK_F_BLK_SIZE: return "blk_size";
+        case VIRTIO_BLK_F_FLUSH: return "flush";
         }
+    if (dev == VIRTIO_ID_CONSOLE && bit == VIRTIO_CONSOLE_F_EMERG_WRITE)
+        return "emerg_write";
     return NULL;
 }
 

@@ -3,8 +3,9 @@
  * keystrokes as a terminal sends them (board_getc) and read through
  * kprintf.  What is asserted: Enter as CR LF (telnet, many serial
  * terminals) is one line end, as a lone CR or a lone LF is, and as the
- * TCP shell reads them (apps/svcparse.c) - one prompt per line, not two.
- * What the commands call outside the shell is stood in for here.
+ * TCP shell reads them (apps/svcparse.c) - one prompt per line, not two;
+ * `devices` names every feature the drivers can negotiate, not a bare bit
+ * number.  What the commands call outside the shell is stood in for here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,7 +39,9 @@ int board_getc(void) { return keypos < nkeys ? (unsigned char)keys[keypos++] : -
 uint64_t board_irq_count(void) { return 0; }
 
 static int ndev;
+static struct board_virtio_slot slots[4];
 static struct app_device devs[4];
+static struct virtio_dev vdev[4];
 const struct app_device *app_devices(int *n)
 {
     *n = ndev;
@@ -192,6 +195,71 @@ static void test_cr_lf_split(void **state)
     assert_int_equal(count(TYPE("\n"), "vbare> "), 1); /* an LF of its own: an empty line */
 }
 
+/* ---- devices ------------------------------------------------------------------ */
+
+/* Every feature a driver accepts (virtio.c's core and ring bits, and each
+ * driver's own), by name. */
+static void test_devices_feature_names(void **state)
+{
+    (void)state;
+    const uint64_t core = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) |
+                          VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) | VIRTIO_BIT(VIRTIO_F_RING_PACKED) |
+                          VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+    static const struct {
+        uint32_t id;
+        uint64_t features;
+        const char *names;
+    } cases[] = {
+        {VIRTIO_ID_NET,
+         VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
+             VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT),
+         "csum guest_csum mac mrg_rxbuf status any_layout"},
+        {VIRTIO_ID_BLOCK,
+         VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
+             VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH),
+         "size_max seg_max ro blk_size flush"},
+        {VIRTIO_ID_CONSOLE, VIRTIO_BIT(VIRTIO_CONSOLE_F_EMERG_WRITE), "emerg_write"},
+        {VIRTIO_ID_RNG, 0, ""},
+    };
+    ndev = 4;
+    for (int i = 0; i < ndev; i++) {
+        slots[i].base = 0x0a000000u + 0x200u * (unsigned)i;
+        slots[i].intid = 48u + (unsigned)i;
+        devs[i].slot = &slots[i];
+        devs[i].id.version = 2;
+        devs[i].id.device_id = cases[i].id;
+        devs[i].dev = &vdev[i];
+        vdev[i].features = cases[i].features | core;
+    }
+    const char *o = TYPE("devices\r");
+    if (strstr(o, " bit"))
+        fail_msg("a feature without a name:\n%s", o);
+    static const char *const core_names[] = {"version_1", "access_platform", "order_platform", "ring_packed",
+                                             "indirect_desc", "event_idx"};
+    for (int i = 0; i < ndev; i++) {
+        char dev_line[512], want[64];
+        const char *l = strstr(o, "virtio-mmio@"), *e;
+        for (int k = 0; k < i && l; k++)
+            l = strstr(l + 1, "virtio-mmio@");
+        assert_non_null(l);
+        e = strchr(l, '\n');
+        assert_non_null(e);
+        snprintf(dev_line, sizeof(dev_line), "%.*s", (int)(e - l), l);
+        for (size_t k = 0; k < sizeof(core_names) / sizeof(core_names[0]); k++) {
+            snprintf(want, sizeof(want), " %s", core_names[k]);
+            if (!strstr(dev_line, want))
+                fail_msg("no '%s' in: %s", core_names[k], dev_line);
+        }
+        char names[128];
+        snprintf(names, sizeof(names), "%s", cases[i].names);
+        for (char *w = strtok(names, " "); w; w = strtok(NULL, " ")) {
+            snprintf(want, sizeof(want), " %s", w);
+            if (!strstr(dev_line, want))
+                fail_msg("no '%s' in: %s", w, dev_line);
+        }
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -206,6 +274,7 @@ int main(void)
         cmocka_unit_test_setup(test_first_enter, setup), /* first: the shell has not prompted yet */
         cmocka_unit_test_setup(test_line_ends, setup),
         cmocka_unit_test_setup(test_cr_lf_split, setup),
+        cmocka_unit_test_setup(test_devices_feature_names, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
