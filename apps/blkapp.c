@@ -86,6 +86,35 @@ static int ensure_bufs(void)
     return 0;
 }
 
+/* Whether a synchronous request the device still holds (one a helper left
+ * at its timeout: virtio_blk.h, Timeouts) has its data in buf. */
+static bool device_holds(struct virtio_blk *b, const uint8_t *buf)
+{
+    uintptr_t lo = (uintptr_t)buf, hi = lo + BLK_CHUNK * VIRTIO_BLK_SECTOR;
+    bool held = false;
+    plat_irqstate_t s = plat_lock(&b->lock);
+    for (unsigned i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++) {
+        uintptr_t p = (uintptr_t)b->sync[i].req.buf;
+        if (b->sync[i].busy && p >= lo && p < hi)
+            held = true;
+    }
+    plat_unlock(&b->lock, s);
+    return held;
+}
+
+/* A synchronous transfer through bufs[0] (the shell's blk read and write,
+ * blk=rowrite).  When it failed with its request still the device's, the
+ * device may write bufs[0] whenever that completes: as after a whole-disk
+ * pass that gave up, later transfers take a new buffer. */
+static int sync_rw(struct virtio_blk *b, bool write, uint64_t lba, unsigned count)
+{
+    int err = write ? virtio_blk_write(b, lba, bufs[0], count, &waiter)
+                    : virtio_blk_read(b, lba, bufs[0], count, &waiter);
+    if (err && device_holds(b, bufs[0]))
+        bufs[0] = NULL;
+    return err;
+}
+
 /* ---- whole-disk passes with requests in flight ---------------------------- */
 
 struct pass {
@@ -260,7 +289,7 @@ static int boot_mode_one(unsigned disk, const char *mode)
             kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag, (unsigned long long)in->capacity);
     } else {
         blkapp_pattern(0, bufs[0]);
-        err = virtio_blk_write(cur, 0, bufs[0], 1, &waiter);
+        err = sync_rw(cur, true, 0, 1);
         if (err)
             kprintf("%swrite to sector 0 %s: %s (%d)\n", tag, err == VIRTIO_EROFS ? "refused" : "failed",
                     virtio_strerror(err), err);
@@ -302,7 +331,7 @@ int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     *data = bufs[0];
-    return virtio_blk_read(&disks[disk], lba, bufs[0], count, &waiter);
+    return sync_rw(&disks[disk], false, lba, count);
 }
 
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
@@ -315,5 +344,5 @@ int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t by
     if (count > BLK_CHUNK)
         count = BLK_CHUNK;
     memset(bufs[0], byte, (size_t)count * VIRTIO_BLK_SECTOR);
-    return virtio_blk_write(&disks[disk], lba, bufs[0], count, &waiter);
+    return sync_rw(&disks[disk], true, lba, count);
 }

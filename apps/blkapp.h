@@ -31,7 +31,9 @@ struct virtio_blk *blkapp_dev(void);          /* disk0, or NULL */
 int blkapp_boot_mode(const char *mode);
 /* The LBA-dependent test pattern, also implemented by the host-side test. */
 void blkapp_pattern(uint64_t lba, uint8_t *sector);
-/* On disk `disk` (VIRTIO_ENODEV when there is none). */
+/* On disk `disk` (VIRTIO_ENODEV when there is none).  A transfer the
+ * device keeps past the timeout (VIRTIO_ETIMEDOUT) keeps its buffer too:
+ * the next one takes a new buffer, which a late completion cannot write. */
 int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data);
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte);
 /* Main loop: completions without an interrupt, and recovery when a

@@ -4,7 +4,8 @@
  * boot-time whole-disk pass (blk=check) sums the disk on a device that
  * answers, and returns with its error said in words - instead of waiting
  * forever - when the device needs a reset in the middle of it, or stops
- * answering.
+ * answering; the shell's blk read and write after one that timed out use
+ * a buffer the late completion cannot write.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +28,7 @@
 
 static struct sim_virtio *sim;
 static struct sim_blk *model;
-static enum { SERVE, RESET_THEN_SILENT, SILENT } device;
+static enum { SERVE, RESET_THEN_SILENT, SILENT, HOLD } device; /* HOLD: silent from the start */
 static unsigned idle_calls;
 static char out[16384];
 static size_t out_len;
@@ -44,7 +45,7 @@ static void idle_step(void)
     if (++idle_calls > 100000)
         fail_msg("the pass still waits after %u sleeps", idle_calls);
     sim_time_advance(10ull * 1000 * 1000);
-    if (device == SERVE || idle_calls < 3)
+    if (device == SERVE || (device != HOLD && idle_calls < 3))
         serve();
     else if (device == RESET_THEN_SILENT && idle_calls == 3) {
         sim_virtio_set_needs_reset(sim);
@@ -114,19 +115,48 @@ static void check_silent(uint32_t version)
     assert_non_null(strstr(out, want));
 }
 
+/* The shell's blk read and write (blkapp_read, blkapp_write_pattern) after
+ * one that timed out: the device still holds that request, and its buffer,
+ * and completes it late - into memory that must not be the next
+ * transfer's.  Here a read of sector 1 is held past the timeout; then a
+ * write of 0xab to sector 7 must put 0xab there, not what the late read
+ * brought (sector 1's bytes), and a read after it reads what is on disk. */
+static void shell_after_timeout(uint32_t version)
+{
+    uint8_t *data;
+    start_disk(version);
+    device = HOLD;
+    assert_int_equal(blkapp_read(0, 1, 1, &data), VIRTIO_ETIMEDOUT);
+    device = SERVE; /* the held read completes with what follows */
+    assert_int_equal(blkapp_write_pattern(0, 7, 1, 0xab), 0);
+    const uint8_t *s7 = sim_blk_sector(model, 7);
+    for (unsigned i = 0; i < 512; i++)
+        if (s7[i] != 0xab)
+            fail_msg("sector 7 byte %u is 0x%02x, not the 0xab written: a late completion wrote the buffer", i,
+                     s7[i]);
+    assert_int_equal(blkapp_read(0, 5, 2, &data), 0);
+    for (unsigned i = 0; i < 1024; i++)
+        if (data[i] != (i < 512 ? 5 : 6))
+            fail_msg("byte %u of sectors 5-6 read as 0x%02x", i, data[i]);
+    assert_int_equal(blkapp_dev()->stats.sync_abandoned_done, 1); /* the held read did complete, late */
+}
+
 static void check_served_v1(void) { check_served(1); }
 static void check_served_v2(void) { check_served(2); }
 static void check_needs_reset_v1(void) { check_needs_reset(1); }
 static void check_needs_reset_v2(void) { check_needs_reset(2); }
 static void check_silent_v1(void) { check_silent(1); }
 static void check_silent_v2(void) { check_silent(2); }
+static void shell_after_timeout_v1(void) { shell_after_timeout(1); }
+static void shell_after_timeout_v2(void) { shell_after_timeout(2); }
 
 #define T(f) {#f, f}
 static const struct {
     const char *name;
     void (*fn)(void);
 } cases[] = {T(check_served_v1),      T(check_served_v2), T(check_needs_reset_v1),
-             T(check_needs_reset_v2), T(check_silent_v1), T(check_silent_v2)};
+             T(check_needs_reset_v2), T(check_silent_v1), T(check_silent_v2),
+             T(shell_after_timeout_v1), T(shell_after_timeout_v2)};
 
 static void run_case(void **state) { ((void (*)(void)) * state)(); }
 
