@@ -118,6 +118,13 @@ void arp_announce(struct netif *nif)
     arp_send(nif, ARP_OP_REQUEST, net_eth_broadcast, zero_mac, nif->ipv4.addr);
 }
 
+/* An entry's next deadline: arp_tick() looks at the table by then. */
+static void arp_due_by(struct netif *nif, uint64_t t)
+{
+    if (t < nif->arp_due)
+        nif->arp_due = t;
+}
+
 /* The sender's MAC is now known: mark it fresh and send what waited. */
 static void arp_update(struct netif *nif, struct arp_entry *e, uint32_t ip, const uint8_t mac[6])
 {
@@ -128,6 +135,7 @@ static void arp_update(struct netif *nif, struct arp_entry *e, uint32_t ip, cons
     e->state = ARP_REACHABLE;
     e->tries = 0;
     e->time_ms = nif->now_ms;
+    arp_due_by(nif, e->time_ms + ARP_REACHABLE_MS);
     e->used = false;
     e->pending = NULL;
     if (nb) {
@@ -158,6 +166,7 @@ int arp_output(struct netif *nif, struct netbuf *nb, uint32_t nexthop)
     e->pending = nb;
     e->tries = 1;
     e->time_ms = nif->now_ms;
+    arp_due_by(nif, e->time_ms + ARP_RETRY_MS);
     arp_send(nif, ARP_OP_REQUEST, net_eth_broadcast, zero_mac, nexthop);
     return 0;
 }
@@ -232,9 +241,12 @@ drop:
 
 void arp_tick(struct netif *nif)
 {
-    uint64_t now = nif->now_ms;
+    uint64_t now = nif->now_ms, due = UINT64_MAX;
     size_t i;
 
+    /* Most ticks: no entry's retry or expiry is due, nothing to walk. */
+    if (now < nif->arp_due)
+        return;
     for (i = 0; i < ARP_TABLE_SIZE; i++) {
         struct arp_entry *e = &nif->arp[i];
         switch (e->state) {
@@ -273,5 +285,13 @@ void arp_tick(struct netif *nif)
         default:
             break;
         }
+        /* the earliest deadline left, for the next tick */
+        if (e->state == ARP_PENDING || e->state == ARP_REFRESHING) {
+            if (e->time_ms + ARP_RETRY_MS < due)
+                due = e->time_ms + ARP_RETRY_MS;
+        } else if (e->state == ARP_REACHABLE && e->time_ms + ARP_REACHABLE_MS < due) {
+            due = e->time_ms + ARP_REACHABLE_MS;
+        }
     }
+    nif->arp_due = due;
 }

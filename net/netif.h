@@ -115,6 +115,7 @@ struct netif {
     uint64_t now_ms;        /* time of the latest net_tick() */
     struct net_stats stats;
     struct arp_entry arp[ARP_TABLE_SIZE];
+    uint64_t arp_due;      /* arp_tick() has nothing to do before this */
     struct udp_binding udp[UDP_MAX_BINDINGS];
     struct dhcp_client dhcp;
     struct ping_client ping;

@@ -513,6 +513,46 @@ static void test_arp_retry_then_drop(void **state)
     assert_int_equal(ST.arp_requests_sent, 4);
 }
 
+/* arp_tick() walks the table only when an entry's deadline has come: one
+ * far away (a fresh REACHABLE entry's) must not hide a nearer one added
+ * later (a new request's retry), nor the far one be lost after it. */
+static void test_arp_nearer_deadline_added_later(void **state)
+{
+    struct fake_frame *o;
+    const uint32_t other = FAKE_PEER + 1;
+    uint8_t m[6];
+
+    (void)state;
+    net_tick(NIF, 1000);
+    learn(FAKE_PEER, fake_peer_mac); /* due at 1000 + ARP_REACHABLE_MS */
+    net_tick(NIF, 2000);
+    expect_none();
+    assert_int_equal(net_udp_sendto(NIF, 1, other, 2, "x", 1), 0);
+    o = pop();
+    check_arp_request(o, fake_bcast_mac, other);
+    free(o);
+    net_tick(NIF, 2000 + ARP_RETRY_MS - 1);
+    expect_none();
+    net_tick(NIF, 2000 + ARP_RETRY_MS); /* the retry, on time */
+    o = pop();
+    check_arp_request(o, fake_bcast_mac, other);
+    free(o);
+    for (unsigned k = 2; k <= ARP_RETRIES; k++) {
+        net_tick(NIF, 2000 + k * ARP_RETRY_MS);
+        o = pop();
+        check_arp_request(o, fake_bcast_mac, other);
+        free(o);
+    }
+    net_tick(NIF, 2000 + (ARP_RETRIES + 1) * ARP_RETRY_MS); /* given up */
+    expect_none();
+    assert_int_equal(ST.arp_unresolved, 1);
+    assert_true(net_arp_lookup(NIF, FAKE_PEER, m));
+    net_tick(NIF, 1000 + ARP_REACHABLE_MS); /* unused: the far deadline still holds */
+    expect_none();
+    assert_false(net_arp_lookup(NIF, FAKE_PEER, m));
+    assert_int_equal(ST.arp_expired, 1);
+}
+
 static void test_clock_backwards_ignored(void **state)
 {
     struct fake_frame *o;
@@ -2132,6 +2172,7 @@ int main(void)
         T(test_arp_probe_answered_not_learned),
         T(test_flush_releases_queued),
         T(test_arp_queue_and_resolve),
+        T(test_arp_nearer_deadline_added_later),
         T(test_arp_retry_then_drop),
         T(test_clock_backwards_ignored),
         T(test_arp_refresh_unanswered),
