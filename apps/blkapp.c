@@ -86,22 +86,6 @@ static int ensure_bufs(void)
     return 0;
 }
 
-/* Whether a synchronous request the device still holds (one a helper left
- * at its timeout: virtio_blk.h, Timeouts) has its data in buf. */
-static bool device_holds(struct virtio_blk *b, const uint8_t *buf)
-{
-    uintptr_t lo = (uintptr_t)buf, hi = lo + BLK_CHUNK * VIRTIO_BLK_SECTOR;
-    bool held = false;
-    plat_irqstate_t s = plat_lock(&b->lock);
-    for (unsigned i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++) {
-        uintptr_t p = (uintptr_t)b->sync[i].req.buf;
-        if (b->sync[i].busy && p >= lo && p < hi)
-            held = true;
-    }
-    plat_unlock(&b->lock, s);
-    return held;
-}
-
 /* A synchronous transfer through bufs[0] (the shell's blk read and write,
  * blk=rowrite).  When it failed with its request still the device's, the
  * device may write bufs[0] whenever that completes: as after a whole-disk
@@ -110,7 +94,7 @@ static int sync_rw(struct virtio_blk *b, bool write, uint64_t lba, unsigned coun
 {
     int err = write ? virtio_blk_write(b, lba, bufs[0], count, &waiter)
                     : virtio_blk_read(b, lba, bufs[0], count, &waiter);
-    if (err && device_holds(b, bufs[0]))
+    if (err && virtio_blk_holds(b, bufs[0], BLK_CHUNK * VIRTIO_BLK_SECTOR))
         bufs[0] = NULL;
     return err;
 }

@@ -641,6 +641,24 @@ static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, u
     return 0;
 }
 
+bool virtio_blk_holds(struct virtio_blk *b, const void *buf, size_t len)
+{
+    uintptr_t lo = (uintptr_t)buf;
+    bool held = false;
+    plat_irqstate_t s;
+
+    if (!b || !buf || len == 0)
+        return false;
+    s = plat_lock(&b->lock);
+    for (unsigned i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++) {
+        uintptr_t p = (uintptr_t)b->sync[i].req.buf;
+        if (b->sync[i].busy && p >= lo && p - lo < len)
+            held = true;
+    }
+    plat_unlock(&b->lock, s);
+    return held;
+}
+
 int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w)
 {
     return rw(b, VIRTIO_BLK_T_IN, sector, buf, count, w);

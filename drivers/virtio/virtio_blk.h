@@ -86,6 +86,7 @@
  * late completion.  VIRTIO_BLK_SYNC_SLOTS such requests may be outstanding
  * (in flight or abandoned) at a time; beyond that the helpers wait for one
  * to complete, and return VIRTIO_ETIMEDOUT if none does in time.
+ * virtio_blk_holds() tells a caller whether a buffer is still the device's.
  *
  * Usage recipe:
  *     static struct virtio_blk blk;
@@ -253,6 +254,11 @@ int virtio_blk_check(struct virtio_blk *b);
 int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w);
 int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
                      const struct virtio_blk_wait *w);
+/* Whether the device still holds a synchronous request whose data lies in
+ * [buf, buf + len): one a helper gave up at its timeout (Timeouts above).
+ * Such a buffer is the device's until that request completes; reuse it
+ * and a late completion writes into it. */
+bool virtio_blk_holds(struct virtio_blk *b, const void *buf, size_t len);
 int virtio_blk_flush(struct virtio_blk *b, const struct virtio_blk_wait *w);
 /* Reset the device (requests in flight complete VIRTIO_ECANCELED) and free
  * the driver's memory. */

@@ -929,8 +929,15 @@ static void test_sync_timeout_then_late_completion(void **state)
     assert_int_equal(virtio_blk_read(&fx->blk, 5, fx->mem, 1, &w), VIRTIO_ETIMEDOUT);
     assert_int_equal(fx->blk.stats.sync_timeouts, 1);
     assert_int_equal(fx->blk.ninflight, 1);
+    /* The buffer is the device's until then; not its neighbours. */
+    assert_true(virtio_blk_holds(&fx->blk, fx->mem, SEC));
+    assert_true(virtio_blk_holds(&fx->blk, fx->mem - 8, 9));
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem - 8, 8));
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem + SEC, SEC));
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem, 0));
     /* It completes late: the driver-owned record absorbs it. */
     serve(fx);
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem, SEC));
     assert_int_equal(fx->blk.ninflight, 0);
     assert_int_equal(fx->blk.stats.sync_abandoned_done, 1);
     assert_memory_equal(fx->mem, sim_blk_sector(fx->model, 5), SEC);
