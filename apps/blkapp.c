@@ -75,27 +75,54 @@ int blkapp_start(const struct board_virtio_slot *s)
     return 0;
 }
 
+/* Buffers of synchronous requests given up at their timeout: the device
+ * writes them when the request completes, and they are taken back then (a
+ * disk has at most VIRTIO_BLK_SYNC_SLOTS such requests posted). */
+static struct {
+    uint8_t *buf;
+    struct virtio_blk *disk;
+} parked[BLKAPP_MAX * VIRTIO_BLK_SYNC_SLOTS];
+
+static uint8_t *unpark(void)
+{
+    for (unsigned i = 0; i < sizeof(parked) / sizeof(parked[0]); i++) {
+        uint8_t *buf = parked[i].buf;
+        if (buf && !virtio_blk_holds(parked[i].disk, buf, BLK_CHUNK * VIRTIO_BLK_SECTOR)) {
+            parked[i].buf = NULL;
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 /* The demo's transfer buffers, taken on first use so that the boot's "dma:"
  * line shows what the driver itself needs. */
 static int ensure_bufs(void)
 {
     plat_busaddr_t bus;
     for (unsigned i = 0; i < BLK_INFLIGHT; i++)
-        if (!bufs[i] && !(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
+        if (!bufs[i] && !(bufs[i] = unpark()) && !(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
             return VIRTIO_ENOMEM;
     return 0;
 }
 
 /* A synchronous transfer through bufs[0] (the shell's blk read and write,
  * blk=rowrite).  When it failed with its request still the device's, the
- * device may write bufs[0] whenever that completes: as after a whole-disk
- * pass that gave up, later transfers take a new buffer. */
+ * device may write bufs[0] whenever that completes: later transfers take
+ * another buffer, and this one is parked until then. */
 static int sync_rw(struct virtio_blk *b, bool write, uint64_t lba, unsigned count)
 {
     int err = write ? virtio_blk_write(b, lba, bufs[0], count, &waiter)
                     : virtio_blk_read(b, lba, bufs[0], count, &waiter);
-    if (err && virtio_blk_holds(b, bufs[0], BLK_CHUNK * VIRTIO_BLK_SECTOR))
-        bufs[0] = NULL;
+    if (err && virtio_blk_holds(b, bufs[0], BLK_CHUNK * VIRTIO_BLK_SECTOR)) {
+        for (unsigned i = 0; i < sizeof(parked) / sizeof(parked[0]); i++)
+            if (!parked[i].buf) {
+                parked[i].buf = bufs[0];
+                parked[i].disk = b;
+                break;
+            }
+        bufs[0] = NULL; /* (not parked with the table full: never used again) */
+    }
     return err;
 }
 

@@ -141,6 +141,27 @@ static void shell_after_timeout(uint32_t version)
     assert_int_equal(blkapp_dev()->stats.sync_abandoned_done, 1); /* the held read did complete, late */
 }
 
+/* The buffer a timed-out request kept comes back once the request has
+ * completed (each timeout took 128 KiB of the DMA pool for good before). */
+static void shell_buffer_taken_back(uint32_t version)
+{
+    uint8_t *a, *b, *data;
+    start_disk(version);
+    assert_int_equal(blkapp_read(0, 1, 1, &a), 0);
+    device = HOLD;
+    assert_int_equal(blkapp_read(0, 1, 1, &data), VIRTIO_ETIMEDOUT); /* a: the device's */
+    device = SERVE;
+    assert_int_equal(blkapp_read(0, 2, 1, &b), 0); /* the held read completes meanwhile */
+    assert_ptr_not_equal(b, a);
+    assert_int_equal(blkapp_dev()->stats.sync_abandoned_done, 1);
+    device = HOLD;
+    assert_int_equal(blkapp_read(0, 3, 1, &data), VIRTIO_ETIMEDOUT); /* b: the device's */
+    device = SERVE;
+    assert_int_equal(blkapp_read(0, 5, 1, &data), 0);
+    assert_ptr_equal(data, a); /* a is back */
+    assert_int_equal(data[0], 5);
+}
+
 static void check_served_v1(void) { check_served(1); }
 static void check_served_v2(void) { check_served(2); }
 static void check_needs_reset_v1(void) { check_needs_reset(1); }
@@ -149,6 +170,8 @@ static void check_silent_v1(void) { check_silent(1); }
 static void check_silent_v2(void) { check_silent(2); }
 static void shell_after_timeout_v1(void) { shell_after_timeout(1); }
 static void shell_after_timeout_v2(void) { shell_after_timeout(2); }
+static void shell_buffer_taken_back_v1(void) { shell_buffer_taken_back(1); }
+static void shell_buffer_taken_back_v2(void) { shell_buffer_taken_back(2); }
 
 #define T(f) {#f, f}
 static const struct {
@@ -156,7 +179,8 @@ static const struct {
     void (*fn)(void);
 } cases[] = {T(check_served_v1),      T(check_served_v2), T(check_needs_reset_v1),
              T(check_needs_reset_v2), T(check_silent_v1), T(check_silent_v2),
-             T(shell_after_timeout_v1), T(shell_after_timeout_v2)};
+             T(shell_after_timeout_v1), T(shell_after_timeout_v2), T(shell_buffer_taken_back_v1),
+             T(shell_buffer_taken_back_v2)};
 
 static void run_case(void **state) { ((void (*)(void)) * state)(); }
 
