@@ -1,7 +1,11 @@
 /*
  * kprintf.h - a small, allocation-free printf for the firmware console.
- * Supports %d %i %u %x %X %p %s %c %%, the l/ll/z/h length modifiers,
- * field width, '0' and '-' flags, and precision for %s (including %.*s).
+ * Supports %d %i %u %x %X %o %p %s %c %%, the hh/h/l/ll/z/j/t length
+ * modifiers, the '-', '0', '+', ' ' and '#' flags, field width and precision
+ * (either from '*', a negative width meaning '-'), as C11 7.21.6.1 says;
+ * not %n or floating point.  The return value is the length the whole
+ * output has, or -1 past INT_MAX.  kprintf cuts a line longer than 255
+ * characters short (keeping a final newline).
  * Output goes through a sink set with kprintf_set_sink(); until one is set,
  * output is dropped.
  *
