@@ -4,8 +4,8 @@
 # arm aarch64), linked at 0x40200000 like the firmware's ELF (above the
 # 1 MiB device tree QEMU virt puts at the base of RAM for an ELF) and with
 # the same cross compilers.  For tools/floor-guest/ (make bench's floor) and
-# tools/mmu-loader/ (test_mmu_handover.sh's pre-loader) and tools/vhe-loader/
-# (test_el2_vhe.sh's).
+# tools/mmu-loader/ (test_mmu_handover.sh's pre-loader), tools/vhe-loader/
+# (test_el2_vhe.sh's) and tools/el1t-loader/ (test_el1t.sh's).
 set -euo pipefail
 src=${1:?usage: $0 SRCDIR OUTDIR [ARCH...]}
 out=${2:?usage: $0 SRCDIR OUTDIR [ARCH...]}

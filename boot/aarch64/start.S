@@ -8,7 +8,8 @@
  *
  * Entry contract (Linux's arm64 boot protocol, plus what bootelf and go do):
  *   x0 = physical address of the device tree, or 0 (QEMU, for an ELF);
- *   EL2 or EL1; the image at any 2 MiB-aligned address (text_offset 0);
+ *   EL2 or EL1 (EL1h or EL1t: the stack is SP_EL1 either way); the image at
+ *   any 2 MiB-aligned address (text_offset 0);
  *   MMU and D-cache off - or on, as U-Boot's bootelf and go leave them:
  *   then the data cache is cleaned and invalidated by set/way and the MMU
  *   and caches are turned off before anything is written.
@@ -126,12 +127,15 @@ entry:
     mov     x2, #0x9                // SRE | Enable
     orr     x1, x1, x2
     msr     s3_4_c12_c9_5, x1
-5:  mov     x1, #0x3c5              // EL1h, DAIF masked
+5:  mov     x1, #0x3c5              // EL1h (M[3:0] = 0b0101: SP_EL1), DAIF masked
     msr     spsr_el2, x1
     adr     x1, 1f
     msr     elr_el2, x1
     eret
-1:
+    /* SP_EL1 for everything from here on: a loader may enter at EL1t
+     * (SPSel 0), where `mov sp` would set SP_EL0, and every exception,
+     * which is taken on SP_EL1, would then run on whatever SP_EL1 held. */
+1:  msr     spsel, #1
     adrp    x1, __stack_top
     add     x1, x1, :lo12:__stack_top
     mov     sp, x1
