@@ -12,7 +12,10 @@ Mutations: magic, version, totalsize, off_struct, virtio-reg (the first
 virtio-mmio node's address moved onto the RTC; riscv64: the PLIC),
 virtio-guard (the same node moved to 0x1000, in the unmapped NULL guard), nameoff
 (the last property's name offset), end (the struct block's FDT_END token),
-unbalanced (the root's END_NODE rewritten as a NOP).
+unbalanced (the root's END_NODE rewritten as a NOP), irqchip-reach and
+irqchip-guard (the GIC distributor's, riscv64: the PLIC's, registers moved
+above the identity map or into the NULL guard), gicv3-no-sysregs (the GICv2
+node turned into a GICv3 one: see main()).
 """
 import socket
 import struct
@@ -181,6 +184,35 @@ def main():
         if target is None:
             sys.exit("dtb-poke: no %s reg property" % VIRTIO_NODE)
         g.write(DTB + target, struct.pack(">II", 0, OTHER))
+    elif mutation in ("irqchip-reach", "irqchip-guard", "gicv3-no-sysregs"):
+        # The interrupt controller's registers (ARM: the GIC's distributor;
+        # riscv64: the PLIC) moved beyond the identity map (irqchip-reach:
+        # aarch64 512 GiB, riscv64 256 GiB) or to 0x1000, inside the NULL
+        # guard (irqchip-guard); or (gicv3-no-sysregs, ARM) the GICv2 node
+        # made a GICv3 one, its second region (the CPU interface) a
+        # "redistributor" in zeroed RAM at 0x47f00000 that answers for CPU 0:
+        # a GICv3 on a CPU without its system registers.
+        ic = "plic@c000000" if entry is not None else "intc@8000000"
+        addr = {"irqchip-reach": 0x4000000000 if entry is not None else 0x8000000000,
+                "irqchip-guard": 0x1000}.get(mutation)
+        names = blob[off_strings:]
+        node, props = None, {}
+        for p, t in tokens(blob, off_struct, size_struct):
+            if t == 1:
+                node = blob[p + 4:blob.index(0, p + 4)].decode()
+            elif t == 3 and node == ic:
+                nameoff = struct.unpack(">I", blob[p + 8:p + 12])[0]
+                props[names[nameoff:names.index(b"\0", nameoff)]] = p
+        if b"reg" not in props:
+            sys.exit("dtb-poke: no %s reg property" % ic)
+        reg = props[b"reg"] + 12
+        if addr is not None:
+            g.write(DTB + reg, struct.pack(">II", addr >> 32, addr & 0xFFFFFFFF))
+        else:
+            p = props[b"compatible"]
+            clen = struct.unpack(">I", blob[p + 4:p + 8])[0]
+            g.write(DTB + p + 12, b"arm,gic-v3".ljust(clen, b"\0"))
+            g.write(DTB + reg + 16, struct.pack(">IIII", 0, 0x47F00000, 0, 0x20000))
     elif mutation == "unbalanced":
         ends = [p for p, t in tokens(blob, off_struct, size_struct) if t == 2]
         g.write(DTB + ends[-1], struct.pack(">I", 4))  # the root's END_NODE becomes a NOP

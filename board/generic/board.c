@@ -190,6 +190,13 @@ static bool mmio_reachable(uint64_t a, uint64_t size)
     return memmap_reachable(a, size);
 }
 
+/* The same, and clear of the unmapped NULL guard once it is decided: for
+ * the interrupt controller's registers (irqchip.h). */
+bool board_mmio_reachable(uint64_t a, uint64_t size)
+{
+    return mmio_reachable(a, size) && !(guard && a < ARCH_NULL_GUARD);
+}
+
 static int first_okay_compatible(const char *const *compat)
 {
     for (int c = 0; compat[c]; c++)

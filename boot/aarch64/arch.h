@@ -74,7 +74,10 @@ static inline void arch_timer_stop(void) { arch_cntv_ctl(0); }
 static inline void arch_mmio_wmb(void) { __asm__ volatile("dmb oshst" ::: "memory"); }
 static inline void arch_mmio_rmb(void) { __asm__ volatile("dmb oshld" ::: "memory"); }
 
-/* GICv3 CPU interface, by encoding so any assembler accepts them. */
+/* GICv3 CPU interface, by encoding so any assembler accepts them.  Only
+ * where the CPU implements it (ID_AA64PFR0_EL1.GIC): else every ICC_*
+ * access is UNDEFINED. */
+static inline int arch_gicv3_sysregs(void) { return ((SYSREG_READ(id_aa64pfr0_el1) >> 24) & 0xf) != 0; }
 static inline uint32_t arch_icc_sre_read(void) { return (uint32_t)SYSREG_READ(s3_0_c12_c12_5); }
 static inline void arch_icc_sre_write(uint32_t v)
 {

@@ -78,7 +78,15 @@ static inline void arch_timer_stop(void) { arch_cntv_ctl(0); }
 static inline void arch_mmio_wmb(void) { __asm__ volatile("dmb oshst" ::: "memory"); }
 static inline void arch_mmio_rmb(void) { __asm__ volatile("dmb osh" ::: "memory"); }
 
-/* GICv3 CPU interface (system register access, AArch32 encodings). */
+/* GICv3 CPU interface (system register access, AArch32 encodings).  Only
+ * where the CPU implements it (ID_PFR1.GIC): else every ICC_* access is
+ * UNDEFINED. */
+static inline int arch_gicv3_sysregs(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c0, c1, 1" : "=r"(v));
+    return (v >> 28) != 0;
+}
 static inline uint32_t arch_icc_sre_read(void)
 {
     uint32_t v;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "arch.h"
-#include "memmap.h"
+#include "kprintf.h"
 
 #define GICD_CTLR 0x000
 #define GICD_TYPER 0x004
@@ -137,11 +137,29 @@ static void gic_init(int version, uintptr_t dist, uintptr_t cpu_or_rd)
         w32(dist + GICD_IROUTER + 8 * i, (uint32_t)route);
         w32(dist + GICD_IROUTER + 8 * i + 4, (uint32_t)(route >> 32));
     }
-    arch_icc_sre_write(arch_icc_sre_read() | 1u);
     arch_icc_ctlr_write(0); /* EOImode 0 (UNKNOWN at reset): EOI also deactivates */
     arch_icc_pmr_write(0xf0);
     arch_icc_bpr1_write(0);
     arch_icc_igrpen1_write(1);
+}
+
+/* GICv3's CPU interface is system registers: the CPU must implement them
+ * and ICC_SRE_EL1.SRE must stick.  A hypervisor or EL2 loader that keeps
+ * them from EL1 (ICC_SRE_EL2.SRE or .Enable 0: a GICv2-compatible guest)
+ * leaves SRE reading 0, and every other ICC_* access is then UNDEFINED.
+ * Checked before the GIC is touched, so a refusal leaves it as it was. */
+static bool cpu_sysregs(void)
+{
+    if (!arch_gicv3_sysregs()) {
+        kprintf("irq: WARNING: the device tree has a GICv3, but this CPU has no GICv3 system registers\n");
+        return false;
+    }
+    arch_icc_sre_write(arch_icc_sre_read() | 1u); /* the write's isb is in arch.h */
+    if (!(arch_icc_sre_read() & 1u)) {
+        kprintf("irq: WARNING: GICv3 system register access is disabled at EL2 (ICC_SRE_EL1.SRE stays 0)\n");
+        return false;
+    }
+    return true;
 }
 
 static int gic_detect(uintptr_t dist)
@@ -220,6 +238,16 @@ static const struct irqchip *publish(int node)
     return &chip;
 }
 
+/* Registers the board can map (irqchip.h); said when not. */
+static bool reachable(const char *what, uint64_t a, uint64_t size)
+{
+    if (board_mmio_reachable(a, size))
+        return true;
+    kprintf("irq: WARNING: %s registers at 0x%llx are out of this CPU's reach (beyond the identity map "
+            "or in the NULL guard); not used\n", what, (unsigned long long)a);
+    return false;
+}
+
 const struct irqchip *gic_from_dt(const struct dt *dt)
 {
     struct gic_dt d;
@@ -227,16 +255,19 @@ const struct irqchip *gic_from_dt(const struct dt *dt)
 
     /* v3 first; a v3 node without this CPU's redistributor falls back to
      * a v2 node, if the tree has one. */
-    if (gic_dt_find(dt, 3, &d) == 0 && memmap_reachable(d.dist, 0x10000)) {
+    if (gic_dt_find(dt, 3, &d) == 0 && reachable("GICv3 distributor", d.dist, 0x10000)) {
         for (unsigned r = 0; r < d.nregions; r++) {
             uint64_t base = d.region[r][0], size = d.region[r][1];
-            if (memmap_reachable(base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
+            if (reachable("GICv3 redistributor", base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
+                if (!cpu_sysregs())
+                    break;
                 gic_init(3, (uintptr_t)d.dist, rd);
                 return publish(d.node);
             }
         }
     }
-    if (gic_dt_find(dt, 2, &d) == 0 && memmap_reachable(d.dist, 0x1000) && memmap_reachable(d.region[0][0], 0x2000)) {
+    if (gic_dt_find(dt, 2, &d) == 0 && reachable("GICv2 distributor", d.dist, 0x1000) &&
+        reachable("GICv2 CPU interface", d.region[0][0], 0x2000)) {
         gic_init(2, (uintptr_t)d.dist, (uintptr_t)d.region[0][0]);
         return publish(d.node);
     }
@@ -251,7 +282,7 @@ const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t g
         gic_init(2, dist, gicc);
         return publish(-1);
     }
-    if (find_redist(gicr, gicr_size ? gicr_size : 0x20000, &rd) != 0)
+    if (find_redist(gicr, gicr_size ? gicr_size : 0x20000, &rd) != 0 || !cpu_sysregs())
         return NULL;
     gic_init(3, dist, rd);
     return publish(-1);

@@ -16,6 +16,13 @@
 
 #include "fdt/fdt.h"
 
+/* The board's (board/generic/board.c): whether registers at [a, a + size)
+ * can be accessed once the MMU is on - addressable, inside the identity
+ * map, outside the unmapped NULL guard.  A controller whose registers are
+ * not is left alone (the drivers return NULL, and every device is polled):
+ * an access would fault. */
+bool board_mmio_reachable(uint64_t a, uint64_t size);
+
 #define IRQCHIP_MAX_CELLS 4 /* the largest #interrupt-cells a driver decodes */
 
 struct irqchip {

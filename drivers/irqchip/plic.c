@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "kprintf.h"
 #include "plat.h"
 
 #define PRIORITY(src) (4u * (src))
@@ -229,10 +230,12 @@ const struct irqchip *plic_from_dt(const struct dt *dt, unsigned long hartid)
 
     if (plic_dt_find(dt, hartid, &d) != 0)
         return NULL;
-#if UINTPTR_MAX < UINT64_MAX
-    /* The registers up to our context's must be addressable. */
-    if (d.base > UINTPTR_MAX || d.size - 1 > UINTPTR_MAX - d.base)
+    /* The registers up to our context's must be mapped: beyond the
+     * identity map or in the NULL guard, the first access would fault. */
+    if (!board_mmio_reachable(d.base, d.size)) {
+        kprintf("irq: WARNING: PLIC registers at 0x%llx are out of this CPU's reach (beyond the identity map "
+                "or in the NULL guard); not used\n", (unsigned long long)d.base);
         return NULL;
-#endif
+    }
     return plic_init((uintptr_t)d.base, d.ndev, d.context, d.node);
 }

@@ -319,6 +319,19 @@ static int find(const void *fdt, unsigned long hart, struct plic_dt *out)
     return r < 0 ? r : (int)out->context;
 }
 
+/* ---- The board's reach (irqchip.h) ---------------------------------------- */
+
+/* What board_mmio_reachable allows: [reach_lo, reach_hi), everything by
+ * default; the driver asks before it touches a register. */
+static uint64_t reach_lo, reach_hi = UINT64_MAX;
+static unsigned reach_asked;
+
+bool board_mmio_reachable(uint64_t a, uint64_t size)
+{
+    reach_asked++;
+    return a >= reach_lo && a < reach_hi && size <= reach_hi - a;
+}
+
 /* ---- Context lookup ----------------------------------------------------------- */
 
 static void check_qemu_tree(const char *name, unsigned harts)
@@ -435,6 +448,40 @@ static void test_qemu_init(void **state)
     check_qemu_init(SMP1, 0, 1);
     check_qemu_init(SMP2, 0, 1);
     check_qemu_init(SMP2, 1, 3);
+}
+
+/* A PLIC the board cannot map (above the identity map, or in the NULL
+ * guard) is refused before any register access, and says so: the board
+ * then polls every device instead of faulting. */
+static void test_unreachable(void **state)
+{
+    struct dt dt;
+    uint8_t *blob;
+    uint32_t ndev;
+    (void)state;
+
+    load_tree(SMP1, &dt, &blob);
+    int plic = dt_find_compatible(&dt, -1, "sifive,plic-1.0.0");
+    assert_int_equal(dt_prop_u32(&dt, plic, "riscv,ndev", &ndev), 0);
+    const uint64_t windows[][2] = {
+        {0, BASE},                 /* the map ends below it */
+        {0, BASE + 0x200000u},     /* ... inside it: part of the registers beyond */
+        {BASE + 0x1000u, UINT64_MAX}, /* the guard covers its base */
+    };
+    for (unsigned i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+        model_reset(ndev);
+        reach_lo = windows[i][0];
+        reach_hi = windows[i][1];
+        reach_asked = 0;
+        assert_null(plic_from_dt(&dt, 0));
+        assert_true(reach_asked > 0);
+        assert_int_equal(m.accesses, 0);
+    }
+    reach_lo = 0;
+    reach_hi = UINT64_MAX;
+    model_reset(ndev);
+    assert_non_null(plic_from_dt(&dt, 0));
+    free(blob);
 }
 
 static void test_handmade_contexts(void **state)
@@ -688,6 +735,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qemu_contexts),
         cmocka_unit_test(test_qemu_init),
+        cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_handmade_contexts),
         cmocka_unit_test(test_claim_complete),
         cmocka_unit_test(test_complete_disabled),
