@@ -57,6 +57,13 @@ plat_busaddr_t plat_bus_addr(const void *p);
  */
 void plat_cache_clean(const void *p, size_t len);
 void plat_cache_invalidate(const void *p, size_t len);
+/* The cache line the drivers lay DMA memory out for.  Every region the
+ * device writes (used rings, receive buffers, status bytes) starts and
+ * ends on such a boundary of its own allocation, so no byte the CPU writes
+ * meanwhile - another allocation right after it included - shares a line
+ * with it: a clean or eviction of that line would put stale data over what
+ * the device wrote.  A CPU with longer lines needs a larger value. */
+#define PLAT_DMA_LINE 64u
 
 /* ---- Device registers -----------------------------------------------------
  * Accesses of exactly the named width.  Writes are ordered after the CPU's

@@ -143,12 +143,19 @@ static int rng_restart(struct virtio_dev *dev)
     return 0;
 }
 
+/* The buffer's allocation: to the end of its last cache line, which only
+ * the device writes (PLAT_DMA_LINE). */
+static size_t buf_alloc_size(const struct virtio_rng *rng)
+{
+    return ((size_t)rng->buf_size + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1);
+}
+
 static int rng_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
 {
     struct virtio_rng *rng = dev->drv_priv;
     plat_busaddr_t bus;
 
-    rng->buf = plat_dma_alloc(rng->buf_size, 64, &bus);
+    rng->buf = plat_dma_alloc(buf_alloc_size(rng), PLAT_DMA_LINE, &bus);
     if (!rng->buf)
         return VIRTIO_ENOMEM;
     qp[0] = (struct virtio_vq_params){.name = "rng.requestq",
@@ -175,7 +182,7 @@ static void rng_release(struct virtio_dev *dev)
     struct virtio_rng *rng = dev->drv_priv;
 
     if (rng->buf)
-        plat_dma_free(rng->buf, rng->buf_size);
+        plat_dma_free(rng->buf, buf_alloc_size(rng));
     rng->buf = NULL;
     rng->vq = NULL;
 }
@@ -357,6 +364,6 @@ void virtio_rng_shutdown(struct virtio_rng *rng)
     virtio_dev_shutdown(rng->dev); /* cancels an outstanding request */
     rng->vq = NULL;
     if (rng->buf)
-        plat_dma_free(rng->buf, rng->buf_size);
+        plat_dma_free(rng->buf, buf_alloc_size(rng));
     rng->buf = NULL;
 }

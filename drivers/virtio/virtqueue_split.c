@@ -18,8 +18,9 @@
  *                 read - the store->load race           (2.7.10)
  * For a device without dma-coherent, shared areas are cleaned before the
  * device may read them and invalidated before the CPU reads what the device
- * wrote.  The used area starts on its own page, so invalidating it never
- * discards a driver write.
+ * wrote.  The used area starts on its own page and the allocation runs to
+ * the end of its last cache line, so invalidating it never discards a
+ * driver write, nor a clean puts anything stale over it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +54,8 @@ static void sp_layout(unsigned num, size_t off[3], size_t *size, size_t *align)
     off[0] = l.desc_off;
     off[1] = l.avail_off;
     off[2] = l.used_off;
-    *size = l.size;
+    /* To the end of the used ring's last line: see PLAT_DMA_LINE. */
+    *size = (l.size + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1);
     *align = VRING_LEGACY_ALIGN;
 }
 

@@ -318,6 +318,18 @@ static struct dma_block *find_bus(uint64_t bus, size_t len)
     return NULL;
 }
 
+bool sim_dma_block(uint64_t bus, uint64_t *base, size_t *size)
+{
+    sim_lock();
+    struct dma_block *b = find_bus(bus, 1);
+    if (b) {
+        *base = b->bus;
+        *size = b->size;
+    }
+    sim_unlock();
+    return b != NULL;
+}
+
 /* The device's view: the memory itself, behind the modelled cache. */
 void *sim_dma_ptr(uint64_t bus, size_t len)
 {

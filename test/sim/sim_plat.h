@@ -123,6 +123,10 @@ void sim_mmio_unregister(uintptr_t base);
 void sim_dma_set_bus_base(uint64_t base); /* applies to later allocations */
 void *sim_dma_ptr(uint64_t bus, size_t len); /* NULL unless inside one block */
 size_t sim_dma_live(void);                   /* live blocks */
+/* The live block holding bus address `bus`: its bus address and the size
+ * plat_dma_alloc was asked for (which a real allocator may stop at: the
+ * next block can start in the same cache line). */
+bool sim_dma_block(uint64_t bus, uint64_t *base, size_t *size);
 void sim_dma_fail_after(long n);             /* n more allocations succeed; -1: never fail */
 /* Allocation number i (0 = the next) fails when bit i of mask is set; the
  * 33rd and later follow sim_dma_fail_after alone.  0: none (the default). */

@@ -139,6 +139,24 @@ static void test_rng_init_irq(void **state)
     assert_int_equal(virtqueue_size(r->rng.vq), 4);
 }
 
+/* Without coherent DMA the buffer the device fills is alone in its cache
+ * lines whatever size it is given: its allocation starts and ends on a
+ * line, so nothing allocated after it shares the last one. */
+static void test_rng_buf_lines(void **state)
+{
+    struct rfix *r = mk(state, 0);
+    uint64_t base;
+    size_t size;
+
+    assert_int_equal(init(r, VIRTIO_RNG_POLL, 100), 0);
+    assert_int_equal(r->rng.buf_size, 100);
+    assert_true(sim_dma_block(plat_bus_addr(r->rng.buf), &base, &size));
+    assert_int_equal(plat_bus_addr(r->rng.buf), base);
+    assert_int_equal(base % PLAT_DMA_LINE, 0);
+    if (size % PLAT_DMA_LINE != 0 || size < 100)
+        fail_msg("a 100-byte buffer: an allocation of %zu bytes, not whole lines", size);
+}
+
 static void test_rng_init_rejects(void **state)
 {
     struct vfix *fx = *state;
@@ -549,6 +567,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         RNG_TEST(test_rng_init_irq),
+        RNG_TEST(test_rng_buf_lines),
         RNG_TEST(test_rng_init_rejects),
         RNG_TEST(test_rng_init_failures),
         RNG_TEST(test_rng_irq_sync_device),

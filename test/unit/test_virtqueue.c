@@ -218,6 +218,51 @@ static void test_create_rejects(void **state)
     assert_true(sim_plat_ok());
 }
 
+/* Without coherent DMA the used ring is the device's alone down to the
+ * cache line: it starts on its own page and its allocation runs to the end
+ * of its last line, so no other allocation (an indirect table, a driver's
+ * bookkeeping, the next queue: a bump allocator puts them right after the
+ * requested size) and nothing of the driver's areas shares a line with
+ * it; a write-back of such a line would put back stale used entries. */
+static void test_used_ring_lines(void **state)
+{
+    static const unsigned nums[] = {1, 2, 16, 256, 1024};
+    const uint64_t line = PLAT_DMA_LINE;
+
+    (void)state;
+    assert_int_equal(line, 64);
+    for (unsigned ind = 0; ind < 2; ind++)
+        for (unsigned i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+            struct vq_params p;
+            struct virtqueue *vq = NULL;
+            uint64_t base;
+            size_t size;
+            unsigned n = nums[i];
+
+            sim_plat_reset();
+            memset(&p, 0, sizeof(p));
+            p.notify = noop_notify;
+            p.num = n;
+            p.indirect = ind != 0;
+            p.max_indirect = 8;
+            p.dma_coherent = false;
+            assert_int_equal(virtqueue_create(&p, &vq), 0);
+            uint64_t used = virtqueue_used_addr(vq);
+            uint64_t used_end = used + 4u + 8u * n + 2u; /* flags, idx, ring[n], avail_event */
+            uint64_t avail_end = virtqueue_avail_addr(vq) + 4u + 2u * n + 2u; /* ..., used_event */
+            assert_true(sim_dma_block(used, &base, &size));
+            assert_int_equal(base % line, 0);
+            assert_int_equal(used % line, 0);
+            assert_true(avail_end <= used);
+            if ((used_end + line - 1) / line * line > base + size)
+                fail_msg("num %u%s: the used ring's last line (to 0x%llx) runs past its allocation (to 0x%llx)",
+                         n, ind ? ", indirect" : "", (unsigned long long)((used_end + line - 1) / line * line),
+                         (unsigned long long)(base + size));
+            virtqueue_destroy(vq);
+            assert_true(sim_plat_ok());
+        }
+}
+
 /* ---- chains -------------------------------------------------------------------- */
 
 static void test_direct_chain(void **state)
@@ -1689,6 +1734,7 @@ int main(void)
         cmocka_unit_test(test_need_event_definition),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_create_rejects),
+        cmocka_unit_test(test_used_ring_lines),
         VFIX_TEST(test_direct_chain),
         VFIX_TEST(test_indirect_chain),
         VFIX_TEST(test_add_errors),
