@@ -12,6 +12,7 @@
 
 #include "arch.h"
 #include "kprintf.h"
+#include "memmap.h"
 
 struct crash_frame {
     uint32_t spsr;
@@ -73,10 +74,10 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
 {
     for (uint32_t i = 0; i < 4096; i++) {
         uint64_t lo = (uint64_t)i << 20, hi = lo + (1u << 20);
-        uint32_t attr = SEC_DEVICE;
-        for (int r = 0; r < nram; r++)
-            if (ram[r][0] < hi && ram[r][0] + ram[r][1] > lo)
-                attr = SEC_NORMAL_WBWA;
+        bool partial;
+        /* (memmap_overlaps clips a bank that runs past 2^64: base + size
+         * would wrap, and the RAM the image runs in be mapped Device) */
+        uint32_t attr = memmap_overlaps(ram, nram, lo, hi, &partial) ? SEC_NORMAL_WBWA : SEC_DEVICE;
         l1[i] = (uint32_t)lo | attr;
     }
     if (null_guard)
