@@ -23,8 +23,9 @@
 #include "irqchip.h"
 
 /* Both NULL when no usable GIC is found (no okay node, a register range
- * the CPU cannot address, no redistributor of this CPU); the board then
- * falls back to gic_from_table(). */
+ * the CPU cannot address, no redistributor of this CPU, no system-register
+ * access to a GICv3); the board then polls every device (the fixed table's
+ * GIC is used only without a device tree). */
 const struct irqchip *gic_from_dt(const struct dt *dt);
 /* The GIC at fixed addresses: its version from the distributor's PIDR2;
  * v2 uses gicc, v3 gicr and gicr_size (the redistributor region; 0 means
