@@ -177,6 +177,18 @@ static int find_dtb(uintptr_t reg)
     return err;
 }
 
+/* A string from the device tree, for the console: at most size - 1 bytes,
+ * and a byte that is not printable ASCII (an escape sequence would reach
+ * the terminal) as '?'. */
+static void printable_copy(char *out, size_t size, const char *s, size_t len)
+{
+    if (len >= size)
+        len = size - 1;
+    for (size_t i = 0; i < len; i++)
+        out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+    out[len] = '\0';
+}
+
 /* Registers this CPU can reach once the MMU is on: addressable at all
  * (memmap_reachable: a 32-bit CPU without LPAE), and on a 64-bit CPU below
  * ARCH_ADDR_LIMIT, where boot/<arch>/cpu.c's identity map ends: every
@@ -296,7 +308,12 @@ static void read_platform_from_dt(void)
             vexpress_sysreg = (uintptr_t)a;
     }
 #endif
-    info.model = dt_prop_string(&dt, 0, "model");
+    const char *model = dt_prop_string(&dt, 0, "model");
+    if (model) {
+        static char buf[80];
+        printable_copy(buf, sizeof(buf), model, strlen(model));
+        info.model = buf;
+    }
 }
 
 /* One interrupt of a node, as the boot CPU's controller numbers it:
@@ -330,13 +347,7 @@ static void virtio_node_name(int n, char *out, size_t size)
 {
     int len;
     const char *name = dt_node_name(&dt, n, &len);
-    if (!name)
-        len = 0;
-    if (len >= (int)size)
-        len = (int)size - 1;
-    if (len > 0)
-        memcpy(out, name, (size_t)len);
-    out[len] = '\0';
+    printable_copy(out, size, name ? name : "", name && len > 0 ? (size_t)len : 0);
 }
 
 /* A transport's interrupt: one the boot CPU's controller delivers and a

@@ -209,6 +209,18 @@ static void check_in_blob(const char *s)
     CHECK(memchr(p, 0, (size_t)(cur_blob + cur_size - p)) != NULL);
 }
 
+/* A string the boot prints from the tree: terminated, printable ASCII. */
+static void check_printable(const char *s, size_t size)
+{
+    const char *end;
+    if (!s)
+        return;
+    end = memchr(s, 0, size);
+    CHECK(end != NULL);
+    for (; s < end; s++)
+        CHECK(*s >= 0x20 && *s <= 0x7e);
+}
+
 /* The firmware's entry: check the probe table, probe it, go back. */
 void app_main(void)
 {
@@ -223,12 +235,12 @@ void app_main(void)
     CHECK(info.timer_intid >= 16 && info.timer_intid < 32);
     CHECK(info.irqchip != NULL && info.timer_via != NULL);
     check_in_blob(info.bootargs);
-    check_in_blob(info.model);
+    check_printable(info.model, 80); /* board.c's copy */
     for (int i = 0; i < info.nvirtio; i++) {
         const struct board_virtio_slot *s = &info.virtio[i];
         struct virtio_mmio_ident id;
         CHECK(s->size >= VIRTIO_MMIO_WINDOW && memmap_reachable(s->base, s->size));
-        CHECK(memchr(s->name, 0, sizeof(s->name)) != NULL);
+        check_printable(s->name, sizeof(s->name));
         CHECK(s->irq_flags == PLAT_IRQ_EDGE || s->irq_flags == PLAT_IRQ_LEVEL);
         CHECK(s->intid == 0 || (s->intid >= ic->first_device && s->intid < ic->nirqs));
         CHECK(i == 0 || info.virtio[i - 1].base <= s->base);
