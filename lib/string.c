@@ -1,8 +1,9 @@
 /*
  * string.c - the few C library string functions the firmware needs, for a
- * target built without a C library (ARCH=aarch64).  They run before the MMU
- * is on too, where unaligned wide accesses fault: memcpy and memset use
- * 8-byte words only on aligned addresses, everything else goes bytewise.
+ * target built without a C library (ARCH=aarch64 and ARCH=riscv64).  They
+ * run before the MMU is on too, where unaligned wide accesses fault: memcpy
+ * and memset use 8-byte words only when their pointers start 8-aligned,
+ * everything else (memmove always) goes bytewise.
  * Built with -fno-tree-loop-distribute-patterns so GCC cannot turn these
  * loops back into calls to themselves.
  */
