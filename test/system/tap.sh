@@ -83,16 +83,24 @@ tap_boot() {
 
 # tap_checker NAME COMMAND...: run a checker inside the namespace; each
 # PASS:/FAIL: line it prints counts as this test's own (prefixed with NAME).
+# A checker that ends with a failing status but no FAIL line (a traceback,
+# its timeout: the checks after that never ran) or prints no check at all
+# is a FAIL too.
 tap_checker() {
-    local name=$1 line
+    local name=$1 line out rc np=0 nf=0
     shift
+    out=$(in_ns "$@" 2>&1)
+    rc=$?
     while IFS= read -r line; do
         case $line in
-        PASS:*) pass "$name: ${line#PASS: }" ;;
-        FAIL:*) fail "$name: ${line#FAIL: }" ;;
+        PASS:*) pass "$name: ${line#PASS: }"; np=$((np + 1)) ;;
+        FAIL:*) fail "$name: ${line#FAIL: }"; nf=$((nf + 1)) ;;
         *) echo "$line" ;;
         esac
-    done < <(in_ns "$@" 2>&1)
+    done <<<"$out"
+    if ((rc != 0 && nf == 0 || np + nf == 0)); then
+        fail "$name: '$*' exited with status $rc after $np checks, none failed: $(tail -3 <<<"$out" | tr '\n' ' ')"
+    fi
 }
 
 tap_probe() {
