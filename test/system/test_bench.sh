@@ -76,11 +76,18 @@ for arch in $ARCHES; do
             "$tcpi, RX interrupt to reply queued: median" "$arch"
     fi
     # Round trips: bench-rtt --short's own PASS/FAIL/SKIP line per guest
-    # (printed above); that one came for each ARCH.
-    if ! grep -q '^| figure | better |' "$out"; then
-        skip "round trips ($arch): $(grep -m1 '^SKIP: bench-rtt' "$out" || echo "no table")"
-    elif grep -q "^SKIP: bench-rtt: vbare-$arch:" "$out"; then
-        skip "round trips ($arch): $(grep -m1 "^SKIP: bench-rtt: vbare-$arch:" "$out")"
+    # (printed above); that one came for each ARCH.  Only what this machine
+    # lacks (a tool, a writable folder, a network namespace) is a SKIP: a
+    # guest of ours left out (no firmware, no QEMU for it) or no table at
+    # all (bench-rtt ended early) is a failure.
+    if grep -q "^SKIP: bench-rtt: vbare-$arch:" "$out"; then
+        fail "round trips ($arch): $(grep -m1 "^SKIP: bench-rtt: vbare-$arch:" "$out")"
+    elif ! grep -q '^| figure | better |' "$out"; then
+        if grep -Eq '^SKIP: bench-rtt: (no [^ ]+ here|cannot )' "$out"; then
+            skip "round trips ($arch): $(grep -E -m1 '^SKIP: bench-rtt: (no [^ ]+ here|cannot )' "$out")"
+        else
+            fail "round trips ($arch): bench-rtt printed no table and no SKIP for this machine (see $out)"
+        fi
     else
         expect_grep "$out" "^PASS: bench-rtt --short: vbare-$arch: " "round trips: vbare-$arch up, pings answered, UDP echo exact"
         expect_cell "round trips: ping RTT p50 ($arch)" "$num \\(n=1\\)" '^\| figure \| better \|' "ping RTT p50 (µs)" "vbare $arch"
@@ -97,7 +104,11 @@ for arch in $ARCHES; do
     # one boot of the floor guest and one of the firmware per ARCH; that
     # each gave its figure.
     [[ $arch == riscv64 ]] && continue
-    if grep -q '^SKIP: bench-boot' "$out"; then
+    # Its floor guest that did not build, or no firmware, is a failure;
+    # what this machine lacks (a tool, a network namespace) a SKIP.
+    if grep -Eq '^SKIP: bench-boot: (the floor guest did not build|no [^ ]*/firmware\.elf)' "$out"; then
+        fail "boot to network ($arch): $(grep -E -m1 '^SKIP: bench-boot: (the floor guest|no [^ ]*/firmware)' "$out")"
+    elif grep -q '^SKIP: bench-boot' "$out"; then
         skip "boot to network ($arch): $(grep -m1 '^SKIP: bench-boot' "$out")"
     else
         n='[0-9]+\.[0-9] \(n=1\)' d='-?[0-9]+\.[0-9]'
@@ -119,7 +130,10 @@ tarch=aarch64
 [[ " $ARCHES " == *" aarch64 "* ]] || tarch=${ARCHES%% *}
 tout=$LOGDIR/trace-echo-$tarch.md
 tools/trace-echo.sh --count 3 "$tarch" >"$tout" 2>&1
-if grep -q '^SKIP: stage trace' "$tout"; then
+if grep -q "^SKIP: stage trace: $tarch:" "$tout"; then
+    # no firmware, or it did not come up within the minute: a failure
+    fail "stage trace ($tarch): $(grep -m1 "^SKIP: stage trace: $tarch:" "$tout")"
+elif grep -q '^SKIP: stage trace' "$tout"; then
     skip "stage trace ($tarch): $(grep -m1 '^SKIP: stage trace' "$tout")"
 else
     expect_grep "$tout" '^\| stage \| ICMP echo \(median of [1-3]\) \| UDP echo \(median of [1-3]\) \|' \
