@@ -33,6 +33,15 @@ n=$(guard_on $'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\r')
 [[ $n == 1 ]] && pass "guard: CRLF logs are read too" || fail "guard: CRLF log gave $n failures, not 1"
 n=$(guard_on 'OpenSBI v1.1' 'qemu-system-riscv64: warning: something new' 'boot: done')
 [[ $n == 1 ]] && pass "guard: a riscv64 QEMU warning fails the test" || fail "guard: riscv64 warning gave $n failures, not 1"
+# A test that wrote no log at all booted nothing: no PASS for its boots.
+out=$(
+    dir=$(mktemp -d "$LOGDIR/.harness.XXXXXX")
+    LOGDIR=$dir failures=0 TEST_STAMP=$(mktemp "$dir/.stamp.XXXXXX")
+    qemu_messages_check
+    echo "failures=$failures"
+    rm -rf "$dir"
+)
+[[ $out == failures=0 ]] && pass "guard: no log, no PASS line for the boots" || fail "guard: with no log it said: $out"
 
 # Every device set qemu-run.sh can build: -nic none always, and a netdev
 # only where net is asked for.
