@@ -4,7 +4,9 @@
 # line "N passed, N failed[, N skipped]" that counts individual test cases:
 # cmocka's own counts for a unit binary, PASS:/FAIL:/SKIP: lines for a script.
 # A test program that exits non-zero without reporting a failure counts as
-# one failure.  Exit status: 0 only when nothing failed and something passed.
+# one failure, and so does one that reports no test case at all (a loop
+# that ran zero times).  Exit status: 0 only when nothing failed and
+# something passed.
 set -uo pipefail
 logs=build/test-logs
 mkdir -p "$logs"
@@ -28,6 +30,9 @@ for t in "$@"; do
         f=1
         echo "  $name: exited with status $rc; last lines of $log:"
         tail -15 "$log" | sed 's/^/    /'
+    elif ((p + f + s == 0)); then
+        f=1
+        echo "  $name: reported no test case (no PASS, FAIL or SKIP line; see $log)"
     fi
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     printf '%-34s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$s" $((SECONDS - start))

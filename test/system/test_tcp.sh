@@ -36,6 +36,7 @@ arches=
 for a in $ARCHES; do
     [[ $a == arm || $a == aarch64 ]] && arches+=" $a"
 done
+[[ -n $arches ]] || { skip "test_tcp: arm and aarch64 only (TEST_ARCHES=$ARCHES)"; finish; }
 for arch in $arches; do
     for mmio in ${TCP_MMIO:-legacy modern}; do
         name="$arch $mmio tcp"

@@ -22,6 +22,7 @@ configs=
 for c in ${SVC_CONFIGS:-arm:legacy aarch64:modern}; do
     [[ " $ARCHES " == *" ${c%%:*} "* ]] && configs+=" $c"
 done
+[[ -n $configs ]] || { skip "test_tcp_services: no configuration of ${SVC_CONFIGS:-arm:legacy aarch64:modern} in TEST_ARCHES=$ARCHES"; finish; }
 for c in $configs; do
     arch=${c%%:*} mmio=${c#*:}
     name="$arch $mmio tcp services"
