@@ -322,6 +322,7 @@ static void tcp_finish(struct tcp_conn *c, int err)
 static void tcp_free(struct tcp_conn *c, int err)
 {
     c->state = TCP_CLOSED;
+    c->ts->live &= ~(1ull << (c - c->ts->conn));
     c->flags &= TF_BUSY;
     tcp_finish(c, err);
 }
@@ -394,6 +395,7 @@ static void tcp_start(struct tcp_conn *c, uint8_t state, uint32_t raddr, uint16_
     struct tcp_stack *ts = c->ts;
 
     c->state = state;
+    ts->live |= 1ull << (c - ts->conn);
     c->raddr = raddr;
     c->lport = lport;
     c->rport = rport;
@@ -1051,8 +1053,11 @@ void tcp_tick(struct netif *nif)
     struct tcp_stack *ts = nif->tcp;
     uint32_t now = tcp_now(nif);
 
-    for (struct tcp_conn *c = ts->conn; c < ts->conn + TCP_MAX_CONNS; c++) {
-        if (c->state == TCP_CLOSED)
+    /* Only the connections in use: most ticks of an idle stack walk none.
+     * (A bit the walk clears, tcp_free, is of the one it is at.) */
+    uint64_t m = ts->live;
+    for (struct tcp_conn *c = ts->conn; m; c++, m >>= 1) {
+        if (!(m & 1) || c->state == TCP_CLOSED)
             continue;
         if (c->idle_ms && synchronized(c) && c->state != TCP_TIME_WAIT && now - c->t_heard >= c->idle_ms) {
             nif->stats.tcp_idle_timeouts++;

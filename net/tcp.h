@@ -218,8 +218,10 @@ struct tcp_stack {
     uint8_t key[TCP_KEY_LEN];
     uint32_t age;                   /* next connection's age */
     struct tcp_listener listen[TCP_MAX_LISTEN];
+    uint64_t live;                  /* bit i: conn[i] may be other than CLOSED (tcp_tick's walk) */
     struct tcp_conn conn[TCP_MAX_CONNS];
 };
+_Static_assert(TCP_MAX_CONNS <= 64, "one bit of tcp_stack.live per connection");
 
 /* Zero ts and attach it to nif (nif->tcp); after netif_init().  key: the
  * RFC 6528 secret, TCP_KEY_LEN random bytes (NULL: taken from

@@ -175,6 +175,9 @@ static void run_state(int mode, const uint8_t *data, size_t size)
     if (net_dhcp_state(&f.nif) == DHCP_BOUND && (mode == 2 || mode == 3))
         reached_bound++;
     feed(&f, data, size);
+    for (i = 0; i < TCP_MAX_CONNS; i++) /* every connection in use is one tcp_tick() walks */
+        if (fuzz_tcp.conn[i].state != TCP_CLOSED && !(fuzz_tcp.live >> i & 1))
+            abort();
     net_tick(&f.nif, f.nif.now_ms + 1000);
     net_tick(&f.nif, f.nif.now_ms + 60000);
     net_tick(&f.nif, f.nif.now_ms + 400000);

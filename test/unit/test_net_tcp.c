@@ -290,6 +290,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    /* Every connection in use is one tcp_tick() walks. */
+    for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
+        if (TS->conn[i].state != TCP_CLOSED && !(TS->live >> i & 1)) {
+            print_error("conn[%u] in state %u is not in tcp_stack.live\n", i, TS->conn[i].state);
+            return -1;
+        }
     int r = fake_close(&F);
     free(TS);
     net_set_random(NULL);
