@@ -376,21 +376,22 @@ void virtio_dev_shutdown(struct virtio_dev *dev)
 
 /*
  * One consistent read of config space (2.5.1): `n` accesses of `width`
- * bytes from `off` - one field (n == 1, out is a uint64_t) or a byte
- * string (width == 1, out is n bytes).  A modern device with a
- * ConfigGeneration: the accesses are repeated until the generation is the
- * same before and after them.  Legacy, or no generation: a read of more
- * than one access (a 64-bit field is two 32-bit halves) is repeated until
- * two passes agree (2.5.4, legacy); one access of up to 32 bits is atomic
- * and read once.  Every unconfirmed pass but an agreement's first counts a
+ * bytes from `off` - one field (n == 1, into *field) or a byte string
+ * (width == 1, field NULL, into bytes[0..n), of any length, 1 included).
+ * A modern device with a ConfigGeneration: the accesses are repeated until
+ * the generation is the same before and after them.  Legacy, or no
+ * generation: a read of more than one access (a 64-bit field is two 32-bit
+ * halves) is repeated until two passes agree (2.5.4, legacy); one access
+ * of up to 32 bits is atomic and read once.  Every unconfirmed pass but an agreement's first counts a
  * retry; VIRTIO_CONFIG_RETRIES of them end it with VIRTIO_EIO.
  */
-static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsigned n, void *out)
+static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsigned n, uint64_t *field,
+                    uint8_t *bytes)
 {
     bool gen, multi, first = true;
     unsigned retries = 0;
 
-    if (!dev || !dev->ops || (!out && n))
+    if (!dev || !dev->ops || (!field && !bytes && n))
         return VIRTIO_EINVAL;
     gen = !dev->legacy && dev->ops->config_generation;
     multi = n > 1 || width == 8;
@@ -404,12 +405,12 @@ static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsign
 
             if (err)
                 return err;
-            if (n == 1) {
-                same = *(uint64_t *)out == x;
-                *(uint64_t *)out = x;
+            if (field) {
+                same = *field == x;
+                *field = x;
             } else {
-                same = same && ((uint8_t *)out)[i] == (uint8_t)x;
-                ((uint8_t *)out)[i] = (uint8_t)x;
+                same = same && bytes[i] == (uint8_t)x;
+                bytes[i] = (uint8_t)x;
             }
         }
         if (gen ? dev->ops->config_generation(dev) == g0 : !multi || (!first && same))
@@ -428,7 +429,7 @@ static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsign
 int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 1, 1, &x);
+    int err = cfg_read(dev, off, 1, 1, &x, NULL);
 
     if (!err && v)
         *v = (uint8_t)x;
@@ -438,7 +439,7 @@ int virtio_config_read8(struct virtio_dev *dev, unsigned off, uint8_t *v)
 int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 2, 1, &x);
+    int err = cfg_read(dev, off, 2, 1, &x, NULL);
 
     if (!err && v)
         *v = (uint16_t)x;
@@ -448,7 +449,7 @@ int virtio_config_read16(struct virtio_dev *dev, unsigned off, uint16_t *v)
 int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 4, 1, &x);
+    int err = cfg_read(dev, off, 4, 1, &x, NULL);
 
     if (!err && v)
         *v = (uint32_t)x;
@@ -458,7 +459,7 @@ int virtio_config_read32(struct virtio_dev *dev, unsigned off, uint32_t *v)
 int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
 {
     uint64_t x = 0;
-    int err = cfg_read(dev, off, 8, 1, &x);
+    int err = cfg_read(dev, off, 8, 1, &x, NULL);
 
     if (!err && v)
         *v = x;
@@ -467,7 +468,7 @@ int virtio_config_read64(struct virtio_dev *dev, unsigned off, uint64_t *v)
 
 int virtio_config_read_bytes(struct virtio_dev *dev, unsigned off, void *buf, unsigned len)
 {
-    return cfg_read(dev, off, 1, len, buf);
+    return cfg_read(dev, off, 1, len, NULL, buf);
 }
 
 static int cfg_write(struct virtio_dev *dev, unsigned off, unsigned width, uint64_t v)

@@ -601,6 +601,17 @@ static void test_config_read_bytes(void **state)
         fx->sim->fault.gen_bumps = 0;
     }
     assert_int_equal(virtio_config_read_bytes(&fx->dev, 0, NULL, 6), VIRTIO_EINVAL);
+    /* One byte is one byte: nothing past it is written (nor need the
+     * buffer be aligned for more). */
+    struct {
+        uint8_t pad, b, after[14];
+    } one;
+    memset(&one, 0xee, sizeof(one));
+    assert_int_equal(virtio_config_read_bytes(&fx->dev, 2, &one.b, 1), 0);
+    assert_int_equal(one.b, b[2]);
+    assert_int_equal(one.pad, 0xee);
+    for (unsigned i = 0; i < sizeof(one.after); i++)
+        assert_int_equal(one.after[i], 0xee);
 }
 
 /* A device that changes a 64-bit config field (blk capacity: a resize)
