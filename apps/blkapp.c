@@ -192,12 +192,13 @@ static int whole_disk(struct pass *p, char mode)
     /* Reads are folded in LBA order: the slots complete in order of submission
      * for QEMU, but the fold waits for each slot in turn to be sure. */
     unsigned next_submit = 0, next_done = 0;
+    unsigned room = BLK_INFLIGHT; /* in flight at once: fewer if the ring is smaller */
     bool gave_up = false; /* a wait failed: the device keeps what it has */
     uint64_t slot_lba[BLK_INFLIGHT] = {0};
     uint32_t slot_n[BLK_INFLIGHT] = {0};
     while ((lba < in->capacity || next_done != next_submit) && !p->error) {
         unsigned k = next_submit % BLK_INFLIGHT;
-        if (lba < in->capacity && next_submit - next_done < BLK_INFLIGHT) {
+        if (lba < in->capacity && next_submit - next_done < room) {
             uint32_t n = in->capacity - lba < chunk ? (uint32_t)(in->capacity - lba) : chunk;
             if (mode == 'w')
                 for (uint32_t i = 0; i < n; i++)
@@ -211,7 +212,12 @@ static int whole_disk(struct pass *p, char mode)
             int err = virtio_blk_queue(cur, &p->req[k]);
             if (err) {
                 p->busy[k] = false;
-                return err;
+                if (err == VIRTIO_ENOSPC && next_submit != next_done) {
+                    room = next_submit - next_done; /* all the ring holds: wait for one */
+                    continue;
+                }
+                p->error = err; /* and the requests already out finish below */
+                break;
             }
             slot_lba[k] = lba;
             slot_n[k] = n;
