@@ -101,6 +101,7 @@ static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
 static bool guard; /* the lowest ARCH_NULL_GUARD bytes are unmapped */
+static bool bootargs_cut; /* longer than BOARD_BOOTARGS_MAX - 1 bytes */
 
 const struct board_info *board(void) { return &info; }
 
@@ -271,7 +272,20 @@ static void read_platform_from_dt(void)
         info.ram[info.nram][1] = mem[i].size;
         info.nram++;
     }
-    info.bootargs = dt_bootargs(&dt);
+    const char *args = dt_bootargs(&dt);
+    if (args) {
+        /* A copy for everyone who prints a word of it: tabs and line ends
+         * are spaces (they separate words either way), any other byte that
+         * is not printable ASCII a '?' (as printable_copy). */
+        static char buf[BOARD_BOOTARGS_MAX];
+        size_t len = strlen(args);
+        bootargs_cut = len >= sizeof(buf);
+        printable_copy(buf, sizeof(buf), args, len);
+        for (size_t i = 0; i < sizeof(buf) && buf[i]; i++)
+            if (args[i] == '\t' || args[i] == '\n' || args[i] == '\r')
+                buf[i] = ' ';
+        info.bootargs = buf;
+    }
     uart_from_dt();
 
     int node;
@@ -771,6 +785,9 @@ void boot_main(uintptr_t dtb_reg)
         kprintf("dt: device tree at 0x%lx, %u bytes\n", (unsigned long)info.dtb_addr, (unsigned)info.dtb_size);
         if (dt_index_err)
             kprintf("dt: no node index (%s): lookups walk the tree\n", dt_strerror(dt_index_err));
+        if (bootargs_cut)
+            kprintf("dt: WARNING: boot arguments longer than %u bytes; the rest is ignored\n",
+                    (unsigned)BOARD_BOOTARGS_MAX - 1);
     } else
         kprintf("dt: WARNING: no valid device tree (%s at 0x%lx); using the qemu-virt board table\n",
                 dt_strerror(err), (unsigned long)info.dtb_addr);

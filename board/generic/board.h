@@ -32,13 +32,17 @@ struct board_virtio_slot {
     char name[40];    /* device-tree node name, or "slot N" from the table */
 };
 
+/* The boot arguments the board keeps (Linux's arm64 limit): longer ones are
+ * cut, with a warning. */
+#define BOARD_BOOTARGS_MAX 2048
+
 struct board_info {
     const struct dt *dt; /* NULL when no valid device tree was found */
     int dt_err;          /* why not (a DT_ERR_* code), or 0 */
     uintptr_t dtb_addr;
     uint32_t dtb_size;
     bool fallback;       /* the board table stands in for the device tree */
-    const char *bootargs;
+    const char *bootargs;  /* printable ASCII, at most BOARD_BOOTARGS_MAX - 1 bytes, or NULL */
     const char *model;   /* the root's "model", or NULL */
     uint64_t ram[BOARD_MAX_RAM][2];
     int nram;

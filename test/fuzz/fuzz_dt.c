@@ -199,16 +199,6 @@ void plat_dma_pool_init(uintptr_t base, uintptr_t end)
     n_pools++;
 }
 
-/* A C string that lies inside the blob (the reader's promise for values). */
-static void check_in_blob(const char *s)
-{
-    const uint8_t *p = (const uint8_t *)s;
-    if (!s)
-        return;
-    CHECK(p >= cur_blob && p < cur_blob + cur_size);
-    CHECK(memchr(p, 0, (size_t)(cur_blob + cur_size - p)) != NULL);
-}
-
 /* A string the boot prints from the tree: terminated, printable ASCII. */
 static void check_printable(const char *s, size_t size)
 {
@@ -234,7 +224,7 @@ void app_main(void)
     CHECK(info.uart != 0);
     CHECK(info.timer_intid >= 16 && info.timer_intid < 32);
     CHECK(info.irqchip != NULL && info.timer_via != NULL);
-    check_in_blob(info.bootargs);
+    check_printable(info.bootargs, BOARD_BOOTARGS_MAX); /* board.c's copy */
     check_printable(info.model, 80); /* board.c's copy */
     for (int i = 0; i < info.nvirtio; i++) {
         const struct board_virtio_slot *s = &info.virtio[i];
