@@ -179,13 +179,19 @@ static struct dt_rsv chk_rsv[BOARD_MAX_RSV];
 
 void plat_dma_pool_init(uintptr_t base, uintptr_t end)
 {
-    bool in_ram = false;
+    uint64_t cur = base;
     int n;
     CHECK(in_board && base < end && base % 4096 == 0 && end % 4096 == 0);
-    for (int i = 0; i < info.nram; i++)
-        if (info.ram[i][0] <= base && end - info.ram[i][0] <= info.ram[i][1])
-            in_ram = true;
-    CHECK(in_ram);
+    /* All of it RAM: covered by the banks together (adjacent or
+     * overlapping banks are one stretch of RAM, and the pool may span them). */
+    for (int round = 0; round < info.nram && cur < end; round++)
+        for (int i = 0; i < info.nram; i++)
+            if (info.ram[i][0] <= cur && cur - info.ram[i][0] < info.ram[i][1]) {
+                uint64_t bank_end = info.ram[i][0] + info.ram[i][1];
+                cur = bank_end < info.ram[i][0] || bank_end > end ? end : bank_end; /* (past 2^64: all) */
+                break;
+            }
+    CHECK(cur >= end);
     CHECK(!overlaps(base, end - base, IMG_BASE, IMG_END - IMG_BASE));
     CHECK(!overlaps(base, end - base, info.dtb_addr, info.dtb_size));
     if (guard)
