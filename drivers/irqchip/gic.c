@@ -145,9 +145,11 @@ static void gic_init(int version, uintptr_t dist, uintptr_t cpu_or_rd)
 
 /* GICv3's CPU interface is system registers: the CPU must implement them
  * and ICC_SRE_EL1.SRE must stick.  A hypervisor or EL2 loader that keeps
- * them from EL1 (ICC_SRE_EL2.SRE or .Enable 0: a GICv2-compatible guest)
- * leaves SRE reading 0, and every other ICC_* access is then UNDEFINED.
- * Checked before the GIC is touched, so a refusal leaves it as it was. */
+ * them from EL1 with ICC_SRE_EL2.SRE 0 (a GICv2-compatible guest) leaves
+ * SRE reading 0, and every other ICC_* access is then UNDEFINED; with
+ * ICC_SRE_EL2.Enable 0 EL1's accesses to ICC_SRE_EL1 trap to EL2 instead
+ * (its handler's business: nothing here can see it).  Checked before the
+ * GIC is touched, so a refusal leaves it as it was. */
 static bool cpu_sysregs(void)
 {
     if (!arch_gicv3_sysregs()) {
