@@ -140,6 +140,27 @@ expect_echo() {
     fi
 }
 
+# qemu_dts DIR IMAGE QEMU-RUN-OPTION... - the device tree QEMU writes for
+# exactly the qemu-run.sh command line OPTIONS... IMAGE (its dumpdtb), as
+# DIR/qemu.dtb and, decompiled, DIR/qemu.dts.  Non-zero with the reason in
+# DIR/dtc.err when that fails.  (A test that uses it adds QEMU's "dtb
+# dumped" line to QEMU_EXPECTED.)
+qemu_dts() {
+    local dir=$1 image=$2 dry i
+    shift 2
+    local -a cmd
+    if ! dry=$(tools/qemu-run.sh "$@" --dry-run "$image" 2>"$dir/dtc.err"); then
+        echo "qemu-run.sh --dry-run failed" >>"$dir/dtc.err"
+        return 1
+    fi
+    eval "cmd=($dry)"
+    for i in "${!cmd[@]}"; do
+        [[ ${cmd[$i]} == -M ]] && cmd[$((i + 1))]+=",dumpdtb=$dir/qemu.dtb"
+    done
+    "${cmd[@]}" >"$dir/dump.out" 2>&1
+    dtc -q -I dtb -O dts -o "$dir/qemu.dts" "$dir/qemu.dtb" 2>"$dir/dtc.err"
+}
+
 # free_port : a TCP/UDP port nobody listens on right now, on loopback.
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

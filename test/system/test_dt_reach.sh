@@ -23,16 +23,7 @@ while IFS='|' read -r arch node reg addr; do
         continue
     fi
     opts=(--arch "$arch" --devices rng,rng)
-    if ! dry=$(tools/qemu-run.sh "${opts[@]}" --dry-run "build/$arch/firmware.elf"); then
-        fail "$arch: qemu-run.sh --dry-run failed"
-        continue
-    fi
-    eval "cmd=($dry)"
-    for i in "${!cmd[@]}"; do
-        [[ ${cmd[$i]} == -M ]] && cmd[$((i + 1))]+=",dumpdtb=$dir/qemu.dtb"
-    done
-    "${cmd[@]}" >"$dir/dump.out" 2>&1
-    if ! dtc -q -I dtb -O dts -o "$dir/qemu.dts" "$dir/qemu.dtb" 2>"$dir/dtc.err" ||
+    if ! qemu_dts "$dir" "build/$arch/firmware.elf" "${opts[@]}" ||
         ! python3 - "$dir/qemu.dts" "$dir/reach.dts" "$node" "$reg" <<'PY' 2>>"$dir/dtc.err" ||
 import re
 import sys

@@ -24,15 +24,8 @@ log=$dir/boot.log
 opts=(--arch "$arch" --devices net,rng)
 if [[ ! -f build/$arch/firmware.elf ]]; then
     fail "$arch: no build/$arch/firmware.elf (make ARCH=$arch)"
-elif ! dry=$(tools/qemu-run.sh "${opts[@]}" --dry-run "build/$arch/firmware.elf"); then
-    fail "$arch: qemu-run.sh --dry-run failed"
 else
-    eval "cmd=($dry)"
-    for i in "${!cmd[@]}"; do
-        [[ ${cmd[$i]} == -M ]] && cmd[$((i + 1))]+=",dumpdtb=$dir/qemu.dtb"
-    done
-    "${cmd[@]}" >"$dir/dump.out" 2>&1
-    if ! dtc -q -I dtb -O dts -o "$dir/qemu.dts" "$dir/qemu.dtb" 2>"$dir/dtc.err" ||
+    if ! qemu_dts "$dir" "build/$arch/firmware.elf" "${opts[@]}" ||
         ! python3 - "$dir/qemu.dts" "$dir/strings.dts" "$node" <<'PY' 2>>"$dir/dtc.err" ||
 import re
 import sys

@@ -151,16 +151,7 @@ for arch in arm aarch64; do
 
     # The device tree QEMU writes for exactly this command line.
     opts=(--arch "$arch" --gic "$gic" --devices "$DEVICES" --disk "$disk")
-    if ! dry=$(tools/qemu-run.sh "${opts[@]}" --dry-run "build/$arch/firmware.elf"); then
-        fail "$arch: qemu-run.sh --dry-run failed"
-        continue
-    fi
-    eval "cmd=($dry)"
-    for i in "${!cmd[@]}"; do
-        [[ ${cmd[$i]} == -M ]] && cmd[$((i + 1))]+=",dumpdtb=$dir/qemu.dtb"
-    done
-    "${cmd[@]}" >"$dir/dump.out" 2>&1
-    if ! dtc -q -I dtb -O dts -o "$dir/qemu.dts" "$dir/qemu.dtb" 2>"$dir/dtc.err" ||
+    if ! qemu_dts "$dir" "build/$arch/firmware.elf" "${opts[@]}" ||
         ! rewrite "$dir/qemu.dts" "$dir/variants.dts" 2>>"$dir/dtc.err" ||
         ! dtc -q -I dts -O dtb -o "$dir/variants.dtb" "$dir/variants.dts" 2>>"$dir/dtc.err"; then
         fail "$arch: could not make the variant device tree: $(head -c 400 "$dir/dtc.err")"
