@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "forked_cases.h"
+
 #include "blkapp.h"
 #include "kprintf.h"
 #include "sim_blk.h"
@@ -186,33 +188,23 @@ static void shell_after_timeout_v2(void) { shell_after_timeout(2); }
 static void shell_buffer_taken_back_v1(void) { shell_buffer_taken_back(1); }
 static void shell_buffer_taken_back_v2(void) { shell_buffer_taken_back(2); }
 
-#define T(f) {#f, f}
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {T(check_served_v1),      T(check_served_v2), T(check_needs_reset_v1),
-             T(check_needs_reset_v2), T(check_silent_v1), T(check_silent_v2),
-             T(shell_after_timeout_v1), T(shell_after_timeout_v2), T(shell_buffer_taken_back_v1),
-             T(shell_buffer_taken_back_v2), T(check_small_ring_v1), T(check_small_ring_v2)};
+static const struct forked_case cases[] = {
+    FORKED(check_served_v1),
+    FORKED(check_served_v2),
+    FORKED(check_needs_reset_v1),
+    FORKED(check_needs_reset_v2),
+    FORKED(check_silent_v1),
+    FORKED(check_silent_v2),
+    FORKED(shell_after_timeout_v1),
+    FORKED(shell_after_timeout_v2),
+    FORKED(shell_buffer_taken_back_v1),
+    FORKED(shell_buffer_taken_back_v2),
+    FORKED(check_small_ring_v1),
+    FORKED(check_small_ring_v2),
+};
 
-static void run_case(void **state) { ((void (*)(void)) * state)(); }
-
-/* Each case in a child process: blkapp.c keeps its disks in statics. */
+/* Each case in a child process: blkapp.c keeps its state in statics. */
 int main(void)
 {
-    int failed = 0;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            const struct CMUnitTest t[] = {{cases[i].name, run_case, NULL, NULL, (void *)cases[i].fn}};
-            _exit(_cmocka_run_group_tests(cases[i].name, t, 1, NULL, NULL) ? 1 : 0);
-        }
-        int st = 0;
-        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-            fprintf(stderr, "blkapp: %s FAILED\n", cases[i].name);
-            failed++;
-        }
-    }
-    return failed;
+    return run_forked_cases("blkapp", cases, FORKED_N(cases));
 }

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "forked_cases.h"
+
 #include "app.h"
 #include "bench.h"
 #include "fake_netif.h"
@@ -203,34 +205,16 @@ static void test_bootargs_tabs_newline(void)
     assert_true(app_bootarg("netq=64"));
 }
 
-#define T(f) {#f, f}
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {T(test_ping_done), T(test_ping_interface_stops), T(test_netq_long_value), T(test_netq_ok),
-             T(test_bootargs_tabs_newline)};
+static const struct forked_case cases[] = {
+    FORKED(test_ping_done),
+    FORKED(test_ping_interface_stops),
+    FORKED(test_netq_long_value),
+    FORKED(test_netq_ok),
+    FORKED(test_bootargs_tabs_newline),
+};
 
-static void run_case(void **state)
-{
-    ((void (*)(void)) * state)();
-}
-
-/* Each case in a child process: netapp.c keeps its interfaces in statics. */
+/* Each case in a child process: netapp.c keeps its state in statics. */
 int main(void)
 {
-    int failed = 0;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            const struct CMUnitTest t[] = {{cases[i].name, run_case, NULL, NULL, (void *)cases[i].fn}};
-            _exit(_cmocka_run_group_tests(cases[i].name, t, 1, NULL, NULL) ? 1 : 0);
-        }
-        int st = 0;
-        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-            fprintf(stderr, "netapp: %s FAILED\n", cases[i].name);
-            failed++;
-        }
-    }
-    return failed;
+    return run_forked_cases("netapp", cases, FORKED_N(cases));
 }
