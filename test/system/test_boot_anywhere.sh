@@ -204,20 +204,15 @@ for arch in $ARCHES; do
     # RAM, clear of QEMU's image at +2 MiB and its DTB and initrd.
     base=$(ram_base "$arch")
     fwres=$((base + 0x2000000)) memres=$((base + 0x4000000))
-    if ! dry=$(tools/qemu-run.sh --arch "$arch" --devices rng --dry-run "build/$arch/firmware.bin"); then
-        fail "$arch: qemu-run.sh --dry-run failed"
+    mkdir -p "$rsvdir/$arch"
+    if ! qemu_dts "$rsvdir/$arch" "build/$arch/firmware.bin" --arch "$arch" --devices rng; then
+        fail "$arch: QEMU's device tree: $(head -c 400 "$rsvdir/$arch/dtc.err")"
         continue
     fi
-    eval "cmd=($dry)"
-    for i in "${!cmd[@]}"; do
-        [[ ${cmd[$i]} == -M ]] && cmd[$((i + 1))]+=",dumpdtb=$rsvdir/$arch.dtb"
-    done
-    "${cmd[@]}" >"$rsvdir/$arch-dump.log" 2>&1
-    dtc -q -I dtb -O dts -o "$rsvdir/$arch.dts" "$rsvdir/$arch.dtb"
     head -c 1048576 /dev/urandom >"$rsvdir/initrd"
     for kind in some many; do
         name="$arch: $kind reservations"
-        python3 - "$rsvdir/$arch.dts" "$rsvdir/$arch-$kind.dts" "$kind" "$fwres" "$memres" <<'PY'
+        python3 - "$rsvdir/$arch/qemu.dts" "$rsvdir/$arch-$kind.dts" "$kind" "$fwres" "$memres" <<'PY'
 import sys
 src, dst, kind = sys.argv[1:4]
 fwres, memres = int(sys.argv[4]), int(sys.argv[5])
