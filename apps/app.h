@@ -35,6 +35,10 @@ unsigned app_parse_queue_size(const char *s, unsigned max);
  * or "none" (its drivers poll). */
 const char *app_irq_str(const struct board_virtio_slot *s, char *buf, size_t size);
 
+/* A feature bit's name ("csum", "ring_packed"), for a device of device_id;
+ * NULL for a bit no driver here negotiates.  apps/features.c. */
+const char *app_feature_name(uint32_t device_id, unsigned bit);
+
 void shell_init(void);
 void shell_poll(void); /* feed any waiting console input to the shell */
 /* Run one command line (split in place) as the console shell would; its

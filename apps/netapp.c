@@ -140,20 +140,15 @@ static void on_dhcp(void *arg, struct netif *n, enum dhcp_event ev, const struct
 
 static void print_features(struct netapp_if *f)
 {
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } ft[] = {{VIRTIO_F_VERSION_1, "version_1"}, {VIRTIO_NET_F_MAC, "mac"},
-              {VIRTIO_NET_F_STATUS, "status"},   {VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf"},
-              {VIRTIO_F_EVENT_IDX, "event_idx"}, {VIRTIO_F_INDIRECT_DESC, "indirect_desc"},
-              {VIRTIO_F_ANY_LAYOUT, "any_layout"}, {VIRTIO_NET_F_CSUM, "csum"},
-              {VIRTIO_NET_F_GUEST_CSUM, "guest_csum"}, {VIRTIO_F_RING_PACKED, "packed"}};
     const struct virtio_net *v = &f->vnet;
     char line[160];
     int n = 0;
-    for (unsigned i = 0; i < sizeof(ft) / sizeof(ft[0]); i++)
-        if (virtio_has_feature(&v->dev, ft[i].bit) && n < (int)sizeof(line))
-            n += ksnprintf(line + n, sizeof(line) - (size_t)n, " %s", ft[i].name);
+    for (unsigned b = 0; b < 64; b++) {
+        const char *name = app_feature_name(VIRTIO_ID_NET, b);
+        if (virtio_has_feature(&v->dev, b) && n < (int)sizeof(line))
+            n += name ? ksnprintf(line + n, sizeof(line) - (size_t)n, " %s", name)
+                      : ksnprintf(line + n, sizeof(line) - (size_t)n, " bit%u", b);
+    }
     if (n == 0)
         ksnprintf(line, sizeof(line), " none");
     kprintf("%s: virtio-net at 0x%08lx mac %02x:%02x:%02x:%02x:%02x:%02x link %s, rx %u x %u, tx %u, "

@@ -107,40 +107,6 @@ static bool parse_ip(const char *s, uint32_t *out)
 
 static void cmd_help(int argc, char **argv);
 
-/* Every feature bit a driver here can negotiate: the core's and the
- * rings' (virtio.c), and each driver's own. */
-static const char *feature_name(uint32_t dev, unsigned bit)
-{
-    switch (bit) {
-    case VIRTIO_F_ANY_LAYOUT: return "any_layout";
-    case VIRTIO_F_INDIRECT_DESC: return "indirect_desc";
-    case VIRTIO_F_EVENT_IDX: return "event_idx";
-    case VIRTIO_F_VERSION_1: return "version_1";
-    case VIRTIO_F_ACCESS_PLATFORM: return "access_platform";
-    case VIRTIO_F_RING_PACKED: return "ring_packed";
-    case VIRTIO_F_ORDER_PLATFORM: return "order_platform";
-    }
-    if (dev == VIRTIO_ID_NET)
-        switch (bit) {
-        case VIRTIO_NET_F_CSUM: return "csum";
-        case VIRTIO_NET_F_GUEST_CSUM: return "guest_csum";
-        case VIRTIO_NET_F_MAC: return "mac";
-        case VIRTIO_NET_F_MRG_RXBUF: return "mrg_rxbuf";
-        case VIRTIO_NET_F_STATUS: return "status";
-        }
-    if (dev == VIRTIO_ID_BLOCK)
-        switch (bit) {
-        case VIRTIO_BLK_F_SIZE_MAX: return "size_max";
-        case VIRTIO_BLK_F_SEG_MAX: return "seg_max";
-        case VIRTIO_BLK_F_RO: return "ro";
-        case VIRTIO_BLK_F_BLK_SIZE: return "blk_size";
-        case VIRTIO_BLK_F_FLUSH: return "flush";
-        }
-    if (dev == VIRTIO_ID_CONSOLE && bit == VIRTIO_CONSOLE_F_EMERG_WRITE)
-        return "emerg_write";
-    return NULL;
-}
-
 static void cmd_devices(int argc, char **argv)
 {
     if (!no_args(argc, argv))
@@ -160,7 +126,7 @@ static void cmd_devices(int argc, char **argv)
         for (unsigned b = 0; b < 64; b++) {
             if (!(d[i].dev->features & (1ull << b)))
                 continue;
-            const char *name = feature_name(d[i].id.device_id, b);
+            const char *name = app_feature_name(d[i].id.device_id, b);
             if (name)
                 kprintf(" %s", name);
             else

@@ -63,7 +63,7 @@ FUZZ_fuzz_netseq_SEEDS := test/fuzz/seeds-netseq
 FUZZ_fuzz_netseq_MAXLEN := 4096
 
 FUZZ_TARGETS += fuzz_shell
-FUZZ_fuzz_shell_SRCS := apps/shell.c apps/bootargs.c drivers/virtio/mmio_probe.c lib/kprintf.c $(NET_TEST_SRCS)
+FUZZ_fuzz_shell_SRCS := apps/shell.c apps/features.c apps/bootargs.c drivers/virtio/mmio_probe.c lib/kprintf.c $(NET_TEST_SRCS)
 FUZZ_fuzz_shell_CFLAGS := -Iapps -Iboard/generic
 FUZZ_fuzz_shell_SEEDS := test/fuzz/seeds-shell
 FUZZ_fuzz_shell_MAXLEN := 1024

@@ -26,7 +26,7 @@ for arch in $ARCHES; do
             # The features line, which "split" needs as much as "packed".
             f=$(tr -d '\r' <"$log" | sed -n 's/^net: virtio-net .*features:\(.*\)$/\1 /p' | head -1)
             ring=split want=split
-            [[ $f == *" packed "* ]] && ring=packed
+            [[ $f == *" ring_packed "* ]] && ring=packed
             [[ $feat == packed ]] && want=packed
             if [[ -z $f ]]; then
                 fail "$name: no 'net: virtio-net ... features:' line in $log"
