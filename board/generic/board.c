@@ -504,7 +504,7 @@ static struct mem_range rsv[3 + BOARD_MAX_RSV];
 
 static void place_dma_pool(uint64_t img, uint64_t img_end, bool null_guard)
 {
-    struct mem_range ram[BOARD_MAX_RAM];
+    struct mem_range ram[BOARD_MAX_RAM + 1];
     int nrsv = 0;
     for (int i = 0; i < info.nram; i++)
         ram[i] = (struct mem_range){info.ram[i][0], info.ram[i][1]};
@@ -749,7 +749,7 @@ void boot_main(uintptr_t dtb_reg)
         if (info.ram[i][0] <= img && img_end - info.ram[i][0] <= info.ram[i][1])
             covered = true;
     if (!covered) {
-        int i = info.nram < BOARD_MAX_RAM ? info.nram++ : BOARD_MAX_RAM - 1;
+        int i = info.nram++; /* the spare slot: no bank of the tree's is lost */
         info.ram[i][0] = img;
         info.ram[i][1] = img_end - img;
         ram_image_added = true;

@@ -44,7 +44,7 @@ struct board_info {
     bool fallback;       /* the board table stands in for the device tree */
     const char *bootargs;  /* printable ASCII, at most BOARD_BOOTARGS_MAX - 1 bytes, or NULL */
     const char *model;   /* the root's "model", or NULL */
-    uint64_t ram[BOARD_MAX_RAM][2];
+    uint64_t ram[BOARD_MAX_RAM + 1][2]; /* the tree's banks, and one for the image if none holds it */
     int nram;
     uintptr_t uart;
     const char *irqchip;   /* the interrupt controller: "GICv2", "GICv3", "PLIC" */

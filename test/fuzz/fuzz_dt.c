@@ -105,7 +105,20 @@ void timer_irq(void *arg) { (void)arg; }
 void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
 {
     (void)null_guard;
-    CHECK(ram == (const uint64_t(*)[2])info.ram && nram >= 1 && nram <= BOARD_MAX_RAM);
+    CHECK(ram == (const uint64_t(*)[2])info.ram && nram >= 1 && nram <= BOARD_MAX_RAM + 1);
+    /* Every bank the tree gives (the first BOARD_MAX_RAM) is mapped as it
+     * says, and the image is RAM too. */
+    struct dt_mem mem[BOARD_MAX_RAM];
+    int n = dt_memory(&dt, mem, BOARD_MAX_RAM);
+    if (n == -DT_ERR_NOSPACE)
+        n = BOARD_MAX_RAM;
+    for (int i = 0; info.dt && i < n; i++)
+        CHECK(ram[i][0] == mem[i].base && ram[i][1] == mem[i].size);
+    bool image = false;
+    for (int i = 0; i < nram; i++)
+        if (ram[i][0] <= IMG_BASE && IMG_END - ram[i][0] <= ram[i][1])
+            image = true;
+    CHECK(image);
     mmu_on = true;
 }
 
@@ -226,7 +239,7 @@ void app_main(void)
         nodes++;
     CHECK(info.nvirtio >= 0 && info.nvirtio <= BOARD_MAX_VIRTIO);
     CHECK(info.nvirtio + info.virtio_skipped == nodes);
-    CHECK(info.nram >= 1 && info.nram <= BOARD_MAX_RAM);
+    CHECK(info.nram >= 1 && info.nram <= BOARD_MAX_RAM + 1);
     CHECK(info.uart != 0);
     CHECK(info.timer_intid >= 16 && info.timer_intid < 32);
     CHECK(info.irqchip != NULL && info.timer_via != NULL);
