@@ -161,9 +161,20 @@ qemu_dts() {
     dtc -q -I dtb -O dts -o "$dir/qemu.dts" "$dir/qemu.dtb" 2>"$dir/dtc.err"
 }
 
-# free_port : a TCP/UDP port nobody listens on right now, on loopback.
+# free_port : a TCP/UDP port nobody listens on right now, on loopback, and
+# not one an earlier call of this test gave (nothing listens on that one
+# yet either, so the kernel may offer it again: two forwards of one QEMU on
+# the same port stop it starting).  $(free_port) is a subshell: the ports
+# given are kept in a file.
+PORTS_GIVEN=$(mktemp)
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    local p tries
+    for tries in 1 2 3 4 5 6 7 8; do
+        p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        grep -qx "$p" "$PORTS_GIVEN" || break
+    done
+    echo "$p" >>"$PORTS_GIVEN"
+    echo "$p"
 }
 
 # qemu_messages_check : QEMU prints every start-up warning and error as
@@ -187,6 +198,6 @@ qemu_messages_check() {
 
 finish() {
     qemu_messages_check
-    rm -f "$TEST_STAMP"
+    rm -f "$TEST_STAMP" "$PORTS_GIVEN"
     exit $((failures ? 1 : 0))
 }

@@ -135,6 +135,22 @@ cmd=${cmd//\\/}
 [[ $cmd == *"-S -gdb tcp:127.0.0.1:1234"* && $cmd == *"target remote :1234"* ]] &&
     pass "qemu-run: --debug: a gdb stub on 127.0.0.1:1234 and the command to attach" ||
     fail "qemu-run: --debug: $cmd"
+# free_port never gives one port twice in a test (the kernel may offer a
+# port again while nothing listens on it: QEMU then got two forwards on one
+# port and did not start).  The port source here offers 40000 twice.
+calls=$(mktemp)
+echo 0 >"$calls"
+python3() {
+    local c
+    c=$(<"$calls")
+    echo $((c + 1)) >"$calls"
+    ((c < 2)) && echo 40000 || echo 40001
+}
+a=$(free_port) b=$(free_port)
+unset -f python3
+rm -f "$calls"
+[[ $a == 40000 && $b == 40001 ]] && pass "free_port: a port already given is not given again" ||
+    fail "free_port gave $a, then $b"
 # make run's switches: PACKED=0 is off (it was on: any value was), a value
 # that is neither 0 nor 1 is refused in words, PACKED=1 alone too.
 run_n() { make -n run "$@" 2>&1 | grep -E '\*\*\*|qemu-run\.sh'; }
