@@ -180,13 +180,16 @@ static int find_dtb(uintptr_t reg)
 
 /* A string from the device tree, for the console: at most size - 1 bytes,
  * and a byte that is not printable ASCII (an escape sequence would reach
- * the terminal) as '?'. */
-static void printable_copy(char *out, size_t size, const char *s, size_t len)
+ * the terminal) as '?' - or, with words, a tab or line end as a space (it
+ * separates words either way). */
+static void printable_copy(char *out, size_t size, const char *s, size_t len, bool words)
 {
     if (len >= size)
         len = size - 1;
     for (size_t i = 0; i < len; i++)
-        out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+        out[i] = s[i] >= 0x20 && s[i] <= 0x7e                            ? s[i]
+                 : words && (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') ? ' '
+                                                                          : '?';
     out[len] = '\0';
 }
 
@@ -274,16 +277,11 @@ static void read_platform_from_dt(void)
     }
     const char *args = dt_bootargs(&dt);
     if (args) {
-        /* A copy for everyone who prints a word of it: tabs and line ends
-         * are spaces (they separate words either way), any other byte that
-         * is not printable ASCII a '?' (as printable_copy). */
+        /* A copy for everyone who prints a word of it. */
         static char buf[BOARD_BOOTARGS_MAX];
         size_t len = strlen(args);
         bootargs_cut = len >= sizeof(buf);
-        printable_copy(buf, sizeof(buf), args, len);
-        for (size_t i = 0; i < sizeof(buf) && buf[i]; i++)
-            if (args[i] == '\t' || args[i] == '\n' || args[i] == '\r')
-                buf[i] = ' ';
+        printable_copy(buf, sizeof(buf), args, len, true);
         info.bootargs = buf;
     }
     uart_from_dt();
@@ -325,7 +323,7 @@ static void read_platform_from_dt(void)
     const char *model = dt_prop_string(&dt, 0, "model");
     if (model) {
         static char buf[80];
-        printable_copy(buf, sizeof(buf), model, strlen(model));
+        printable_copy(buf, sizeof(buf), model, strlen(model), false);
         info.model = buf;
     }
 }
@@ -361,7 +359,7 @@ static void virtio_node_name(int n, char *out, size_t size)
 {
     int len;
     const char *name = dt_node_name(&dt, n, &len);
-    printable_copy(out, size, name ? name : "", name && len > 0 ? (size_t)len : 0);
+    printable_copy(out, size, name ? name : "", name && len > 0 ? (size_t)len : 0, false);
 }
 
 /* A transport's interrupt: one the boot CPU's controller delivers and a

@@ -64,6 +64,9 @@ void plat_cache_invalidate(const void *p, size_t len);
  * with it: a clean or eviction of that line would put stale data over what
  * the device wrote.  A CPU with longer lines needs a larger value. */
 #define PLAT_DMA_LINE 64u
+/* n bytes rounded up to whole PLAT_DMA_LINEs: a device-written region's
+ * allocation size. */
+#define PLAT_DMA_LINES(n) (((size_t)(n) + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1))
 
 /* ---- Device registers -----------------------------------------------------
  * Accesses of exactly the named width.  Writes are ordered after the CPU's

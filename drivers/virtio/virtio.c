@@ -382,8 +382,9 @@ void virtio_dev_shutdown(struct virtio_dev *dev)
  * the generation is the same before and after them.  Legacy, or no
  * generation: a read of more than one access (a 64-bit field is two 32-bit
  * halves) is repeated until two passes agree (2.5.4, legacy); one access
- * of up to 32 bits is atomic and read once.  Every unconfirmed pass but an agreement's first counts a
- * retry; VIRTIO_CONFIG_RETRIES of them end it with VIRTIO_EIO.
+ * of up to 32 bits is atomic and read once.  Every unconfirmed pass but an
+ * agreement's first counts a retry; VIRTIO_CONFIG_RETRIES of them end it
+ * with VIRTIO_EIO.
  */
 static int cfg_read(struct virtio_dev *dev, unsigned off, unsigned width, unsigned n, uint64_t *field,
                     uint8_t *bytes)

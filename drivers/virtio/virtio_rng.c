@@ -147,7 +147,7 @@ static int rng_restart(struct virtio_dev *dev)
  * the device writes (PLAT_DMA_LINE). */
 static size_t buf_alloc_size(const struct virtio_rng *rng)
 {
-    return ((size_t)rng->buf_size + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1);
+    return PLAT_DMA_LINES(rng->buf_size);
 }
 
 static int rng_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)

@@ -55,7 +55,7 @@ static void sp_layout(unsigned num, size_t off[3], size_t *size, size_t *align)
     off[1] = l.avail_off;
     off[2] = l.used_off;
     /* To the end of the used ring's last line: see PLAT_DMA_LINE. */
-    *size = (l.size + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1);
+    *size = PLAT_DMA_LINES(l.size);
     *align = VRING_LEGACY_ALIGN;
 }
 
