@@ -84,9 +84,8 @@ void tcpapp_start(struct netif *nif)
             for (unsigned j = 0; j < 4; j++)
                 key[i + j] = (uint8_t)(r >> (8 * j));
         }
-    plat_busaddr_t bus;
-    if (!tcp)
-        tcp = plat_dma_alloc(sizeof(*tcp), 64, &bus);
+    if (!tcp) /* not zeroed: tcp_init sets what is read */
+        tcp = board_alloc(sizeof(*tcp), 64);
     if (!tcp) {
         kprintf("net: tcp: WARNING: no memory for the connection table (%lu bytes): no TCP services\n",
                 (unsigned long)sizeof(*tcp));

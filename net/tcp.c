@@ -1081,7 +1081,13 @@ void tcp_tick(struct netif *nif)
 
 void tcp_init(struct tcp_stack *ts, struct netif *nif, const uint8_t *key)
 {
-    memset(ts, 0, sizeof(*ts));
+    /* The state, not the buffers: a connection's are written before they
+     * are read (tcp_alloc, too, zeroes only up to them), and at 32 KiB a
+     * connection they are nearly all of the table, which the firmware's
+     * boot would otherwise write and touch before its first answer. */
+    memset(ts, 0, offsetof(struct tcp_stack, conn));
+    for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
+        memset(&ts->conn[i], 0, offsetof(struct tcp_conn, sndbuf));
     ts->nif = nif;
     for (unsigned i = 0; i < TCP_KEY_LEN; i++)
         ts->key[i] = key ? key[i] : (uint8_t)net_random();

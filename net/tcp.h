@@ -222,11 +222,17 @@ struct tcp_stack {
     struct tcp_conn conn[TCP_MAX_CONNS];
 };
 _Static_assert(TCP_MAX_CONNS <= 64, "one bit of tcp_stack.live per connection");
+/* tcp_init and tcp_alloc zero a connection up to sndbuf: the buffers last. */
+_Static_assert(offsetof(struct tcp_conn, rcvbuf) == offsetof(struct tcp_conn, sndbuf) + TCP_SND_BUF &&
+                   sizeof(struct tcp_conn) - offsetof(struct tcp_conn, rcvbuf) - TCP_RCV_BUF < _Alignof(struct tcp_conn),
+               "the send and receive buffers end struct tcp_conn");
 
-/* Zero ts and attach it to nif (nif->tcp); after netif_init().  key: the
- * RFC 6528 secret, TCP_KEY_LEN random bytes (NULL: taken from
- * net_random(), only as good as that source).  Without a stack, every TCP
- * port of the netif is closed (RST). */
+/* Zero ts's state (not the connections' buffers, which are written before
+ * they are read: ts may come from memory nobody zeroed) and attach it to
+ * nif (nif->tcp); after netif_init().  key: the RFC 6528 secret,
+ * TCP_KEY_LEN random bytes (NULL: taken from net_random(), only as good as
+ * that source).  Without a stack, every TCP port of the netif is closed
+ * (RST). */
 void tcp_init(struct tcp_stack *ts, struct netif *nif, const uint8_t *key);
 /* Replace the ISN secret (e.g. once an RNG has started): before the first
  * connection, or the ISNs of a 4-tuple in TIME-WAIT are no longer above

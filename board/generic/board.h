@@ -57,6 +57,14 @@ struct board_info {
 
 const struct board_info *board(void);
 
+/* Memory for the firmware's own tables from the DMA pool (board/generic/
+ * plat.c), never freed, aligned to align (a power of two; at least 16), or
+ * NULL.  Not zeroed, unlike plat_dma_alloc(): for large tables whose
+ * caller initialises what it reads (the TCP connections' buffers, which
+ * nothing reads before it has written them), so that boot neither writes
+ * nor touches memory it does not need yet. */
+void *board_alloc(size_t size, size_t align);
+
 /* Console input without blocking: -1 when none. */
 int board_getc(void);
 /* Write out the console output held since interrupts were enabled and stop

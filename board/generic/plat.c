@@ -26,7 +26,9 @@ void plat_dma_pool_init(uintptr_t base, uintptr_t end)
     pool_end = end;
 }
 
-void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
+/* The bump itself: [p, p + size) aligned to align (a power of two, at
+ * least 16), or NULL; not zeroed. */
+static void *pool_take(size_t size, size_t align)
 {
     if (align < 16)
         align = 16;
@@ -40,10 +42,23 @@ void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
     }
     pool_next = p + size;
     arch_irq_restore(s);
-    memset((void *)p, 0, size);
-    if (bus)
-        *bus = p;
     return (void *)p;
+}
+
+void *plat_dma_alloc(size_t size, size_t align, plat_busaddr_t *bus)
+{
+    void *p = pool_take(size, align);
+    if (!p)
+        return NULL;
+    memset(p, 0, size);
+    if (bus)
+        *bus = (uintptr_t)p;
+    return p;
+}
+
+void *board_alloc(size_t size, size_t align)
+{
+    return pool_take(size, align);
 }
 
 void plat_dma_free(void *p, size_t size)
