@@ -309,6 +309,7 @@ static void start_drivers(void)
             left = plat_dma_pool_left();
             netapp_poll(); /* may add RX buffers (netapp.c): net's memory too */
             dma_used[VIRTIO_ID_NET] += left - plat_dma_pool_left();
+            board_stage("network's first poll");
         }
         for (int i = 0; i < ndevices; i++) {
             const struct board_virtio_slot *s = devices[i].slot;
@@ -442,13 +443,17 @@ void app_main(void)
     bench_init();
     check_tick();
     probe_all();
+    board_stage("virtio devices probed");
     start_drivers();
     char mode[16];
     if (app_bootarg_value("blk", mode, sizeof(mode))) {
         board_console_release(); /* a whole-disk pass: its lines as they come */
         blkapp_boot_mode(mode);
     }
+    board_stage("boot done");
     kprintf("boot: done\n");
+    if (app_bootarg("bootstage"))
+        board_stages_print();
     if (app_bootarg("poweroff")) {
         check_tick_finish();
         kprintf("boot: powering off\n");

@@ -212,6 +212,8 @@ int netapp_start(const struct board_virtio_slot *s)
                 err);
         return err;
     }
+    if (f->index == 0)
+        board_stage("virtio-net started");
     net_set_random(app_random);
     net_set_clock(now_us);
     struct netif *nif = &f->nif;
@@ -233,6 +235,8 @@ int netapp_start(const struct board_virtio_slot *s)
                     net_ipcfg_strerror(err), err);
     }
     f->start_ip_err = net_ipcfg_apply(nif, ip, on_dhcp, f);
+    if (f->index == 0)
+        board_stage("network configured");
     if (f->start_ip_err == 0 && ip->mode == NET_IPCFG_STATIC && f->index == 0)
         bench_network_ready();
     /* The rest waits for the end of the first netapp_poll() (announce()),

@@ -148,6 +148,41 @@ void board_console_release(void)
     arch_irq_restore(st);
 }
 
+/* ---------------------------------------------------------------- boot stages */
+
+static struct {
+    const char *name;
+    uint64_t t;
+} stages[BOARD_STAGES];
+static unsigned nstages;
+
+void board_stage(const char *name)
+{
+    if (nstages < BOARD_STAGES) {
+        stages[nstages].name = name;
+        stages[nstages++].t = arch_counter();
+    }
+}
+
+void board_stages_print(void)
+{
+    uint64_t hz = timer_freq();
+    if (!nstages || !hz)
+        return;
+    /* The origin, boot_main's entry, on the counter's own scale: on QEMU
+     * the time since the machine's clock started (before the image was
+     * loaded), on a board whatever the firmware before this one left. */
+    uint64_t t0 = stages[0].t, us = t0 / hz * 1000000 + t0 % hz * 1000000 / hz;
+    kprintf("bootstage: %s at %lu.%03lu ms of the counter\n", stages[0].name, (unsigned long)(us / 1000),
+            (unsigned long)(us % 1000));
+    for (unsigned i = 1; i < nstages; i++) {
+        uint64_t d = stages[i].t - t0;
+        us = d / hz * 1000000 + d % hz * 1000000 / hz;
+        kprintf("bootstage: %5lu.%03lu ms  %s\n", (unsigned long)(us / 1000), (unsigned long)(us % 1000),
+                stages[i].name);
+    }
+}
+
 /* ---------------------------------------------------------------- device tree */
 
 static int find_dtb(uintptr_t reg)
@@ -720,6 +755,7 @@ static const char *ram_note(void) { return ram_from_table ? " (board table)" : "
 void boot_main(uintptr_t dtb_reg);
 void boot_main(uintptr_t dtb_reg)
 {
+    board_stage("boot_main");
     pmu = arch_pmu_present();
     if (pmu)
         arch_pmu_init(); /* first, so the boot cost is counted from here */
@@ -738,6 +774,7 @@ void boot_main(uintptr_t dtb_reg)
         info.nram = 1;
         ram_from_table = true;
     }
+    board_stage("device tree read");
     /* The image must be normal executable memory once the MMU is on, whatever
      * the device tree says, or the first instruction fetch after it faults
      * (and so does the vector that would report it). */
@@ -770,6 +807,7 @@ void boot_main(uintptr_t dtb_reg)
                       info.uart >= ARCH_NULL_GUARD;
     guard = null_guard;
     arch_mmu_enable((const uint64_t(*)[2])info.ram, info.nram, null_guard);
+    board_stage("MMU on");
     kprintf("\nvbare: " ARCH_NAME " firmware on %s\n", info.model ? info.model : "an unnamed board");
     kprintf("image: 0x%lx-0x%lx%s\n", (unsigned long)img, (unsigned long)(img_end - 1),
             null_guard ? "" : " (no unmapped page at 0: the image or device tree is there)");
@@ -813,6 +851,7 @@ void boot_main(uintptr_t dtb_reg)
         kprintf("irq: %s, %u interrupt lines\n", ic->name, ic->nirqs);
     }
     info.irqchip = ic->name;
+    board_stage("interrupt controller");
 
     uint32_t hz = timer_hz ? timer_hz : arch_counter_freq();
     timer_init(hz ? hz : FB_TIMER_HZ);
@@ -840,6 +879,7 @@ void boot_main(uintptr_t dtb_reg)
     else
         virtio_from_dt();
     place_dma_pool(img, img_end, null_guard);
+    board_stage("timer, virtio nodes, DMA pool");
 
     arch_irq_enable();
     app_main();

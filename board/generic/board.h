@@ -57,6 +57,16 @@ struct board_info {
 
 const struct board_info *board(void);
 
+/* Boot stages (the boot argument `bootstage`): board_stage() notes the
+ * counter's time at a point of the boot, under a name it keeps (a string
+ * literal); board_stages_print() writes one line per point, in
+ * milliseconds from boot_main's entry, after timer_init().  The first
+ * BOARD_STAGES points are kept.  About ten instructions a point, so boot
+ * notes its points whether or not they are printed. */
+#define BOARD_STAGES 16
+void board_stage(const char *name);
+void board_stages_print(void);
+
 /* Memory for the firmware's own tables from the DMA pool (board/generic/
  * plat.c), never freed, aligned to align (a power of two; at least 16), or
  * NULL.  Not zeroed, unlike plat_dma_alloc(): for large tables whose

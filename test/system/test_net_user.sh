@@ -22,7 +22,7 @@ for arch in $ARCHES; do
             case $feat in
             off) opts=$OFF ;;
             q16) opts=$OFF,any_layout=off append=netq=16 ;;
-            q1024) opts=rx_queue_size=1024,tx_queue_size=1024 append=netq=1024 ;;
+            q1024) opts=rx_queue_size=1024,tx_queue_size=1024 append="netq=1024 bootstage" ;;
             esac
             port=$(free_port) hport=$(free_port) sport=$(free_port)
             mon=$(mktemp -u /tmp/vbare-mon.XXXXXX)
@@ -49,7 +49,23 @@ for arch in $ARCHES; do
                 # Legacy without ANY_LAYOUT: two descriptors per RX buffer, so 8 buffers fill 16 entries.
                 nrx=16; [[ $mmio == legacy ]] && nrx=8
                 expect_grep "$log" "^net: virtio-net .* rx $nrx x 2048, tx 16," "$name: queues of 16 entries ($nrx RX buffers)" ;;
-            q1024) expect_grep "$log" '^net: virtio-net .* rx 1024 x 2048, tx 1024,' "$name: queues of 1024 entries" ;;
+            q1024)
+                expect_grep "$log" '^net: virtio-net .* rx 1024 x 2048, tx 1024,' "$name: queues of 1024 entries"
+                # bootstage: every stage once, in boot order, at times that never go back.
+                if tr -d '\r' <"$log" | python3 -c '
+import re, sys
+want = ["device tree read", "MMU on", "interrupt controller", "timer, virtio nodes, DMA pool",
+        "virtio devices probed", "virtio-net started", "network configured", "network'"'"'s first poll", "boot done"]
+lines = [l for l in sys.stdin if l.startswith("bootstage: ")]
+ok = bool(lines) and re.match(r"bootstage: boot_main at \d+\.\d{3} ms of the counter$", lines[0].rstrip())
+steps = [re.match(r"bootstage: +(\d+)\.(\d{3}) ms  (.*)$", l.rstrip()) for l in lines[1:]]
+ok = ok and all(steps) and [m.group(3) for m in steps] == want
+t = [int(m.group(1)) * 1000 + int(m.group(2)) for m in steps] if ok else []
+sys.exit(0 if ok and t == sorted(t) else 1)'; then
+                    pass "$name: bootstage: the nine stages in order, times non-decreasing"
+                else
+                    fail "$name: bootstage lines missing, out of order or going back (see $log)"
+                fi ;;
             esac
             expect_echo "$name" 127.0.0.1 "$port" 1 1472
             if [[ $feat == all ]]; then

@@ -45,6 +45,13 @@ static char out[16384];
 static size_t out_len;
 
 const struct board_info *board(void) { return &binfo; }
+static const char *stage_names[BOARD_STAGES];
+static unsigned nstages;
+void board_stage(const char *name)
+{
+    if (nstages < BOARD_STAGES)
+        stage_names[nstages++] = name;
+}
 uint64_t timer_ns(void) { return now_ns; }
 uint64_t timer_us(void) { return now_ns / 1000; }
 uint64_t timer_ms(void) { return now_ns / 1000000; }
@@ -205,12 +212,25 @@ static void test_bootargs_tabs_newline(void)
     assert_true(app_bootarg("netq=64"));
 }
 
+static void test_boot_stages(void)
+{
+    /* net0 notes its two boot stages (bootstage), in order; net1 none. */
+    static const struct board_virtio_slot slot1 = {.base = 0x0a003c00, .intid = VIRTIO_NO_IRQ};
+    setup_net("ip=10.0.2.15:::255.255.255.0");
+    assert_int_equal(nstages, 2);
+    assert_string_equal(stage_names[0], "virtio-net started");
+    assert_string_equal(stage_names[1], "network configured");
+    assert_int_equal(netapp_start(&slot1), 0);
+    assert_int_equal(nstages, 2);
+}
+
 static const struct forked_case cases[] = {
     FORKED(test_ping_done),
     FORKED(test_ping_interface_stops),
     FORKED(test_netq_long_value),
     FORKED(test_netq_ok),
     FORKED(test_bootargs_tabs_newline),
+    FORKED(test_boot_stages),
 };
 
 /* Each case in a child process: netapp.c keeps its state in statics. */
