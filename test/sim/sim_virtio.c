@@ -396,6 +396,21 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
             sim_violation(s, "legacy DriverFeatures with select %u", s->drv_features_sel);
             break;
         }
+        /* 2.2.1: the driver MUST NOT accept a feature the device did not
+         * offer.  A modern device refuses FEATURES_OK for it (below); a
+         * legacy one has no FEATURES_OK and, as QEMU's virtio_set_features,
+         * drops the bit and goes on without it - the driver would then use
+         * EVENT_IDX, INDIRECT_DESC or a 12-byte net header the device does
+         * not.  So: counted here, and dropped on a legacy device. */
+        if (s->drv_features_sel < 2) {
+            uint32_t offered = (uint32_t)(s->dev_features >> (32 * s->drv_features_sel));
+
+            if (val & ~offered)
+                sim_violation(s, "DriverFeatures word %u: %#x not offered (%#x)", s->drv_features_sel,
+                              val & ~offered, offered);
+            if (s->version == 1)
+                val &= offered;
+        }
         if (s->drv_features_sel == 0)
             s->drv_features = (s->drv_features & ~0xffffffffull) | val;
         else if (s->drv_features_sel == 1)

@@ -1549,6 +1549,43 @@ static void test_start_negotiation_fails_no_release(void **state)
     fx->attached = false;
 }
 
+/* ---- the simulated device's own checks (sim_virtio.c, sim_packed.c) ------- */
+
+/* Each provokes, with raw register writes or a tampered negotiation, a
+ * driver mistake the simulated device let pass before; the violation
+ * counter must move (without these checks the tests fail). */
+static bool sim_saw(const struct vfix *fx, unsigned before, const char *what)
+{
+    return fx->sim->violations > before && strstr(fx->sim->last_violation, what) != NULL;
+}
+
+static void wr_reg(const struct vfix *fx, uint32_t off, uint32_t val)
+{
+    plat_mmio_write32(fx->sim->base + off, val);
+}
+
+/* 2.2.1: a feature the device did not offer.  Legacy: counted and dropped
+ * (QEMU's virtio_set_features), so the device does not run EVENT_IDX the
+ * driver believes it has; modern: counted (FEATURES_OK then fails). */
+static void test_sim_unoffered_feature(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned before;
+
+    vfix_create(fx, VFIX_DEV_ID, B(VIRTIO_F_INDIRECT_DESC), 1, 64);
+    fx->allow_violations = true;
+    wr_reg(fx, VIRTIO_MMIO_STATUS, ST_A);
+    wr_reg(fx, VIRTIO_MMIO_STATUS, ST_A | ST_D);
+    wr_reg(fx, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    before = fx->sim->violations;
+    wr_reg(fx, VIRTIO_MMIO_DRIVER_FEATURES, B(VIRTIO_F_INDIRECT_DESC));
+    assert_int_equal(fx->sim->violations, before); /* offered: fine */
+    wr_reg(fx, VIRTIO_MMIO_DRIVER_FEATURES, B(VIRTIO_F_INDIRECT_DESC) | B(VIRTIO_F_EVENT_IDX));
+    assert_true(sim_saw(fx, before, "not offered"));
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_F_INDIRECT_DESC));
+    assert_int_equal(sim_virtio_has(fx->sim, VIRTIO_F_EVENT_IDX), modern(fx));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1607,6 +1644,7 @@ int main(void)
         VFIX_TEST(test_start_negotiation_fails_no_release),
         VFIX_TEST_PACKED(test_start_sequence),
         VFIX_TEST_PACKED(test_start_prepare_fails_unwinds_in_order),
+        VFIX_TEST(test_sim_unoffered_feature),
     };
 
     return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);
