@@ -354,6 +354,22 @@ static void set_addr(uint64_t *a, bool high, uint32_t val)
         *a = (*a & ~0xffffffffull) | val;
 }
 
+/* 3.1.1 step 7 (3.1.2 for legacy): queues are set up after FEATURES_OK
+ * (legacy: after DRIVER and the features) and before DRIVER_OK, never
+ * after FAILED.  QEMU takes queue registers at any time; Firecracker's
+ * virtio-mmio ignores them outside this window, so a driver that sets up
+ * (or re-arms) a queue early or late works only on the lenient device.
+ * Only configuring writes count: QueueReady 0 and QueuePFN 0 stop a queue
+ * (4.2.2, 4.2.4) and are allowed at any time. */
+static void check_setup_window(struct sim_virtio *s, const char *what)
+{
+    uint32_t need = s->version == 1 ? VIRTIO_STATUS_DRIVER : VIRTIO_STATUS_FEATURES_OK;
+
+    if (!(s->status & need) || (s->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED)))
+        sim_violation(s, "%s written with status %#x (queues are set up after %s, before DRIVER_OK)",
+                      what, s->status, s->version == 1 ? "DRIVER" : "FEATURES_OK");
+}
+
 static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
 {
     struct sim_virtio *s = ctx;
@@ -433,11 +449,13 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
         }
         if (v->ready)
             sim_violation(s, "QueueNum written while the queue is live");
+        check_setup_window(s, "QueueNum");
         v->num = val;
         break;
     case VIRTIO_MMIO_QUEUE_ALIGN:
         if (s->version != 1)
             sim_violation(s, "QueueAlign written to a modern device");
+        check_setup_window(s, "QueueAlign");
         if (v)
             v->align = val;
         break;
@@ -450,6 +468,8 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
             sim_violation(s, "QueuePFN for absent queue %u", s->queue_sel);
             break;
         }
+        if (val != 0)
+            check_setup_window(s, "QueuePFN");
         legacy_pfn(s, v, val);
         break;
     case VIRTIO_MMIO_QUEUE_READY:
@@ -461,6 +481,8 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
             sim_violation(s, "QueueReady for absent queue %u", s->queue_sel);
             break;
         }
+        if (val != 0)
+            check_setup_window(s, "QueueReady");
         modern_ready(s, v, val);
         break;
     case VIRTIO_MMIO_QUEUE_DESC_LOW:
@@ -477,6 +499,7 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
             break;
         if (v->ready)
             sim_violation(s, "queue address written while live");
+        check_setup_window(s, "queue address");
         if (off == VIRTIO_MMIO_QUEUE_DESC_LOW || off == VIRTIO_MMIO_QUEUE_DESC_HIGH)
             set_addr(&v->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
         else if (off == VIRTIO_MMIO_QUEUE_DRIVER_LOW || off == VIRTIO_MMIO_QUEUE_DRIVER_HIGH)

@@ -1586,6 +1586,40 @@ static void test_sim_unoffered_feature(void **state)
     assert_int_equal(sim_virtio_has(fx->sim, VIRTIO_F_EVENT_IDX), modern(fx));
 }
 
+/* 3.1.1 step 7: queue registers between FEATURES_OK (legacy: DRIVER) and
+ * DRIVER_OK only; stopping a queue is allowed at any time. */
+static void test_sim_queue_setup_window(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned before;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 2, 64);
+    fx->allow_violations = true;
+    wr_reg(fx, VIRTIO_MMIO_STATUS, ST_A);
+    wr_reg(fx, VIRTIO_MMIO_STATUS, ST_A | ST_D);
+    wr_reg(fx, VIRTIO_MMIO_QUEUE_SEL, 1);
+    before = fx->sim->violations;
+    wr_reg(fx, VIRTIO_MMIO_QUEUE_NUM, 16); /* modern: before FEATURES_OK */
+    if (modern(fx))
+        assert_true(sim_saw(fx, before, "QueueNum written with status"));
+    else
+        assert_int_equal(fx->sim->violations, before);
+
+    wr_reg(fx, VIRTIO_MMIO_STATUS, 0);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0); /* queue 0 by the driver: fine */
+    before = fx->sim->violations;
+    wr_reg(fx, VIRTIO_MMIO_QUEUE_SEL, 1);
+    wr_reg(fx, VIRTIO_MMIO_QUEUE_NUM, 16); /* after DRIVER_OK */
+    assert_true(sim_saw(fx, before, "QueueNum written with status"));
+    before = fx->sim->violations;
+    wr_reg(fx, VIRTIO_MMIO_QUEUE_SEL, 0);
+    if (modern(fx))
+        wr_reg(fx, VIRTIO_MMIO_QUEUE_READY, 0); /* stopping: always allowed */
+    else
+        wr_reg(fx, VIRTIO_MMIO_QUEUE_PFN, 0);
+    assert_int_equal(fx->sim->violations, before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1645,6 +1679,7 @@ int main(void)
         VFIX_TEST_PACKED(test_start_sequence),
         VFIX_TEST_PACKED(test_start_prepare_fails_unwinds_in_order),
         VFIX_TEST(test_sim_unoffered_feature),
+        VFIX_TEST(test_sim_queue_setup_window),
     };
 
     return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);
