@@ -29,6 +29,7 @@
 #define EVT_ENABLE 0u
 #define EVT_DISABLE 1u
 #define EVT_DESC 2u
+#define FEAT_INDIRECT_DESC 28u
 #define FEAT_EVENT_IDX 29u
 
 bool sim_packed_on(const struct sim_virtio *s)
@@ -198,6 +199,10 @@ static bool walk(struct sim_virtio *s, struct sim_vq *v, uint16_t c0, uint16_t h
             uint8_t *t;
             unsigned i, n;
 
+            /* 2.8.7 (its driver requirements): not unless VIRTIO_F_INDIRECT_DESC
+             * was negotiated; see walk_chain in sim_virtio.c. */
+            if (!((s->drv_features >> FEAT_INDIRECT_DESC) & 1u))
+                return chain_fail(s, v, "INDIRECT without VIRTIO_F_INDIRECT_DESC", cc);
             if (cc != c0 || (flags & F_NEXT))
                 return chain_fail(s, v, "INDIRECT in a chain", cc);
             if (len == 0 || len % PDESC)

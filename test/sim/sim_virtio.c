@@ -28,6 +28,7 @@
 #define F_NEXT 1u
 #define F_WRITE 2u
 #define F_INDIRECT 4u
+#define FEAT_INDIRECT_DESC 28u
 #define FEAT_EVENT_IDX 29u
 
 void sim_violation(struct sim_virtio *s, const char *fmt, ...)
@@ -586,6 +587,13 @@ static bool walk_chain(struct sim_virtio *s, struct sim_vq *v, uint16_t head, st
             c->desc_ids[c->ndesc++] = (uint16_t)i;
 
         if (flags & F_INDIRECT) {
+            /* 2.7.5.3.1: not unless VIRTIO_F_INDIRECT_DESC was negotiated.
+             * QEMU follows the flag whatever was negotiated; a device
+             * without the feature need not know it and would read the
+             * table as data.  A driver that goes by the offer instead of
+             * the negotiation passed here before. */
+            if (!((s->drv_features >> FEAT_INDIRECT_DESC) & 1u))
+                return chain_fail(s, v, "INDIRECT without VIRTIO_F_INDIRECT_DESC", i);
             if (in_ind)
                 return chain_fail(s, v, "nested indirect", i);
             if (flags & F_NEXT)

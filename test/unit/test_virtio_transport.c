@@ -1620,6 +1620,28 @@ static void test_sim_queue_setup_window(void **state)
     assert_int_equal(fx->sim->violations, before);
 }
 
+/* 2.7.5.3.1 / 2.8.7: INDIRECT only with VIRTIO_F_INDIRECT_DESC negotiated
+ * (here the device's record of the negotiation loses the bit, as if the
+ * driver had gone by the offer). */
+static void test_sim_indirect_needs_feature(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned before;
+    void *mem;
+
+    vfix_create(fx, VFIX_DEV_ID, B(VIRTIO_F_INDIRECT_DESC), 1, 64);
+    assert_int_equal(vfix_up(fx, B(VIRTIO_F_INDIRECT_DESC), 16, 4), 0);
+    fx->allow_violations = true;
+    fx->sim->drv_features &= ~B(VIRTIO_F_INDIRECT_DESC);
+    before = fx->sim->violations;
+    mem = post_one(fx, (void *)0x1); /* two buffers: one indirect descriptor */
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 0);
+    assert_true(sim_saw(fx, before, "INDIRECT without VIRTIO_F_INDIRECT_DESC"));
+    virtio_dev_shutdown(&fx->dev);
+    plat_dma_free(mem, 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1680,6 +1702,8 @@ int main(void)
         VFIX_TEST_PACKED(test_start_prepare_fails_unwinds_in_order),
         VFIX_TEST(test_sim_unoffered_feature),
         VFIX_TEST(test_sim_queue_setup_window),
+        VFIX_TEST(test_sim_indirect_needs_feature),
+        VFIX_TEST_PACKED(test_sim_indirect_needs_feature),
     };
 
     return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);
