@@ -458,12 +458,21 @@ static void maybe_interrupt(struct sim_virtio *s, unsigned q, uint16_t old)
     if (!e)
         return;
     flags = ld16(e + 2);
+    /* 2.8.10 / 2.8.14: flags is ENABLE, DISABLE or, only with
+     * VIRTIO_F_EVENT_IDX, DESC; 0x3 is reserved.  This device took DESC
+     * without EVENT_IDX (and 0x3) as ENABLE, which hid a driver asking for
+     * DESC wrongly; QEMU's virtio_packed_should_notify goes by off_wrap for
+     * anything but ENABLE and DISABLE, whatever was negotiated - as here
+     * now, with the driver's mistake counted. */
+    if ((flags == EVT_DESC && !event_idx(s)) || flags > EVT_DESC)
+        sim_violation(s, "packed driver event flags %#x%s", flags,
+                      flags == EVT_DESC ? " without VIRTIO_F_EVENT_IDX" : " (reserved)");
     if (flags == EVT_DISABLE)
         need = false;
-    else if (flags == EVT_DESC && event_idx(s))
-        need = sim_packed_need_event(ld16(e), v->used_idx, old, v->num);
-    else
+    else if (flags == EVT_ENABLE)
         need = true;
+    else
+        need = sim_packed_need_event(ld16(e), v->used_idx, old, v->num);
     if (need) {
         v->irqs_raised++;
         sim_virtio_raise(s, VIRTIO_MMIO_INT_VRING);

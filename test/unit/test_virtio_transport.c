@@ -1642,6 +1642,28 @@ static void test_sim_indirect_needs_feature(void **state)
     plat_dma_free(mem, 64);
 }
 
+/* 2.8.10: the packed driver event flags DESC only with VIRTIO_F_EVENT_IDX. */
+static void test_sim_packed_desc_needs_event_idx(void **state)
+{
+    struct vfix *fx = *state;
+    unsigned before;
+    void *mem;
+    uint32_t len;
+
+    vfix_create(fx, VFIX_DEV_ID, B(VIRTIO_F_EVENT_IDX), 1, 64);
+    assert_int_equal(vfix_up(fx, B(VIRTIO_F_EVENT_IDX), 16, 0), 0);
+    fx->allow_violations = true;
+    fx->sim->drv_features &= ~B(VIRTIO_F_EVENT_IDX);
+    before = fx->sim->violations;
+    mem = post_one(fx, (void *)0x1);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+    assert_true(sim_saw(fx, before, "without VIRTIO_F_EVENT_IDX"));
+    sim_run_irqs();
+    assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x1);
+    plat_dma_free(mem, 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1704,6 +1726,7 @@ int main(void)
         VFIX_TEST(test_sim_queue_setup_window),
         VFIX_TEST(test_sim_indirect_needs_feature),
         VFIX_TEST_PACKED(test_sim_indirect_needs_feature),
+        VFIX_TEST_PACKED(test_sim_packed_desc_needs_event_idx),
     };
 
     return cmocka_run_group_tests_name("virtio_transport", tests, NULL, NULL);
