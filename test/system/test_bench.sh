@@ -143,4 +143,16 @@ else
     expect_grep "$tout" '^\| TX add: driver and descriptors \| [1-9][0-9]* \| [1-9][0-9]* \|' \
         "stage trace ($tarch): the TX add found in the trace"
 fi
+# tools/tb-cost.sh (the price of code run once, PERFORMANCE.md): one run of
+# each guest on one ARCH; that every guest built, wrote its byte and got
+# its row.  A few seconds.
+cout=$LOGDIR/tb-cost-$tarch.md
+if tools/tb-cost.sh --runs 1 "$tarch" >"$cout" 2>&1; then
+    for shape in "2000 x 5" "1000 x 10" "500 x 20"; do
+        expect_grep "$cout" "^\| $shape \| [0-9]+\.[0-9] \| [0-9.]+-[0-9.]+ \| -?[0-9]+\.[0-9] \| -?[0-9.]+ us \| -?[0-9.]+ us \|\$" \
+            "tb-cost ($tarch): the guest of $shape blocks x instructions timed"
+    done
+else
+    fail "tb-cost ($tarch): $(tail -1 "$cout") (see $cout)"
+fi
 finish
