@@ -27,6 +27,7 @@ static inline void arch_irq_restore(arch_irqstate_t s) { host_irq_on = !s; }
 static inline void arch_irq_enable(void) { host_irq_on = true; }
 static inline void arch_irq_disable(void) { host_irq_on = false; }
 static inline void arch_wfi(void) {}
+static inline uint64_t arch_counter(void) { return 0; } /* board_stage(): no stages on the host */
 static inline uint32_t arch_counter_freq(void) { return 0; }
 static inline int arch_pmu_present(void) { return 0; }
 static inline void arch_pmu_init(void) {}
