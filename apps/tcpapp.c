@@ -20,10 +20,11 @@
 #include "tcp.h"
 
 /* The connection table: about 775 KiB with the default 16 KiB rings
- * (tcp.h).  It comes from the pool of free RAM the board found
- * (plat_dma_alloc: zeroed, taken once at start), not from .bss, so the
- * image stays small wherever a loader puts it - test_boot_anywhere loads
- * it 1 MiB below the top of RAM. */
+ * (tcp.h).  It comes from the pool of free RAM the board found, taken once
+ * at start (board_alloc: not zeroed - tcp_init sets all but the
+ * connections' buffers, which are written before they are read), not from
+ * .bss, so the image stays small wherever a loader puts it -
+ * test_boot_anywhere loads it 1 MiB below the top of RAM. */
 static struct tcp_stack *tcp;
 static bool keyed, announced, echo_on, discard_on, shell_on, http_on;
 

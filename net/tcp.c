@@ -350,6 +350,19 @@ static void tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
     tcp_set_rto(c);
 }
 
+/* Zero everything of c but its two buffers (written before they are read):
+ * the state before them, and whatever follows them - only padding today,
+ * but a member added there would otherwise start as garbage in a table
+ * nobody zeroed (board_alloc), and tcp.h's static assertion cannot see a
+ * member that fits in the padding. */
+static void conn_clear(struct tcp_conn *c)
+{
+    size_t end = offsetof(struct tcp_conn, rcvbuf) + TCP_RCV_BUF;
+
+    memset(c, 0, offsetof(struct tcp_conn, sndbuf));
+    memset((unsigned char *)c + end, 0, sizeof(*c) - end);
+}
+
 static struct tcp_conn *tcp_alloc(struct tcp_stack *ts, bool passive)
 {
     struct tcp_conn *c, *free_c = NULL, *half = NULL, *tw = NULL, *v;
@@ -381,7 +394,7 @@ static struct tcp_conn *tcp_alloc(struct tcp_stack *ts, bool passive)
     } else {
         return NULL;
     }
-    memset(v, 0, offsetof(struct tcp_conn, sndbuf));
+    conn_clear(v);
     v->ts = ts;
     v->age = ts->age++;
     v->rto = TCP_RTO_INIT_MS;
@@ -1082,12 +1095,12 @@ void tcp_tick(struct netif *nif)
 void tcp_init(struct tcp_stack *ts, struct netif *nif, const uint8_t *key)
 {
     /* The state, not the buffers: a connection's are written before they
-     * are read (tcp_alloc, too, zeroes only up to them), and at 32 KiB a
+     * are read (tcp_alloc, too, zeroes all but them), and at 32 KiB a
      * connection they are nearly all of the table, which the firmware's
      * boot would otherwise write and touch before its first answer. */
     memset(ts, 0, offsetof(struct tcp_stack, conn));
     for (unsigned i = 0; i < TCP_MAX_CONNS; i++)
-        memset(&ts->conn[i], 0, offsetof(struct tcp_conn, sndbuf));
+        conn_clear(&ts->conn[i]);
     ts->nif = nif;
     for (unsigned i = 0; i < TCP_KEY_LEN; i++)
         ts->key[i] = key ? key[i] : (uint8_t)net_random();

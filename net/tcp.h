@@ -27,8 +27,9 @@
  * output.  A FIN that arrives out of order is dropped (with a duplicate
  * ACK) and recovered by the peer's retransmission.
  *
- * Memory: no allocation.  struct tcp_stack (which the firmware declares
- * statically) holds TCP_MAX_CONNS connections; each carries its buffers:
+ * Memory: no allocation.  struct tcp_stack (the caller's: static, or memory
+ * it need not zero, as apps/tcpapp.c's from board_alloc()) holds
+ * TCP_MAX_CONNS connections; each carries its buffers:
  *     RAM per connection = TCP_SND_BUF + TCP_RCV_BUF + ~220 bytes of state
  *                        = about 32.2 KiB with the defaults (16 KiB each:
  *                          11 segments of 1460 bytes in flight, enough for
@@ -222,7 +223,10 @@ struct tcp_stack {
     struct tcp_conn conn[TCP_MAX_CONNS];
 };
 _Static_assert(TCP_MAX_CONNS <= 64, "one bit of tcp_stack.live per connection");
-/* tcp_init and tcp_alloc zero a connection up to sndbuf: the buffers last. */
+/* tcp_init and tcp_alloc zero a connection but for its buffers (conn_clear
+ * in tcp.c: before sndbuf, and after rcvbuf): the two adjacent.  (Nothing
+ * here can tell a member after rcvbuf that fits in the padding; conn_clear
+ * zeroes that stretch too.) */
 _Static_assert(offsetof(struct tcp_conn, rcvbuf) == offsetof(struct tcp_conn, sndbuf) + TCP_SND_BUF &&
                    sizeof(struct tcp_conn) - offsetof(struct tcp_conn, rcvbuf) - TCP_RCV_BUF < _Alignof(struct tcp_conn),
                "the send and receive buffers end struct tcp_conn");
