@@ -173,12 +173,14 @@ void board_stages_print(void)
      * the time since the machine's clock started (before the image was
      * loaded), on a board whatever the firmware before this one left. */
     uint64_t t0 = stages[0].t, us = t0 / hz * 1000000 + t0 % hz * 1000000 / hz;
-    kprintf("bootstage: %s at %lu.%03lu ms of the counter\n", stages[0].name, (unsigned long)(us / 1000),
-            (unsigned long)(us % 1000));
+    /* long long: on arm, unsigned long's milliseconds wrap after 49.7
+     * days of a counter that a board's earlier firmware left running. */
+    kprintf("bootstage: %s at %llu.%03u ms of the counter\n", stages[0].name, (unsigned long long)(us / 1000),
+            (unsigned)(us % 1000));
     for (unsigned i = 1; i < nstages; i++) {
         uint64_t d = stages[i].t - t0;
         us = d / hz * 1000000 + d % hz * 1000000 / hz;
-        kprintf("bootstage: %5lu.%03lu ms  %s\n", (unsigned long)(us / 1000), (unsigned long)(us % 1000),
+        kprintf("bootstage: %5llu.%03u ms  %s\n", (unsigned long long)(us / 1000), (unsigned)(us % 1000),
                 stages[i].name);
     }
 }
