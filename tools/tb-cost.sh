@@ -13,7 +13,8 @@
 # Three guests of the same instruction count with 2000 blocks of 5, 1000
 # of 10 and 500 of 20 show whether the cost follows the blocks or the
 # instructions.  ARCH: arm aarch64 (default both).  Nothing but QEMU runs;
-# no network.
+# no network.  A guest without its byte within TB_COST_WAIT_S seconds
+# (default 30) ends the script with an error, its QEMU killed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C
@@ -34,7 +35,9 @@ OUT=build/bench/tbcost
 SHAPES=("0 0" "2000 5" "1000 10" "500 20")
 
 # block ARCH K: one block of K >= 5 instructions (K - 5 more arithmetic
-# ones in the middle), ended by a branch to the next.
+# ones in the middle), ended by a branch to the next.  On arm the first add
+# sets the flags for the bne (which goes to the next instruction either
+# way), so that a block is K instructions there too, not K + 1 with a cmp.
 block() {
     local a=$1 k=$2 i
     if [[ $a == aarch64 ]]; then
@@ -46,11 +49,10 @@ block() {
         echo "    cbnz x5, 1f"
     else
         echo "    ldr r3, [r0]"
-        echo "    add r3, r3, #3"
-        for ((i = 6; i < k; i++)); do echo "    add r2, r2, #1"; done
+        echo "    adds r3, r3, #3"
+        for ((i = 5; i < k; i++)); do echo "    add r2, r2, #1"; done
         echo "    str r3, [r0, #8]"
         echo "    ldrb r4, [r0, #17]"
-        echo "    cmp r5, #0"
         echo "    bne 1f"
     fi
     echo "1:"
@@ -58,7 +60,13 @@ block() {
 
 # guest ARCH B K -> OUT/ARCH-B-K/ARCH.elf
 guest() {
-    local a=$1 b=$2 k=$3 d=$OUT/$1-$2-$3 i
+    local a=$1 b=$2 k=$3 d=$OUT/$1-$2-$3 i n
+    # the per-instruction column divides by B x K: a block must be K long
+    n=$(block "$a" "$k" | grep -c '^    ')
+    if ((b && n != k)); then
+        echo "tb-cost: a block of $k instructions on $a came out $n long" >&2
+        return 1
+    fi
     mkdir -p "$d"
     {
         echo '    .section .text.boot, "ax"'
@@ -68,7 +76,6 @@ guest() {
             echo '    mov x5, #0'
             echo '    ldr x0, =0x40400000'
         else
-            echo '    mov r5, #0'
             echo '    movw r0, #0'
             echo '    movt r0, #0x4040'
         fi
@@ -85,7 +92,8 @@ guest() {
     else
         rm -f "$d/src.S.new"
     fi
-    tools/build-tiny-guest.sh "$d" "$d" "$a" >/dev/null
+    # (errexit is off in the $(...) that calls this: the failure by hand)
+    tools/build-tiny-guest.sh "$d" "$d" "$a" >/dev/null || return 1
     echo "$d/$a.elf"
 }
 
@@ -106,7 +114,7 @@ for a in "${arches[@]}"; do
     echo
     python3 - "$runs" "${SHAPES[@]}" -- "${imgs[@]}" -- "${qemu[@]}" -m 128M -nic none -display none \
         -monitor none -serial stdio -no-reboot <<'EOF'
-import os, statistics, subprocess, sys
+import os, select, signal, statistics, subprocess, sys, time
 
 args = sys.argv[1:]
 runs = int(args[0])
@@ -125,17 +133,37 @@ def cpu_ms(pid):
     return t / 1e6
 
 
+# A guest that never writes its byte (QEMU up, the guest stuck) would hold
+# a blocking read for ever: each waits at most this long.
+WAIT_S = float(os.environ.get("TB_COST_WAIT_S", "30"))
+# SIGTERM (a timeout around this script, a test harness) as an exception,
+# so that the QEMU being timed is killed on the way out, not left behind.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("tb-cost: terminated"))
+
+
+def first_byte(p):
+    fd = p.stdout.fileno()
+    end = time.monotonic() + WAIT_S
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        if select.select([fd], [], [], left)[0]:
+            return os.read(fd, 1) != b""
+
+
 res = {img: [] for img in imgs}
 for _ in range(runs):
     for img in imgs:
         p = subprocess.Popen(qemu + ["-kernel", img], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        if p.stdout.read(1):
+        try:
+            if not first_byte(p):
+                sys.exit(f"tb-cost: {img} wrote nothing (QEMU exited, or nothing within {WAIT_S:g} s)")
             res[img].append(cpu_ms(p.pid))
-        p.kill()
-        p.wait()
-if any(len(v) < runs for v in res.values()):
-    sys.exit("tb-cost: a guest wrote nothing")
+        finally:
+            p.kill()
+            p.wait()
 floor = statistics.median(res[imgs[0]])
 print("| blocks x instructions | CPU ms (median) | min-max | minus the floor | per block | per instruction |")
 print("|---|---:|---:|---:|---:|---:|")
