@@ -153,7 +153,7 @@ cout=$LOGDIR/tb-cost-$carch.md
 if [[ -z $carch ]]; then
     skip "tb-cost: neither arm nor aarch64 in ARCHES ($ARCHES)"
 elif tools/tb-cost.sh --runs 1 "$carch" >"$cout" 2>&1; then
-    for shape in "2000 x 5" "1000 x 10" "500 x 20"; do
+    for shape in "10000 x 5" "5000 x 10" "2500 x 20"; do
         expect_grep "$cout" "^\| $shape \| [0-9]+\.[0-9] \| [0-9.]+-[0-9.]+ \| -?[0-9]+\.[0-9] \| -?[0-9.]+ us \| -?[0-9.]+ us \|\$" \
             "tb-cost ($carch): the guest of $shape blocks x instructions timed"
     done
