@@ -121,6 +121,11 @@ for arch in $ARCHES; do
         # QEMU's CPU time over that stretch (bench-boot.py's cpu_*_ms)
         expect_grep "$out" "^\\| $arch \\| net \\| $n \\| $n \\| $d \\| $d \\|\$" \
             "boot to network, QEMU's CPU time: floor, first ping reply, difference ($arch)"
+        # the firmware's boot stages (bootstage), first and last
+        expect_cell "boot stages: the device tree read ($arch)" '[0-9]+\.[0-9]{2}' '^\| stage \|' \
+            "device tree read" "$arch net"
+        expect_cell "boot stages: the network's first poll ($arch)" '[0-9]+\.[0-9]{2}' '^\| stage \|' \
+            "network's first poll" "$arch net"
     fi
 done
 # tools/trace-echo.sh (an echo by stage, not part of make bench's report):
