@@ -19,7 +19,7 @@
 #include "shellsrv.h"
 #include "tcp.h"
 
-/* The connection table: about 775 KiB with the default 16 KiB rings
+/* The connection table: about 773 KiB with the default 16 KiB rings
  * (tcp.h).  It comes from the pool of free RAM the board found, taken once
  * at start (board_alloc: not zeroed - tcp_init sets all but the
  * connections' buffers, which are written before they are read), not from
