@@ -813,6 +813,14 @@ void boot_main(uintptr_t dtb_reg)
     kprintf("\nvbare: " ARCH_NAME " firmware on %s\n", info.model ? info.model : "an unnamed board");
     kprintf("image: 0x%lx-0x%lx%s\n", (unsigned long)img, (unsigned long)(img_end - 1),
             null_guard ? "" : " (no unmapped page at 0: the image or device tree is there)");
+#if defined(__aarch64__)
+    /* EL3 (QEMU -M virt,secure=on without TF-A): the entry set up EL1's
+     * registers, which do not govern EL3, and interrupts routed to a lower
+     * level are never taken here. */
+    if (arch_entry_el == 3)
+        kprintf("cpu: WARNING: entered at EL3; this firmware runs at EL1 and needs a loader that enters it at EL2 or "
+                "EL1 (TF-A, U-Boot): here it has no MMU, no interrupts and no crash reports\n");
+#endif
 #if defined(__riscv)
     unsigned feat = arch_cpu_features(); /* what arch_cpu_isa() and the MMU's probe found usable */
     kprintf("cpu: hart %lu, timer through %s, I/O pages %s\n", arch_boot_hartid,

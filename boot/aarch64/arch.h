@@ -12,6 +12,10 @@
 
 #define ARCH_NAME "aarch64"
 
+/* The exception level the image was entered at (start.S): 1 or 2 as the
+ * entry contract asks, 3 from a loader that skipped the secure firmware. */
+extern unsigned long arch_entry_el;
+
 typedef uint64_t arch_irqstate_t;
 
 #define SYSREG_READ(name)                                                                          \

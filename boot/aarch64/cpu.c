@@ -15,6 +15,8 @@
 #include "kprintf.h"
 #include "memmap.h"
 
+unsigned long arch_entry_el; /* written by start.S, after it clears .bss */
+
 struct crash_frame {
     uint64_t x[31];
     uint64_t elr;

@@ -8,7 +8,9 @@
  *
  * Entry contract (Linux's arm64 boot protocol, plus what bootelf and go do):
  *   x0 = physical address of the device tree, or 0 (QEMU, for an ELF);
- *   EL2 or EL1 (EL1h or EL1t: the stack is SP_EL1 either way); the image at
+ *   EL2 or EL1 (EL1h or EL1t: the stack is SP_EL1 either way; an EL3 entry,
+ *   as QEMU's -M virt,secure=on gives an image without TF-A, runs on at EL3
+ *   with a warning: no vectors, MMU or interrupts there); the image at
  *   any 2 MiB-aligned address (text_offset 0);
  *   MMU and D-cache off - or on, as U-Boot's bootelf and go leave them:
  *   then the data cache is cleaned and invalidated by set/way and the MMU
@@ -35,6 +37,7 @@ _start:
 entry:
     msr     daifset, #0xf
     mov     x19, x0
+    mrs     x23, CurrentEL          // kept for arch_entry_el (.bss is cleared below)
 
     /* A loader that ran with the MMU and caches on may have left them on
      * (identity mapped, as U-Boot does): what sits only in the cache is
@@ -149,6 +152,9 @@ entry:
     stp     xzr, xzr, [x1], #16
     b       2b
 3:
+    adrp    x1, arch_entry_el
+    lsr     x23, x23, #2
+    str     x23, [x1, :lo12:arch_entry_el]
     adrp    x1, vectors
     add     x1, x1, :lo12:vectors
     msr     vbar_el1, x1
