@@ -296,8 +296,13 @@ static void tcp_output(struct tcp_conn *c)
         tcp_send_seg(c, tcp_bare_seq(c), TCP_ACK, 0, 0); /* after a go-back too (BSD) */
     if (c->state == TCP_TIME_WAIT)
         return; /* the timer counts 2 MSL */
-    if (c->snd_wnd == 0 && c->snd_len > 0 && c->state >= TCP_ESTABLISHED) {
-        /* zero window: probe it, whatever is in flight (RFC 9293 3.8.6.1) */
+    if (c->snd_wnd == 0 && (c->snd_len > 0 || (c->flags & (TF_FIN_Q | TF_FIN_ACKED)) == TF_FIN_Q) &&
+        c->state >= TCP_ESTABLISHED) {
+        /* zero window: probe it, whatever is in flight (RFC 9293 3.8.6.1);
+         * a FIN alone too - the peer trims it off as it would a byte, and
+         * answered probes must never time the connection out (RFC 1122
+         * 4.2.2.17), which the retransmission timer would after
+         * TCP_DATA_RETRIES */
         if (!(c->flags & TF_PERSIST))
             tcp_arm(c, c->rto, true);
     } else if (c->snd_max != c->snd_una) {

@@ -2647,6 +2647,54 @@ static void test_fast_retransmit_no_tx_buffer(void **state)
 
 /* ... and the persist probe: without a TX buffer it was lost, and the next
  * one waited the doubled interval (the retry counted as well). */
+/* RFC 1122 4.2.2.17 / RFC 9293 3.8.6.1: a FIN sent into a closed window is
+ * a zero-window probe; the connection must not be reset while the peer
+ * keeps answering it (with ACKs that leave the window at 0 and cannot
+ * acknowledge the FIN it trimmed).  Before: the FIN ran on the
+ * retransmission timer, each answer left c->retries alone, and after
+ * TCP_DATA_RETRIES the stack sent a RST (closed -TCP_ETIMEDOUT, ~4 min). */
+static void test_fin_into_zero_window_persists(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    p.wnd = 0; /* the peer's app stopped reading: its window closes */
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_close(c), 0);
+    expect(&o, TCP_ACK | TCP_FIN);
+    assert_int_equal(o.seq, p.ack);
+    /* an hour of answered probes: each (the FIN) gets a duplicate ACK with
+     * window 0, as Linux sends when it drops a FIN beyond a zero window */
+    int rsts = 0, fins = 0;
+    for (int s = 0; s < 3600 && app.closed == 0; s++) {
+        tick(1000);
+        arp_refresh();
+        while (pop(&o)) {
+            if (o.flags & TCP_RST)
+                rsts++;
+            if (o.flags & TCP_FIN) {
+                fins++;
+                assert_int_equal(o.seq, p.ack);
+                seg(&p, TCP_ACK, NULL, 0);
+            }
+        }
+    }
+    print_message("after 1 h: state %s, %d FIN probes answered, %d RST, closed %d (err %d)\n",
+                  tcp_state_name(tcp_get_state(c)), fins, rsts, app.closed, app.closed_err);
+    assert_int_equal(rsts, 0);
+    assert_int_equal(app.closed, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_1);
+    assert_true(fins > TCP_DATA_RETRIES);
+    /* the window opens and the FIN is taken: FIN-WAIT-2 */
+    p.wnd = 1000;
+    p.ack++;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_get_state(c), TCP_FIN_WAIT_2);
+}
+
 static void test_persist_probe_no_tx_buffer(void **state)
 {
     struct seg_out o;
@@ -2745,6 +2793,7 @@ int main(void)
         T(test_close_in_syn_rcvd_queues_fin),
         T(test_fast_retransmit_no_tx_buffer),
         T(test_persist_probe_no_tx_buffer),
+        T(test_fin_into_zero_window_persists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
