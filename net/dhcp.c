@@ -329,7 +329,10 @@ static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts
     if (o->have_router && o->router != yiaddr && net_ip4_usable(o->router) &&
         (o->router & l.netmask) == (yiaddr & l.netmask))
         l.gw = o->router;
-    l.server = d->lease.server;
+    /* the ACK's server holds the lease now: in REBINDING any server may
+     * have answered, and the next RENEWING goes to it (RFC 2131 4.4.5);
+     * in REQUESTING only the chosen one gets here */
+    l.server = o->have_server && net_ip4_usable(o->server) ? o->server : d->lease.server;
     l.lease_s = o->lease;
     if (l.lease_s == DHCP_LEASE_INFINITE) {
         l.t1_s = l.t2_s = DHCP_LEASE_INFINITE;

@@ -826,6 +826,42 @@ static void test_dhcp_renew_ack(void **state)
     assert_int_equal(net_dhcp_state(NIF), DHCP_RENEWING);
 }
 
+/* RFC 2131 4.4.5: in REBINDING any server may extend the lease; its ACK's
+ * server identifier names the server that now holds it, to which the next
+ * renewal (RENEWING, unicast) goes.  Before: the lease kept the old
+ * server's address, so every later T1 sent the renewal to a server that
+ * had stopped answering, and only the broadcast at T2 kept the lease. */
+static void test_dhcp_rebind_ack_from_new_server(void **state)
+{
+    uint8_t opts[64];
+    struct sent s;
+    struct dhcp_lease l;
+    size_t n, on;
+
+    (void)state;
+    to_bound(opts, opts_lease(opts, 1000, 500, 875));
+    assert_true(net_dhcp_lease(NIF, &l));
+    assert_int_equal(l.server, FAKE_GW);
+    net_tick(NIF, 875000); /* T2: REBINDING (the renewals went unanswered) */
+    while (next_dhcp(&s))
+        ;
+    assert_int_equal(net_dhcp_state(NIF), DHCP_REBINDING);
+    /* another server (10.0.2.3) answers the broadcast */
+    on = opts_lease(opts, 1000, 500, 875);
+    put_be32(opts + 5, FAKE_PEER); /* its server identifier */
+    {
+        uint8_t msg[512];
+        size_t m = build_dhcp(msg, s.xid, fake_mac, FAKE_IP, opts, on);
+        n = frame_udp(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, 0xffffffffu, 67, 68, msg, m);
+    }
+    fake_input(F, fr, n);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    assert_int_equal(rec.ev[rec.n - 1], DHCP_EV_RENEWED);
+    assert_true(net_dhcp_lease(NIF, &l));
+    print_message("lease server after a REBINDING ACK from 10.0.2.3: %08x\n", (unsigned)l.server);
+    assert_int_equal(l.server, FAKE_PEER);
+}
+
 static void test_dhcp_lease_times(void **state)
 {
     uint8_t opts[64];
@@ -1106,6 +1142,7 @@ int main(void)
         T(test_dhcp_request_retries_then_rediscover),
         T(test_dhcp_renew_rebind_expire),
         T(test_dhcp_renew_ack),
+        T(test_dhcp_rebind_ack_from_new_server),
         T(test_dhcp_lease_times),
         T(test_dhcp_infinite_lease),
         T(test_dhcp_bad_acks),
