@@ -747,6 +747,15 @@ void board_poweroff(void)
         *(volatile uint32_t *)(vexpress_sysreg + 0xa4) = (1u << 31) | (1u << 30) | (8u << 20);
     }
 #endif
+    /* Still here: say so, rather than look hung. */
+#if defined(__riscv)
+    kprintf("boot: WARNING: cannot power off: the SBI firmware refused the shutdown; halted\n");
+#else
+    kprintf("boot: WARNING: cannot power off: %s; halted\n",
+            psci_conduit != PSCI_NONE ? "the PSCI SYSTEM_OFF call returned"
+            : vexpress_sysreg         ? "the system register block did not act"
+                                      : "the device tree names no PSCI and the board has no other way");
+#endif
     arch_irq_disable();
     for (;;)
         arch_wfi();
