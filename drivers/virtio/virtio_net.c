@@ -940,8 +940,15 @@ int virtio_net_check(struct virtio_net *n)
 
     if (n->dev.broken || !n->rxq)
         return VIRTIO_EIO; /* a re-initialisation failed before: stay down */
-    if (!virtio_flag_get(&n->dev.reset_pending))
-        return 0;
+    if (!virtio_flag_get(&n->dev.reset_pending)) {
+        /* Without an interrupt line nothing announces DEVICE_NEEDS_RESET
+         * (2.1.2: a config notification): read Status, as blk does. */
+        if (virtio_dev_has_irq(&n->dev) ||
+            !(n->dev.ops->get_status(&n->dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+            return 0;
+        __atomic_fetch_add(&n->dev.stats.needs_reset, 1u, __ATOMIC_RELAXED);
+        virtio_flag_set(&n->dev.reset_pending, true);
+    }
     /* Other threads (a release, tx_alloc, tx) stop touching the rings
      * before the reset: they post nothing and reap nothing until restart()
      * has recomputed the layout under the lock and cleared the flag.  After

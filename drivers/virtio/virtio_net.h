@@ -103,7 +103,8 @@
  * is attached and the device is polled: virtio_net_pending() stays false
  * for received frames, so the caller calls virtio_net_poll() on a timer
  * (the demo's main loop does on its 10 ms tick).  Link changes, announced
- * by the config interrupt, then go unnoticed.
+ * by the config interrupt, then go unnoticed; DEVICE_NEEDS_RESET is found
+ * by virtio_net_check(), which reads Status itself then.
  *
  * Usage recipe:
  *     static struct virtio_net net;                  // caller's storage

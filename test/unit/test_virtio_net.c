@@ -1923,6 +1923,32 @@ static void test_no_irq_polled(void **state)
     assert_int_equal(fx->net.dev.stats.interrupts, 0);
 }
 
+/* No interrupt line: nothing announces DEVICE_NEEDS_RESET (2.1.2 sends it
+ * as a config notification), so virtio_net_check() must read Status
+ * itself, as virtio_blk_check() and the polled console and rng do - or a
+ * polled device that asks for a reset is never recovered. */
+static void test_no_irq_needs_reset(void **state)
+{
+    struct nfix *fx = create(state, F_ALL, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, VIRTIO_NO_IRQ, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    unsigned nrx = fx->net.nrx;
+    assert_int_equal(virtio_net_check(&fx->net), 0); /* a healthy device: nothing to do */
+    assert_int_equal(fx->net.dev.stats.reinits, 0);
+    sim_virtio_set_needs_reset(fx->sim);
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(fx->net.dev.stats.reinits, 1);
+    assert_int_equal(fx->net.dev.stats.needs_reset, 1);
+    assert_int_equal(dev_rx_bufs(fx), nrx);
+    dev_rx(fx, 100, 3, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+    assert_frame(fx, fx->cap[0].data, 100, 3);
+    assert_int_equal(virtio_net_check(&fx->net), 0);
+    assert_int_equal(fx->net.dev.stats.interrupts, 0);
+}
+
 /* Traffic for the cache tests: frames in (sizes 60..1514), frames out
  * (built in pool buffers), in-place replies, over several turns of the
  * rings.  With `checks`, the maintenance calls of every buffer: each RX
@@ -2481,6 +2507,7 @@ int main(void)
         NET_TEST(test_queue_sizes),
         NET_TEST(test_non_coherent),
         NET_TEST(test_no_irq_polled),
+        NET_TEST(test_no_irq_needs_reset),
         NET_TEST(test_non_coherent_model),
         NET_TEST(test_coherent_no_cache_ops),
         NET_TEST(test_rx_fill_in_steps),
