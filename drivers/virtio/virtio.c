@@ -617,7 +617,9 @@ int virtio_dev_reinit(struct virtio_dev *dev)
             goto fail;
     }
 
-    dev->ops->add_status(dev, VIRTIO_STATUS_DRIVER_OK);
+    /* As at start: a DEVICE_NEEDS_RESET the device set before DRIVER_OK
+     * comes with no notification (2.1.2), so Status is read once more. */
+    (void)virtio_dev_driver_ok(dev);
     hold_queues(dev, false);
     if (dev->irq_attached)
         plat_irq_unmask(dev->irq);

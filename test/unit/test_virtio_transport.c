@@ -1277,6 +1277,55 @@ static void test_needs_reset_via_check(void **state)
     assert_true(fx->sim->status & ST_OK);
 }
 
+/* A cancel callback of the re-initialisation in which the device asks
+ * for a reset again, once: between FEATURES_OK and DRIVER_OK. */
+static void cancel_then_needs_reset(struct virtqueue *vq, void *token, void *priv)
+{
+    struct vfix *fx = priv;
+
+    vfix_vq_cancel(vq, token, priv);
+    if (!fx->user) {
+        fx->user = fx;
+        fx->sim->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    }
+}
+
+/* DEVICE_NEEDS_RESET set during a re-initialisation, before DRIVER_OK:
+ * the device sends no notification for it (2.1.2 asks for one only with
+ * DRIVER_OK set), so the re-initialisation must look at Status after
+ * DRIVER_OK as virtio_dev_driver_ok() does at start - or, with an
+ * interrupt line, nothing ever re-initialises the device again and the
+ * queue stays dead. */
+static void test_reinit_sees_needs_reset(void **state)
+{
+    struct vfix *fx = *state;
+    struct virtio_vq_params p = {.name = "q", .num = 16, .callback = vfix_vq_cb,
+                                 .cancel = cancel_then_needs_reset, .priv = fx};
+    void *m1;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &fx->vq), 0);
+    assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
+    assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
+    m1 = post_one(fx, (void *)0x66);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_int_equal(fx->ncancel, 1);
+    assert_true(fx->sim->status & ST_OK);
+    assert_true(fx->sim->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+    /* noticed, announced to the driver, and recovered by the next check */
+    assert_true(fx->dev.reset_pending);
+    assert_int_equal(fx->dev.stats.needs_reset, 2);
+    assert_int_equal(fx->needs_reset_calls, 2);
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_false(fx->dev.reset_pending);
+    assert_false(fx->sim->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+    plat_dma_free(m1, 64);
+}
+
 static void test_needs_reset_reinit_fails(void **state)
 {
     struct vfix *fx = *state;
@@ -1710,6 +1759,7 @@ int main(void)
         VFIX_TEST(test_needs_reset_with_vring_no_callback),
         VFIX_TEST(test_needs_reset_then_vring_no_callback),
         VFIX_TEST(test_needs_reset_via_check),
+        VFIX_TEST(test_reinit_sees_needs_reset),
         VFIX_TEST(test_needs_reset_reinit_fails),
         VFIX_TEST(test_driver_ok_sees_needs_reset),
         VFIX_TEST(test_shutdown_releases_everything),
