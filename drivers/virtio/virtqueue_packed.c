@@ -146,14 +146,24 @@ void vq_packed_publish(struct virtqueue *vq, uint16_t head, unsigned n, bool ind
     vq->avail_idx = (uint16_t)(c + ndesc);
 }
 
+/* The device's event structure, both halves from one aligned 32-bit load
+ * (it is 4-byte aligned: 2.8.10, vring_packed_layout_compute).  The device
+ * writes off_wrap before flags; read as two loads, which the CPU may
+ * reorder, the new flags could pair with the old off_wrap and skip the
+ * notification the device waits for.  Linux reads it whole as well. */
+static uint16_t pk_device_event(const struct virtqueue *vq, uint16_t *off_wrap)
+{
+    uint32_t w = vr_load32((const le32 *)(const void *)pk_device(vq));
+    *off_wrap = (uint16_t)w; /* little-endian: off_wrap is the low half */
+    return (uint16_t)(w >> 16);
+}
+
 bool vq_packed_kick_needed(struct virtqueue *vq)
 {
-    struct vring_packed_event *dev = pk_device(vq);
-    uint16_t flags = vr_load16(&dev->flags), off_wrap;
+    uint16_t off_wrap, flags = pk_device_event(vq, &off_wrap);
 
     if (!vq->event_idx || flags != VRING_PACKED_EVENT_FLAG_DESC)
         return flags != VRING_PACKED_EVENT_FLAG_DISABLE; /* reserved values notify */
-    off_wrap = vr_load16(&dev->off_wrap);
     if (vq->added_since_kick >= 2u * vq->num)
         return true; /* the window is too wide for the modulo test */
     if ((off_wrap & VRING_PACKED_EVENT_OFF_MASK) >= vq->num)
