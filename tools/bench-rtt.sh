@@ -9,12 +9,16 @@
 #   * wall time from QEMU's start to the first ping reply (pinged every 10 ms,
 #     ARP retried every 10 ms meanwhile) and to the guest's ready line;
 #   * ping round-trip time, median and 99th percentile of PINGS pings;
-#   * UDP echo ping-pong (tools/udpbench.c), 64 and 1400 bytes;
+#   * UDP echo ping-pong (tools/udpbench.c), 64 and 1400 bytes, and at
+#     64 bytes the CPU time QEMU's main thread and its vCPU thread spend per
+#     round trip (/proc/PID/task/*/schedstat): how much of a round trip is
+#     the guest's to cut, and how much QEMU's own I/O path;
 #   * a UDP stream with 32 datagrams in flight, 64 and 1400 bytes, for
 #     STREAM_MAX seconds;
 #   * ping -f -c FLOOD: loss and replies per second;
 #   * TCP echo on port 7 (tools/tcpbench.c), one connection each: stop-and-
-#     wait round trips of 1 and 64 bytes for PP_SECS seconds, and a bulk
+#     wait round trips of 1 and 64 bytes for PP_SECS seconds (at 64 bytes
+#     with QEMU's CPU per round trip, as for UDP), and a bulk
 #     echo of BULK_BYTES (sent while the echo is read): a second table.
 #
 # The guests take turns in every run (vbare aarch64, Linux, vbare arm, vbare
@@ -121,6 +125,8 @@ ROWS=(
     "pp64_rate|UDP ping-pong 64 B (round trips/s)|higher|%.0f"
     "pp64_p50|UDP ping-pong 64 B p50 (µs)|lower|%.0f"
     "pp64_p99|UDP ping-pong 64 B p99 (µs)|lower|%.0f"
+    "pp64_cpu_main|UDP ping-pong 64 B: QEMU's main thread, CPU per round trip (µs)|lower|%.1f"
+    "pp64_cpu_vcpu|UDP ping-pong 64 B: QEMU's vCPU (its other threads), CPU per round trip (µs)|lower|%.1f"
     "pp1400_rate|UDP ping-pong 1400 B (round trips/s)|higher|%.0f"
     "pp1400_p50|UDP ping-pong 1400 B p50 (µs)|lower|%.0f"
     "pp1400_p99|UDP ping-pong 1400 B p99 (µs)|lower|%.0f"
@@ -139,6 +145,8 @@ TCP_ROWS=(
     "tcp_rr64_rate|TCP stop-and-wait 64 B (round trips/s)|higher|%.0f"
     "tcp_rr64_p50|TCP stop-and-wait 64 B p50 (µs)|lower|%.0f"
     "tcp_rr64_p99|TCP stop-and-wait 64 B p99 (µs)|lower|%.0f"
+    "tcp_rr64_cpu_main|TCP stop-and-wait 64 B: QEMU's main thread, CPU per round trip (µs)|lower|%.1f"
+    "tcp_rr64_cpu_vcpu|TCP stop-and-wait 64 B: QEMU's vCPU (its other threads), CPU per round trip (µs)|lower|%.1f"
     "tcp_bulk_rate|TCP bulk echo BULK (MB/s echoed)|higher|%.2f"
 )
 
@@ -296,7 +304,7 @@ kv() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 session() {
     local g=$1 run=$2
     local clog=$OUT/$g-$run.console raw=$OUT/$g-$run.raw
-    local t0 t1 tm line out n pfd ppid
+    local t0 t1 tm line out n pfd ppid c0 c1
     guest_opts "$g"
     : >"$raw"
     in_ns ip neigh flush dev "$TAP" 2>/dev/null || true
@@ -368,9 +376,12 @@ session() {
         local size
         for size in 64 1400; do
             log "run $run/$runs: $g: UDP ping-pong $size B, ${PP_SECS}s"
+            c0=$(qemu_cpu)
             if out=$(in_ns "$UDPBENCH" pingpong "$GUEST_IP" 7 "$size" "$PP_SECS" 2>&1); then :; else ok=0; fi
+            c1=$(qemu_cpu)
             echo "$out" >>"$raw"
             if [[ $out == "udpbench pingpong "* ]]; then
+                [[ $size == 64 ]] && add_cpu "$g" pp64 "$c0" "$c1" "$(kv "$out" n)"
                 add "$g" "pp${size}_rate" "$(kv "$out" rate)"
                 add "$g" "pp${size}_p50" "$(kv "$out" p50_us)"
                 add "$g" "pp${size}_p99" "$(kv "$out" p99_us)"
@@ -392,10 +403,13 @@ session() {
         tok=1
         for size in 1 64; do
             log "run $run/$runs: $g: TCP stop-and-wait $size B, ${PP_SECS}s"
+            c0=$(qemu_cpu)
             if out=$(in_ns "$TCPBENCH" rr "$GUEST_IP" 7 "$size" 1000000 "$PP_SECS" 2>&1); then :; else tok=0; fi
+            c1=$(qemu_cpu)
             echo "$out" >>"$raw"
             out=$(grep '^tcpbench rr ' <<<"$out" || true)
             if [[ -n $out ]]; then
+                [[ $size == 64 ]] && add_cpu "$g" tcp_rr64 "$c0" "$c1" "$(kv "$out" n)"
                 add "$g" "tcp_rr${size}_rate" "$(kv "$out" rate)"
                 add "$g" "tcp_rr${size}_p50" "$(kv "$out" p50_us)"
                 add "$g" "tcp_rr${size}_p99" "$(kv "$out" p99_us)"
@@ -435,6 +449,54 @@ session() {
         if ((have_tcp)); then tcpnote=", TCP echo exact"; fi
         note "PASS: bench-rtt --short: $g: up in $(cell "$g" ready_ping %.0f | cut -d' ' -f1) ms, $n/$PINGS pings, UDP echo exact$tcpnote"
     fi
+}
+
+# qemu_cpu : "MAIN REST", the CPU time in ns used so far by QEMU's main
+# thread (its I/O loop: the TAP device, virtio-net's queues, the interrupt
+# it raises) and by its other threads: the vCPU (the guest's code, its MMIO
+# exits, halting and waking) and the RCU thread, next to idle; threads have
+# no names without -name debug-threads=on (/proc/PID/task/*/schedstat).
+# "- -" when QEMU is not found: the qemu-system-* process below qpid.
+qemu_cpu() {
+    local q= t main=0 vcpu=0 v p kids=$qpid
+    while [[ -z $q && -n $kids ]]; do
+        local next=
+        for p in $kids; do
+            if [[ $(cat /proc/"$p"/comm 2>/dev/null) == qemu-system* ]]; then
+                q=$p
+                break
+            fi
+            next+=" $(pgrep -P "$p" 2>/dev/null | tr '\n' ' ')"
+        done
+        kids=$next
+        [[ $next =~ [0-9] ]] || kids=
+    done
+    if [[ -z $q || ! -r /proc/$q/task/$q/schedstat ]]; then
+        echo "- -"
+        return
+    fi
+    for t in /proc/"$q"/task/*; do
+        read -r v _ <"$t/schedstat" 2>/dev/null || continue
+        # Threads are unnamed without -name debug-threads=on: the rest are
+        # the vCPU and QEMU's RCU thread, which is next to idle.
+        if [[ ${t##*/} == "$q" ]]; then
+            main=$v
+        else
+            vcpu=$((vcpu + v))
+        fi
+    done
+    echo "$main $vcpu"
+}
+
+# add_cpu GUEST KEY BEFORE AFTER N : KEY_cpu_main and KEY_cpu_vcpu, the
+# microseconds of CPU per round trip between two qemu_cpu readings.
+add_cpu() {
+    local g=$1 key=$2 n=$5 m0 v0 m1 v1
+    read -r m0 v0 <<<"$3"
+    read -r m1 v1 <<<"$4"
+    [[ $m0 != - && $m1 != - && -n $n && $n -gt 0 ]] || return 0
+    add "$g" "${key}_cpu_main" "$(awk -v a="$m0" -v b="$m1" -v n="$n" 'BEGIN { print (b - a) / n / 1000 }')"
+    add "$g" "${key}_cpu_vcpu" "$(awk -v a="$v0" -v b="$v1" -v n="$n" 'BEGIN { print (b - a) / n / 1000 }')"
 }
 
 stop_guest() {
