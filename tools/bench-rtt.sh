@@ -458,7 +458,7 @@ session() {
 # no names without -name debug-threads=on (/proc/PID/task/*/schedstat).
 # "- -" when QEMU is not found: the qemu-system-* process below qpid.
 qemu_cpu() {
-    local q= t main=0 vcpu=0 v p kids=$qpid
+    local q='' t main=0 vcpu=0 v p kids=$qpid
     while [[ -z $q && -n $kids ]]; do
         local next=
         for p in $kids; do
