@@ -357,7 +357,8 @@ static void read_platform_from_dt(void)
             vexpress_sysreg = (uintptr_t)a;
     }
 #endif
-    const char *model = dt_prop_string(&dt, 0, "model");
+    /* The root's offset, not 0: an FDT_NOP may come first (spec 5.4.2). */
+    const char *model = dt_prop_string(&dt, dt.root, "model");
     if (model) {
         static char buf[80];
         printable_copy(buf, sizeof(buf), model, strlen(model), false);

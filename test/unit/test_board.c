@@ -1,0 +1,266 @@
+/*
+ * test_board.c - host tests of board/generic/board.c's reading of the
+ * platform from the device tree.  board.c is compiled into this file, as in
+ * test/fuzz/fuzz_dt.c (the host's arch.h is test/fuzz/host/arch.h), and
+ * boot_main() runs on small hand-made trees; the UART, timer, MMU, GIC and
+ * DMA pool are stand-ins that record what the board asked of them, and
+ * app_main() jumps back here.
+ */
+#define __image_start (*test_image_start)
+#define __heap_start (*test_heap_start)
+#include "../../board/generic/board.c"
+#undef __image_start
+#undef __heap_start
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#define IMG_BASE 0x40080000u
+#define IMG_END 0x40100000u
+char (*test_image_start)[] = (char (*)[])(uintptr_t)IMG_BASE;
+char (*test_heap_start)[] = (char (*)[])(uintptr_t)IMG_END;
+
+/* ---- stand-ins for what board.c drives ------------------------------------ */
+
+bool host_irq_on;
+static jmp_buf back;
+
+static void uart_putc(char c) { (void)c; }
+static void uart_write(const char *s, size_t n)
+{
+    (void)s;
+    (void)n;
+}
+static int uart_getc(void) { return -1; }
+const struct uart_ops pl011_ops = {"PL011", uart_putc, uart_write, uart_getc};
+const struct uart_ops ns16550_ops = {"16550", uart_putc, uart_write, uart_getc};
+
+static struct {
+    int pl011, ns16550;
+    uintptr_t base;
+    unsigned shift, width;
+} con;
+
+void pl011_init(uintptr_t base)
+{
+    con.pl011++;
+    con.base = base;
+}
+void ns16550_init(uintptr_t base, unsigned reg_shift, unsigned reg_io_width)
+{
+    con.ns16550++;
+    con.base = base;
+    con.shift = reg_shift;
+    con.width = reg_io_width;
+}
+
+static uint32_t hz_set;
+void timer_init(uint32_t hz) { hz_set = hz; }
+uint32_t timer_freq(void) { return hz_set; }
+void timer_irq(void *arg) { (void)arg; }
+
+void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
+{
+    (void)ram;
+    (void)nram;
+    (void)null_guard;
+}
+const struct irqchip *gic_from_dt(const struct dt *d)
+{
+    (void)d;
+    return NULL; /* every device polled: no interrupt controller */
+}
+const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t gicr, uint64_t gicr_size)
+{
+    (void)dist, (void)gicc, (void)gicr, (void)gicr_size;
+    fail_msg("the board table is never used with a valid tree");
+    return NULL;
+}
+void plat_dma_pool_init(uintptr_t base, uintptr_t end)
+{
+    (void)base;
+    (void)end;
+}
+void app_main(void) { longjmp(back, 1); }
+
+/* Every static of board.c, as at reset (fuzz_dt.c's board_reset). */
+static void board_reset(void)
+{
+    memset(&info, 0, sizeof(info));
+    memset(&dt, 0, sizeof(dt));
+    memset(dt_nodes, 0, sizeof(dt_nodes));
+    dt_index_err = 0;
+    psci_conduit = PSCI_HVC;
+    vexpress_sysreg = 0;
+    timer_node = -1;
+    ic = NULL;
+    uart = &FB_UART_OPS;
+    uart_shift = 0;
+    uart_width = 1;
+    timer_hz = 0;
+    pmu = false;
+    ram_from_table = ram_image_added = guard = false;
+    console_nheld = 0;
+    console_released = false;
+    memset(handlers, 0, sizeof(handlers));
+    irq_count = irq_spurious = irq_unhandled = 0;
+    memset(irq_stamp_fresh, 0, sizeof(irq_stamp_fresh));
+    kprintf_set_sink(NULL);
+    host_irq_on = false;
+    memset(&con, 0, sizeof(con));
+}
+
+static void run_board(const uint8_t *blob)
+{
+    board_reset();
+    if (setjmp(back) == 0) {
+        boot_main((uintptr_t)blob);
+        fail_msg("boot_main returned");
+    }
+    assert_true(info.dt == &dt && !info.fallback);
+}
+
+/* ---- a tiny blob builder ---------------------------------------------------- */
+
+struct blob {
+    uint8_t st[4096], str[1024];
+    size_t nst, nstr;
+    uint8_t out[8192];
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+static void u32(struct blob *b, uint32_t v)
+{
+    put32(b->st + b->nst, v);
+    b->nst += 4;
+}
+static void bytes(struct blob *b, const void *p, size_t n)
+{
+    memcpy(b->st + b->nst, p, n);
+    b->nst += n;
+    while (b->nst % 4)
+        b->st[b->nst++] = 0;
+}
+static uint32_t str_off(struct blob *b, const char *name)
+{
+    for (size_t i = 0; i < b->nstr; i += strlen((char *)b->str + i) + 1)
+        if (strcmp((char *)b->str + i, name) == 0)
+            return (uint32_t)i;
+    uint32_t off = (uint32_t)b->nstr;
+    memcpy(b->str + b->nstr, name, strlen(name) + 1);
+    b->nstr += strlen(name) + 1;
+    return off;
+}
+static void begin(struct blob *b, const char *name)
+{
+    u32(b, DT_TOKEN_BEGIN_NODE);
+    bytes(b, name, strlen(name) + 1);
+}
+static void end(struct blob *b) { u32(b, DT_TOKEN_END_NODE); }
+static void prop(struct blob *b, const char *name, const void *v, size_t n)
+{
+    u32(b, DT_TOKEN_PROP);
+    u32(b, (uint32_t)n);
+    u32(b, str_off(b, name));
+    bytes(b, v, n);
+}
+static void prop_str(struct blob *b, const char *name, const char *s) { prop(b, name, s, strlen(s) + 1); }
+static void prop_cells(struct blob *b, const char *name, int n, ...)
+{
+    uint8_t v[64];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        put32(v + 4 * i, va_arg(ap, uint32_t));
+    va_end(ap);
+    prop(b, name, v, 4u * (unsigned)n);
+}
+/* The finished blob: header, an empty reservation map, struct, strings. */
+static const uint8_t *finish(struct blob *b)
+{
+    uint32_t off_rsv = 40, off_st = off_rsv + 16, off_str = off_st + (uint32_t)b->nst;
+    uint32_t total = off_str + (uint32_t)b->nstr;
+    u32(b, DT_TOKEN_END);
+    off_str += 4;
+    total += 4;
+    memset(b->out, 0, sizeof(b->out));
+    put32(b->out + 0, DT_MAGIC);
+    put32(b->out + 4, total);
+    put32(b->out + 8, off_st);
+    put32(b->out + 12, off_str);
+    put32(b->out + 16, off_rsv);
+    put32(b->out + 20, 17);
+    put32(b->out + 24, 16);
+    put32(b->out + 32, (uint32_t)b->nstr);
+    put32(b->out + 36, (uint32_t)b->nst);
+    memcpy(b->out + off_st, b->st, b->nst);
+    memcpy(b->out + off_str, b->str, b->nstr);
+    return b->out;
+}
+
+/* The root's cells and model, a memory node holding the image. */
+static void root_start(struct blob *b)
+{
+    begin(b, "");
+    prop_cells(b, "#address-cells", 1, 2u);
+    prop_cells(b, "#size-cells", 1, 2u);
+    prop_str(b, "model", "test-board");
+}
+static void memory(struct blob *b)
+{
+    begin(b, "memory@40000000");
+    prop_str(b, "device_type", "memory");
+    prop_cells(b, "reg", 4, 0u, 0x40000000u, 0u, 0x8000000u);
+    end(b);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_model(void **state)
+{
+    (void)state;
+    static struct blob b;
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    memory(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_non_null(info.model);
+    assert_string_equal(info.model, "test-board");
+}
+
+/* Spec 5.4.2: an FDT_NOP may stand anywhere in the struct block, before the
+ * root too (the reader accepts it: test_fdt's test_nop_before_root); the
+ * root's "model" is then not at struct offset 0. */
+static void test_model_nop_before_root(void **state)
+{
+    (void)state;
+    static struct blob b;
+    memset(&b, 0, sizeof(b));
+    u32(&b, DT_TOKEN_NOP);
+    root_start(&b);
+    memory(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_non_null(info.model);
+    assert_string_equal(info.model, "test-board");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model),
+        cmocka_unit_test(test_model_nop_before_root),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
