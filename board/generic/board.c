@@ -291,7 +291,10 @@ static void uart_from_dt(void)
         uint32_t shift = 0, width = 1;
         (void)dt_prop_u32(&dt, node, "reg-shift", &shift);
         (void)dt_prop_u32(&dt, node, "reg-io-width", &width);
-        if (shift > 4 || (width != 1 && width != 4)) {
+        /* Every register reg_io_width-aligned: the driver's 32-bit
+         * accesses at base + (i << shift) are misaligned otherwise (an
+         * alignment fault on Device memory, with the MMU still off). */
+        if (shift > 4 || (width != 1 && width != 4) || (1u << shift) < width || a % width != 0) {
             info.uart = 0; /* not one this driver reads: the board table's console */
             return;
         }
