@@ -457,12 +457,25 @@ static bool virtio_coherent(int n)
 #endif
 }
 
+/* Unusable virtio-mmio nodes reported one by one before the rest are
+ * only counted. */
+#define VIRTIO_DT_WARN_MAX 8
+
 static void virtio_from_dt(void)
 {
+    int warned = 0, unread = 0;
     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         uint64_t a, s;
         char name[sizeof(info.virtio[0].name)];
         if (!dt_status_okay(&dt, n)) { /* "disabled": not ours to use, nothing to say */
+            info.virtio_skipped++;
+            continue;
+        }
+        /* Enough read: a tree of thousands of such nodes (too many for the
+         * node index) would otherwise cost a walk from the root for each
+         * one's reg and a warning line each - minutes under emulation. */
+        if (info.nvirtio == BOARD_MAX_VIRTIO || warned == VIRTIO_DT_WARN_MAX) {
+            unread++;
             info.virtio_skipped++;
             continue;
         }
@@ -480,11 +493,10 @@ static void virtio_from_dt(void)
         else if (guard && a < ARCH_NULL_GUARD)
             kprintf("virtio: WARNING: %s: registers at 0x%llx lie in the unmapped NULL guard (the lowest %u KiB); "
                     "skipped\n", name, (unsigned long long)a, (unsigned)(ARCH_NULL_GUARD >> 10));
-        else if (info.nvirtio == BOARD_MAX_VIRTIO)
-            kprintf("virtio: WARNING: %s: more than %d virtio-mmio nodes; skipped\n", name, BOARD_MAX_VIRTIO);
         else
             usable = true;
         if (!usable) {
+            warned++;
             info.virtio_skipped++;
             continue;
         }
@@ -495,6 +507,7 @@ static void virtio_from_dt(void)
         if (!virtio_coherent(n)) {
             kprintf("virtio: WARNING: %s: dma-noncoherent, and this port has no cache maintenance (Zicbom); "
                     "skipped\n", name);
+            warned++;
             info.virtio_skipped++;
             continue;
         }
@@ -506,6 +519,10 @@ static void virtio_from_dt(void)
         virtio_irq_from_dt(n, v);
         v->dma_coherent = virtio_coherent(n);
     }
+    if (unread)
+        kprintf("virtio: WARNING: %d more virtio-mmio node%s not read (this firmware takes %d and reports %d "
+                "unusable ones)\n",
+                unread, unread == 1 ? "" : "s", BOARD_MAX_VIRTIO, VIRTIO_DT_WARN_MAX);
     /* Ascending addresses: the order a reader of the boot log expects. */
     for (int i = 1; i < info.nvirtio; i++)
         for (int j = i; j > 0 && info.virtio[j - 1].base > info.virtio[j].base; j--) {
