@@ -760,7 +760,10 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
             nif->stats.tcp_fast_retransmits++;
         }
     }
-    if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+    /* RFC 9293 3.10.7.4: only from an ACK at or past SND.UNA (an old one,
+     * still inside RFC 5961's acceptable range, must not move the window) */
+    if (SEQ_GEQ(s->ack, c->snd_una) &&
+        (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack)))) {
         if (c->snd_wnd == 0 && s->wnd != 0 && c->state != TCP_TIME_WAIT) {
             /* window open: out of persist; an unaccepted probe byte goes
              * again with the rest */

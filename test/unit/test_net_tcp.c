@@ -1056,6 +1056,38 @@ static void test_out_of_window_and_bad_ack(void **state)
     assert_int_equal(c->state, TCP_ESTABLISHED);
 }
 
+/* RFC 9293 3.10.7.4: the send window is updated only from an ACK with
+ * SND.UNA =< SEG.ACK; an old ACK (still inside RFC 5961's acceptable
+ * range) on a segment with newer data must not shrink it, though the data
+ * is taken. */
+static void test_old_ack_no_window_update(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t d[100];
+    (void)state;
+
+    memset(d, 'o', sizeof(d));
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_send(c, d, sizeof(d)), (int)sizeof(d));
+    expect(&o, TCP_ACK | TCP_PSH);
+    uint32_t old_ack = p.ack;
+    p.ack += (uint32_t)o.dlen;
+    seg(&p, TCP_ACK, NULL, 0); /* all of it acknowledged */
+    uint32_t wnd = c->snd_wnd;
+    assert_int_not_equal(wnd, 0);
+    seg(&p, TCP_ACK, "ab", 2); /* data: SND.WL1 is its sequence number */
+    assert_int_equal(c->snd_wnd, wnd);
+    /* newer data carrying the old ACK and a zero window */
+    p.ack = old_ack;
+    p.wnd = 0;
+    seg(&p, TCP_ACK, "cd", 2);
+    assert_int_equal(app.rxlen, 4);    /* the data is taken */
+    assert_int_equal(c->snd_wnd, wnd); /* the window is not */
+    assert_int_equal(c->state, TCP_ESTABLISHED);
+}
+
 /* ---- RFC 6298 --------------------------------------------------------------- */
 
 static void test_rto_computation(void **state)
@@ -2750,6 +2782,7 @@ int main(void)
         T(test_challenge_ack_rate_limit),
         T(test_abort),
         T(test_out_of_window_and_bad_ack),
+        T(test_old_ack_no_window_update),
         T(test_rto_computation),
         T(test_rto_backoff_karn_ceiling),
         T(test_fast_retransmit),
