@@ -150,9 +150,11 @@ void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx)
     rx->src = get_be32(h->src);
     rx->dst = get_be32(h->dst);
     /* RFC 1122 3.2.1.3: a source must name one host, and 127/8 "MUST NOT
-     * appear outside a host" (an answer would put it on the wire). */
+     * appear outside a host" (an answer would put it on the wire).  Nor
+     * our own address: a forged "LAND" segment, or our own datagram
+     * reflected back (Linux's martian source check drops it too). */
     if (rx->src == 0 || IP4_IS_MULTICAST(rx->src) || net_ip4_is_bcast(nif, rx->src) ||
-        (rx->src >> 24) == 127) {
+        (rx->src >> 24) == 127 || rx->src == nif->ipv4.addr) {
         nif->stats.ip_bad_src++;
         goto drop;
     }

@@ -55,7 +55,7 @@ struct netif;
     C(ip_bad_checksum)  /* drop */                                             \
     C(ip_fragment)      /* drop: MF set or offset != 0 (no reassembly) */      \
     C(ip_options)       /* accepted packets whose options were skipped */      \
-    C(ip_bad_src)       /* drop: source is 0, broadcast, multicast or 127/8 */ \
+    C(ip_bad_src)       /* drop: source 0, broadcast, multicast, 127/8, ours */ \
     C(ip_not_for_us)    /* drop: destination is not ours or broadcast */       \
     C(ip_unknown_proto) /* drop: not ICMP or UDP */                            \
     C(ip_tx)                                                                   \

@@ -945,17 +945,19 @@ static void test_ip_not_for_us(void **state)
     expect_none();
 }
 
+/* Sources that name no one host (RFC 1122 3.2.1.3), and our own address
+ * (a forged LAND datagram: answering it would talk to ourselves). */
 static void test_ip_bad_src(void **state)
 {
-    static const uint32_t src[] = {0, 0xffffffffu, 0xe0000005u, 0x0a0002ffu};
+    static const uint32_t src[] = {0, 0xffffffffu, 0xe0000005u, 0x0a0002ffu, FAKE_IP};
     size_t i, n;
 
     (void)state;
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 5; i++) {
         n = frame_echo(fr, fake_mac, fake_peer_mac, src[i], FAKE_IP, 8, 1, 1, NULL, 0);
         fake_input(F, fr, n);
     }
-    assert_int_equal(ST.ip_bad_src, 4);
+    assert_int_equal(ST.ip_bad_src, 5);
     expect_none();
 }
 
