@@ -100,6 +100,7 @@ static uint32_t uart_shift, uart_width = 1; /* a 16550's reg-shift and reg-io-wi
 static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
+static int dt_memory_err; /* a valid tree's memory nodes unreadable: why */
 static bool guard; /* the lowest ARCH_NULL_GUARD bytes are unmapped */
 static bool bootargs_cut; /* longer than BOARD_BOOTARGS_MAX - 1 bytes */
 
@@ -310,6 +311,8 @@ static void read_platform_from_dt(void)
     int n = dt_memory(&dt, mem, BOARD_MAX_RAM);
     if (n == -DT_ERR_NOSPACE)
         n = BOARD_MAX_RAM; /* more regions than that: the first ones are filled in */
+    else if (n < 0)
+        dt_memory_err = n; /* said with the board table's RAM, below */
     for (int i = 0; i < n; i++) {
         info.ram[info.nram][0] = mem[i].base;
         info.ram[info.nram][1] = mem[i].size;
@@ -867,6 +870,10 @@ void boot_main(uintptr_t dtb_reg)
     } else
         kprintf("dt: WARNING: no valid device tree (%s at 0x%lx); using the qemu-virt board table\n",
                 dt_strerror(err), (unsigned long)info.dtb_addr);
+    if (ram_from_table && err == 0)
+        kprintf("mem: WARNING: %s%s; assuming the qemu-virt board table's RAM\n",
+                dt_memory_err ? "the device tree's memory nodes are unreadable: " : "the device tree names no RAM",
+                dt_memory_err ? dt_strerror(dt_memory_err) : "");
     for (int i = 0; i < info.nram; i++)
         kprintf("mem: 0x%llx-0x%llx%s\n", (unsigned long long)info.ram[i][0],
                 (unsigned long long)(info.ram[i][0] + info.ram[i][1] - 1), ram_note());

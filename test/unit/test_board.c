@@ -111,6 +111,7 @@ static void board_reset(void)
     timer_hz = 0;
     pmu = false;
     ram_from_table = ram_image_added = guard = false;
+    dt_memory_err = 0;
     console_nheld = 0;
     console_released = false;
     memset(handlers, 0, sizeof(handlers));
@@ -398,6 +399,46 @@ static void test_virtio_many_nodes(void **state)
     assert_null(strstr(log, "not read"));
 }
 
+/* A valid tree whose memory node cannot be read (a reg of 3 cells where
+ * entries take 4), or that has none: the board table's RAM is taken, and
+ * the log says why rather than listing the table's RAM as if found. */
+static void test_memory_unreadable(void **state)
+{
+    (void)state;
+    static struct blob b;
+    const char *log;
+
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    begin(&b, "memory@40000000");
+    prop_str(&b, "device_type", "memory");
+    prop_cells(&b, "reg", 3, 0u, 0x40000000u, 0u);
+    end(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_true(ram_from_table);
+    log = console_log();
+    if (!strstr(log, "mem: WARNING: the device tree's memory nodes are unreadable: "))
+        fail_msg("no warning in:\n%s", log);
+
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_true(ram_from_table);
+    log = console_log();
+    if (!strstr(log, "mem: WARNING: the device tree names no RAM; assuming the qemu-virt board table's RAM\n"))
+        fail_msg("no warning in:\n%s", log);
+
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    memory(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_false(ram_from_table);
+    assert_null(strstr(console_log(), "mem: WARNING"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_uart_16550),
         cmocka_unit_test(test_uart_16550_misaligned),
         cmocka_unit_test(test_virtio_many_nodes),
+        cmocka_unit_test(test_memory_unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
