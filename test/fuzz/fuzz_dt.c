@@ -43,6 +43,7 @@
 #define __image_start (*fuzz_image_start)
 #define __heap_start (*fuzz_heap_start)
 #include "../../board/generic/board.c"
+#include "board_reset.h"
 #undef __image_start
 #undef __heap_start
 
@@ -268,26 +269,7 @@ void app_main(void)
 /* Every static of board.c, as at reset: boot_main runs once per input. */
 static void board_reset(void)
 {
-    memset(&info, 0, sizeof(info));
-    memset(&dt, 0, sizeof(dt));
-    memset(dt_nodes, 0, sizeof(dt_nodes));
-    dt_index_err = 0;
-    psci_conduit = PSCI_HVC;
-    vexpress_sysreg = 0;
-    timer_node = -1;
-    ic = NULL;
-    uart = &FB_UART_OPS;
-    uart_shift = 0;
-    uart_width = 1;
-    timer_hz = 0;
-    pmu = false;
-    ram_from_table = ram_image_added = guard = false;
-    console_nheld = 0;
-    console_released = false;
-    memset(handlers, 0, sizeof(handlers));
-    irq_count = irq_spurious = irq_unhandled = 0;
-    memset(irq_stamp_fresh, 0, sizeof(irq_stamp_fresh));
-    kprintf_set_sink(NULL);
+    board_reset_statics();
     host_irq_on = false;
     pool_placed = mmu_on = false;
 }

@@ -6,4 +6,4 @@ UNIT_TESTS += board
 UNIT_board_SRCS := test/unit/test_board.c drivers/fdt/fdt.c drivers/irqchip/gic_dt.c lib/kprintf.c lib/memmap.c
 UNIT_board_CFLAGS := -Itest/fuzz/host
 # board.c is #included by the test, not compiled on its own
-$(HOST_BUILD)/unit/board: board/generic/board.c test/fuzz/host/arch.h
+$(HOST_BUILD)/unit/board: board/generic/board.c test/fuzz/host/arch.h test/fuzz/host/board_reset.h

@@ -9,6 +9,7 @@
 #define __image_start (*test_image_start)
 #define __heap_start (*test_heap_start)
 #include "../../board/generic/board.c"
+#include "board_reset.h"
 #undef __image_start
 #undef __heap_start
 
@@ -94,30 +95,10 @@ void plat_dma_pool_init(uintptr_t base, uintptr_t end)
 }
 void app_main(void) { longjmp(back, 1); }
 
-/* Every static of board.c, as at reset (fuzz_dt.c's board_reset). */
+/* Every static of board.c, as at reset, and the stand-ins' records. */
 static void board_reset(void)
 {
-    memset(&info, 0, sizeof(info));
-    memset(&dt, 0, sizeof(dt));
-    memset(dt_nodes, 0, sizeof(dt_nodes));
-    dt_index_err = 0;
-    psci_conduit = PSCI_HVC;
-    vexpress_sysreg = 0;
-    timer_node = -1;
-    ic = NULL;
-    uart = &FB_UART_OPS;
-    uart_shift = 0;
-    uart_width = 1;
-    timer_hz = 0;
-    pmu = false;
-    ram_from_table = ram_image_added = guard = false;
-    dt_memory_err = 0;
-    console_nheld = 0;
-    console_released = false;
-    memset(handlers, 0, sizeof(handlers));
-    irq_count = irq_spurious = irq_unhandled = 0;
-    memset(irq_stamp_fresh, 0, sizeof(irq_stamp_fresh));
-    kprintf_set_sink(NULL);
+    board_reset_statics();
     host_irq_on = false;
     memset(&con, 0, sizeof(con));
     nconout = 0;
@@ -406,37 +387,32 @@ static void test_memory_unreadable(void **state)
 {
     (void)state;
     static struct blob b;
-    const char *log;
-
-    memset(&b, 0, sizeof(b));
-    root_start(&b);
-    begin(&b, "memory@40000000");
-    prop_str(&b, "device_type", "memory");
-    prop_cells(&b, "reg", 3, 0u, 0x40000000u, 0u);
-    end(&b);
-    end(&b);
-    run_board(finish(&b));
-    assert_true(ram_from_table);
-    log = console_log();
-    if (!strstr(log, "mem: WARNING: the device tree's memory nodes are unreadable: "))
-        fail_msg("no warning in:\n%s", log);
-
-    memset(&b, 0, sizeof(b));
-    root_start(&b);
-    end(&b);
-    run_board(finish(&b));
-    assert_true(ram_from_table);
-    log = console_log();
-    if (!strstr(log, "mem: WARNING: the device tree names no RAM; assuming the qemu-virt board table's RAM\n"))
-        fail_msg("no warning in:\n%s", log);
-
-    memset(&b, 0, sizeof(b));
-    root_start(&b);
-    memory(&b);
-    end(&b);
-    run_board(finish(&b));
-    assert_false(ram_from_table);
-    assert_null(strstr(console_log(), "mem: WARNING"));
+    static const struct {
+        int memory; /* 0: none, 1: a broken reg, 2: a good one */
+        const char *warning;
+    } cases[] = {
+        {1, "mem: WARNING: the device tree's memory nodes are unreadable: "},
+        {0, "mem: WARNING: the device tree names no RAM; assuming the qemu-virt board table's RAM\n"},
+        {2, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&b, 0, sizeof(b));
+        root_start(&b);
+        if (cases[i].memory == 2) {
+            memory(&b);
+        } else if (cases[i].memory == 1) {
+            begin(&b, "memory@40000000");
+            prop_str(&b, "device_type", "memory");
+            prop_cells(&b, "reg", 3, 0u, 0x40000000u, 0u);
+            end(&b);
+        }
+        end(&b);
+        run_board(finish(&b));
+        const char *log = console_log();
+        assert_int_equal(ram_from_table, cases[i].warning != NULL);
+        if (cases[i].warning ? !strstr(log, cases[i].warning) : strstr(log, "mem: WARNING") != NULL)
+            fail_msg("case %zu: %s expected in:\n%s", i, cases[i].warning ? cases[i].warning : "no warning", log);
+    }
 }
 
 int main(void)
