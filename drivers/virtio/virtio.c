@@ -655,18 +655,26 @@ int virtio_dev_check(struct virtio_dev *dev)
         return VIRTIO_EINVAL;
     if (dev->broken)
         return VIRTIO_EIO;
-    if (!virtio_flag_get(&dev->reset_pending)) {
+    if (!virtio_flag_get(&dev->reset_pending))
         for (unsigned i = 0; i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i] && virtqueue_is_broken(dev->vqs[i])) {
                 dev->stats.queue_faults++;
                 plat_log("virtio@%lx: queue %u broken by the device", (unsigned long)dev->base, i);
                 return virtio_dev_reinit(dev);
             }
-        if (!(dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-            return 0;
-        note_needs_reset(dev);
-    }
+    if (!virtio_dev_reset_requested(dev, true))
+        return 0;
     return virtio_dev_reinit(dev);
+}
+
+bool virtio_dev_reset_requested(struct virtio_dev *dev, bool read_status)
+{
+    if (virtio_flag_get(&dev->reset_pending))
+        return true;
+    if (!read_status || !(dev->ops->get_status(dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+        return false;
+    note_needs_reset(dev);
+    return true;
 }
 
 /* ---- error words ------------------------------------------------------------ */

@@ -412,6 +412,13 @@ void virtio_dev_irq_handler(void *arg);
  * masked meanwhile.
  */
 int virtio_dev_check(struct virtio_dev *dev);
+/* Has the device asked for a reset?  True once its config notification
+ * said so, or - with read_status - when Status holds DEVICE_NEEDS_RESET
+ * (2.1.2: only the notification announces it, so a device without an
+ * interrupt line must be asked); counted and flagged as the notification
+ * would.  For a driver's own check (virtio_net_check) before it calls
+ * virtio_dev_reinit(); owning thread. */
+bool virtio_dev_reset_requested(struct virtio_dev *dev, bool read_status);
 /* The re-initialisation itself (also usable to recover a broken queue). */
 int virtio_dev_reinit(struct virtio_dev *dev);
 

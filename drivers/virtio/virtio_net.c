@@ -940,15 +940,11 @@ int virtio_net_check(struct virtio_net *n)
 
     if (n->dev.broken || !n->rxq)
         return VIRTIO_EIO; /* a re-initialisation failed before: stay down */
-    if (!virtio_flag_get(&n->dev.reset_pending)) {
-        /* Without an interrupt line nothing announces DEVICE_NEEDS_RESET
-         * (2.1.2: a config notification): read Status, as blk does. */
-        if (virtio_dev_has_irq(&n->dev) ||
-            !(n->dev.ops->get_status(&n->dev) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-            return 0;
-        __atomic_fetch_add(&n->dev.stats.needs_reset, 1u, __ATOMIC_RELAXED);
-        virtio_flag_set(&n->dev.reset_pending, true);
-    }
+    /* Status is read only without an interrupt line (then nothing else
+     * announces DEVICE_NEEDS_RESET): with one, the config interrupt has
+     * said it, and a poll costs no register read. */
+    if (!virtio_dev_reset_requested(&n->dev, !virtio_dev_has_irq(&n->dev)))
+        return 0;
     /* Other threads (a release, tx_alloc, tx) stop touching the rings
      * before the reset: they post nothing and reap nothing until restart()
      * has recomputed the layout under the lock and cleared the flag.  After
