@@ -184,7 +184,9 @@ static void cmd_ping(int argc, char **argv)
         kprintf("usage: ping <a.b.c.d> [count 1-1000]\n");
         return;
     }
-    if (!netapp_netif()) {
+    /* Any interface, not net0's: with net0 stopped (its device failed),
+     * netapp_ping() routes by net1 and later. */
+    if (netapp_count() == 0) {
         kprintf("ping: no network interface\n");
         return;
     }

@@ -57,9 +57,13 @@ const char *virtio_device_name(uint32_t id)
     return id == VIRTIO_ID_NET ? "net" : id == VIRTIO_ID_BLOCK ? "block" : id == VIRTIO_ID_CONSOLE ? "console" : "rng";
 }
 
+/* Interfaces started; every one stopped (its device failed: netapp.c's
+ * netapp_netif_at() is NULL for it) unless a test says otherwise. */
+static unsigned nnet;
+static int ping_calls;
 struct netif *netapp_netif(void) { return NULL; }
 struct virtio_net *netapp_dev(void) { return NULL; }
-unsigned netapp_count(void) { return 0; }
+unsigned netapp_count(void) { return nnet; }
 struct netif *netapp_netif_at(unsigned i)
 {
     (void)i;
@@ -74,6 +78,7 @@ int netapp_ping(uint32_t dst, unsigned count)
 {
     (void)dst;
     (void)count;
+    ping_calls++;
     return 0;
 }
 unsigned blkapp_count(void) { return 0; }
@@ -260,11 +265,32 @@ static void test_devices_feature_names(void **state)
     }
 }
 
+/* ---- ping ------------------------------------------------------------------- */
+
+/* net0 stopped (its device failed) while net1 runs: ping goes by the
+ * interface netapp_ping() routes to (net/route.c passes over the stopped
+ * one), not refused as if there were no interface at all. */
+static void test_ping_net0_stopped(void **state)
+{
+    (void)state;
+    nnet = 2;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("ping 10.0.3.2\r");
+    if (ping_calls != 1)
+        fail_msg("ping not started with net1 running:\n%s", o);
+    nnet = 0;
+    o = TYPE("ping 10.0.3.2\r");
+    assert_non_null(strstr(o, "ping: no network interface"));
+    assert_int_equal(ping_calls, 1);
+}
+
 static int setup(void **state)
 {
     (void)state;
     kprintf_set_sink(sink);
     ndev = 0;
+    nnet = 0;
+    ping_calls = 0;
     return 0;
 }
 
@@ -275,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup(test_line_ends, setup),
         cmocka_unit_test_setup(test_cr_lf_split, setup),
         cmocka_unit_test_setup(test_devices_feature_names, setup),
+        cmocka_unit_test_setup(test_ping_net0_stopped, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
