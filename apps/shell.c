@@ -405,7 +405,7 @@ static void cmd_blk(int argc, char **argv)
         uint8_t *data;
         int err = blkapp_read(disk, lba, (unsigned)n, &data);
         if (err) {
-            char what[64];
+            char what[80]; /* "disk3: read of sectors " and two 20-digit numbers: 64 characters */
             if (n == 1)
                 ksnprintf(what, sizeof(what), "%sread of sector %llu", name, (unsigned long long)lba);
             else if (lba > UINT64_MAX - (n - 1))

@@ -81,18 +81,18 @@ int netapp_ping(uint32_t dst, unsigned count)
     ping_calls++;
     return 0;
 }
-unsigned blkapp_count(void) { return 0; }
-struct virtio_blk *blkapp_dev_at(unsigned i)
-{
-    (void)i;
-    return NULL;
-}
+/* Disks started (none unless a test says otherwise); every read refused
+ * as the driver refuses one past the end (VIRTIO_EINVAL). */
+static unsigned nblk;
+static struct virtio_blk disks[2];
+unsigned blkapp_count(void) { return nblk; }
+struct virtio_blk *blkapp_dev_at(unsigned i) { return i < nblk ? &disks[i] : NULL; }
 struct virtio_blk *blkapp_dev(void) { return NULL; }
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { return &b->info; }
 int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
 {
-    (void)disk, (void)lba, (void)count, (void)data;
-    return VIRTIO_ENODEV;
+    (void)lba, (void)count, (void)data;
+    return disk < nblk ? VIRTIO_EINVAL : VIRTIO_ENODEV;
 }
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
 {
@@ -284,6 +284,23 @@ static void test_ping_net0_stopped(void **state)
     assert_int_equal(ping_calls, 1);
 }
 
+/* ---- blk ---------------------------------------------------------------------- */
+
+/* A refused read names its sectors whole: disk1's 20-digit sector numbers
+ * (the largest a 64-bit LBA has) are not cut short, which would name
+ * another sector. */
+static void test_blk_read_error_whole_numbers(void **state)
+{
+    (void)state;
+    nblk = 2;
+    disks[1].info.capacity = 1000;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("blk read disk1 18446744073709551600 8\r");
+    if (!strstr(o, "blk: disk1: read of sectors 18446744073709551600-18446744073709551607 refused: past the end "
+                   "of the disk, whose last sector is 999 ("))
+        fail_msg("the session got:\n%s", o);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -291,6 +308,7 @@ static int setup(void **state)
     ndev = 0;
     nnet = 0;
     ping_calls = 0;
+    nblk = 0;
     return 0;
 }
 
@@ -302,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup(test_cr_lf_split, setup),
         cmocka_unit_test_setup(test_devices_feature_names, setup),
         cmocka_unit_test_setup(test_ping_net0_stopped, setup),
+        cmocka_unit_test_setup(test_blk_read_error_whole_numbers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
