@@ -306,6 +306,9 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
         mlen++;
     if (mlen == 0 || pos + mlen >= end || m[mlen] != ' ')
         return finish(r, 400);
+    /* Known before anything else is checked: the answer to a HEAD has no
+     * content whatever its status (RFC 9110 9.3.2, RFC 9112 6.3 rule 1). */
+    r->head = mlen == 4 && memcmp(m, "HEAD", 4) == 0;
     size_t t = pos + mlen + 1, tlen = 0;
     while (t + tlen < end && target_char(buf[t + tlen]))
         tlen++;
@@ -391,9 +394,7 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
         return finish(r, 400); /* RFC 9112 3.2: an invalid Host value */
     if (te ? !te_chunked : cl_bad)
         return finish(r, 400); /* RFC 9112 6.3: framing that cannot be read */
-    if (mlen == 4 && memcmp(m, "HEAD", 4) == 0)
-        r->head = true;
-    else if (!(mlen == 3 && memcmp(m, "GET", 3) == 0))
+    if (!r->head && !(mlen == 3 && memcmp(m, "GET", 3) == 0))
         return finish(r, method_known(m, mlen) ? 405 : 501); /* RFC 9110 9.1 */
     if (plen && path[0] == '*')
         return finish(r, 400); /* asterisk-form is for OPTIONS only */

@@ -577,6 +577,41 @@ static void test_http_stats_largest(void **state)
     assert_true(json_ok(body_of(p)));
 }
 
+/* A response to HEAD has no content, whatever its status (RFC 9110 9.3.2,
+ * 6.4.1; RFC 9112 6.3 rule 1: it ends at the empty line after the head):
+ * a HEAD refused 400 (no Host) or 505 gets the head alone, as HEAD of a
+ * path that is not there (404) does. */
+static void test_http_head_error_no_body(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *req;
+        int status;
+    } cases[] = {
+        {"HEAD / HTTP/1.1\r\n\r\n", 400},
+        {"HEAD / HTTP/1.1\r\nHost: g\r\nHost: h\r\n\r\n", 400},
+        {"HEAD / HTTP/2.0\r\nHost: g\r\n\r\n", 505},
+        {"HEAD /nope HTTP/1.1\r\nHost: g\r\n\r\n", 404},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct peer *p = connect_to(HTTP_PORT);
+        send_str(p, cases[i].req);
+        tick(50);
+        assert_true(p->fin);
+        assert_int_equal(status_of(p), cases[i].status);
+        assert_non_null(strstr(rx_str(p), "Content-Length: "));
+        if (strcmp(body_of(p), "") != 0)
+            fail_msg("HEAD answered %d with content: '%s'", cases[i].status, body_of(p));
+        seg(p, TCP_ACK | TCP_FIN, NULL, 0); /* our side closed too: the slot is free */
+        tick(50);
+        free(p);
+        for (int k = 0; k < NPEERS; k++)
+            if (peers[k] == p)
+                peers[k] = NULL;
+        tick(50);
+    }
+}
+
 /* Slots: two silent connections hold both (a third gets 503); a request
  * cut short by the peer's FIN gets 400; a peer that vanishes is answered
  * 408 after HTTP_TIMEOUT_MS and its slot freed after the linger. */
@@ -761,6 +796,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_pipelined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_long_target_414, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_head_error_no_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_every_interface_and_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_input_during_command, setup, teardown),
