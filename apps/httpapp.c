@@ -88,6 +88,7 @@ static void set_status(struct client *k, int status)
 {
     memset(&k->req, 0, sizeof(k->req));
     k->req.status = status;
+    k->req.head = http_is_head(k->req_buf, k->req_len); /* no content for HEAD (RFC 9110 9.3.2) */
     k->state = H_READY;
 }
 

@@ -421,6 +421,12 @@ int http_too_large(const char *buf, size_t len)
     return 414;     /* the request-target (RFC 9112 3) */
 }
 
+bool http_is_head(const char *buf, size_t len)
+{
+    size_t pos = skip_empty(buf, len);
+    return len - pos >= 5 && memcmp(buf + pos, "HEAD ", 5) == 0;
+}
+
 const char *http_reason(int status)
 {
     switch (status) {

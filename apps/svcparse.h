@@ -98,6 +98,10 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r);
  * line has not (400 if it does not start with a method and SP), else 431
  * (the header fields, RFC 6585 5). */
 int http_too_large(const char *buf, size_t len);
+/* Does buf[0..len), a head complete or not, start with the method HEAD
+ * and its SP?  For an answer decided before the head was parsed (408, 431,
+ * a FIN mid-head): to HEAD, it has no content either. */
+bool http_is_head(const char *buf, size_t len);
 /* The reason phrase of a status this server sends ("Not Found"). */
 const char *http_reason(int status);
 

@@ -612,6 +612,43 @@ static void test_http_head_error_no_body(void **state)
     }
 }
 
+/* The same for a HEAD whose head never completed: too large (431), cut
+ * short by the peer's FIN (400), not finished in time (408) - its request
+ * line said HEAD. */
+static void test_http_head_unfinished_no_body(void **state)
+{
+    (void)state;
+    char x[HTTP_REQ_MAX];
+    memset(x, 'x', sizeof(x));
+    for (int i = 0; i < 3; i++) {
+        struct peer *p = connect_to(HTTP_PORT);
+        send_str(p, "HEAD / HTTP/1.1\r\nHost: g\r\nX: ");
+        if (i == 0)
+            for (size_t off = 0; off < sizeof(x); off += 1024) { /* segments of at most 1600 bytes (seg) */
+                seg(p, TCP_ACK, x + off, 1024);
+                loop();
+            }
+        else if (i == 1)
+            seg(p, TCP_ACK | TCP_FIN, NULL, 0);
+        else
+            for (unsigned t = 0; t <= HTTP_TIMEOUT_MS; t += 500)
+                tick(500);
+        tick(50);
+        assert_true(p->fin);
+        static const int want[] = {431, 400, 408};
+        assert_int_equal(status_of(p), want[i]);
+        if (strcmp(body_of(p), "") != 0)
+            fail_msg("HEAD answered %d with content: '%s'", want[i], body_of(p));
+        if (i != 1)
+            seg(p, TCP_ACK | TCP_FIN, NULL, 0); /* our side closed too: the slot is free */
+        tick(50);
+        free(p);
+        for (int k = 0; k < NPEERS; k++)
+            if (peers[k] == p)
+                peers[k] = NULL;
+    }
+}
+
 /* Slots: two silent connections hold both (a third gets 503); a request
  * cut short by the peer's FIN gets 400; a peer that vanishes is answered
  * 408 after HTTP_TIMEOUT_MS and its slot freed after the linger. */
@@ -797,6 +834,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_long_target_414, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_head_error_no_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_head_unfinished_no_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_every_interface_and_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_input_during_command, setup, teardown),
