@@ -92,6 +92,12 @@ OPENSBI=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
+    --arch | --board | --cpu | --qemu | --mmio | --gic | --smp | --machine-opts | --devices | --net | --hostfwd | \
+        --tcpfwd | --net-opts | --pcap | --disk | --disk-opts | --console-chardev | --append | --loader | --uboot | \
+        --initrd | --dtb | --mem | --gdb-port | --monitor)
+        (($# >= 2)) || die "$1 needs a value (see $0 --help)" ;;
+    esac
+    case $1 in
     --arch) arch=$2; shift ;;
     --board) board=$2; shift ;;
     --cpu) cpu=$2; shift ;;

@@ -120,6 +120,14 @@ refused "riscv64 --loader" "would start the CPU at the image in M-mode" --arch r
 refused "riscv64 --uboot without an environment" "no environment at" --arch riscv64 --uboot build/x.fd
 refused "--smp 0" "--smp takes a number of CPUs" --arch riscv64 --smp 0
 refused "--arch mips" "--arch must be arm, aarch64 or riscv64" --arch mips
+# An option that takes a value, given last without one: refused in words
+# (it was bash's "$2: unbound variable").
+for o in --arch --mem --disk --append --monitor; do
+    out=$(tools/qemu-run.sh --dry-run "$o" 2>&1)
+    rc=$?
+    [[ $rc == 2 && $out == "qemu-run: $o needs a value"* ]] && pass "qemu-run: $o without its value: refused in words" ||
+        fail "qemu-run: $o without its value: status $rc: $out"
+done
 
 # The README's way to the options: --help prints the header, exit status 0.
 if out=$(tools/qemu-run.sh --help 2>&1) && [[ $out == *"--arch arm|aarch64|riscv64"* && $out == *"--dry-run"* && $out != *"set -euo"* ]]; then
