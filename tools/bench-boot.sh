@@ -60,6 +60,7 @@ short=0 runs=10 rt=1 fws=() arches=()
 while (($#)); do
     case $1 in
     --short) short=1 ;;
+    --runs | --fw) (($# >= 2)) || { echo "bench-boot: $1 needs a value" >&2; exit 2; } ;;&
     --runs) runs=$2; shift ;;
     --no-rt) rt=0 ;;
     --fw) fws+=("$2"); shift ;;

@@ -22,6 +22,12 @@ if [[ ${1:-} == --short ]]; then
     shift
 fi
 (($#)) || set -- arm aarch64 riscv64
+for arch in "$@"; do
+    case $arch in
+    arm | aarch64 | riscv64) ;;
+    *) echo "usage: $0 [--short] [arm] [aarch64] [riscv64] (not '$arch')" >&2; exit 2 ;;
+    esac
+done
 NS=vbare-bi-$$
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
 trap cleanup EXIT

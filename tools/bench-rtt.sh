@@ -46,7 +46,8 @@ short=0 runs=3
 while (($#)); do
     case $1 in
     --short) short=1 ;;
-    --runs) runs=$2; shift ;;
+    --runs) (($# >= 2)) || { echo "bench-rtt: --runs needs a value" >&2; exit 2; }
+        runs=$2; shift ;;
     *) echo "usage: $0 [--short] [--runs N]" >&2; exit 2 ;;
     esac
     shift

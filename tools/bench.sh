@@ -18,7 +18,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 short=
-[[ ${1:-} == --short ]] && short=--short
+case "$#:${1:-}" in
+0:) ;;
+1:--short) short=--short ;;
+*) echo "usage: $0 [--short]" >&2; exit 2 ;;
+esac
 mkdir -p build/bench
 {
     echo "# vbare bench report"

@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 san=600 nosan=1800 rounds=1 targets="" logdir=""
 while (($#)); do
     case $1 in
+    --san | --nosan | --rounds | --targets | --log)
+        (($# >= 2)) || { echo "fuzz-campaign.sh: $1 needs a value (try --help)" >&2; exit 2; } ;;&
     --san) san=$2; shift 2 ;;
     --nosan) nosan=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;

@@ -21,7 +21,8 @@ export LC_ALL=C
 runs=20 arches=()
 while (($#)); do
     case $1 in
-    --runs) runs=$2; shift ;;
+    --runs) (($# >= 2)) || { echo "tb-cost: --runs needs a value" >&2; exit 2; }
+        runs=$2; shift ;;
     arm | aarch64) arches+=("$1") ;;
     *) echo "usage: $0 [--runs N] [arm] [aarch64]" >&2; exit 2 ;;
     esac

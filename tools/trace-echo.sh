@@ -24,7 +24,8 @@ cd "$(dirname "$0")/.."
 n=10 keep=0 arches=()
 while (($#)); do
     case $1 in
-    --count) n=$2; shift ;;
+    --count) (($# >= 2)) || { echo "trace-echo.sh: --count needs a value" >&2; exit 2; }
+        n=$2; shift ;;
     --keep) keep=1 ;;
     arm | aarch64 | riscv64) arches+=("$1") ;;
     *) echo "trace-echo.sh: unknown argument '$1' (try: --count N, --keep, arm, aarch64, riscv64)" >&2; exit 2 ;;

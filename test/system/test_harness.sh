@@ -128,6 +128,18 @@ for o in --arch --mem --disk --append --monitor; do
     [[ $rc == 2 && $out == "qemu-run: $o needs a value"* ]] && pass "qemu-run: $o without its value: refused in words" ||
         fail "qemu-run: $o without its value: status $rc: $out"
 done
+# The bench scripts likewise: a missing value or a word they do not take is
+# refused in words with status 2 before anything runs (bench.sh ran the
+# whole bench for a mistyped --short; the others ended on bash's "$2:
+# unbound variable").
+for c in "tools/bench.sh --shrot" "tools/bench-instr.sh --short x86" "tools/bench-boot.sh --runs" \
+    "tools/bench-boot.sh --fw" "tools/bench-rtt.sh --runs" "tools/tb-cost.sh --runs" "tools/trace-echo.sh --count" \
+    "tools/fuzz-campaign.sh --san"; do
+    out=$(timeout --kill-after=2 10 $c 2>&1 </dev/null)
+    rc=$?
+    [[ $rc == 2 && ($out == *": ${c##* } needs a value"* || $out == usage:*) ]] && pass "$c: refused in words" ||
+        fail "$c: status $rc: ${out:0:200}"
+done
 
 # The README's way to the options: --help prints the header, exit status 0.
 if out=$(tools/qemu-run.sh --help 2>&1) && [[ $out == *"--arch arm|aarch64|riscv64"* && $out == *"--dry-run"* && $out != *"set -euo"* ]]; then
