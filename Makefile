@@ -180,6 +180,7 @@ deps-run:
 	$(if $(LOADER),@tools/deps.sh uboot)
 deps-debug:
 	@tools/deps.sh debug-$(ARCH)
+	$(if $(LOADER),@tools/deps.sh uboot)
 deps-test:
 	@tools/deps.sh test
 

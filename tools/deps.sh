@@ -19,7 +19,8 @@ run-riscv64) pkgs=(qemu-system-misc opensbi netcat-openbsd curl) ;; # opensbi: q
 pcap) pkgs=(tcpdump) ;;
 fuzz) pkgs=(make clang libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler) ;; # libFuzzer's runtime is
                                                                    # only recommended by clang-14                            # to read the capture of make run PCAP=file
-uboot) pkgs=(u-boot-qemu device-tree-compiler) ;; # make run LOADER=uboot (riscv64: fdtput writes its environment)
+uboot) pkgs=(u-boot-qemu device-tree-compiler python3) ;; # make run LOADER=uboot (python3: tools/uboot-env.py writes its
+                                                         # environment; riscv64: with fdtput)
 debug | debug-arm | debug-aarch64) pkgs=(qemu-system-arm gdb-multiarch) ;;
 debug-riscv64) pkgs=(qemu-system-misc opensbi gdb-multiarch) ;;
 test) pkgs=(make gcc libc6-dev libtsan2 libcmocka-dev libfdt-dev device-tree-compiler qemu-system-arm tcpdump u-boot-qemu

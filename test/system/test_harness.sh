@@ -182,4 +182,14 @@ out=$(run_n PACKED=yes MMIO=modern)
 [[ $out == *"PACKED must be 0 or 1, not 'yes'"* ]] && pass "make run: PACKED=yes refused in words" || fail "make run PACKED=yes: $out"
 out=$(run_n PACKED=1)
 [[ $out == *"PACKED=1 needs MMIO=modern"* ]] && pass "make run: PACKED=1 without MMIO=modern refused in words" || fail "make run PACKED=1 legacy: $out"
+# LOADER=uboot: make run and make debug install U-Boot and what writes its
+# environment (python3 tools/uboot-env.py) before they use them.
+for goal in run debug; do
+    out=$(make -n "$goal" LOADER=uboot 2>&1 | grep -E 'deps\.sh|uboot-env\.py' | tr '\n' ' ')
+    [[ $out == *"tools/deps.sh uboot "*"python3 tools/uboot-env.py"* ]] &&
+        pass "make $goal LOADER=uboot: tools/deps.sh uboot before tools/uboot-env.py" ||
+        fail "make $goal LOADER=uboot: $out"
+done
+grep -Eq '^uboot\) pkgs=\(.*\bpython3\b.*\)' tools/deps.sh && pass "tools/deps.sh uboot installs python3 (uboot-env.py)" ||
+    fail "tools/deps.sh uboot: no python3 for tools/uboot-env.py"
 finish
