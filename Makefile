@@ -228,7 +228,7 @@ include $(filter-out test/unit/unit.mk,$(wildcard test/unit/*.mk))
 include test/fuzz/fuzz.mk
 
 define unit_rule
-$(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h test/sim/*.h test/unit/*.h)
+$(HOST_BUILD)/unit/$(1): $$(UNIT_$(1)_SRCS) $$(wildcard drivers/*/*.h drivers/plat/*.h net/*.h net/prot/*.h lib/*.h test/sim/*.h test/unit/*.h) | deps-test
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  HOSTCC  $$@")
 	$$(Q)$$(HOST_CC) $$(if $$(filter thread,$$(UNIT_$(1)_SAN)),$$(HOST_TSAN_CFLAGS),$$(HOST_CFLAGS)) $$(UNIT_$(1)_CFLAGS) -o $$@ $$(UNIT_$(1)_SRCS) $$(if $$(filter thread,$$(UNIT_$(1)_SAN)),-fsanitize=thread,$$(HOST_LDFLAGS)) $$(UNIT_$(1)_LIBS) -lcmocka

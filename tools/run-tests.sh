@@ -8,6 +8,9 @@
 # that ran zero times).  Exit status: 0 only when nothing failed and
 # something passed.
 set -uo pipefail
+# Run on its own (the README's one-test command) as under make check: what
+# the tests use (QEMU, tcpdump, python3, ...) installed first.
+"$(dirname "$0")/deps.sh" test || exit 1
 logs=build/test-logs
 mkdir -p "$logs"
 passed=0 failed=0 skipped=0

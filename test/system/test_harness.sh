@@ -190,6 +190,11 @@ for goal in run debug; do
         pass "make $goal LOADER=uboot: tools/deps.sh uboot before tools/uboot-env.py" ||
         fail "make $goal LOADER=uboot: $out"
 done
+# The README's one-unit-test command (make build/host/unit/svcparse) installs
+# what the host tests build with (cmocka, libfdt, ...) first.
+out=$(make -n build/host/unit/svcparse 2>&1 | head -1)
+[[ $out == "tools/deps.sh test" ]] && pass "make build/host/unit/NAME: tools/deps.sh test first" ||
+    fail "make build/host/unit/svcparse begins with: $out"
 grep -Eq '^uboot\) pkgs=\(.*\bpython3\b.*\)' tools/deps.sh && pass "tools/deps.sh uboot installs python3 (uboot-env.py)" ||
     fail "tools/deps.sh uboot: no python3 for tools/uboot-env.py"
 finish
