@@ -150,10 +150,16 @@ riscv64)
     [[ -z $gic ]] || die "--gic: riscv64 has no GIC (QEMU's riscv virt has a PLIC); leave --gic out"
     [[ $board == virt ]] || die "--board: riscv64 runs on QEMU's riscv virt only (--board virt), not '$board'"
     [[ -z $loader ]] ||
-        die "--loader: riscv64 starts in OpenSBI, which enters the -kernel image in S-mode; QEMU's generic loader would start the CPU at the image in M-mode (wrap firmware.bin in an ELF at the address instead)"
-    [[ -f $OPENSBI ]] || die "riscv64: no OpenSBI at $OPENSBI (apt-get install opensbi)" ;;
+        die "--loader: riscv64 starts in OpenSBI, which enters the -kernel image in S-mode; QEMU's generic loader would start the CPU at the image in M-mode (wrap firmware.bin in an ELF at the address instead)" ;;
 *) die "--arch must be arm, aarch64 or riscv64, not '$arch'" ;;
 esac
+# QEMU (and riscv64's OpenSBI) installed when missing, as make run does:
+# the README runs this script directly too.
+if ((!dry)) && { ! command -v "$qemu" >/dev/null || [[ $arch == riscv64 && ! -f $OPENSBI ]]; }; then
+    "$(dirname -- "$0")/deps.sh" "run-$arch" >&2 || exit 2
+fi
+((dry)) || command -v "$qemu" >/dev/null || die "no $qemu here (--qemu names a QEMU on PATH)"
+[[ $arch != riscv64 || -f $OPENSBI ]] || die "riscv64: no OpenSBI at $OPENSBI (apt-get install opensbi)"
 [[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
 [[ $arch == riscv64 || $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"

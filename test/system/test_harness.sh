@@ -128,6 +128,13 @@ for o in --arch --mem --disk --append --monitor; do
     [[ $rc == 2 && $out == "qemu-run: $o needs a value"* ]] && pass "qemu-run: $o without its value: refused in words" ||
         fail "qemu-run: $o without its value: status $rc: $out"
 done
+# A QEMU that is not there (the README runs qemu-run.sh directly, where
+# make run has not installed QEMU): said in words, not bash's "exec: not
+# found".  (tools/deps.sh run-aarch64 has nothing to install here.)
+out=$(tools/qemu-run.sh --arch aarch64 --qemu qemu-system-vbare-none build/aarch64/firmware.elf 2>&1 </dev/null)
+rc=$?
+[[ $rc == 2 && $out == *"qemu-run: no qemu-system-vbare-none here"* ]] &&
+    pass "qemu-run: a QEMU binary that is missing: said in words" || fail "qemu-run: missing QEMU: status $rc: $out"
 # The bench scripts likewise: a missing value or a word they do not take is
 # refused in words with status 2 before anything runs (bench.sh ran the
 # whole bench for a mistyped --short; the others ended on bash's "$2:
