@@ -88,6 +88,15 @@ endif
 ifeq ($(filter $(GIC),2 3),)
 $(error GIC must be 2 or 3, not '$(GIC)')
 endif
+# Only ARM's QEMU virt has a choice of GIC: GIC= given elsewhere is a
+# mistake, not something to ignore.
+ifneq ($(filter command line,$(origin GIC)),)
+ifeq ($(ARCH),riscv64)
+$(error GIC=$(GIC): riscv64 has no GIC (QEMU's riscv virt has a PLIC); leave GIC out)
+else ifneq ($(BOARD),virt)
+$(error GIC=$(GIC): only QEMU virt has a choice of GIC, $(BOARD) has its own; leave GIC out)
+endif
+endif
 
 CC := $(CROSS)gcc
 SIZE := $(CROSS)size

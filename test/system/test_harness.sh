@@ -189,6 +189,12 @@ out=$(run_n PACKED=yes MMIO=modern)
 [[ $out == *"PACKED must be 0 or 1, not 'yes'"* ]] && pass "make run: PACKED=yes refused in words" || fail "make run PACKED=yes: $out"
 out=$(run_n PACKED=1)
 [[ $out == *"PACKED=1 needs MMIO=modern"* ]] && pass "make run: PACKED=1 without MMIO=modern refused in words" || fail "make run PACKED=1 legacy: $out"
+out=$(run_n ARCH=riscv64 GIC=3)
+[[ $out == *"riscv64 has no GIC"* && $out != *qemu-run.sh* ]] && pass "make run: ARCH=riscv64 GIC=3 refused in words" ||
+    fail "make run ARCH=riscv64 GIC=3 (silently a PLIC): $out"
+out=$(run_n BOARD=vexpress-a15 GIC=3)
+[[ $out == *"only QEMU virt has a choice of GIC"* && $out != *qemu-run.sh* ]] &&
+    pass "make run: BOARD=vexpress-a15 GIC=3 refused in words" || fail "make run BOARD=vexpress-a15 GIC=3 (silently v2): $out"
 # LOADER=uboot: make run and make debug install U-Boot and what writes its
 # environment (python3 tools/uboot-env.py) before they use them.
 for goal in run debug; do
