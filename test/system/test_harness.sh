@@ -189,6 +189,11 @@ out=$(run_n PACKED=yes MMIO=modern)
 [[ $out == *"PACKED must be 0 or 1, not 'yes'"* ]] && pass "make run: PACKED=yes refused in words" || fail "make run PACKED=yes: $out"
 out=$(run_n PACKED=1)
 [[ $out == *"PACKED=1 needs MMIO=modern"* ]] && pass "make run: PACKED=1 without MMIO=modern refused in words" || fail "make run PACKED=1 legacy: $out"
+# HOSTFWD= is no UDP forward, as TCPFWD= is none (the empty value used to
+# take the next option as its port: a usage error about FIRMWARE).
+out=$(run_n HOSTFWD=)
+[[ $out == *qemu-run.sh* && $out != *--hostfwd* && $out == *"--tcpfwd 2323:23"* ]] &&
+    pass "make run: HOSTFWD= forwards no UDP port" || fail "make run HOSTFWD=: $out"
 out=$(run_n ARCH=riscv64 GIC=3)
 [[ $out == *"riscv64 has no GIC"* && $out != *qemu-run.sh* ]] && pass "make run: ARCH=riscv64 GIC=3 refused in words" ||
     fail "make run ARCH=riscv64 GIC=3 (silently a PLIC): $out"
