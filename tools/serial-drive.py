@@ -10,8 +10,9 @@ per argument:
   sleep:SECONDS
   run:COMMAND    run a shell command (traffic, say) and wait for it; its
                  output goes to stderr; a non-zero exit fails the run
-Stops the program (by its PID) at the end.  Exit status 0 when every wait
-matched; otherwise 1, naming the step that did not.
+Stops the program (by its PID) at the end, and when SIGTERM or SIGHUP ends
+this script.  Exit status 0 when every wait matched; otherwise 1, naming
+the step that did not.
 """
 import os
 import re
@@ -23,6 +24,11 @@ import time
 
 
 def main():
+    # Ended by a signal (make check interrupted, a CI job cancelled), still
+    # stop the program: it runs in a session of its own, out of reach of
+    # the signal, and not every caller bounds it with `timeout`.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     log_path = sys.argv[1]
     sep = sys.argv.index("--")
     steps, cmd = sys.argv[2:sep], sys.argv[sep + 1:]

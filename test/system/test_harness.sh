@@ -178,6 +178,23 @@ unset -f python3
 rm -f "$calls"
 [[ $a == 40000 && $b == 40001 ]] && pass "free_port: a port already given is not given again" ||
     fail "free_port gave $a, then $b"
+# serial-drive.py ended by SIGTERM (make check interrupted, CI cancelled)
+# stops the program it drives: that runs in a session of its own, out of
+# reach of the signal, and test_shell.sh's QEMU has no timeout; it ran on.
+sd_dir=$(mktemp -d)
+python3 tools/serial-drive.py "$sd_dir/log" 'wait:never' -- sh -c "echo \$\$ >$sd_dir/pid; exec sleep 300" &
+sd=$!
+for _ in $(seq 50); do [[ -s $sd_dir/pid ]] && break; sleep 0.1; done
+kill -TERM "$sd"
+wait "$sd"
+child=$(<"$sd_dir/pid")
+if [[ -n $child ]] && ! kill -0 "$child" 2>/dev/null; then
+    pass "serial-drive.py: SIGTERM stops the program it started too"
+else
+    fail "serial-drive.py: after SIGTERM its program (pid '$child') still runs"
+    [[ -n $child ]] && kill "$child" 2>/dev/null
+fi
+rm -rf "$sd_dir"
 # make run's switches: PACKED=0 is off (it was on: any value was), a value
 # that is neither 0 nor 1 is refused in words, PACKED=1 alone too.
 run_n() { make -n run "$@" 2>&1 | grep -E '\*\*\*|qemu-run\.sh'; }
