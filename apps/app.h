@@ -42,7 +42,10 @@ const char *app_feature_name(uint32_t device_id, unsigned bit);
 void shell_init(void);
 void shell_poll(void); /* feed any waiting console input to the shell */
 /* Run one command line (split in place) as the console shell would; its
- * output goes through kprintf.  For other front ends (apps/shellsrv.c). */
-void shell_run_line(char *line);
+ * output goes through kprintf.  For other front ends (apps/shellsrv.c).
+ * A command that waits on the network (ping) asks interrupted(arg) between
+ * its waits and stops when it says true: the person who started it pressed
+ * Ctrl-C, or went away.  NULL: the command runs to its end. */
+void shell_run_line(char *line, bool (*interrupted)(void *arg), void *arg);
 
 #endif

@@ -363,7 +363,7 @@ static void answer(struct client *k)
     if (status == 200 && k->req.route == HTTP_ROUTE_ROOT) {
         char cmd[] = "devices";
         kprintf_set_capture(capture, &b);
-        shell_run_line(cmd);
+        shell_run_line(cmd, NULL, NULL); /* "devices": nothing to interrupt */
         kprintf_set_capture(NULL, NULL);
     } else if (status == 200 && k->req.route == HTTP_ROUTE_STATS) {
         stats_json(&b);

@@ -346,7 +346,7 @@ struct virtio_net *netapp_dev(void) { return netapp_dev_at(0); }
 
 struct netif *netapp_route(uint32_t dst) { return net_route(route_table, nifs, dst); }
 
-int netapp_ping(uint32_t dst, unsigned count)
+int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg)
 {
     if (nifs == 0)
         return -NET_ELINKDOWN; /* no interface at all: the shell says so before calling */
@@ -369,6 +369,13 @@ int netapp_ping(uint32_t dst, unsigned count)
             kprintf("%s: ping %s stopped: the interface stopped, its device failed: %s (%d); %u/%u replies\n",
                     f->tag, net_ip4_str(dst, a), virtio_strerror(f->stop_err), f->stop_err,
                     (unsigned)nif->ping.received, (unsigned)nif->ping.sent);
+            return 0;
+        }
+        if (!shell_ping_done && interrupted && interrupted(arg)) {
+            char a[16];
+            net_ping_stop(nif);
+            kprintf("ping %s: interrupted; %u/%u replies\n", net_ip4_str(dst, a), (unsigned)nif->ping.received,
+                    (unsigned)nif->ping.sent);
             return 0;
         }
         board_idle_unless(ping_work, NULL);

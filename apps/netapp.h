@@ -44,9 +44,11 @@ struct virtio_net *netapp_dev(void); /* net0's driver */
 struct netif *netapp_route(uint32_t dst);
 /* Ping from the shell through netapp_route(dst): prints each reply and the
  * summary, returns when done - or, should the interface stop meanwhile
- * (its device failed), says so and returns at once.  0, or a negative
- * NET_E* code when it could not start (net_strerror() says it in words;
- * -NET_ENOROUTE when no interface reaches dst). */
-int netapp_ping(uint32_t dst, unsigned count);
+ * (its device failed), says so and returns at once; so too when
+ * interrupted(arg) (asked after each poll of the network; NULL: never)
+ * says true, with the replies so far.  0, or a negative NET_E* code when it
+ * could not start (net_strerror() says it in words; -NET_ENOROUTE when no
+ * interface reaches dst). */
+int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg);
 
 #endif

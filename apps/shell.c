@@ -27,6 +27,14 @@ static char line[LINE_MAX];
 static size_t len;
 static bool overflow; /* the line lost characters: refuse it at Enter */
 static bool after_cr; /* the last line ended with CR: an LF or NUL next is its end's */
+/* The running command's interrupt check (shell_run_line), NULL when none. */
+static bool (*cmd_interrupted)(void *arg);
+static void *cmd_arg;
+/* Keys typed on the console while a command ran, other than Ctrl-C: read
+ * in looking for one, and fed to the line editor after the command. */
+#define TYPEAHEAD 64
+static unsigned char typeahead[TYPEAHEAD];
+static unsigned ta_head, ta_len;
 
 /* ---- argument parsing ---------------------------------------------------- */
 
@@ -190,7 +198,7 @@ static void cmd_ping(int argc, char **argv)
         kprintf("ping: no network interface\n");
         return;
     }
-    int err = netapp_ping(ip, (unsigned)count);
+    int err = netapp_ping(ip, (unsigned)count, cmd_interrupted, cmd_arg);
     if (err == -NET_EBUSY)
         kprintf("ping: cannot start: another ping is still running (%d)\n", err);
     else if (err)
@@ -520,7 +528,41 @@ static void run_line(char *l)
     kprintf("unknown command '%s'; try help\n", argv[0]);
 }
 
-void shell_run_line(char *l) { run_line(l); }
+void shell_run_line(char *l, bool (*interrupted)(void *arg), void *arg)
+{
+    cmd_interrupted = interrupted;
+    cmd_arg = arg;
+    run_line(l);
+    cmd_interrupted = NULL;
+    cmd_arg = NULL;
+}
+
+/* The serial shell's interrupt check: Ctrl-C among the keys typed since
+ * the command started.  The others are kept, in order, for the line editor
+ * (as many as TYPEAHEAD; a terminal's user rarely types more meanwhile). */
+static bool serial_interrupted(void *arg)
+{
+    int c;
+    (void)arg;
+    while ((c = board_getc()) >= 0) {
+        if (c == 0x03)
+            return true;
+        if (ta_len < TYPEAHEAD)
+            typeahead[(ta_head + ta_len++) % TYPEAHEAD] = (unsigned char)c;
+    }
+    return false;
+}
+
+static int next_key(void)
+{
+    if (ta_len) {
+        int c = typeahead[ta_head];
+        ta_head = (ta_head + 1) % TYPEAHEAD;
+        ta_len--;
+        return c;
+    }
+    return board_getc();
+}
 
 /* The prompt waits for the first key, so that boot and network messages
  * that arrive on their own keep whole lines for the logs. */
@@ -531,7 +573,7 @@ void shell_init(void) { kprintf("shell: press Enter for a prompt, then try help\
 void shell_poll(void)
 {
     int c;
-    while ((c = board_getc()) >= 0) {
+    while ((c = next_key()) >= 0) {
         /* Enter is CR, LF, CR LF or (telnet) CR NUL: one line end each, as
          * the TCP shell reads them (apps/svcparse.c). */
         bool cr_end = after_cr && (c == '\n' || c == '\0');
@@ -550,7 +592,7 @@ void shell_poll(void)
             if (overflow)
                 kprintf("line too long: at most %d characters; nothing was run\n", LINE_MAX - 1);
             else
-                run_line(line);
+                shell_run_line(line, serial_interrupted, NULL);
             len = 0;
             overflow = false;
             kprintf(PROMPT);

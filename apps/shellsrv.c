@@ -31,6 +31,7 @@ struct session {
     bool quit;          /* exit: close once the output is out */
     bool closing;       /* tcp_close() done */
     bool running;       /* a command of this session runs now */
+    bool interrupt;     /* Ctrl-C arrived while it ran */
     bool capturing;     /* output is a command's (counted against TAIL_ROOM) */
     struct linein in;
     size_t out_start, out_end; /* unsent output: out[out_start..out_end) */
@@ -104,6 +105,25 @@ static void capture(void *arg, const char *p, size_t n)
         flush(s);
 }
 
+/* Ctrl-C as nc sends it (the byte 3, with the terminal in raw mode) or as
+ * telnet does (IAC IP, RFC 854): the line editor ignores both afterwards. */
+static bool has_interrupt(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == 0x03 || (p[i] == 0xff && i + 1 < n && p[i + 1] == 0xf4))
+            return true;
+    return false;
+}
+
+/* A running command's interrupt check (shell_run_line): Ctrl-C, or the
+ * connection gone (a reset, or the peer's close answered with one when
+ * the command's next output reached it). */
+static bool session_interrupted(void *arg)
+{
+    const struct session *s = arg;
+    return s->interrupt || s->c == NULL;
+}
+
 /* ---- TCP callbacks --------------------------------------------------------- */
 
 /* One set of callbacks for every connection on the port: arg is the
@@ -122,6 +142,8 @@ static size_t s_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t 
     if (s->quit)
         return len; /* leaving: whatever follows exit is dropped */
     s->active_ms = now_ms();
+    if (s->running)
+        s->interrupt = s->interrupt || has_interrupt(data, len);
     if (s->line_ready || s->running)
         return 0; /* stays in TCP's receive buffer until the line has run
                    * (a command that polls the network, as ping does, may
@@ -162,7 +184,7 @@ static void s_established(void *arg, struct tcp_conn *c)
             continue;
         s->c = c;
         s->used = true;
-        s->line_ready = s->eof = s->quit = s->closing = s->running = s->capturing = false;
+        s->line_ready = s->eof = s->quit = s->closing = s->running = s->capturing = s->interrupt = false;
         s->out_start = s->out_end = 0;
         s->lost = 0;
         s->active_ms = now_ms();
@@ -215,9 +237,10 @@ static void run(struct session *s)
         stats.commands++;
         s->running = true;
         s->capturing = true;
+        s->interrupt = false;
         s->lost = 0;
         kprintf_set_capture(capture, s);
-        shell_run_line(s->in.buf);
+        shell_run_line(s->in.buf, session_interrupted, s);
         kprintf_set_capture(NULL, NULL);
         s->capturing = false;
         s->running = false;

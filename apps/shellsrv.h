@@ -21,7 +21,9 @@
  * (kprintf_set_capture(), lib/kprintf.h) - a DHCP renewal line that
  * happens to be printed then included.  The main loop is busy for as long
  * as the command lasts (ping: up to its count in seconds), so other
- * sessions and the serial shell wait for it.
+ * sessions and the serial shell wait for it - until Ctrl-C from the session
+ * (the byte 3, or telnet's IAC IP) stops it, or the session ends: a reset,
+ * or a peer that closed and answers the command's next output with one.
  *
  * Output goes to TCP as it is produced when TCP holds nothing of ours
  * unacknowledged; otherwise (and what the TCP send buffer, TCP_SND_BUF =

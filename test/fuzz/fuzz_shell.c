@@ -92,9 +92,11 @@ struct virtio_net *netapp_dev(void) { return have_net ? &vnet : NULL; }
 unsigned netapp_count(void) { return have_net ? 1 : 0; }
 struct netif *netapp_netif_at(unsigned i) { return i == 0 ? netapp_netif() : NULL; }
 struct virtio_net *netapp_dev_at(unsigned i) { return i == 0 ? netapp_dev() : NULL; }
-int netapp_ping(uint32_t dst, unsigned count)
+int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg)
 {
     CHECK(have_net);
+    if (interrupted)
+        (void)interrupted(arg); /* reads the keys typed meanwhile: kept for the next line, or Ctrl-C */
     CHECK(dst != 0 && dst != 0xffffffffu && (dst >> 28) < 0xe);
     CHECK(count >= 1 && count <= 1000);
     n_ping++;

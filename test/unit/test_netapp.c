@@ -169,7 +169,7 @@ static void test_ping_done(void)
     setup_net("ip=10.0.2.15:::255.255.255.0");
     out_len = 0;
     /* No answer on the link: three timeouts, then the summary. */
-    assert_int_equal(netapp_ping(FAKE_PEER, 3), 0);
+    assert_int_equal(netapp_ping(FAKE_PEER, 3, NULL, NULL), 0);
     assert_non_null(strstr(out, "net: ping 10.0.2.3: 0/3 replies"));
 }
 
@@ -178,14 +178,39 @@ static void test_ping_interface_stops(void)
     setup_net("ip=10.0.2.15:::255.255.255.0");
     out_len = 0;
     break_after = 150; /* 1.5 s in: the second request is out */
-    int err = netapp_ping(FAKE_PEER, 5);
+    int err = netapp_ping(FAKE_PEER, 5, NULL, NULL);
     assert_int_equal(err, 0);
     assert_non_null(strstr(out, "net: device re-initialisation failed: I/O error (-5); network stopped"));
     assert_non_null(strstr(out, "net: ping 10.0.2.3 stopped: the interface stopped, its device failed: "
                                 "I/O error (-5); 0/2 replies"));
     assert_null(netapp_netif_at(0));
     /* Nothing keeps waiting: a second ping has no route. */
-    assert_int_equal(netapp_ping(FAKE_PEER, 1), -NET_ENOROUTE);
+    assert_int_equal(netapp_ping(FAKE_PEER, 1, NULL, NULL), -NET_ENOROUTE);
+}
+
+/* The interrupt check says true 1.5 s in (Ctrl-C, or the TCP session
+ * gone): the ping stops there, says so with the replies so far, and a
+ * new one can start (the first no longer holds the interface's client). */
+static unsigned checks;
+static bool interrupt_after_150(void *arg)
+{
+    assert_ptr_equal(arg, &checks);
+    return ++checks >= 150;
+}
+
+static void test_ping_interrupted(void)
+{
+    setup_net("ip=10.0.2.15:::255.255.255.0");
+    out_len = 0;
+    assert_int_equal(netapp_ping(FAKE_PEER, 1000, interrupt_after_150, &checks), 0);
+    assert_int_equal(checks, 150);
+    if (!strstr(out, "ping 10.0.2.3: interrupted; 0/2 replies"))
+        fail_msg("the ping said:\n%s", out);
+    assert_null(strstr(out, "net: ping 10.0.2.3: 0/"));
+    assert_true(now_ns < 2000ull * 1000 * 1000);
+    out_len = 0;
+    assert_int_equal(netapp_ping(FAKE_PEER, 1, NULL, NULL), 0);
+    assert_non_null(strstr(out, "net: ping 10.0.2.3: 0/1 replies"));
 }
 
 static void test_netq_long_value(void)
@@ -227,6 +252,7 @@ static void test_boot_stages(void)
 static const struct forked_case cases[] = {
     FORKED(test_ping_done),
     FORKED(test_ping_interface_stops),
+    FORKED(test_ping_interrupted),
     FORKED(test_netq_long_value),
     FORKED(test_netq_ok),
     FORKED(test_bootargs_tabs_newline),

@@ -74,11 +74,15 @@ struct virtio_net *netapp_dev_at(unsigned i)
     (void)i;
     return NULL;
 }
-int netapp_ping(uint32_t dst, unsigned count)
+/* What the ping's interrupt check said when the stand-in asked it once, as
+ * netapp.c's loop asks after each poll: 1 true, 0 false, -1 no check. */
+static int ping_interrupted;
+int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg)
 {
     (void)dst;
     (void)count;
     ping_calls++;
+    ping_interrupted = interrupted ? interrupted(arg) : -1;
     return 0;
 }
 /* Disks started (none unless a test says otherwise); every read refused
@@ -284,6 +288,36 @@ static void test_ping_net0_stopped(void **state)
     assert_int_equal(ping_calls, 1);
 }
 
+/* Ctrl-C typed while ping runs stops it (the check says true), and is
+ * not a key of the next line; what follows it is read as usual. */
+static void test_ping_ctrl_c(void **state)
+{
+    (void)state;
+    nnet = 1;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("ping 10.0.3.2\r\x03help\r");
+    assert_int_equal(ping_calls, 1);
+    if (ping_interrupted != 1)
+        fail_msg("Ctrl-C during ping: the check said %d, not 1:\n%s", ping_interrupted, o);
+    if (!strstr(o, "vbare> help\n  help"))
+        fail_msg("the line after Ctrl-C did not run as typed:\n%s", o);
+}
+
+/* Keys other than Ctrl-C typed while ping runs are not lost: the check
+ * says false and they make the next line, in order. */
+static void test_ping_typeahead_kept(void **state)
+{
+    (void)state;
+    nnet = 1;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("ping 10.0.3.2\rhelp\r");
+    assert_int_equal(ping_calls, 1);
+    if (ping_interrupted != 0)
+        fail_msg("keys during ping: the check said %d, not 0:\n%s", ping_interrupted, o);
+    if (!strstr(o, "vbare> help\n  help"))
+        fail_msg("the keys typed during ping were lost:\n%s", o);
+}
+
 /* ---- blk ---------------------------------------------------------------------- */
 
 /* A refused read names its sectors whole: disk1's 20-digit sector numbers
@@ -308,6 +342,7 @@ static int setup(void **state)
     ndev = 0;
     nnet = 0;
     ping_calls = 0;
+    ping_interrupted = -2;
     nblk = 0;
     return 0;
 }
@@ -320,6 +355,8 @@ int main(void)
         cmocka_unit_test_setup(test_cr_lf_split, setup),
         cmocka_unit_test_setup(test_devices_feature_names, setup),
         cmocka_unit_test_setup(test_ping_net0_stopped, setup),
+        cmocka_unit_test_setup(test_ping_ctrl_c, setup),
+        cmocka_unit_test_setup(test_ping_typeahead_kept, setup),
         cmocka_unit_test_setup(test_blk_read_error_whole_numbers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

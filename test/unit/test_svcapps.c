@@ -100,7 +100,8 @@ static int cmd_runs;
 static char last_cmd[128];
 static size_t big_len;             /* "big": prints this many bytes */
 static void (*during_ping)(void);  /* "ping": what arrives from the network meanwhile */
-void shell_run_line(char *l)
+static int ping_said;              /* "ping": its interrupt check afterwards: 1, 0, -1 none */
+void shell_run_line(char *l, bool (*interrupted)(void *arg), void *arg)
 {
     cmd_runs++;
     snprintf(last_cmd, sizeof(last_cmd), "%s", l);
@@ -125,6 +126,7 @@ void shell_run_line(char *l)
         kprintf("PING\n");
         if (during_ping)
             during_ping(); /* netapp_ping polls the network until the last reply */
+        ping_said = interrupted ? interrupted(arg) : -1; /* as netapp_ping asks after a poll */
         kprintf("PONG\n");
     } else if (l[0]) {
         kprintf("ran %s\n", l);
@@ -410,6 +412,7 @@ static int setup(void **state)
     cmd_runs = 0;
     big_len = 0;
     during_ping = NULL;
+    ping_said = -2;
     return 0;
 }
 
@@ -722,6 +725,66 @@ static void test_shell_input_during_command(void **state)
         fail_msg("%zu prompts, want 3 (welcome, after ping, after next):\n%s", count(out, "vbare> "), out);
     assert_int_equal(shellsrv_get_stats()->commands - before, 2);
     assert_int_equal(cmd_runs, 2);
+    assert_int_equal(ping_said, 0); /* a line typed meanwhile is no interrupt */
+}
+
+/* Ctrl-C from the session while its command runs: as nc sends it (the
+ * byte 3) or telnet (IAC IP).  The command's check says true; the byte is
+ * no part of the next line, which runs as usual. */
+static const char *intr_bytes;
+static void ctrl_c_during_ping(void)
+{
+    send_str(ping_peer, intr_bytes);
+    pump();
+}
+
+static void test_shell_ctrl_c_interrupts(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {"\x03", "\xff\xf4"};
+    for (unsigned i = 0; i < 2; i++) {
+        struct peer *p = connect_to(SHELLSRV_PORT);
+        ping_peer = p;
+        intr_bytes = forms[i];
+        during_ping = ctrl_c_during_ping;
+        ping_said = -2;
+        send_str(p, "ping 10.0.2.2\n");
+        tick(50);
+        if (ping_said != 1)
+            fail_msg("form %u: the interrupt check said %d after Ctrl-C:\n%s", i, ping_said, rx_str(p));
+        during_ping = NULL;
+        send_str(p, "next\n");
+        tick(50);
+        if (!strstr(rx_str(p), "PONG\r\nvbare> ran next\r\nvbare> "))
+            fail_msg("form %u: after Ctrl-C the session got:\n%s", i, rx_str(p));
+        /* the next command starts uninterrupted */
+        during_ping = NULL;
+        send_str(p, "ping 10.0.2.2\n");
+        tick(50);
+        assert_int_equal(ping_said, 0);
+    }
+}
+
+/* The session reset while its command runs: the check says true (nobody
+ * is left to read the ping), and the slot is free afterwards. */
+static void reset_during_ping(void)
+{
+    seg(ping_peer, TCP_RST | TCP_ACK, NULL, 0);
+    pump();
+}
+
+static void test_shell_reset_interrupts(void **state)
+{
+    (void)state;
+    struct peer *p = connect_to(SHELLSRV_PORT);
+    ping_peer = p;
+    during_ping = reset_during_ping;
+    ping_said = -2;
+    unsigned active = shellsrv_active();
+    send_str(p, "ping 10.0.2.2\n");
+    tick(50);
+    assert_int_equal(ping_said, 1);
+    assert_int_equal(shellsrv_active(), active - 1);
 }
 
 /* Enter as CR LF is one line end, as on the serial shell (test_shell.c):
@@ -838,6 +901,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_stats_every_interface_and_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_stats_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_input_during_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_ctrl_c_interrupts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_reset_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_cr_lf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_big_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_output_segments, setup, teardown),
