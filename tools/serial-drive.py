@@ -7,6 +7,7 @@ per argument:
   wait:REGEX     wait (up to 30 s) until the output since the last wait
                  matches REGEX (Python syntax, multiline)
   send:TEXT      type TEXT followed by Enter, one character at a time
+  key:HEX        type the bytes HEX (two digits each) and no Enter: 03 is Ctrl-C
   sleep:SECONDS
   run:COMMAND    run a shell command (traffic, say) and wait for it; its
                  output goes to stderr; a non-zero exit fails the run
@@ -75,6 +76,14 @@ def main():
                     proc.stdin.write(bytes([ch]))
                     proc.stdin.flush()
                     time.sleep(0.002)
+            elif kind == "key":
+                try:
+                    keys = bytes.fromhex(arg)
+                except ValueError:
+                    print("serial-drive: key:%s is not hex bytes (03 is Ctrl-C)" % arg, file=sys.stderr)
+                    return 2
+                proc.stdin.write(keys)
+                proc.stdin.flush()
             elif kind == "sleep":
                 time.sleep(float(arg))
             elif kind == "run":

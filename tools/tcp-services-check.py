@@ -296,6 +296,28 @@ def shell_checks(host, host_ip):
         out = a.cmd(b"ping " + host_ip.encode() + b" 2")
         report("2/2 replies" in out, "shell: ping from a TCP session (the command polls the network)",
                repr(out[-300:]))
+        # Ctrl-C (the byte 3, as nc in raw mode sends it) stops a long ping
+        # after its first reply, not after its hundredth
+        t0 = time.monotonic()
+        a.s.sendall(b"ping " + host_ip.encode() + b" 100\n")
+        a.until(b"bytes from")
+        a.s.sendall(b"\x03")
+        out = a.until(PROMPT).decode("utf-8", "replace")
+        took = time.monotonic() - t0
+        report(re.search(r"ping [0-9.]+: interrupted; \d+/\d+ replies", out) is not None and took < 15,
+               f"shell: Ctrl-C stops a running ping ({took:.1f} s)", repr(out[-200:]))
+        # a session that starts a long ping and leaves: the ping stops (its
+        # next line meets a reset), and another session's command runs soon
+        g = Session(host)
+        g.until(PROMPT)
+        g.s.sendall(b"ping " + host_ip.encode() + b" 100\n")
+        g.until(b"bytes from")
+        g.close()
+        t0 = time.monotonic()
+        out = a.cmd(b"help")
+        took = time.monotonic() - t0
+        report("ifconfig" in out and took < 15, f"shell: a ping whose session left stops ({took:.1f} s to the next "
+               "command)", repr(out[-200:]))
         # two sessions, interleaved: each keeps its own half line
         b = Session(host)
         b.until(PROMPT)

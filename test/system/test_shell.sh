@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_shell.sh - the console shell driven over the serial port, on every
 # ARCH and both transports: help, devices (with negotiated features), ping
-# of the gateway, stats, blk info/read/write, rng, ifconfig; and every error
+# of the gateway (and Ctrl-C stopping a long one), stats, blk info/read/write, rng, ifconfig; and every error
 # the shell can print, each asserted by its exact words (and number, where
 # there is one):
 #  1. with net, blk and rng: a read and a write past the end of the disk,
@@ -28,6 +28,7 @@ for arch in $ARCHES; do
             'send:help' 'wait:vbare> $' \
             'send:devices' 'wait:vbare> $' \
             'send:ping 10.0.2.2 2' 'wait:vbare> $' \
+            'send:ping 10.0.2.2 100' 'wait:^56 bytes from' 'key:03' 'wait:vbare> $' \
             'send:ifconfig' 'wait:vbare> $' \
             'send:blk write 5 0xa5' 'wait:vbare> $' \
             'send:blk read 5' 'wait:vbare> $' \
@@ -67,6 +68,8 @@ for arch in $ARCHES; do
         expect_grep "$log" "^virtio-mmio@$net_at irq $net_irq v$ver dev 1 \\(net\\) features 0x[0-9a-f]+:.* mrg_rxbuf" "$name: devices shows net features"
         expect_grep "$log" '^56 bytes from 10\.0\.2\.2: seq=[0-9]+ time=[0-9]+\.[0-9]{3} ms$' "$name: ping from the shell prints each reply"
         expect_grep "$log" '^net: ping 10\.0\.2\.2: 2/2 replies' "$name: ping of the gateway from the shell"
+        expect_grep "$log" '^ping 10\.0\.2\.2: interrupted; [0-9]+/[0-9]+ replies$' "$name: Ctrl-C stops a running ping"
+        expect_no_grep "$log" '^net: ping 10\.0\.2\.2: [0-9]+/100 replies' "$name: the interrupted ping sent not all 100"
         expect_grep "$log" '^      inet 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2$' "$name: ifconfig"
         expect_grep "$log" '^blk: write of sector 5 with 0xa5: ok \(0\)$' "$name: blk write"
         expect_grep "$log" '^00000a00  a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5 a5  \|\.{16}\|$' "$name: blk read hexdump shows what was written"
