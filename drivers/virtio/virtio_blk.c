@@ -651,8 +651,11 @@ bool virtio_blk_holds(struct virtio_blk *b, const void *buf, size_t len)
         return false;
     s = plat_lock(&b->lock);
     for (unsigned i = 0; i < VIRTIO_BLK_SYNC_SLOTS; i++) {
+        /* Any byte of the request's data inside [buf, buf + len): a range
+         * that starts inside the data is held as much as one that holds
+         * its first byte. */
         uintptr_t p = (uintptr_t)b->sync[i].req.buf;
-        if (b->sync[i].busy && p >= lo && p - lo < len)
+        if (b->sync[i].busy && p && (p >= lo ? p - lo < len : lo - p < b->sync[i].req.len))
             held = true;
     }
     plat_unlock(&b->lock, s);

@@ -254,7 +254,7 @@ int virtio_blk_check(struct virtio_blk *b);
 int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w);
 int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
                      const struct virtio_blk_wait *w);
-/* Whether the device still holds a synchronous request whose data lies in
+/* Whether the device still holds a synchronous request any of whose data lies in
  * [buf, buf + len): one a helper gave up at its timeout (Timeouts above).
  * Such a buffer is the device's until that request completes; reuse it
  * and a late completion writes into it. */

@@ -956,6 +956,23 @@ static void test_sync_timeout_then_late_completion(void **state)
     assert_int_equal(virtio_blk_read(&fx->blk, 5, fx->mem, 1, &w), 0);
 }
 
+/* A buffer the device may still write is held whatever part of it the
+ * caller asks about: a range that starts inside the request's data, not
+ * only one that contains its first byte. */
+static void test_holds_any_overlap(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 1 * MS};
+
+    assert_int_equal(virtio_blk_read(&fx->blk, 5, fx->mem, 4, &w), VIRTIO_ETIMEDOUT);
+    assert_true(virtio_blk_holds(&fx->blk, fx->mem + 3 * SEC, SEC));
+    assert_true(virtio_blk_holds(&fx->blk, fx->mem + 4 * SEC - 1, 1));
+    assert_true(virtio_blk_holds(&fx->blk, fx->mem + SEC, 8 * SEC));
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem + 4 * SEC, SEC));
+    serve(fx);
+    assert_false(virtio_blk_holds(&fx->blk, fx->mem + 3 * SEC, SEC));
+}
+
 static void reset_hook(void *arg)
 {
     struct bfix *fx = arg;
@@ -1479,6 +1496,7 @@ int main(void)
         BLK_TEST(test_sync_split_and_integrity),
         BLK_TEST(test_sync_integrity_large),
         BLK_TEST(test_sync_timeout_then_late_completion),
+        BLK_TEST(test_holds_any_overlap),
         BLK_TEST(test_sync_survives_needs_reset),
         BLK_TEST(test_broken_queue_recovers_sync),
         BLK_TEST(test_broken_queue_recovers_async),
