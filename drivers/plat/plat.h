@@ -31,7 +31,10 @@ typedef uint64_t plat_busaddr_t;
 /* ---- DMA-able memory ------------------------------------------------------
  * plat_dma_alloc: zeroed memory of at least `size` bytes aligned to `align`
  * (a power of two), reachable by devices; its bus address is stored in *bus.
- * Returns NULL when exhausted.  Never called on the per-packet path.
+ * Returns NULL when exhausted.  Called in thread context with no driver
+ * lock held: at init, and from virtio_net_poll() while the RX ring is still
+ * filling (virtio_net.h, cfg.rx_initial: one block per call, at most
+ * VIRTIO_NET_RX_BLOCKS - 1 calls after init); not once the ring is full.
  * plat_dma_free may be a no-op on a port that never frees (bump allocator).
  * plat_bus_addr: the bus address of any byte inside DMA-able memory.
  */
