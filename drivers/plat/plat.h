@@ -110,7 +110,9 @@ plat_irqstate_t plat_lock(plat_lock_t *l);
 void plat_unlock(plat_lock_t *l, plat_irqstate_t s);
 
 /* ---- Diagnostics ----------------------------------------------------------
- * One line of driver diagnostics (no trailing newline needed).
+ * One line of driver diagnostics (no trailing newline needed).  Also called
+ * in interrupt context and with a driver's lock held (a ring the device
+ * broke is reported where it is found): it must not block.
  */
 void plat_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
