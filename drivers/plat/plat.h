@@ -65,7 +65,11 @@ void plat_cache_invalidate(const void *p, size_t len);
  * ends on such a boundary of its own allocation, so no byte the CPU writes
  * meanwhile - another allocation right after it included - shares a line
  * with it: a clean or eviction of that line would put stale data over what
- * the device wrote.  A CPU with longer lines needs a larger value. */
+ * the device wrote.  A CPU with longer lines needs a larger value - and
+ * only the split rings and virtio-rng follow this macro: virtio-blk's
+ * slots (VIRTIO_BLK_SLOT_SIZE), virtio-console's buffers
+ * (VIRTIO_CONSOLE_BUF_ALIGN) and virtio-net's RX blocks (align 64) are laid
+ * out for 64 bytes by their own constants. */
 #define PLAT_DMA_LINE 64u
 /* n bytes rounded up to whole PLAT_DMA_LINEs: a device-written region's
  * allocation size. */
