@@ -25,7 +25,8 @@
  *  - Locking (vq_params.lock, the driver's plat_lock; NULL for a caller
  *    that is single-threaded and never interrupted): the caller holds it
  *    around every call on one queue - add, kick, get_used, more_used,
- *    enable/disable_cb, is_broken, num_free - except those that take
+ *    enable/disable_cb, num_free - except virtqueue_is_broken() (an
+ *    atomic flag: no lock needed) and those that take
  *    it themselves: virtqueue_hold() and virtqueue_break() (short, any
  *    thread), virtqueue_interrupt() (the device's interrupt handler,
  *    in interrupt context, possibly on another CPU: it holds the lock
