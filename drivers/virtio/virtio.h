@@ -403,8 +403,10 @@ void virtio_dev_irq_handler(void *arg);
 /*
  * Thread context.  If DEVICE_NEEDS_RESET was seen (or Status now shows it),
  * or a queue is broken (the device wrote a value the ring refused, which
- * only a reset can undo; counted in queue_faults), re-initialise: reset, renegotiate, empty and re-create every queue
- * (outstanding tokens go through the queues' cancel callbacks), DRIVER_OK,
+ * only a reset can undo; counted in queue_faults), re-initialise: reset,
+ * renegotiate, empty every queue in place and program it into the device
+ * again (its memory is kept, nothing is allocated; outstanding tokens go
+ * through the queues' cancel callbacks), DRIVER_OK,
  * then the driver's restart hook re-posts buffers.  Returns 0 when nothing
  * was needed, 1 after a successful re-initialisation, a negative error if
  * it failed (the device is then FAILED and dev->broken set).  The caller
