@@ -37,7 +37,8 @@
  *                          only 3, and most losses waited for a timeout),
  *     sizeof(struct tcp_stack) = about 775 KiB for 24 connections.
  * All three may be overridden with -D at build time (powers of two for the
- * buffers, at most 32 KiB each: no window scaling).
+ * buffers, at most 32 KiB each: no window scaling; TCP_MAX_CONNS at most
+ * 64, one bit of tcp_stack.live each).
  *
  * Timers run from net_tick() (every 10-100 ms) on the stack's clock
  * (net_set_clock(), else net_tick's milliseconds): retransmission (RTO
