@@ -1,6 +1,7 @@
 /*
  * netif.h - the network interface: the seam between a link driver
- * (virtio-net) and the IPv4 stack (Ethernet, ARP, IPv4, ICMP, UDP, DHCP).
+ * (virtio-net) and the IPv4 stack (Ethernet, ARP, IPv4, ICMP, UDP, DHCP,
+ * and TCP: tcp.h).
  *
  * Threading: the stack is single-threaded and not reentrant.  Call
  * netif_input(), net_tick() and every other net_* / netif_* function from
@@ -20,7 +21,8 @@
  * net_route() (route.h) picks the netif for what the firmware starts
  * itself (ping, sendto).  Packets are netbufs
  * owned by the driver (see netbuf.h); the stack never copies a received
- * frame and sends replies to ICMP echo and UDP echo in the received buffer.
+ * frame (TCP copies only the payload, into its receive ring) and sends
+ * replies to ICMP echo and UDP echo in the received buffer.
  *
  * Usage:
  *     static struct netif nif;
