@@ -26,6 +26,7 @@
  *   tcp_shell=off     no shell on TCP port 23 (apps/shellsrv.h)
  *   http=off          no HTTP server on port 80 (apps/httpapp.h)
  *   poweroff          power off once boot has finished (system tests)
+ *   bootstage         after boot: done, the time of each boot stage (board.c)
  *   crash=undef|abort take an exception on purpose, to show the crash report
  *   rng=poll          drive virtio-rng by polling instead of its interrupt
  *   blk=MODE          whole-disk integrity pass at boot, every disk in turn: write (the LBA
