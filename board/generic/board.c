@@ -101,6 +101,7 @@ static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
 static int dt_memory_err; /* a valid tree's memory nodes unreadable: why */
+static bool ram_cut;      /* the tree names more RAM ranges than BOARD_MAX_RAM */
 static bool guard; /* the lowest ARCH_NULL_GUARD bytes are unmapped */
 static bool bootargs_cut; /* longer than BOARD_BOOTARGS_MAX - 1 bytes */
 
@@ -309,8 +310,10 @@ static void read_platform_from_dt(void)
 {
     struct dt_mem mem[BOARD_MAX_RAM];
     int n = dt_memory(&dt, mem, BOARD_MAX_RAM);
-    if (n == -DT_ERR_NOSPACE)
+    if (n == -DT_ERR_NOSPACE) {
         n = BOARD_MAX_RAM; /* more regions than that: the first ones are filled in */
+        ram_cut = true;
+    }
     else if (n < 0)
         dt_memory_err = n; /* said with the board table's RAM, below */
     for (int i = 0; i < n; i++) {
@@ -877,6 +880,9 @@ void boot_main(uintptr_t dtb_reg)
     for (int i = 0; i < info.nram; i++)
         kprintf("mem: 0x%llx-0x%llx%s\n", (unsigned long long)info.ram[i][0],
                 (unsigned long long)(info.ram[i][0] + info.ram[i][1] - 1), ram_note());
+    if (ram_cut)
+        kprintf("mem: WARNING: the device tree names more than %d RAM ranges; only the first %d are used\n",
+                BOARD_MAX_RAM, BOARD_MAX_RAM);
     if (ram_image_added)
         kprintf("mem: WARNING: the device tree's RAM does not hold the image at 0x%lx-0x%lx; mapped anyway\n",
                 (unsigned long)(uintptr_t)__image_start, (unsigned long)((uintptr_t)__heap_start - 1));

@@ -415,6 +415,40 @@ static void test_memory_unreadable(void **state)
     }
 }
 
+/* More RAM ranges than the board keeps (BOARD_MAX_RAM, in nine memory
+ * nodes): the first eight are used and listed, and the log says the rest
+ * is not, instead of dropping them without a word; eight get no warning. */
+static void test_memory_too_many_ranges(void **state)
+{
+    (void)state;
+    static struct blob b;
+    for (unsigned extra = BOARD_MAX_RAM - 1; extra <= BOARD_MAX_RAM; extra++) {
+        memset(&b, 0, sizeof(b));
+        root_start(&b);
+        memory(&b);
+        for (unsigned i = 0; i < extra; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "memory@%x", 0x50000000u + i * 0x1000000u);
+            begin(&b, name);
+            prop_str(&b, "device_type", "memory");
+            prop_cells(&b, "reg", 4, 0u, 0x50000000u + i * 0x1000000u, 0u, 0x100000u);
+            end(&b);
+        }
+        end(&b);
+        run_board(finish(&b));
+        const char *log = console_log();
+        bool cut = extra + 1 > BOARD_MAX_RAM;
+        assert_int_equal(info.nram, BOARD_MAX_RAM);
+        assert_false(ram_from_table);
+        const char *w = strstr(log, "mem: WARNING: the device tree names more than 8 RAM ranges; only the first 8 "
+                                    "are used\n");
+        if (cut ? w == NULL : w != NULL)
+            fail_msg("%u ranges: the warning %s in:\n%s", extra + 1, cut ? "missing" : "unexpected", log);
+        assert_non_null(strstr(log, "mem: 0x56000000-0x560fffff\n")); /* the eighth */
+        assert_null(strstr(log, "mem: 0x57000000"));                   /* the ninth, not used */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_uart_16550_misaligned),
         cmocka_unit_test(test_virtio_many_nodes),
         cmocka_unit_test(test_memory_unreadable),
+        cmocka_unit_test(test_memory_too_many_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@ static void board_reset_statics(void)
     pmu = false;
     ram_from_table = ram_image_added = guard = false;
     dt_memory_err = 0;
+    ram_cut = false;
     console_nheld = 0;
     console_released = false;
     memset(handlers, 0, sizeof(handlers));
