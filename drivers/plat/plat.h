@@ -65,12 +65,16 @@ void plat_cache_invalidate(const void *p, size_t len);
  * ends on such a boundary of its own allocation, so no byte the CPU writes
  * meanwhile - another allocation right after it included - shares a line
  * with it: a clean or eviction of that line would put stale data over what
- * the device wrote.  A CPU with longer lines needs a larger value - and
- * only the split rings and virtio-rng follow this macro: virtio-blk's
- * slots (VIRTIO_BLK_SLOT_SIZE), virtio-console's buffers
- * (VIRTIO_CONSOLE_BUF_ALIGN) and virtio-net's RX blocks (align 64) are laid
- * out for 64 bytes by their own constants. */
+ * the device wrote.  A CPU with longer lines needs a larger value: a port
+ * defines PLAT_DMA_LINE in its plat_port.h (or on the compiler's command
+ * line).  The split rings and virtio-rng round to it; virtio-blk's slots
+ * (VIRTIO_BLK_SLOT_SIZE), virtio-console's buffers (VIRTIO_CONSOLE_BUF_ALIGN)
+ * and virtio-net's buffers keep 64 bytes, a multiple of any shorter line,
+ * and take PLAT_DMA_LINE when it is longer. */
+#ifndef PLAT_DMA_LINE
 #define PLAT_DMA_LINE 64u
+#endif
+_Static_assert(PLAT_DMA_LINE >= 4 && (PLAT_DMA_LINE & (PLAT_DMA_LINE - 1)) == 0, "PLAT_DMA_LINE: a power of two");
 /* n bytes rounded up to whole PLAT_DMA_LINEs: a device-written region's
  * allocation size. */
 #define PLAT_DMA_LINES(n) (((size_t)(n) + PLAT_DMA_LINE - 1) & ~(size_t)(PLAT_DMA_LINE - 1))

@@ -135,7 +135,9 @@
 #define VIRTIO_BLK_MAX_REQ_BYTES (1u << 20) /* the driver's own cap on one request */
 #define VIRTIO_BLK_SYNC_SLOTS 4u  /* synchronous requests outstanding at once */
 #define VIRTIO_BLK_SYNC_RETRIES 2u /* re-posts of a sync request cancelled by a reset */
-#define VIRTIO_BLK_SLOT_SIZE 64u  /* one cache line per header + status */
+/* Whole cache lines per header + status: 64 bytes (a multiple of every
+ * smaller line), or the CPU's line where that is longer (PLAT_DMA_LINE). */
+#define VIRTIO_BLK_SLOT_SIZE (PLAT_DMA_LINE > 64u ? PLAT_DMA_LINE : 64u)
 
 /* The request header the device reads (5.2.6). */
 struct virtio_blk_outhdr {
@@ -178,7 +180,7 @@ struct virtio_blk_stats {
     uint32_t config_changes;  /* config interrupts (capacity re-read) */
 };
 
-/* Driver-owned DMA memory of one request in flight.  A whole cache line:
+/* Driver-owned DMA memory of one request in flight.  Whole cache lines:
  * the status byte the device writes shares its line with nothing the CPU
  * writes while the request is out (matters without dma-coherent). */
 struct virtio_blk_slot {
@@ -186,7 +188,7 @@ struct virtio_blk_slot {
     uint8_t status;
     uint8_t pad[VIRTIO_BLK_SLOT_SIZE - sizeof(struct virtio_blk_outhdr) - 1];
 };
-_Static_assert(sizeof(struct virtio_blk_slot) == VIRTIO_BLK_SLOT_SIZE, "one slot per cache line");
+_Static_assert(sizeof(struct virtio_blk_slot) == VIRTIO_BLK_SLOT_SIZE, "whole cache lines per slot");
 
 /* A synchronous helper's request: driver-owned, so a completion that
  * arrives after the helper gave up (timeout) lands in live memory. */

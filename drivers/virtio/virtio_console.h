@@ -112,7 +112,7 @@
 #define VIRTIO_CONSOLE_DEFAULT_BUFS 8u
 #define VIRTIO_CONSOLE_DEFAULT_BUF_SIZE 256u
 #define VIRTIO_CONSOLE_MAX_BUF_SIZE 65536u
-#define VIRTIO_CONSOLE_BUF_ALIGN 64u    /* a cache line */
+#define VIRTIO_CONSOLE_BUF_ALIGN (PLAT_DMA_LINE > 64u ? PLAT_DMA_LINE : 64u) /* whole cache lines */
 
 /* on_event bits */
 #define VIRTIO_CONSOLE_EV_RX 1u /* bytes arrived: read them */

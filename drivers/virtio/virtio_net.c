@@ -34,6 +34,12 @@ enum { RX_FILL_GO, RX_FILL_NOMEM, RX_FILL_RING_FULL }; /* rx_fill_stop */
 enum { TX_POOL, TX_APP, TX_RING };
 
 #define TX_HEADROOM 32u
+/* RX and TX buffers start on whole cache lines and are whole lines long
+ * (64 bytes, a multiple of any shorter line, or PLAT_DMA_LINE): what the
+ * device writes into one shares no line with the next, which the CPU
+ * writes meanwhile. */
+#define NET_BUF_ALIGN (PLAT_DMA_LINE > 64u ? PLAT_DMA_LINE : 64u)
+_Static_assert(VIRTIO_NET_BUF_SIZE % NET_BUF_ALIGN == 0, "net buffers: whole cache lines");
 #define MIN_FRAME 60u /* Ethernet minimum without FCS */
 #define ETH_HLEN 14u
 
@@ -237,7 +243,7 @@ static int rx_fill(struct virtio_net *n, unsigned count)
         return 0;
     if (count > n->nrx - first || n->nrx_blocks == VIRTIO_NET_RX_BLOCKS - 1u)
         count = n->nrx - first; /* the last block takes the rest */
-    uint8_t *mem = plat_dma_alloc((size_t)count * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    uint8_t *mem = plat_dma_alloc((size_t)count * VIRTIO_NET_BUF_SIZE, NET_BUF_ALIGN, &bus);
     if (!mem) {
         n->rx_fill_stop = RX_FILL_NOMEM;
         n->stats.rx_alloc_failed++;
@@ -435,7 +441,7 @@ static int net_prepare(struct virtio_dev *dev)
     plat_busaddr_t bus;
     n->rx = plat_dma_alloc(rx_meta_size(nrx), _Alignof(struct netbuf), &bus);
     n->nrx = nrx; /* with n->rx, for free_memory */
-    n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, 64, &bus);
+    n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, NET_BUF_ALIGN, &bus);
     if (!n->rx || !n->txmem)
         return VIRTIO_ENOMEM;
     memset(rx_state(n), RX_NONE, nrx); /* no memory yet: rx_fill() gives it */

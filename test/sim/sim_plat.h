@@ -171,7 +171,7 @@ struct sim_order_stats {
 const struct sim_order_stats *sim_order_stats(void);
 
 /* ---- cache -------------------------------------------------------------- */
-#define SIM_CACHE_LINE 64u
+#define SIM_CACHE_LINE PLAT_DMA_LINE /* the drivers' assumption, as a port's is its CPU's */
 #define SIM_CACHE_LOG 65536u /* calls kept in the log (the most recent) */
 #define SIM_CACHE_GARBAGE 0xa5 /* the memory behind a fresh modelled block */
 
