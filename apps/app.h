@@ -27,7 +27,15 @@ uint32_t app_random(void);
 /* Up to len random bytes from virtio-rng; the count read or a negative error. */
 int app_rng_read(void *buf, size_t len);
 bool app_bootarg(const char *word);
+/* key=value's value (cut to size - 1 characters), the last such word's
+ * when there are several, as ip= (net/ipcfg.c) and Linux take it; NULL if
+ * there is none. */
 const char *app_bootarg_value(const char *key, char *buf, size_t size);
+/* Says, one line each, which words of the boot arguments this firmware
+ * does not read (a typo such as tcp_shel=off, or a Linux argument a loader
+ * added): "boot: WARNING: boot argument 'X' is not one this firmware
+ * reads; ignored".  The number of such words. */
+unsigned app_bootargs_check(void);
 /* A queue size argument (netq=): its value when the whole string is a
  * decimal power of two from 2 to max, else 0. */
 unsigned app_parse_queue_size(const char *s, unsigned max);

@@ -9,7 +9,9 @@
  * the device tree lists, in probe order; one past a limit is left out with
  * a "virtio: ... left out" line.
  *
- * Boot arguments (from /chosen/bootargs, QEMU -append):
+ * Boot arguments (from /chosen/bootargs, QEMU -append; of a word given
+ * twice, the last counts; a word not in this list - apps/bootargs.c has it
+ * too - is named in a boot warning and ignored):
  *   ip=...            net0's address (Linux syntax); DHCP by default
  *   ip1=... ip3=...   net1's ... net3's address, the same syntax (net/ipcfg.h);
  *                     DHCP by default.  Sending picks the interface by
@@ -451,6 +453,7 @@ void app_main(void)
         board_console_release(); /* a whole-disk pass: its lines as they come */
         blkapp_boot_mode(mode);
     }
+    app_bootargs_check();
     board_stage("boot done");
     kprintf("boot: done\n");
     if (app_bootarg("bootstage"))

@@ -227,7 +227,7 @@ for goal in run debug; do
 done
 # The README's one-unit-test command (make build/host/unit/svcparse) installs
 # what the host tests build with (cmocka, libfdt, ...) first.
-out=$(make -n build/host/unit/svcparse 2>&1 | head -1)
+out=$(make --no-print-directory -n build/host/unit/svcparse 2>&1 | head -1)
 [[ $out == "tools/deps.sh test" ]] && pass "make build/host/unit/NAME: tools/deps.sh test first" ||
     fail "make build/host/unit/svcparse begins with: $out"
 grep -Eq '^uboot\) pkgs=\(.*\bpython3\b.*\)' tools/deps.sh && pass "tools/deps.sh uboot installs python3 (uboot-env.py)" ||

@@ -237,6 +237,54 @@ static void test_bootargs_tabs_newline(void)
     assert_true(app_bootarg("netq=64"));
 }
 
+/* A word given twice: the last counts, as ip= takes it. */
+static void test_bootarg_last_counts(void)
+{
+    setup_net("netq=64 ip=10.0.2.15:::255.255.255.0 netq=128");
+    assert_int_equal(last_cfg.rx_queue_size, 128);
+}
+
+/* Words the firmware does not read (a typo, a loader's Linux argument) are
+ * named in a warning, at most eight lines and then a count, a long one cut;
+ * every word of main.c's list passes without one. */
+static void test_bootargs_unknown(void)
+{
+    setup_net("ip=10.0.2.15:::255.255.255.0 tcp_shel=off netq=64 console=ttyAMA0");
+    out_len = 0;
+    assert_int_equal(app_bootargs_check(), 2);
+    assert_non_null(strstr(out, "boot: WARNING: boot argument 'tcp_shel=off' is not one this firmware reads; "
+                                "ignored\n"));
+    assert_non_null(strstr(out, "boot: WARNING: boot argument 'console=ttyAMA0' is not one"));
+    assert_null(strstr(out, "'netq"));
+    assert_null(strstr(out, "'ip="));
+
+    static char many[1024];
+    snprintf(many, sizeof(many), "%s %s",
+             "bench csum=off guest_csum=off tcp_echo=off tcp_discard=off tcp_shell=off http=off poweroff "
+             "bootstage crash=undef crash=abort rng=poll ip=dhcp ip1=dhcp ip2=off ip3=dhcp netq=8 blk=check",
+             "a b c d e f g h i j crash=oops ip4=dhcp "
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    binfo.bootargs = many;
+    out_len = 0;
+    out[0] = '\0';
+    assert_int_equal(app_bootargs_check(), 13);
+    if (!strstr(out, "boot: WARNING: boot argument 'a' is not") || !strstr(out, "'h' is not") ||
+        strstr(out, "'i' is not") || !strstr(out, "boot: WARNING: 5 more boot arguments this firmware does not "
+                                                    "read; ignored\n"))
+        fail_msg("the warnings:\n%s", out);
+    binfo.bootargs = "a b c d e f g h xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    out_len = 0;
+    out[0] = '\0';
+    assert_int_equal(app_bootargs_check(), 9);
+    binfo.bootargs = "crash=oops xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx ip4=dhcp";
+    out_len = 0;
+    out[0] = '\0';
+    assert_int_equal(app_bootargs_check(), 3);
+    if (!strstr(out, "'crash=oops' is not") || !strstr(out, "'ip4=dhcp' is not") ||
+        !strstr(out, "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' is not"))
+        fail_msg("the warnings:\n%s", out);
+}
+
 static void test_boot_stages(void)
 {
     /* net0 notes its two boot stages (bootstage), in order; net1 none. */
@@ -257,6 +305,8 @@ static const struct forked_case cases[] = {
     FORKED(test_netq_ok),
     FORKED(test_bootargs_tabs_newline),
     FORKED(test_boot_stages),
+    FORKED(test_bootarg_last_counts),
+    FORKED(test_bootargs_unknown),
 };
 
 /* Each case in a child process: netapp.c keeps its state in statics. */
