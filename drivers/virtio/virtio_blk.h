@@ -21,7 +21,9 @@
  *
  * FLUSH: when VIRTIO_BLK_F_FLUSH is negotiated, virtio_blk_flush() sends a
  * FLUSH request (sector 0, no data: 5.2.6.1) and completes once the device
- * reports everything written before it is on stable storage.  Without the
+ * reports every write that had completed when the flush was sent on stable
+ * storage (5.2.6.2: a write still in flight then is not covered; the
+ * synchronous helpers have none in flight when they return).  Without the
  * feature the device writes through (5.2.6.2: no writeback cache without
  * FLUSH or CONFIG_WCE), so a flush completes at once and returns 0.
  *

@@ -124,9 +124,11 @@ int virtio_rng_init(struct virtio_rng *rng, struct virtio_dev *dev,
 
 /*
  * Read up to len bytes (at most INT_MAX).  Returns the number of bytes read,
- * which is len unless the timeout expired (then fewer, or VIRTIO_ETIMEDOUT
- * if none), or a negative error.  A request still outstanding at timeout
- * stays posted; its bytes serve the next read.
+ * which is len unless the read stopped early - the timeout expired, or an
+ * error (a broken queue, a failed re-initialisation) came after some bytes
+ * had arrived: then fewer, the bytes that did arrive, all of them random.
+ * With none read: VIRTIO_ETIMEDOUT, or that negative error.  A request
+ * still outstanding at timeout stays posted; its bytes serve the next read.
  */
 int virtio_rng_read(struct virtio_rng *rng, void *buf, size_t len, const struct virtio_rng_wait *wait,
                     uint64_t timeout_ns);
