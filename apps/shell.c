@@ -35,6 +35,10 @@ static void *cmd_arg;
 #define TYPEAHEAD 64
 static unsigned char typeahead[TYPEAHEAD];
 static unsigned ta_head, ta_len;
+/* Keys were dropped after the last one kept: the line they were typed in
+ * (the one in the editor once the typeahead is read) is not whole. */
+static bool ta_lost;
+static bool line_lost; /* the line in the editor lost keys: refuse it at Enter */
 
 /* ---- argument parsing ---------------------------------------------------- */
 
@@ -549,6 +553,8 @@ static bool serial_interrupted(void *arg)
             return true;
         if (ta_len < TYPEAHEAD)
             typeahead[(ta_head + ta_len++) % TYPEAHEAD] = (unsigned char)c;
+        else
+            ta_lost = true;
     }
     return false;
 }
@@ -560,6 +566,10 @@ static int next_key(void)
         ta_head = (ta_head + 1) % TYPEAHEAD;
         ta_len--;
         return c;
+    }
+    if (ta_lost) { /* the keys after the last one kept: the line in progress lost them */
+        ta_lost = false;
+        line_lost = true;
     }
     return board_getc();
 }
@@ -589,12 +599,16 @@ void shell_poll(void)
         if (c == '\r' || c == '\n') {
             kprintf("\n");
             line[len] = '\0';
-            if (overflow)
+            if (line_lost)
+                kprintf("keys typed while the command ran were lost (more than %d); nothing was run\n",
+                        TYPEAHEAD);
+            else if (overflow)
                 kprintf("line too long: at most %d characters; nothing was run\n", LINE_MAX - 1);
             else
                 shell_run_line(line, serial_interrupted, NULL);
             len = 0;
             overflow = false;
+            line_lost = false;
             kprintf(PROMPT);
         } else if (c == 0x7f || c == 0x08) {
             if (len) {
@@ -607,6 +621,7 @@ void shell_poll(void)
                 kprintf("\b \b");
             }
             overflow = false;
+            line_lost = false;
         } else if (c >= 32 && c < 127) {
             if (len < LINE_MAX - 1) {
                 line[len++] = (char)c;

@@ -318,6 +318,31 @@ static void test_ping_typeahead_kept(void **state)
         fail_msg("the keys typed during ping were lost:\n%s", o);
 }
 
+/* More keys typed while ping runs than the typeahead holds: the line they
+ * were cut in is not run as if it had been typed whole - here "help", its
+ * Enter lost, would otherwise run joined to the next line typed. */
+static void test_ping_typeahead_overflow(void **state)
+{
+    (void)state;
+    nnet = 1;
+    TYPE("\x15\r\n");
+    static char keys_[128];
+    size_t n = 0;
+    memcpy(keys_, "ping 10.0.3.2\r", 14);
+    n = 14;
+    for (int i = 0; i < 60; i++) /* Ctrl-U, which prints nothing: 60 of the 64 */
+        keys_[n++] = 0x15;
+    memcpy(keys_ + n, "help\r", 5); /* its CR the 65th: lost */
+    n += 5;
+    type(keys_, n);
+    assert_int_equal(ping_calls, 1);
+    const char *o = TYPE("devices\r");
+    if (strstr(o, "helpdevices") || !strstr(o, "nothing was run"))
+        fail_msg("the line cut by the typeahead's end ran as:\n%s", o);
+    o = TYPE("help\r"); /* and the next line is read as usual */
+    assert_non_null(strstr(o, "  help"));
+}
+
 /* ---- blk ---------------------------------------------------------------------- */
 
 /* A refused read names its sectors whole: disk1's 20-digit sector numbers
@@ -357,6 +382,7 @@ int main(void)
         cmocka_unit_test_setup(test_ping_net0_stopped, setup),
         cmocka_unit_test_setup(test_ping_ctrl_c, setup),
         cmocka_unit_test_setup(test_ping_typeahead_kept, setup),
+        cmocka_unit_test_setup(test_ping_typeahead_overflow, setup),
         cmocka_unit_test_setup(test_blk_read_error_whole_numbers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
