@@ -105,23 +105,53 @@ static void capture(void *arg, const char *p, size_t n)
         flush(s);
 }
 
-/* Ctrl-C as nc sends it (the byte 3, with the terminal in raw mode) or as
- * telnet does (IAC IP, RFC 854): the line editor ignores both afterwards. */
-static bool has_interrupt(const uint8_t *p, size_t n)
+/* Ctrl-C in what the peer sent and the session has not read yet (held in
+ * TCP while a command runs, in two pieces where TCP's ring wraps): the byte
+ * 3, as nc sends it with the terminal in raw mode, or telnet's IAC IP
+ * (RFC 854).  Telnet's other commands are stepped over, so that an option
+ * 3 (SUPPRESS-GO-AHEAD) in a negotiation or an escaped 0xff 0xf4 is not
+ * taken for one.  The line editor ignores both forms afterwards. */
+static bool has_interrupt(const uint8_t *p1, size_t n1, const uint8_t *p2, size_t n2)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == 0x03 || (p[i] == 0xff && i + 1 < n && p[i + 1] == 0xf4))
+    size_t n = n1 + n2;
+#define AT(i) ((i) < n1 ? p1[(i)] : p2[(i) - n1])
+    for (size_t i = 0; i < n; i++) {
+        if (AT(i) == 0x03)
             return true;
+        if (AT(i) != 0xff || i + 1 >= n)
+            continue;
+        uint8_t cmd = AT(i + 1);
+        if (cmd == 0xf4)
+            return true;                  /* IAC IP */
+        if (cmd >= 0xfb && cmd <= 0xfe) { /* IAC WILL/WONT/DO/DONT option */
+            i += 2;
+        } else if (cmd == 0xfa) {         /* IAC SB ... IAC SE */
+            for (i += 2; i + 1 < n && !(AT(i) == 0xff && AT(i + 1) == 0xf0); i++)
+                ;
+            i++;
+        } else {
+            i++;                          /* IAC IAC (a data 0xff), other commands */
+        }
+    }
+#undef AT
     return false;
 }
 
 /* A running command's interrupt check (shell_run_line): Ctrl-C, or the
  * connection gone (a reset, or the peer's close answered with one when
- * the command's next output reached it). */
+ * the command's next output reached it).  What arrives while the command
+ * runs stays in TCP (s_recv), so it is looked at there, all of it - also
+ * a Ctrl-C that came before the command started. */
 static bool session_interrupted(void *arg)
 {
-    const struct session *s = arg;
-    return s->interrupt || s->c == NULL;
+    struct session *s = arg;
+    const uint8_t *p1, *p2;
+    size_t n1, n2;
+    if (s->c == NULL)
+        return true;
+    if (!s->interrupt && tcp_recv_peek(s->c, &p1, &n1, &p2, &n2))
+        s->interrupt = has_interrupt(p1, n1, p2, n2);
+    return s->interrupt;
 }
 
 /* ---- TCP callbacks --------------------------------------------------------- */
@@ -142,8 +172,6 @@ static size_t s_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t 
     if (s->quit)
         return len; /* leaving: whatever follows exit is dropped */
     s->active_ms = now_ms();
-    if (s->running)
-        s->interrupt = s->interrupt || has_interrupt(data, len);
     if (s->line_ready || s->running)
         return 0; /* stays in TCP's receive buffer until the line has run
                    * (a command that polls the network, as ping does, may

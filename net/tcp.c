@@ -1265,6 +1265,19 @@ void tcp_abort(struct tcp_conn *c)
     tcp_free(c, 0);
 }
 
+size_t tcp_recv_peek(const struct tcp_conn *c, const uint8_t **p1, size_t *n1, const uint8_t **p2, size_t *n2)
+{
+    size_t len = c->state == TCP_CLOSED ? 0 : c->rcv_len, first = TCP_RCV_BUF - c->rcv_head;
+
+    if (first > len)
+        first = len;
+    *p1 = c->rcvbuf + c->rcv_head;
+    *n1 = first;
+    *p2 = c->rcvbuf;
+    *n2 = len - first;
+    return len;
+}
+
 void tcp_recv_resume(struct tcp_conn *c)
 {
     uint16_t busy = c->flags & TF_BUSY;

@@ -271,6 +271,13 @@ int tcp_close(struct tcp_conn *c);
 void tcp_abort(struct tcp_conn *c);
 /* Offer buffered in-order data (and the FIN) to recv again. */
 void tcp_recv_resume(struct tcp_conn *c);
+/* A look at the in-order data recv has left (not consumed), without
+ * consuming it: *p1[0..*n1) then *p2[0..*n2) (two pieces where the receive
+ * ring wraps; recv is offered only the first until it consumes it).  The
+ * total, n1 + n2.  Valid until the next call into the stack.  For an app
+ * that holds input back and still watches it (apps/shellsrv.c: Ctrl-C
+ * while a command runs). */
+size_t tcp_recv_peek(const struct tcp_conn *c, const uint8_t **p1, size_t *n1, const uint8_t **p2, size_t *n2);
 void tcp_set_arg(struct tcp_conn *c, void *arg);
 /* Reset the connection (RST; closed with -TCP_ETIMEDOUT) once ms pass
  * without a segment from the peer while it is synchronized; 0 (the

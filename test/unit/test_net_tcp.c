@@ -2752,12 +2752,63 @@ static void test_persist_probe_no_tx_buffer(void **state)
     assert_int_equal(c->retries, 1);
 }
 
+/* tcp_recv_peek: what the app left, in order, in two pieces where the
+ * receive ring wraps (recv is offered only the first), out-of-order data
+ * beyond a hole not in it; nothing consumed by looking. */
+static void test_recv_peek_across_wrap(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[TCP_RCV_BUF + 1000];
+    const uint8_t *p1, *p2;
+    size_t n1, n2;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 7 + (i >> 8));
+    peer_init(&p, PPORT);
+    accept_conn(&p);
+    assert_int_equal(tcp_recv_peek(app.conn, &p1, &n1, &p2, &n2), 0);
+    assert_int_equal(n1 + n2, 0);
+    size_t at = 0, head = TCP_RCV_BUF - 100;
+    while (at < head) { /* the ring's head to 100 bytes before its end */
+        size_t n = head - at < 1000 ? head - at : 1000;
+        seg(&p, TCP_ACK, buf + at, n);
+        at += n;
+    }
+    while (pop(&o))
+        ;
+    assert_int_equal(app.rxlen, head);
+    app.consume_max = 0;                     /* the app leaves what comes now */
+    seg(&p, TCP_ACK, buf + at, 300);         /* 100 before the wrap, 200 after */
+    uint32_t hole = p.seq;
+    p.seq += 100;
+    seg(&p, TCP_ACK, buf + at + 400, 100);   /* out of order, after a hole */
+    while (pop(&o))
+        ;
+    assert_int_equal(tcp_recv_peek(app.conn, &p1, &n1, &p2, &n2), 300);
+    assert_int_equal(n1, 100);
+    assert_int_equal(n2, 200);
+    assert_memory_equal(p1, buf + at, 100);
+    assert_memory_equal(p2, buf + at + 100, 200);
+    assert_int_equal(tcp_recv_peek(app.conn, &p1, &n1, &p2, &n2), 300); /* looking consumed nothing */
+    app.consume_max = (size_t)-1;
+    p.seq = hole;
+    seg(&p, TCP_ACK, buf + at + 300, 100);   /* the hole filled: everything goes up */
+    while (pop(&o))
+        ;
+    assert_int_equal(app.rxlen, head + 500);
+    assert_memory_equal(app.rx, buf, head + 500);
+    assert_int_equal(tcp_recv_peek(app.conn, &p1, &n1, &p2, &n2), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_init_alloc_clear_all_but_buffers),
         T(test_passive_open),
+        T(test_recv_peek_across_wrap),
         T(test_passive_open_ack_wrong),
         T(test_syn_rcvd_timeout),
         T(test_active_open),

@@ -765,6 +765,68 @@ static void test_shell_ctrl_c_interrupts(void **state)
     }
 }
 
+/* A Ctrl-C that lands past the end of TCP's receive ring, where recv
+ * (offered only the piece before the wrap) does not see it: the check
+ * looks at all TCP holds, so it says true all the same. */
+static void test_shell_ctrl_c_past_ring_wrap(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {"a\x03", "\xff\xf4"};
+    for (unsigned f = 0; f < 2; f++) {
+        struct peer *p = connect_to(SHELLSRV_PORT);
+        static char filler[1001];
+        /* TCP_RCV_BUF - 1 bytes in all to the ping line's end, the line
+         * "ping 10.0.2.2\n" (14 bytes) last; before it lines too long to run */
+        size_t before = TCP_RCV_BUF - 1 - 14, sent = 0;
+        while (sent < before) {
+            size_t n = before - sent > sizeof(filler) ? sizeof(filler) : before - sent;
+            memset(filler, 'x', n - 1);
+            filler[n - 1] = '\n';
+            seg(p, TCP_ACK | TCP_PSH, filler, n);
+            tick(50);
+            sent += n;
+        }
+        ping_peer = p; /* the ring's head at its last byte: 'a' or IAC takes it */
+        intr_bytes = forms[f];
+        during_ping = ctrl_c_during_ping;
+        ping_said = -2;
+        send_str(p, "ping 10.0.2.2\n");
+        tick(50);
+        during_ping = NULL;
+        if (ping_said != 1)
+            fail_msg("form %u: Ctrl-C past the receive ring's wrap: the interrupt check said %d", f, ping_said);
+    }
+}
+
+/* Telnet commands that hold the byte 3 or 0xf4 but are no Ctrl-C - an
+ * option negotiation for SUPPRESS-GO-AHEAD (option 3), a subnegotiation
+ * with a 3 in it (a window size; no NUL, which send_str would end at), an escaped 0xff before 0xf4 - do not stop the command;
+ * a Ctrl-C typed before the command started (behind its line) does. */
+static void test_shell_interrupt_telnet_aware(void **state)
+{
+    (void)state;
+    static const char *const not_intr[] = {"\xff\xfd\x03", "\xff\xfb\x03\xff\xfe\x03",
+                                           "\xff\xfa\x1f\x01\x03\x01\x18\xff\xf0", "\xff\xff\xf4"};
+    struct peer *p = connect_to(SHELLSRV_PORT);
+    ping_peer = p;
+    during_ping = ctrl_c_during_ping;
+    for (unsigned f = 0; f < sizeof(not_intr) / sizeof(not_intr[0]); f++) {
+        intr_bytes = not_intr[f];
+        ping_said = -2;
+        send_str(p, "ping 10.0.2.2\n");
+        tick(50);
+        if (ping_said != 0)
+            fail_msg("form %u: no Ctrl-C, yet the interrupt check said %d:\n%s", f, ping_said, rx_str(p));
+        send_str(p, "\n"); /* the line the bytes were in, ended */
+        tick(50);
+    }
+    during_ping = NULL;
+    ping_said = -2;
+    send_str(p, "ping 10.0.2.2\n\x03");
+    tick(50);
+    assert_int_equal(ping_said, 1);
+}
+
 /* The session reset while its command runs: the check says true (nobody
  * is left to read the ping), and the slot is free afterwards. */
 static void reset_during_ping(void)
@@ -903,6 +965,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shell_input_during_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_ctrl_c_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_reset_interrupts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_ctrl_c_past_ring_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_interrupt_telnet_aware, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_cr_lf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_big_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_output_segments, setup, teardown),
