@@ -101,7 +101,7 @@ static int ensure_bufs(void)
 {
     plat_busaddr_t bus;
     for (unsigned i = 0; i < BLK_INFLIGHT; i++)
-        if (!bufs[i] && !(bufs[i] = unpark()) && !(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, 64, &bus)))
+        if (!bufs[i] && !(bufs[i] = unpark()) && !(bufs[i] = plat_dma_alloc(BLK_CHUNK * VIRTIO_BLK_SECTOR, VIRTIO_BLK_BUF_ALIGN, &bus)))
             return VIRTIO_ENOMEM;
     return 0;
 }

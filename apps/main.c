@@ -9,8 +9,8 @@
  * the device tree lists, in probe order; one past a limit is left out with
  * a "virtio: ... left out" line.
  *
- * Boot arguments (from /chosen/bootargs, QEMU -append; of a word given
- * twice, the last counts; a word not in this list - apps/bootargs.c has it
+ * Boot arguments (from /chosen/bootargs, QEMU -append; of a key=value
+ * word given twice, the last counts; a word not in this list - apps/bootargs.c has it
  * too - is named in a boot warning and ignored):
  *   ip=...            net0's address (Linux syntax); DHCP by default
  *   ip1=... ip3=...   net1's ... net3's address, the same syntax (net/ipcfg.h);

@@ -7,9 +7,10 @@
  * Buffers: the data buffer of a request must be DMA-able memory (inside
  * what plat_dma_alloc returned; plat_bus_addr() must work on it) and stay
  * untouched until the completion.  For a device without `dma-coherent`, a
- * buffer the device writes (a read) must be cache-line aligned and sized.
- * Request headers and status bytes live in driver-owned DMA slots (one cache
- * line each) allocated at init: nothing is allocated per request.
+ * buffer the device writes (a read) must be cache-line aligned and sized:
+ * VIRTIO_BLK_BUF_ALIGN (64 bytes, or PLAT_DMA_LINE where that is longer).
+ * Request headers and status bytes live in driver-owned DMA slots (whole
+ * cache lines each) allocated at init: nothing is allocated per request.
  *
  * Limits: a request of more than virtio_blk_max_sectors() is refused
  * (VIRTIO_E2BIG) by virtio_blk_submit; the synchronous helpers split larger
@@ -93,7 +94,7 @@
  * Usage recipe:
  *     static struct virtio_blk blk;
  *     err = virtio_blk_init(&blk, base, irq, irq_flags, coherent);
- *     uint8_t *buf = plat_dma_alloc(4096, 64, &bus);
+ *     uint8_t *buf = plat_dma_alloc(4096, VIRTIO_BLK_BUF_ALIGN, &bus);
  *     err = virtio_blk_read(&blk, lba, buf, 8, &wait);      // synchronous
  *     struct virtio_blk_req r = { .type = VIRTIO_BLK_T_OUT, .sector = lba,
  *                                 .buf = buf, .len = 4096, .done = cb };
@@ -140,6 +141,9 @@
 /* Whole cache lines per header + status: 64 bytes (a multiple of every
  * smaller line), or the CPU's line where that is longer (PLAT_DMA_LINE). */
 #define VIRTIO_BLK_SLOT_SIZE (PLAT_DMA_LINE > 64u ? PLAT_DMA_LINE : 64u)
+/* The alignment (and size granule) of a buffer the device writes, for a
+ * device without dma-coherent: the same whole lines. */
+#define VIRTIO_BLK_BUF_ALIGN VIRTIO_BLK_SLOT_SIZE
 
 /* The request header the device reads (5.2.6). */
 struct virtio_blk_outhdr {
