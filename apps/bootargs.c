@@ -1,8 +1,9 @@
 /*
  * bootargs.c - the boot arguments (/chosen/bootargs, board()->bootargs):
  * words separated by white space, "word" or "key=value" (the list is in
- * main.c, and below for app_bootargs_check).  Apart from main.c so that the host can compile and fuzz it
- * (test/fuzz/fuzz_shell.c): it needs only board() and the C library.
+ * main.c, and below for app_bootargs_check).  Apart from main.c so that
+ * the host can compile and fuzz it (test/fuzz/fuzz_shell.c): it needs only
+ * board(), kprintf and the C library.
  */
 #include <string.h>
 

@@ -31,7 +31,7 @@ struct session {
     bool quit;          /* exit: close once the output is out */
     bool closing;       /* tcp_close() done */
     bool running;       /* a command of this session runs now */
-    bool interrupt;     /* Ctrl-C arrived while it ran */
+    bool interrupt;     /* its command met a Ctrl-C in what TCP holds (session_interrupted) */
     bool capturing;     /* output is a command's (counted against TAIL_ROOM) */
     struct linein in;
     size_t out_start, out_end; /* unsent output: out[out_start..out_end) */
