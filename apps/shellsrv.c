@@ -126,8 +126,11 @@ static bool has_interrupt(const uint8_t *p1, size_t n1, const uint8_t *p2, size_
         if (cmd >= 0xfb && cmd <= 0xfe) { /* IAC WILL/WONT/DO/DONT option */
             i += 2;
         } else if (cmd == 0xfa) {         /* IAC SB ... IAC SE */
+            /* Inside, IAC and the byte after it go together (IAC IAC is a
+             * data 0xff, so IAC IAC SE ends nothing), as in the line editor. */
             for (i += 2; i + 1 < n && !(AT(i) == 0xff && AT(i + 1) == 0xf0); i++)
-                ;
+                if (AT(i) == 0xff)
+                    i++;
             i++;
         } else {
             i++;                          /* IAC IAC (a data 0xff), other commands */

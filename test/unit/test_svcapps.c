@@ -806,7 +806,8 @@ static void test_shell_interrupt_telnet_aware(void **state)
 {
     (void)state;
     static const char *const not_intr[] = {"\xff\xfd\x03", "\xff\xfb\x03\xff\xfe\x03",
-                                           "\xff\xfa\x1f\x01\x03\x01\x18\xff\xf0", "\xff\xff\xf4"};
+                                           "\xff\xfa\x1f\x01\x03\x01\x18\xff\xf0", "\xff\xff\xf4",
+                                           "\xff\xfa\x18\x01\xff\xff\xf0\x03\xff\xf0"};
     struct peer *p = connect_to(SHELLSRV_PORT);
     ping_peer = p;
     during_ping = ctrl_c_during_ping;
