@@ -324,7 +324,7 @@ static void stats_json(struct body *b)
 #define BS_FIELD(n) j_num(b, #n, s->n);
         BS_FIELD(reads) BS_FIELD(writes) BS_FIELD(flushes) BS_FIELD(completed) BS_FIELD(errors_io)
         BS_FIELD(errors_unsupp) BS_FIELD(bad_status) BS_FIELD(bad_len) BS_FIELD(cancelled) BS_FIELD(refused_ro)
-        BS_FIELD(refused_range) BS_FIELD(queue_full) BS_FIELD(max_inflight) BS_FIELD(sync_timeouts)
+        BS_FIELD(refused_range) BS_FIELD(refused_align) BS_FIELD(queue_full) BS_FIELD(max_inflight) BS_FIELD(sync_timeouts)
         BS_FIELD(sync_abandoned_done) BS_FIELD(sync_retries) BS_FIELD(sync_slot_waits) BS_FIELD(config_changes)
 #undef BS_FIELD
         j_open(b, "queues", "{");

@@ -297,12 +297,18 @@ static void hexdump(const uint8_t *p, unsigned n, uint64_t base)
 }
 
 /* "blk: <what> refused|failed: <why> (<err>)".  The driver refuses a
- * transfer that reaches past the end of the disk with VIRTIO_EINVAL: say
- * where the end is. */
+ * transfer that reaches past the end of the disk, or one that is not whole
+ * blocks of a disk whose blocks are larger than a sector, with
+ * VIRTIO_EINVAL: say which, and where the end is or what a block is. */
 static void blk_failed(const char *what, uint64_t lba, uint64_t n, int err, const struct virtio_blk *b)
 {
     uint64_t cap = virtio_blk_info(b)->capacity;
-    if (err == VIRTIO_EINVAL && (lba >= cap || n > cap - lba)) {
+    uint32_t bs = virtio_blk_info(b)->blk_size, spb = bs / 512u;
+    if (err == VIRTIO_EINVAL && spb > 1 && ((lba | n) & (spb - 1))) {
+        kprintf("blk: %s refused: the disk's blocks are %u bytes, so the sector and the count must be multiples "
+                "of %u (%d)\n",
+                what, (unsigned)bs, (unsigned)spb, err);
+    } else if (err == VIRTIO_EINVAL && (lba >= cap || n > cap - lba)) {
         if (cap)
             kprintf("blk: %s refused: past the end of the disk, whose last sector is %llu (%d)\n", what,
                     (unsigned long long)(cap - 1), err);
@@ -431,12 +437,24 @@ static void cmd_blk(int argc, char **argv)
             hexdump(data, (unsigned)n * 512u, lba * 512u);
         }
     } else {
-        int err = blkapp_write_pattern(disk, lba, 1, (uint8_t)pat);
-        char what[64];
-        ksnprintf(what, sizeof(what), "%swrite of sector %llu with 0x%02x", name, (unsigned long long)lba,
-                  (unsigned)pat);
+        /* One sector, or the block that starts there on a disk whose blocks
+         * are larger (the smallest write such a disk takes). */
+        uint32_t spb = virtio_blk_info(b)->blk_size / 512u;
+        if (spb == 0)
+            spb = 1; /* (the driver keeps 512 to 65536: up to 128 sectors, within blkapp's buffer) */
+        int err = blkapp_write_pattern(disk, lba, spb, (uint8_t)pat);
+        char what[96]; /* "disk3: write of sectors ", two 20-digit numbers, " with 0xab" */
+        if (spb == 1)
+            ksnprintf(what, sizeof(what), "%swrite of sector %llu with 0x%02x", name, (unsigned long long)lba,
+                      (unsigned)pat);
+        else if (lba > UINT64_MAX - (spb - 1))
+            ksnprintf(what, sizeof(what), "%swrite of %u sectors at %llu with 0x%02x", name, (unsigned)spb,
+                      (unsigned long long)lba, (unsigned)pat);
+        else
+            ksnprintf(what, sizeof(what), "%swrite of sectors %llu-%llu with 0x%02x", name,
+                      (unsigned long long)lba, (unsigned long long)(lba + spb - 1), (unsigned)pat);
         if (err)
-            blk_failed(what, lba, 1, err, b);
+            blk_failed(what, lba, spb, err, b);
         else
             kprintf("blk: %s: ok (0)\n", what);
     }

@@ -46,6 +46,8 @@
 #                           blk: the guest's disk0, disk1, ... in that order;
 #                           --disk-opts applies to every one
 #   --disk-opts OPTS        extra -drive options (e.g. readonly=on)
+#   --blk-opts OPTS         extra virtio-blk-device options, for every disk
+#                           (e.g. logical_block_size=4096,physical_block_size=4096)
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
 #                           interactive, null otherwise)
 #   --loader ADDR           load the image at ADDR with QEMU's generic loader
@@ -82,7 +84,7 @@
 set -euo pipefail
 
 arch=arm board=virt cpu= qemu= mmio=legacy gic= smp=1 machine_opts= devices=net,blk,rng,console
-net=user hostfwd= tcpfwds=() netopts= pcap= loader= uboot= disk= diskopts= conchr= append= initrd= dtb= mem=128M
+net=user hostfwd= tcpfwds=() netopts= pcap= loader= uboot= disk= diskopts= blkopts= conchr= append= initrd= dtb= mem=128M
 icount=0 interactive=0 debug=0 dry=0 gdbport= monitor= reboot=0 packed=0
 nets=() disks=() # --net and --disk, each as often as given
 # riscv64's M-mode firmware: Debian's OpenSBI (package opensbi), named
@@ -93,7 +95,7 @@ die() { echo "qemu-run: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
     --arch | --board | --cpu | --qemu | --mmio | --gic | --smp | --machine-opts | --devices | --net | --hostfwd | \
-        --tcpfwd | --net-opts | --pcap | --disk | --disk-opts | --console-chardev | --append | --loader | --uboot | \
+        --tcpfwd | --net-opts | --pcap | --disk | --disk-opts | --blk-opts | --console-chardev | --append | --loader | --uboot | \
         --initrd | --dtb | --mem | --gdb-port | --monitor)
         (($# >= 2)) || die "$1 needs a value (see $0 --help)" ;;
     esac
@@ -114,6 +116,7 @@ while (($#)); do
     --pcap) pcap=$2; shift ;;
     --disk) disks+=("$2"); shift ;;
     --disk-opts) diskopts=$2; shift ;;
+    --blk-opts) blkopts=$2; shift ;;
     --console-chardev) conchr=$2; shift ;;
     --append) append=$2; shift ;;
     --loader) loader=$2; shift ;;
@@ -284,7 +287,7 @@ for d in "${devs[@]}"; do
         ((${#disks[@]})) || disks=("$disk")
         for ((k = ${#disks[@]} - 1; k >= 0; k--)); do # disk0 first, as for net
             args+=(-drive "if=none,id=d$k,format=raw,file=${disks[$k]}${diskopts:+,$diskopts}")
-            args+=(-device "virtio-blk-device,drive=d$k$pk")
+            args+=(-device "virtio-blk-device,drive=d$k$pk${blkopts:+,$blkopts}")
         done ;;
     rng) args+=(-device "virtio-rng-device$pk") ;;
     console)

@@ -133,7 +133,20 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b)
         if (lim < bytes)
             bytes = lim;
     }
-    return (uint32_t)(bytes / VIRTIO_BLK_SECTOR);
+    /* Whole blocks, so that the pieces of an aligned transfer stay aligned. */
+    return (uint32_t)(bytes / b->info.blk_size * (b->info.blk_size / VIRTIO_BLK_SECTOR));
+}
+
+/* [sector, sector + count) covers whole blocks of blk_size; a refusal is
+ * counted (under b->lock, which the caller holds). */
+static bool aligned_locked(struct virtio_blk *b, uint64_t sector, uint64_t count)
+{
+    uint64_t mask = b->info.blk_size / VIRTIO_BLK_SECTOR - 1; /* blk_size: a power of two */
+
+    if (((sector | count) & mask) == 0)
+        return true;
+    b->stats.refused_align++;
+    return false;
 }
 
 /* Config space changed (interrupt context): the disk may have been
@@ -339,7 +352,8 @@ static int check_locked(struct virtio_blk *b, const struct virtio_blk_req *r, bo
         }
         if (too_big)
             return VIRTIO_E2BIG;
-        if (!in_capacity_locked(b, r->sector, r->len / VIRTIO_BLK_SECTOR))
+        if (!in_capacity_locked(b, r->sector, r->len / VIRTIO_BLK_SECTOR) ||
+            !aligned_locked(b, r->sector, r->len / VIRTIO_BLK_SECTOR))
             return VIRTIO_EINVAL;
         return 0;
     default: /* VIRTIO_BLK_T_FLUSH */
@@ -620,7 +634,7 @@ static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, u
         return VIRTIO_EINVAL;
     /* The whole transfer inside the disk, before any piece is posted. */
     plat_irqstate_t s = plat_lock(&b->lock);
-    bool inside = in_capacity_locked(b, sector, count);
+    bool inside = in_capacity_locked(b, sector, count) && aligned_locked(b, sector, count);
 
     plat_unlock(&b->lock, s);
     if (!inside)

@@ -19,6 +19,12 @@
  * as Linux assumes).  Without INDIRECT_DESC a request also fits the ring.
  * A request reaching past `capacity` is refused (VIRTIO_EINVAL, 5.2.6.1);
  * the synchronous helpers check the whole transfer before the first piece.
+ * With VIRTIO_BLK_F_BLK_SIZE above 512, a read or write whose sector or
+ * length is not a whole number of blocks is refused too (VIRTIO_EINVAL,
+ * counted in refused_align): the protocol's unit stays 512 bytes (5.2.4),
+ * but devices fail such a request (QEMU with IOERR, as Linux never sends
+ * one), and virtio_blk_max_sectors() is a whole number of blocks, so the
+ * pieces the synchronous helpers cut an aligned transfer into stay aligned.
  *
  * FLUSH: when VIRTIO_BLK_F_FLUSH is negotiated, virtio_blk_flush() sends a
  * FLUSH request (sector 0, no data: 5.2.6.1) and completes once the device
@@ -180,6 +186,7 @@ struct virtio_blk_stats {
     uint32_t reads, writes, flushes;
     uint32_t completed, errors_io, errors_unsupp, bad_status, bad_len;
     uint32_t cancelled, refused_ro, refused_range, queue_full;
+    uint32_t refused_align; /* not whole blocks of blk_size (above 512) */
     uint32_t max_inflight;
     uint32_t sync_timeouts, sync_abandoned_done, sync_retries;
     uint32_t sync_slot_waits; /* a synchronous call waited for a free slot */
@@ -234,13 +241,14 @@ struct virtio_blk_wait {
  */
 int virtio_blk_init(struct virtio_blk *b, uintptr_t base, unsigned irq, unsigned irq_flags, bool dma_coherent);
 const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b);
-/* The largest request virtio_blk_submit accepts, in 512-byte sectors. */
+/* The largest request virtio_blk_submit accepts, in 512-byte sectors: a
+ * whole number of blk_size blocks (0 if not even one fits a request). */
 uint32_t virtio_blk_max_sectors(const struct virtio_blk *b);
 /*
  * Post one request.  0: r->done(r, result) will run exactly once (at once,
  * inside this call, for a FLUSH the device does not need).  Otherwise
  * nothing was posted and done() will not run: VIRTIO_EINVAL (bad request,
- * or past capacity), VIRTIO_E2BIG (over max_sectors), VIRTIO_EROFS,
+ * past capacity, or not whole blocks of blk_size), VIRTIO_E2BIG (over max_sectors), VIRTIO_EROFS,
  * VIRTIO_ENOSPC (all slots or the ring in use: retry after a completion),
  * VIRTIO_EBUSY (a recovery is re-initialising the device: retry), VIRTIO_EIO
  * (queue broken by a device fault).

@@ -12,6 +12,7 @@
 #define CFG_SIZE_MAX 8u
 #define CFG_SEG_MAX 12u
 #define CFG_BLK_SIZE 20u
+#define SIM_BLK_F_BLK_SIZE 6u
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -33,6 +34,17 @@ static bool in_range(const struct sim_blk *b, uint64_t sector, uint32_t bytes)
     uint64_t n = bytes / SIM_BLK_SECTOR;
 
     return sector <= b->cfg.capacity && n <= b->cfg.capacity - sector;
+}
+
+/* As QEMU's virtio-blk: with a logical block above 512 bytes (offered as
+ * blk_size), a transfer must start and end on a block boundary. */
+static bool block_aligned(const struct sim_blk *b, struct sim_virtio *s, uint64_t sector, uint32_t bytes)
+{
+    uint32_t bs = b->cfg.blk_size;
+
+    if (bs <= SIM_BLK_SECTOR || !sim_virtio_has(s, SIM_BLK_F_BLK_SIZE))
+        return true;
+    return sector % (bs / SIM_BLK_SECTOR) == 0 && bytes % bs == 0;
 }
 
 static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
@@ -88,7 +100,7 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
         b->reads++;
         data_len = c->in_bytes - 1;
         r->data_len = data_len;
-        if (data_len % SIM_BLK_SECTOR) {
+        if (data_len % SIM_BLK_SECTOR || !block_aligned(b, s, r->sector, data_len)) {
             b->ioerr_align++;
             status = SIM_BLK_S_IOERR;
         } else if (!in_range(b, r->sector, data_len)) {
@@ -109,7 +121,7 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
         if (b->cfg.read_only) {
             b->ioerr_ro++;
             status = SIM_BLK_S_IOERR;
-        } else if (data_len % SIM_BLK_SECTOR) {
+        } else if (data_len % SIM_BLK_SECTOR || !block_aligned(b, s, r->sector, data_len)) {
             b->ioerr_align++;
             status = SIM_BLK_S_IOERR;
         } else if (!in_range(b, r->sector, data_len)) {

@@ -98,10 +98,16 @@ int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
     (void)lba, (void)count, (void)data;
     return disk < nblk ? VIRTIO_EINVAL : VIRTIO_ENODEV;
 }
+/* Writes: what the last one asked for, and its answer (set by a test). */
+static uint64_t write_lba;
+static unsigned write_count;
+static int write_result = VIRTIO_ENODEV;
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
 {
-    (void)disk, (void)lba, (void)count, (void)byte;
-    return VIRTIO_ENODEV;
+    (void)disk, (void)byte;
+    write_lba = lba;
+    write_count = count;
+    return write_result;
 }
 int app_rng_read(void *buf, size_t len)
 {
@@ -360,6 +366,38 @@ static void test_blk_read_error_whole_numbers(void **state)
         fail_msg("the session got:\n%s", o);
 }
 
+/* A disk of 4096-byte blocks: a read that is not whole blocks is refused
+ * in words that say what a block is, and a write covers the block at its
+ * sector (one 512-byte sector would be refused by the driver). */
+static void test_blk_block_size(void **state)
+{
+    (void)state;
+    nblk = 1;
+    disks[0].info.capacity = 1024;
+    disks[0].info.blk_size = 4096;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("blk read 3\r");
+    if (!strstr(o, "blk: read of sector 3 refused: the disk's blocks are 4096 bytes, so the sector and the count "
+                   "must be multiples of 8 (-22)"))
+        fail_msg("the session got:\n%s", o);
+    write_result = 0;
+    o = TYPE("blk write 16 171\r");
+    assert_int_equal(write_lba, 16);
+    assert_int_equal(write_count, 8);
+    if (!strstr(o, "blk: write of sectors 16-23 with 0xab: ok (0)"))
+        fail_msg("the session got:\n%s", o);
+    write_result = VIRTIO_EINVAL;
+    o = TYPE("blk write 17 171\r");
+    if (!strstr(o, "blk: write of sectors 17-24 with 0xab refused: the disk's blocks are 4096 bytes"))
+        fail_msg("the session got:\n%s", o);
+    disks[0].info.blk_size = 512;
+    write_result = 0;
+    o = TYPE("blk write 17 171\r");
+    assert_int_equal(write_count, 1);
+    if (!strstr(o, "blk: write of sector 17 with 0xab: ok (0)"))
+        fail_msg("the session got:\n%s", o);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -368,6 +406,8 @@ static int setup(void **state)
     nnet = 0;
     ping_calls = 0;
     ping_interrupted = -2;
+    write_result = VIRTIO_ENODEV;
+    memset(disks, 0, sizeof(disks));
     nblk = 0;
     return 0;
 }
@@ -384,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup(test_ping_typeahead_kept, setup),
         cmocka_unit_test_setup(test_ping_typeahead_overflow, setup),
         cmocka_unit_test_setup(test_blk_read_error_whole_numbers, setup),
+        cmocka_unit_test_setup(test_blk_block_size, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
