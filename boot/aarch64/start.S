@@ -238,9 +238,37 @@ link_start:
     str     x1, [sp, #256]
 .endm
 
-.macro RESTORE
-    ldp     x30, x0, [sp, #240]
-    ldr     x1, [sp, #256]
+.macro CRASH kind
+    .align  7
+    SAVE
+    mov     x0, #\kind
+    mov     x1, sp
+    bl      arch_crash
+    b       .
+.endm
+
+/* An interrupt's frame: only what a C call may change (x0-x18, x30) and
+ * elr/spsr, 176 bytes; x19-x29 are preserved by irq_dispatch itself
+ * (AAPCS64).  A fault inside the handler takes CRASH's full frame. */
+.macro IRQ_SAVE
+    sub     sp, sp, #176
+    stp     x0, x1, [sp, #0]
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x30, [sp, #144]
+    mrs     x0, elr_el1
+    mrs     x1, spsr_el1
+    stp     x0, x1, [sp, #160]
+.endm
+
+.macro IRQ_RESTORE
+    ldp     x0, x1, [sp, #160]
     msr     elr_el1, x0
     msr     spsr_el1, x1
     ldp     x0, x1, [sp, #0]
@@ -252,28 +280,14 @@ link_start:
     ldp     x12, x13, [sp, #96]
     ldp     x14, x15, [sp, #112]
     ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
-    add     sp, sp, #272
-.endm
-
-.macro CRASH kind
-    .align  7
-    SAVE
-    mov     x0, #\kind
-    mov     x1, sp
-    bl      arch_crash
-    b       .
+    ldp     x18, x30, [sp, #144]
+    add     sp, sp, #176
 .endm
 
 /* Each vector slot holds 32 instructions: the return path lives outside. */
 .macro IRQ
     .align  7
-    SAVE
+    IRQ_SAVE
     bl      irq_dispatch
     b       irq_return
 .endm
@@ -301,5 +315,5 @@ vectors:
     .org    vectors + 0x800         // an entry that outgrows its slot fails the build
     .text
 irq_return:
-    RESTORE
+    IRQ_RESTORE
     eret
