@@ -625,7 +625,7 @@ static bool rx_accept(struct virtio_net *n, struct netbuf *nb, uint32_t len)
 
 unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
 {
-    unsigned delivered = 0;
+    unsigned delivered = 0, taken = 0;
     plat_irqstate_t s;
 
     /* A device that needs a reset may have left the rings inconsistent:
@@ -639,7 +639,10 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
      * below) before the previous replies' TX completions are reaped and
      * their buffers posted again, so reaping never delays an answer. */
     for (;;) {
-        while (delivered < budget) {
+        /* The budget counts every buffer taken off the ring, dropped ones
+         * too: a device that keeps re-filling the buffers this loop
+         * re-posts with frames we drop would otherwise hold it here. */
+        while (taken < budget) {
             uint32_t len;
             s = plat_lock(&n->lock);
             struct netbuf *nb = virtqueue_get_used(n->rxq, &len);
@@ -649,6 +652,7 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
             plat_unlock(&n->lock, s);
             if (!nb)
                 break;
+            taken++;
             if (!rx_accept(n, nb, len)) {
                 rx_release(nb);
                 continue;
@@ -659,7 +663,7 @@ unsigned virtio_net_poll(struct virtio_net *n, unsigned budget)
         }
         if (budget == 0)
             break; /* only TX was reaped: RX state untouched */
-        if (delivered >= budget) {
+        if (taken >= budget) {
             /* Frames may be left and callbacks may be off: keep the caller
              * polling instead of idling. */
             virtio_flag_set(&n->rx_pending, true);

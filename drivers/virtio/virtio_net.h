@@ -281,8 +281,11 @@ bool virtio_net_link_changed(struct virtio_net *n);
  * reaping never delays an answer) and notify again if that posted RX
  * buffers; then, while the RX ring is still filling
  * (cfg.rx_initial) and budget > 0, add up to VIRTIO_NET_RX_BATCH buffers.
- * Returns the number delivered.  When it returns budget, frames may be
- * left: virtio_net_pending() stays true until a poll drains the ring. */
+ * At most budget RX buffers are taken off the ring - frames dropped as
+ * malformed count too, so a device feeding nothing but those cannot hold
+ * one poll for ever.  Returns the number delivered.  When it took budget
+ * buffers, frames may be left: virtio_net_pending() stays true until a
+ * poll drains the ring. */
 unsigned virtio_net_poll(struct virtio_net *n, unsigned budget);
 /* true when an interrupt left work for virtio_net_poll(), or the RX ring
  * is still filling (cfg.rx_initial). */
