@@ -284,11 +284,18 @@ int virtio_dev_attach_irq(struct virtio_dev *dev)
 /* Interrupt context or the owning thread.  Both may see the flag clear at
  * once and both count the event and call the hook: harmless (the hook is a
  * wake-up).  No byte-wide exchange: riscv64 has none without libatomic. */
-static void note_needs_reset(struct virtio_dev *dev)
+static bool request_reset(struct virtio_dev *dev)
 {
     if (virtio_flag_get(&dev->reset_pending))
-        return;
+        return false;
     virtio_flag_set(&dev->reset_pending, true);
+    return true;
+}
+
+static void note_needs_reset(struct virtio_dev *dev)
+{
+    if (!request_reset(dev))
+        return;
     __atomic_fetch_add(&dev->stats.needs_reset, 1u, __ATOMIC_RELAXED);
     if (dev->drv && dev->drv->needs_reset)
         dev->drv->needs_reset(dev);
@@ -501,6 +508,7 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     const uint32_t known = VIRTIO_ISR_VRING | VIRTIO_ISR_CONFIG;
     uint32_t isr, seen = 0, handled;
     unsigned i, round;
+    bool stuck = false;
 
     if (!dev || !dev->ops)
         return false;
@@ -519,12 +527,26 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
             break;
         if (round == VIRTIO_IRQ_MAX_ROUNDS) {
             dev->stats.irq_stuck++;
+            stuck = true;
             break;
         }
         if (isr & ~known)
             dev->stats.unknown_irq_bits++;
         dev->ops->irq_ack(dev, isr);
         seen |= isr;
+    }
+    if (!stuck) {
+        dev->irq_stuck_run = 0;
+    } else if (++dev->irq_stuck_run >= VIRTIO_IRQ_STUCK_MAX && dev->irq_attached) {
+        /* The line stays up whatever we ack: the handler would run back
+         * to back for ever.  Mask it and have the owning thread reset the
+         * device (which clears InterruptStatus); reinit unmasks it. */
+        dev->irq_stuck_run = 0;
+        plat_irq_mask(dev->irq);
+        plat_log("virtio@%lx: InterruptStatus does not clear; interrupt masked, resetting",
+                 (unsigned long)dev->base);
+        if (request_reset(dev) && dev->drv && dev->drv->needs_reset)
+            dev->drv->needs_reset(dev);
     }
     if (seen == 0) {
         dev->stats.spurious++;

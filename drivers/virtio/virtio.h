@@ -89,6 +89,7 @@
 #define VIRTIO_POLL_MAX_ITER 1000000u        /* ... and never more reads */
 #define VIRTIO_CONFIG_RETRIES 64u            /* ConfigGeneration retries */
 #define VIRTIO_IRQ_MAX_ROUNDS 8u             /* InterruptStatus read+ack rounds per interrupt */
+#define VIRTIO_IRQ_STUCK_MAX 4u              /* stuck interrupts in a row before the line is masked */
 
 struct virtio_dev;
 
@@ -224,6 +225,7 @@ struct virtio_dev {
     bool broken;                 /* re-initialisation failed: give up (owning thread) */
     volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled:
                                   * virtio_flag_get/virtio_flag_set only */
+    unsigned irq_stuck_run;      /* interrupt handler only: stuck invocations in a row */
     struct virtio_dev_stats stats;
 };
 
@@ -394,7 +396,13 @@ int virtio_config_write32(struct virtio_dev *dev, unsigned off, uint32_t v);
  * check, else the driver's config_changed hook; used buffers -> every
  * queue's virtqueue_interrupt().  Bits other than VRING and CONFIG are
  * counted (unknown_irq_bits) and otherwise ignored.  A first read of 0
- * counts as spurious.  Returns whether InterruptStatus showed anything.
+ * counts as spurious.  After VIRTIO_IRQ_STUCK_MAX stuck invocations in a
+ * row (a level-triggered line that never drops would bring the handler
+ * back for ever) the line is masked and a reset requested as for
+ * DEVICE_NEEDS_RESET (reset_pending, the needs_reset hook, not counted in
+ * stats.needs_reset): the reset clears InterruptStatus and the
+ * re-initialisation unmasks the line.  Returns whether InterruptStatus
+ * showed anything.
  */
 bool virtio_dev_interrupt(struct virtio_dev *dev);
 /* The same with the plat_irq_handler_t signature (arg = dev). */

@@ -987,6 +987,61 @@ static void test_irq_status_never_clears(void **state)
     wrap_remove(fx, w);
 }
 
+/* A device whose InterruptStatus never clears on a level-triggered line:
+ * each invocation is bounded, but the line stays up, so the handler would
+ * be entered again and again for ever - nothing else would run.  After
+ * VIRTIO_IRQ_STUCK_MAX stuck invocations in a row the line is masked and a
+ * reset requested (a reset clears InterruptStatus); the re-initialisation
+ * unmasks it. */
+static void test_irq_status_stuck_masks_line(void **state)
+{
+    struct vfix *fx = *state;
+    struct irq_wrap *w;
+    unsigned delivered;
+    void *mem;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    w = wrap_attach(fx, PLAT_IRQ_LEVEL);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    mem = post_one(fx, (void *)0x7);
+    virtqueue_kick(fx->vq);
+    assert_int_equal(sim_virtio_pop(fx->sim, 0), 1); /* the device holds it */
+    w->stuck = VIRTIO_MMIO_INT_VRING;
+    sim_virtio_raise(fx->sim, VIRTIO_MMIO_INT_VRING);
+
+    delivered = sim_run_irqs();
+    assert_int_equal(delivered, VIRTIO_IRQ_STUCK_MAX); /* not a storm */
+    assert_int_equal(fx->dev.stats.irq_stuck, VIRTIO_IRQ_STUCK_MAX);
+    assert_true(sim_irq_masked(fx->sim->irq));
+    assert_true(virtio_flag_get(&fx->dev.reset_pending));
+    assert_int_equal(fx->needs_reset_calls, 1); /* the owner is woken */
+    assert_int_equal(fx->dev.stats.needs_reset, 0); /* the device did not say so */
+    assert_int_equal(sim_run_irqs(), 0);
+
+    /* The owning thread resets the device: the request comes back
+     * cancelled, the line is live again and works. */
+    w->stuck = 0;
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_false(sim_irq_masked(fx->sim->irq));
+    assert_int_equal(fx->ncancel, 1);
+    assert_ptr_equal(fx->cancelled[0], (void *)0x7);
+    assert_int_equal(fx->sim->int_status, 0);
+    {
+        struct vq_buf b[2] = {{mem, 16}, {(uint8_t *)mem + 32, 32}};
+        uint32_t len;
+
+        assert_int_equal(virtqueue_add(fx->vq, b, 1, 1, (void *)0x8), 0);
+        virtqueue_kick(fx->vq);
+        assert_int_equal(sim_virtio_process(fx->sim, 0), 1);
+        assert_int_equal(sim_run_irqs(), 1);
+        assert_int_equal(fx->sim->int_status, 0);
+        assert_ptr_equal(virtqueue_get_used(fx->vq, &len), (void *)0x8);
+    }
+    assert_int_equal(fx->dev.stats.irq_stuck, VIRTIO_IRQ_STUCK_MAX);
+    wrap_remove(fx, w);
+    plat_dma_free(mem, 64);
+}
+
 static void test_irq_spurious(void **state)
 {
     struct vfix *fx = *state;
@@ -1751,6 +1806,7 @@ int main(void)
         VFIX_TEST(test_irq_config_during_vring_ack),
         VFIX_TEST(test_irq_unknown_bit_acked),
         VFIX_TEST(test_irq_status_never_clears),
+        VFIX_TEST(test_irq_status_stuck_masks_line),
         VFIX_TEST(test_irq_spurious),
         VFIX_TEST(test_irq_dispatches_to_queues),
         VFIX_TEST(test_irq_queue_walk_bound),
