@@ -9,9 +9,11 @@
  * with a wrong size rejects the whole message (dhcp_bad).  Option overload
  * (52) is honoured: file, then sname, are parsed as further areas.  Of
  * repeated options the last wins.  A router outside the leased subnet is
- * ignored (we have no static routes to reach it).  A missing subnet mask
- * falls back to the classful default; a missing lease time is malformed
- * (RFC 2131 4.3.1: the server MUST send it in an ACK).
+ * ignored (we have no static routes to reach it), as is one at the
+ * subnet's own or broadcast address; a lease of either of those is
+ * unusable (dhcp_bad).  A missing subnet mask falls back to the classful
+ * default; a missing lease time is malformed (RFC 2131 4.3.1: the server
+ * MUST send it in an ACK).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -312,6 +314,14 @@ bool dhcp_accepts_any_dst(const struct netif *nif)
     return nif->dhcp.state == DHCP_SELECTING || nif->dhcp.state == DHCP_REQUESTING;
 }
 
+/* a names one host of the subnet mask makes: not the subnet's own address
+ * (host part all zeros) nor its broadcast address (all ones), RFC 1122
+ * 3.2.1.3; a /31 or /32 has neither (RFC 3021). */
+static bool dhcp_host_in_subnet(uint32_t a, uint32_t mask)
+{
+    return mask >= 0xfffffffeu || ((a & ~mask) != 0 && (a | mask) != 0xffffffffu);
+}
+
 /* An ACK: take (or extend) the lease.  false if it is unusable. */
 static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts *o)
 {
@@ -324,10 +334,10 @@ static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts
     memset(&l, 0, sizeof(l));
     l.addr = yiaddr;
     l.netmask = o->have_mask ? o->mask : net_ip4_classful_mask(yiaddr);
-    if (!net_ip4_mask_valid(l.netmask))
+    if (!net_ip4_mask_valid(l.netmask) || !dhcp_host_in_subnet(yiaddr, l.netmask))
         return false;
     if (o->have_router && o->router != yiaddr && net_ip4_usable(o->router) &&
-        (o->router & l.netmask) == (yiaddr & l.netmask))
+        (o->router & l.netmask) == (yiaddr & l.netmask) && dhcp_host_in_subnet(o->router, l.netmask))
         l.gw = o->router;
     /* the ACK's server holds the lease now: in REBINDING any server may
      * have answered, and the next RENEWING goes to it (RFC 2131 4.4.5);

@@ -948,6 +948,71 @@ static void test_dhcp_bad_acks(void **state)
     fake_drain(F);
 }
 
+/* RFC 1122 3.2.1.3: an address whose host part is all zeros (the subnet
+ * itself) or all ones (its broadcast address) names no host.  An ACK
+ * that leases one is unusable (bound to 10.0.2.255/24, every unicast to
+ * us would be taken for a broadcast and dropped: ICMP, UDP echo, TCP), and
+ * a router there is ignored; a /31 has neither (RFC 3021). */
+static void test_dhcp_ack_subnet_or_broadcast_address(void **state)
+{
+    uint8_t opts[64];
+    uint32_t xid;
+    size_t n;
+
+    (void)state;
+    xid = to_requesting();
+    /* the broadcast address of the leased /24 */
+    n = opts_lease(opts, 600, 0, 0);
+    n = frame_dhcp(fr, xid, 0x0a0002ffu, opts, n);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.dhcp_bad, 1);
+    /* the subnet's own address */
+    n = opts_lease(opts, 600, 0, 0);
+    n = frame_dhcp(fr, xid, 0x0a000200u, opts, n);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.dhcp_bad, 2);
+    /* no mask: the classful /8's broadcast address */
+    n = frame_dhcp(fr, xid, 0x0affffffu,
+                   (const uint8_t[]){53, 1, 5, 51, 4, 0, 0, 2, 88, 54, 4, 10, 0, 2, 2, 255}, 16);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.dhcp_bad, 3);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_REQUESTING);
+    assert_int_equal(NIF->ipv4.addr, 0);
+    assert_int_equal(rec.n, 0);
+    expect_none();
+    /* a usable address with the router at the subnet's broadcast address:
+     * bound, without a gateway */
+    n = opts_lease(opts, 600, 0, 0);
+    put_be32(opts + 17, 0x0a0002ffu);
+    n = frame_dhcp(fr, xid, FAKE_IP, opts, n);
+    fake_input(F, fr, n);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    assert_int_equal(NIF->ipv4.addr, FAKE_IP);
+    assert_int_equal(NIF->ipv4.gw, 0);
+    fake_drain(F);
+}
+
+/* A /31 (RFC 3021): both addresses are hosts, neither a broadcast. */
+static void test_dhcp_ack_slash31(void **state)
+{
+    uint8_t opts[64];
+    uint32_t xid;
+    size_t n;
+
+    (void)state;
+    xid = to_requesting();
+    n = opts_lease(opts, 600, 0, 0);
+    put_be32(opts + 11, 0xfffffffeu);
+    put_be32(opts + 17, 0x0a000201u);
+    n = frame_dhcp(fr, xid, 0x0a000200u, opts, n);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.dhcp_bad, 0);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_BOUND);
+    assert_int_equal(NIF->ipv4.addr, 0x0a000200u);
+    assert_int_equal(NIF->ipv4.gw, 0x0a000201u);
+    fake_drain(F);
+}
+
 static void test_dhcp_stop_and_names(void **state)
 {
     struct sent s;
@@ -1146,6 +1211,8 @@ int main(void)
         T(test_dhcp_lease_times),
         T(test_dhcp_infinite_lease),
         T(test_dhcp_bad_acks),
+        T(test_dhcp_ack_subnet_or_broadcast_address),
+        T(test_dhcp_ack_slash31),
         T(test_dhcp_stop_and_names),
         T(test_dhcp_no_tx_buffer_retries),
         T(test_dhcp_request_keeps_discover_secs),
