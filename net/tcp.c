@@ -662,9 +662,12 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
     {
         uint32_t slen = dlen + fin, rel = seq - c->rcv_nxt;
         /* with the window at 0, a segment at rcv_nxt is kept for its ACK
-         * (3.10.7.4): its data and FIN are trimmed off below */
+         * (3.10.7.4): its data (and a FIN after data) is trimmed off below
+         * and counted here; a bare FIN needs no buffer and is taken (as
+         * Linux does: a peer closing into our zero window), so it is not
+         * a drop */
         bool ok = wnd == 0 ? rel == 0 : rel < wnd || (slen && seq + slen - 1 - c->rcv_nxt < wnd);
-        if (ok && wnd == 0 && slen) {
+        if (ok && wnd == 0 && dlen) {
             nif->stats.tcp_out_of_window++;
             c->flags |= TF_ACKNOW;
         }

@@ -1574,6 +1574,48 @@ static void test_zero_receive_window(void **state)
     assert_int_equal(app.rxlen, 4096);
 }
 
+/* Into a zero receive window a segment at RCV.NXT is kept for its ACK:
+ * its data is dropped and counted (tcp_out_of_window), a bare FIN - no
+ * buffer needed - is taken (the peer is closing; Linux takes it too) and
+ * so is not counted as a drop. */
+static void test_zero_window_fin_not_counted_as_drop(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[1024];
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    app.consume_max = 0;
+    for (int i = 0; i < 4; i++)
+        seg(&p, TCP_ACK, buf, sizeof(buf));
+    tick(TCP_DELACK_MS);
+    fake_drain(F);
+    assert_int_equal(ST.tcp_out_of_window, 0);
+    /* a probe byte: dropped, counted, ACKed with window 0 */
+    seg(&p, TCP_ACK, buf, 1);
+    p.seq--;
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(o.wnd, 0);
+    assert_int_equal(ST.tcp_out_of_window, 1);
+    /* a bare FIN: taken, not a drop */
+    seg(&p, TCP_ACK | TCP_FIN, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.ack, p.seq);
+    assert_int_equal(o.wnd, 0);
+    expect_none();
+    assert_int_equal(tcp_get_state(c), TCP_CLOSE_WAIT);
+    assert_int_equal(ST.tcp_out_of_window, 1);
+    /* the data, then the end, once the app reads */
+    app.consume_max = (size_t)-1;
+    tcp_recv_resume(c);
+    assert_int_equal(app.rxlen, 4096);
+    assert_int_equal(app.eof, 1);
+    fake_drain(F);
+}
+
 static void test_persist(void **state)
 {
     struct seg_out o;
@@ -2847,6 +2889,7 @@ int main(void)
         T(test_ooo_reassembly),
         T(test_ooo_no_range_free),
         T(test_zero_receive_window),
+        T(test_zero_window_fin_not_counted_as_drop),
         T(test_persist),
         T(test_syn_flood_bound),
         T(test_table_full_and_time_wait_reuse),
