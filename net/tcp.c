@@ -1030,7 +1030,9 @@ static void tcp_timeout(struct tcp_conn *c)
     }
     /* a persist probe counts as a retransmission: an answer (any
      * acceptable ACK) starts the count again */
-    if (++c->retries > (synchronized(c) && c->state != TCP_SYN_RCVD ? TCP_DATA_RETRIES : TCP_SYN_RETRIES)) {
+    if (++c->retries > (c->state == TCP_SYN_SENT   ? TCP_SYN_RETRIES
+                        : c->state == TCP_SYN_RCVD ? TCP_SYNACK_RETRIES
+                                                   : TCP_DATA_RETRIES)) {
         nif->stats.tcp_timeouts++;
         if (c->state != TCP_SYN_SENT)
             tcp_xmit(nif, c->raddr, c->lport, c->rport, tcp_bare_seq(c), 0, TCP_RST, 0, NULL, 0, 0);

@@ -119,7 +119,14 @@
 #define TCP_DELACK_MS 40u
 #define TCP_MSL_MS 30000u       /* TIME-WAIT lasts 2 MSL */
 #define TCP_FIN_WAIT2_MS 60000u /* FIN-WAIT-2 with nothing from the peer: reset */
-#define TCP_SYN_RETRIES 5       /* SYN or SYN-ACK sent at most 1 + this */
+/* SYN sent at most 1 + this: 7 keeps an active open trying for 183 s,
+ * RFC 9293 3.8.3's "at least 3 minutes" (MUST-23; tcp_close() or
+ * tcp_abort() give up sooner). */
+#define TCP_SYN_RETRIES 7
+/* SYN-ACK sent at most 1 + this (63 s): a half-open connection from a
+ * listener is nobody's yet, and holding it longer would only help a SYN
+ * flood (BSD and Linux give up as soon). */
+#define TCP_SYNACK_RETRIES 5
 #define TCP_DATA_RETRIES 10     /* then the connection is reset (closed: -TCP_ETIMEDOUT) */
 #define TCP_CHALLENGE_PER_S 10  /* RFC 5961 challenge ACKs per second, per connection */
 

@@ -412,7 +412,7 @@ static void test_syn_rcvd_timeout(void **state)
     seg(&p, TCP_SYN, NULL, 0);
     expect(&o, TCP_SYN | TCP_ACK);
     uint32_t rto = TCP_RTO_INIT_MS;
-    for (int i = 0; i < TCP_SYN_RETRIES; i++) {
+    for (int i = 0; i < TCP_SYNACK_RETRIES; i++) {
         tick(rto - 10);
         expect_none();
         tick(10);
@@ -506,7 +506,7 @@ static void test_active_open_timeout(void **state)
         tick(1);
         expect(&o, TCP_SYN);
         assert_int_equal(o.seq, iss);
-        rto *= 2;
+        rto = rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto * 2; /* backing off to the ceiling */
         assert_int_equal(c->rto, rto);
     }
     tick(rto);
@@ -514,6 +514,36 @@ static void test_active_open_timeout(void **state)
     assert_int_equal(app.closed, 1);
     assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
     assert_int_equal(ST.tcp_retransmits, TCP_SYN_RETRIES);
+}
+
+/* RFC 9293 3.8.3 (MUST-23, RFC 1122 4.2.3.5): "R2 for a SYN segment MUST
+ * be set large enough to provide retransmission of the segment for at
+ * least 3 minutes" - an active open is not given up sooner (the app may
+ * close it sooner itself). */
+static void test_active_open_retries_3_minutes(void **state)
+{
+    struct seg_out o;
+    int err;
+    unsigned syns = 0;
+    (void)state;
+
+    tcp_connect(NIF, FAKE_PEER, 5555, &cbs, NULL, &err);
+    expect(&o, TCP_SYN);
+    uint64_t start = now;
+    while (now - start < 180000u) {
+        tick(1000);
+        assert_int_equal(app.closed, 0);
+        while (pop(&o)) {
+            assert_int_equal(o.flags, TCP_SYN);
+            syns++;
+        }
+    }
+    assert_true(syns >= 6);
+    /* and then it is, with the error */
+    tick(TCP_RTO_MAX_MS);
+    assert_int_equal(app.closed, 1);
+    assert_int_equal(app.closed_err, -TCP_ETIMEDOUT);
+    fake_drain(F);
 }
 
 static void test_simultaneous_open(void **state)
@@ -2856,6 +2886,7 @@ int main(void)
         T(test_active_open),
         T(test_active_open_errors),
         T(test_active_open_timeout),
+        T(test_active_open_retries_3_minutes),
         T(test_simultaneous_open),
         T(test_close_early_and_late_data),
         T(test_data_delayed_ack),
