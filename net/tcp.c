@@ -1211,11 +1211,13 @@ int tcp_send(struct tcp_conn *c, const void *data, size_t len)
         (c->flags & TF_FIN_Q))
         return -TCP_ENOTCONN;
     n = (uint32_t)(len < TCP_SND_BUF - c->snd_len ? len : TCP_SND_BUF - c->snd_len);
-    at = (c->snd_head + c->snd_len) & (TCP_SND_BUF - 1);
-    first = u32min(n, TCP_SND_BUF - at);
-    memcpy(c->sndbuf + at, data, first);
-    memcpy(c->sndbuf, (const uint8_t *)data + first, n - first);
-    c->snd_len = (uint16_t)(c->snd_len + n);
+    if (n) { /* (data may be NULL with len 0: not for memcpy) */
+        at = (c->snd_head + c->snd_len) & (TCP_SND_BUF - 1);
+        first = u32min(n, TCP_SND_BUF - at);
+        memcpy(c->sndbuf + at, data, first);
+        memcpy(c->sndbuf, (const uint8_t *)data + first, n - first);
+        c->snd_len = (uint16_t)(c->snd_len + n);
+    }
     /* From inside recv (an echo), the segment waits for the tcp_output()
      * that follows delivery: by then the bytes just consumed are back in
      * the window it advertises, and no window update has to follow. */

@@ -1905,6 +1905,27 @@ static void test_partial_checksum_accepted(void **state)
     assert_int_equal(app.rxlen, 2);
 }
 
+/* tcp_send(c, NULL, 0) is allowed (-NET_EINVAL is for NULL with a
+ * length): it copies nothing and returns 0 - without handing NULL to
+ * memcpy, which is undefined even for 0 bytes (UBSan stops the test). */
+static void test_send_null_zero_length(void **state)
+{
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    assert_int_equal(tcp_send(c, NULL, 0), 0);
+    assert_int_equal(tcp_send(c, NULL, 1), -NET_EINVAL);
+    expect_none();
+    assert_int_equal(tcp_sndbuf(c), TCP_SND_BUF);
+    /* and data after it goes as usual */
+    assert_int_equal(tcp_send(c, "x", 1), 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.dlen, 1);
+}
+
 static void test_listen_api(void **state)
 {
     (void)state;
@@ -2928,6 +2949,7 @@ int main(void)
         T(test_malformed_segments),
         T(test_partial_checksum_accepted),
         T(test_listen_api),
+        T(test_send_null_zero_length),
         T(test_echo_stream_exact),
         T(test_persist_unanswered_gives_up),
         T(test_time_wait_survives_window_update),
