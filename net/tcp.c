@@ -740,10 +740,14 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
     } else if (s->ack == c->snd_una && s->dlen == 0 && !fin && s->wnd == c->snd_wnd && c->snd_wnd != 0 &&
                c->snd_max != c->snd_una) {
         /* a duplicate ACK (RFC 5681 2) */
-        uint32_t flight = c->snd_max - c->snd_una, oseg = (flight + c->mss - 1) / c->mss, thresh = 3;
+        uint32_t flight = c->snd_max - c->snd_una, thresh = 3;
         /* RFC 5827 early retransmit: with fewer than four segments out and
          * nothing new that may leave, oseg - 1 duplicates are all that can
-         * come */
+         * come.  oseg = ceil(FlightSize / SMSS) (its byte-based form: we
+         * keep no segment boundaries), FlightSize being data - not our
+         * FIN, which only the flight beyond snd_len can be, and which
+         * would make two full segments, the FIN on the second, three */
+        uint32_t oseg = (flight - (flight > c->snd_len) + c->mss - 1) / c->mss;
         if (oseg >= 2 && oseg < 4 && (c->snd_len <= flight || c->snd_wnd <= flight))
             thresh = oseg - 1;
         if (c->dupacks < 255)

@@ -1343,6 +1343,47 @@ static void test_early_retransmit(void **state)
     assert_int_equal(ST.tcp_fast_retransmits, 1);
 }
 
+/* RFC 5827's byte-based early retransmit counts oseg = ceil(FlightSize /
+ * SMSS), FlightSize being data: our FIN's sequence number is no byte of
+ * it.  Two full segments with the FIN on the second are two segments out,
+ * and the one duplicate ACK the second can bring is enough - counting the
+ * FIN made it ceil(1001 / 500) = 3 and waited for the timeout. */
+static void test_early_retransmit_fin_on_last_segment(void **state)
+{
+    struct seg_out o;
+    struct peer p;
+    static uint8_t buf[1000];
+    uint32_t first;
+    (void)state;
+
+    struct tcp_conn *c = conn_mss500(&p);
+    /* data and the FIN queued together (the peer's window closed for a
+     * moment; an app answering from inside recv queues them so too) */
+    p.wnd = 0;
+    seg(&p, TCP_ACK, NULL, 0);
+    assert_int_equal(tcp_send(c, buf, sizeof(buf)), 1000);
+    assert_int_equal(tcp_close(c), 0);
+    expect_none();
+    first = c->snd_una;
+    /* the window opens: both segments leave, the FIN on the second */
+    p.wnd = 65535;
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(o.dlen, 500);
+    expect(&o, TCP_ACK | TCP_PSH | TCP_FIN);
+    assert_int_equal(o.seq, first + 500);
+    assert_int_equal(o.dlen, 500);
+    expect_none();
+    /* the first lost: the second brings one duplicate ACK */
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_ACK);
+    assert_int_equal(o.seq, first);
+    assert_int_equal(o.dlen, 500);
+    assert_int_equal(ST.tcp_fast_retransmits, 1);
+    assert_int_equal(ST.tcp_retransmits, 0);
+}
+
 static void test_newreno_partial_ack(void **state)
 {
     struct seg_out o;
@@ -2933,6 +2974,7 @@ int main(void)
         T(test_fast_retransmit),
         T(test_limited_transmit),
         T(test_early_retransmit),
+        T(test_early_retransmit_fin_on_last_segment),
         T(test_newreno_partial_ack),
         T(test_no_fast_retransmit_after_timeout),
         T(test_dupack_is_pure),
