@@ -79,7 +79,7 @@ struct netif;
     C(udp_bad_partial)  /* drop: partial checksum not at the UDP checksum */   \
     C(udp_no_port)      /* drop: nothing bound (port unreachable sent) */     \
     C(udp_echo_bcast)   /* drop: echo request to a broadcast address */        \
-    C(udp_echo_loop)    /* drop: echo request from port 0 or 7 (echo loop) */  \
+    C(udp_echo_loop)    /* drop: echo request from port 0, 7, 13, 17, 19, 37 (a loop) */ \
     C(udp_echo_replied)                                                        \
     C(udp_tx)                                                                  \
     G(dhcp)                                                                    \

@@ -131,6 +131,11 @@ int net_udp_sendto(struct netif *nif, uint16_t src_port, uint32_t dst_ip, uint16
     return udp_output(nif, nb, nif->ipv4.addr, dst_ip, src_port, dst_port);
 }
 
+/* Source ports the echo does not answer: 0, and the small services that
+ * answer any datagram (RFC 862, 867, 865, 864, 868). */
+#define UDP_ECHO_LOOP_PORTS                                                                        \
+    ((1ull << 0) | (1ull << UDP_PORT_ECHO) | (1ull << 13) | (1ull << 17) | (1ull << 19) | (1ull << 37))
+
 static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *rx, bool verified)
 {
     struct udp_hdr *u = (struct udp_hdr *)netbuf_data(nb);
@@ -142,8 +147,12 @@ static void udp_echo(struct netif *nif, struct netbuf *nb, const struct net_rx *
         netbuf_release(nb);
         return;
     }
-    /* two echo services would answer each other forever */
-    if (sport == 0 || sport == UDP_PORT_ECHO) {
+    /* An echo to a service that answers every datagram - another echo,
+     * daytime (13), quote of the day (17), chargen (19), time (37) - is
+     * answered, and the answer echoed, for ever: one datagram forged from
+     * such a server starts a flood between it and us (CVE-1999-0103).
+     * One compare for the usual (ephemeral) port. */
+    if (sport < 64 && (UDP_ECHO_LOOP_PORTS >> sport & 1u)) {
         nif->stats.udp_echo_loop++;
         netbuf_release(nb);
         return;

@@ -17,7 +17,9 @@
  *
  * The echo service (RFC 862) on port 7 is built in and on by default; it
  * answers in place in the received buffer.  It never answers a datagram
- * sent to a broadcast address.
+ * sent to a broadcast address, nor one from port 0 or from a service that
+ * answers every datagram (echo, daytime, quote of the day, chargen, time:
+ * the two would answer each other for ever).
  */
 #ifndef NET_UDP_H
 #define NET_UDP_H

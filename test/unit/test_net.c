@@ -1240,6 +1240,40 @@ static void test_udp_echo_refusals(void **state)
     free(o);
 }
 
+/* An echo sent to a service that answers every datagram - another echo
+ * (7), daytime (13), quote of the day (17), chargen (19), time (37) -
+ * brings an answer that is echoed again, for ever: one datagram forged
+ * with such a server's address and port starts a flood between the two
+ * hosts (the UDP echo/chargen loop, CVE-1999-0103).  Those source ports
+ * get no echo (udp_echo_loop); any other, low or not, does. */
+static void test_udp_echo_no_loop_with_answering_services(void **state)
+{
+    static const uint16_t loop_ports[] = {0, 7, 13, 17, 19, 37};
+    static const uint16_t fine_ports[] = {1, 9, 53, 63, 64, 123, 1024, 40000};
+    struct fake_frame *o;
+    size_t n, i;
+
+    (void)state;
+    for (i = 0; i < sizeof(loop_ports) / sizeof(loop_ports[0]); i++) {
+        n = udp_frame(fr, loop_ports[i], 7, "a", 1);
+        fake_input(F, fr, n);
+        expect_none();
+        assert_int_equal(ST.udp_echo_loop, i + 1);
+    }
+    assert_int_equal(ST.udp_echo_replied, 0);
+    for (i = 0; i < sizeof(fine_ports) / sizeof(fine_ports[0]); i++) {
+        n = udp_frame(fr, fine_ports[i], 7, "a", 1);
+        fake_input(F, fr, n);
+        o = pop();
+        check_ip(o, fake_peer_mac, FAKE_IP, FAKE_PEER, 17);
+        assert_int_equal(get_be16(o->data + 34), 7);
+        assert_int_equal(get_be16(o->data + 36), fine_ports[i]);
+        free(o);
+    }
+    assert_int_equal(ST.udp_echo_replied, i);
+    assert_int_equal(ST.udp_echo_loop, sizeof(loop_ports) / sizeof(loop_ports[0]));
+}
+
 static void test_udp_truncated_and_bad_len(void **state)
 {
     uint8_t seg[64];
@@ -2204,6 +2238,7 @@ int main(void)
         T(test_udp_echo_all_sizes),
         T(test_udp_echo_no_checksum_and_zero_length),
         T(test_udp_echo_refusals),
+        T(test_udp_echo_no_loop_with_answering_services),
         T(test_udp_truncated_and_bad_len),
         T(test_udp_length_shorter_than_payload),
         T(test_udp_bad_checksum),
