@@ -11,9 +11,10 @@
  * repeated options the last wins.  A router outside the leased subnet is
  * ignored (we have no static routes to reach it), as is one at the
  * subnet's own or broadcast address; a lease of either of those is
- * unusable (dhcp_bad).  A missing subnet mask falls back to the classful
- * default; a missing lease time is malformed (RFC 2131 4.3.1: the server
- * MUST send it in an ACK).
+ * unusable (dhcp_bad), as is an OFFER whose server identifier names no
+ * host (0, broadcast, multicast, loopback).  A missing subnet mask falls
+ * back to the classful default; a missing lease time is malformed (RFC
+ * 2131 4.3.1: the server MUST send it in an ACK).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -399,7 +400,9 @@ void dhcp_input(struct netif *nif, const struct net_rx *rx, uint16_t sport, cons
     case DHCP_SELECTING:
         if (o.msg_type != DHCP_OFFER)
             break;
-        if (!net_ip4_usable(yiaddr)) {
+        /* the server identifier is what the REQUEST names and REQUESTING
+         * takes the ACK from: one that names no host could never answer */
+        if (!net_ip4_usable(yiaddr) || (o.have_server && !net_ip4_usable(o.server))) {
             nif->stats.dhcp_bad++;
             return;
         }

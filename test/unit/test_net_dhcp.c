@@ -512,6 +512,40 @@ static void test_dhcp_malformed_offers(void **state)
 #undef MANGLE
 }
 
+/* An OFFER's server identifier (RFC 2131 table 3: MUST be there) is what
+ * the REQUEST names and what REQUESTING then takes an ACK from; one that
+ * names no host (0, broadcast, multicast, loopback) could never be
+ * answered - the client would request, give up and rediscover, behind
+ * that offer, for ever.  Such an offer is malformed: dropped (dhcp_bad),
+ * and the next, good one is taken. */
+static void test_dhcp_offer_unusable_server_id(void **state)
+{
+    static const uint32_t bad[] = {0, 0xffffffffu, 0xe0000001u, 0x7f000001u};
+    uint8_t opts[64];
+    struct sent s;
+    size_t n, on, i;
+
+    (void)state;
+    net_tick(NIF, 1000);
+    assert_int_equal(net_dhcp_start(NIF, on_dhcp, &rec), 0);
+    take_discover(&s);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        on = dhcp_std_opts(opts, 2, 600);
+        put_be32(opts + 5, bad[i]);
+        n = frame_dhcp(fr, s.xid, FAKE_IP, opts, on);
+        offer_dropped(fr, n, &ST.dhcp_bad, "server id");
+    }
+    assert_int_equal(ST.dhcp_bad, i);
+    on = dhcp_std_opts(opts, 2, 600);
+    n = frame_dhcp(fr, s.xid, FAKE_IP, opts, on);
+    fake_input(F, fr, n);
+    take(&s);
+    assert_int_equal(s.type, 3);
+    assert_true(s.has_server);
+    assert_int_equal(s.server, FAKE_GW);
+    assert_int_equal(net_dhcp_state(NIF), DHCP_REQUESTING);
+}
+
 static void test_dhcp_overload(void **state)
 {
     uint8_t msg[600];
@@ -1198,6 +1232,7 @@ int main(void)
         T(test_dhcp_full_exchange),
         T(test_dhcp_unicast_offer_before_bound),
         T(test_dhcp_malformed_offers),
+        T(test_dhcp_offer_unusable_server_id),
         T(test_dhcp_overload),
         T(test_dhcp_unexpected_and_foreign),
         T(test_dhcp_nak_in_requesting),
