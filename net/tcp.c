@@ -1157,6 +1157,12 @@ int tcp_unlisten(struct netif *nif, uint16_t port)
     for (unsigned i = 0; ts && port && i < TCP_MAX_LISTEN; i++) {
         if (ts->listen[i].port == port) {
             ts->listen[i].port = 0;
+            /* its half-open connections are no app's yet, and none may
+             * become one now: reset (RFC 9293 3.10.5, ABORT in
+             * SYN-RECEIVED), no callback */
+            for (struct tcp_conn *c = ts->conn; c < ts->conn + TCP_MAX_CONNS; c++)
+                if (c->state == TCP_SYN_RCVD && (c->flags & TF_PASSIVE) && c->lport == port)
+                    tcp_abort(c);
             return 0;
         }
     }

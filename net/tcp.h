@@ -253,7 +253,8 @@ void tcp_set_key(struct tcp_stack *ts, const uint8_t key[TCP_KEY_LEN]);
 
 /* 0, or -NET_EINVAL (port 0, no stack), -NET_EADDRINUSE, -NET_ENOMEM. */
 int tcp_listen(struct netif *nif, uint16_t port, const struct tcp_callbacks *cb, void *arg);
-/* Stop accepting (connections already made go on).  0 or -NET_ENOENT. */
+/* Stop accepting: connections already made go on, half-open ones (our
+ * SYN-ACK out) are reset and never reach the app.  0 or -NET_ENOENT. */
 int tcp_unlisten(struct netif *nif, uint16_t port);
 
 /* Open a connection from our address and a random port to dst:dport (the

@@ -1983,6 +1983,43 @@ static void test_listen_api(void **state)
     assert_string_equal(tcp_state_name(TCP_TIME_WAIT), "TIME-WAIT");
 }
 
+/* tcp_unlisten() stops accepting: a handshake that was half-way (our
+ * SYN-ACK out) must not complete afterwards and hand the app - which may
+ * have let its callbacks' arg go with the listener - a new connection.
+ * The half-open one is reset (RST: an ABORT in SYN-RECEIVED, RFC 9293
+ * 3.10.5); the peer's ACK then finds a closed port.  Connections already
+ * established go on. */
+static void test_unlisten_drops_half_open(void **state)
+{
+    struct seg_out o;
+    struct peer p, q;
+    (void)state;
+
+    peer_init(&q, PPORT + 1);
+    struct tcp_conn *est = accept_conn(&q);
+    app.established = 0;
+    peer_init(&p, PPORT);
+    seg_opts(&p, TCP_SYN, mss1460, 4, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    p.ack = o.seq + 1;
+    assert_int_equal(tcp_unlisten(NIF, PORT), 0);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    assert_int_equal(o.dport, PPORT);
+    seg(&p, TCP_ACK, NULL, 0);
+    expect(&o, TCP_RST);
+    assert_int_equal(o.seq, p.ack);
+    expect_none();
+    assert_int_equal(app.established, 0);
+    assert_int_equal(app.closed, 0);
+    assert_int_equal(ST.tcp_accepted, 1);
+    /* the established one is untouched */
+    assert_int_equal(tcp_get_state(est), TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(est, "x", 1), 1);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.dport, PPORT + 1);
+}
+
 static void test_echo_stream_exact(void **state)
 {
     struct seg_out o;
@@ -2991,6 +3028,7 @@ int main(void)
         T(test_malformed_segments),
         T(test_partial_checksum_accepted),
         T(test_listen_api),
+        T(test_unlisten_drops_half_open),
         T(test_send_null_zero_length),
         T(test_echo_stream_exact),
         T(test_persist_unanswered_gives_up),
