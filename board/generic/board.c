@@ -788,6 +788,32 @@ void board_poweroff(void)
         arch_wfi();
 }
 
+#if !defined(__riscv)
+/* Which of the generic timer's interrupts is the virtual timer's, the one
+ * this firmware runs on at EL1 (arm,arch_timer.yaml): the third (sec-phys,
+ * phys, virt, hyp-phys, hyp-virt) unless "interrupt-names" says otherwise,
+ * since the binding lets a tree leave sec-phys out ("phys", "virt",
+ * "hyp-phys", "hyp-virt"; Linux reads them by name then).  -1 when the
+ * names hold no "virt" or cannot be read. */
+static int timer_virt_index(int node)
+{
+    int len;
+    const char *names = dt_getprop(&dt, node, "interrupt-names", &len);
+    if (!names)
+        return len == -DT_ERR_NOTFOUND ? 2 : -1;
+    size_t pos = 0;
+    for (int i = 0; pos < (size_t)len; i++) {
+        /* a last name without its NUL runs to the end of the value */
+        const char *nul = memchr(names + pos, 0, (size_t)len - pos);
+        size_t n = nul ? (size_t)(nul - (names + pos)) : (size_t)len - pos;
+        if (n == 4 && memcmp(names + pos, "virt", 4) == 0)
+            return i;
+        pos += n + 1;
+    }
+    return -1;
+}
+#endif
+
 static const char *ram_note(void) { return ram_from_table ? " (board table)" : ""; }
 
 void boot_main(uintptr_t dtb_reg);
@@ -917,8 +943,9 @@ void boot_main(uintptr_t dtb_reg)
     unsigned flags;
     const char *why;
     int terr = -DT_ERR_NOTFOUND;
-    if (timer_node >= 0) /* index 2: the virtual timer */
-        info.timer_intid = irq_from_dt(timer_node, 2, &flags, &why, &terr);
+    int tidx = timer_node >= 0 ? timer_virt_index(timer_node) : -1;
+    if (tidx >= 0)
+        info.timer_intid = irq_from_dt(timer_node, (unsigned)tidx, &flags, &why, &terr);
     if (terr != 0 || why || info.timer_intid < 16 || info.timer_intid >= 32)
         info.timer_intid = FB_TIMER_INTID; /* a PPI, or QEMU virt's */
     info.timer_via = ic->name;

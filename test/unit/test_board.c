@@ -77,10 +77,28 @@ void arch_mmu_enable(const uint64_t (*ram)[2], int nram, bool null_guard)
     (void)nram;
     (void)null_guard;
 }
+/* With fake_gic set, the tree's first "arm,gic-400" node is the controller,
+ * decoding specifiers with the GIC's own dt_decode (gic_dt.c); else there is
+ * none and every device is polled. */
+static bool fake_gic;
+static void gic_stub_line(unsigned irq) { (void)irq; }
+static void gic_stub_config(unsigned irq, bool edge)
+{
+    (void)irq;
+    (void)edge;
+}
+static uint32_t gic_stub_claim(void) { return 1023; }
+static unsigned gic_stub_irq_of(uint32_t t) { return t; }
+static void gic_stub_complete(uint32_t t) { (void)t; }
+static struct irqchip test_gic = {"test GIC", -1, 1020, 32, gic_dt_decode, gic_stub_config,
+                                  gic_stub_line, gic_stub_line, gic_stub_claim, gic_stub_irq_of,
+                                  gic_stub_complete};
 const struct irqchip *gic_from_dt(const struct dt *d)
 {
-    (void)d;
-    return NULL; /* every device polled: no interrupt controller */
+    if (!fake_gic)
+        return NULL; /* every device polled: no interrupt controller */
+    test_gic.dt_node = dt_find_compatible(d, -1, "arm,gic-400");
+    return test_gic.dt_node >= 0 ? &test_gic : NULL;
 }
 const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t gicr, uint64_t gicr_size)
 {
@@ -449,6 +467,80 @@ static void test_memory_too_many_ranges(void **state)
     }
 }
 
+/* A GIC-400 (phandle 1, the root's interrupt-parent) and an
+ * "arm,armv8-timer" whose interrupts are the PPIs ppi[0..n-1], named by
+ * names[0..n-1] if names is not NULL. */
+static const uint8_t *timer_tree(struct blob *b, const char *const *names, const uint32_t *ppi, int n)
+{
+    memset(b, 0, sizeof(*b));
+    root_start(b);
+    prop_cells(b, "interrupt-parent", 1, 1u);
+    memory(b);
+    begin(b, "interrupt-controller@8000000");
+    prop_str(b, "compatible", "arm,gic-400");
+    prop_cells(b, "#interrupt-cells", 1, 3u);
+    prop(b, "interrupt-controller", "", 0);
+    prop_cells(b, "reg", 8, 0u, 0x08000000u, 0u, 0x10000u, 0u, 0x08010000u, 0u, 0x10000u);
+    prop_cells(b, "phandle", 1, 1u);
+    end(b);
+    begin(b, "timer");
+    prop_str(b, "compatible", "arm,armv8-timer");
+    uint8_t v[64];
+    for (int i = 0; i < n; i++) {
+        put32(v + 12 * i, 1u); /* a PPI */
+        put32(v + 12 * i + 4, ppi[i]);
+        put32(v + 12 * i + 8, 4u); /* level high */
+    }
+    prop(b, "interrupts", v, 12u * (unsigned)n);
+    if (names) {
+        char s[64];
+        size_t len = 0;
+        for (int i = 0; i < n; i++) {
+            memcpy(s + len, names[i], strlen(names[i]) + 1);
+            len += strlen(names[i]) + 1;
+        }
+        prop(b, "interrupt-names", s, len);
+    }
+    end(b);
+    end(b);
+    return finish(b);
+}
+
+/* arm,arch_timer.yaml: the interrupts are sec-phys, phys, virt, hyp-phys,
+ * hyp-virt, and "interrupt-names" may say which is which, sec-phys left out
+ * ("phys", "virt", "hyp-phys", "hyp-virt", as Linux reads them by name):
+ * the virtual timer, which this firmware runs on, is then the entry named
+ * "virt", not the third (the hypervisor's physical timer).  PPIs other
+ * than the usual ones, so the board's fallback (27) cannot pass for them. */
+static void test_timer_interrupt_names(void **state)
+{
+    (void)state;
+    static struct blob b;
+    static const char *const four[] = {"phys", "virt", "hyp-phys", "hyp-virt"};
+    static const char *const five[] = {"sec-phys", "phys", "virt", "hyp-phys", "hyp-virt"};
+    static const uint32_t ppi[] = {5, 6, 7, 8, 9}; /* INTIDs 21..25 */
+
+    fake_gic = true;
+    /* no names: the third entry */
+    run_board(timer_tree(&b, NULL, ppi, 4));
+    assert_int_equal(ic, &test_gic);
+    assert_int_equal(info.timer_intid, 16 + 7);
+    /* names without sec-phys: "virt" is the second */
+    run_board(timer_tree(&b, four, ppi, 4));
+    assert_int_equal(info.timer_intid, 16 + 6);
+    /* names with sec-phys: the third, as without names */
+    run_board(timer_tree(&b, five, ppi, 5));
+    assert_int_equal(info.timer_intid, 16 + 7);
+    /* names, two of them only (the binding's minimum) */
+    run_board(timer_tree(&b, four, ppi, 2));
+    assert_int_equal(info.timer_intid, 16 + 6);
+    /* names without "virt": not the third entry; the board's fallback */
+    static const char *const novirt[] = {"sec-phys", "phys", "hyp-phys"};
+    run_board(timer_tree(&b, novirt, ppi, 3));
+    assert_int_equal(info.timer_intid, FB_TIMER_INTID);
+    fake_gic = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_virtio_many_nodes),
         cmocka_unit_test(test_memory_unreadable),
         cmocka_unit_test(test_memory_too_many_ranges),
+        cmocka_unit_test(test_timer_interrupt_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
