@@ -384,6 +384,9 @@ static unsigned irq_from_dt(int node, unsigned idx, unsigned *flags, const char 
     unsigned irq;
     *err = dt_irq_spec(&dt, node, idx, &ctrl, cells, IRQCHIP_MAX_CELLS, &ncells);
     *why = NULL;
+    /* through any interrupt nexus (a bus's interrupt-map) to its controller */
+    if (*err == 0)
+        *err = dt_irq_map(&dt, node, &ctrl, cells, IRQCHIP_MAX_CELLS, &ncells);
     if (*err != 0)
         return 0;
     if (ctrl != ic->dt_node) {

@@ -1929,6 +1929,179 @@ int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 	return 0;
 }
 
+/* ---- Interrupt nexus nodes (interrupt-map) -------------------------------- */
+
+/* Unit address plus specifier cells of one side of a map entry: Linux's
+ * MAX_PHANDLE_ARGS, which its of_irq_parse_raw refuses to exceed. */
+#define IRQ_MAP_MAX_CELLS 16
+/* Nexus hops per interrupt (real trees have one or two). */
+#define IRQ_MAP_HOPS 8
+/* Interrupt parents one map may name in turn: each change of phandle from
+ * one entry to the next is a search of the tree (a walk of it without an
+ * index), so a hostile map alternating between parents is cut short. */
+#define IRQ_MAP_LOOKUPS 16
+
+/* The interrupt parent of a map entry, as the entries need it. */
+struct map_parent {
+	uint32_t phandle;
+	int node;
+	uint32_t ac, ic; /* its #address-cells (absent: 0), #interrupt-cells */
+	bool okay;
+};
+
+static int map_parent(const struct dt *dt, uint32_t phandle,
+		      struct map_parent *mp)
+{
+	struct lookup q[2] = { LOOKUP("#address-cells"),
+			       LOOKUP("#interrupt-cells") };
+	int node = dt_node_by_phandle(dt, phandle), ac;
+
+	if (node < 0)
+		return node;
+	getprops(dt, node, q, 2);
+	/* Linux: an interrupt parent's unit address has #address-cells
+	 * cells, none when it does not say (a GIC usually does not). */
+	ac = cells_of(&q[0], 0);
+	if (ac < 0)
+		return ac;
+	if (q[1].val == NULL)
+		return q[1].len == -DT_ERR_NOTFOUND ? -DT_ERR_BADVALUE : q[1].len;
+	if (q[1].len != 4 || dt_be32(q[1].val) > IRQ_MAP_MAX_CELLS ||
+	    (uint32_t)ac + dt_be32(q[1].val) > IRQ_MAP_MAX_CELLS)
+		return -DT_ERR_BADVALUE;
+	mp->phandle = phandle;
+	mp->node = node;
+	mp->ac = (uint32_t)ac;
+	mp->ic = dt_be32(q[1].val);
+	mp->okay = dt_status_okay(dt, node);
+	return 0;
+}
+
+/* One step through the nexus whose "interrupt-map" is map (len bytes) and
+ * whose "interrupt-map-mask" is mask (NULL: all ones, else masklen bytes):
+ * key[0..n) (n = *ac + *ic) becomes the matching entry's parent unit
+ * address and specifier, *cur its parent, *ac and *ic their sizes.  Each
+ * entry moves the walk on by at least one cell (its phandle). */
+static int map_step(const struct dt *dt, const uint8_t *map, int len,
+		    const uint8_t *mask, int masklen, uint32_t key[],
+		    int *cur, uint32_t *ac, uint32_t *ic)
+{
+	struct map_parent mp = { 0, -1, 0, 0, false };
+	uint32_t n = *ac + *ic, off = 0, left, i, m;
+	unsigned lookups = 0;
+	bool match;
+	int err;
+
+	if (len < 0 || len % 4 != 0 ||
+	    (mask != NULL && (masklen < 0 || (uint32_t)masklen != 4 * n)))
+		return -DT_ERR_BADVALUE;
+	while (off < (uint32_t)len) {
+		left = ((uint32_t)len - off) / 4;
+		if (left < n + 1)
+			return -DT_ERR_BADVALUE; /* an entry cut short */
+		match = true;
+		for (i = 0; i < n; i++) {
+			m = mask != NULL ? dt_be32(mask + 4 * i) : 0xffffffffu;
+			if (((key[i] ^ dt_be32(map + off + 4 * i)) & m) != 0)
+				match = false;
+		}
+		off += 4 * n;
+		if (lookups == 0 || dt_be32(map + off) != mp.phandle) {
+			if (++lookups > IRQ_MAP_LOOKUPS)
+				return -DT_ERR_DEPTH;
+			err = map_parent(dt, dt_be32(map + off), &mp);
+			if (err < 0)
+				return err;
+		}
+		off += 4;
+		left = ((uint32_t)len - off) / 4;
+		if (left < mp.ac + mp.ic)
+			return -DT_ERR_BADVALUE;
+		if (match && mp.okay) {
+			for (i = 0; i < mp.ac + mp.ic; i++)
+				key[i] = dt_be32(map + off + 4 * i);
+			*cur = mp.node;
+			*ac = mp.ac;
+			*ic = mp.ic;
+			return 0;
+		}
+		off += 4 * (mp.ac + mp.ic);
+	}
+	return -DT_ERR_NOTFOUND; /* no entry maps this interrupt */
+}
+
+int dt_irq_map(const struct dt *dt, int node, int *ctrl, uint32_t *cells,
+	       int maxcells, int *ncells)
+{
+	uint32_t key[IRQ_MAP_MAX_CELLS], ac = 0, ic, i;
+	const uint8_t *reg;
+	int cur, hop, err, rlen, a;
+	bool mapped = false;
+
+	if (dt == NULL || ctrl == NULL || ncells == NULL || maxcells < 0 ||
+	    (cells == NULL && maxcells > 0) || *ncells < 0 || *ncells > maxcells)
+		return -DT_ERR_BADARG;
+	cur = *ctrl;
+	ic = (uint32_t)*ncells;
+	for (hop = 0;; hop++) {
+		struct lookup q[3] = { LOOKUP("interrupt-controller"),
+				       LOOKUP("interrupt-map"),
+				       LOOKUP("interrupt-map-mask") };
+
+		getprops(dt, cur, q, 3);
+		if (q[0].val != NULL || q[1].val == NULL) {
+			/* a controller, or no nexus: the walk ends here */
+			err = q[0].val != NULL ? 0
+			      : q[1].len == -DT_ERR_NOTFOUND ? 0 : q[1].len;
+			if (err < 0)
+				return err;
+			break;
+		}
+		if (q[2].val == NULL && q[2].len != -DT_ERR_NOTFOUND)
+			return q[2].len;
+		if (hop == IRQ_MAP_HOPS)
+			return -DT_ERR_DEPTH;
+		if (hop == 0) {
+			/* the key: node's unit address in the nexus's
+			 * #address-cells, then the specifier */
+			a = dt_addr_cells(dt, cur);
+			if (a < 0)
+				return a;
+			ac = (uint32_t)a;
+			if (ac + ic > IRQ_MAP_MAX_CELLS)
+				return -DT_ERR_BADVALUE;
+			reg = dt_getprop(dt, node, "reg", &rlen);
+			if (reg == NULL && rlen != -DT_ERR_NOTFOUND)
+				return rlen;
+			for (i = 0; i < ac; i++)
+				key[i] = reg != NULL && (uint32_t)rlen / 4 > i
+						 ? dt_be32(reg + 4 * i)
+						 : 0;
+			for (i = 0; i < ic; i++)
+				key[ac + i] = cells[i];
+		}
+		a = cur;
+		err = map_step(dt, q[1].val, q[1].len, q[2].val, q[2].len, key,
+			       &cur, &ac, &ic);
+		if (err < 0)
+			return err;
+		mapped = true;
+		if (cur == a)
+			break; /* an entry mapping the nexus to itself */
+	}
+	if (!mapped)
+		return 0; /* no nexus on the way: as dt_irq_spec said */
+	if (ic > (uint32_t)maxcells) {
+		*ncells = (int)ic;
+		return -DT_ERR_NOSPACE;
+	}
+	for (i = 0; i < ic; i++)
+		cells[i] = key[ac + i];
+	*ctrl = cur;
+	*ncells = (int)ic;
+	return 0;
+}
+
 /* ---- Board-level helpers ---------------------------------------------------- */
 
 int dt_memory(const struct dt *dt, struct dt_mem *out, int max)

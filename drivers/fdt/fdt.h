@@ -252,7 +252,9 @@ int dt_interrupt_parent(const struct dt *dt, int node);
  * *ctrl, its #interrupt-cells in *ncells and the entry's cells (as CPU
  * values) in cells[0..*ncells-1].  What the cells mean is the controller's
  * business (its driver decodes them: drivers/irqchip), so the caller
- * checks *ctrl is a controller it knows before decoding.  Read from
+ * checks *ctrl is a controller it knows before decoding; when *ctrl is an
+ * interrupt nexus (a bus with "interrupt-map"), dt_irq_map() below takes
+ * the entry on to the controller behind it.  Read from
  * "interrupts-extended" when the node has one (spec 2.4.1.3: it takes
  * precedence over "interrupts" and "interrupt-parent"; each entry is a
  * controller phandle followed by that controller's #interrupt-cells
@@ -278,6 +280,35 @@ int dt_interrupt_parent(const struct dt *dt, int node);
  */
 int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 		uint32_t *cells, int maxcells, int *ncells);
+
+/*
+ * Follow an interrupt that dt_irq_spec read for `node` through interrupt
+ * nexus nodes to the controller that takes it (spec 2.4.3, as Linux's
+ * of_irq_parse_raw reads it).  In: *ctrl and cells[0..*ncells-1] as
+ * dt_irq_spec gave them (*ncells <= maxcells).  While *ctrl has an
+ * "interrupt-map" and no "interrupt-controller" it is a nexus: the key is
+ * the unit address (the nexus's #address-cells, default 2; at the first
+ * nexus the first cells of node's "reg", zero where "reg" has fewer or
+ * none; further on the parent unit address of the entry that matched)
+ * followed by the specifier, masked by "interrupt-map-mask" (absent: all
+ * ones); the first entry whose child unit address and specifier equal the
+ * masked key, and whose interrupt parent's status is okay, gives the new
+ * controller (its phandle) and the new key (that parent's #address-cells
+ * cells, 0 when it has none, then its #interrupt-cells cells).  An entry
+ * that maps a nexus to itself ends the walk there.  On success *ctrl,
+ * cells and *ncells hold the result (unchanged when *ctrl is no nexus).
+ * Errors: -DT_ERR_NOTFOUND when no entry matches (or a phandle names no
+ * node); -DT_ERR_BADVALUE for a map whose length is not whole entries, a
+ * mask of the wrong length, a parent without a 4-byte #interrupt-cells, or
+ * more than 16 cells of unit address and specifier on one side (Linux's
+ * limit); -DT_ERR_BADPHANDLE; -DT_ERR_DEPTH after 8 nexus hops or when one
+ * map names more than 16 interrupt parents in turn (each a search of the
+ * tree without an index); -DT_ERR_NOSPACE when the result has more cells
+ * than maxcells (then only *ncells is set, to that count); -DT_ERR_BADARG.
+ * On any error *ctrl and cells are unchanged.
+ */
+int dt_irq_map(const struct dt *dt, int node, int *ctrl, uint32_t *cells,
+	       int maxcells, int *ncells);
 
 /* ---- Board-level helpers ---------------------------------------------------- */
 struct dt_mem {

@@ -202,7 +202,7 @@ static void prop(struct blob *b, const char *name, const void *v, size_t n)
 static void prop_str(struct blob *b, const char *name, const char *s) { prop(b, name, s, strlen(s) + 1); }
 static void prop_cells(struct blob *b, const char *name, int n, ...)
 {
-    uint8_t v[64];
+    uint8_t v[128];
     va_list ap;
     va_start(ap, n);
     for (int i = 0; i < n; i++)
@@ -541,6 +541,71 @@ static void test_timer_interrupt_names(void **state)
     fake_gic = false;
 }
 
+/* Arm's Versatile Express motherboard as the FVP Base and vexpress trees
+ * describe it (Linux's vexpress-v2m-rs1.dtsi, fvp-base-revc.dts): the
+ * virtio block device sits on the motherboard bus, a simple-bus with
+ * chip-select "ranges" that is also an interrupt nexus: its children's
+ * one-cell "interrupts" reach the GIC through its "interrupt-map" (spec
+ * 2.4.3), here entries for lines 41 and 42 behind a mask that ignores the
+ * unit address.  The GIC has #address-cells 2 (for its ITS children), so
+ * each entry's parent unit address is two cells. */
+static const uint8_t *nexus_tree(struct blob *b)
+{
+    memset(b, 0, sizeof(*b));
+    root_start(b);
+    prop_cells(b, "interrupt-parent", 1, 1u);
+    memory(b);
+    begin(b, "interrupt-controller@2f000000");
+    prop_str(b, "compatible", "arm,gic-400");
+    prop_cells(b, "#interrupt-cells", 1, 3u);
+    prop_cells(b, "#address-cells", 1, 2u);
+    prop_cells(b, "#size-cells", 1, 2u);
+    prop(b, "interrupt-controller", "", 0);
+    prop_cells(b, "reg", 8, 0u, 0x2f000000u, 0u, 0x10000u, 0u, 0x2c000000u, 0u, 0x2000u);
+    prop_cells(b, "phandle", 1, 1u);
+    end(b);
+    begin(b, "bus@8000000");
+    prop_str(b, "compatible", "simple-bus");
+    prop_cells(b, "#address-cells", 1, 2u);
+    prop_cells(b, "#size-cells", 1, 1u);
+    prop_cells(b, "ranges", 10, 0u, 0u, 0u, 0x08000000u, 0x04000000u, 3u, 0u, 0u, 0x1c000000u, 0x04000000u);
+    prop_cells(b, "#interrupt-cells", 1, 1u);
+    prop_cells(b, "interrupt-map-mask", 3, 0u, 0u, 63u);
+    prop_cells(b, "interrupt-map", 18, 0u, 0u, 41u, 1u, 0u, 0u, 0u, 41u, 4u, /* */
+               0u, 0u, 42u, 1u, 0u, 0u, 0u, 42u, 4u);
+    begin(b, "iofpga@3,00000000");
+    prop_str(b, "compatible", "simple-bus");
+    prop_cells(b, "#address-cells", 1, 1u);
+    prop_cells(b, "#size-cells", 1, 1u);
+    prop_cells(b, "ranges", 4, 0u, 3u, 0u, 0x210000u);
+    begin(b, "virtio@130000");
+    prop_str(b, "compatible", "virtio,mmio");
+    prop_cells(b, "reg", 2, 0x130000u, 0x200u);
+    prop_cells(b, "interrupts", 1, 42u);
+    end(b);
+    end(b);
+    end(b);
+    end(b);
+    return finish(b);
+}
+
+static void test_virtio_behind_interrupt_map(void **state)
+{
+    (void)state;
+    static struct blob b;
+    fake_gic = true;
+    run_board(nexus_tree(&b));
+    fake_gic = false;
+    assert_int_equal(ic, &test_gic);
+    assert_int_equal(info.nvirtio, 1);
+    assert_int_equal(info.virtio[0].base, 0x1c130000u);
+    const char *log = console_log();
+    if (info.virtio[0].intid != 32 + 42)
+        fail_msg("intid %u, not SPI 42 (74), in:\n%s", info.virtio[0].intid, log);
+    assert_int_equal(info.virtio[0].irq_flags, PLAT_IRQ_LEVEL);
+    assert_null(strstr(log, "virtio: WARNING"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_memory_unreadable),
         cmocka_unit_test(test_memory_too_many_ranges),
         cmocka_unit_test(test_timer_interrupt_names),
+        cmocka_unit_test(test_virtio_behind_interrupt_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3088,6 +3088,13 @@ static void exercise(const struct dt *dt)
 			assert_true(r <= 0 && r >= -DT_ERR_MAX_);
 			assert_true(r != 0 || (n >= 0 && n <= 2 && ctrl >= 0));
 			assert_true(r != -DT_ERR_NOSPACE || n > 2);
+			if (r == 0) {
+				/* on through any interrupt nexus */
+				r = dt_irq_map(dt, node, &ctrl, cells, 2, &n);
+				assert_true(r <= 0 && r >= -DT_ERR_MAX_);
+				assert_true(r != 0 || (n >= 0 && n <= 2 && ctrl >= 0));
+				assert_true(r != -DT_ERR_NOSPACE || n > 2);
+			}
 			(void)dt_irq_spec(dt, node, i, &ctrl, NULL, 0, &n);
 		}
 		(void)dt_status_okay(dt, node);
@@ -3577,6 +3584,312 @@ static void test_irq_mutations(void **state)
 		}
 	}
 	print_message("  mutations: %d of %zu accepted\n", accepted, 4 * size);
+	assert_true(accepted > 0);
+	free(b);
+}
+
+/* ---- Interrupt nexus nodes (dt_irq_map) ----------------------------------- */
+
+/* Phandles of map_blob's nodes. */
+enum { MPH_GIC = 1, MPH_GIC_OFF, MPH_PIC, MPH_BUSA, MPH_BUSB, MPH_L1, MPH_L2, MPH_PIC2,
+       MPH_PLAIN, MPH_BUSC };
+
+static void map_nexus(struct bb *b, uint32_t ac, uint32_t ph)
+{
+	bb_cells(b, "#address-cells", 1, ac);
+	bb_cells(b, "#interrupt-cells", 1, 1u);
+	bb_cells(b, "phandle", 1, ph);
+}
+
+/*
+ * Interrupt nexus nodes (spec 2.4.3) of every shape dt_irq_map reads: a
+ * bus whose map is keyed by its children's unit address and line, behind a
+ * mask; maps to controllers of 3 and 1 cells, to a disabled controller, to
+ * another nexus, to the nexus itself; a nexus without a mask, with a child
+ * that has no "reg"; two nexus nodes that map to each other; a map that
+ * names a new parent at every entry; broken maps.
+ */
+static uint8_t *map_blob(size_t *size)
+{
+	struct bb *b = bb_new();
+	uint8_t *blob;
+	uint32_t alt[40 * 3];
+	int i;
+
+	bb_begin(b, "");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 1u);
+
+	bb_begin(b, "gic@1000");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "reg", 2, 0x1000u, 0x1000u);
+	bb_cells(b, "phandle", 1, (uint32_t)MPH_GIC);
+	bb_end(b);
+	bb_begin(b, "gic@2000");
+	bb_cells(b, "#interrupt-cells", 1, 3u);
+	bb_cells(b, "#address-cells", 1, 0u);
+	bb_prop_empty(b, "interrupt-controller");
+	bb_prop_str(b, "status", "disabled");
+	bb_cells(b, "phandle", 1, (uint32_t)MPH_GIC_OFF);
+	bb_end(b);
+	bb_begin(b, "pic@3000");
+	bb_cells(b, "#interrupt-cells", 1, 1u);
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "phandle", 1, (uint32_t)MPH_PIC);
+	bb_end(b);
+	bb_begin(b, "pic@4000");
+	bb_cells(b, "#interrupt-cells", 1, 1u);
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "phandle", 1, (uint32_t)MPH_PIC2);
+	bb_end(b);
+	bb_begin(b, "plain");
+	bb_cells(b, "phandle", 1, (uint32_t)MPH_PLAIN);
+	bb_end(b);
+
+	/* A: key = unit address & 0xff00, line & 7 */
+	bb_begin(b, "bus@10000");
+	map_nexus(b, 1, MPH_BUSA);
+	bb_cells(b, "#size-cells", 1, 1u);
+	bb_prop_empty(b, "ranges");
+	bb_cells(b, "interrupt-map-mask", 2, 0xff00u, 7u);
+	bb_cells(b, "interrupt-map", 32,
+		  0x100u, 1u, (uint32_t)MPH_GIC, 0u, 5u, 4u,
+		  0x100u, 2u, (uint32_t)MPH_GIC_OFF, 0u, 6u, 4u,
+		  0x100u, 2u, (uint32_t)MPH_GIC, 0u, 7u, 1u,
+		  0x200u, 1u, (uint32_t)MPH_PIC, 9u,
+		  0x300u, 1u, (uint32_t)MPH_BUSB, 0x40u, 3u,
+		  0x400u, 1u, (uint32_t)MPH_BUSA, 0u, 2u);
+	bb_begin(b, "dev@100");
+	bb_cells(b, "reg", 2, 0x100u, 0x10u);
+	bb_cells(b, "interrupts", 3, 1u, 2u, 3u);
+	bb_end(b);
+	bb_begin(b, "dev@1ff");
+	bb_cells(b, "reg", 2, 0x1ffu, 0x10u);
+	bb_cells(b, "interrupts", 1, 9u); /* 9 & 7: line 1 */
+	bb_end(b);
+	bb_begin(b, "dev@200");
+	bb_cells(b, "reg", 2, 0x200u, 0x10u);
+	bb_cells(b, "interrupts", 1, 1u);
+	bb_end(b);
+	bb_begin(b, "dev@300");
+	bb_cells(b, "reg", 2, 0x300u, 0x10u);
+	bb_cells(b, "interrupts", 1, 1u);
+	bb_end(b);
+	bb_begin(b, "dev@400");
+	bb_cells(b, "reg", 2, 0x400u, 0x10u);
+	bb_cells(b, "interrupts", 1, 1u);
+	bb_end(b);
+	bb_begin(b, "dev@500");
+	bb_cells(b, "reg", 2, 0x500u, 0x10u);
+	bb_cells(b, "interrupts", 1, 1u);
+	bb_end(b);
+	bb_end(b);
+
+	/* B: reached from A with a one-cell unit address; no mask */
+	bb_begin(b, "bus-b");
+	map_nexus(b, 1, MPH_BUSB);
+	bb_cells(b, "interrupt-map", 12,
+		  0x41u, 3u, (uint32_t)MPH_GIC, 0u, 9u, 4u,
+		  0x40u, 3u, (uint32_t)MPH_GIC, 0u, 8u, 4u);
+	bb_end(b);
+	/* C: a child without "reg" has unit address 0 */
+	bb_begin(b, "bus-c");
+	map_nexus(b, 1, MPH_BUSC);
+	bb_cells(b, "interrupt-map", 6, 0u, 4u, (uint32_t)MPH_GIC, 0u, 10u, 4u);
+	bb_begin(b, "noreg");
+	bb_cells(b, "interrupts", 1, 4u);
+	bb_end(b);
+	bb_end(b);
+	/* L1 and L2 map to each other */
+	bb_begin(b, "loop1");
+	map_nexus(b, 0, MPH_L1);
+	bb_cells(b, "interrupt-map", 3, 1u, (uint32_t)MPH_L2, 1u);
+	bb_end(b);
+	bb_begin(b, "loop2");
+	map_nexus(b, 0, MPH_L2);
+	bb_cells(b, "interrupt-map", 3, 1u, (uint32_t)MPH_L1, 1u);
+	bb_end(b);
+	/* 40 entries, the parent changing at each, none matching line 99 */
+	for (i = 0; i < 40; i++) {
+		put_be32((uint8_t *)&alt[3 * i], (uint32_t)i);
+		put_be32((uint8_t *)&alt[3 * i + 1], i % 2 ? MPH_PIC : MPH_PIC2);
+		put_be32((uint8_t *)&alt[3 * i + 2], (uint32_t)i);
+	}
+	bb_begin(b, "alternating");
+	map_nexus(b, 0, 20);
+	bb_prop(b, "interrupt-map", alt, sizeof(alt));
+	bb_end(b);
+	/* broken maps, all behind nexus nodes of #address-cells 0 */
+	bb_begin(b, "cut");
+	map_nexus(b, 0, 21);
+	bb_cells(b, "interrupt-map", 4, 1u, (uint32_t)MPH_GIC, 0u, 5u);
+	bb_end(b);
+	bb_begin(b, "badmask");
+	map_nexus(b, 0, 22);
+	bb_cells(b, "interrupt-map-mask", 2, 0u, 7u);
+	bb_cells(b, "interrupt-map", 5, 1u, (uint32_t)MPH_GIC, 0u, 5u, 4u);
+	bb_end(b);
+	bb_begin(b, "toplain");
+	map_nexus(b, 0, 23);
+	bb_cells(b, "interrupt-map", 3, 1u, (uint32_t)MPH_PLAIN, 5u);
+	bb_end(b);
+	bb_begin(b, "tozero");
+	map_nexus(b, 0, 24);
+	bb_cells(b, "interrupt-map", 3, 1u, 0u, 5u);
+	bb_end(b);
+	bb_begin(b, "tonone");
+	map_nexus(b, 0, 25);
+	bb_cells(b, "interrupt-map", 3, 1u, 77u, 5u);
+	bb_end(b);
+	/* a controller with a map too: a controller */
+	bb_begin(b, "both");
+	map_nexus(b, 0, 26);
+	bb_prop_empty(b, "interrupt-controller");
+	bb_cells(b, "interrupt-map", 5, 1u, (uint32_t)MPH_GIC, 0u, 5u, 4u);
+	bb_end(b);
+
+	/* devices that name the nexus nodes above */
+	bb_begin(b, "users");
+	bb_cells(b, "#address-cells", 1, 1u);
+	bb_cells(b, "#size-cells", 1, 0u);
+	bb_cells(b, "interrupts-extended", 22,
+		  (uint32_t)MPH_L1, 1u, 20u, 99u, 21u, 1u, 22u, 1u, 23u, 1u,
+		  24u, 1u, 25u, 1u, 26u, 1u, (uint32_t)MPH_GIC, 0u, 3u, 4u,
+		  (uint32_t)MPH_BUSB, 0x40u);
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	blob = bb_blob(b, size);
+	free(b);
+	return blob;
+}
+
+/* dt_irq_spec of entry idx, then dt_irq_map with room for maxcells: err,
+ * and on success the controller at ctrl_path with cells c[0..n-1]; on
+ * -DT_ERR_NOSPACE n is the count it says. */
+static void map_expect(const struct dt *dt, const char *path, unsigned idx,
+		       int maxcells, int err, const char *ctrl_path, int n,
+		       const uint32_t *c)
+{
+	uint32_t cells[8], before[8];
+	int ctrl, ctrl0, ncells, r, i;
+
+	r = dt_irq_spec(dt, P(dt, path), idx, &ctrl, cells, 8, &ncells);
+	if (r != 0)
+		fail_msg("%s[%u]: dt_irq_spec: %s", path, idx, dt_strerror(r));
+	assert_true(ncells <= maxcells);
+	memcpy(before, cells, sizeof(cells));
+	ctrl0 = ctrl;
+	r = dt_irq_map(dt, P(dt, path), &ctrl, cells, maxcells, &ncells);
+	if (r != err)
+		fail_msg("%s[%u]: %s, not %s", path, idx, dt_strerror(r),
+			 dt_strerror(err));
+	if (r == 0) {
+		assert_int_equal(ctrl, P(dt, ctrl_path));
+		assert_int_equal(ncells, n);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cells[i], c[i]);
+		return;
+	}
+	/* an error changes neither the controller nor the cells */
+	assert_int_equal(ctrl, ctrl0);
+	assert_memory_equal(cells, before, sizeof(cells));
+	if (r == -DT_ERR_NOSPACE)
+		assert_int_equal(ncells, n);
+}
+
+static void check_irq_map(const struct dt *dt)
+{
+	static const uint32_t spi5[] = { 0, 5, 4 }, spi7[] = { 0, 7, 1 },
+			      spi8[] = { 0, 8, 4 }, spi10[] = { 0, 10, 4 },
+			      spi3[] = { 0, 3, 4 }, nine[] = { 9 }, two[] = { 2 },
+			      one[] = { 1 };
+	uint32_t cells[4] = { 1, 2, 3, 4 };
+	int ctrl = 0, n = 1;
+
+	map_expect(dt, "/bus@10000/dev@100", 0, 4, 0, "/gic@1000", 3, spi5);
+	/* the disabled controller's entry matches first: passed over */
+	map_expect(dt, "/bus@10000/dev@100", 1, 4, 0, "/gic@1000", 3, spi7);
+	map_expect(dt, "/bus@10000/dev@100", 2, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	map_expect(dt, "/bus@10000/dev@100", 0, 2, -DT_ERR_NOSPACE, NULL, 3, NULL);
+	/* the mask: 0x1ff & 0xff00 is 0x100, 9 & 7 is 1 */
+	map_expect(dt, "/bus@10000/dev@1ff", 0, 4, 0, "/gic@1000", 3, spi5);
+	map_expect(dt, "/bus@10000/dev@200", 0, 4, 0, "/pic@3000", 1, nine);
+	/* A, then B with A's entry's one-cell parent unit address */
+	map_expect(dt, "/bus@10000/dev@300", 0, 4, 0, "/gic@1000", 3, spi8);
+	/* an entry to the nexus itself ends there */
+	map_expect(dt, "/bus@10000/dev@400", 0, 4, 0, "/bus@10000", 1, two);
+	map_expect(dt, "/bus@10000/dev@500", 0, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	/* no "reg": unit address 0 */
+	map_expect(dt, "/bus-c/noreg", 0, 4, 0, "/gic@1000", 3, spi10);
+	map_expect(dt, "/users", 0, 4, -DT_ERR_DEPTH, NULL, 0, NULL);
+	map_expect(dt, "/users", 1, 4, -DT_ERR_DEPTH, NULL, 0, NULL);
+	map_expect(dt, "/users", 2, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	map_expect(dt, "/users", 3, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	map_expect(dt, "/users", 4, 4, -DT_ERR_BADVALUE, NULL, 0, NULL);
+	map_expect(dt, "/users", 5, 4, -DT_ERR_BADPHANDLE, NULL, 0, NULL);
+	map_expect(dt, "/users", 6, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+	map_expect(dt, "/users", 7, 4, 0, "/both", 1, one);
+	/* no nexus on the way: nothing changes */
+	map_expect(dt, "/users", 8, 4, 0, "/gic@1000", 3, spi3);
+	/* to B from a node without "reg": unit address 0, which B's
+	 * entries (0x40, 0x41) do not map */
+	map_expect(dt, "/users", 9, 4, -DT_ERR_NOTFOUND, NULL, 0, NULL);
+
+	/* arguments */
+	assert_int_equal(dt_irq_map(NULL, 0, &ctrl, cells, 4, &n), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_map(dt, 0, NULL, cells, 4, &n), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_map(dt, 0, &ctrl, cells, 4, NULL), -DT_ERR_BADARG);
+	assert_int_equal(dt_irq_map(dt, 0, &ctrl, NULL, 4, &n), -DT_ERR_BADARG);
+	n = 5;
+	assert_int_equal(dt_irq_map(dt, 0, &ctrl, cells, 4, &n), -DT_ERR_BADARG);
+	n = -1;
+	assert_int_equal(dt_irq_map(dt, 0, &ctrl, cells, 4, &n), -DT_ERR_BADARG);
+}
+
+static void test_irq_map(void **state)
+{
+	size_t size;
+	uint8_t *blob = map_blob(&size), *c = exact_copy(blob, size);
+	struct dt dt;
+	struct dt_node_info *tab;
+
+	(void)state;
+	assert_int_equal(dt_open(&dt, c, size), 0);
+	check_irq_map(&dt);
+	tab = index_exact(&dt);
+	check_irq_map(&dt);
+	free(tab);
+	free(c);
+	free(blob);
+}
+
+/* Every byte of the nexus tree set to 0x00, 0x01 and 0xff: what opens is
+ * read in bounds (exercise() follows every interrupt through the maps). */
+static void test_irq_map_mutations(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0xff };
+	size_t size, i, k;
+	uint8_t *b = map_blob(&size), *t;
+	int accepted = 0;
+	struct dt dt;
+
+	(void)state;
+	for (i = 0; i < size; i++) {
+		for (k = 0; k < sizeof(vals); k++) {
+			if (b[i] == vals[k])
+				continue;
+			t = exact_copy(b, size);
+			t[i] = vals[k];
+			if (dt_open(&dt, t, size) == 0) {
+				accepted++;
+				exercise(&dt);
+			}
+			free(t);
+		}
+	}
+	print_message("  mutations: %d of %zu accepted\n", accepted, 3 * size);
 	assert_true(accepted > 0);
 	free(b);
 }
@@ -4703,6 +5016,8 @@ int main(void)
 		cmocka_unit_test(test_strings_block_tail),
 		cmocka_unit_test(test_index_damaged),
 		cmocka_unit_test(test_dt_damaged),
+		cmocka_unit_test(test_irq_map),
+		cmocka_unit_test(test_irq_map_mutations),
 		cmocka_unit_test(test_strerror),
 	};
 
