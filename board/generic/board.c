@@ -476,7 +476,8 @@ static void virtio_from_dt(void)
     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         uint64_t a, s;
         char name[sizeof(info.virtio[0].name)];
-        if (!dt_status_okay(&dt, n)) { /* "disabled": not ours to use, nothing to say */
+        /* "disabled", the node or a bus above it: not ours to use, nothing to say */
+        if (!dt_available(&dt, n)) {
             info.virtio_skipped++;
             continue;
         }

@@ -1743,6 +1743,18 @@ bool dt_status_okay(const struct dt *dt, int node)
 	return value_string_eq(v, len, "okay") || value_string_eq(v, len, "ok");
 }
 
+bool dt_available(const struct dt *dt, int node)
+{
+	int anc[DT_MAX_DEPTH], n = 0, i;
+
+	if (dt == NULL || ancestors(dt, node, anc, &n) < 0)
+		return false;
+	for (i = n - 1; i >= 0; i--)
+		if (!dt_status_okay(dt, anc[i]))
+			return false;
+	return true;
+}
+
 bool dt_dma_coherent(const struct dt *dt, int node)
 {
 	int anc[DT_MAX_DEPTH], n = 0, i;

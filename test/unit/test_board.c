@@ -606,6 +606,44 @@ static void test_virtio_behind_interrupt_map(void **state)
     assert_null(strstr(log, "virtio: WARNING"));
 }
 
+/* A virtio-mmio node whose own status is okay on a simple-bus whose status
+ * is "disabled" (spec 2.3.4: the bus is not operational, so neither is what
+ * sits on it; Linux's of_platform_populate creates no device below a bus
+ * it does not create), and one on an okay bus. */
+static const uint8_t *disabled_bus_tree(struct blob *b)
+{
+    memset(b, 0, sizeof(*b));
+    root_start(b);
+    memory(b);
+    for (int i = 0; i < 2; i++) {
+        begin(b, i == 0 ? "soc@a000000" : "soc@b000000");
+        prop_str(b, "compatible", "simple-bus");
+        if (i == 0)
+            prop_str(b, "status", "disabled");
+        prop_cells(b, "#address-cells", 1, 1u);
+        prop_cells(b, "#size-cells", 1, 1u);
+        prop_cells(b, "ranges", 4, 0u, 0u, i == 0 ? 0x0a000000u : 0x0b000000u, 0x1000u);
+        begin(b, "virtio_mmio@0");
+        prop_str(b, "compatible", "virtio,mmio");
+        prop_str(b, "status", "okay");
+        prop_cells(b, "reg", 2, 0u, 0x200u);
+        end(b);
+        end(b);
+    }
+    end(b);
+    return finish(b);
+}
+
+static void test_virtio_on_disabled_bus(void **state)
+{
+    (void)state;
+    static struct blob b;
+    run_board(disabled_bus_tree(&b));
+    assert_int_equal(info.nvirtio, 1);
+    assert_int_equal(info.virtio[0].base, 0x0b000000u);
+    assert_int_equal(info.virtio_skipped, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -618,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_memory_too_many_ranges),
         cmocka_unit_test(test_timer_interrupt_names),
         cmocka_unit_test(test_virtio_behind_interrupt_map),
+        cmocka_unit_test(test_virtio_on_disabled_bus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

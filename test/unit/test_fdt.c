@@ -3098,6 +3098,7 @@ static void exercise(const struct dt *dt)
 			(void)dt_irq_spec(dt, node, i, &ctrl, NULL, 0, &n);
 		}
 		(void)dt_status_okay(dt, node);
+		assert_true(!dt_available(dt, node) || dt_status_okay(dt, node));
 		(void)dt_dma_coherent(dt, node);
 		(void)dt_node_is_compatible(dt, node, "x,one");
 		(void)dt_prop_string(dt, node, "status");
@@ -3586,6 +3587,67 @@ static void test_irq_mutations(void **state)
 	print_message("  mutations: %d of %zu accepted\n", accepted, 4 * size);
 	assert_true(accepted > 0);
 	free(b);
+}
+
+/* ---- dt_available ------------------------------------------------------------ */
+
+/* / { bus-off { status = "disabled"; a { status = "okay"; b { }; }; };
+ *     bus-on { c { }; d { status = "fail"; e { }; }; }; } */
+static void check_available(const struct dt *dt)
+{
+	assert_true(dt_available(dt, dt->root));
+	assert_false(dt_available(dt, P(dt, "/bus-off")));
+	assert_false(dt_available(dt, P(dt, "/bus-off/a")));
+	assert_false(dt_available(dt, P(dt, "/bus-off/a/b")));
+	assert_true(dt_available(dt, P(dt, "/bus-on")));
+	assert_true(dt_available(dt, P(dt, "/bus-on/c")));
+	assert_false(dt_available(dt, P(dt, "/bus-on/d")));
+	assert_false(dt_available(dt, P(dt, "/bus-on/d/e")));
+	/* its own status alone says okay for these */
+	assert_true(dt_status_okay(dt, P(dt, "/bus-off/a")));
+	assert_true(dt_status_okay(dt, P(dt, "/bus-on/d/e")));
+	assert_false(dt_available(dt, 4)); /* not a node */
+	assert_false(dt_available(dt, -1));
+	assert_false(dt_available(NULL, 0));
+}
+
+static void test_available(void **state)
+{
+	struct bb *b = bb_new();
+	struct dt dt;
+	struct dt_node_info *tab;
+	uint8_t *blob;
+	size_t size;
+
+	(void)state;
+	bb_begin(b, "");
+	bb_begin(b, "bus-off");
+	bb_prop_str(b, "status", "disabled");
+	bb_begin(b, "a");
+	bb_prop_str(b, "status", "okay");
+	bb_begin(b, "b");
+	bb_end(b);
+	bb_end(b);
+	bb_end(b);
+	bb_begin(b, "bus-on");
+	bb_begin(b, "c");
+	bb_end(b);
+	bb_begin(b, "d");
+	bb_prop_str(b, "status", "fail");
+	bb_begin(b, "e");
+	bb_end(b);
+	bb_end(b);
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	blob = bb_blob(b, &size);
+	free(b);
+	assert_int_equal(dt_open(&dt, blob, size), 0);
+	check_available(&dt);
+	tab = index_exact(&dt);
+	check_available(&dt);
+	free(tab);
+	free(blob);
 }
 
 /* ---- Interrupt nexus nodes (dt_irq_map) ----------------------------------- */
@@ -5016,6 +5078,7 @@ int main(void)
 		cmocka_unit_test(test_strings_block_tail),
 		cmocka_unit_test(test_index_damaged),
 		cmocka_unit_test(test_dt_damaged),
+		cmocka_unit_test(test_available),
 		cmocka_unit_test(test_irq_map),
 		cmocka_unit_test(test_irq_map_mutations),
 		cmocka_unit_test(test_strerror),
