@@ -1835,40 +1835,51 @@ struct irq_entry {
  * controller's count.  Every step moves on by at least one cell, so the
  * walk ends within len / 4 steps.
  */
+/* The entry of an "interrupts-extended" value (v, len) that starts at byte
+ * `off` (a multiple of 4, at most len): its controller and cells in *e, and
+ * in *next the offset of the entry after it. */
+static int irq_extended_at(const struct dt *dt, const uint8_t *v, int len,
+			   uint32_t off, struct irq_entry *e, uint32_t *next)
+{
+	struct lookup nc = LOOKUP("#interrupt-cells");
+	uint32_t n, left;
+	int ctrl;
+
+	if (len < 0 || len % 4 != 0 || off % 4 != 0 || off > (uint32_t)len)
+		return -DT_ERR_BADVALUE;
+	if (off == (uint32_t)len)
+		return -DT_ERR_NOTFOUND; /* past the last entry */
+	ctrl = dt_node_by_phandle(dt, dt_be32(v + off));
+	if (ctrl < 0)
+		return ctrl;
+	getprops(dt, ctrl, &nc, 1);
+	if (nc.val == NULL) /* not a controller: the entry has no size */
+		return nc.len == -DT_ERR_NOTFOUND ? -DT_ERR_BADVALUE : nc.len;
+	if (nc.len != 4)
+		return -DT_ERR_BADVALUE;
+	n = dt_be32(nc.val);
+	off += 4;
+	left = ((uint32_t)len - off) / 4u;
+	if (n > left)
+		return -DT_ERR_BADVALUE; /* the entry runs past the end */
+	e->ctrl = ctrl;
+	e->cells = v + off;
+	e->n = n;
+	*next = off + n * 4u;
+	return 0;
+}
+
 static int irq_extended(const struct dt *dt, const uint8_t *v, int len,
 			unsigned idx, struct irq_entry *e)
 {
-	struct lookup nc;
-	uint32_t off = 0, n, left;
+	uint32_t off = 0;
 	unsigned k;
-	int ctrl;
+	int err;
 
-	if (len < 0 || len % 4 != 0)
-		return -DT_ERR_BADVALUE;
 	for (k = 0;; k++) {
-		if (off == (uint32_t)len)
-			return -DT_ERR_NOTFOUND; /* past the last entry */
-		ctrl = dt_node_by_phandle(dt, dt_be32(v + off));
-		if (ctrl < 0)
-			return ctrl;
-		nc = (struct lookup)LOOKUP("#interrupt-cells");
-		getprops(dt, ctrl, &nc, 1);
-		if (nc.val == NULL) /* not a controller: the entry has no size */
-			return nc.len == -DT_ERR_NOTFOUND ? -DT_ERR_BADVALUE : nc.len;
-		if (nc.len != 4)
-			return -DT_ERR_BADVALUE;
-		n = dt_be32(nc.val);
-		off += 4;
-		left = ((uint32_t)len - off) / 4u;
-		if (n > left)
-			return -DT_ERR_BADVALUE; /* the entry runs past the end */
-		if (k == idx) {
-			e->ctrl = ctrl;
-			e->cells = v + off;
-			e->n = n;
-			return 0;
-		}
-		off += n * 4u;
+		err = irq_extended_at(dt, v, len, off, e, &off);
+		if (err < 0 || k == idx)
+			return err;
 	}
 }
 
@@ -1897,20 +1908,26 @@ static int irq_plain(const uint8_t *v, int len, int ctrl,
 	return 0;
 }
 
-int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
-		uint32_t *cells, int maxcells, int *ncells)
+/* dt_irq_spec and dt_irq_spec_next: entry idx, or with `cursor` the entry
+ * *cursor names (an interrupts-extended byte offset, or an index), moving
+ * *cursor past it when it is read (also when it is too big for cells). */
+static int irq_spec(const struct dt *dt, int node, unsigned idx,
+		    uint32_t *cursor, int *ctrl, uint32_t *cells, int maxcells,
+		    int *ncells)
 {
 	struct lookup q[3] = { LOOKUP("interrupts-extended"),
 			       LOOKUP("interrupts"),
 			       LOOKUP("interrupt-parent") };
 	struct lookup nc = LOOKUP("#interrupt-cells");
 	struct irq_entry e = { -1, NULL, 0 };
-	uint32_t i;
+	uint32_t i, next = 0;
 	int err, p;
 
 	if (dt == NULL || ctrl == NULL || ncells == NULL || maxcells < 0 ||
 	    (cells == NULL && maxcells > 0))
 		return -DT_ERR_BADARG;
+	if (cursor != NULL)
+		idx = *cursor;
 	/* The properties first: most nodes have none, and finding the
 	 * controller means climbing the tree.  The node's interrupt-parent
 	 * comes from the same pass. */
@@ -1918,7 +1935,10 @@ int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 	/* Spec 2.4.1.3: interrupts-extended takes precedence over
 	 * interrupts (and interrupt-parent) when both are present. */
 	if (q[0].val != NULL) {
-		err = irq_extended(dt, q[0].val, q[0].len, idx, &e);
+		err = cursor != NULL
+			      ? irq_extended_at(dt, q[0].val, q[0].len, *cursor,
+						&e, &next)
+			      : irq_extended(dt, q[0].val, q[0].len, idx, &e);
 	} else if (q[0].len != -DT_ERR_NOTFOUND) {
 		err = q[0].len;
 	} else if (q[1].val == NULL) {
@@ -1926,9 +1946,12 @@ int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 	} else {
 		p = irq_parent(dt, node, q[2], &nc);
 		err = p < 0 ? p : irq_plain(q[1].val, q[1].len, p, &nc, idx, &e);
+		next = idx + 1; /* idx < len / 4: no wrap */
 	}
 	if (err < 0)
 		return err;
+	if (cursor != NULL)
+		*cursor = next;
 	/* e.n cells lie inside a property value, so e.n < 2^29 */
 	if (e.n > (uint32_t)maxcells) {
 		*ncells = (int)e.n;
@@ -1939,6 +1962,20 @@ int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 	*ctrl = e.ctrl;
 	*ncells = (int)e.n;
 	return 0;
+}
+
+int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
+		uint32_t *cells, int maxcells, int *ncells)
+{
+	return irq_spec(dt, node, idx, NULL, ctrl, cells, maxcells, ncells);
+}
+
+int dt_irq_spec_next(const struct dt *dt, int node, uint32_t *cursor,
+		     int *ctrl, uint32_t *cells, int maxcells, int *ncells)
+{
+	if (cursor == NULL)
+		return -DT_ERR_BADARG;
+	return irq_spec(dt, node, 0, cursor, ctrl, cells, maxcells, ncells);
 }
 
 /* ---- Interrupt nexus nodes (interrupt-map) -------------------------------- */

@@ -285,6 +285,16 @@ int dt_interrupt_parent(const struct dt *dt, int node);
  */
 int dt_irq_spec(const struct dt *dt, int node, unsigned idx, int *ctrl,
 		uint32_t *cells, int maxcells, int *ncells);
+/* The same entries one after another, each without stepping over the ones
+ * before it (dt_irq_spec's idx costs a controller lookup per earlier
+ * "interrupts-extended" entry, so reading all n is O(n^2) lookups that
+ * way): *cursor = 0 names entry 0; each call reads the entry *cursor names,
+ * with dt_irq_spec's answers and errors, and on success or -DT_ERR_NOSPACE
+ * moves *cursor to the next entry (so an entry too big for cells can be
+ * stepped over); -DT_ERR_NOTFOUND past the last.  *cursor is opaque (a
+ * byte offset or an index) and only meaningful for this node. */
+int dt_irq_spec_next(const struct dt *dt, int node, uint32_t *cursor,
+		     int *ctrl, uint32_t *cells, int maxcells, int *ncells);
 
 /*
  * Follow an interrupt that dt_irq_spec read for `node` through interrupt

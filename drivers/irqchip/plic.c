@@ -61,11 +61,13 @@ static int hart_intc(const struct dt *dt, unsigned long hartid)
  * entry per context, in context order. */
 static int s_context(const struct dt *dt, int plic, int intc)
 {
-    uint32_t cells[IRQCHIP_MAX_CELLS];
+    uint32_t cells[IRQCHIP_MAX_CELLS], cursor = 0;
     int ctrl, n, err;
 
+    /* one pass: entry idx by idx through dt_irq_spec would step over the
+     * idx before it each time, quadratic in a hostile tree's thousands */
     for (unsigned idx = 0; idx < MAX_CONTEXTS; idx++) {
-        err = dt_irq_spec(dt, plic, idx, &ctrl, cells, IRQCHIP_MAX_CELLS, &n);
+        err = dt_irq_spec_next(dt, plic, &cursor, &ctrl, cells, IRQCHIP_MAX_CELLS, &n);
         if (err == -DT_ERR_NOSPACE)
             continue; /* some other controller's: not our hart's */
         if (err < 0)

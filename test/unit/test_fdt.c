@@ -3054,6 +3054,32 @@ static void test_mutations(void **state)
 }
 
 /* Every accessor on every node; results only need to be sane. */
+/* dt_irq_spec_next gives every node's entries as dt_irq_spec(k) does for
+ * k = 0, 1, ... (room for two cells, so a GIC's three are NOSPACE, which
+ * moves the cursor on too), up to the first error other than NOSPACE. */
+static void check_irq_next(const struct dt *dt, int node)
+{
+	uint32_t c1[2] = { 0, 0 }, c2[2] = { 0, 0 }, cursor = 0;
+	int r1, r2, ctrl1 = -1, ctrl2 = -1, n1 = -1, n2 = -1;
+	unsigned k;
+
+	for (k = 0; k < 64; k++) {
+		r1 = dt_irq_spec(dt, node, k, &ctrl1, c1, 2, &n1);
+		r2 = dt_irq_spec_next(dt, node, &cursor, &ctrl2, c2, 2, &n2);
+		assert_int_equal(r1, r2);
+		if (r1 == 0 || r1 == -DT_ERR_NOSPACE)
+			assert_int_equal(n1, n2);
+		if (r1 == 0) {
+			assert_int_equal(ctrl1, ctrl2);
+			assert_memory_equal(c1, c2, sizeof(c1));
+		}
+		if (r1 < 0 && r1 != -DT_ERR_NOSPACE)
+			break;
+	}
+	assert_int_equal(dt_irq_spec_next(dt, node, NULL, &ctrl2, c2, 2, &n2),
+			 -DT_ERR_BADARG);
+}
+
 static void exercise(const struct dt *dt)
 {
 	int node, p, len, d = 0;
@@ -3097,6 +3123,7 @@ static void exercise(const struct dt *dt)
 			}
 			(void)dt_irq_spec(dt, node, i, &ctrl, NULL, 0, &n);
 		}
+		check_irq_next(dt, node);
 		(void)dt_status_okay(dt, node);
 		assert_true(!dt_available(dt, node) || dt_status_okay(dt, node));
 		(void)dt_dma_coherent(dt, node);
@@ -3540,9 +3567,11 @@ static void test_irq_variants(void **state)
 	assert_int_equal(dt_open(&dt, c, size), 0);
 	check_irq_tree(&dt);
 	check_irq_specs(&dt);
+	exercise(&dt); /* check_irq_next on every node */
 	tab = index_exact(&dt);
 	check_irq_tree(&dt);
 	check_irq_specs(&dt);
+	exercise(&dt);
 	free(tab);
 	st = oracle_check(blob, size);
 	/* the GIC-decodable entries 0-4 above, and /ext-wide's second */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <libfdt.h>
@@ -560,6 +561,81 @@ static void test_handmade_contexts(void **state)
     free(t);
 }
 
+/* A hostile PLIC: as many contexts as the PLIC can have (15,872), every one
+ * another hart's but the last, which is hart 1's S-mode.  Finding it must
+ * cost about one pass over interrupts-extended, not one pass per context
+ * (entry k read by stepping over the k before it: 126 M entry steps, each
+ * with its controller's phandle search, a minute natively and far longer
+ * on an emulated CPU at boot).  The bound is generous (a sanitized build
+ * on a busy machine): the linear walk takes milliseconds. */
+static void test_hostile_context_count(void **state)
+{
+    enum { N = 15872 };
+    size_t size = 8u * N + 16384;
+    void *fdt = malloc(size);
+    fdt32_t *ext = malloc(8u * N);
+    struct plic_dt d;
+    struct dt dt;
+    (void)state;
+
+    assert_non_null(fdt);
+    assert_non_null(ext);
+    for (unsigned i = 0; i < N; i++) {
+        ext[2 * i] = cpu_to_fdt32(i + 1 == N ? 11 : 10); /* hart 1's intc is phandle 11 */
+        ext[2 * i + 1] = cpu_to_fdt32(i + 1 == N ? 9 : 11);
+    }
+    assert_int_equal(fdt_create(fdt, (int)size), 0);
+    assert_int_equal(fdt_finish_reservemap(fdt), 0);
+    assert_int_equal(fdt_begin_node(fdt, ""), 0);
+    assert_int_equal(fdt_property_u32(fdt, "#address-cells", 2), 0);
+    assert_int_equal(fdt_property_u32(fdt, "#size-cells", 2), 0);
+    assert_int_equal(fdt_begin_node(fdt, "cpus"), 0);
+    assert_int_equal(fdt_property_u32(fdt, "#address-cells", 1), 0);
+    assert_int_equal(fdt_property_u32(fdt, "#size-cells", 0), 0);
+    for (unsigned h = 0; h < 2; h++) {
+        char name[16];
+        snprintf(name, sizeof(name), "cpu@%u", h);
+        assert_int_equal(fdt_begin_node(fdt, name), 0);
+        assert_int_equal(fdt_property_string(fdt, "device_type", "cpu"), 0);
+        assert_int_equal(fdt_property_u32(fdt, "reg", h), 0);
+        assert_int_equal(fdt_begin_node(fdt, "interrupt-controller"), 0);
+        assert_int_equal(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"), 0);
+        assert_int_equal(fdt_property_u32(fdt, "#interrupt-cells", 1), 0);
+        assert_int_equal(fdt_property(fdt, "interrupt-controller", NULL, 0), 0);
+        assert_int_equal(fdt_property_u32(fdt, "phandle", 10 + h), 0);
+        assert_int_equal(fdt_end_node(fdt), 0);
+        assert_int_equal(fdt_end_node(fdt), 0);
+    }
+    assert_int_equal(fdt_end_node(fdt), 0); /* cpus */
+    assert_int_equal(fdt_begin_node(fdt, "plic@c000000"), 0);
+    assert_int_equal(fdt_property_string(fdt, "compatible", "sifive,plic-1.0.0"), 0);
+    fdt32_t reg[4] = {0, cpu_to_fdt32(BASE), 0, cpu_to_fdt32(0x4000000)};
+    assert_int_equal(fdt_property(fdt, "reg", reg, sizeof(reg)), 0);
+    assert_int_equal(fdt_property_u32(fdt, "#interrupt-cells", 1), 0);
+    assert_int_equal(fdt_property(fdt, "interrupt-controller", NULL, 0), 0);
+    assert_int_equal(fdt_property(fdt, "interrupts-extended", ext, 8 * N), 0);
+    assert_int_equal(fdt_property_u32(fdt, "riscv,ndev", 95), 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_end_node(fdt), 0);
+    assert_int_equal(fdt_finish(fdt), 0);
+
+    assert_int_equal(dt_open(&dt, fdt, fdt_totalsize(fdt)), 0);
+    clock_t t0 = clock();
+    int r = plic_dt_find(&dt, 1, &d);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    print_message("  %d contexts: %.3f s\n", N, secs);
+    assert_int_equal(r, 0);
+    assert_int_equal(d.context, N - 1);
+    assert_true(secs < 5.0);
+    /* hart 0 has no S-mode context at all: the whole list, once */
+    t0 = clock();
+    assert_int_equal(plic_dt_find(&dt, 0, &d), -DT_ERR_NOTFOUND);
+    secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 5.0);
+    free(ext);
+    free(fdt);
+}
+
 /* ---- Claim and complete --------------------------------------------------------- */
 
 /* QEMU virt's PLIC from the board table: 95 sources, hart 0's S-mode. */
@@ -737,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_qemu_init),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_handmade_contexts),
+        cmocka_unit_test(test_hostile_context_count),
         cmocka_unit_test(test_claim_complete),
         cmocka_unit_test(test_complete_disabled),
         cmocka_unit_test(test_spurious_and_ranges),
