@@ -1628,12 +1628,26 @@ int dt_reg_count(const struct dt *dt, int node)
 	return err < 0 ? err : count;
 }
 
+/* Entry idx (< count) of a "reg" value that reg_prop read. */
+static int reg_decode(const uint8_t *val, unsigned idx, int ac, int sc,
+		      uint64_t *addr, uint64_t *size)
+{
+	const uint8_t *e = val + (size_t)idx * 4u * (unsigned)(ac + sc);
+	int err = read_cells(e, (uint32_t)ac, addr);
+
+	if (err == 0)
+		err = read_cells(e + 4 * ac, (uint32_t)sc, size);
+	if (err == 0 && *size != 0 && *addr + (*size - 1) < *addr)
+		err = -DT_ERR_BADVALUE; /* wraps the address space */
+	return err;
+}
+
 static int reg_entry(const struct dt *dt, int node, unsigned idx,
 		     int anc[DT_MAX_DEPTH], int *n, uint64_t *addr,
 		     uint64_t *size)
 {
 	int count = 0, ac = 0, sc = 0, err;
-	const uint8_t *val, *e;
+	const uint8_t *val;
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
@@ -1642,13 +1656,7 @@ static int reg_entry(const struct dt *dt, int node, unsigned idx,
 		return err;
 	if (idx >= (unsigned)count)
 		return -DT_ERR_NOTFOUND;
-	e = val + (size_t)idx * 4u * (unsigned)(ac + sc);
-	err = read_cells(e, (uint32_t)ac, addr);
-	if (err == 0)
-		err = read_cells(e + 4 * ac, (uint32_t)sc, size);
-	if (err == 0 && *size != 0 && *addr + (*size - 1) < *addr)
-		err = -DT_ERR_BADVALUE; /* wraps the address space */
-	return err;
+	return reg_decode(val, idx, ac, sc, addr, size);
 }
 
 int dt_reg_raw(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
@@ -1711,17 +1719,56 @@ static int translate_one(const struct dt *dt, int bus, int up, uint64_t *addr,
 	return -DT_ERR_NOTRANSLATION;
 }
 
+/* [*a, *a + s) of the node whose ancestors are anc[0..n-1], from its bus's
+ * address space to the CPU's: up one bus at a time; the root's children
+ * are already CPU addresses.  Bounded by the depth of the node. */
+static int translate(const struct dt *dt, const int anc[DT_MAX_DEPTH], int n,
+		     uint64_t *a, uint64_t s)
+{
+	int i, err = 0;
+
+	for (i = n - 2; err == 0 && i >= 1; i--)
+		err = translate_one(dt, anc[i], anc[i - 1], a, s);
+	return err;
+}
+
+/*
+ * Every entry of the node's "reg" in order, read (and unless `raw`,
+ * translated) as dt_reg_raw / dt_reg would for idx = 0, 1, ..., handed to
+ * add(); stops at the first error, of the property (no "reg" is
+ * -DT_ERR_NOTFOUND), of an entry, or of add().  One reading of the
+ * property and of the node's ancestors for all the entries: entry by entry
+ * through dt_reg, each would climb the tree again, which without an index
+ * is a walk from the root per entry.
+ */
+static int reg_each(const struct dt *dt, int node, bool raw,
+		    int (*add)(void *ctx, uint64_t base, uint64_t size),
+		    void *ctx)
+{
+	int anc[DT_MAX_DEPTH], n = 0, count = 0, ac = 0, sc = 0, err, idx;
+	const uint8_t *val;
+	uint64_t a, s;
+
+	err = reg_prop(dt, node, anc, &n, &val, &count, &ac, &sc);
+	for (idx = 0; err == 0 && idx < count; idx++) {
+		err = reg_decode(val, (unsigned)idx, ac, sc, &a, &s);
+		if (err == 0 && !raw)
+			err = translate(dt, anc, n, &a, s);
+		if (err == 0)
+			err = add(ctx, a, s);
+	}
+	return err;
+}
+
 int dt_reg(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
 	   uint64_t *size)
 {
-	int anc[DT_MAX_DEPTH], n = 0, i;
+	int anc[DT_MAX_DEPTH], n = 0;
 	uint64_t a, s;
 	int err = reg_entry(dt, node, idx, anc, &n, &a, &s);
 
-	/* Up one bus at a time; the root's children are already CPU
-	 * addresses.  Bounded by the depth of the node. */
-	for (i = n - 2; err == 0 && i >= 1; i--)
-		err = translate_one(dt, anc[i], anc[i - 1], &a, s);
+	if (err == 0)
+		err = translate(dt, anc, n, &a, s);
 	if (err < 0)
 		return err;
 	if (addr != NULL)
@@ -2153,12 +2200,31 @@ int dt_irq_map(const struct dt *dt, int node, int *ctrl, uint32_t *cells,
 
 /* ---- Board-level helpers ---------------------------------------------------- */
 
+/* dt_memory's list, filled by reg_each. */
+struct mem_list {
+	struct dt_mem *out;
+	int max, count;
+};
+
+static int mem_add(void *ctx, uint64_t base, uint64_t size)
+{
+	struct mem_list *l = ctx;
+
+	if (size == 0)
+		return 0;
+	if (l->count >= l->max)
+		return -DT_ERR_NOSPACE;
+	l->out[l->count].base = base;
+	l->out[l->count].size = size;
+	l->count++;
+	return 0;
+}
+
 int dt_memory(const struct dt *dt, struct dt_mem *out, int max)
 {
-	int node, count = 0, err, len;
+	struct mem_list l = { out, max, 0 };
+	int node, err, len;
 	const void *type;
-	unsigned idx;
-	uint64_t base, size;
 
 	if (dt == NULL || (out == NULL && max > 0))
 		return -DT_ERR_BADARG;
@@ -2170,22 +2236,12 @@ int dt_memory(const struct dt *dt, struct dt_mem *out, int max)
 		if (!value_string_eq(type, len, "memory") ||
 		    !dt_status_okay(dt, node))
 			continue;
-		for (idx = 0;; idx++) {
-			err = dt_reg(dt, node, idx, &base, &size);
-			if (err == -DT_ERR_NOTFOUND)
-				break;
-			if (err < 0)
-				return err;
-			if (size == 0)
-				continue;
-			if (count >= max)
-				return -DT_ERR_NOSPACE;
-			out[count].base = base;
-			out[count].size = size;
-			count++;
-		}
+		/* every entry, as dt_reg reads it; no "reg": none */
+		err = reg_each(dt, node, false, mem_add, &l);
+		if (err < 0 && err != -DT_ERR_NOTFOUND)
+			return err;
 	}
-	return node == -DT_ERR_NOTFOUND ? count : node;
+	return node == -DT_ERR_NOTFOUND ? l.count : node;
 }
 
 static int chosen(const struct dt *dt)
@@ -2209,13 +2265,25 @@ static int rsv_add(struct dt_rsv *out, int max, int *count, uint64_t base,
 	return 0;
 }
 
+/* rsv_nodes' list, filled by reg_each. */
+struct rsv_list {
+	struct dt_rsv *out;
+	int max, *count;
+};
+
+static int rsv_node_add(void *ctx, uint64_t base, uint64_t size)
+{
+	struct rsv_list *l = ctx;
+
+	return rsv_add(l->out, l->max, l->count, base, size, DT_RSV_NODE);
+}
+
 /* The children of /reserved-memory that have a "reg". */
 static int rsv_nodes(const struct dt *dt, struct dt_rsv *out, int max,
 		     int *count)
 {
+	struct rsv_list l = { out, max, count };
 	int parent, node, err;
-	unsigned idx;
-	uint64_t base, size;
 	bool raw;
 
 	parent = dt_path_offset(dt, "/reserved-memory", 16);
@@ -2230,18 +2298,10 @@ static int rsv_nodes(const struct dt *dt, struct dt_rsv *out, int max,
 	     node = dt_next_sibling(dt, node)) {
 		if (!dt_status_okay(dt, node))
 			continue;
-		/* No "reg" (a "size"-only, dynamic region): NOTFOUND at 0. */
-		for (idx = 0;; idx++) {
-			err = raw ? dt_reg_raw(dt, node, idx, &base, &size)
-				  : dt_reg(dt, node, idx, &base, &size);
-			if (err == -DT_ERR_NOTFOUND)
-				break;
-			if (err == 0)
-				err = rsv_add(out, max, count, base, size,
-					      DT_RSV_NODE);
-			if (err < 0)
-				return err;
-		}
+		/* No "reg" (a "size"-only, dynamic region): NOTFOUND. */
+		err = reg_each(dt, node, raw, rsv_node_add, &l);
+		if (err < 0 && err != -DT_ERR_NOTFOUND)
+			return err;
 	}
 	return node == -DT_ERR_NOTFOUND ? 0 : node;
 }

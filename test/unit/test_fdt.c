@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <dirent.h>
@@ -3618,6 +3619,78 @@ static void test_irq_mutations(void **state)
 	free(b);
 }
 
+/* ---- Many "reg" entries ------------------------------------------------------ */
+
+/* A hostile tree: `nodes` empty nodes (too many for a board's index), then
+ * a memory node and a /reserved-memory child whose "reg" has `entries`
+ * entries, every one empty but the last.  dt_memory and dt_reserved must
+ * read each "reg" in one pass: entry by entry through dt_reg, each entry
+ * cost a walk from the root to find the node's parent (entries x nodes:
+ * 30,000 x 30,000 here, about ten seconds natively and minutes on an
+ * emulated CPU at boot, for each of the two; a 2 MiB blob can hold more).
+ * The bound is generous for a sanitized build on a busy machine. */
+static void test_reg_many_entries(void **state)
+{
+	enum { NODES = 30000, ENTRIES = 30000 };
+	size_t size = 16u * NODES + 16u * ENTRIES + 65536;
+	void *fdt = malloc(size);
+	fdt32_t *reg = calloc(ENTRIES, 8);
+	struct dt_mem mem[4];
+	struct dt_rsv rsv[4];
+	struct dt dt;
+	clock_t t0;
+	double secs;
+	int i, n;
+
+	(void)state;
+	assert_non_null(fdt);
+	assert_non_null(reg);
+	reg[2 * ENTRIES - 2] = cpu_to_fdt32(0x40000000u);
+	reg[2 * ENTRIES - 1] = cpu_to_fdt32(0x1000000u);
+	assert_int_equal(fdt_create(fdt, (int)size), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 1), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 1), 0);
+	for (i = 0; i < NODES; i++) {
+		assert_int_equal(fdt_begin_node(fdt, "n"), 0);
+		assert_int_equal(fdt_end_node(fdt), 0);
+	}
+	assert_int_equal(fdt_begin_node(fdt, "memory@0"), 0);
+	assert_int_equal(fdt_property_string(fdt, "device_type", "memory"), 0);
+	assert_int_equal(fdt_property(fdt, "reg", reg, 8 * ENTRIES), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, "reserved-memory"), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 1), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 1), 0);
+	assert_int_equal(fdt_property(fdt, "ranges", NULL, 0), 0);
+	assert_int_equal(fdt_begin_node(fdt, "r"), 0);
+	assert_int_equal(fdt_property(fdt, "reg", reg, 8 * ENTRIES), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+	assert_int_equal(dt_open(&dt, fdt, fdt_totalsize(fdt)), 0);
+
+	t0 = clock();
+	n = dt_memory(&dt, mem, 4);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	print_message("  dt_memory: %.3f s\n", secs);
+	assert_int_equal(n, 1);
+	assert_true(mem[0].base == 0x40000000u && mem[0].size == 0x1000000u);
+	assert_true(secs < 3.0);
+	t0 = clock();
+	n = dt_reserved(&dt, rsv, 4);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	print_message("  dt_reserved: %.3f s\n", secs);
+	assert_int_equal(n, 1);
+	assert_true(rsv[0].base == 0x40000000u && rsv[0].size == 0x1000000u &&
+		    rsv[0].kind == DT_RSV_NODE);
+	assert_true(secs < 3.0);
+	free(reg);
+	free(fdt);
+}
+
 /* ---- dt_available ------------------------------------------------------------ */
 
 /* / { bus-off { status = "disabled"; a { status = "okay"; b { }; }; };
@@ -5107,6 +5180,7 @@ int main(void)
 		cmocka_unit_test(test_strings_block_tail),
 		cmocka_unit_test(test_index_damaged),
 		cmocka_unit_test(test_dt_damaged),
+		cmocka_unit_test(test_reg_many_entries),
 		cmocka_unit_test(test_available),
 		cmocka_unit_test(test_irq_map),
 		cmocka_unit_test(test_irq_map_mutations),
