@@ -2380,20 +2380,32 @@ const char *dt_bootargs(const struct dt *dt)
 
 int dt_cpu_node(const struct dt *dt, uint64_t id)
 {
-	int cpus, cpu, len;
+	struct lookup q[2] = { LOOKUP("#address-cells"), LOOKUP("#size-cells") };
+	int cpus, cpu, len, rlen, ac, sc;
+	const uint8_t *reg;
 	const void *type;
-	uint64_t reg;
+	uint64_t a, s;
 
 	if (dt == NULL)
 		return -DT_ERR_BADARG;
 	cpus = dt_path_offset(dt, "/cpus", 5);
 	if (cpus < 0)
 		return cpus;
+	/* Each child's dt_reg_raw(cpu, 0), with /cpus's cells read once:
+	 * dt_reg_raw would find each CPU's parent again, a walk from the
+	 * root per CPU without an index. */
+	getprops(dt, cpus, q, 2);
+	ac = cells_of(&q[0], 2);
+	sc = cells_of(&q[1], 1);
 	for (cpu = dt_first_child(dt, cpus); cpu >= 0;
 	     cpu = dt_next_sibling(dt, cpu)) {
 		type = dt_getprop(dt, cpu, "device_type", &len);
-		if (value_string_eq(type, len, "cpu") &&
-		    dt_reg_raw(dt, cpu, 0, &reg, NULL) == 0 && reg == id)
+		if (!value_string_eq(type, len, "cpu") || ac <= 0 || sc < 0)
+			continue;
+		reg = dt_getprop(dt, cpu, "reg", &rlen);
+		if (reg != NULL && rlen >= 4 * (ac + sc) &&
+		    rlen % (4 * (ac + sc)) == 0 &&
+		    reg_decode(reg, 0, ac, sc, &a, &s) == 0 && a == id)
 			return cpu;
 	}
 	return cpu; /* -DT_ERR_NOTFOUND at the end, or the walk's error */

@@ -3691,6 +3691,58 @@ static void test_reg_many_entries(void **state)
 	free(fdt);
 }
 
+/* A hostile /cpus: 40,000 CPU nodes (too many for a board's index), the one
+ * sought last or absent.  dt_cpu_node reads each CPU's reg with /cpus's
+ * cells read once: through dt_reg_raw, each CPU cost a walk from the root
+ * to find its parent (40,000 x 40,000 node visits: tens of seconds
+ * natively, and the RISC-V boot asks twice, for the ISA string and for
+ * the PLIC's hart).  The bound is generous for a sanitized build. */
+static void test_cpu_node_many(void **state)
+{
+	enum { CPUS = 40000 };
+	size_t size = 64u * CPUS + 65536;
+	void *fdt = malloc(size);
+	char name[24];
+	struct dt dt;
+	clock_t t0;
+	double secs;
+	int i, last = -1, r;
+
+	(void)state;
+	assert_non_null(fdt);
+	assert_int_equal(fdt_create(fdt, (int)size), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	assert_int_equal(fdt_begin_node(fdt, "cpus"), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 1), 0);
+	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 0), 0);
+	for (i = 0; i < CPUS; i++) {
+		snprintf(name, sizeof(name), "cpu@%x", i);
+		assert_int_equal(fdt_begin_node(fdt, name), 0);
+		assert_int_equal(fdt_property_string(fdt, "device_type", "cpu"), 0);
+		assert_int_equal(fdt_property_u32(fdt, "reg", (uint32_t)i), 0);
+		assert_int_equal(fdt_end_node(fdt), 0);
+	}
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+	assert_int_equal(dt_open(&dt, fdt, fdt_totalsize(fdt)), 0);
+	last = fdt_path_offset(fdt, "/cpus/cpu@9c3f");
+	assert_true(last >= 0);
+
+	t0 = clock();
+	r = dt_cpu_node(&dt, CPUS - 1);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	print_message("  dt_cpu_node: %.3f s\n", secs);
+	assert_int_equal(r, last);
+	assert_true(secs < 3.0);
+	t0 = clock();
+	assert_int_equal(dt_cpu_node(&dt, CPUS), -DT_ERR_NOTFOUND);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_true(secs < 3.0);
+	free(fdt);
+}
+
 /* ---- dt_available ------------------------------------------------------------ */
 
 /* / { bus-off { status = "disabled"; a { status = "okay"; b { }; }; };
@@ -5181,6 +5233,7 @@ int main(void)
 		cmocka_unit_test(test_index_damaged),
 		cmocka_unit_test(test_dt_damaged),
 		cmocka_unit_test(test_reg_many_entries),
+		cmocka_unit_test(test_cpu_node_many),
 		cmocka_unit_test(test_available),
 		cmocka_unit_test(test_irq_map),
 		cmocka_unit_test(test_irq_map_mutations),
