@@ -314,6 +314,9 @@ struct answers {
     int compat_virtio, nprops, prop_bytes, u32_err;
     uint32_t u32;
     int path_off;
+    bool available;
+    int map_err, map_ctrl, map_ncells; /* dt_irq_map of entry 0 */
+    uint32_t map_cells[IRQCHIP_MAX_CELLS];
 };
 
 struct global_answers {
@@ -412,6 +415,29 @@ static void ask_node(const struct dt *d, int node, struct answers *a)
                 CHECK(irq == a->irq_cells[i][0] && flags == PLAT_IRQ_LEVEL);
         }
     }
+    /* dt_irq_spec_next: the same entries, one after another */
+    uint32_t cursor = 0;
+    for (unsigned i = 0; i < IRQS && (i == 0 || a->irq_err[i - 1] == 0 || a->irq_err[i - 1] == -DT_ERR_NOSPACE);
+         i++) {
+        int nc = 0, ctrl = -1;
+        uint32_t cells[IRQCHIP_MAX_CELLS];
+        int r = dt_irq_spec_next(d, node, &cursor, &ctrl, cells, IRQCHIP_MAX_CELLS, &nc);
+        CHECK(r == a->irq_err[i]);
+        CHECK(r != 0 || (ctrl == a->irq_ctrl[i] && nc == a->irq_ncells[i] &&
+                         memcmp(cells, a->irq_cells[i], sizeof(uint32_t) * (size_t)nc) == 0));
+    }
+    /* entry 0 on through any interrupt nexus */
+    a->map_err = 1;
+    if (a->irq_err[0] == 0) {
+        a->map_ctrl = a->irq_ctrl[0];
+        a->map_ncells = a->irq_ncells[0];
+        memcpy(a->map_cells, a->irq_cells[0], sizeof(a->map_cells));
+        a->map_err = dt_irq_map(d, node, &a->map_ctrl, a->map_cells, IRQCHIP_MAX_CELLS, &a->map_ncells);
+        CHECK(a->map_err <= 0 && a->map_err >= -DT_ERR_MAX_);
+        CHECK(a->map_err != 0 || (a->map_ncells >= 0 && a->map_ncells <= IRQCHIP_MAX_CELLS));
+    }
+    a->available = dt_available(d, node);
+    CHECK(!a->available || a->okay);
     a->compat_virtio = dt_node_is_compatible(d, node, "virtio,mmio");
     for (int p = dt_first_prop(d, node); p >= 0 && a->nprops < 100000; p = dt_next_prop(d, p)) {
         const char *pn = NULL;
