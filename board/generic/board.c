@@ -97,6 +97,7 @@ static int timer_node = -1; /* the ARM generic timer's node: its interrupt is de
 static const struct irqchip *ic; /* the boot CPU's interrupt controller */
 static const struct uart_ops *uart = &FB_UART_OPS;
 static uint32_t uart_shift, uart_width = 1; /* a 16550's reg-shift and reg-io-width */
+static bool uart_sbsa_only; /* the PL011 is an SBSA generic UART: no control registers */
 static uint32_t timer_hz; /* from the device tree, or 0 */
 static bool pmu; /* the PMU exists: only then are its registers read */
 static bool ram_from_table, ram_image_added;
@@ -265,6 +266,7 @@ static int first_okay_compatible(const char *const *compat)
  * a kind this firmware drives.  PL011 and 16550 are devices, not ISAs:
  * either may turn up on any board. */
 static const char *const uart_pl011[] = {"arm,pl011", NULL};
+static const char *const uart_sbsa[] = {"arm,sbsa-uart", NULL}; /* a PL011 without its control registers */
 static const char *const uart_16550[] = {"ns16550a", "ns16550", "snps,dw-apb-uart", NULL};
 
 static bool uart_kind(int node, const char *const *compat)
@@ -278,8 +280,10 @@ static bool uart_kind(int node, const char *const *compat)
 static void uart_from_dt(void)
 {
     int node = dt_stdout_node(&dt);
-    if (node < 0 || !(uart_kind(node, uart_pl011) || uart_kind(node, uart_16550))) {
+    if (node < 0 || !(uart_kind(node, uart_pl011) || uart_kind(node, uart_sbsa) || uart_kind(node, uart_16550))) {
         node = first_okay_compatible(uart_pl011);
+        if (node < 0)
+            node = first_okay_compatible(uart_sbsa);
         if (node < 0)
             node = first_okay_compatible(uart_16550);
     }
@@ -289,6 +293,9 @@ static void uart_from_dt(void)
     info.uart = (uintptr_t)a;
     if (uart_kind(node, uart_pl011)) {
         uart = &pl011_ops;
+    } else if (uart_kind(node, uart_sbsa)) {
+        uart = &pl011_ops;
+        uart_sbsa_only = true;
     } else {
         uint32_t shift = 0, width = 1;
         (void)dt_prop_u32(&dt, node, "reg-shift", &shift);
@@ -384,8 +391,11 @@ static unsigned irq_from_dt(int node, unsigned idx, unsigned *flags, const char 
     unsigned irq;
     *err = dt_irq_spec(&dt, node, idx, &ctrl, cells, IRQCHIP_MAX_CELLS, &ncells);
     *why = NULL;
-    /* through any interrupt nexus (a bus's interrupt-map) to its controller */
-    if (*err == 0)
+    /* through any interrupt nexus (a bus's interrupt-map) to its controller;
+     * not from the controller we drive, where every walk ends (and which
+     * all 32 virtio nodes of QEMU's virt name: each lookup reads its
+     * properties) */
+    if (*err == 0 && ctrl != ic->dt_node)
         *err = dt_irq_map(&dt, node, &ctrl, cells, IRQCHIP_MAX_CELLS, &ncells);
     if (*err != 0)
         return 0;
@@ -863,7 +873,9 @@ void boot_main(uintptr_t dtb_reg)
     }
 
     /* The console before the MMU, so that a fault on the way is reported. */
-    if (uart == &pl011_ops)
+    if (uart == &pl011_ops && uart_sbsa_only)
+        pl011_init_sbsa(info.uart);
+    else if (uart == &pl011_ops)
         pl011_init(info.uart);
     else
         ns16550_init(info.uart, uart_shift, uart_width);

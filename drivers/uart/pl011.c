@@ -39,6 +39,13 @@ void pl011_init(uintptr_t base)
     wr(UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
 }
 
+void pl011_init_sbsa(uintptr_t base)
+{
+    uart = base;
+    if (uart)
+        wr(UARTIMSC, 0);
+}
+
 uintptr_t pl011_base(void) { return uart; }
 
 void pl011_putc(char c)

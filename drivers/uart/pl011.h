@@ -11,6 +11,11 @@
 #include <stdint.h>
 
 void pl011_init(uintptr_t base);
+/* The SBSA generic UART ("arm,sbsa-uart": Xen's console, some servers'):
+ * the PL011's data, flag and interrupt registers only, no UARTLCR_H or
+ * UARTCR to program (Arm SBSA, the generic UART), so init only masks its
+ * interrupts; the rest is pl011_*. */
+void pl011_init_sbsa(uintptr_t base);
 uintptr_t pl011_base(void);
 void pl011_putc(char c);
 void pl011_write(const char *s, size_t n); /* "\n" becomes "\r\n" */

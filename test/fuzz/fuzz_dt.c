@@ -88,6 +88,7 @@ static int uart_getc(void) { return -1; }
 const struct uart_ops pl011_ops = {"PL011", uart_putc, uart_write, uart_getc};
 const struct uart_ops ns16550_ops = {"16550", uart_putc, uart_write, uart_getc};
 void pl011_init(uintptr_t base) { CHECK(base != 0); }
+void pl011_init_sbsa(uintptr_t base) { CHECK(base != 0); }
 void ns16550_init(uintptr_t base, unsigned reg_shift, unsigned reg_io_width)
 {
     CHECK(base != 0 && reg_shift <= 4 && (reg_io_width == 1 || reg_io_width == 4));

@@ -48,7 +48,7 @@ const struct uart_ops pl011_ops = {"PL011", uart_putc, uart_write, uart_getc};
 const struct uart_ops ns16550_ops = {"16550", uart_putc, uart_write, uart_getc};
 
 static struct {
-    int pl011, ns16550;
+    int pl011, sbsa, ns16550;
     uintptr_t base;
     unsigned shift, width;
 } con;
@@ -56,6 +56,11 @@ static struct {
 void pl011_init(uintptr_t base)
 {
     con.pl011++;
+    con.base = base;
+}
+void pl011_init_sbsa(uintptr_t base)
+{
+    con.sbsa++;
     con.base = base;
 }
 void ns16550_init(uintptr_t base, unsigned reg_shift, unsigned reg_io_width)
@@ -315,6 +320,35 @@ static void test_uart_16550(void **state)
     assert_int_equal(con.ns16550, 1);
     assert_int_equal(con.shift, 0);
     assert_int_equal(con.width, 1);
+}
+
+/* Xen's console: an SBSA generic UART, a PL011 without UARTLCR_H and
+ * UARTCR.  It is the console, through the PL011 driver, set up without
+ * those registers; and it is found without stdout-path too. */
+static void test_uart_sbsa(void **state)
+{
+    (void)state;
+    static struct blob b;
+    for (int chosen = 1; chosen >= 0; chosen--) {
+        memset(&b, 0, sizeof(b));
+        root_start(&b);
+        if (chosen) {
+            begin(&b, "chosen");
+            prop_str(&b, "stdout-path", "/sbsa-uart@22000000");
+            end(&b);
+        }
+        memory(&b);
+        begin(&b, "sbsa-uart@22000000");
+        prop_str(&b, "compatible", "arm,sbsa-uart");
+        prop_cells(&b, "reg", 4, 0u, 0x22000000u, 0u, 0x1000u);
+        end(&b);
+        end(&b);
+        run_board(finish(&b));
+        assert_int_equal(con.sbsa, 1);
+        assert_int_equal(con.pl011, 0);
+        assert_int_equal(con.base, 0x22000000u);
+        assert_int_equal(info.uart, 0x22000000u);
+    }
 }
 
 /* 32-bit accesses (reg-io-width 4) to registers 1 << reg-shift apart, from
@@ -651,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_model_nop_before_root),
         cmocka_unit_test(test_uart_16550),
         cmocka_unit_test(test_uart_16550_misaligned),
+        cmocka_unit_test(test_uart_sbsa),
         cmocka_unit_test(test_virtio_many_nodes),
         cmocka_unit_test(test_memory_unreadable),
         cmocka_unit_test(test_memory_too_many_ranges),

@@ -21,6 +21,7 @@ static void board_reset_statics(void)
     uart = &FB_UART_OPS;
     uart_shift = 0;
     uart_width = 1;
+    uart_sbsa_only = false;
     timer_hz = 0;
     pmu = false;
     ram_from_table = ram_image_added = guard = false;
