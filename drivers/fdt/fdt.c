@@ -1796,7 +1796,11 @@ bool dt_available(const struct dt *dt, int node)
 
 	if (dt == NULL || ancestors(dt, node, anc, &n) < 0)
 		return false;
-	for (i = n - 1; i >= 0; i--)
+	/* Not the root's own status (anc[0]), unless it is the node asked
+	 * about: the root is no device or bus that a status disables (Linux
+	 * populates from its children), and its many properties made the
+	 * check the dearest part of a virtio node's probe. */
+	for (i = n - 1; i >= (n > 1 ? 1 : 0); i--)
 		if (!dt_status_okay(dt, anc[i]))
 			return false;
 	return true;

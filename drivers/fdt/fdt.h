@@ -235,10 +235,11 @@ int dt_reg(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
 /* ---- Device properties ---------------------------------------------------- */
 /* "status" absent, "okay" or "ok". */
 bool dt_status_okay(const struct dt *dt, int node);
-/* dt_status_okay on the node and on every ancestor: a device on a bus whose
- * status says it is not operational (spec 2.3.4) is not operational either,
- * and Linux's of_platform_populate creates no device below a bus it did
- * not create.  False for a bad offset. */
+/* dt_status_okay on the node and on every ancestor below the root: a device
+ * on a bus whose status says it is not operational (spec 2.3.4) is not
+ * operational either, and Linux's of_platform_populate creates no device
+ * below a bus it did not create (it starts at the root's children, whose
+ * own status it never reads).  False for a bad offset. */
 bool dt_available(const struct dt *dt, int node);
 /* "dma-coherent" on the node or an ancestor, unless a nearer one says
  * "dma-noncoherent" (the nearest that says either decides, as in Linux). */

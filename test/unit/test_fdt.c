@@ -3804,6 +3804,42 @@ static void test_available(void **state)
 	free(blob);
 }
 
+/* The root's status is asked only of the root: it is no bus that disables
+ * its children (Linux populates from them and never reads it), with or
+ * without the node index. */
+static void test_available_root(void **state)
+{
+	struct bb *b = bb_new();
+	struct dt dt;
+	struct dt_node_info *tab;
+	uint8_t *blob;
+	size_t size;
+
+	(void)state;
+	bb_begin(b, "");
+	bb_prop_str(b, "status", "disabled");
+	bb_begin(b, "dev");
+	bb_end(b);
+	bb_begin(b, "bus");
+	bb_prop_str(b, "status", "disabled");
+	bb_begin(b, "dev");
+	bb_end(b);
+	bb_end(b);
+	bb_end(b);
+	bb_finish(b);
+	blob = bb_blob(b, &size);
+	free(b);
+	assert_int_equal(dt_open(&dt, blob, size), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		tab = pass ? index_exact(&dt) : NULL;
+		assert_false(dt_available(&dt, dt.root));
+		assert_true(dt_available(&dt, P(&dt, "/dev")));
+		assert_false(dt_available(&dt, P(&dt, "/bus/dev")));
+		free(tab);
+	}
+	free(blob);
+}
+
 /* ---- Interrupt nexus nodes (dt_irq_map) ----------------------------------- */
 
 /* Phandles of map_blob's nodes. */
@@ -5235,6 +5271,7 @@ int main(void)
 		cmocka_unit_test(test_reg_many_entries),
 		cmocka_unit_test(test_cpu_node_many),
 		cmocka_unit_test(test_available),
+		cmocka_unit_test(test_available_root),
 		cmocka_unit_test(test_irq_map),
 		cmocka_unit_test(test_irq_map_mutations),
 		cmocka_unit_test(test_strerror),
