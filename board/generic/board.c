@@ -476,6 +476,29 @@ static bool virtio_coherent(int n)
 #endif
 }
 
+/* The device's DMA addresses are the CPU's physical ones, as the drivers
+ * hand them out (plat_bus_addr), unless the tree puts it behind an IOMMU
+ * ("iommus"), which this firmware does not program.  Xen's grant DMA
+ * ("xen,grant-dma": the backend maps grant references, never guest
+ * addresses) cannot work so: refused.  Any other IOMMU may have been left
+ * in bypass by the firmware before us: used, with a warning. */
+static bool virtio_dma_direct(int n, const char *name)
+{
+    int len;
+    const uint8_t *p = dt_getprop(&dt, n, "iommus", &len);
+    if (p == NULL)
+        return true;
+    int mmu = len >= 4 ? dt_node_by_phandle(&dt, dt_be32(p)) : -1;
+    if (mmu >= 0 && dt_node_is_compatible(&dt, mmu, "xen,grant-dma") > 0) {
+        kprintf("virtio: WARNING: %s: its DMA goes through Xen grants (iommus: xen,grant-dma), which this firmware "
+                "does not use; skipped\n", name);
+        return false;
+    }
+    kprintf("virtio: WARNING: %s: the device tree puts it behind an IOMMU (iommus), which this firmware does not "
+            "program: its DMA uses physical addresses\n", name);
+    return true;
+}
+
 /* Unusable virtio-mmio nodes reported one by one before the rest are
  * only counted. */
 #define VIRTIO_DT_WARN_MAX 8
@@ -515,6 +538,8 @@ static void virtio_from_dt(void)
                     "skipped\n", name, (unsigned long long)a, (unsigned)(ARCH_NULL_GUARD >> 10));
         else
             usable = true;
+        if (usable && !virtio_dma_direct(n, name))
+            usable = false;
         if (!usable) {
             warned++;
             info.virtio_skipped++;

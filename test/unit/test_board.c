@@ -678,6 +678,48 @@ static void test_virtio_on_disabled_bus(void **state)
     assert_int_equal(info.virtio_skipped, 1);
 }
 
+/* Virtio nodes behind an IOMMU the tree names: Xen's grant DMA takes no
+ * physical address, so its device is skipped; behind another IOMMU the
+ * device is used, with a warning that DMA goes untranslated. */
+static void test_virtio_behind_iommu(void **state)
+{
+    (void)state;
+    static struct blob b;
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    memory(&b);
+    begin(&b, "xen-grant-dma");
+    prop_str(&b, "compatible", "xen,grant-dma");
+    prop_cells(&b, "#iommu-cells", 1, 1u);
+    prop_cells(&b, "phandle", 1, 0x51u);
+    end(&b);
+    begin(&b, "iommu@9050000");
+    prop_str(&b, "compatible", "arm,smmu-v3");
+    prop_cells(&b, "#iommu-cells", 1, 1u);
+    prop_cells(&b, "phandle", 1, 0x52u);
+    end(&b);
+    begin(&b, "virtio_mmio@a000000");
+    prop_str(&b, "compatible", "virtio,mmio");
+    prop_cells(&b, "reg", 4, 0u, 0x0a000000u, 0u, 0x200u);
+    prop_cells(&b, "iommus", 2, 0x51u, 1u);
+    end(&b);
+    begin(&b, "virtio_mmio@a000200");
+    prop_str(&b, "compatible", "virtio,mmio");
+    prop_cells(&b, "reg", 4, 0u, 0x0a000200u, 0u, 0x200u);
+    prop_cells(&b, "iommus", 2, 0x52u, 7u);
+    end(&b);
+    end(&b);
+    run_board(finish(&b));
+    assert_int_equal(info.nvirtio, 1);
+    assert_int_equal(info.virtio[0].base, 0x0a000200u);
+    assert_int_equal(info.virtio_skipped, 1);
+    const char *log = console_log();
+    if (!strstr(log, "virtio: WARNING: virtio_mmio@a000000: its DMA goes through Xen grants (iommus: xen,grant-dma), "
+                     "which this firmware does not use; skipped") ||
+        !strstr(log, "virtio: WARNING: virtio_mmio@a000200: the device tree puts it behind an IOMMU (iommus)"))
+        fail_msg("the console said:\n%s", log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_timer_interrupt_names),
         cmocka_unit_test(test_virtio_behind_interrupt_map),
         cmocka_unit_test(test_virtio_on_disabled_bus),
+        cmocka_unit_test(test_virtio_behind_iommu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
