@@ -164,6 +164,17 @@ void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx)
         nif->stats.ip_not_for_us++;
         goto drop;
     }
+    /* RFC 1122 3.3.6: a datagram that came in a link-layer broadcast but
+     * names one host is discarded (a misaddressed frame every host on the
+     * link sees: one answer from each would follow).  Not a DHCP reply:
+     * a server may broadcast the frame of an offer to the address it
+     * offers. */
+    if (rx->l2_bcast && !rx->ip_bcast &&
+        !(h->proto == IP4_PROTO_UDP && total - hlen >= UDP_HLEN &&
+          get_be16(((const struct udp_hdr *)(const void *)(p + hlen))->dport) == UDP_PORT_DHCP_CLIENT)) {
+        nif->stats.ip_l2_bcast++;
+        goto drop;
+    }
     if (hlen > IP4_HLEN)
         nif->stats.ip_options++;
     rx->ip_hdr = p;

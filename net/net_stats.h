@@ -57,6 +57,7 @@ struct netif;
     C(ip_options)       /* accepted packets whose options were skipped */      \
     C(ip_bad_src)       /* drop: source 0, broadcast, multicast, 127/8, ours */ \
     C(ip_not_for_us)    /* drop: destination is not ours or broadcast */       \
+    C(ip_l2_bcast)      /* drop: ours alone, in a link-layer broadcast */      \
     C(ip_unknown_proto) /* drop: not ICMP, UDP or TCP */                       \
     C(ip_tx)                                                                   \
     C(no_route)         /* drop: no address, or off-link and no gateway */     \

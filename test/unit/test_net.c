@@ -1461,12 +1461,40 @@ static void test_udp_no_unreach_for_broadcast(void **state)
     fake_input(F, fr, n);
     n = frame_udp(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, 0x0a0002ffu, 41000, 9999, "a", 1);
     fake_input(F, fr, n);
-    /* IP unicast inside a link-layer broadcast */
+    /* IP unicast inside a link-layer broadcast: dropped before UDP */
     n = frame_udp(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 41000, 9999, "a", 1);
     fake_input(F, fr, n);
-    assert_int_equal(ST.udp_no_port, 3);
+    assert_int_equal(ST.udp_no_port, 2);
+    assert_int_equal(ST.ip_l2_bcast, 1);
     assert_int_equal(ST.icmp_unreach_sent, 0);
     expect_none();
+}
+
+/* RFC 1122 3.3.6: a datagram in a link-layer broadcast that names one host
+ * (us) is discarded: no echo reply, no UDP echo (every host on the link
+ * sees such a frame).  A DHCP reply may come so, to the address offered. */
+static void test_l2_bcast_unicast_ip_dropped(void **state)
+{
+    size_t n;
+
+    (void)state;
+    learn(FAKE_PEER, fake_peer_mac);
+    n = frame_echo(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 1, 1, NULL, 0);
+    fake_input(F, fr, n);
+    n = frame_udp(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 41000, 7, "echo", 4);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.ip_l2_bcast, 2);
+    assert_int_equal(ST.icmp_echo_replied, 0);
+    expect_none();
+    /* the same, to our MAC: answered */
+    n = frame_echo(fr, fake_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 8, 1, 1, NULL, 0);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.icmp_echo_replied, 1);
+    free(pop());
+    /* a DHCP reply (to port 68) in a link-layer broadcast is not taken for one */
+    n = frame_udp(fr, fake_bcast_mac, fake_peer_mac, FAKE_PEER, FAKE_IP, 67, 68, "x", 1);
+    fake_input(F, fr, n);
+    assert_int_equal(ST.ip_l2_bcast, 2);
 }
 
 static void test_udp_sendto(void **state)
@@ -2249,6 +2277,7 @@ int main(void)
         T(test_udp_bind_receive),
         T(test_udp_port_unreachable_contents),
         T(test_udp_no_unreach_for_broadcast),
+        T(test_l2_bcast_unicast_ip_dropped),
         T(test_udp_sendto),
         T(test_udp_checksum_zero_sent_as_ffff),
         T(test_tx_failures),
