@@ -162,24 +162,34 @@ boot_lottery:
  * for an exception all of them and sepc/sstatus/scause/stval, for an
  * interrupt those a C call may change and sepc/sstatus/scause.  arch_trap()
  * (cpu.c) handles it and may change an exception's frame (a probe's sepc
- * and a1), then what was saved is restored and sret returns.  sstatus is restored too: SPP and SPIE are live across a
- * nested trap (an exception inside the handler). */
+ * and a1), then the registers a C call may change, sepc and sstatus are
+ * restored and sret returns.  sstatus is restored too: SPP and SPIE are
+ * live across a nested trap (an exception inside the handler). */
     .text
     .balign 4
 trap_entry:
     /* What a C call may change first (ra, t0-t6, a0-a7), in their places
-     * in the frame; an interrupt needs no more: arch_trap() reads only
-     * scause of it, and s0-s11, gp and tp are preserved across the call
-     * (the psABI).  An exception takes the whole frame (the crash report,
-     * a probe's a1). */
+     * in the frame.  An interrupt needs no more: arch_trap() reads only
+     * scause of it.  An exception also saves the rest, for the crash
+     * report.  Either way only those are restored: s0-s11 are preserved
+     * across the call (the psABI), gp and tp are never written, and what
+     * arch_trap() may change in the frame is a probe's a1 and sepc. */
     addi    sp, sp, -FRAME
     .irp    n, 1, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31
     sd      x\n, \n*8(sp)
     .endr
     csrr    t0, scause
-    bgez    t0, trap_full
     sd      t0, 34*8(sp)
-    csrr    t0, sepc
+    bltz    t0, 1f                      /* an interrupt */
+    .irp    n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    sd      x\n, \n*8(sp)
+    .endr
+    sd      zero, 0(sp)
+    addi    t0, sp, FRAME
+    sd      t0, 2*8(sp)                 /* sp before the trap */
+    csrr    t0, stval
+    sd      t0, 35*8(sp)
+1:  csrr    t0, sepc
     sd      t0, 32*8(sp)
     csrr    t0, sstatus
     sd      t0, 33*8(sp)
@@ -197,37 +207,6 @@ trap_entry:
     ld      t0, 33*8(sp)
     csrw    sstatus, t0
     .irp    n, 1, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31
-    ld      x\n, \n*8(sp)
-    .endr
-    addi    sp, sp, FRAME
-    sret
-
-/* An exception: the rest of the frame, then the same call and a return
- * that restores every register (arch_trap() may change the frame). */
-trap_full:
-    sd      t0, 34*8(sp)
-    .irp    n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
-    sd      x\n, \n*8(sp)
-    .endr
-    sd      zero, 0(sp)
-    addi    t0, sp, FRAME
-    sd      t0, 2*8(sp)                 /* sp before the trap */
-    csrr    t0, sepc
-    sd      t0, 32*8(sp)
-    csrr    t0, sstatus
-    sd      t0, 33*8(sp)
-    csrr    t0, stval
-    sd      t0, 35*8(sp)
-    li      t0, 1 << 24                 /* Ssdbltrp, as above */
-    csrc    sstatus, t0
-    mv      a0, sp
-    call    arch_trap
-    ld      t0, 32*8(sp)
-    csrw    sepc, t0
-    ld      t0, 33*8(sp)
-    csrw    sstatus, t0
-    ld      x1, 1*8(sp)
-    .irp    n, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
     ld      x\n, \n*8(sp)
     .endr
     addi    sp, sp, FRAME
