@@ -28,6 +28,7 @@ const char *app_feature_name(uint32_t dev, unsigned bit)
         switch (bit) {
         case VIRTIO_NET_F_CSUM: return "csum";
         case VIRTIO_NET_F_GUEST_CSUM: return "guest_csum";
+        case VIRTIO_NET_F_MTU: return "mtu";
         case VIRTIO_NET_F_MAC: return "mac";
         case VIRTIO_NET_F_MRG_RXBUF: return "mrg_rxbuf";
         case VIRTIO_NET_F_STATUS: return "status";

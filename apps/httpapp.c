@@ -303,7 +303,9 @@ static void stats_json(struct body *b)
         NV_FIELD(tx_ring_full) NV_FIELD(tx_too_long) NV_FIELD(tx_no_headroom) NV_FIELD(tx_invalid)
         NV_FIELD(tx_error) NV_FIELD(bad_release) NV_FIELD(kicks) NV_FIELD(config_changes) NV_FIELD(queue_broken)
         NV_FIELD(mac_invalid) NV_FIELD(rx_bad_csum) NV_FIELD(tx_bad_csum) NV_FIELD(tx_csum_sw)
+        NV_FIELD(mtu_declined)
 #undef NV_FIELD
+        j_num(b, "mtu", virtio_net_mtu(vn));
         j_bool(b, "csum_offload", vn->tx_csum);
         j_bool(b, "guest_csum", vn->guest_csum);
         j_open(b, "queues", "{");

@@ -151,6 +151,8 @@ static void print_features(struct netapp_if *f)
     }
     if (n == 0)
         ksnprintf(line, sizeof(line), " none");
+    else if (virtio_has_feature(&v->dev, VIRTIO_NET_F_MTU))
+        ksnprintf(line + n, sizeof(line) - (size_t)n, " (mtu %u)", virtio_net_mtu(v));
     kprintf("%s: virtio-net at 0x%08lx mac %02x:%02x:%02x:%02x:%02x:%02x link %s, rx %u x %u, tx %u, "
             "header %u bytes, features:%s\n",
             f->tag, (unsigned long)v->dev.base, v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5],
@@ -219,6 +221,7 @@ int netapp_start(const struct board_virtio_slot *s)
     struct netif *nif = &f->nif;
     netif_init(nif, f->vnet.mac, &ops, f);
     nif->offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
+    netif_set_mtu(nif, virtio_net_mtu(&f->vnet));
     f->link_was_up = virtio_net_link_up(&f->vnet);
     netif_set_link(nif, f->link_was_up);
     net_udp_echo_enable(nif, true); /* UDP echo and ICMP answer on every interface */
@@ -278,8 +281,10 @@ static bool poll_one(struct netapp_if *f)
     if (!f->started)
         return false;
     int err = virtio_net_check(&f->vnet);
-    if (err > 0) /* re-initialised: the features were negotiated again */
+    if (err > 0) { /* re-initialised: the features were negotiated again */
         f->nif.offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
+        netif_set_mtu(&f->nif, virtio_net_mtu(&f->vnet));
+    }
     if (err < 0) {
         if (!f->announced)
             announce(f);

@@ -267,6 +267,9 @@ static void cmd_stats(int argc, char **argv)
         kprintf("  checksums: rx_bad_csum %u tx_bad_csum %u tx_csum_sw %u (offload: csum %s, guest_csum %s)\n",
                 (unsigned)s->rx_bad_csum, (unsigned)s->tx_bad_csum, (unsigned)s->tx_csum_sw,
                 vn->tx_csum ? "on" : "off", vn->guest_csum ? "on" : "off");
+        kprintf("  config: mtu %u%s, mtu_declined %u, mac_invalid %u\n", virtio_net_mtu(vn),
+                virtio_has_feature(&vn->dev, VIRTIO_NET_F_MTU) ? " (the device's)" : "", (unsigned)s->mtu_declined,
+                (unsigned)s->mac_invalid);
         print_vq(i ? name + 1 : "net", vn->rxq);
         print_vq(i ? name + 1 : "net", vn->txq);
     }

@@ -341,6 +341,11 @@ void netif_set_link(struct netif *nif, bool up)
         arp_announce(nif);
 }
 
+void netif_set_mtu(struct netif *nif, unsigned mtu)
+{
+    nif->mtu = (uint16_t)(mtu < NETIF_MTU_MIN ? NETIF_MTU_MIN : mtu > NETIF_MTU ? NETIF_MTU : mtu);
+}
+
 void netif_set_ipv4(struct netif *nif, uint32_t addr, uint32_t netmask, uint32_t gw)
 {
     nif->ipv4.addr = addr;

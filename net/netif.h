@@ -62,6 +62,7 @@
  * 12).  tx_alloc buffers must have at least this much headroom. */
 #define NETIF_HEADROOM 32
 #define NETIF_MTU 1500
+#define NETIF_MTU_MIN 68 /* RFC 791: every link carries a 68-byte datagram */
 /* An Ethernet frame without FCS: header + MTU. */
 #define NETIF_FRAME_MAX (NETIF_MTU + 14)
 
@@ -102,7 +103,7 @@ struct netif_ops {
 
 struct netif {
     _Alignas(2) uint8_t mac[6]; /* 2-aligned: eth_addr_eq() compares halfwords */
-    uint16_t mtu;           /* NETIF_MTU; informational */
+    uint16_t mtu;           /* the largest IP packet sent, 68..NETIF_MTU (netif_set_mtu) */
     bool link_up;
     bool udp_echo;          /* port-7 echo service on */
     uint8_t offload;        /* NETIF_OFFLOAD_*: set by the driver's glue after netif_init */
@@ -145,6 +146,14 @@ void netif_flush(struct netif *nif);
  * (RFC 5227 announcement).  While down, every transmission is dropped
  * (stats.tx_link_down). */
 void netif_set_link(struct netif *nif, bool up);
+
+/* The link's MTU, as the driver learned it (virtio-net: VIRTIO_NET_F_MTU),
+ * clamped to 68..NETIF_MTU; netif_init() sets NETIF_MTU.  The stack sends
+ * no IP packet larger: UDP sendto and ping refuse a bigger payload, TCP
+ * offers and keeps to an MSS of mtu - 40 (connections opened before a
+ * change keep theirs), and a datagram echoed or answered that would be
+ * larger is dropped by the driver (virtio-net: stats.tx_too_long). */
+void netif_set_mtu(struct netif *nif, unsigned mtu);
 
 /* Configure (or, with addr 0, remove) the IPv4 address.  Host order.  With
  * the link up and addr != 0 a gratuitous ARP announces it. */

@@ -72,7 +72,8 @@ struct ping_client {
 struct netif;
 
 /* 0, or -NET_EBUSY (a session is running), -NET_EINVAL (count 0, size >
- * PING_MAX_SIZE, dst 0/broadcast/multicast, interval or timeout 0). */
+ * PING_MAX_SIZE or beyond the link's MTU - 28, dst 0/broadcast/multicast,
+ * interval or timeout 0). */
 int net_ping_start(struct netif *nif, uint32_t dst, uint16_t count, uint16_t size,
                    uint32_t interval_ms, uint32_t timeout_ms, ping_cb_t cb, void *arg);
 /* End the session without a PING_EV_DONE. */

@@ -120,7 +120,8 @@ int net_udp_sendto(struct netif *nif, uint16_t src_port, uint32_t dst_ip, uint16
 {
     struct netbuf *nb;
 
-    if (len > UDP_MAX_PAYLOAD || (data == NULL && len > 0) || dst_port == 0)
+    if (len > UDP_MAX_PAYLOAD || len > (size_t)nif->mtu - IP4_HLEN - UDP_HLEN || (data == NULL && len > 0) ||
+        dst_port == 0)
         return -NET_EINVAL;
     nb = net_tx_alloc(nif, ETH_HLEN + IP4_HLEN + UDP_HLEN);
     if (nb == NULL)

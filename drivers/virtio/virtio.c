@@ -88,6 +88,8 @@ static int negotiate_after_reset(struct virtio_dev *dev)
     offered = ops->get_features(dev);
     if (!dev->dma_coherent) /* see virtqueue_create: packed needs coherent DMA */
         offered &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+    if (dev->drv && dev->drv->validate)
+        offered &= ~dev->drv->validate(dev, offered);
     err = virtio_select_features(dev->legacy, offered, dev->spec, &acc);
     if (err) {
         plat_log("virtio@%lx: features %llx unusable: %s (%d)", (unsigned long)dev->base,

@@ -157,6 +157,11 @@ struct virtio_driver_ops {
     const char *name;
     uint32_t device_id; /* virtio_dev_start refuses another (VIRTIO_ENODEV) */
     unsigned nqueues;   /* queues 0..nqueues-1, at most VIRTIO_MAX_VQS */
+    /* The device's features read, none accepted yet (3.1.1 step 4: the
+     * driver may read, not write, the config space to check it can use
+     * what is offered): returns the offered bits to decline.  Runs on
+     * every negotiation, a re-initialisation's too. */
+    uint64_t (*validate)(struct virtio_dev *dev, uint64_t offered);
     /* Features negotiated (dev->features): read the config space, take
      * memory, fill qp[0..nqueues-1] (zeroed before the call). */
     int (*configure)(struct virtio_dev *dev, struct virtio_vq_params *qp);

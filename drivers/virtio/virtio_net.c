@@ -286,6 +286,35 @@ static void compute_layout(struct virtio_net *n)
     n->split_hdr = !v1 && !virtio_has_feature(&n->dev, VIRTIO_F_ANY_LAYOUT);
     n->guest_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_GUEST_CSUM);
     n->tx_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_CSUM);
+    n->mtu = virtio_has_feature(&n->dev, VIRTIO_NET_F_MTU) ? n->dev_mtu : VIRTIO_NET_MTU_MAX;
+}
+
+/* 5.1.4.2: a driver SHOULD accept VIRTIO_NET_F_MTU; having accepted it, it
+ * MUST post buffers that hold an mtu-sized frame and MUST NOT send a
+ * larger one.  Our buffers hold a frame of VIRTIO_NET_MTU_MAX: a larger
+ * mtu is declined (the device then sends us nothing beyond 1514 bytes
+ * either, as no segmentation offload is accepted: 5.1.6.3), and so is one
+ * below 68, which 5.1.4.1 forbids the device to set.  Read before
+ * FEATURES_OK, as 3.1.1 step 4 allows (Linux's virtnet_validate does the
+ * same). */
+static uint64_t net_validate(struct virtio_dev *dev, uint64_t offered)
+{
+    struct virtio_net *n = dev->drv_priv;
+    uint16_t mtu = 0;
+
+    n->dev_mtu = 0;
+    if (!(offered & VIRTIO_BIT(VIRTIO_NET_F_MTU)))
+        return 0;
+    if (virtio_config_read16(dev, VIRTIO_NET_CFG_MTU, &mtu) == 0 && mtu >= VIRTIO_NET_MTU_MIN &&
+        mtu <= VIRTIO_NET_MTU_MAX) {
+        n->dev_mtu = mtu;
+        return 0;
+    }
+    if (!n->stats.mtu_declined)
+        plat_log("virtio-net: the device's MTU %u is outside %u..%u: not accepted; using %u", (unsigned)mtu,
+                 VIRTIO_NET_MTU_MIN, VIRTIO_NET_MTU_MAX, VIRTIO_NET_MTU_MAX);
+    n->stats.mtu_declined++;
+    return VIRTIO_BIT(VIRTIO_NET_F_MTU);
 }
 
 /* cfg.irq_after_first_poll: the first poll has kicked its replies (or
@@ -334,7 +363,8 @@ static struct virtio_feature_spec net_spec(uint64_t disable)
 {
     uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
                     VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
-                    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+                    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+                    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
                     VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
     return (struct virtio_feature_spec){.supported = want & ~disable};
 }
@@ -473,6 +503,7 @@ static const struct virtio_driver_ops net_driver_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
     .nqueues = 2, /* receiveq1, transmitq1: no MQ, no control queue */
+    .validate = net_validate,
     .configure = net_configure,
     .prepare = net_prepare,
     .release = net_release,
@@ -740,6 +771,7 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
 }
 
 bool virtio_net_tx_csum(const struct virtio_net *n) { return n->tx_csum; }
+unsigned virtio_net_mtu(const struct virtio_net *n) { return n->mtu; }
 
 /* Finish a partial checksum in software (the device does it with CSUM):
  * the ones' complement sum of p[0..len), whose field at `field` holds the
@@ -791,6 +823,13 @@ static bool tx_owned_locked(struct virtio_net *n, const struct netbuf *nb, int *
     return true;
 }
 
+/* The frame (at least an Ethernet header) carries a VLAN tag. */
+static bool vlan_tagged(const uint8_t *f)
+{
+    unsigned type = (unsigned)f[12] << 8 | f[13];
+    return type == 0x8100u || type == 0x88a8u;
+}
+
 /* Refuse a frame the caller owns: let go of the lock, count, release. */
 static int tx_refuse(struct virtio_net *n, plat_irqstate_t s, struct netbuf *nb, uint32_t *counter, int err)
 {
@@ -814,7 +853,12 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
     const struct tx_layout lay = {n->hdr_len, n->split_hdr, n->tx_csum};
     if (nb->len < ETH_HLEN || (size_t)nb->off + nb->len > nb->cap)
         return tx_refuse(n, s, nb, &n->stats.tx_invalid, VIRTIO_EINVAL);
-    if (nb->len > VIRTIO_NET_MAX_FRAME + 4u)
+    /* No frame beyond the MTU and the Ethernet header - 4 bytes more
+     * with an 802.1Q or 802.1ad tag (the "low level ethernet header"
+     * 5.1.4.2 adds to the mtu a driver MUST keep to once it accepted
+     * VIRTIO_NET_F_MTU, and beyond 1500 what a buffer holds anyway). */
+    uint32_t max = (uint32_t)n->mtu + ETH_HLEN;
+    if (nb->len > max && (nb->len > max + 4u || !vlan_tagged(netbuf_data(nb))))
         return tx_refuse(n, s, nb, &n->stats.tx_too_long, VIRTIO_E2BIG);
     /* A partial checksum: its field must lie inside the frame (5.1.6.2:
      * csum_start and csum_offset count from the Ethernet header). */

@@ -9,9 +9,10 @@
  * driver writes a fresh header into the headroom and, once the device has
  * sent it, the buffer's release returns it to the RX ring.
  *
- * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC,
- * (legacy) ANY_LAYOUT, CSUM and GUEST_CSUM when offered; each one optional
- * (cfg.disable_features turns any off).  No segmentation offload.
+ * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, MTU (68..1500),
+ * EVENT_IDX, INDIRECT_DESC, (legacy) ANY_LAYOUT, CSUM and GUEST_CSUM when
+ * offered; each one optional (cfg.disable_features turns any off).  No
+ * segmentation offload.
  *
  * Checksum offload (5.1.6.2, 5.1.6.4), as netbuf metadata (net/netbuf.h):
  *   GUEST_CSUM: a received frame's header flag DATA_VALID becomes
@@ -140,6 +141,7 @@
 /* Config space (5.1.4) */
 #define VIRTIO_NET_CFG_MAC 0
 #define VIRTIO_NET_CFG_STATUS 6
+#define VIRTIO_NET_CFG_MTU 10 /* after max_virtqueue_pairs; exists with VIRTIO_NET_F_MTU */
 #define VIRTIO_NET_S_LINK_UP 1u
 
 /* The header in front of every frame (5.1.6).  num_buffers exists on the
@@ -168,6 +170,11 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_TX_BUFS 64u      /* driver-owned TX pool */
 #define VIRTIO_NET_QUEUE_MAX 1024u  /* ring sizes used at most */
 #define VIRTIO_NET_MAX_FRAME 1514u  /* Ethernet without FCS at MTU 1500 */
+/* The device's MTU (VIRTIO_NET_F_MTU) is taken when it lies in
+ * [VIRTIO_NET_MTU_MIN, VIRTIO_NET_MTU_MAX]: the IPv4 minimum (RFC 791: 68,
+ * which 5.1.4.1 also makes the device's floor) up to what a buffer holds. */
+#define VIRTIO_NET_MTU_MIN 68u
+#define VIRTIO_NET_MTU_MAX 1500u
 
 struct virtio_net_stats {
     uint32_t rx_frames, tx_frames;
@@ -196,6 +203,9 @@ struct virtio_net_stats {
                                  * past the frame, or with RSC_INFO: dropped */
     uint32_t tx_bad_csum;       /* NETBUF_CSUM_PARTIAL field outside the frame: dropped */
     uint32_t tx_csum_sw;        /* partial checksums the driver finished (no CSUM) */
+    uint32_t mtu_declined;      /* VIRTIO_NET_F_MTU offered with an mtu outside
+                                 * [VIRTIO_NET_MTU_MIN, VIRTIO_NET_MTU_MAX]: not
+                                 * accepted (negotiations that saw it) */
 };
 
 struct virtio_net;
@@ -240,6 +250,8 @@ struct virtio_net {
     bool mergeable;
     bool guest_csum;    /* GUEST_CSUM: RX header flags are read */
     bool tx_csum;       /* CSUM: the device finishes NEEDS_CSUM frames */
+    uint16_t mtu;       /* the device's with VIRTIO_NET_F_MTU, else VIRTIO_NET_MTU_MAX */
+    uint16_t dev_mtu;   /* the config's mtu as the last negotiation read it (0: none) */
     uint8_t mac[6];
     volatile bool rx_pending;   /* interrupt seen, poll not done (virtio_flag_*) */
     volatile bool config_dirty; /* config interrupt: re-read the link (virtio_flag_*) */
@@ -294,6 +306,11 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n);
 /* VIRTIO_NET_F_CSUM was negotiated: frames marked NETBUF_CSUM_PARTIAL get
  * their checksum from the device (otherwise the driver sums them). */
 bool virtio_net_tx_csum(const struct virtio_net *n);
+/* The largest IP packet to send: the device's MTU when it offered one
+ * (VIRTIO_NET_F_MTU, 68..1500; a frame beyond it plus the Ethernet header
+ * is refused, stats.tx_too_long), otherwise 1500.  May change when a
+ * re-initialisation negotiates again. */
+unsigned virtio_net_mtu(const struct virtio_net *n);
 /* Queue a frame (Ethernet header first) for transmission; always takes
  * ownership.  nb->csum_flags: 0, or NETBUF_CSUM_PARTIAL (see above). */
 int virtio_net_tx(struct virtio_net *n, struct netbuf *nb);

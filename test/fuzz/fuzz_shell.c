@@ -92,6 +92,7 @@ struct virtio_net *netapp_dev(void) { return have_net ? &vnet : NULL; }
 unsigned netapp_count(void) { return have_net ? 1 : 0; }
 struct netif *netapp_netif_at(unsigned i) { return i == 0 ? netapp_netif() : NULL; }
 struct virtio_net *netapp_dev_at(unsigned i) { return i == 0 ? netapp_dev() : NULL; }
+unsigned virtio_net_mtu(const struct virtio_net *n) { return n->mtu; }
 int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg)
 {
     CHECK(have_net);

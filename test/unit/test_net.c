@@ -1933,6 +1933,42 @@ static void test_ping(void **state)
     assert_int_equal(rec.n, 4);
 }
 
+/* A link MTU below 1500 (netif_set_mtu, clamped to 68..1500): sendto and
+ * ping keep their datagrams within it, and nothing larger is built. */
+static void test_link_mtu(void **state)
+{
+    uint8_t data[1472];
+    struct ping_rec rec;
+    struct fake_frame *o;
+
+    (void)state;
+    memset(&rec, 0, sizeof(rec));
+    assert_int_equal(NIF->mtu, NETIF_MTU);
+    netif_set_mtu(NIF, 9000);
+    assert_int_equal(NIF->mtu, NETIF_MTU);
+    netif_set_mtu(NIF, 20);
+    assert_int_equal(NIF->mtu, NETIF_MTU_MIN);
+    netif_set_mtu(NIF, 1400);
+    assert_int_equal(NIF->mtu, 1400);
+    learn(FAKE_PEER, fake_peer_mac);
+    fill_pattern(data, sizeof(data), 3);
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, data, 1373), -NET_EINVAL);
+    assert_int_equal(net_udp_sendto(NIF, 1234, FAKE_PEER, 5678, data, 1372), 0);
+    o = pop();
+    assert_int_equal(o->len, 14 + 1400);
+    check_udp_csum(o, FAKE_IP, FAKE_PEER);
+    assert_memory_equal(o->data + 42, data, 1372);
+    free(o);
+    assert_int_equal(net_ping_start(NIF, FAKE_PEER, 1, 1373, 1000, 500, ping_cb, &rec), -NET_EINVAL);
+    assert_int_equal(net_ping_start(NIF, FAKE_PEER, 1, 1372, 1000, 500, ping_cb, &rec), 0);
+    net_tick(NIF, 100);
+    o = pop();
+    assert_int_equal(o->len, 14 + 1400);
+    free(o);
+    net_ping_stop(NIF);
+    expect_none();
+}
+
 static void test_ping_args_and_ms_clock(void **state)
 {
     struct ping_rec rec;
@@ -2279,6 +2315,7 @@ int main(void)
         T(test_udp_no_unreach_for_broadcast),
         T(test_l2_bcast_unicast_ip_dropped),
         T(test_udp_sendto),
+        T(test_link_mtu),
         T(test_udp_checksum_zero_sent_as_ffff),
         T(test_tx_failures),
         T(test_ping),

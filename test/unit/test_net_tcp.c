@@ -349,6 +349,22 @@ static void test_init_alloc_clear_all_but_buffers(void **state)
 
 /* ---- handshakes ----------------------------------------------------------- */
 
+/* A link MTU below 1500 (netif_set_mtu): the SYN-ACK offers mtu - 40, and
+ * the connection's segments keep to it although the peer offers more. */
+static void test_mss_from_link_mtu(void **state)
+{
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    netif_set_mtu(NIF, 1400);
+    peer_init(&p, PPORT);
+    seg_opts(&p, TCP_SYN, mss1460, 4, NULL, 0);
+    expect(&o, TCP_SYN | TCP_ACK);
+    assert_int_equal(o.mss, 1360);
+    assert_int_equal(TS->conn[0].mss, 1360);
+}
+
 static void test_passive_open(void **state)
 {
     struct peer p;
@@ -2979,6 +2995,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_init_alloc_clear_all_but_buffers),
         T(test_passive_open),
+        T(test_mss_from_link_mtu),
         T(test_recv_peek_across_wrap),
         T(test_passive_open_ack_wrong),
         T(test_syn_rcvd_timeout),

@@ -124,6 +124,12 @@ struct netbuf *virtio_net_tx_alloc(struct virtio_net *n)
     (void)n;
     return wire.ops.tx_alloc(&wire.nif);
 }
+static unsigned dev_mtu = 1500; /* what virtio_net_mtu() answers */
+unsigned virtio_net_mtu(const struct virtio_net *n)
+{
+    (void)n;
+    return dev_mtu;
+}
 bool virtio_net_tx_csum(const struct virtio_net *n)
 {
     (void)n;
@@ -297,7 +303,23 @@ static void test_boot_stages(void)
     assert_int_equal(nstages, 2);
 }
 
+/* The stack sends within the device's MTU: set at the start, and again
+ * when a re-initialisation negotiated the features anew. */
+static void test_mtu_from_device(void)
+{
+    dev_mtu = 1400;
+    setup_net("ip=10.0.2.15:::255.255.255.0");
+    assert_int_equal(netapp_netif_at(0)->mtu, 1400);
+    dev_mtu = 1280;
+    netapp_poll();
+    assert_int_equal(netapp_netif_at(0)->mtu, 1400); /* no re-initialisation: kept */
+    check_err = 1;
+    netapp_poll();
+    assert_int_equal(netapp_netif_at(0)->mtu, 1280);
+}
+
 static const struct forked_case cases[] = {
+    FORKED(test_mtu_from_device),
     FORKED(test_ping_done),
     FORKED(test_ping_interface_stops),
     FORKED(test_ping_interrupted),

@@ -79,6 +79,7 @@ struct netif *netapp_netif_at(unsigned i)
     return i >= nnet ? NULL : i == 0 ? NIF : &extra_nif[i]->nif;
 }
 struct virtio_net *netapp_dev_at(unsigned i) { return i < nnet ? &vnet[i] : NULL; }
+unsigned virtio_net_mtu(const struct virtio_net *n) { return n->mtu; }
 struct netif *netapp_netif(void) { return netapp_netif_at(0); }
 struct virtio_net *netapp_dev(void) { return netapp_dev_at(0); }
 unsigned blkapp_count(void) { return nblk; }

@@ -61,6 +61,7 @@
 #define F_IND B(VIRTIO_F_INDIRECT_DESC)
 #define F_EVT B(VIRTIO_F_EVENT_IDX)
 #define F_ALL (F_MAC | F_STATUS | F_MRG | F_ANY | F_IND | F_EVT)
+#define F_MTU B(VIRTIO_NET_F_MTU)
 #define F_CSUM B(VIRTIO_NET_F_CSUM)
 #define F_GCSUM B(VIRTIO_NET_F_GUEST_CSUM)
 #define CAP_MAX 64u
@@ -328,6 +329,19 @@ static int send(struct nfix *fx, uint32_t len, uint32_t seed)
     return virtio_net_tx(&fx->net, nb);
 }
 
+/* The same with an 802.1Q tag in place of the EtherType (4 bytes more allowed). */
+static int send_tagged(struct nfix *fx, uint32_t len, uint32_t seed)
+{
+    struct netbuf *nb = virtio_net_tx_alloc(&fx->net);
+
+    assert_non_null(nb);
+    make_frame(fx, netbuf_data(nb), len, seed);
+    netbuf_data(nb)[12] = 0x81;
+    netbuf_data(nb)[13] = 0x00;
+    nb->len = (uint16_t)len;
+    return virtio_net_tx(&fx->net, nb);
+}
+
 static void assert_frame(const struct nfix *fx, const uint8_t *data, uint32_t len, uint32_t seed)
 {
     uint8_t f[SIM_NET_FRAME_MAX];
@@ -439,6 +453,98 @@ static void test_mac_invalid(void **state)
         assert_true(sim_log_contains("unusable"));
         assert_true(down(fx));
     }
+}
+
+/* The device's config field mtu (5.1.4), little-endian (the host is). */
+static void set_dev_mtu(struct nfix *fx, uint16_t mtu)
+{
+    fx->sim->config[VIRTIO_NET_CFG_MTU] = (uint8_t)mtu;
+    fx->sim->config[VIRTIO_NET_CFG_MTU + 1] = (uint8_t)(mtu >> 8);
+}
+
+/* VIRTIO_NET_F_MTU (5.1.4.2): accepted when the device's mtu is one our
+ * buffers hold and the IPv4 minimum allows (68..1500), read before
+ * FEATURES_OK; then no frame beyond mtu + the Ethernet header (+4 for a
+ * VLAN tag) is sent.  Otherwise declined, counted, and 1500 it is. */
+static void test_mtu(void **state)
+{
+    static const struct {
+        uint16_t mtu;
+        bool taken;
+    } cases[] = {{1400, true}, {68, true}, {1500, true}, {576, true}, {1501, false},
+                 {9000, false}, {67, false}, {0, false}};
+    struct nfix *fx = *state;
+
+    for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct virtio_net_config cfg = cfg_for(fx);
+        create(state, F_ALL | F_MTU, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+        set_dev_mtu(fx, cases[k].mtu);
+        assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+        fx->inited = true;
+        unsigned mtu = cases[k].taken ? cases[k].mtu : 1500u;
+        assert_int_equal(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU), cases[k].taken);
+        assert_int_equal(virtio_net_mtu(&fx->net), mtu);
+        assert_int_equal(fx->net.stats.mtu_declined, cases[k].taken ? 0u : 1u);
+        /* The largest frame goes out whole, tagged or not; one byte more
+         * is refused. */
+        assert_int_equal(send(fx, mtu + 14, k), 0);
+        assert_int_equal(send(fx, mtu + 15, k), VIRTIO_E2BIG);
+        assert_int_equal(send_tagged(fx, mtu + 18, k), 0);
+        assert_int_equal(send_tagged(fx, mtu + 19, k), VIRTIO_E2BIG);
+        assert_int_equal(fx->net.stats.tx_too_long, 2);
+        virtio_net_flush(&fx->net);
+        assert_int_equal(sim_net_tx_run(fx->model), 2);
+        assert_int_equal(fx->model->tx[0].len, mtu + 14);
+        assert_frame(fx, fx->model->tx[0].data, mtu + 14, k);
+        assert_int_equal(fx->model->tx[1].len, mtu + 18);
+        assert_true(down(fx));
+    }
+
+    /* Not offered: 1500.  Offered but turned off by the caller: not taken
+     * and not counted as declined. */
+    up(state, F_ALL, 64);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
+    assert_int_equal(virtio_net_mtu(&fx->net), 1500);
+    assert_true(down(fx));
+    struct virtio_net_config off = cfg_for(fx);
+    off.disable_features = F_MTU;
+    create(state, F_ALL | F_MTU, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    set_dev_mtu(fx, 1400);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &off), 0);
+    fx->inited = true;
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
+    assert_int_equal(virtio_net_mtu(&fx->net), 1500);
+    assert_int_equal(fx->net.stats.mtu_declined, 0);
+}
+
+/* A re-initialisation reads the mtu again: a device that now offers a
+ * smaller one is kept to it, and one whose mtu became unusable falls back
+ * to 1500. */
+static void test_mtu_after_reset(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    create(state, F_ALL | F_MTU, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    set_dev_mtu(fx, 1500);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
+    fx->inited = true;
+    assert_int_equal(virtio_net_mtu(&fx->net), 1500);
+    set_dev_mtu(fx, 1280);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
+    assert_int_equal(virtio_net_mtu(&fx->net), 1280);
+    assert_int_equal(send(fx, 1280 + 15, 1), VIRTIO_E2BIG);
+    assert_int_equal(send(fx, 1280 + 14, 2), 0);
+    set_dev_mtu(fx, 65535);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
+    assert_int_equal(virtio_net_mtu(&fx->net), 1500);
+    assert_int_equal(fx->net.stats.mtu_declined, 1);
 }
 
 /* Header length and layout in every feature combination, checked by the
@@ -683,7 +789,7 @@ static void test_tx_padding(void **state)
     assert_int_equal(virtio_net_tx(&fx->net, nb), 0);
     assert_int_equal(send(fx, 60, 2), 0);
     assert_int_equal(send(fx, 1514, 3), 0);
-    assert_int_equal(send(fx, 1518, 4), 0);
+    assert_int_equal(send_tagged(fx, 1518, 4), 0); /* 802.1Q: 4 bytes more */
     virtio_net_flush(&fx->net);
     assert_int_equal(sim_net_tx_run(fx->model), 4);
     assert_int_equal(fx->model->tx[0].len, 60);
@@ -695,6 +801,7 @@ static void test_tx_padding(void **state)
     assert_int_equal(fx->model->tx[2].len, 1514);
     assert_frame(fx, fx->model->tx[2].data, 1514, 3);
     assert_int_equal(fx->model->tx[3].len, 1518);
+    assert_int_equal(fx->model->tx[3].data[12], 0x81);
 
     /* A runt at the very end of its buffer: no room to pad, sent as is. */
     nb = virtio_net_tx_alloc(&fx->net);
@@ -712,6 +819,7 @@ static void test_tx_padding(void **state)
     nb = virtio_net_tx_alloc(&fx->net);
     nb->len = 1519;
     assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_E2BIG);
+    assert_int_equal(send(fx, 1515, 6), VIRTIO_E2BIG); /* untagged: 1500 + 14 at most */
     nb = virtio_net_tx_alloc(&fx->net);
     nb->len = 13;
     assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
@@ -723,7 +831,7 @@ static void test_tx_padding(void **state)
     nb->off = 4; /* no headroom for the virtio header */
     nb->len = 60;
     assert_int_equal(virtio_net_tx(&fx->net, nb), VIRTIO_EINVAL);
-    assert_int_equal(fx->net.stats.tx_too_long, 1);
+    assert_int_equal(fx->net.stats.tx_too_long, 2);
     assert_int_equal(fx->net.stats.tx_invalid, 2);
     assert_int_equal(fx->net.stats.tx_no_headroom, 1);
     virtio_net_poll(&fx->net, 64); /* reclaim */
@@ -2511,6 +2619,8 @@ int main(void)
         NET_TEST(test_random_mac),
         NET_TEST(test_mac_invalid),
         NET_TEST(test_header_layouts),
+        NET_TEST(test_mtu),
+        NET_TEST(test_mtu_after_reset),
         NET_TEST(test_rx_byte_exact),
         NET_TEST(test_rx_zero_copy),
         NET_TEST(test_rx_ring_kept_full),
