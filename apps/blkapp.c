@@ -181,6 +181,18 @@ static void fold(struct pass *p, const uint8_t *d, size_t n)
     }
 }
 
+/* The sectors a whole-disk pass covers: the capacity down to whole blocks
+ * of blk_size.  The device may give a capacity that ends inside a block
+ * (QEMU does for an image whose size is not whole blocks); no request may
+ * touch that tail (the driver refuses one that is not whole blocks, as
+ * the device would fail it), so a pass that went to the capacity failed
+ * at its last request. */
+static uint64_t pass_sectors(const struct virtio_blk_info *in)
+{
+    uint64_t cap = in->capacity, spb = in->blk_size / VIRTIO_BLK_SECTOR;
+    return spb > 1 ? cap - cap % spb : cap;
+}
+
 /* mode 'w': write the pattern; 'c': checksum; 'v': verify the pattern. */
 static int whole_disk(struct pass *p, char mode)
 {
@@ -196,10 +208,12 @@ static int whole_disk(struct pass *p, char mode)
     bool gave_up = false; /* a wait failed: the device keeps what it has */
     uint64_t slot_lba[BLK_INFLIGHT] = {0};
     uint32_t slot_n[BLK_INFLIGHT] = {0};
-    while ((lba < in->capacity || next_done != next_submit) && !p->error) {
+    /* One reading per turn: a config interrupt may change the capacity. */
+    uint64_t end;
+    while (((end = pass_sectors(in)) > lba || next_done != next_submit) && !p->error) {
         unsigned k = next_submit % BLK_INFLIGHT;
-        if (lba < in->capacity && next_submit - next_done < room) {
-            uint32_t n = in->capacity - lba < chunk ? (uint32_t)(in->capacity - lba) : chunk;
+        if (lba < end && next_submit - next_done < room) {
+            uint32_t n = end - lba < chunk ? (uint32_t)(end - lba) : chunk;
             if (mode == 'w')
                 for (uint32_t i = 0; i < n; i++)
                     blkapp_pattern(lba + i, bufs[k] + (size_t)i * VIRTIO_BLK_SECTOR);
@@ -273,6 +287,10 @@ static int boot_mode_one(unsigned disk, const char *mode)
         return err;
     }
     const struct virtio_blk_info *in = virtio_blk_info(cur);
+    uint64_t nsec = pass_sectors(in);
+    if (strcmp(mode, "rowrite") != 0 && nsec != in->capacity)
+        kprintf("%sthe last %llu sectors are not a whole block of %u bytes: left out\n", tag,
+                (unsigned long long)(in->capacity - nsec), (unsigned)in->blk_size);
     if (strcmp(mode, "write") == 0) {
         err = whole_disk(p, 'w');
         const char *what = "";
@@ -282,28 +300,29 @@ static int boot_mode_one(unsigned disk, const char *mode)
         }
         if (err)
             kprintf("%spattern write of %llu sectors in %u requests%s failed: %s (%d)\n", tag,
-                    (unsigned long long)in->capacity, p->requests, what, virtio_strerror(err), err);
+                    (unsigned long long)pass_sectors(in), p->requests, what, virtio_strerror(err), err);
         else
             kprintf("%spattern write of %llu sectors in %u requests (up to %u in flight): ok (0), flushed\n", tag,
-                    (unsigned long long)in->capacity, p->requests, (unsigned)cur->stats.max_inflight);
+                    (unsigned long long)pass_sectors(in), p->requests, (unsigned)cur->stats.max_inflight);
     } else if (strcmp(mode, "check") == 0) {
         err = whole_disk(p, 'c');
         if (err)
-            kprintf("%schecksum over %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
+            kprintf("%schecksum over %llu sectors failed: %s (%d)\n", tag, (unsigned long long)pass_sectors(in),
                     virtio_strerror(err), err);
         else
             kprintf("%schecksum %016llx over %llu sectors (ok, 0)\n", tag, (unsigned long long)p->fnv,
-                    (unsigned long long)in->capacity);
+                    (unsigned long long)pass_sectors(in));
     } else if (strcmp(mode, "verify") == 0) {
         err = whole_disk(p, 'v');
         if (err)
-            kprintf("%spattern verify of %llu sectors failed: %s (%d)\n", tag, (unsigned long long)in->capacity,
+            kprintf("%spattern verify of %llu sectors failed: %s (%d)\n", tag, (unsigned long long)pass_sectors(in),
                     virtio_strerror(err), err);
         else if (p->mismatches)
             kprintf("%spattern verify of %llu sectors FAILED: %u sectors differ from the pattern\n", tag,
-                    (unsigned long long)in->capacity, (unsigned)p->mismatches);
+                    (unsigned long long)pass_sectors(in), (unsigned)p->mismatches);
         else
-            kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag, (unsigned long long)in->capacity);
+            kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag,
+                    (unsigned long long)pass_sectors(in));
     } else {
         blkapp_pattern(0, bufs[0]);
         err = sync_rw(cur, true, 0, 1);
