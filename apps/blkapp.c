@@ -324,13 +324,22 @@ static int boot_mode_one(unsigned disk, const char *mode)
             kprintf("%spattern verify of %llu sectors: 0 bad sectors (ok, 0)\n", tag,
                     (unsigned long long)pass_sectors(in));
     } else {
-        blkapp_pattern(0, bufs[0]);
-        err = sync_rw(cur, true, 0, 1);
+        /* The block at sector 0: on a disk whose blocks are larger than a
+         * sector, one sector alone is not whole blocks and the driver
+         * refuses it (VIRTIO_EINVAL) whether the disk is writable or not.
+         * blk_size is 512 to 65536: up to 128 sectors, within bufs[0]. */
+        unsigned spb = in->blk_size / VIRTIO_BLK_SECTOR;
+        char what[24] = "sector 0";
+        if (spb > 1)
+            ksnprintf(what, sizeof(what), "sectors 0-%u", spb - 1);
+        for (unsigned s = 0; s < spb; s++)
+            blkapp_pattern(s, bufs[0] + (size_t)s * VIRTIO_BLK_SECTOR);
+        err = sync_rw(cur, true, 0, spb);
         if (err)
-            kprintf("%swrite to sector 0 %s: %s (%d)\n", tag, err == VIRTIO_EROFS ? "refused" : "failed",
+            kprintf("%swrite to %s %s: %s (%d)\n", tag, what, err == VIRTIO_EROFS ? "refused" : "failed",
                     virtio_strerror(err), err);
         else
-            kprintf("%swrite to sector 0: accepted (0)\n", tag);
+            kprintf("%swrite to %s: accepted (0)\n", tag, what);
     }
     return err;
 }

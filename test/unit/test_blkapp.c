@@ -202,6 +202,37 @@ static void partial_last_block(uint32_t version)
     assert_int_equal(model->ioerr_align + model->ioerr_range, 0);
 }
 
+/* blk=rowrite on a disk of 4096-byte blocks: the write is the block at
+ * sector 0 (one 512-byte sector is not whole blocks: the driver refuses
+ * it, VIRTIO_EINVAL, and the mode said "failed" on a writable disk); a
+ * read-only one still refuses it as read-only. */
+static void rowrite_block_size(uint32_t version)
+{
+    disk_cfg = (struct sim_blk_config){.capacity = 64, .blk_size = 4096};
+    disk_features = VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE);
+    start_disk(version);
+    device = SERVE;
+    assert_int_equal(blkapp_boot_mode("rowrite"), 0);
+    if (!strstr(out, "blk: write to sectors 0-7: accepted (0)\n"))
+        fail_msg("the log:\n%s", out);
+    uint8_t want[512];
+    for (unsigned s = 0; s < 8; s++) {
+        blkapp_pattern(s, want);
+        assert_memory_equal(sim_blk_sector(model, s), want, 512);
+    }
+}
+
+static void rowrite_read_only_block_size(uint32_t version)
+{
+    disk_cfg = (struct sim_blk_config){.capacity = 64, .blk_size = 4096, .read_only = true};
+    disk_features = VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_RO);
+    start_disk(version);
+    device = SERVE;
+    assert_int_equal(blkapp_boot_mode("rowrite"), VIRTIO_EROFS);
+    if (!strstr(out, "blk: write to sectors 0-7 refused: read-only device (-30)\n"))
+        fail_msg("the log:\n%s", out);
+}
+
 static void check_served_v1(void) { check_served(1); }
 static void check_served_v2(void) { check_served(2); }
 static void check_needs_reset_v1(void) { check_needs_reset(1); }
@@ -216,6 +247,10 @@ static void shell_buffer_taken_back_v1(void) { shell_buffer_taken_back(1); }
 static void shell_buffer_taken_back_v2(void) { shell_buffer_taken_back(2); }
 static void partial_last_block_v1(void) { partial_last_block(1); }
 static void partial_last_block_v2(void) { partial_last_block(2); }
+static void rowrite_block_size_v1(void) { rowrite_block_size(1); }
+static void rowrite_block_size_v2(void) { rowrite_block_size(2); }
+static void rowrite_read_only_block_size_v1(void) { rowrite_read_only_block_size(1); }
+static void rowrite_read_only_block_size_v2(void) { rowrite_read_only_block_size(2); }
 
 static const struct forked_case cases[] = {
     FORKED(check_served_v1),
@@ -232,6 +267,10 @@ static const struct forked_case cases[] = {
     FORKED(check_small_ring_v2),
     FORKED(partial_last_block_v1),
     FORKED(partial_last_block_v2),
+    FORKED(rowrite_block_size_v1),
+    FORKED(rowrite_block_size_v2),
+    FORKED(rowrite_read_only_block_size_v1),
+    FORKED(rowrite_read_only_block_size_v2),
 };
 
 /* Each case in a child process: blkapp.c keeps its state in statics. */
