@@ -286,10 +286,21 @@ static void cmd_stats(int argc, char **argv)
     }
 }
 
-static void hexdump(const uint8_t *p, unsigned n, uint64_t base)
+/* n bytes read from sector lba on, each line headed by its offset in bytes
+ * from the start of the disk: lba * 512 + i.  Past sector 2^55 (a capacity
+ * the device gives, whatever it is) that takes more than 64 bits, so it is
+ * printed in two parts, not wrapped round to a small offset that names
+ * another sector's bytes.  lba + i / 512 does not wrap: the read covered
+ * it. */
+static void hexdump(const uint8_t *p, unsigned n, uint64_t lba)
 {
     for (unsigned i = 0; i < n; i += 16) {
-        kprintf("%08llx ", (unsigned long long)(base + i));
+        uint64_t s = lba + i / 512u;
+        unsigned long long hi = s >> 55, lo = (s << 9) | (i % 512u);
+        if (hi)
+            kprintf("%llx%016llx ", hi, lo);
+        else
+            kprintf("%08llx ", lo);
         for (unsigned j = 0; j < 16; j++)
             kprintf(" %02x", p[i + j]);
         kprintf("  |");
@@ -437,7 +448,7 @@ static void cmd_blk(int argc, char **argv)
                           (unsigned long long)(lba + n - 1));
             blk_failed(what, lba, n, err, b);
         } else {
-            hexdump(data, (unsigned)n * 512u, lba * 512u);
+            hexdump(data, (unsigned)n * 512u, lba);
         }
     } else {
         /* One sector, or the block that starts there on a disk whose blocks
