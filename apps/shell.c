@@ -96,16 +96,20 @@ static bool no_args(int argc, char **argv)
     return false;
 }
 
+/* A strict dotted quad, as ip= takes one (net/ipcfg.c): four decimal parts
+ * 0-255 without leading zeros - ping(8) and inet_aton read "010.0.0.1" as
+ * octal, 8.0.0.1, so reading it as 10.0.0.1 would ping another host. */
 static bool parse_ip(const char *s, uint32_t *out)
 {
     uint32_t v = 0;
     for (int part = 0; part < 4; part++) {
         unsigned n = 0, digits = 0;
+        const char *first = s;
         while (*s >= '0' && *s <= '9' && digits < 4) {
             n = n * 10 + (unsigned)(*s++ - '0');
             digits++;
         }
-        if (!digits || n > 255 || (part < 3 && *s++ != '.'))
+        if (!digits || n > 255 || (digits > 1 && *first == '0') || (part < 3 && *s++ != '.'))
             return false;
         v = (v << 8) | n;
     }

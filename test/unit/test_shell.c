@@ -306,6 +306,28 @@ static void test_ping_net0_stopped(void **state)
     assert_int_equal(ping_calls, 1);
 }
 
+/* ping's address is a strict dotted quad, as ip= takes one (net/ipcfg.c):
+ * a part with a leading zero is refused, not read as decimal - inet_aton
+ * and ping(8) read "010.0.0.1" as octal, 8.0.0.1, so pinging 10.0.0.1 for
+ * it would answer for another host than the one typed. */
+static void test_ping_address_strict(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"010.0.0.1", "10.0.0.01", "10.00.0.1", "0010.0.0.1", "10.0.0.0001"};
+    nnet = 1;
+    TYPE("\x15\r\n");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char line[64];
+        int n = snprintf(line, sizeof(line), "ping %s\r", bad[i]);
+        const char *o = type(line, (size_t)n);
+        if (ping_calls != 0 || !strstr(o, "not an address a.b.c.d"))
+            fail_msg("'%s' taken as an address (%d pings):\n%s", bad[i], ping_calls, o);
+    }
+    TYPE("ping 10.0.0.1\r");
+    TYPE("ping 10.0.0.0\r"); /* a 0 part alone is no leading zero */
+    assert_int_equal(ping_calls, 2);
+}
+
 /* Ctrl-C typed while ping runs stops it (the check says true), and is
  * not a key of the next line; what follows it is read as usual. */
 static void test_ping_ctrl_c(void **state)
@@ -458,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup(test_cr_lf_split, setup),
         cmocka_unit_test_setup(test_devices_feature_names, setup),
         cmocka_unit_test_setup(test_ping_net0_stopped, setup),
+        cmocka_unit_test_setup(test_ping_address_strict, setup),
         cmocka_unit_test_setup(test_ping_ctrl_c, setup),
         cmocka_unit_test_setup(test_ping_typeahead_kept, setup),
         cmocka_unit_test_setup(test_ping_typeahead_overflow, setup),
