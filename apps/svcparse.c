@@ -260,22 +260,31 @@ static bool content_length_ok(const char *buf, size_t a, size_t b, const char **
     }
 }
 
-/* The last transfer coding of a Transfer-Encoding field's value: is it
- * chunked?  false also for an empty value. */
-static bool last_coding_chunked(const char *buf, size_t a, size_t b)
+/* The last transfer coding of a Transfer-Encoding field's value: 1 when it
+ * is chunked, 0 when it is another, -1 when the value lists none.  Empty
+ * list elements ("chunked, ") are skipped: a recipient "MUST parse and
+ * ignore" them (RFC 9110 5.6.1.2), so they do not hide the final coding. */
+static int last_coding_chunked(const char *buf, size_t a, size_t b)
 {
-    size_t x = a;
-    for (size_t i = a; i < b; i++)
-        if (buf[i] == ',')
-            x = i + 1;
-    size_t y = b;
-    for (size_t i = x; i < b; i++)
-        if (buf[i] == ';') { /* transfer-parameters */
-            y = i;
-            break;
+    while (b > a) {
+        size_t x = b;
+        while (x > a && buf[x - 1] != ',')
+            x--;
+        size_t y = b;
+        for (size_t i = x; i < b; i++)
+            if (buf[i] == ';') { /* transfer-parameters */
+                y = i;
+                break;
+            }
+        size_t ex = x, eb = b;
+        trim_ows(buf, &ex, &eb);
+        if (ex < eb) { /* not an empty element */
+            trim_ows(buf, &x, &y);
+            return lower_eq(buf + x, y - x, "chunked");
         }
-    trim_ows(buf, &x, &y);
-    return lower_eq(buf + x, y - x, "chunked");
+        b = x > a ? x - 1 : a; /* before its comma */
+    }
+    return -1;
 }
 
 /* The methods RFC 9110 9.3 defines, and PATCH (RFC 5789): recognized, so
@@ -377,8 +386,10 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
             if (!content_length_ok(buf, va, vb, &cl, &cl_len))
                 cl_bad = true;
         } else if (lower_eq(buf + pos, nlen, "transfer-encoding")) {
-            te = true; /* the last field's last coding is the final one */
-            te_chunked = last_coding_chunked(buf, va, vb);
+            te = true; /* the last coding listed, in any field, is the final one */
+            int last = last_coding_chunked(buf, va, vb);
+            if (last >= 0)
+                te_chunked = last == 1;
         }
         pos = e + 1;
     }

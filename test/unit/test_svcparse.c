@@ -284,6 +284,8 @@ static void test_http_framing(void **state)
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding:\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked, gzip,\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: , ,\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (parse(bad[i], &r) != 400)
@@ -297,6 +299,11 @@ static void test_http_framing(void **state)
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+        /* empty list elements, which a recipient "MUST parse and ignore"
+         * (RFC 9110 5.6.1.2): chunked is still the final coding */
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked,\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, chunked , ,\t\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         if (parse(good[i], &r) != 200)
