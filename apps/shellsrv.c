@@ -59,12 +59,20 @@ static void flush(struct session *s)
 }
 
 /* Queue output, LF as CR LF.  A command's output stops TAIL_ROOM short of
- * the end (the rest is counted as lost); the shell's own lines may use it. */
+ * the end (the rest is counted as lost); the shell's own lines may use it.
+ * Once a command has lost output, the rest of its output is lost too, even
+ * when ACKs have made room meanwhile (a command that polls the network, as
+ * ping does): taken up again, it would follow the cut piece with no sign
+ * of the hole between them. */
 static void put(struct session *s, const char *p, size_t n)
 {
     size_t limit = s->capturing ? SHELLSRV_OUT_BUF - TAIL_ROOM : SHELLSRV_OUT_BUF;
     if (!s->c) /* nobody to read it */
         return;
+    if (s->capturing && s->lost) {
+        s->lost += (uint32_t)n;
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t need = p[i] == '\n' ? 2 : 1;
         if (s->out_end + need > limit && s->out_start > 0) {

@@ -891,6 +891,51 @@ static void test_shell_big_output(void **state)
     assert_int_equal(shellsrv_get_stats()->lost_bytes, 0);
 }
 
+/* A command that polls the network (ping) and prints more than the
+ * session's buffer and TCP's send buffer hold while the peer reads nothing:
+ * what did not fit is lost, and so is the rest of that command's output
+ * (shellsrv.h) - also after ACKs make room again while it runs.  Output
+ * taken up again after the hole would run a cut line into a later one
+ * ("icmp_seq=5" + "64 bytes from ..."), with nothing where the bytes went
+ * missing. */
+static void flood_then_ack(void)
+{
+    static const char row[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n";
+    ping_peer->no_ack = true; /* reads nothing for now */
+    for (size_t i = 0; i < TCP_SND_BUF + SHELLSRV_OUT_BUF + 2048; i += 64) {
+        kprintf("%s", row);
+        pump();
+    }
+    ping_peer->no_ack = false;
+    seg(ping_peer, TCP_ACK, NULL, 0); /* all of it read: TCP's buffer empties */
+    pump();
+}
+
+static void test_shell_lost_output_stays_lost(void **state)
+{
+    (void)state;
+    struct peer *p = connect_to(SHELLSRV_PORT);
+    ping_peer = p;
+    during_ping = flood_then_ack;
+    send_str(p, "ping 10.0.2.2\n");
+    for (int i = 0; i < 100; i++)
+        tick(50);
+    const char *out = rx_str(p);
+    if (strstr(out, "PONG"))
+        fail_msg("output after the lost part came out, after a hole:\n...%s", strstr(out, "PONG") - 80);
+    /* every byte the command printed came out once or is counted lost */
+    const char *a = strstr(out, "PING\r\n"), *z = strstr(out, "[shell: ");
+    assert_non_null(a);
+    assert_non_null(z);
+    a += 6;
+    size_t shown = 0; /* as printed: LF, not CR LF */
+    for (const char *q = a; q < z; q++)
+        shown += *q != '\r';
+    size_t flood = (TCP_SND_BUF + SHELLSRV_OUT_BUF + 2048 + 63) / 64 * 64;
+    assert_int_equal(shown + shellsrv_get_stats()->lost_bytes, flood + strlen("PONG\n"));
+    assert_int_equal(shellsrv_get_stats()->truncated, 1);
+}
+
 /* A command's output leaves in segments of whole lines at least, not one
  * segment per kprintf call: `blk read 0 8` (256 lines, 35 kprintf calls
  * each) must not put thousands of 1- to 3-byte segments on the wire. */
@@ -972,6 +1017,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shell_cr_lf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_big_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_output_segments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_lost_output_stays_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_half_close_and_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_session_limit, setup, teardown),
     };
