@@ -59,7 +59,7 @@ enum {
     NET_IPCFG_EBADSERVER,   /* server ip is not a dotted quad */
     NET_IPCFG_EBADGW,       /* gateway is not a dotted quad */
     NET_IPCFG_EBADMASK,     /* netmask is not a dotted quad or not contiguous */
-    NET_IPCFG_EUNUSABLE,    /* client ip is 0, broadcast, multicast, loopback, class E,
+    NET_IPCFG_EUNUSABLE,    /* client ip is in 0/8, broadcast, multicast, loopback, class E,
                                or the subnet's network/broadcast address */
     NET_IPCFG_EGWOFFLINK,   /* gateway not in the client's subnet, or is the client */
     NET_IPCFG_ELONG,        /* hostname or device too long */

@@ -104,6 +104,11 @@ static const struct bad bads[] = {
     {"ip=224.0.0.1", NET_IPCFG_EUNUSABLE},
     {"ip=240.0.0.1", NET_IPCFG_EUNUSABLE},
     {"ip=255.255.255.255", NET_IPCFG_EUNUSABLE},
+    /* 0/8 is "this network" (RFC 1122 3.2.1.3): a source only while a
+     * host starts, never an address it keeps ("0.0.2.15" for 10.0.2.15) */
+    {"ip=0.0.2.15", NET_IPCFG_EUNUSABLE},
+    {"ip=0.1.2.3::0.1.2.1:255.255.255.0", NET_IPCFG_EUNUSABLE},
+    {"ip=1.2.3.4::0.0.0.5:254.0.0.0", NET_IPCFG_EGWOFFLINK},
     {"ip=192.0.2.0::192.0.2.1:255.255.255.0", NET_IPCFG_EUNUSABLE},
     {"ip=192.0.2.255::192.0.2.1:255.255.255.0", NET_IPCFG_EUNUSABLE},
     {"ip=192.0.2.2::198.51.100.1:255.255.255.0", NET_IPCFG_EGWOFFLINK},
