@@ -231,6 +231,23 @@ static bool host_valid(const char *s, size_t n)
     return true;
 }
 
+/* authority-form = uri-host ":" port (RFC 9112 3.2.3), CONNECT's target:
+ * a host and a port that is there and a number CONNECT can use (RFC 9110
+ * 9.3.6: an empty or invalid one is a bad request). */
+static bool authority_form(const char *s, size_t n)
+{
+    size_t i = n;
+    unsigned long port = 0, scale = 1;
+    while (i > 0 && is_digit(s[i - 1]) && n - i < 5) {
+        port += (unsigned long)(s[i - 1] - '0') * scale;
+        scale *= 10;
+        i--;
+    }
+    if (i == n || i < 2 || s[i - 1] != ':' || port > 65535)
+        return false; /* no port, a longer one, or no host before it */
+    return host_valid(s, n);
+}
+
 /* Content-Length = 1*DIGIT, or a list of the same value repeated (RFC
  * 9112 6.3 rule 5).  Checked against *cl (a previous field's value, cl_len
  * 0 before the first), which it then holds: the digits without leading
@@ -333,7 +350,8 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
 
     /* The target: origin-form "/path[?query]" or absolute-form
      * "http://authority/path" (RFC 9112 3.2); asterisk-form and
-     * authority-form belong to OPTIONS and CONNECT, refused below. */
+     * authority-form belong to OPTIONS and CONNECT, methods refused below
+     * (405), and with another method are malformed (400). */
     const char *path = buf + t;
     size_t plen = tlen;
     bool target_ok = true;
@@ -345,6 +363,8 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
             target_ok = false; /* no authority */
         path += k;
         plen -= k;
+    } else if (mlen == 7 && memcmp(m, "CONNECT", 7) == 0 && path[0] != '/') {
+        target_ok = authority_form(path, plen); /* answered 405 below */
     } else if (path[0] != '/' && !(plen == 1 && path[0] == '*')) {
         target_ok = false;
     }

@@ -25,7 +25,9 @@
  *     400  malformed request line or header field (spaces other than one
  *          SP between the three parts, a control character, a bare CR,
  *          whitespace before a field's colon, an obsolete folded line, a
- *          target that is neither origin-form nor absolute-form), an
+ *          target that is neither origin-form nor absolute-form - nor
+ *          OPTIONS's asterisk-form or CONNECT's host:port, which get
+ *          405), an
  *          HTTP/1.1 request without exactly one Host field, a Host field
  *          whose value is not host[:port], or a body whose length cannot
  *          be known: an invalid Content-Length (or several that differ)

@@ -379,6 +379,14 @@ static void test_http_unknown_method(void **state)
         if (parse(req, &r) != 405)
             fail_msg("%s: %d, want 405", known[i], r.status);
     }
+    /* CONNECT in its own form, authority-form (RFC 9112 3.2.3), is a
+     * well-formed request for a method not allowed here, as OPTIONS * is:
+     * 405, not 400; authority-form with another method is malformed */
+    assert_int_equal(parse("CONNECT g:443 HTTP/1.1\r\nHost: g:443\r\n\r\n", &r), 405);
+    assert_int_equal(parse("CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", &r), 405);
+    assert_int_equal(parse("CONNECT g HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);   /* no port */
+    assert_int_equal(parse("CONNECT g:x HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400); /* not a port */
+    assert_int_equal(parse("GET g:443 HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);
     assert_string_equal(http_reason(501), "Not Implemented");
 }
 
