@@ -287,6 +287,7 @@ static void compute_layout(struct virtio_net *n)
     n->guest_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_GUEST_CSUM);
     n->tx_csum = virtio_has_feature(&n->dev, VIRTIO_NET_F_CSUM);
     n->mtu = virtio_has_feature(&n->dev, VIRTIO_NET_F_MTU) ? n->dev_mtu : VIRTIO_NET_MTU_MAX;
+    n->tx_frame_max = (uint16_t)(n->mtu + ETH_HLEN);
 }
 
 /* 5.1.4.2: a driver SHOULD accept VIRTIO_NET_F_MTU; having accepted it, it
@@ -857,8 +858,7 @@ int virtio_net_tx(struct virtio_net *n, struct netbuf *nb)
      * with an 802.1Q or 802.1ad tag (the "low level ethernet header"
      * 5.1.4.2 adds to the mtu a driver MUST keep to once it accepted
      * VIRTIO_NET_F_MTU, and beyond 1500 what a buffer holds anyway). */
-    uint32_t max = (uint32_t)n->mtu + ETH_HLEN;
-    if (nb->len > max && (nb->len > max + 4u || !vlan_tagged(netbuf_data(nb))))
+    if (nb->len > n->tx_frame_max && (nb->len > n->tx_frame_max + 4u || !vlan_tagged(netbuf_data(nb))))
         return tx_refuse(n, s, nb, &n->stats.tx_too_long, VIRTIO_E2BIG);
     /* A partial checksum: its field must lie inside the frame (5.1.6.2:
      * csum_start and csum_offset count from the Ethernet header). */

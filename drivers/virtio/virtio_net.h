@@ -252,6 +252,7 @@ struct virtio_net {
     bool tx_csum;       /* CSUM: the device finishes NEEDS_CSUM frames */
     uint16_t mtu;       /* the device's with VIRTIO_NET_F_MTU, else VIRTIO_NET_MTU_MAX */
     uint16_t dev_mtu;   /* the config's mtu as the last negotiation read it (0: none) */
+    uint16_t tx_frame_max; /* mtu + the Ethernet header: longer frames are not sent (untagged) */
     uint8_t mac[6];
     volatile bool rx_pending;   /* interrupt seen, poll not done (virtio_flag_*) */
     volatile bool config_dirty; /* config interrupt: re-read the link (virtio_flag_*) */
