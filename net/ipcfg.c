@@ -130,16 +130,15 @@ static int parse_value(struct slice v, struct net_ipcfg *c)
         c->mode = dhcp || autoconf.n == 0 ? NET_IPCFG_DHCP : NET_IPCFG_NONE;
         return 0;
     }
-    /* 0/8 is "this network" (RFC 1122 3.2.1.3): a source address only while
-     * a host starts up, never one it keeps - net_ip4_usable refuses 0 alone */
-    if (!net_ip4_usable(c->addr) || (c->addr >> 24) == 0)
+    /* (net_ip4_usable: not 0/8, 127/8, multicast or class E) */
+    if (!net_ip4_usable(c->addr))
         return NET_IPCFG_EUNUSABLE;
     if (c->netmask == 0)
         c->netmask = net_ip4_classful_mask(c->addr);
     if (c->netmask < 0xfffffffeu &&
         ((c->addr & ~c->netmask) == 0 || (c->addr | c->netmask) == 0xffffffffu))
         return NET_IPCFG_EUNUSABLE; /* the subnet's network or broadcast address */
-    if (c->gw != 0 && (c->gw == c->addr || !net_ip4_usable(c->gw) || (c->gw >> 24) == 0 ||
+    if (c->gw != 0 && (c->gw == c->addr || !net_ip4_usable(c->gw) ||
                        (c->gw & c->netmask) != (c->addr & c->netmask) ||
                        (c->netmask < 0xfffffffeu && ((c->gw & ~c->netmask) == 0 ||
                                                      (c->gw | c->netmask) == 0xffffffffu))))

@@ -66,8 +66,8 @@ struct netbuf *net_tx_alloc(struct netif *nif, uint16_t reserve);
 int eth_output(struct netif *nif, struct netbuf *nb, const uint8_t dst[6], uint16_t type);
 
 bool net_ip4_is_bcast(const struct netif *nif, uint32_t a);
-/* A unicast address a host may own: not 0, 127/8, multicast, class E or
- * 255.255.255.255. */
+/* A unicast address a host may own: not in 0/8, 127/8, multicast, class E
+ * or 255.255.255.255. */
 bool net_ip4_usable(uint32_t a);
 /* Non-zero and contiguous (ones then zeros). */
 bool net_ip4_mask_valid(uint32_t m);

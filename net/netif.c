@@ -273,7 +273,9 @@ bool net_ip4_is_bcast(const struct netif *nif, uint32_t a)
 
 bool net_ip4_usable(uint32_t a)
 {
-    return a != 0 && (a >> 24) != 127 && a < 0xe0000000u;
+    /* 0/8 is "this network" (RFC 1122 3.2.1.3 (a)): a source only while a
+     * host learns its address, never one to own or to send to. */
+    return (a >> 24) != 0 && (a >> 24) != 127 && a < 0xe0000000u;
 }
 
 bool net_ip4_mask_valid(uint32_t m)

@@ -492,6 +492,8 @@ static void test_dhcp_malformed_offers(void **state)
     offer_dropped(fr, n, &ST.dhcp_bad, "yiaddr loopback");
     n = frame_dhcp(fr, xid, 0xe0000001u, opts, on);
     offer_dropped(fr, n, &ST.dhcp_bad, "yiaddr multicast");
+    n = frame_dhcp(fr, xid, 0x00000a0fu, opts, on);
+    offer_dropped(fr, n, &ST.dhcp_bad, "yiaddr 0.0.10.15, in 0/8 (this network)");
     /* a wrong UDP checksum never reaches DHCP */
     n = frame_dhcp(fr, xid, FAKE_IP, opts, on);
     fr[n - 1] ^= 1;
@@ -520,7 +522,7 @@ static void test_dhcp_malformed_offers(void **state)
  * and the next, good one is taken. */
 static void test_dhcp_offer_unusable_server_id(void **state)
 {
-    static const uint32_t bad[] = {0, 0xffffffffu, 0xe0000001u, 0x7f000001u};
+    static const uint32_t bad[] = {0, 0xffffffffu, 0xe0000001u, 0x7f000001u, 0x00000202u};
     uint8_t opts[64];
     struct sent s;
     size_t n, on, i;
