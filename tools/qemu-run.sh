@@ -69,7 +69,7 @@
 #   --append ARGS           kernel command line (/chosen/bootargs)
 #   --initrd FILE           initial ramdisk (-initrd; the Linux guest of make bench)
 #   --dtb FILE              device tree to hand over instead of QEMU's own
-#   --mem SIZE              guest RAM (default 128M)
+#   --mem SIZE              guest RAM (default 128M; K, M, G or T, no letter: MiB)
 #   --icount                deterministic time: -icount shift=0
 #   --interactive           -nographic; Ctrl-A X quits
 #   --debug                 start halted with a gdb stub on 127.0.0.1:1234
@@ -166,6 +166,10 @@ fi
 [[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
 [[ $arch == riscv64 || $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"
+# QEMU takes -m 0 for its machine's default RAM (128M on virt: a silent
+# other size) and a word that is no size only with an error of its own.
+[[ $mem =~ ^[0-9]+(\.[0-9]+)?[KMGTkmgt]?$ && $mem =~ [1-9] ]] ||
+    die "--mem takes a RAM size above 0: a number with K, M, G or T (no letter: MiB), e.g. 128M or 1G, not '$mem'"
 [[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
 for f in "${tcpfwds[@]}"; do
     [[ $f =~ ^[0-9]+:[0-9]+$ ]] || die "--tcpfwd takes HOSTPORT:GUESTPORT, not '$f'"
