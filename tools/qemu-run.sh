@@ -170,10 +170,17 @@ fi
 # other size) and a word that is no size only with an error of its own.
 [[ $mem =~ ^[0-9]+(\.[0-9]+)?[KMGTkmgt]?$ && $mem =~ [1-9] ]] ||
     die "--mem takes a RAM size above 0: a number with K, M, G or T (no letter: MiB), e.g. 128M or 1G, not '$mem'"
-[[ -z $hostfwd || $hostfwd =~ ^[0-9]+$ ]] || die "--hostfwd takes a port number"
+# A TCP or UDP port: 1 to 65535, in decimal.  QEMU refuses 0 or 65536 up
+# only with an error of its own (or, for a host port 0, binds some port
+# nobody is told), and its hostfwd reads a leading 0 as octal (010 is 8,
+# 08080 no number).
+port_ok() { [[ $1 =~ ^[1-9][0-9]{0,4}$ ]] && (($1 <= 65535)); }
+[[ -z $hostfwd ]] || port_ok "$hostfwd" || die "--hostfwd takes a port number from 1 to 65535 (decimal, no leading 0), not '$hostfwd'"
 for f in "${tcpfwds[@]}"; do
-    [[ $f =~ ^[0-9]+:[0-9]+$ ]] || die "--tcpfwd takes HOSTPORT:GUESTPORT, not '$f'"
+    [[ $f == *:* ]] && port_ok "${f%%:*}" && port_ok "${f#*:}" ||
+        die "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535 (decimal, no leading 0), not '$f'"
 done
+[[ -z $gdbport ]] || port_ok "$gdbport" || die "--gdb-port takes a port number from 1 to 65535 (decimal, no leading 0), not '$gdbport'"
 if [[ -n $pcap ]]; then
     [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user, tap or udp)"
     [[ $pcap != *,* ]] || die "--pcap: QEMU cannot take a file name with a comma: '$pcap'"
@@ -273,7 +280,8 @@ for d in "${devs[@]}"; do
             tap:*) args+=(-netdev "tap,id=n$k,ifname=${nets[$k]#tap:},script=no,downscript=no") ;;
             udp:*)
                 IFS=: read -r _ lport rport <<<"${nets[$k]}"
-                [[ $lport =~ ^[0-9]+$ && $rport =~ ^[0-9]+$ ]] || die "--net udp:LOCALPORT:REMOTEPORT"
+                port_ok "$lport" && port_ok "$rport" ||
+                    die "--net udp:LOCALPORT:REMOTEPORT, each from 1 to 65535 (decimal, no leading 0), not '${nets[$k]}'"
                 args+=(-netdev "dgram,id=n$k,local.type=inet,local.host=127.0.0.1,local.port=$lport,remote.type=inet,remote.host=127.0.0.1,remote.port=$rport") ;;
             none) continue ;;
             *) die "--net must be user, tap:IFNAME, udp:LOCALPORT:REMOTEPORT or none" ;;

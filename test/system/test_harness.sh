@@ -123,6 +123,13 @@ refused "--arch mips" "--arch must be arm, aarch64 or riscv64" --arch mips
 # -m 0 is QEMU's default RAM (a silent 128M), -m abc QEMU's own error.
 refused "--mem 0" "--mem takes a RAM size above 0" --arch riscv64 --mem 0
 refused "--mem abc" "--mem takes a RAM size above 0" --arch riscv64 --mem abc
+# Ports: 1 to 65535 in decimal, said before QEMU's own error (or, for a
+# host port 0, a forward from some port nobody is told).
+refused "--hostfwd 0" "--hostfwd takes a port number from 1 to 65535" --arch riscv64 --hostfwd 0
+refused "--hostfwd 08080" "--hostfwd takes a port number from 1 to 65535" --arch riscv64 --hostfwd 08080
+refused "--tcpfwd 70000:23" "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535" --arch riscv64 --tcpfwd 70000:23
+refused "--gdb-port abc" "--gdb-port takes a port number from 1 to 65535" --arch riscv64 --gdb-port abc
+refused "--net udp:0:99999" "--net udp:LOCALPORT:REMOTEPORT, each from 1 to 65535" --arch riscv64 --net udp:0:99999
 # An option that takes a value, given last without one: refused in words
 # (it was bash's "$2: unbound variable").
 for o in --arch --mem --disk --append --monitor; do
