@@ -181,6 +181,12 @@ for f in "${tcpfwds[@]}"; do
         die "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535 (decimal, no leading 0), not '$f'"
 done
 [[ -z $gdbport ]] || port_ok "$gdbport" || die "--gdb-port takes a port number from 1 to 65535 (decimal, no leading 0), not '$gdbport'"
+# The forwards live on the first user network: without one they were dropped
+# without a word, and --interactive still printed "nc -u 127.0.0.1 PORT".
+if [[ -n $hostfwd || ${#tcpfwds[@]} -gt 0 ]]; then
+    [[ ,$devices, == *,net,* && " ${nets[*]:-$net} " == *" user "* ]] ||
+        die "--hostfwd and --tcpfwd forward to QEMU's user network: they need --devices with net and a --net user (here --devices $devices, --net ${nets[*]:-$net})"
+fi
 if [[ -n $pcap ]]; then
     [[ ,$devices, == *,net,* && $net != none ]] || die "--pcap needs a network device (--devices with net, --net user, tap or udp)"
     [[ $pcap != *,* ]] || die "--pcap: QEMU cannot take a file name with a comma: '$pcap'"

@@ -130,6 +130,9 @@ refused "--hostfwd 08080" "--hostfwd takes a port number from 1 to 65535" --arch
 refused "--tcpfwd 70000:23" "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535" --arch riscv64 --tcpfwd 70000:23
 refused "--gdb-port abc" "--gdb-port takes a port number from 1 to 65535" --arch riscv64 --gdb-port abc
 refused "--net udp:0:99999" "--net udp:LOCALPORT:REMOTEPORT, each from 1 to 65535" --arch riscv64 --net udp:0:99999
+# Forwards with no user network to carry them were dropped without a word.
+refused "--net tap:tap0 --hostfwd" "they need --devices with net and a --net user" --arch riscv64 --net tap:tap0 --hostfwd 5555
+refused "--devices rng --tcpfwd" "they need --devices with net and a --net user" --arch riscv64 --devices rng --tcpfwd 2323:23
 # An option that takes a value, given last without one: refused in words
 # (it was bash's "$2: unbound variable").
 for o in --arch --mem --disk --append --monitor; do
