@@ -195,7 +195,7 @@ deps-test:
 
 # ------------------------------------------------------------ running
 .PHONY: run debug
-RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter riscv64,$(ARCH)),,--gic $(GIC)) $(if $(HOSTFWD),--hostfwd $(HOSTFWD)) $(foreach f,$(TCPFWD),--tcpfwd $(f)) $(if $(PCAP),--pcap $(PCAP)) $(if $(PACKED),--packed) --interactive
+RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter virt,$(BOARD)),$(if $(filter riscv64,$(ARCH)),,--gic $(GIC))) $(if $(HOSTFWD),--hostfwd $(HOSTFWD)) $(foreach f,$(TCPFWD),--tcpfwd $(f)) $(if $(PCAP),--pcap $(PCAP)) $(if $(PACKED),--packed) --interactive
 # QEMU virt boots the ELF (symbols for gdb at the addresses it runs at);
 # the other boards the image, which runs wherever their RAM is.
 RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))

@@ -21,7 +21,8 @@
 #   --smp N                 N CPUs (default 1); the firmware runs on the boot CPU
 #   --machine-opts OPTS     appended to -M (e.g. aia=aplic on riscv64 virt)
 #   --mmio legacy|modern    virtio-mmio transport version (QEMU default: legacy)
-#   --gic 2|3               GIC version (arm and aarch64 virt; riscv64 has a PLIC)
+#   --gic 2|3               GIC version (arm and aarch64 virt only: the other boards
+#                           have their own, riscv64 a PLIC)
 #   --devices LIST          comma list of net,blk,rng,console in command-line order
 #                           (QEMU fills slots from the top down in that order)
 #   --net user|tap:IF|udp:LPORT:RPORT|none
@@ -144,6 +145,7 @@ done
 ((${#nets[@]})) && net=${nets[0]}
 ((${#disks[@]})) && disk=${disks[0]}
 fw=$1
+gic_given=$gic cpu_given=$cpu # before the ARCH's defaults fill them in
 [[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 case $arch in
 arm) : "${cpu:=cortex-a15}" "${qemu:=qemu-system-aarch64}" "${gic:=2}" ;;
@@ -202,9 +204,12 @@ virt) machine="virt,gic-version=$gic"
     [[ $arch == riscv64 ]] && machine=virt ;;
 xlnx-versal-virt)
     [[ $arch == aarch64 ]] || die "--board xlnx-versal-virt is an aarch64 board"
+    # Its GIC is built in: a --gic here was dropped without a word.
+    [[ -z $gic_given ]] || die "--gic: xlnx-versal-virt has its own GICv3 (only virt has a choice); leave --gic out"
     machine=xlnx-versal-virt cpu=cortex-a72 ;;
 vexpress-a15)
     [[ $arch == arm ]] || die "--board vexpress-a15 is an arm board"
+    [[ -z $gic_given ]] || die "--gic: vexpress-a15 has its own GICv2 (only virt has a choice); leave --gic out"
     machine=vexpress-a15
     : "${dtb:=build/arm/vexpress-a15.dtb}"
     [[ -f $dtb ]] || die "no device tree at $dtb (make ARCH=arm builds it)" ;;

@@ -130,6 +130,14 @@ refused "--hostfwd 08080" "--hostfwd takes a port number from 1 to 65535" --arch
 refused "--tcpfwd 70000:23" "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535" --arch riscv64 --tcpfwd 70000:23
 refused "--gdb-port abc" "--gdb-port takes a port number from 1 to 65535" --arch riscv64 --gdb-port abc
 refused "--net udp:0:99999" "--net udp:LOCALPORT:REMOTEPORT, each from 1 to 65535" --arch riscv64 --net udp:0:99999
+# Boards with a GIC of their own dropped a --gic without a word (v3 given,
+# v2 booted); make run passes --gic to virt alone.
+out=$(tools/qemu-run.sh --arch arm --board vexpress-a15 --gic 3 --dry-run build/arm/firmware.bin 2>&1)
+[[ $out == *"vexpress-a15 has its own GICv2"* ]] && pass "qemu-run: --board vexpress-a15 --gic 3: refused in words" ||
+    fail "qemu-run: --board vexpress-a15 --gic 3: $out"
+out=$(tools/qemu-run.sh --arch aarch64 --board xlnx-versal-virt --gic 2 --dry-run build/aarch64/firmware.bin 2>&1)
+[[ $out == *"xlnx-versal-virt has its own GICv3"* ]] && pass "qemu-run: --board xlnx-versal-virt --gic 2: refused in words" ||
+    fail "qemu-run: --board xlnx-versal-virt --gic 2: $out"
 # Forwards with no user network to carry them were dropped without a word.
 refused "--net tap:tap0 --hostfwd" "they need --devices with net and a --net user" --arch riscv64 --net tap:tap0 --hostfwd 5555
 refused "--devices rng --tcpfwd" "they need --devices with net and a --net user" --arch riscv64 --devices rng --tcpfwd 2323:23
@@ -224,6 +232,9 @@ out=$(run_n PACKED=1)
 out=$(run_n HOSTFWD=)
 [[ $out == *qemu-run.sh* && $out != *--hostfwd* && $out == *"--tcpfwd 2323:23"* ]] &&
     pass "make run: HOSTFWD= forwards no UDP port" || fail "make run HOSTFWD=: $out"
+out=$(run_n BOARD=vexpress-a15)
+[[ $out == *"qemu-run.sh "* && $out != *--gic* ]] && pass "make run BOARD=vexpress-a15: no --gic (its GIC is its own)" ||
+    fail "make run BOARD=vexpress-a15: $out"
 out=$(run_n ARCH=riscv64 GIC=3)
 [[ $out == *"riscv64 has no GIC"* && $out != *qemu-run.sh* ]] && pass "make run: ARCH=riscv64 GIC=3 refused in words" ||
     fail "make run ARCH=riscv64 GIC=3 (silently a PLIC): $out"
