@@ -15,7 +15,7 @@
 #                           0x80000000, 4 transports, our own device tree
 #                           build/arm/vexpress-a15.dtb); other boards than virt
 #                           take firmware.bin, not the ELF; riscv64: virt only
-#   --cpu NAME              override the CPU
+#   --cpu NAME              override the CPU (not on xlnx-versal-virt: Cortex-A72s)
 #   --qemu BINARY           arm, aarch64: qemu-system-aarch64 (default) or
 #                           qemu-system-arm; riscv64: qemu-system-riscv64
 #   --smp N                 N CPUs (default 1); the firmware runs on the boot CPU
@@ -206,6 +206,10 @@ xlnx-versal-virt)
     [[ $arch == aarch64 ]] || die "--board xlnx-versal-virt is an aarch64 board"
     # Its GIC is built in: a --gic here was dropped without a word.
     [[ -z $gic_given ]] || die "--gic: xlnx-versal-virt has its own GICv3 (only virt has a choice); leave --gic out"
+    # Its two Cortex-A72s are built in: another --cpu was replaced
+    # without a word.
+    [[ -z $cpu_given || $cpu_given == cortex-a72 ]] ||
+        die "--cpu: xlnx-versal-virt has its own Cortex-A72s, not '$cpu_given'; leave --cpu out"
     machine=xlnx-versal-virt cpu=cortex-a72 ;;
 vexpress-a15)
     [[ $arch == arm ]] || die "--board vexpress-a15 is an arm board"

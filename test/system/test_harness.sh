@@ -138,6 +138,10 @@ out=$(tools/qemu-run.sh --arch arm --board vexpress-a15 --gic 3 --dry-run build/
 out=$(tools/qemu-run.sh --arch aarch64 --board xlnx-versal-virt --gic 2 --dry-run build/aarch64/firmware.bin 2>&1)
 [[ $out == *"xlnx-versal-virt has its own GICv3"* ]] && pass "qemu-run: --board xlnx-versal-virt --gic 2: refused in words" ||
     fail "qemu-run: --board xlnx-versal-virt --gic 2: $out"
+out=$(tools/qemu-run.sh --arch aarch64 --board xlnx-versal-virt --cpu cortex-a53 --dry-run build/aarch64/firmware.bin 2>&1)
+[[ $out == *"xlnx-versal-virt has its own Cortex-A72s"* ]] &&
+    pass "qemu-run: --board xlnx-versal-virt --cpu cortex-a53: refused in words" ||
+    fail "qemu-run: --board xlnx-versal-virt --cpu cortex-a53 (silently an A72): $out"
 # Forwards with no user network to carry them were dropped without a word.
 refused "--net tap:tap0 --hostfwd" "they need --devices with net and a --net user" --arch riscv64 --net tap:tap0 --hostfwd 5555
 refused "--devices rng --tcpfwd" "they need --devices with net and a --net user" --arch riscv64 --devices rng --tcpfwd 2323:23
