@@ -329,6 +329,10 @@ done
 
 if ((interactive)); then
     args+=(-nographic)
+    # A --monitor here was dropped without a word.  Given one, -nographic
+    # no longer multiplexes the serial port with a monitor on stdio, and
+    # Ctrl-A X would not quit: mon:stdio keeps that.
+    [[ -n $monitor ]] && args+=(-monitor "$monitor" -serial mon:stdio)
 else
     args+=(-display none -monitor "${monitor:-none}" -serial stdio)
     ((reboot)) || args+=(-no-reboot)

@@ -179,6 +179,13 @@ if out=$(tools/qemu-run.sh --help 2>&1) && [[ $out == *"--arch arm|aarch64|riscv
 else
     fail "qemu-run: --help: $out"
 fi
+# --interactive kept no --monitor (test_recovery's kind, by hand): the
+# monitor as asked, and the serial port still on stdio with Ctrl-A X.
+cmd=$(tools/qemu-run.sh --arch aarch64 --interactive --monitor unix:build/m.sock,server=on,wait=off --dry-run "$fw" 2>&1)
+cmd=${cmd//\\/}
+[[ $cmd == *" -nographic -monitor unix:build/m.sock,server=on,wait=off -serial mon:stdio"* ]] &&
+    pass "qemu-run: --interactive --monitor: the monitor, and the serial port on stdio" ||
+    fail "qemu-run: --interactive --monitor: $cmd"
 # make debug's gdb stub: on the loopback only, as the user network's
 # forwards (an open stub on every interface would let anyone on the
 # network stop the guest and write its memory).
