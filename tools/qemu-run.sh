@@ -183,6 +183,15 @@ for f in "${tcpfwds[@]}"; do
         die "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535 (decimal, no leading 0), not '$f'"
 done
 [[ -z $gdbport ]] || port_ok "$gdbport" || die "--gdb-port takes a port number from 1 to 65535 (decimal, no leading 0), not '$gdbport'"
+# Files the options name, said here rather than by QEMU's "Could not open"
+# (or, for --initrd and --dtb, its "could not load").  A disk may be a block
+# device; a comma would end QEMU's file= (as for --pcap below).
+for d in "${disks[@]}"; do
+    [[ -e $d ]] || die "--disk: no image at $d (a raw disk image; truncate -s 16M $d makes an empty one)"
+    [[ $d != *,* ]] || die "--disk: QEMU cannot take a file name with a comma: '$d'"
+done
+[[ -z $initrd || -f $initrd ]] || die "--initrd: no file at $initrd"
+[[ -z $dtb || -f $dtb ]] || die "--dtb: no device tree at $dtb"
 # The forwards live on the first user network: without one they were dropped
 # without a word, and --interactive still printed "nc -u 127.0.0.1 PORT".
 if [[ -n $hostfwd || ${#tcpfwds[@]} -gt 0 ]]; then

@@ -97,9 +97,11 @@ cmd=${cmd//\\/}
    $cmd == *"hostfwd=udp:127.0.0.1:5555-:7"* && $cmd == *"filter-dump,id=pcap0,netdev=n0"* ]] &&
     pass "qemu-run: riscv64: no GIC; --mmio modern, --hostfwd, --pcap as on ARM" ||
     fail "qemu-run: riscv64 options: $cmd"
-cmd=$(tools/qemu-run.sh --arch riscv64 --net tap:tap0 --devices net --dtb x.dtb --icount --gdb-port 4321 --dry-run "$fw")
+xdtb=$(mktemp "$LOGDIR/.harness.XXXXXX.dtb") # --dtb names a file that is there
+cmd=$(tools/qemu-run.sh --arch riscv64 --net tap:tap0 --devices net --dtb "$xdtb" --icount --gdb-port 4321 --dry-run "$fw")
 cmd=${cmd//\\/}
-[[ $cmd == *"-netdev tap,id=n0,ifname=tap0,"* && $cmd == *" -dtb x.dtb "* && $cmd == *" -icount shift=0 "* &&
+rm -f "$xdtb"
+[[ $cmd == *"-netdev tap,id=n0,ifname=tap0,"* && $cmd == *" -dtb $xdtb "* && $cmd == *" -icount shift=0 "* &&
    $cmd == *" -S -gdb tcp:127.0.0.1:4321"* && $cmd != *" -smp "* ]] &&
     pass "qemu-run: riscv64: --net tap, --dtb, --icount, --gdb-port as on ARM; one CPU unless asked" ||
     fail "qemu-run: riscv64 tap/dtb/icount/gdb: $cmd"
@@ -142,6 +144,11 @@ out=$(tools/qemu-run.sh --arch aarch64 --board xlnx-versal-virt --cpu cortex-a53
 [[ $out == *"xlnx-versal-virt has its own Cortex-A72s"* ]] &&
     pass "qemu-run: --board xlnx-versal-virt --cpu cortex-a53: refused in words" ||
     fail "qemu-run: --board xlnx-versal-virt --cpu cortex-a53 (silently an A72): $out"
+# A file an option names that is not there: said in words, not QEMU's
+# "Could not open".
+refused "--disk missing" "--disk: no image at build/nonexistent.img" --arch riscv64 --disk build/nonexistent.img
+refused "--initrd missing" "--initrd: no file at build/nonexistent.cpio" --arch riscv64 --initrd build/nonexistent.cpio
+refused "--dtb missing" "--dtb: no device tree at build/nonexistent.dtb" --arch riscv64 --dtb build/nonexistent.dtb
 # Forwards with no user network to carry them were dropped without a word.
 refused "--net tap:tap0 --hostfwd" "they need --devices with net and a --net user" --arch riscv64 --net tap:tap0 --hostfwd 5555
 refused "--devices rng --tcpfwd" "they need --devices with net and a --net user" --arch riscv64 --devices rng --tcpfwd 2323:23
