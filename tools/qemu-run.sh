@@ -158,6 +158,15 @@ riscv64)
         die "--loader: riscv64 starts in OpenSBI, which enters the -kernel image in S-mode; QEMU's generic loader would start the CPU at the image in M-mode (wrap firmware.bin in an ELF at the address instead)" ;;
 *) die "--arch must be arm, aarch64 or riscv64, not '$arch'" ;;
 esac
+# Another target's QEMU ends in an error about the machine or CPU
+# ("Property 'virt-machine.gic-version' not found", "unable to find CPU
+# model 'cortex-a53'"): say which ones run ARCH.  A name that is no
+# qemu-system-* (a wrapper) is taken as it is.
+case $arch:${qemu##*/} in
+arm:qemu-system-aarch64* | arm:qemu-system-arm* | aarch64:qemu-system-aarch64* | riscv64:qemu-system-riscv64*) ;;
+arm:qemu-system-*) die "--qemu: $arch runs on qemu-system-aarch64 or qemu-system-arm, not '$qemu'" ;;
+*:qemu-system-*) die "--qemu: $arch runs on qemu-system-$arch, not '$qemu'" ;;
+esac
 # QEMU (and riscv64's OpenSBI) installed when missing, as make run does:
 # the README runs this script directly too.
 if ((!dry)) && { ! command -v "$qemu" >/dev/null || [[ $arch == riscv64 && ! -f $OPENSBI ]]; }; then

@@ -144,6 +144,9 @@ out=$(tools/qemu-run.sh --arch aarch64 --board xlnx-versal-virt --cpu cortex-a53
 [[ $out == *"xlnx-versal-virt has its own Cortex-A72s"* ]] &&
     pass "qemu-run: --board xlnx-versal-virt --cpu cortex-a53: refused in words" ||
     fail "qemu-run: --board xlnx-versal-virt --cpu cortex-a53 (silently an A72): $out"
+# Another target's QEMU: said in words, not QEMU's error about -cpu or -M.
+refused "riscv64 --qemu qemu-system-aarch64" "riscv64 runs on qemu-system-riscv64" --arch riscv64 --qemu qemu-system-aarch64
+refused "arm --qemu qemu-system-riscv64" "arm runs on qemu-system-aarch64 or qemu-system-arm" --arch arm --qemu qemu-system-riscv64
 # A file an option names that is not there: said in words, not QEMU's
 # "Could not open".
 refused "--disk missing" "--disk: no image at build/nonexistent.img" --arch riscv64 --disk build/nonexistent.img
@@ -163,9 +166,9 @@ done
 # A QEMU that is not there (the README runs qemu-run.sh directly, where
 # make run has not installed QEMU): said in words, not bash's "exec: not
 # found".  (tools/deps.sh run-aarch64 has nothing to install here.)
-out=$(tools/qemu-run.sh --arch aarch64 --qemu qemu-system-vbare-none build/aarch64/firmware.elf 2>&1 </dev/null)
+out=$(tools/qemu-run.sh --arch aarch64 --qemu qemu-system-aarch64-vbare-none build/aarch64/firmware.elf 2>&1 </dev/null)
 rc=$?
-[[ $rc == 2 && $out == *"qemu-run: no qemu-system-vbare-none here"* ]] &&
+[[ $rc == 2 && $out == *"qemu-run: no qemu-system-aarch64-vbare-none here"* ]] &&
     pass "qemu-run: a QEMU binary that is missing: said in words" || fail "qemu-run: missing QEMU: status $rc: $out"
 # The bench scripts likewise: a missing value or a word they do not take is
 # refused in words with status 2 before anything runs (bench.sh ran the
