@@ -167,13 +167,6 @@ arm:qemu-system-aarch64* | arm:qemu-system-arm* | aarch64:qemu-system-aarch64* |
 arm:qemu-system-*) die "--qemu: $arch runs on qemu-system-aarch64 or qemu-system-arm, not '$qemu'" ;;
 *:qemu-system-*) die "--qemu: $arch runs on qemu-system-$arch, not '$qemu'" ;;
 esac
-# QEMU (and riscv64's OpenSBI) installed when missing, as make run does:
-# the README runs this script directly too.
-if ((!dry)) && { ! command -v "$qemu" >/dev/null || [[ $arch == riscv64 && ! -f $OPENSBI ]]; }; then
-    "$(dirname -- "$0")/deps.sh" "run-$arch" >&2 || exit 2
-fi
-((dry)) || command -v "$qemu" >/dev/null || die "no $qemu here (--qemu names a QEMU on PATH)"
-[[ $arch != riscv64 || -f $OPENSBI ]] || die "riscv64: no OpenSBI at $OPENSBI (apt-get install opensbi)"
 [[ $mmio == legacy || $mmio == modern ]] || die "--mmio must be legacy or modern, not '$mmio'"
 [[ $arch == riscv64 || $gic == 2 || $gic == 3 ]] || die "--gic must be 2 or 3, not '$gic'"
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp takes a number of CPUs (1 or more), not '$smp'"
@@ -213,6 +206,18 @@ if [[ -n $pcap ]]; then
     pdir=$(dirname -- "$pcap")
     [[ -d $pdir && -w $pdir ]] || die "--pcap: cannot write in '$pdir'"
 fi
+
+# QEMU (and riscv64's OpenSBI) installed when missing, as make run does:
+# the README runs this script directly too.  Called once every option has
+# been checked (and where QEMU itself runs first, for riscv64's --uboot): a
+# mistyped option is said at once, not after an apt-get install.
+need_qemu() {
+    if ((!dry)) && { ! command -v "$qemu" >/dev/null || [[ $arch == riscv64 && ! -f $OPENSBI ]]; }; then
+        "$(dirname -- "$0")/deps.sh" "run-$arch" >&2 || exit 2
+    fi
+    ((dry)) || command -v "$qemu" >/dev/null || die "no $qemu here (--qemu names a QEMU on PATH)"
+    [[ $arch != riscv64 || -f $OPENSBI ]] || die "riscv64: no OpenSBI at $OPENSBI (apt-get install opensbi)"
+}
 
 # Every device is named below.  -nic none: without it, -M virt adds a default
 # NIC (virtio-net-pci) whenever no network option is given, and that one needs
@@ -260,6 +265,7 @@ if [[ -n $uboot ]]; then
         # on -M, -cpu, -m and -smp, not on the virtio devices: all 8
         # transports are always listed).
         ubdtb=$uboot.dtb
+        need_qemu
         out=$("$qemu" "${args[@]}" -machine "dumpdtb=$ubdtb" -display none 2>&1) ||
             die "--uboot: $qemu could not write its device tree to $ubdtb: $out"
         python3 "$(dirname -- "$0")/uboot-env.py" --fdt "$uboot" "$ubdtb" || exit 2
@@ -377,6 +383,7 @@ if ((interactive)); then
     done
     [[ -n $pcap ]] && echo "qemu-run: recording the guest's network traffic to $pcap (tcpdump -r $pcap)"
 fi
+need_qemu
 if ((dry)); then
     printf '%q ' "$qemu" "${args[@]}"
     echo

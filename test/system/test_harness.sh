@@ -170,6 +170,13 @@ out=$(tools/qemu-run.sh --arch aarch64 --qemu qemu-system-aarch64-vbare-none bui
 rc=$?
 [[ $rc == 2 && $out == *"qemu-run: no qemu-system-aarch64-vbare-none here"* ]] &&
     pass "qemu-run: a QEMU binary that is missing: said in words" || fail "qemu-run: missing QEMU: status $rc: $out"
+# A mistyped option where QEMU is missing: the option is named, before
+# anything is installed (it was "no QEMU here" after tools/deps.sh ran).
+for o in "--mmio v3" "--devices net,bogus"; do
+    out=$(tools/qemu-run.sh --arch aarch64 --qemu qemu-system-aarch64-vbare-none $o build/aarch64/firmware.elf 2>&1 </dev/null)
+    [[ $out == "qemu-run: "*"${o##*[ ,]}"* && $out != *"no qemu-system"* ]] &&
+        pass "qemu-run: $o with QEMU missing: the option refused first" || fail "qemu-run: $o with QEMU missing: $out"
+done
 # The bench scripts likewise: a missing value or a word they do not take is
 # refused in words with status 2 before anything runs (bench.sh ran the
 # whole bench for a mistyped --short; the others ended on bash's "$2:
