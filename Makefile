@@ -85,6 +85,20 @@ ifneq ($(MMIO),modern)
 $(error PACKED=1 needs MMIO=modern: legacy virtio has no packed virtqueues)
 endif
 endif
+# BOARD is make run's and make debug's: said here, before a build (and on a
+# fresh machine the compilers' install) that qemu-run.sh refuses only after.
+ifeq ($(filter $(BOARD),virt xlnx-versal-virt vexpress-a15),)
+$(error BOARD must be virt, xlnx-versal-virt (ARCH=aarch64) or vexpress-a15 (ARCH=arm), not '$(BOARD)')
+endif
+# (Its ARCH only where it boots: make check's builds of every ARCH pass it on.)
+ifneq ($(filter run debug,$(MAKECMDGOALS)),)
+ifeq ($(BOARD)-$(filter aarch64,$(ARCH)),xlnx-versal-virt-)
+$(error BOARD=xlnx-versal-virt is an aarch64 board: give ARCH=aarch64, not ARCH=$(ARCH))
+endif
+ifeq ($(BOARD)-$(filter arm,$(ARCH)),vexpress-a15-)
+$(error BOARD=vexpress-a15 is an arm board: give ARCH=arm, not ARCH=$(ARCH))
+endif
+endif
 ifeq ($(filter $(GIC),2 3),)
 $(error GIC must be 2 or 3, not '$(GIC)')
 endif

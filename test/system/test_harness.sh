@@ -260,6 +260,15 @@ out=$(run_n PACKED=1)
 out=$(run_n HOSTFWD=)
 [[ $out == *qemu-run.sh* && $out != *--hostfwd* && $out == *"--tcpfwd 2323:23"* ]] &&
     pass "make run: HOSTFWD= forwards no UDP port" || fail "make run HOSTFWD=: $out"
+# A BOARD that is none, or not the ARCH's, is refused before anything is
+# built (qemu-run.sh said so only after the build).
+out=$(make -n run BOARD=vexpres-a15 2>&1)
+[[ $out == *"BOARD must be virt, xlnx-versal-virt (ARCH=aarch64) or vexpress-a15 (ARCH=arm), not 'vexpres-a15'"* &&
+   $out != *deps.sh* ]] && pass "make run: BOARD=vexpres-a15 refused in words before the build" || fail "make run BOARD=vexpres-a15: ${out:0:300}"
+out=$(make -n run ARCH=riscv64 BOARD=xlnx-versal-virt 2>&1)
+[[ $out == *"BOARD=xlnx-versal-virt is an aarch64 board"* && $out != *deps.sh* ]] &&
+    pass "make run: ARCH=riscv64 BOARD=xlnx-versal-virt refused in words before the build" ||
+    fail "make run ARCH=riscv64 BOARD=xlnx-versal-virt: ${out:0:300}"
 out=$(run_n BOARD=vexpress-a15)
 [[ $out == *"qemu-run.sh "* && $out != *--gic* ]] && pass "make run BOARD=vexpress-a15: no --gic (its GIC is its own)" ||
     fail "make run BOARD=vexpress-a15: $out"
