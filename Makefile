@@ -201,9 +201,10 @@ deps-run:
 	@tools/deps.sh run-$(ARCH)
 	$(if $(PCAP),@tools/deps.sh pcap)
 	$(if $(LOADER),@tools/deps.sh uboot)
-deps-debug:
+# make debug boots what make run boots, halted: all of run's (nc and curl,
+# which its banner names; tcpdump for PCAP=; U-Boot) and gdb-multiarch.
+deps-debug: deps-run
 	@tools/deps.sh debug-$(ARCH)
-	$(if $(LOADER),@tools/deps.sh uboot)
 deps-test:
 	@tools/deps.sh test
 

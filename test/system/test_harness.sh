@@ -286,6 +286,11 @@ for goal in run debug; do
         pass "make $goal LOADER=uboot: tools/deps.sh uboot before tools/uboot-env.py" ||
         fail "make $goal LOADER=uboot: $out"
 done
+# make debug boots make run's guest, halted: what make run installs (nc and
+# curl, which the banner names; tcpdump for PCAP=) and gdb-multiarch.
+out=$(make -n debug PCAP=build/x.pcap 2>&1 | grep -E 'deps\.sh' | tr '\n' ' ')
+[[ $out == *"tools/deps.sh run-arm "*"tools/deps.sh pcap "*"tools/deps.sh debug-arm "* ]] &&
+    pass "make debug PCAP=: installs what make run does, then gdb-multiarch" || fail "make debug PCAP=: $out"
 # The README's one-unit-test command (make build/host/unit/svcparse) installs
 # what the host tests build with (cmocka, libfdt, ...) first.
 out=$(make --no-print-directory -n build/host/unit/svcparse 2>&1 | head -1)
