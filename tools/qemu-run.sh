@@ -316,7 +316,12 @@ for d in "${devs[@]}"; do
                 fi
                 [[ -n $uboot ]] && fwd+=",tftp=$(dirname -- "$fw")"
                 args+=(-netdev "user,id=n$k$fwd") ;;
-            tap:*) args+=(-netdev "tap,id=n$k,ifname=${nets[$k]#tap:},script=no,downscript=no") ;;
+            tap:*)
+                # QEMU takes an empty ifname= for "make a new tapN", an
+                # interface nothing is connected to, and a comma would end it.
+                [[ -n ${nets[$k]#tap:} && ${nets[$k]} != *,* ]] ||
+                    die "--net tap:IFNAME takes the name of a TAP interface (e.g. tap:tap0), not '${nets[$k]}'"
+                args+=(-netdev "tap,id=n$k,ifname=${nets[$k]#tap:},script=no,downscript=no") ;;
             udp:*)
                 IFS=: read -r _ lport rport <<<"${nets[$k]}"
                 port_ok "$lport" && port_ok "$rport" ||

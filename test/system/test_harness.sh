@@ -152,6 +152,8 @@ refused "arm --qemu qemu-system-riscv64" "arm runs on qemu-system-aarch64 or qem
 refused "--disk missing" "--disk: no image at build/nonexistent.img" --arch riscv64 --disk build/nonexistent.img
 refused "--initrd missing" "--initrd: no file at build/nonexistent.cpio" --arch riscv64 --initrd build/nonexistent.cpio
 refused "--dtb missing" "--dtb: no device tree at build/nonexistent.dtb" --arch riscv64 --dtb build/nonexistent.dtb
+# --net tap: with no name was QEMU's "make a new tapN", connected to nothing.
+refused "--net tap:" "--net tap:IFNAME takes the name of a TAP interface" --arch riscv64 --net tap:
 # Forwards with no user network to carry them were dropped without a word.
 refused "--net tap:tap0 --hostfwd" "they need --devices with net and a --net user" --arch riscv64 --net tap:tap0 --hostfwd 5555
 refused "--devices rng --tcpfwd" "they need --devices with net and a --net user" --arch riscv64 --devices rng --tcpfwd 2323:23
