@@ -24,7 +24,8 @@
 #   --gic 2|3               GIC version (arm and aarch64 virt only: the other boards
 #                           have their own, riscv64 a PLIC)
 #   --devices LIST          comma list of net,blk,rng,console in command-line order
-#                           (QEMU fills slots from the top down in that order)
+#                           (QEMU fills slots from the top down in that order);
+#                           each once, rng as often as wanted
 #   --net user|tap:IF|udp:LPORT:RPORT|none
 #                           the network behind virtio-net (default user); udp:
 #                           frames as UDP datagrams on 127.0.0.1, QEMU bound
@@ -299,7 +300,15 @@ if ((packed)); then
     pk=,packed=on
 fi
 IFS=, read -ra devs <<<"$devices"
+seen=,
 for d in "${devs[@]}"; do
+    # net, blk and console twice gave QEMU one id twice (n0, d0, vcon) and
+    # its "Duplicate ID" error; rng takes no id and may come again.
+    case $d in
+    net | blk | console)
+        [[ $seen != *,$d,* ]] || die "--devices: $d given twice in '$devices' (rng may be; two NICs: --net twice, two disks: --disk twice)"
+        seen+=$d, ;;
+    esac
     case $d in
     net)
         ((${#nets[@]})) || nets=("$net")

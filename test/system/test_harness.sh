@@ -152,6 +152,12 @@ refused "arm --qemu qemu-system-riscv64" "arm runs on qemu-system-aarch64 or qem
 refused "--disk missing" "--disk: no image at build/nonexistent.img" --arch riscv64 --disk build/nonexistent.img
 refused "--initrd missing" "--initrd: no file at build/nonexistent.cpio" --arch riscv64 --initrd build/nonexistent.cpio
 refused "--dtb missing" "--dtb: no device tree at build/nonexistent.dtb" --arch riscv64 --dtb build/nonexistent.dtb
+# A kind twice in --devices: QEMU's "Duplicate ID"; rng twice is fine.
+refused "--devices net,rng,net" "--devices: net given twice" --arch riscv64 --devices net,rng,net
+refused "--devices console,console" "--devices: console given twice" --arch riscv64 --devices console,console
+cmd=$(tools/qemu-run.sh --arch riscv64 --devices rng,rng --dry-run "$fw" 2>&1)
+[[ $cmd == *virtio-rng-device*virtio-rng-device* ]] && pass "qemu-run: --devices rng,rng: two entropy devices" ||
+    fail "qemu-run: --devices rng,rng: $cmd"
 # --net tap: with no name was QEMU's "make a new tapN", connected to nothing.
 refused "--net tap:" "--net tap:IFNAME takes the name of a TAP interface" --arch riscv64 --net tap:
 # Forwards with no user network to carry them were dropped without a word.
