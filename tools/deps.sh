@@ -16,9 +16,9 @@ build-riscv64) pkgs=(make gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf b
 run | run-arm | run-aarch64) pkgs=(qemu-system-arm netcat-openbsd curl) ;; # nc, curl: the README's way to the echo port, the shell and HTTP
 run-riscv64) pkgs=(qemu-system-misc opensbi netcat-openbsd curl) ;; # opensbi: qemu-run.sh's -bios (QEMU's own copy
                                                                # comes only as a recommendation)
-pcap) pkgs=(tcpdump) ;;
+pcap) pkgs=(tcpdump) ;; # to read the capture of make run PCAP=file
 fuzz) pkgs=(make clang libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler) ;; # libFuzzer's runtime is
-                                                                   # only recommended by clang-14                            # to read the capture of make run PCAP=file
+                                                                   # only recommended by clang-14
 uboot) pkgs=(u-boot-qemu device-tree-compiler python3) ;; # make run LOADER=uboot (python3: tools/uboot-env.py writes its
                                                          # environment; riscv64: with fdtput)
 debug | debug-arm | debug-aarch64) pkgs=(qemu-system-arm gdb-multiarch) ;;
