@@ -147,7 +147,6 @@ done
 ((${#disks[@]})) && disk=${disks[0]}
 fw=$1
 gic_given=$gic cpu_given=$cpu # before the ARCH's defaults fill them in
-[[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 case $arch in
 arm) : "${cpu:=cortex-a15}" "${qemu:=qemu-system-aarch64}" "${gic:=2}" ;;
 aarch64) : "${cpu:=cortex-a53}" "${qemu:=qemu-system-aarch64}" "${gic:=2}" ;;
@@ -159,6 +158,8 @@ riscv64)
         die "--loader: riscv64 starts in OpenSBI, which enters the -kernel image in S-mode; QEMU's generic loader would start the CPU at the image in M-mode (wrap firmware.bin in an ELF at the address instead)" ;;
 *) die "--arch must be arm, aarch64 or riscv64, not '$arch'" ;;
 esac
+# After --arch is known good: the hint names a make that works.
+[[ -f $fw ]] || die "no firmware at $fw (run make ARCH=$arch first)"
 # Another target's QEMU ends in an error about the machine or CPU
 # ("Property 'virt-machine.gic-version' not found", "unable to find CPU
 # model 'cortex-a53'"): say which ones run ARCH.  A name that is no

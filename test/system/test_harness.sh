@@ -122,6 +122,9 @@ refused "riscv64 --loader" "would start the CPU at the image in M-mode" --arch r
 refused "riscv64 --uboot without an environment" "no environment at" --arch riscv64 --uboot build/x.fd
 refused "--smp 0" "--smp takes a number of CPUs" --arch riscv64 --smp 0
 refused "--arch mips" "--arch must be arm, aarch64 or riscv64" --arch mips
+out=$(tools/qemu-run.sh --arch mips --dry-run build/mips/firmware.elf 2>&1)
+[[ $out == *"--arch must be arm, aarch64 or riscv64, not 'mips'"* ]] &&
+    pass "qemu-run: --arch mips with no firmware: the ARCH refused, no 'make ARCH=mips'" || fail "qemu-run: --arch mips, no firmware: $out"
 # -m 0 is QEMU's default RAM (a silent 128M), -m abc QEMU's own error.
 refused "--mem 0" "--mem takes a RAM size above 0" --arch riscv64 --mem 0
 refused "--mem abc" "--mem takes a RAM size above 0" --arch riscv64 --mem abc
