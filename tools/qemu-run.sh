@@ -52,7 +52,8 @@
 #                           (e.g. logical_block_size=4096,physical_block_size=4096)
 #   --console-chardev SPEC  chardev backing virtio-console (default pty when
 #                           interactive, null otherwise)
-#   --loader ADDR           load the image at ADDR with QEMU's generic loader
+#   --loader ADDR           load the image (firmware.bin: the loader puts an ELF
+#                           at its own addresses) at ADDR with QEMU's generic loader
 #                           and start there, instead of -kernel: no boot
 #                           arguments and no DTB pointer (tests of the
 #                           image's relocation and device-tree search); not
@@ -277,6 +278,13 @@ if [[ -n $uboot ]]; then
     fi
 elif [[ -n $loader ]]; then
     [[ $loader =~ ^0x[0-9a-fA-F]+$ ]] || die "--loader takes a hex address (0x...)"
+    # QEMU's generic loader places an ELF at its own addresses and ignores
+    # addr= (it is for raw images only): the ELF ran at its link address,
+    # not at ADDR, without a word.
+    magic=
+    IFS= read -r -d '' -N 4 magic <"$fw" || :
+    [[ $magic != $'\x7fELF' ]] ||
+        die "--loader: $fw is an ELF, which QEMU's loader places at its own addresses, not at $loader; give firmware.bin"
     [[ -z $append && -z $initrd ]] || die "--loader: QEMU takes -append and -initrd only with -kernel"
     args+=(-device "loader,file=$fw,addr=$loader,cpu-num=0")
 else

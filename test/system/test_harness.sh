@@ -155,6 +155,14 @@ refused "arm --qemu qemu-system-riscv64" "arm runs on qemu-system-aarch64 or qem
 refused "--disk missing" "--disk: no image at build/nonexistent.img" --arch riscv64 --disk build/nonexistent.img
 refused "--initrd missing" "--initrd: no file at build/nonexistent.cpio" --arch riscv64 --initrd build/nonexistent.cpio
 refused "--dtb missing" "--dtb: no device tree at build/nonexistent.dtb" --arch riscv64 --dtb build/nonexistent.dtb
+# --loader with an ELF: QEMU's loader ignores addr= for it (the ELF ran at
+# its link address, not ADDR).
+xelf=$(mktemp "$LOGDIR/.harness.XXXXXX.elf")
+printf '\177ELF\002\001\001' >"$xelf"
+out=$(tools/qemu-run.sh --arch aarch64 --loader 0x48000000 --dry-run "$xelf" 2>&1)
+[[ $out == *"is an ELF, which QEMU's loader places at its own addresses"* ]] &&
+    pass "qemu-run: --loader with an ELF: refused in words" || fail "qemu-run: --loader with an ELF: $out"
+rm -f "$xelf"
 # A kind twice in --devices: QEMU's "Duplicate ID"; rng twice is fine.
 refused "--devices net,rng,net" "--devices: net given twice" --arch riscv64 --devices net,rng,net
 refused "--devices console,console" "--devices: console given twice" --arch riscv64 --devices console,console
