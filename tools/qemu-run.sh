@@ -95,6 +95,8 @@ nets=() disks=() # --net and --disk, each as often as given
 # which qemu-system-misc only recommends.
 OPENSBI=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 die() { echo "qemu-run: $*" >&2; exit 2; }
+# is_elf FILE: FILE begins with the ELF magic (by content: a name says little).
+is_elf() { local m=; IFS= read -r -d '' -N 4 m <"$1" || :; [[ $m == $'\x7fELF' ]]; }
 while (($#)); do
     case $1 in
     --arch | --board | --cpu | --qemu | --mmio | --gic | --smp | --machine-opts | --devices | --net | --hostfwd | \
@@ -281,9 +283,7 @@ elif [[ -n $loader ]]; then
     # QEMU's generic loader places an ELF at its own addresses and ignores
     # addr= (it is for raw images only): the ELF ran at its link address,
     # not at ADDR, without a word.
-    magic=
-    IFS= read -r -d '' -N 4 magic <"$fw" || :
-    [[ $magic != $'\x7fELF' ]] ||
+    ! is_elf "$fw" ||
         die "--loader: $fw is an ELF, which QEMU's loader places at its own addresses, not at $loader; give firmware.bin"
     [[ -z $append && -z $initrd ]] || die "--loader: QEMU takes -append and -initrd only with -kernel"
     args+=(-device "loader,file=$fw,addr=$loader,cpu-num=0")
@@ -388,7 +388,14 @@ fi
 if ((debug)); then
     args+=(-S -gdb tcp:127.0.0.1:1234)
     echo "qemu-run: halted with a gdb stub on 127.0.0.1:1234; in another terminal:"
-    echo "  gdb-multiarch $fw -ex 'target remote :1234'"
+    # gdb reads symbols from an ELF only: given firmware.bin it says "not in
+    # executable format" (and the ELF's symbols are for QEMU virt's address,
+    # not where another board or U-Boot puts the image).
+    if is_elf "$fw"; then
+        echo "  gdb-multiarch $fw -ex 'target remote :1234'"
+    else
+        echo "  gdb-multiarch -ex 'target remote :1234'   ($fw has no symbols)"
+    fi
 fi
 if ((interactive)); then
     gicnote=; [[ $board == virt ]] && gicnote=", GIC v$gic"

@@ -230,6 +230,14 @@ cmd=${cmd//\\/}
 [[ $cmd == *"-S -gdb tcp:127.0.0.1:1234"* && $cmd == *"target remote :1234"* ]] &&
     pass "qemu-run: --debug: a gdb stub on 127.0.0.1:1234 and the command to attach" ||
     fail "qemu-run: --debug: $cmd"
+# make debug BOARD=vexpress-a15 (or LOADER=uboot) boots firmware.bin: gdb
+# takes no raw image ("not in executable format"), so the hint names none.
+xbin=$(mktemp "$LOGDIR/.harness.XXXXXX.bin")
+head -c 64 /dev/zero >"$xbin"
+out=$(tools/qemu-run.sh --arch aarch64 --debug --dry-run "$xbin" 2>&1)
+[[ $out == *"gdb-multiarch -ex 'target remote :1234'"* && $out != *"gdb-multiarch $xbin"* ]] &&
+    pass "qemu-run: --debug with firmware.bin: the gdb command takes no raw image" || fail "qemu-run: --debug with a .bin: $out"
+rm -f "$xbin"
 # free_port never gives one port twice in a test (the kernel may offer a
 # port again while nothing listens on it: QEMU then got two forwards on one
 # port and did not start).  The port source here offers 40000 twice.
