@@ -215,6 +215,10 @@ RUN_OPTS = --arch $(ARCH) --board $(BOARD) --mmio $(MMIO) $(if $(filter virt,$(B
 # the other boards the image, which runs wherever their RAM is.
 RUN_IMAGE = $(if $(filter virt,$(BOARD)),$(FIRMWARE),$(IMAGE))
 ifeq ($(LOADER),uboot)
+# Said before the build and U-Boot's install, which qemu-run.sh refused after.
+ifneq ($(BOARD),virt)
+$(error LOADER=uboot: Debian's U-Boot is built for QEMU virt only, not BOARD=$(BOARD))
+endif
 # U-Boot's environment: fetch the image from QEMU's user network, boot it
 # with U-Boot's device tree (docs/PORTING.md).
 UBOOT_BOOT := $(if $(filter arm,$(ARCH)),bootz,booti)

@@ -296,6 +296,10 @@ out=$(make -n run ARCH=riscv64 BOARD=xlnx-versal-virt 2>&1)
 [[ $out == *"BOARD=xlnx-versal-virt is an aarch64 board"* && $out != *deps.sh* ]] &&
     pass "make run: ARCH=riscv64 BOARD=xlnx-versal-virt refused in words before the build" ||
     fail "make run ARCH=riscv64 BOARD=xlnx-versal-virt: ${out:0:300}"
+out=$(make -n run LOADER=uboot BOARD=vexpress-a15 2>&1)
+[[ $out == *"LOADER=uboot: Debian's U-Boot is built for QEMU virt only"* && $out != *deps.sh* ]] &&
+    pass "make run: LOADER=uboot BOARD=vexpress-a15 refused in words before the build" ||
+    fail "make run LOADER=uboot BOARD=vexpress-a15: ${out:0:300}"
 out=$(run_n BOARD=vexpress-a15)
 [[ $out == *"qemu-run.sh "* && $out != *--gic* ]] && pass "make run BOARD=vexpress-a15: no --gic (its GIC is its own)" ||
     fail "make run BOARD=vexpress-a15: $out"
