@@ -185,9 +185,12 @@ esac
 # 08080 no number).
 port_ok() { [[ $1 =~ ^[1-9][0-9]{0,4}$ ]] && (($1 <= 65535)); }
 [[ -z $hostfwd ]] || port_ok "$hostfwd" || die "--hostfwd takes a port number from 1 to 65535 (decimal, no leading 0), not '$hostfwd'"
+hports=, # one host port forwarded twice: QEMU's "could not set up host forwarding rule"
 for f in "${tcpfwds[@]}"; do
     [[ $f == *:* ]] && port_ok "${f%%:*}" && port_ok "${f#*:}" ||
         die "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535 (decimal, no leading 0), not '$f'"
+    [[ $hports != *,${f%%:*},* ]] || die "--tcpfwd: host port ${f%%:*} is forwarded twice (${tcpfwds[*]})"
+    hports+=${f%%:*},
 done
 [[ -z $gdbport ]] || port_ok "$gdbport" || die "--gdb-port takes a port number from 1 to 65535 (decimal, no leading 0), not '$gdbport'"
 # Files the options name, said here rather than by QEMU's "Could not open"

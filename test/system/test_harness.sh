@@ -133,6 +133,7 @@ refused "--mem abc" "--mem takes a RAM size above 0" --arch riscv64 --mem abc
 refused "--hostfwd 0" "--hostfwd takes a port number from 1 to 65535" --arch riscv64 --hostfwd 0
 refused "--hostfwd 08080" "--hostfwd takes a port number from 1 to 65535" --arch riscv64 --hostfwd 08080
 refused "--tcpfwd 70000:23" "--tcpfwd takes HOSTPORT:GUESTPORT, each from 1 to 65535" --arch riscv64 --tcpfwd 70000:23
+refused "--tcpfwd 2323:23 --tcpfwd 2323:80" "--tcpfwd: host port 2323 is forwarded twice" --arch riscv64 --tcpfwd 2323:23 --tcpfwd 2323:80
 refused "--gdb-port abc" "--gdb-port takes a port number from 1 to 65535" --arch riscv64 --gdb-port abc
 refused "--net udp:0:99999" "--net udp:LOCALPORT:REMOTEPORT, each from 1 to 65535" --arch riscv64 --net udp:0:99999
 # Boards with a GIC of their own dropped a --gic without a word (v3 given,
