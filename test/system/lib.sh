@@ -182,7 +182,11 @@ free_port() {
 # that the test did not expect fails the test, even when the guest still
 # booted: "failed to find romfile" passed on a machine that had the ROM and
 # failed 47 tests on one that had not.  A test that wrote no log (it
-# booted nothing, or every boot was skipped) gets no PASS for it.
+# booted nothing, or every boot was skipped) gets no PASS for it.  QEMU's
+# stderr and the guest's serial output share the log, so a message QEMU
+# prints while the guest's line is still open (the shell's "vbare> "
+# prompt has no newline) starts in the middle of that line: it is looked
+# for anywhere in a line, not only at its start.
 qemu_messages_check() {
     local f bad=0 line n=0
     while IFS= read -r -d '' f; do
@@ -190,7 +194,7 @@ qemu_messages_check() {
         while IFS= read -r line; do
             fail "QEMU said something this test does not expect, in $f: $line"
             bad=1
-        done < <(tr -d '\r' <"$f" | grep -E '^qemu-system-[a-z0-9_]+: ' |
+        done < <(tr -d '\r' <"$f" | grep -Eo 'qemu-system-[a-z0-9_]+: .*' |
                  grep -Ev "^qemu-system-[a-z0-9_]+: ($QEMU_EXPECTED)" | sort -u)
     done < <(find "$LOGDIR" build/bench -type f -newer "$TEST_STAMP" -print0 2>/dev/null)
     ((bad || !n)) || pass "QEMU started every boot of this test without a warning ($n log files)"

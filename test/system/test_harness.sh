@@ -33,6 +33,14 @@ n=$(guard_on $'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\r')
 [[ $n == 1 ]] && pass "guard: CRLF logs are read too" || fail "guard: CRLF log gave $n failures, not 1"
 n=$(guard_on 'OpenSBI v1.1' 'qemu-system-riscv64: warning: something new' 'boot: done')
 [[ $n == 1 ]] && pass "guard: a riscv64 QEMU warning fails the test" || fail "guard: riscv64 warning gave $n failures, not 1"
+# QEMU's stderr shares the log with the serial port: a message that comes
+# while the shell's prompt (no newline) is open starts mid-line.
+n=$(guard_on 'vbare> qemu-system-aarch64: virtio: zero sized buffers are not allowed')
+[[ $n == 1 ]] && pass "guard: a QEMU message after an open prompt fails the test" ||
+    fail "guard: a message after 'vbare> ' gave $n failures, not 1"
+n=$(guard_on 'vbare> qemu-system-aarch64: terminating on signal 15 from pid 1 (timeout)')
+[[ $n == 0 ]] && pass "guard: QEMU ended on purpose while the prompt is open is not a failure" ||
+    fail "guard: signal line after 'vbare> ' gave $n failures"
 # A test that wrote no log at all booted nothing: no PASS for its boots.
 out=$(
     dir=$(mktemp -d "$LOGDIR/.harness.XXXXXX")
