@@ -118,9 +118,13 @@ expect_grep() {
     fi
 }
 
-# expect_no_grep LOG REGEX WHAT
+# expect_no_grep LOG REGEX WHAT : LOG has output, and no line matches.  A
+# log that is missing or empty (the boot never ran, or wrote elsewhere) is
+# a FAIL: there is nothing in it for the absence to say anything about.
 expect_no_grep() {
-    if grep -Eq -- "$2" < <(tr -d '\r' <"$1"); then
+    if [[ ! -s $1 ]]; then
+        fail "$3: $1 is missing or empty: nothing to look for /$2/ in"
+    elif grep -Eq -- "$2" < <(tr -d '\r' <"$1"); then
         fail "$3: /$2/ matched in $1: $(tr -d '\r' <"$1" | grep -E -m1 -- "$2")"
     else
         pass "$3"

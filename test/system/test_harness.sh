@@ -51,6 +51,17 @@ out=$(
 )
 [[ $out == failures=0 ]] && pass "guard: no log, no PASS line for the boots" || fail "guard: with no log it said: $out"
 
+# expect_no_grep: a log that is missing or empty is no evidence of absence.
+nog_dir=$(mktemp -d "$LOGDIR/.harness.XXXXXX")
+printf 'boot: done\n' >"$nog_dir/ok.log"
+: >"$nog_dir/empty.log"
+for c in "ok.log 0" "empty.log 1" "missing.log 1"; do
+    read -r f want <<<"$c"
+    n=$( (failures=0; expect_no_grep "$nog_dir/$f" 'CRASH' x >/dev/null 2>&1; echo "$failures") )
+    [[ $n == "$want" ]] && pass "expect_no_grep on $f: $want failures" || fail "expect_no_grep on $f: $n failures, not $want"
+done
+rm -rf "$nog_dir"
+
 # Every device set qemu-run.sh can build: -nic none always, and a netdev
 # only where net is asked for.
 for arch in aarch64 riscv64; do
