@@ -5,11 +5,13 @@ Usage (inside the network namespace that holds the TAP, as root):
     csum-probe.py IFACE HOST_IP GUEST_IP GUEST_MAC CSUM GUEST_CSUM
 CSUM and GUEST_CSUM: on|off, what the guest negotiated (its features line).
 
-A capture socket (AF_PACKET, PACKET_AUXDATA) on IFACE records every frame
-the guest sends, with the kernel's word on its checksum: a frame the guest
-sent with VIRTIO_NET_HDR_F_NEEDS_CSUM reaches the TAP as CHECKSUM_PARTIAL
-(TP_STATUS_CSUMNOTREADY), its checksum field still holding the
-pseudo-header sum; anything else must carry a complete checksum.  Then:
+A capture socket (AF_PACKET, PACKET_AUXDATA, PACKET_VNET_HDR) on IFACE
+records every frame the guest sends, with the kernel's word on its
+checksum: a frame the guest sent with VIRTIO_NET_HDR_F_NEEDS_CSUM reaches
+the TAP as CHECKSUM_PARTIAL (TP_STATUS_CSUMNOTREADY), its checksum field
+still holding the pseudo-header sum, and the virtio-net header the kernel
+gives back with it carries the guest's csum_start and csum_offset;
+anything else must carry a complete checksum.  Then:
   * the host's own UDP sockets: echo of several sizes, byte-exact (with the
     guest's GUEST_CSUM the kernel sends these with partial checksums);
   * crafted frames from a raw socket: UDP with a right, a wrong and no
@@ -18,7 +20,8 @@ pseudo-header sum; anything else must carry a complete checksum.  Then:
     GUEST_CSUM and completed by the kernel without); ICMP right and wrong.
 Every reply is checked byte for byte and its checksum as captured: complete
 and right, or partial (only when the guest negotiated CSUM) with exactly the
-pseudo-header sum in the field and the metadata pointing at it.  Whether a
+pseudo-header sum in the field and the metadata (csum_start, csum_offset)
+pointing at it.  Whether a
 reply is partial is asserted too: it is exactly when CSUM is on and the
 request reached the guest unverified (partial).  Prints "PASS what" or
 "FAIL what: why" lines; exit status 1 when any failed.
@@ -36,6 +39,7 @@ PACKET_AUXDATA = 8
 PACKET_VNET_HDR = 15
 TP_STATUS_CSUMNOTREADY = 1 << 3
 TP_STATUS_CSUM_VALID = 1 << 7
+VNET_HDR_LEN = 10  # struct virtio_net_hdr
 
 failures = 0
 
@@ -85,6 +89,9 @@ class Probe:
             self.host_mac = mac_bytes(f.read().strip())
         self.cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         self.cap.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        # each frame read comes after a struct virtio_net_hdr: the guest's
+        # csum_start/csum_offset of a partial one (host order, as sent)
+        self.cap.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
         self.cap.bind((iface, 0))
         self.raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         self.raw.bind((iface, 0))
@@ -94,11 +101,13 @@ class Probe:
         self.ip_id = 0x4000
         self.partial_replies = 0
         self.partial_requests = 0
+        self.meta = (0, 0)  # csum_start, csum_offset of the last frame wait_reply matched
 
     # ---- capture ----
     def frames(self, timeout):
         """Frames from the guest (and the host's partial requests, counted)
-        until timeout: yields (frame, csum_not_ready)."""
+        until timeout: yields (frame, csum_not_ready, (csum_start,
+        csum_offset))."""
         end = time.monotonic() + timeout
         while True:
             left = end - time.monotonic()
@@ -107,7 +116,9 @@ class Probe:
             r, _, _ = select.select([self.cap], [], [], left)
             if not r:
                 return
-            data, anc, _, addr = self.cap.recvmsg(65536, socket.CMSG_SPACE(20))
+            data, anc, _, addr = self.cap.recvmsg(65536 + VNET_HDR_LEN, socket.CMSG_SPACE(20))
+            _, _, _, _, csum_start, csum_offset = struct.unpack("=BBHHHH", data[:VNET_HDR_LEN])
+            data = data[VNET_HDR_LEN:]
             status = 0
             for level, typ, cd in anc:
                 if level == SOL_PACKET and typ == PACKET_AUXDATA and len(cd) >= 4:
@@ -118,11 +129,12 @@ class Probe:
                 if partial and data[0:6] == self.guest_mac:
                     self.partial_requests += 1
                 continue
-            yield data, partial
+            yield data, partial, (csum_start, csum_offset)
 
     def wait_reply(self, match, timeout=1.5):
-        for f, partial in self.frames(timeout):
+        for f, partial, meta in self.frames(timeout):
             if match(f):
+                self.meta = meta
                 return f, partial
         return None, None
 
@@ -152,6 +164,13 @@ class Probe:
             want = init if proto == 17 else 0
             if value != want:
                 bad("%s: partial checksum field 0x%04x, pseudo-header sum 0x%04x" % (what, value, want))
+                return False
+            # where the device is told to store the sum: the field itself
+            # (the kernel delivers a partial frame to a local socket without
+            # summing it, so a wrong csum_offset shows nowhere else)
+            if self.meta != (14 + ihl, field):
+                bad("%s: partial checksum metadata csum_start %d csum_offset %d, expected %d and %d" %
+                    ((what,) + self.meta + (14 + ihl, field)))
                 return False
             # what the device (the kernel, here) would store: complete it
             done = csum(l4[:field] + b"\0\0" + l4[field + 2:], init)
