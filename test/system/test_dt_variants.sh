@@ -177,7 +177,7 @@ for arch in arm aarch64; do
         "$arch: interrupt <0 0 0> (no trigger) is refused, the node named"
     expect_line "$log" "virtio: WARNING: virtio_mmio@a003000: interrupt 1019 is beyond the GICv$gic's $lines lines; the device will be polled" \
         "$arch: an SPI the GIC does not have is refused, the node named"
-    expect_no_grep "$log" 'WARNING: virtio_mmio@a00(3e00|3c00|3800|800)' "$arch: no warning for the good nodes"
+    expect_no_grep "$log" 'WARNING: virtio_mmio@(a003e00|a003c00|800): ' "$arch: no warning for the good nodes"
     expected="virtio-mmio@0x0a003600 irq none v1 dev 4 (rng) vendor 0x554d4551
 virtio-mmio@0x0a003800 irq 76 v1 dev 3 (console) vendor 0x554d4551
 virtio-mmio@0x0a003a00 irq none v1 dev 2 (blk) vendor 0x554d4551
