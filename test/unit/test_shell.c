@@ -82,11 +82,12 @@ unsigned virtio_net_mtu(const struct virtio_net *n) /* never called: no device a
 /* What the ping's interrupt check said when the stand-in asked it once, as
  * netapp.c's loop asks after each poll: 1 true, 0 false, -1 no check. */
 static int ping_interrupted;
+static uint32_t ping_dst; /* the address the last ping was asked for */
 int netapp_ping(uint32_t dst, unsigned count, bool (*interrupted)(void *arg), void *arg)
 {
-    (void)dst;
     (void)count;
     ping_calls++;
+    ping_dst = dst;
     ping_interrupted = interrupted ? interrupted(arg) : -1;
     return 0;
 }
@@ -324,8 +325,14 @@ static void test_ping_address_strict(void **state)
             fail_msg("'%s' taken as an address (%d pings):\n%s", bad[i], ping_calls, o);
     }
     TYPE("ping 10.0.0.1\r");
+    assert_int_equal(ping_calls, 1);
+    assert_int_equal(ping_dst, 0x0a000001u); /* the host typed, not another */
     TYPE("ping 10.0.0.0\r"); /* a 0 part alone is no leading zero */
     assert_int_equal(ping_calls, 2);
+    assert_int_equal(ping_dst, 0x0a000000u);
+    TYPE("ping 192.168.255.7\r");
+    assert_int_equal(ping_calls, 3);
+    assert_int_equal(ping_dst, 0xc0a8ff07u);
 }
 
 /* Ctrl-C typed while ping runs stops it (the check says true), and is
