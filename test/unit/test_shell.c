@@ -102,9 +102,12 @@ const struct virtio_blk_info *virtio_blk_info(const struct virtio_blk *b) { retu
 /* ... unless a test says reads succeed: then they bring read_data. */
 static bool read_ok;
 static uint8_t read_data[8 * 512];
+static uint64_t read_lba; /* what the last read asked for */
+static unsigned read_count;
 int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
 {
-    (void)lba, (void)count;
+    read_lba = lba;
+    read_count = count;
     if (disk < nblk && read_ok) {
         *data = read_data;
         return 0;
@@ -452,16 +455,23 @@ static void test_blk_read_offsets_past_64_bits(void **state)
     read_ok = true;
     memset(read_data, 0xa5, sizeof(read_data));
     TYPE("\x15\r\n");
+    /* the offsets name the sectors read: each read asks for the ones typed */
     const char *o = TYPE("blk read 5 2\r"); /* as before */
     if (!strstr(o, "\n00000a00  a5 a5 ") || !strstr(o, "\n00000df0  a5 a5 "))
         fail_msg("the session got:\n%s", o);
+    assert_int_equal(read_lba, 5);
+    assert_int_equal(read_count, 2);
     o = TYPE("blk read 36028797018963967 2\r"); /* sectors 2^55 - 1 and 2^55 */
     if (!strstr(o, "\nfffffffffffffe00  a5 a5 ") || !strstr(o, "\nfffffffffffffff0  a5 a5 ") ||
         !strstr(o, "\n10000000000000000  a5 a5 ") || !strstr(o, "\n100000000000001f0  a5 a5 ") || strstr(o, "\n0000"))
         fail_msg("the session got:\n%s", o);
+    assert_int_equal(read_lba, 36028797018963967ull);
+    assert_int_equal(read_count, 2);
     o = TYPE("blk read 18446744073709551614 1\r"); /* the last sector a 64-bit LBA names but one */
     if (!strstr(o, "\n1fffffffffffffffc00  a5 a5 ") || !strstr(o, "\n1fffffffffffffffdf0  a5 a5 "))
         fail_msg("the session got:\n%s", o);
+    assert_int_equal(read_lba, 18446744073709551614ull);
+    assert_int_equal(read_count, 1);
     read_ok = false;
 }
 
