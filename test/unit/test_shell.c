@@ -117,12 +117,14 @@ int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data)
 /* Writes: what the last one asked for, and its answer (set by a test). */
 static uint64_t write_lba;
 static unsigned write_count;
+static int write_byte = -1;
 static int write_result = VIRTIO_ENODEV;
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte)
 {
-    (void)disk, (void)byte;
+    (void)disk;
     write_lba = lba;
     write_count = count;
+    write_byte = byte;
     return write_result;
 }
 int app_rng_read(void *buf, size_t len)
@@ -428,6 +430,7 @@ static void test_blk_block_size(void **state)
     o = TYPE("blk write 16 171\r");
     assert_int_equal(write_lba, 16);
     assert_int_equal(write_count, 8);
+    assert_int_equal(write_byte, 0xab); /* the byte the answer names */
     if (!strstr(o, "blk: write of sectors 16-23 with 0xab: ok (0)"))
         fail_msg("the session got:\n%s", o);
     write_result = VIRTIO_EINVAL;
@@ -437,7 +440,9 @@ static void test_blk_block_size(void **state)
     disks[0].info.blk_size = 512;
     write_result = 0;
     o = TYPE("blk write 17 171\r");
+    assert_int_equal(write_lba, 17);
     assert_int_equal(write_count, 1);
+    assert_int_equal(write_byte, 0xab);
     if (!strstr(o, "blk: write of sector 17 with 0xab: ok (0)"))
         fail_msg("the session got:\n%s", o);
 }
