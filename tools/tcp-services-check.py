@@ -18,17 +18,21 @@ on:  HTTP: curl GET / (the device table, Content-Length exact,
      HOST_IP (a command that polls the network itself), two sessions at
      once with their own lines, the session limit (a fifth connection is
      refused with one line and closed), exit and quit close.
-off: ports 23 and 80 refuse connections (RST).
+off: ports 23 and 80 refuse connections (RST - not an ICMP error, which
+     Linux reports as ECONNREFUSED too: the socket's IP_RECVERR error
+     queue must stay empty).
 """
 import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
 
 TIMEOUT = float(os.environ.get("SVC_TIMEOUT", "20"))
+IP_RECVERR = 11  # linux/in.h
 PROMPT = b"vbare> "
 failures = 0
 
@@ -369,14 +373,28 @@ def shell_checks(host, host_ip):
 
 
 def refused(host, port):
+    """"refused" when a RST refused the connection; an ICMP error that
+    refused it is queued on the socket (IP_RECVERR), a RST queues nothing."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        s = connect(host, port)
-        s.close()
+        s.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
+        s.settimeout(TIMEOUT)
+        s.connect((host, port))
         return "connected"
     except ConnectionRefusedError:
-        return "refused"
+        try:
+            _, anc, _, _ = s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
+        except (BlockingIOError, TimeoutError):
+            return "refused"
+        for _, _, data in anc:  # struct sock_extended_err
+            if len(data) >= 7:
+                _, origin, etype, code = struct.unpack("=IBBB", data[:7])
+                return "refused by an ICMP error (origin %d, type %d, code %d), not a RST" % (origin, etype, code)
+        return "refused by a queued error, not a RST"
     except Exception as e:
         return repr(e)
+    finally:
+        s.close()
 
 
 def main():

@@ -55,16 +55,25 @@ done
 # The boot arguments: tcp_echo=off closes port 7 (RST), discard stays;
 # tcp_discard=off likewise.
 read -r arch _ <<<"$arches"
-try_port() { # PORT : "refused", or the bytes discard sent back ("0")
+try_port() { # PORT : "refused" (by a RST), or the bytes discard sent back ("0")
+    # An ICMP port unreachable also makes connect() fail with ECONNREFUSED;
+    # it is queued on the socket with IP_RECVERR (11), a RST is not.
     in_ns python3 -c '
 import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_IP, 11, 1)
+s.settimeout(10)
 try:
-    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+    s.connect((sys.argv[1], int(sys.argv[2])))
     s.sendall(b"x" * 1000)
     s.shutdown(socket.SHUT_WR)
     print(len(s.recv(1)))
 except ConnectionRefusedError:
-    print("refused")
+    try:
+        s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
+        print("refused by an ICMP error, not a RST")
+    except (BlockingIOError, TimeoutError):
+        print("refused")
 except Exception as e:
     print(repr(e))' "$GUEST_IP" "$1" 2>&1
 }
