@@ -57,6 +57,7 @@ def closed_port(host, port):
         return "connected"
     except ConnectionRefusedError:
         try:
+            s.setblocking(False)  # with a timeout set, Python polls for input first: the whole timeout
             _, anc, _, _ = s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
         except (BlockingIOError, TimeoutError):
             return "refused"

@@ -70,6 +70,7 @@ try:
     print(len(s.recv(1)))
 except ConnectionRefusedError:
     try:
+        s.setblocking(False)  # with a timeout set, Python polls for input first: the whole timeout
         s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
         print("refused by an ICMP error, not a RST")
     except (BlockingIOError, TimeoutError):
