@@ -143,8 +143,8 @@ int net_ping_start(struct netif *nif, uint32_t dst, uint16_t count, uint16_t siz
 
     if (p->active)
         return -NET_EBUSY;
-    if (count == 0 || size > PING_MAX_SIZE || size > (uint32_t)nif->mtu - IP4_HLEN - ICMP_HLEN || dst == 0 || net_ip4_is_bcast(nif, dst) ||
-        IP4_IS_MULTICAST(dst) || interval_ms == 0 || timeout_ms == 0)
+    if (count == 0 || size > PING_MAX_SIZE || size > (uint32_t)nif->mtu - IP4_HLEN - ICMP_HLEN || dst == 0 ||
+        net_ip4_is_bcast(nif, dst) || IP4_IS_MULTICAST(dst) || interval_ms == 0 || timeout_ms == 0)
         return -NET_EINVAL;
     memset(p, 0, sizeof(*p));
     p->active = true;

@@ -517,6 +517,15 @@ static void test_mtu(void **state)
     assert_int_equal(fx->net.stats.mtu_declined, 0);
 }
 
+/* The device's mtu becomes `mtu`, then DEVICE_NEEDS_RESET: re-initialised. */
+static void reset_with_mtu(struct nfix *fx, uint16_t mtu)
+{
+    set_dev_mtu(fx, mtu);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+}
+
 /* A re-initialisation reads the mtu again: a device that now offers a
  * smaller one is kept to it, and one whose mtu became unusable falls back
  * to 1500. */
@@ -530,18 +539,12 @@ static void test_mtu_after_reset(void **state)
     assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
     fx->inited = true;
     assert_int_equal(virtio_net_mtu(&fx->net), 1500);
-    set_dev_mtu(fx, 1280);
-    sim_virtio_set_needs_reset(fx->sim);
-    sim_run_irqs();
-    assert_int_equal(virtio_net_check(&fx->net), 1);
+    reset_with_mtu(fx, 1280);
     assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
     assert_int_equal(virtio_net_mtu(&fx->net), 1280);
     assert_int_equal(send(fx, 1280 + 15, 1), VIRTIO_E2BIG);
     assert_int_equal(send(fx, 1280 + 14, 2), 0);
-    set_dev_mtu(fx, 65535);
-    sim_virtio_set_needs_reset(fx->sim);
-    sim_run_irqs();
-    assert_int_equal(virtio_net_check(&fx->net), 1);
+    reset_with_mtu(fx, 65535);
     assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_MTU));
     assert_int_equal(virtio_net_mtu(&fx->net), 1500);
     assert_int_equal(fx->net.stats.mtu_declined, 1);
