@@ -157,7 +157,7 @@ DTBS := $(if $(filter arm,$(ARCH)),$(BUILD)/vexpress-a15.dtb)
 all: firmware
 firmware: deps-build $(FIRMWARE) $(IMAGE) $(DTBS)
 
-$(BUILD)/%.dtb: board/%/*.dts
+$(BUILD)/%.dtb: board/%/*.dts | deps-build
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  DTC     $@")
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
@@ -171,12 +171,12 @@ $(BUILD)/obj/lib/string.c.o: CFLAGS += -fno-tree-loop-distribute-patterns -fno-b
 $(BUILD)/obj/net/%.c.o: CFLAGS += -fbuiltin
 
 # Every object depends on the Makefile: a changed flag rebuilds all.
-$(BUILD)/obj/%.c.o: %.c Makefile
+$(BUILD)/obj/%.c.o: %.c Makefile | deps-build
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $(ARCH) $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S Makefile
+$(BUILD)/obj/%.S.o: %.S Makefile | deps-build
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $(ARCH) $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
