@@ -246,19 +246,38 @@ fail:
     return err;
 }
 
-static void destroy_queues(struct virtio_dev *dev, bool teardown)
+/* teardown: the device was not reset (virtio_dev_fail), or its reset did
+ * not complete - stop each queue on the transport first.  A queue the
+ * device will not stop is dropped without being destroyed: its rings and
+ * the buffers behind its tokens stay the device's, for good (see
+ * virtio_dev_shutdown).  Returns 0, or VIRTIO_EBUSY if one was kept. */
+static int destroy_queues(struct virtio_dev *dev, bool teardown)
 {
     unsigned i;
+    int err = 0;
 
     for (i = 0; i < VIRTIO_MAX_VQS; i++) {
         if (!dev->vqs[i])
             continue;
-        if (teardown)
-            dev->ops->queue_teardown(dev, i);
-        virtqueue_destroy(dev->vqs[i]);
+        if (teardown && dev->ops->queue_teardown(dev, i) != 0) {
+            dev->memory_kept = true;
+            dev->stats.queues_kept++;
+            plat_log("virtio@%lx: queue %u did not stop: its memory is kept, never freed",
+                     (unsigned long)dev->base, i);
+            err = VIRTIO_EBUSY;
+        } else {
+            virtqueue_destroy(dev->vqs[i]);
+        }
         dev->vqs[i] = NULL;
     }
     dev->vq_end = 0;
+    return err;
+}
+
+void virtio_dev_dma_free(const struct virtio_dev *dev, void *p, size_t size)
+{
+    if (p && !dev->memory_kept)
+        plat_dma_free(p, size);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -353,32 +372,35 @@ fail:
     return err;
 }
 
-void virtio_dev_fail(struct virtio_dev *dev)
-{
-    if (!dev || !dev->ops)
-        return;
-    dev->stopping = true;
-    if (dev->irq_attached)
-        plat_irq_mask(dev->irq);
-    destroy_queues(dev, true);
-    /* Last: on legacy virtio-mmio a QueuePFN 0 write of the teardown
-     * resets the whole device (QEMU's virtio-mmio does), clearing Status. */
-    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
-}
-
-void virtio_dev_shutdown(struct virtio_dev *dev)
+int virtio_dev_fail(struct virtio_dev *dev)
 {
     int err;
 
     if (!dev || !dev->ops)
-        return;
+        return VIRTIO_EINVAL;
+    dev->stopping = true;
+    if (dev->irq_attached)
+        plat_irq_mask(dev->irq);
+    err = destroy_queues(dev, true);
+    /* Last: on legacy virtio-mmio a QueuePFN 0 write of the teardown
+     * resets the whole device (QEMU's virtio-mmio does), clearing Status. */
+    dev->ops->add_status(dev, VIRTIO_STATUS_FAILED);
+    return err;
+}
+
+int virtio_dev_shutdown(struct virtio_dev *dev)
+{
+    int err;
+
+    if (!dev || !dev->ops)
+        return VIRTIO_EINVAL;
     dev->stopping = true;
     if (dev->irq_attached)
         plat_irq_mask(dev->irq);
     err = dev->ops->reset(dev);
     /* A device that does not finish its reset may still use the rings:
      * tear the queues down on the transport before freeing them. */
-    destroy_queues(dev, err != 0);
+    return destroy_queues(dev, err != 0);
 }
 
 /* ---- config space --------------------------------------------------------- */

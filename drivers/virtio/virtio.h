@@ -121,7 +121,9 @@ struct virtio_ops {
     uint32_t (*config_generation)(struct virtio_dev *dev);
     uint32_t (*queue_max)(struct virtio_dev *dev, unsigned idx); /* 0: no such queue */
     int (*queue_setup)(struct virtio_dev *dev, unsigned idx, const struct virtio_queue_addrs *a);
-    void (*queue_teardown)(struct virtio_dev *dev, unsigned idx);
+    /* Stop queue idx (virtio-mmio: QueueReady 0, legacy QueuePFN 0): 0 once
+     * the device reports it stopped, VIRTIO_ETIMEDOUT if it does not. */
+    int (*queue_teardown)(struct virtio_dev *dev, unsigned idx);
     void (*notify)(struct virtio_dev *dev, unsigned idx);
     uint32_t (*irq_status)(struct virtio_dev *dev);
     void (*irq_ack)(struct virtio_dev *dev, uint32_t bits);
@@ -199,6 +201,7 @@ struct virtio_dev_stats {
     uint32_t restart_failures; /* driver restart hook failed */
     uint32_t config_retries;   /* ConfigGeneration changed during a read */
     uint32_t config_failures;  /* ... more than VIRTIO_CONFIG_RETRIES times */
+    uint32_t queues_kept;      /* queues a device did not stop: memory never freed */
 };
 
 struct virtio_dev {
@@ -228,6 +231,8 @@ struct virtio_dev {
     bool stopping;               /* virtio_dev_fail/shutdown under way or done:
                                   * cancel callbacks must not re-post */
     bool broken;                 /* re-initialisation failed: give up (owning thread) */
+    bool memory_kept;            /* a queue did not stop (virtio_dev_shutdown/fail):
+                                  * the device may still use what it was given */
     volatile bool reset_pending; /* DEVICE_NEEDS_RESET seen, not yet handled:
                                   * virtio_flag_get/virtio_flag_set only */
     unsigned irq_stuck_run;      /* interrupt handler only: stuck invocations in a row */
@@ -366,12 +371,28 @@ int virtio_dev_driver_ok(struct virtio_dev *dev);
 /* Driver gave up: mask the interrupt, tear down and destroy the queues
  * (outstanding tokens cancelled), then set FAILED - last, because on a
  * legacy device the teardown (QueuePFN 0) resets the device, as QEMU's
- * virtio-mmio does, which would clear a FAILED set earlier. */
-void virtio_dev_fail(struct virtio_dev *dev);
+ * virtio-mmio does, which would clear a FAILED set earlier.  Returns 0, or
+ * VIRTIO_EBUSY when a queue did not stop (see virtio_dev_shutdown). */
+int virtio_dev_fail(struct virtio_dev *dev);
 
 /* Orderly stop: mask the interrupt, reset the device, destroy the queues
- * (outstanding tokens cancelled). */
-void virtio_dev_shutdown(struct virtio_dev *dev);
+ * (outstanding tokens cancelled).  Returns 0, or VIRTIO_EBUSY for a device
+ * that cannot be stopped: its reset does not complete (Status never reads
+ * 0) and a queue still reads as live after its teardown (QueueReady, or
+ * legacy QueuePFN).  Such a device may go on reading and writing the
+ * queue's rings and the buffers posted to it, so that memory is never
+ * freed: the queue is dropped as it is (its tokens are not given back, the
+ * buffers stay the device's), counted in stats.queues_kept and logged, and
+ * dev->memory_kept is set, which makes virtio_dev_dma_free() keep the
+ * driver's own DMA memory too.  (2.4.1: until the reset completes, the
+ * device may still act on what the driver gave it.) */
+int virtio_dev_shutdown(struct virtio_dev *dev);
+
+/* plat_dma_free() for the memory a driver gave this device (buffers, their
+ * metadata) - unless a queue could not be stopped (dev->memory_kept): then
+ * the memory is kept, for the device may still write it.  For a driver's
+ * shutdown and release paths. */
+void virtio_dev_dma_free(const struct virtio_dev *dev, void *p, size_t size);
 
 /* ---- config space (device-specific area) -------------------------------- */
 

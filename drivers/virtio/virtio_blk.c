@@ -272,8 +272,7 @@ static void blk_release(struct virtio_dev *dev)
     struct virtio_blk *b = dev->drv_priv;
 
     b->vq = NULL;
-    if (b->slots)
-        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
+    virtio_dev_dma_free(dev, b->slots, b->nslots * sizeof(struct virtio_blk_slot));
     b->slots = NULL;
     b->nslots = 0;
 }
@@ -711,8 +710,7 @@ void virtio_blk_shutdown(struct virtio_blk *b)
         return;
     virtio_dev_shutdown(&b->dev); /* in-flight requests: blk_cancel */
     b->vq = NULL;
-    if (b->slots)
-        plat_dma_free(b->slots, b->nslots * sizeof(struct virtio_blk_slot));
+    virtio_dev_dma_free(&b->dev, b->slots, b->nslots * sizeof(struct virtio_blk_slot));
     b->slots = NULL;
     b->nslots = 0;
 }

@@ -296,8 +296,7 @@ static void con_release(struct virtio_dev *dev)
     struct virtio_console *c = dev->drv_priv;
 
     c->rxq = c->txq = NULL;
-    if (c->mem)
-        plat_dma_free(c->mem, c->mem_size);
+    virtio_dev_dma_free(dev, c->mem, c->mem_size);
     c->mem = NULL;
 }
 
@@ -595,8 +594,7 @@ void virtio_console_shutdown(struct virtio_console *c)
         return;
     virtio_dev_shutdown(c->dev); /* cancels what the device held */
     c->rxq = c->txq = NULL;
-    if (c->mem)
-        plat_dma_free(c->mem, c->mem_size);
+    virtio_dev_dma_free(c->dev, c->mem, c->mem_size);
     c->mem = NULL;
     c->ready_count = 0;
 }

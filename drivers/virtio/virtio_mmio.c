@@ -255,16 +255,24 @@ static int mmio_queue_setup(struct virtio_dev *dev, unsigned idx, const struct v
     return is_legacy(dev) ? legacy_queue_setup(dev, a) : modern_queue_setup(dev, a);
 }
 
-static void mmio_queue_teardown(struct virtio_dev *dev, unsigned idx)
+static int mmio_queue_teardown(struct virtio_dev *dev, unsigned idx)
 {
     wr(dev, VIRTIO_MMIO_QUEUE_SEL, idx);
     if (is_legacy(dev)) {
         wr(dev, VIRTIO_MMIO_QUEUE_PFN, 0);
+        /* 4.2.4: QueuePFN reads 0 once the queue is no longer in use.  The
+         * write may have reset the whole device (QEMU's does), QueueSel
+         * with it: select the queue again before reading. */
+        wr(dev, VIRTIO_MMIO_QUEUE_SEL, idx);
+        if (rd(dev, VIRTIO_MMIO_QUEUE_PFN) == 0)
+            return 0;
     } else {
         wr(dev, VIRTIO_MMIO_QUEUE_READY, 0);
-        if (!wait_zero(dev->base, VIRTIO_MMIO_QUEUE_READY))
-            plat_log("virtio-mmio@%lx: queue %u stays ready", (unsigned long)dev->base, idx);
+        if (wait_zero(dev->base, VIRTIO_MMIO_QUEUE_READY))
+            return 0;
     }
+    plat_log("virtio-mmio@%lx: queue %u stays live", (unsigned long)dev->base, idx);
+    return VIRTIO_ETIMEDOUT;
 }
 
 static void mmio_notify(struct virtio_dev *dev, unsigned idx)

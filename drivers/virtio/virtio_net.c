@@ -401,11 +401,9 @@ static bool mac_usable(const uint8_t m[6])
 static void free_memory(struct virtio_net *n)
 {
     for (unsigned k = 0; k < n->nrx_blocks; k++)
-        plat_dma_free(n->rx_block[k], (size_t)n->rx_block_bufs[k] * VIRTIO_NET_BUF_SIZE);
-    if (n->rx)
-        plat_dma_free(n->rx, rx_meta_size(n->nrx));
-    if (n->txmem)
-        plat_dma_free(n->txmem, (size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE);
+        virtio_dev_dma_free(&n->dev, n->rx_block[k], (size_t)n->rx_block_bufs[k] * VIRTIO_NET_BUF_SIZE);
+    virtio_dev_dma_free(&n->dev, n->rx, rx_meta_size(n->nrx));
+    virtio_dev_dma_free(&n->dev, n->txmem, (size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE);
     n->rx = NULL;
     n->txmem = NULL;
     n->nrx = n->nrx_ready = n->nrx_blocks = 0;

@@ -181,8 +181,7 @@ static void rng_release(struct virtio_dev *dev)
 {
     struct virtio_rng *rng = dev->drv_priv;
 
-    if (rng->buf)
-        plat_dma_free(rng->buf, buf_alloc_size(rng));
+    virtio_dev_dma_free(dev, rng->buf, buf_alloc_size(rng));
     rng->buf = NULL;
     rng->vq = NULL;
 }
@@ -363,7 +362,6 @@ void virtio_rng_shutdown(struct virtio_rng *rng)
         return;
     virtio_dev_shutdown(rng->dev); /* cancels an outstanding request */
     rng->vq = NULL;
-    if (rng->buf)
-        plat_dma_free(rng->buf, buf_alloc_size(rng));
+    virtio_dev_dma_free(rng->dev, rng->buf, buf_alloc_size(rng));
     rng->buf = NULL;
 }

@@ -123,6 +123,10 @@ void sim_mmio_unregister(uintptr_t base);
 void sim_dma_set_bus_base(uint64_t base); /* applies to later allocations */
 void *sim_dma_ptr(uint64_t bus, size_t len); /* NULL unless inside one block */
 size_t sim_dma_live(void);                   /* live blocks */
+/* The blocks live now are kept on purpose (a device that could not be
+ * stopped keeps its memory): sim_plat_finish() does not count them as
+ * leaks.  Until sim_plat_reset(). */
+void sim_dma_forgive_live(void);
 /* The live block holding bus address `bus`: its bus address and the size
  * plat_dma_alloc was asked for (which a real allocator may stop at: the
  * next block can start in the same cache line). */

@@ -159,6 +159,9 @@ static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
     if (pfn == 0) {
         uint32_t page = s->guest_page_size;
 
+        if (s->fault.stop_ignored)
+            return;
+
         device_reset(s);
         s->guest_page_size = page;
         return;
@@ -188,7 +191,8 @@ static void legacy_pfn(struct sim_virtio *s, struct sim_vq *v, uint32_t pfn)
 static void modern_ready(struct sim_virtio *s, struct sim_vq *v, uint32_t val)
 {
     if (val == 0) {
-        v->ready = false;
+        if (!s->fault.stop_ignored)
+            v->ready = false;
         return;
     }
     if (s->fault.queue_ready_stuck)
@@ -217,6 +221,8 @@ static void write_status(struct sim_virtio *s, uint32_t val)
     if (s->n_status < sizeof(s->status_log))
         s->status_log[s->n_status++] = (uint8_t)val;
     if (val == 0) {
+        if (s->fault.stop_ignored)
+            return;
         device_reset(s);
         s->reset_delay_left = s->fault.reset_delay_reads;
         return;

@@ -115,6 +115,8 @@ struct sim_faults {
     unsigned reset_delay_reads; /* Status reads non-zero N times after reset; ~0u: forever */
     bool queue_ready_stuck;     /* QueueReady reads 0 after 1 is written */
     bool queue_busy;            /* QueueReady / QueuePFN already non-zero */
+    bool stop_ignored;          /* a device that cannot be stopped: Status 0,
+                                 * QueueReady 0 and QueuePFN 0 writes do nothing */
     unsigned gen_bumps;         /* ConfigGeneration changes on the next N config reads */
     /* The device changes its config space in the middle of the driver's
      * reads: just before config read number cfg_change_at (config_reads

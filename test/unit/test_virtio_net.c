@@ -1241,6 +1241,27 @@ static void test_shutdown_with_tx_in_flight(void **state)
     virtio_net_shutdown(&fx->net); /* twice: harmless */
 }
 
+/* Shut down a device that cannot be stopped (its reset never completes,
+ * its queues stay live): the RX buffers it was given, the TX buffers and
+ * the rings stay allocated - the device may still write them - while a
+ * device that does stop gives everything back (above). */
+static void test_shutdown_unstoppable_keeps_buffers(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+    size_t live = sim_dma_live();
+
+    assert_true(live > 0);
+    fx->sim->fault.stop_ignored = true;
+    virtio_net_shutdown(&fx->net);
+    fx->inited = false;
+    assert_null(fx->net.rxq);
+    assert_true(fx->net.dev.memory_kept);
+    assert_int_equal(fx->net.dev.stats.queues_kept, 2);
+    assert_int_equal(sim_dma_live(), live);
+    fx->sim->fault.stop_ignored = false;
+    sim_dma_forgive_live();
+}
+
 /* ---- poll: budget and re-arm --------------------------------------------------------- */
 
 static void test_budget(void **state)
@@ -2644,6 +2665,7 @@ int main(void)
         NET_TEST(test_tx_release_after_add),
         NET_TEST(test_inplace_reply_misuse),
         NET_TEST(test_shutdown_with_tx_in_flight),
+        NET_TEST(test_shutdown_unstoppable_keeps_buffers),
         NET_TEST(test_budget),
         NET_TEST(test_budget_counts_dropped),
         NET_TEST(test_rearm_race),

@@ -1439,6 +1439,79 @@ static void test_shutdown_releases_everything(void **state)
     fx->attached = false;
 }
 
+/* A reset that never completes, but queues that do stop when told
+ * (QueueReady / QueuePFN read 0): the memory is the driver's again. */
+static void test_shutdown_reset_timeout_queues_stop(void **state)
+{
+    struct vfix *fx = *state;
+    void *m1;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x55);
+    fx->sim->fault.reset_delay_reads = ~0u; /* Status never reads 0 */
+    assert_int_equal(virtio_dev_shutdown(&fx->dev), 0);
+    assert_true(sim_log_contains("reset timed out"));
+    assert_false(fx->dev.memory_kept);
+    assert_int_equal(fx->dev.stats.queues_kept, 0);
+    assert_int_equal(fx->ncancel, 1);
+    virtio_dev_dma_free(&fx->dev, m1, 64);
+    assert_int_equal(sim_dma_live(), 0);
+    fx->sim->reset_delay_left = 0;
+    fx->sim->fault.reset_delay_reads = 0;
+    fx->attached = false;
+}
+
+/* A device that cannot be stopped (2.4.1: until its reset completes it may
+ * still use what it was given): neither the rings nor the buffers posted
+ * to them are freed or handed back, and the driver's own DMA memory is
+ * kept too (virtio_dev_dma_free). */
+static void test_shutdown_keeps_memory_of_unstoppable_device(void **state)
+{
+    struct vfix *fx = *state;
+    size_t live;
+    void *m1;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    m1 = post_one(fx, (void *)0x55);
+    live = sim_dma_live();
+    fx->sim->fault.stop_ignored = true;
+    assert_int_equal(virtio_dev_shutdown(&fx->dev), VIRTIO_EBUSY);
+    assert_true(sim_log_contains("reset timed out"));
+    assert_true(sim_log_contains("stays live"));
+    assert_true(sim_log_contains("queue 0 did not stop: its memory is kept"));
+    assert_true(fx->dev.memory_kept);
+    assert_int_equal(fx->dev.stats.queues_kept, 1);
+    assert_null(fx->dev.vqs[0]);
+    assert_int_equal(fx->ncancel, 0);    /* the buffer is still the device's */
+    assert_int_equal(sim_dma_live(), live); /* rings, shadow, all of it */
+    assert_true(fx->sim->vq[0].ready);
+    virtio_dev_dma_free(&fx->dev, m1, 64);
+    assert_int_equal(sim_dma_live(), live);
+    fx->sim->fault.stop_ignored = false;
+    sim_dma_forgive_live();
+    fx->attached = false;
+}
+
+static void test_fail_keeps_memory_of_unstoppable_device(void **state)
+{
+    struct vfix *fx = *state;
+    size_t live;
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 1, 64);
+    assert_int_equal(vfix_up(fx, 0, 16, 0), 0);
+    live = sim_dma_live();
+    fx->sim->fault.stop_ignored = true;
+    assert_int_equal(virtio_dev_fail(&fx->dev), VIRTIO_EBUSY);
+    assert_true(fx->dev.memory_kept);
+    assert_int_equal(fx->dev.stats.queues_kept, 1);
+    assert_int_equal(sim_dma_live(), live);
+    fx->sim->fault.stop_ignored = false;
+    sim_dma_forgive_live();
+    fx->attached = false;
+}
+
 /* ---- virtio_dev_start: the one bring-up sequence ------------------------------ */
 
 /* What the start hooks saw, in the order they ran. */
@@ -1819,6 +1892,9 @@ int main(void)
         VFIX_TEST(test_needs_reset_reinit_fails),
         VFIX_TEST(test_driver_ok_sees_needs_reset),
         VFIX_TEST(test_shutdown_releases_everything),
+        VFIX_TEST(test_shutdown_reset_timeout_queues_stop),
+        VFIX_TEST(test_shutdown_keeps_memory_of_unstoppable_device),
+        VFIX_TEST(test_fail_keeps_memory_of_unstoppable_device),
         VFIX_TEST(test_start_sequence),
         VFIX_TEST(test_start_irq_modes),
         VFIX_TEST(test_start_wrong_device_touches_nothing),
