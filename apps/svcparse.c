@@ -9,16 +9,7 @@
 
 /* ---- shell lines -------------------------------------------------------- */
 
-/* Telnet (RFC 854) command bytes. */
-#define T_IAC 255
-#define T_DONT 254
-#define T_DO 253
-#define T_WONT 252
-#define T_WILL 251
-#define T_SB 250
-#define T_SE 240
-
-/* linein.telnet: where we are in a command being skipped. */
+/* linein.telnet: where we are in a telnet command. */
 enum { TN_DATA, TN_IAC, TN_OPTION, TN_SB, TN_SB_IAC };
 
 void linein_init(struct linein *l) { memset(l, 0, sizeof(*l)); }
@@ -61,6 +52,28 @@ static bool line_byte(struct linein *l, uint8_t c)
     return false;
 }
 
+/* IAC EC and IAC EL (RFC 854, "Standard representation of control
+ * functions"): delete the last character not yet deleted, and everything
+ * back to the last CR LF - as backspace and Ctrl-U do here.  after_cr is
+ * left alone: a command is no data byte, so it neither is nor breaks the
+ * LF or NUL of a CR pair. */
+static void erase(struct linein *l, bool line)
+{
+    if (line) {
+        l->len = 0;
+        l->overflow = false;
+    } else if (l->len) {
+        l->len--;
+    }
+}
+
+/* A whole telnet command for the owner, if it wants them. */
+static void telnet_cmd(struct linein *l, uint8_t cmd, uint8_t opt)
+{
+    if (l->telnet_cmd)
+        l->telnet_cmd(l->telnet_arg, cmd, opt);
+}
+
 size_t linein_feed(struct linein *l, const uint8_t *data, size_t len, int *ev)
 {
     size_t i;
@@ -73,27 +86,33 @@ size_t linein_feed(struct linein *l, const uint8_t *data, size_t len, int *ev)
         uint8_t c = data[i];
         switch (l->telnet) {
         case TN_IAC:
-            if (c == T_WILL || c == T_WONT || c == T_DO || c == T_DONT)
+            l->telnet = TN_DATA;
+            if (c == TELNET_WILL || c == TELNET_WONT || c == TELNET_DO || c == TELNET_DONT) {
                 l->telnet = TN_OPTION;
-            else if (c == T_SB)
+                l->telnet_verb = c;
+            } else if (c == TELNET_SB) {
                 l->telnet = TN_SB;
-            else
-                l->telnet = TN_DATA; /* IAC IAC (data 0xff, dropped) or a two-byte command */
+            } else if (c == TELNET_EC || c == TELNET_EL) {
+                erase(l, c == TELNET_EL);
+            } else if (c != TELNET_IAC) { /* IAC IAC: data 0xff, dropped */
+                telnet_cmd(l, c, 0);      /* a two-byte command (or an unknown one) */
+            }
             continue;
         case TN_OPTION:
             l->telnet = TN_DATA;
+            telnet_cmd(l, l->telnet_verb, c);
             continue;
         case TN_SB:
-            if (c == T_IAC)
+            if (c == TELNET_IAC)
                 l->telnet = TN_SB_IAC;
             continue;
         case TN_SB_IAC:
-            l->telnet = c == T_SE ? TN_DATA : TN_SB; /* IAC IAC inside SB: data */
+            l->telnet = c == TELNET_SE ? TN_DATA : TN_SB; /* IAC IAC inside SB: data */
             continue;
         default:
             break;
         }
-        if (c == T_IAC) {
+        if (c == TELNET_IAC) {
             l->telnet = TN_IAC;
             continue;
         }

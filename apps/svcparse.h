@@ -7,10 +7,16 @@
  *   - A line ends at LF, at CR, or at CR LF / CR NUL (telnet's two forms of
  *     Enter): the LF or NUL right after a CR belongs to that line end, even
  *     when it arrives in a later segment.
- *   - Telnet commands (RFC 854) are discarded: IAC (0xff) followed by
- *     WILL/WONT/DO/DONT and an option byte, IAC SB ... IAC SE
- *     (subnegotiation), any other two-byte IAC command; IAC IAC (a data
- *     byte 0xff) is dropped too, as every byte outside printable ASCII is.
+ *   - Telnet commands (RFC 854) are no part of the line: IAC (0xff)
+ *     followed by WILL/WONT/DO/DONT and an option byte, IAC SB ... IAC SE
+ *     (subnegotiation, skipped), any other two-byte IAC command; IAC IAC
+ *     (a data byte 0xff) is dropped too, as every byte outside printable
+ *     ASCII is.  IAC EC and IAC EL (erase character, erase line) edit the
+ *     line as backspace and Ctrl-U do.  Every other command - a
+ *     negotiation once its option byte is in, even when the three bytes
+ *     came in three segments, and the two-byte ones (AYT, IP, NOP, ...) -
+ *     is handed to l->telnet_cmd, if set, to answer (apps/shellsrv.c);
+ *     without it, they are just skipped.
  *   - Backspace (0x08) and DEL (0x7f) remove the last character, Ctrl-U
  *     the whole line; other control characters and bytes >= 0x80 are
  *     ignored.
@@ -56,16 +62,42 @@
 
 #define LINEIN_MAX 96 /* as the serial shell's line (apps/shell.c) */
 
+/* Telnet command codes (RFC 854, "Telnet command structure"). */
+#define TELNET_SE 240   /* end of subnegotiation */
+#define TELNET_NOP 241
+#define TELNET_DM 242   /* data mark (the end of a Synch) */
+#define TELNET_BRK 243
+#define TELNET_IP 244   /* interrupt process */
+#define TELNET_AO 245   /* abort output */
+#define TELNET_AYT 246  /* are you there */
+#define TELNET_EC 247   /* erase character */
+#define TELNET_EL 248   /* erase line */
+#define TELNET_GA 249   /* go ahead */
+#define TELNET_SB 250   /* subnegotiation */
+#define TELNET_WILL 251
+#define TELNET_WONT 252
+#define TELNET_DO 253
+#define TELNET_DONT 254
+#define TELNET_IAC 255
+#define TELNET_OPT_TM 6 /* TIMING-MARK (RFC 860) */
+
 enum { LINEIN_MORE, LINEIN_LINE, LINEIN_TOOLONG };
 
 struct linein {
     char buf[LINEIN_MAX]; /* the line, NUL-terminated once complete */
     uint16_t len;
-    uint8_t telnet;       /* state of a telnet command being skipped */
+    uint8_t telnet;       /* state of a telnet command being read */
+    uint8_t telnet_verb;  /* WILL/WONT/DO/DONT waiting for its option byte */
     bool overflow;        /* characters were lost: LINEIN_TOOLONG at the end */
     bool after_cr;        /* the last line ended with CR: skip one LF or NUL */
     bool complete;        /* a line (or TOOLONG) waits for linein_next() */
     uint8_t result;       /* LINEIN_LINE or LINEIN_TOOLONG while complete */
+    /* Set by the owner after linein_init() (NULL: commands are skipped):
+     * called from linein_feed() with every telnet command but IAC IAC,
+     * SB ... SE, EC and EL, in the order they came - cmd a TELNET_ code,
+     * opt the option after WILL/WONT/DO/DONT (0 for the others). */
+    void (*telnet_cmd)(void *arg, uint8_t cmd, uint8_t opt);
+    void *telnet_arg;
 };
 
 void linein_init(struct linein *l);

@@ -1,7 +1,8 @@
 /*
  * test_svcparse.c - host tests for apps/svcparse.c: the TCP shell's line
  * assembler (line ends LF, CR LF, CR NUL, a CR LF split across segments,
- * telnet IAC commands of every length, editing keys, overlong lines, a
+ * telnet IAC commands of every length and the ones handed on to be
+ * answered, editing keys and telnet's EC and EL, overlong lines, a
  * line held until linein_next()) and the HTTP request parser (the request
  * line's forms, every status it decides: 200, 400, 404, 405, 501, 505;
  * Host values, Content-Length and Transfer-Encoding; what a head too large
@@ -21,6 +22,9 @@
 
 /* ---- linein ---------------------------------------------------------------- */
 
+/* The telnet command hook feed_all() sets (NULL: none). */
+static void (*feed_hook)(void *arg, uint8_t cmd, uint8_t opt);
+
 /* Feed s (n bytes) in pieces of `step` bytes; collect the lines produced
  * into out[] (TOOLONG as "!TOOLONG"), taking each with linein_next(). */
 static int feed_all(const char *s, size_t n, size_t step, char out[][LINEIN_MAX + 8], int max)
@@ -29,6 +33,7 @@ static int feed_all(const char *s, size_t n, size_t step, char out[][LINEIN_MAX 
     int lines = 0;
     size_t pos = 0;
     linein_init(&l);
+    l.telnet_cmd = feed_hook;
     while (pos < n) {
         size_t piece = n - pos < step ? n - pos : step, off = 0;
         while (off < piece) {
@@ -115,6 +120,41 @@ static void test_telnet(void **state)
     LINES("o\x80\x01\x1b" "k\xfe\n", "ok");
 }
 
+/* The commands handed to the hook, as "cmd/opt" in order. */
+static char hooked[256];
+static void record_cmd(void *arg, uint8_t cmd, uint8_t opt)
+{
+    (void)arg;
+    size_t n = strlen(hooked);
+    snprintf(hooked + n, sizeof(hooked) - n, "%u/%u ", cmd, opt);
+}
+
+/* With a hook: every negotiation once its option is in (option 255 and
+ * 13 too), every two-byte command but EC and EL (which edit the line) and
+ * IAC IAC (data); nothing from inside SB ... SE; the same at every split,
+ * including IAC | DO | option across three pieces. */
+static void test_telnet_hook(void **state)
+{
+    (void)state;
+    static const char s[] = "\xff\xfd\x01" "a"                         /* DO ECHO, a */
+                            "\xff\xfb\x18\xff\xfc\x06\xff\xfe\xff"     /* WILL TTYPE, WONT TM, DONT 255 */
+                            "\xff\xf6\xff\xff"                         /* AYT, IAC IAC */
+                            "\xff\xfa\x18\xff\xfd\x01\xff\xff\xff\xf0" /* SB with IAC DO, IAC IAC inside */
+                            "\xff\xf1\xff\xf4\xff\xf7"                 /* NOP, IP, EC (erases the a) */
+                            "\xff\xfd\r" "b\n";                        /* DO 13, the line b */
+    const char *want = "253/1 251/24 252/6 254/255 246/0 241/0 244/0 253/13 ";
+    char out[16][LINEIN_MAX + 8];
+    feed_hook = record_cmd;
+    for (size_t step = 1; step <= sizeof(s); step++) {
+        hooked[0] = '\0';
+        int got = feed_all(s, sizeof(s) - 1, step, out, 16);
+        if (got != 1 || strcmp(out[0], "b") != 0 || strcmp(hooked, want) != 0)
+            fail_msg("step %zu: %d lines, '%s'; commands %s, want %s", step, got, got ? out[0] : "", hooked,
+                     want);
+    }
+    feed_hook = NULL;
+}
+
 static void test_editing(void **state)
 {
     (void)state;
@@ -122,6 +162,12 @@ static void test_editing(void **state)
     LINES("helpx\x7f\n", "help");
     LINES("\b\b\x7fhi\n", "hi");                 /* backspace on an empty line */
     LINES("junk\x15stats\n", "stats");           /* Ctrl-U */
+    /* telnet's IAC EC and IAC EL (RFC 854): as backspace and Ctrl-U */
+    LINES("helpx\xff\xf7\n", "help");
+    LINES("\xff\xf7" "ab\xff\xf7\xff\xf7\xff\xf7" "c\n", "c");
+    LINES("junk\xff\xf8stats\n", "stats");
+    /* a command between CR and its LF is no data: the LF still pairs */
+    LINES("a\r\xff\xf7\nb\n", "a", "b");
     char s[300];
     memset(s, 'x', 200);
     s[200] = '\n';
@@ -146,6 +192,11 @@ static void test_editing(void **state)
     s[150] = 0x15;
     memcpy(s + 151, "ok\n", 3);
     assert_int_equal(feed_all(s, 154, 10, out, 16), 1);
+    assert_string_equal(out[0], "ok");
+    /* so does IAC EL */
+    memset(s, 'z', 150);
+    memcpy(s + 150, "\xff\xf8" "ok\n", 5);
+    assert_int_equal(feed_all(s, 155, 10, out, 16), 1);
     assert_string_equal(out[0], "ok");
 }
 
@@ -445,6 +496,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_ends),   cmocka_unit_test(test_telnet),
+        cmocka_unit_test(test_telnet_hook),
         cmocka_unit_test(test_editing),     cmocka_unit_test(test_http_ok),
         cmocka_unit_test(test_http_errors), cmocka_unit_test(test_http_mutations),
         cmocka_unit_test(test_http_framing), cmocka_unit_test(test_http_host_value),
