@@ -341,7 +341,7 @@ static void stats_json(struct body *b)
     j_num(b, "active", shellsrv_active());
 #define SS_FIELD(n) j_num(b, #n, ss->n);
     SS_FIELD(sessions) SS_FIELD(refused) SS_FIELD(commands) SS_FIELD(too_long) SS_FIELD(truncated)
-    SS_FIELD(lost_bytes) SS_FIELD(idle_closed)
+    SS_FIELD(lost_bytes) SS_FIELD(idle_closed) SS_FIELD(telnet_dropped)
 #undef SS_FIELD
     j_close(b, "}");
     j_open(b, "http", "{");

@@ -33,6 +33,7 @@ struct session {
     bool running;       /* a command of this session runs now */
     bool interrupt;     /* its command met a Ctrl-C in what TCP holds (session_interrupted) */
     bool capturing;     /* output is a command's (counted against TAIL_ROOM) */
+    bool answered;      /* s_recv: a telnet answer was queued, to be flushed */
     struct linein in;
     size_t out_start, out_end; /* unsent output: out[out_start..out_end) */
     uint32_t lost;             /* bytes the current command lost */
@@ -97,6 +98,92 @@ static void put(struct session *s, const char *p, size_t n)
 }
 
 static void puts_s(struct session *s, const char *str) { put(s, str, strlen(str)); }
+
+/* ---- telnet (RFC 854, 855, 860, 1143) ---------------------------------------- */
+
+/* Queue a telnet answer: raw (an option byte 10 is no LF to make CR LF
+ * of), all of it or nothing - a cut IAC sequence would turn the peer's
+ * reading of what follows into nonsense.  Answers come only while input is
+ * read (s_recv), never while a command runs, so the whole buffer is
+ * theirs, TAIL_ROOM included.  When the buffer and TCP's send buffer are
+ * both full (a peer that sends requests and reads nothing), the answer is
+ * dropped and counted (stats.telnet_dropped): a peer that asks faster than
+ * it reads loses answers, and a flood of requests costs the session
+ * neither memory nor a wait (nor input stalled behind it). */
+static void answer(struct session *s, const void *p, size_t n)
+{
+    if (!s->c)
+        return;
+    if (s->out_end + n > SHELLSRV_OUT_BUF) {
+        flush(s); /* TCP may take some (all: then flush empties the buffer) */
+        if (s->out_start > 0) {
+            memmove(s->out, s->out + s->out_start, s->out_end - s->out_start);
+            s->out_end -= s->out_start;
+            s->out_start = 0;
+        }
+        if (s->out_end + n > SHELLSRV_OUT_BUF) {
+            stats.telnet_dropped++;
+            return;
+        }
+    }
+    memcpy(s->out + s->out_end, p, n);
+    s->out_end += n;
+    s->answered = true;
+}
+
+static void answer3(struct session *s, uint8_t verb, uint8_t opt)
+{
+    const uint8_t a[3] = {TELNET_IAC, verb, opt};
+    answer(s, a, sizeof(a));
+}
+
+/* The line editor's hook (svcparse.h): a telnet command from the peer, in
+ * the order it came.  Commands after a line's end stay in TCP until that
+ * line has run (s_recv), so an answer follows the output of every line
+ * before it.
+ *
+ * We offer no option and accept none - the session is plain NVT, which is
+ * what nc gets too (and no negotiation is started from here, so nc sees
+ * not a byte of it).  RFC 1143's Q method with every option kept off:
+ * DO x is refused with WONT x, WILL x with DONT x, every time one comes
+ * (RFC 854, "General considerations" b: "It is required that a response
+ * be sent to requests for a change of mode"); WONT x and DONT x ask for
+ * the state we are in and get no answer - answering them is the endless
+ * loop that same rule b, and RFC 1143, are there to prevent.
+ *
+ * TIMING-MARK (RFC 860) is not an option that is on or off but a mark in
+ * the stream: DO TM is answered WILL TM, here, after the output of
+ * everything received before it (BSD telnet sends it after IAC IP and
+ * throws output away until the mark comes back).  A WILL TM from the
+ * peer would be the answer to a DO TM of ours; we never send one, so it
+ * is ignored, and RFC 860 section 2's DONT TM ("a WILL TIMING-MARK ... has
+ * been IGNORED") tells it so - which is also what the refusal of any WILL
+ * says.
+ *
+ * AYT: some visible evidence (RFC 854).  EC and EL the line editor
+ * applies itself.  IP keeps its meaning: while a command runs it is seen
+ * in TCP's buffer (has_interrupt); at the prompt there is nothing to
+ * interrupt.  NOP, DM (we do not look for the urgent Synch), BRK, AO
+ * (output is not held back: there is little to abort), GA (we are full
+ * duplex) and the codes RFC 854 does not define are ignored. */
+static void telnet_cmd(void *arg, uint8_t cmd, uint8_t opt)
+{
+    struct session *s = arg;
+    static const char ayt[] = "\r\n[vbare: yes]\r\n";
+    switch (cmd) {
+    case TELNET_DO:
+        answer3(s, opt == TELNET_OPT_TM ? TELNET_WILL : TELNET_WONT, opt);
+        break;
+    case TELNET_WILL:
+        answer3(s, TELNET_DONT, opt);
+        break;
+    case TELNET_AYT:
+        answer(s, ayt, sizeof(ayt) - 1);
+        break;
+    default: /* WONT, DONT: no answer (above); IP, NOP, DM, BRK, AO, GA, others: ignored */
+        break;
+    }
+}
 
 /* kprintf_set_capture's hook while a session's command runs.  TCP sends
  * each tcp_send() as a segment of its own (no Nagle, tcp.h) and a command
@@ -187,9 +274,12 @@ static size_t s_recv(void *arg, struct tcp_conn *c, const uint8_t *data, size_t 
         return 0; /* stays in TCP's receive buffer until the line has run
                    * (a command that polls the network, as ping does, may
                    * bring more while s->in still holds its line) */
+    s->answered = false;
     size_t used = linein_feed(&s->in, data, len, &ev);
     if (ev != LINEIN_MORE)
         s->line_ready = true;
+    if (s->answered)
+        flush(s); /* telnet answers (telnet_cmd): now, all in one segment, not at the next poll */
     return used;
 }
 
@@ -223,11 +313,13 @@ static void s_established(void *arg, struct tcp_conn *c)
             continue;
         s->c = c;
         s->used = true;
-        s->line_ready = s->eof = s->quit = s->closing = s->running = s->capturing = s->interrupt = false;
+        s->line_ready = s->eof = s->quit = s->closing = s->running = s->capturing = s->interrupt = s->answered = false;
         s->out_start = s->out_end = 0;
         s->lost = 0;
         s->active_ms = now_ms();
         linein_init(&s->in);
+        s->in.telnet_cmd = telnet_cmd;
+        s->in.telnet_arg = s;
         tcp_set_arg(c, s);
         stats.sessions++;
         puts_s(s, "vbare shell: help for the commands, exit to leave\n" PROMPT);

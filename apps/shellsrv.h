@@ -1,9 +1,10 @@
 /*
- * shellsrv.h - the console shell over TCP on port 23 (plain TCP, and a
- * telnet client works too: its option negotiation is discarded).
+ * shellsrv.h - the console shell over TCP on port 23: plain TCP for nc, and
+ * a minimal telnet server (RFC 854) for a telnet client.
  *
  *   nc 192.0.2.2 23         a "vbare> " prompt; every shell command, its
  *                           output to this session; exit or quit closes it
+ *   telnet 192.0.2.2 23     the same, in the client's line mode
  *
  * Sessions: SHELLSRV_SESSIONS (4) at once, each with its own line (as the
  * serial shell's, 95 characters) and its own output buffer
@@ -12,6 +13,24 @@
  * Lines end with LF, CR LF or CR NUL (apps/svcparse.h); output lines end
  * with CR LF (telnet's network virtual terminal).  Nothing is echoed: nc
  * and telnet echo locally.
+ *
+ * Telnet: the server starts no negotiation, so nc gets nothing but the
+ * shell's own bytes.  Every option is refused (RFC 855, RFC 1143's rule
+ * against loops): IAC DO x is answered IAC WONT x, IAC WILL x IAC DONT x;
+ * IAC WONT x and IAC DONT x, which leave the option off as it is, get no
+ * answer.  IAC DO TIMING-MARK (RFC 860) is answered IAC WILL TIMING-MARK
+ * after the output of every line received before it; a WILL TIMING-MARK
+ * (we never ask for one) gets DONT TIMING-MARK.  IAC AYT gets
+ * "\r\n[vbare: yes]\r\n"; IAC EC and IAC EL erase a character and the line
+ * being typed, as backspace and Ctrl-U do; IAC IP is Ctrl-C (below);
+ * IAC IAC is a data byte 0xff (dropped, as every byte outside printable
+ * ASCII); subnegotiation (SB ... SE), NOP, DM, BRK, AO and GA are
+ * ignored.  The answers share the session's output buffer: a peer that
+ * floods requests and does not read the answers has them dropped once
+ * that buffer and TCP's are full (counted, telnet_dropped) - never more
+ * memory, never a wait.  Output is not escaped: a 0xff in what a command
+ * prints would go out as it is, not as IAC IAC (the commands print text;
+ * nc gets the same bytes as before).
  *
  * Commands never run inside a TCP callback (a command may poll the
  * network itself, as ping does): the callback stops reading at the end of
@@ -70,6 +89,7 @@ struct shellsrv_stats {
     uint32_t truncated;   /* commands whose output overflowed the buffer */
     uint32_t lost_bytes;  /* output bytes those lost */
     uint32_t idle_closed; /* sessions reset after SHELLSRV_IDLE_MS without input */
+    uint32_t telnet_dropped; /* telnet answers dropped: the output buffer full */
 };
 
 /* Listen on port 23 unless tcp_shell=off; false when off or it failed. */

@@ -998,6 +998,241 @@ static void test_shell_session_limit(void **state)
     assert_int_equal(shellsrv_active(), SHELLSRV_SESSIONS - 1);
 }
 
+/* ---- the shell as a telnet server (RFC 854, 855, 860, 1143) ------------------ */
+
+#define IAC "\xff"
+#define DO "\xfd"
+#define DONT "\xfe"
+#define WILL "\xfb"
+#define WONT "\xfc"
+#define SB "\xfa"
+#define SE "\xf0"
+
+/* Bytes (possibly with NULs) from the peer as one segment. */
+static void send_bytes(struct peer *p, const char *s, size_t n) { seg(p, TCP_ACK | TCP_PSH, s, n); }
+#define SEND(p, lit) send_bytes((p), (lit), sizeof(lit) - 1)
+
+/* A session past its banner; *mark is where what follows starts. */
+static struct peer *shell_session(size_t *mark)
+{
+    struct peer *p = connect_to(SHELLSRV_PORT);
+    tick(50);
+    *mark = p->rxlen;
+    return p;
+}
+
+/* What the peer received since *mark equals want[0..n); *mark moves on. */
+static void expect_since(struct peer *p, size_t *mark, const char *want, size_t n, const char *what)
+{
+    size_t got = p->rxlen - *mark;
+    if (got != n || memcmp(p->rx + *mark, want, n) != 0) {
+        char hex[3 * 64 + 1] = "";
+        for (size_t i = 0; i < got && i < 64; i++)
+            snprintf(hex + 3 * i, 4, " %02x", p->rx[*mark + i]);
+        fail_msg("%s: %zu bytes, want %zu:%s", what, got, n, hex);
+    }
+    *mark = p->rxlen;
+}
+#define EXPECT(p, mark, lit, what) expect_since((p), (mark), (lit), sizeof(lit) - 1, (what))
+
+/* Every option refused (RFC 854, 855): DO x gets WONT x, WILL x gets DONT
+ * x; WONT and DONT get nothing (the option is off already: an answer
+ * would start the loop RFC 854's rule b and RFC 1143 prevent).  The server
+ * offers nothing unasked: the banner is all a peer gets before it speaks.
+ * Answers are raw bytes: option 10 stays 10 (output's LF -> CR LF is for
+ * data). */
+static void test_shell_telnet_refuses_options(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    assert_string_equal(rx_str(p), "vbare shell: help for the commands, exit to leave\r\nvbare> ");
+    SEND(p, IAC DO "\x01"); /* ECHO */
+    tick(50);
+    EXPECT(p, &mark, IAC WONT "\x01", "DO ECHO");
+    SEND(p, IAC WILL "\x18"); /* TERMINAL-TYPE */
+    tick(50);
+    EXPECT(p, &mark, IAC DONT "\x18", "WILL TERMINAL-TYPE");
+    SEND(p, IAC DONT "\x01" IAC WONT "\x1f" IAC DONT "\x06" IAC WONT "\x06");
+    tick(50);
+    EXPECT(p, &mark, "", "DONT and WONT");
+    SEND(p, IAC DO "\n" IAC WILL "\r");
+    tick(50);
+    EXPECT(p, &mark, IAC WONT "\n" IAC DONT "\r", "options 10 and 13");
+    /* as a telnet client opens: several in one segment, answered in
+     * order, the line around them intact */
+    SEND(p, IAC DO "\x03" IAC WILL "\x18" "he" IAC WILL "\x1f" IAC WILL "\x20" "lp" IAC DO "\x01"
+            IAC SB "\x1f\x01\x50\x01\x18" IAC SE "\r\n");
+    tick(50);
+    EXPECT(p, &mark,
+           IAC WONT "\x03" IAC DONT "\x18" IAC DONT "\x1f" IAC DONT "\x20" IAC WONT "\x01" "ran help\r\nvbare> ",
+           "a client's first negotiation");
+    assert_int_equal(cmd_runs, 1);
+}
+
+/* A negotiation split across segments: IAC in one, DO in the next, the
+ * option in a third - answered once, when it is whole. */
+static void test_shell_telnet_split_command(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    SEND(p, "ab" IAC);
+    tick(50);
+    SEND(p, DO);
+    tick(50);
+    EXPECT(p, &mark, "", "IAC DO without its option");
+    SEND(p, "\x01" "c\n");
+    tick(50);
+    EXPECT(p, &mark, IAC WONT "\x01" "ran abc\r\nvbare> ", "IAC | DO | ECHO");
+    SEND(p, IAC);
+    tick(50);
+    SEND(p, "\xf6"); /* AYT */
+    tick(50);
+    EXPECT(p, &mark, "\r\n[vbare: yes]\r\n", "IAC | AYT");
+}
+
+/* TIMING-MARK (RFC 860): DO TM gets WILL TM at its place in the output -
+ * after the output of every line before it, the prompt included: the
+ * client (BSD telnet sends it after IAC IP, and in line mode) discards
+ * output until it sees the mark.  A WILL TM we did not ask for (we never
+ * send DO TM) is ignored, and DONT TM says so (RFC 860 section 2). */
+static const char *during_bytes;
+static size_t during_len;
+static void bytes_during_ping(void)
+{
+    send_bytes(ping_peer, during_bytes, during_len);
+    pump();
+}
+
+static void test_shell_telnet_timing_mark(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    SEND(p, IAC DO "\x06");
+    tick(50);
+    EXPECT(p, &mark, IAC WILL "\x06", "DO TM at the prompt");
+    SEND(p, "devices\r\n" IAC DO "\x06");
+    tick(50);
+    EXPECT(p, &mark,
+           "virtio-mmio@0x0a000000 dev 1\r\nvirtio-mmio@0x0a000200 dev 2\r\nvirtio-mmio@0x0a000400 dev 3\r\n"
+           "vbare> " IAC WILL "\x06",
+           "DO TM behind a command");
+    SEND(p, IAC WILL "\x06");
+    tick(50);
+    EXPECT(p, &mark, IAC DONT "\x06", "WILL TM unasked");
+    /* ^C in BSD telnet: IAC IP IAC DO TM, while the command runs */
+    ping_peer = p;
+    during_bytes = IAC "\xf4" IAC DO "\x06";
+    during_len = 5;
+    during_ping = bytes_during_ping;
+    ping_said = -2;
+    SEND(p, "ping 10.0.2.2\r\n");
+    tick(50);
+    tick(50);
+    assert_int_equal(ping_said, 1);
+    EXPECT(p, &mark, "PING\r\nPONG\r\nvbare> " IAC WILL "\x06", "IAC IP IAC DO TM during ping");
+    during_ping = NULL;
+    SEND(p, "next\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran next\r\nvbare> ", "the line after");
+}
+
+/* ARE-YOU-THERE gets a visible answer; the line being typed goes on. */
+static void test_shell_telnet_ayt(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    SEND(p, "he" IAC "\xf6");
+    tick(50);
+    EXPECT(p, &mark, "\r\n[vbare: yes]\r\n", "AYT");
+    SEND(p, "lp\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran help\r\nvbare> ", "the line around AYT");
+}
+
+/* ERASE-CHARACTER and ERASE-LINE edit the line as backspace and Ctrl-U
+ * do; NOP, DM, BRK, AO, GA and IP at the prompt are stepped over. */
+static void test_shell_telnet_ec_el(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    SEND(p, "helpx" IAC "\xf7" "\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran help\r\nvbare> ", "IAC EC");
+    SEND(p, "junk" IAC "\xf8" "stats\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran stats\r\nvbare> ", "IAC EL");
+    SEND(p, IAC "\xf7" IAC "\xf7" "ok" IAC "\xf7" "n\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran on\r\nvbare> ", "IAC EC on an empty line");
+    SEND(p, "a" IAC "\xf1" "b" IAC "\xf2" "c" IAC "\xf3" "d" IAC "\xf5" "e" IAC "\xf9" "f" IAC "\xf4" "g\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran abcdefg\r\nvbare> ", "NOP DM BRK AO GA IP");
+}
+
+/* A peer that floods DO requests: each gets its WONT while it reads them;
+ * one that does not read fills TCP's buffer and the session's, then the
+ * answers are dropped whole and counted - nothing grows, nothing blocks,
+ * no answer is cut - and the session works on once it reads again. */
+static void send_dos(struct peer *p, unsigned n)
+{
+    static char buf[1200];
+    for (size_t i = 0; i < sizeof(buf); i += 3)
+        memcpy(buf + i, IAC DO "\x01", 3);
+    while (n) {
+        unsigned k = n > sizeof(buf) / 3 ? (unsigned)(sizeof(buf) / 3) : n;
+        send_bytes(p, buf, 3 * k);
+        loop();
+        n -= k;
+    }
+}
+
+static size_t count_wonts(struct peer *p, size_t from)
+{
+    size_t n = 0;
+    for (size_t i = from; i + 3 <= p->rxlen && memcmp(p->rx + i, IAC WONT "\x01", 3) == 0; i += 3)
+        n++;
+    return n;
+}
+
+static void test_shell_telnet_flood(void **state)
+{
+    (void)state;
+    size_t mark;
+    struct peer *p = shell_session(&mark);
+    uint32_t dropped0 = shellsrv_get_stats()->telnet_dropped;
+    send_dos(p, 5000);
+    tick(50);
+    assert_int_equal(count_wonts(p, mark), 5000);
+    assert_int_equal(p->rxlen - mark, 3 * 5000);
+    assert_int_equal(shellsrv_get_stats()->telnet_dropped, dropped0);
+    mark = p->rxlen;
+
+    /* not reading (a zero window): TCP_SND_BUF + SHELLSRV_OUT_BUF bytes of
+     * answers wait, whole ones; the rest are dropped */
+    const unsigned flood = (TCP_SND_BUF + SHELLSRV_OUT_BUF) / 3 + 1000;
+    p->wnd = 0;
+    send_dos(p, flood);
+    assert_int_equal(p->rxlen, mark);
+    uint32_t dropped = shellsrv_get_stats()->telnet_dropped - dropped0;
+    assert_int_equal(dropped, flood - (TCP_SND_BUF + SHELLSRV_OUT_BUF) / 3);
+    p->wnd = 65535;
+    seg(p, TCP_ACK, NULL, 0); /* it reads again */
+    for (int i = 0; i < 20; i++)
+        tick(50);
+    size_t wonts = count_wonts(p, mark);
+    assert_int_equal(p->rxlen - mark, 3 * wonts); /* whole answers only */
+    assert_int_equal(wonts + dropped, flood);
+    mark = p->rxlen;
+    SEND(p, "help\r\n");
+    tick(50);
+    EXPECT(p, &mark, "ran help\r\nvbare> ", "a command after the flood");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1020,6 +1255,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shell_lost_output_stays_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_half_close_and_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shell_session_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_refuses_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_split_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_timing_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_ayt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_ec_el, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shell_telnet_flood, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
