@@ -14,10 +14,11 @@ on:  HTTP: curl GET / (the device table, Content-Length exact,
      (then the server still answers), a request
      split over many small segments, LF-only line ends;
      shell: the prompt, help and devices, CR LF and telnet negotiation
-     (IAC sequences) and CR NUL, a line too long, stats and ping of
-     HOST_IP (a command that polls the network itself), two sessions at
-     once with their own lines, the session limit (a fifth connection is
-     refused with one line and closed), exit and quit close.
+     (options refused, TIMING-MARK answered) and CR NUL, a line too long,
+     stats and ping of HOST_IP (a command that polls the network itself),
+     two sessions at once with their own lines, the session limit (a
+     fifth connection is refused with one line and closed), exit and quit
+     close.
 off: ports 23 and 80 refuse connections (RST - not an ICMP error, which
      Linux reports as ECONNREFUSED too: the socket's IP_RECVERR error
      queue must stay empty).
@@ -259,9 +260,19 @@ def shell_checks(host, host_ip):
                "shell: help lists the commands (CR LF line ends)", repr(out[:300]))
         out = a.cmd(b"devices")
         report("(net) features" in out and "(blk) features" in out, "shell: devices", repr(out[:300]))
-        # telnet: IAC DO ECHO, IAC WILL NAWS, a subnegotiation, then CR LF
-        out = a.cmd(b"\xff\xfd\x01\xff\xfb\x1f\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0if\xff\xf1config", b"\r\n")
-        report("inet 192.0.2.2" in out, "shell: telnet IAC sequences discarded, CR LF", repr(out[:200]))
+        # telnet: IAC DO ECHO, IAC WILL NAWS, a subnegotiation, then CR LF;
+        # both options refused (WONT ECHO, DONT NAWS) before the output
+        a.s.sendall(b"\xff\xfd\x01\xff\xfb\x1f\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0if\xff\xf1config\r\n")
+        raw = a.until(PROMPT)
+        report(raw.startswith(b"\xff\xfc\x01\xff\xfe\x1f") and b"inet 192.0.2.2" in raw,
+               "shell: telnet options refused (DO -> WONT, WILL -> DONT), SB and NOP skipped, CR LF", repr(raw[:200]))
+        # BSD telnet's line mode: a line, then DO TIMING-MARK; WILL
+        # TIMING-MARK comes back after the line's output and prompt
+        a.s.sendall(b"help\r\n\xff\xfd\x06")
+        out = a.until(PROMPT).decode("utf-8", "replace")
+        tm = a.until(b"\xff\xfb\x06")
+        report("ifconfig" in out and tm == b"", "shell: telnet DO TIMING-MARK answered after the output",
+               repr(tm[:100]))
         out = a.cmd(b"ifconfig", b"\r\0")
         report("inet 192.0.2.2" in out and "unknown" not in out, "shell: CR NUL line end", repr(out[:200]))
         out = a.cmd(b"x" * 200)
