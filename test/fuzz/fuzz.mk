@@ -7,6 +7,8 @@
 #   fuzz_dt      a device-tree blob: reader, irqchip    test/fuzz/seeds-dt
 #                DT halves, board.c's parse, probes     (+ seeds-dt-src/*.dts)
 #   fuzz_shell   boot arguments + console keystrokes    test/fuzz/seeds-shell
+#   fuzz_svcparse the TCP shell's lines and telnet, the  test/fuzz/seeds-svcparse
+#                HTTP request head (apps/svcparse.c)
 #   fuzz_device  the device side of virtio: registers,  test/fuzz/seeds-device
 #                used rings, written data, irqs (all drivers)
 #
@@ -67,6 +69,12 @@ FUZZ_fuzz_shell_SRCS := apps/shell.c apps/features.c apps/bootargs.c drivers/vir
 FUZZ_fuzz_shell_CFLAGS := -Iapps -Iboard/generic
 FUZZ_fuzz_shell_SEEDS := test/fuzz/seeds-shell
 FUZZ_fuzz_shell_MAXLEN := 1024
+
+FUZZ_TARGETS += fuzz_svcparse
+FUZZ_fuzz_svcparse_SRCS := apps/svcparse.c
+FUZZ_fuzz_svcparse_CFLAGS := -Iapps
+FUZZ_fuzz_svcparse_SEEDS := test/fuzz/seeds-svcparse
+FUZZ_fuzz_svcparse_MAXLEN := 4096
 
 FUZZ_TARGETS += fuzz_device
 FUZZ_fuzz_device_SRCS := drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtqueue.c \
