@@ -15,12 +15,22 @@
  * host (0, broadcast, multicast, loopback).  A missing subnet mask falls
  * back to the classful default; a missing lease time is malformed (RFC
  * 2131 4.3.1: the server MUST send it in an ACK).
+ *
+ * The Interface MTU (26, RFC 2132 5.1) is asked for and, from an ACK,
+ * becomes the netif's configured MTU limit (netif_set_mtu_cfg: the link
+ * MTU is the smaller of it and the device's).  Unlike the options above,
+ * a bad one (length not 2, or a value below the 68 RFC 2132 allows) does
+ * not make the lease unusable - the address is good, the link works at
+ * the device's MTU - so it is ignored, counted (dhcp_mtu_ignored) and
+ * logged.  Each ACK sets the limit afresh (one without the option, or
+ * with a bad one, removes it), and a lost lease takes it with the address.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "net_priv.h"
+#include "plat.h"
 #include "prot/be.h"
 #include "prot/dhcp.h"
 #include "prot/ethernet.h"
@@ -31,12 +41,17 @@ struct dhcp_opts {
     uint8_t msg_type;
     uint8_t overload;
     bool have_mask, have_router, have_lease, have_server, have_t1, have_t2;
+    bool have_mtu;
+    uint8_t mtu_len;     /* have_mtu: option 26's length, and its value when that is 2 */
+    uint16_t mtu;
     uint32_t mask, router, lease, server, t1, t2;
 };
 
+/* In order of preference (RFC 2132 9.8): the MTU last, as the one the
+ * client can do without. */
 static const uint8_t dhcp_param_req[] = {
-    DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER, DHCP_OPT_LEASE_TIME,
-    DHCP_OPT_SERVER_ID,   DHCP_OPT_T1,     DHCP_OPT_T2,
+    DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER, DHCP_OPT_LEASE_TIME, DHCP_OPT_SERVER_ID,
+    DHCP_OPT_T1,          DHCP_OPT_T2,     DHCP_OPT_MTU,
 };
 
 /* ---- messages ------------------------------------------------------------- */
@@ -133,6 +148,12 @@ static int dhcp_parse_area(const uint8_t *p, size_t len, struct dhcp_opts *o, bo
                 return -1;
             if (top) /* only the options field may overload */
                 o->overload = v[0];
+            break;
+        case DHCP_OPT_MTU:
+            /* not fatal (see the top): recorded, judged in dhcp_bind */
+            o->have_mtu = true;
+            o->mtu_len = olen;
+            o->mtu = olen == 2 ? get_be16(v) : 0;
             break;
         case DHCP_OPT_ROUTER:
             if (olen < 4 || olen % 4)
@@ -245,6 +266,7 @@ static void dhcp_lost(struct netif *nif)
 
     nif->stats.dhcp_lease_lost++;
     netif_set_ipv4(nif, 0, 0, 0);
+    netif_set_mtu_cfg(nif, 0); /* the lease's MTU goes with its address: the device's again */
     dhcp_discover(nif);
     if (cb)
         cb(arg, nif, DHCP_EV_LOST, &old);
@@ -358,12 +380,26 @@ static bool dhcp_bind(struct netif *nif, uint32_t yiaddr, const struct dhcp_opts
         if (l.t1_s > l.t2_s)
             l.t1_s = l.t2_s;
     }
+    if (o->have_mtu && o->mtu_len == 2 && o->mtu >= NETIF_MTU_MIN) {
+        l.mtu = o->mtu;
+    } else if (o->have_mtu) {
+        nif->stats.dhcp_mtu_ignored++;
+        if (o->mtu_len != 2)
+            plat_log("dhcp: interface MTU option of length %u ignored (RFC 2132 5.1: 2)",
+                     (unsigned)o->mtu_len);
+        else
+            plat_log("dhcp: interface MTU %u ignored (RFC 2132 5.1: at least %u)", (unsigned)o->mtu,
+                     (unsigned)NETIF_MTU_MIN);
+    }
     d->lease = l;
     d->state = DHCP_BOUND;
     d->tries = 0;
     /* RFC 2131 4.4.5: the lease runs from when the REQUEST was sent (the
      * first one of this xid: the ACK may answer any of them) */
     d->bound_ms = d->req_ms;
+    /* before the address: the first packet from it keeps to the MTU.  The
+     * netif takes the smaller of this and the device's MTU. */
+    netif_set_mtu_cfg(nif, l.mtu);
     if (nif->ipv4.addr != l.addr || nif->ipv4.netmask != l.netmask || nif->ipv4.gw != l.gw)
         netif_set_ipv4(nif, l.addr, l.netmask, l.gw);
     nif->stats.dhcp_bound++;

@@ -16,8 +16,12 @@
  * RENEWING/REBINDING it is half the time left to T2/lease end, at least
  * DHCP_RENEW_MIN_MS (RFC 2131 4.4.5).
  *
+ * Options taken: subnet mask, router, lease time, server identifier, T1,
+ * T2 and the Interface MTU (26, RFC 2132 5.1: it limits the netif's MTU,
+ * netif_set_mtu_cfg(), while the lease lasts; see dhcp.c).
+ *
  * Not done: ARP probing of the offered address before use (DECLINE),
- * INIT-REBOOT, RELEASE on stop, options beyond mask/router/lease/server/T1/T2.
+ * INIT-REBOOT, RELEASE on stop, options beyond those above.
  *
  * Usage (after netif_init and netif_set_link(nif, true)):
  *     static void on_dhcp(void *arg, struct netif *nif, enum dhcp_event ev,
@@ -69,6 +73,9 @@ struct dhcp_lease {
     uint32_t lease_s; /* DHCP_LEASE_INFINITE (0xffffffff) = never expires */
     uint32_t t1_s;
     uint32_t t2_s;
+    uint32_t mtu;     /* Interface MTU option (RFC 2132 5.1) as the server gave it,
+                       * 68..65535; 0 when it sent none or one that was ignored.
+                       * The link MTU is the smaller of it and the device's. */
 };
 
 struct netif;

@@ -92,6 +92,7 @@ struct netif;
     C(dhcp_tx)                                                                 \
     C(dhcp_bound)       /* leases obtained or renewed */                       \
     C(dhcp_lease_lost)  /* leases lost by NAK or expiry */                    \
+    C(dhcp_mtu_ignored) /* ACKs whose interface MTU (26) was bad: length, < 68 */ \
     G(tcp)                                                                     \
     C(tcp_rx)                                                                  \
     C(tcp_truncated)    /* drop: shorter than a TCP header */                  \

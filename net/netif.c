@@ -327,7 +327,7 @@ void netif_init(struct netif *nif, const uint8_t mac[6], const struct netif_ops 
 {
     memset(nif, 0, sizeof(*nif));
     memcpy(nif->mac, mac, 6);
-    nif->mtu = NETIF_MTU;
+    nif->mtu = nif->mtu_dev = NETIF_MTU;
     nif->ops = ops;
     nif->driver = driver;
     nif->udp_echo = true;
@@ -343,9 +343,29 @@ void netif_set_link(struct netif *nif, bool up)
         arp_announce(nif);
 }
 
+static uint16_t mtu_clamp(unsigned mtu)
+{
+    return (uint16_t)(mtu < NETIF_MTU_MIN ? NETIF_MTU_MIN : mtu > NETIF_MTU ? NETIF_MTU : mtu);
+}
+
+/* The one place nif->mtu is computed: each limit's owner sets only its
+ * own, so a device re-initialisation cannot undo the DHCP server's limit,
+ * nor a lease raise the MTU past what the device takes. */
+static void mtu_update(struct netif *nif)
+{
+    nif->mtu = nif->mtu_cfg && nif->mtu_cfg < nif->mtu_dev ? nif->mtu_cfg : nif->mtu_dev;
+}
+
 void netif_set_mtu(struct netif *nif, unsigned mtu)
 {
-    nif->mtu = (uint16_t)(mtu < NETIF_MTU_MIN ? NETIF_MTU_MIN : mtu > NETIF_MTU ? NETIF_MTU : mtu);
+    nif->mtu_dev = mtu_clamp(mtu);
+    mtu_update(nif);
+}
+
+void netif_set_mtu_cfg(struct netif *nif, unsigned mtu)
+{
+    nif->mtu_cfg = mtu ? mtu_clamp(mtu) : 0;
+    mtu_update(nif);
 }
 
 void netif_set_ipv4(struct netif *nif, uint32_t addr, uint32_t netmask, uint32_t gw)

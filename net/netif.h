@@ -103,7 +103,10 @@ struct netif_ops {
 
 struct netif {
     _Alignas(2) uint8_t mac[6]; /* 2-aligned: eth_addr_eq() compares halfwords */
-    uint16_t mtu;           /* the largest IP packet sent, 68..NETIF_MTU (netif_set_mtu) */
+    uint16_t mtu;           /* the largest IP packet sent, 68..NETIF_MTU: min(mtu_dev, mtu_cfg) */
+    uint16_t mtu_dev;       /* the driver's limit (netif_set_mtu) */
+    uint16_t mtu_cfg;       /* the network's, as configured (netif_set_mtu_cfg; DHCP option
+                             * 26); 0 = none */
     bool link_up;
     bool udp_echo;          /* port-7 echo service on */
     uint8_t offload;        /* NETIF_OFFLOAD_*: set by the driver's glue after netif_init */
@@ -147,13 +150,26 @@ void netif_flush(struct netif *nif);
  * (stats.tx_link_down). */
 void netif_set_link(struct netif *nif, bool up);
 
-/* The link's MTU, as the driver learned it (virtio-net: VIRTIO_NET_F_MTU),
- * clamped to 68..NETIF_MTU; netif_init() sets NETIF_MTU.  The stack sends
- * no IP packet larger: UDP sendto and ping refuse a bigger payload, TCP
- * offers and keeps to an MSS of mtu - 40 (connections opened before a
- * change keep theirs), and a datagram echoed or answered that would be
- * larger is dropped by the driver (virtio-net: stats.tx_too_long). */
+/* The link MTU, nif->mtu, is the smaller of two limits, each owned by one
+ * party: the device's, which the driver's glue sets with netif_set_mtu()
+ * (virtio-net: VIRTIO_NET_F_MTU; at the start and after every device
+ * re-initialisation), and the network's, which address configuration sets
+ * with netif_set_mtu_cfg() (DHCP: the Interface MTU option, RFC 2132 5.1;
+ * removed with the lease).  Neither knows of the other, and neither can
+ * raise the MTU above what the other allows.  netif_init() sets the device
+ * limit to NETIF_MTU and no configured one.
+ *
+ * The stack sends no IP packet larger than nif->mtu: UDP sendto and ping
+ * refuse a bigger payload, TCP offers and keeps to an MSS of mtu - 40
+ * (connections opened before a change keep theirs), and a datagram echoed
+ * or answered that would be larger is dropped by the driver (virtio-net:
+ * stats.tx_too_long). */
+
+/* The device's limit, clamped to 68..NETIF_MTU. */
 void netif_set_mtu(struct netif *nif, unsigned mtu);
+/* The network's limit: 0 removes it; others are clamped to 68..NETIF_MTU
+ * (one above the device's leaves the device's in force). */
+void netif_set_mtu_cfg(struct netif *nif, unsigned mtu);
 
 /* Configure (or, with addr 0, remove) the IPv4 address.  Host order.  With
  * the link up and addr != 0 a gratuitous ARP announces it. */

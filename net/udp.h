@@ -59,7 +59,7 @@ int net_udp_unbind(struct netif *nif, uint16_t port);
  * src_port to dst_ip:dst_port, with a checksum.  Returns 0 once the datagram
  * has gone to the driver or waits for ARP (a later ARP failure is counted,
  * not reported); -NET_EINVAL (len > UDP_MAX_PAYLOAD or beyond the link's
- * MTU - 28, netif_set_mtu; data NULL with len > 0),
+ * MTU - 28, nif->mtu (netif.h); data NULL with len > 0),
  * -NET_ENOBUFS (no TX buffer), -NET_ENOROUTE, -NET_ELINKDOWN, or the
  * driver's error.  dst_ip may be 255.255.255.255 or the subnet broadcast.
  */

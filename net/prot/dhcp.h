@@ -42,6 +42,7 @@ _Static_assert(sizeof(struct dhcp_msg) == 240, "BOOTP header and cookie are 240 
 #define DHCP_OPT_SUBNET_MASK 1u
 #define DHCP_OPT_ROUTER 3u
 #define DHCP_OPT_HOSTNAME 12u
+#define DHCP_OPT_MTU 26u /* Interface MTU (RFC 2132 5.1): 2 bytes, at least 68 */
 #define DHCP_OPT_REQUESTED_IP 50u
 #define DHCP_OPT_LEASE_TIME 51u
 #define DHCP_OPT_OVERLOAD 52u

@@ -1969,6 +1969,34 @@ static void test_link_mtu(void **state)
     expect_none();
 }
 
+/* Two limits, one owner each: the device's (netif_set_mtu, the driver's
+ * glue) and the network's (netif_set_mtu_cfg, DHCP option 26); nif->mtu
+ * is the smaller, whichever was set last, and 0 removes the network's.
+ * Before, one setter: a device re-initialisation put back the device's
+ * MTU over a smaller one the network had given, and a configured 9000
+ * could have raised it past the device's. */
+static void test_link_mtu_two_limits(void **state)
+{
+    (void)state;
+    assert_int_equal(NIF->mtu_cfg, 0);
+    netif_set_mtu_cfg(NIF, 1400);
+    assert_int_equal(NIF->mtu, 1400);
+    netif_set_mtu(NIF, 1500); /* the device re-initialised: the network's stays */
+    assert_int_equal(NIF->mtu, 1400);
+    netif_set_mtu(NIF, 1280);
+    assert_int_equal(NIF->mtu, 1280);
+    netif_set_mtu_cfg(NIF, 9000); /* never above the device's */
+    assert_int_equal(NIF->mtu, 1280);
+    netif_set_mtu_cfg(NIF, 0);
+    assert_int_equal(NIF->mtu, 1280);
+    netif_set_mtu(NIF, 1500);
+    assert_int_equal(NIF->mtu, 1500);
+    netif_set_mtu_cfg(NIF, 20); /* clamped as the device's is */
+    assert_int_equal(NIF->mtu, NETIF_MTU_MIN);
+    netif_set_mtu_cfg(NIF, 0);
+    assert_int_equal(NIF->mtu, 1500);
+}
+
 static void test_ping_args_and_ms_clock(void **state)
 {
     struct ping_rec rec;
@@ -2316,6 +2344,7 @@ int main(void)
         T(test_l2_bcast_unicast_ip_dropped),
         T(test_udp_sendto),
         T(test_link_mtu),
+        T(test_link_mtu_two_limits),
         T(test_udp_checksum_zero_sent_as_ffff),
         T(test_tx_failures),
         T(test_ping),
