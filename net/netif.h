@@ -160,10 +160,11 @@ void netif_set_link(struct netif *nif, bool up);
  * limit to NETIF_MTU and no configured one.
  *
  * The stack sends no IP packet larger than nif->mtu: UDP sendto and ping
- * refuse a bigger payload, TCP offers and keeps to an MSS of mtu - 40
- * (connections opened before a change keep theirs), and a datagram echoed
- * or answered that would be larger is dropped by the driver (virtio-net:
- * stats.tx_too_long). */
+ * refuse a bigger payload; TCP offers an MSS of mtu - 40 on its SYNs, and
+ * every segment it sends, a retransmission too, carries at most the
+ * current mtu - 40 bytes (tcp.h: the MTU may fall under an open
+ * connection); and a datagram echoed or answered that would be larger is
+ * dropped by the driver (virtio-net: stats.tx_too_long). */
 
 /* The device's limit, clamped to 68..NETIF_MTU. */
 void netif_set_mtu(struct netif *nif, unsigned mtu);

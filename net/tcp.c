@@ -73,6 +73,21 @@ static uint32_t tcp_now(const struct netif *nif)
     return (uint32_t)net_now_ms(nif);
 }
 
+/* The data one segment may carry now: RFC 9293 3.7.1's Eff.snd.MSS =
+ * min(SendMSS + 20, MMS_S) - 20 - IP options, MMS_S being the link MTU -
+ * 20 (we send no IP options, nor TCP options after the SYN).  c->mss is
+ * SendMSS as the connection began (the peer's, within the link MTU of
+ * then); the link MTU may have fallen since (a device re-initialisation,
+ * DHCP option 26), and a segment over it would be refused by the driver
+ * (virtio-net: tx_too_long) at every retransmission: the connection would
+ * stall.  So every segment cut from the send ring - retransmissions too:
+ * they are cut afresh from it, at snd_una - and congestion control's
+ * SMSS (RFC 5681) take this, not c->mss. */
+static uint32_t tcp_smss(const struct tcp_conn *c)
+{
+    return u32min(c->mss, (uint32_t)c->ts->nif->mtu - IP4_HLEN - TCP_HLEN);
+}
+
 static bool synchronized(const struct tcp_conn *c)
 {
     return c->state >= TCP_SYN_RCVD;
@@ -262,22 +277,23 @@ static void tcp_output(struct tcp_conn *c)
             tcp_send_seg(c, c->iss, (uint8_t)(c->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK), 0, 0))
             c->snd_nxt = c->snd_max = c->iss + 1;
     } else if (c->state != TCP_FIN_WAIT_2 && c->state != TCP_TIME_WAIT) {
+        uint32_t smss = tcp_smss(c);
         /* a fast retransmission that found no TX buffer goes now */
-        if ((c->flags & TF_REXMIT) && (c->snd_una == c->snd_max || tcp_send_at(c, c->snd_una, c->mss)))
+        if ((c->flags & TF_REXMIT) && (c->snd_una == c->snd_max || tcp_send_at(c, c->snd_una, smss)))
             c->flags &= (uint16_t)~TF_REXMIT;
         /* RFC 3042 limited transmit: the first two duplicate ACKs each
          * let one new segment beyond cwnd leave (the peer's window
          * permitting), to bring more duplicate ACKs */
-        uint32_t wnd = u32min(c->snd_wnd, c->cwnd + (c->flags & TF_RECOVERY ? 0u : u32min(c->dupacks, 2) * c->mss));
+        uint32_t wnd = u32min(c->snd_wnd, c->cwnd + (c->flags & TF_RECOVERY ? 0u : u32min(c->dupacks, 2) * smss));
         for (;;) {
             uint32_t off = c->snd_nxt - c->snd_una;
             if (off > c->snd_len)
                 break; /* the FIN is out */
             uint32_t avail = c->snd_len - off, room = wnd > off ? wnd - off : 0;
-            uint32_t n = u32min(u32min(avail, room), c->mss);
+            uint32_t n = u32min(u32min(avail, room), smss);
             /* sender SWS avoidance: a short segment only when it ends the
              * data, or when nothing is in flight to bring an ACK */
-            if (n < avail && n < c->mss && (off > 0 || n == 0))
+            if (n < avail && n < smss && (off > 0 || n == 0))
                 break;
             uint32_t used = tcp_send_at(c, c->snd_nxt, n);
             if (used == 0)
@@ -431,7 +447,8 @@ static void tcp_set_mss(struct tcp_conn *c, uint16_t peer)
     if (m < 64)
         m = 64;
     c->mss = (uint16_t)u32min(m, c->mss);
-    c->cwnd = c->mss > 2190 ? 2u * c->mss : c->mss > 1095 ? 3u * c->mss : 4u * c->mss;
+    m = tcp_smss(c);
+    c->cwnd = m > 2190 ? 2u * m : m > 1095 ? 3u * m : 4u * m;
 }
 
 /* RFC 5961 7: a budget per connection, not one for the stack (whose
@@ -536,7 +553,7 @@ static void tcp_enter_time_wait(struct tcp_conn *c)
 /* New data (and maybe the SYN, the FIN) acknowledged: returns data bytes. */
 static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
 {
-    uint32_t n = ack - c->snd_una - syn;
+    uint32_t n = ack - c->snd_una - syn, smss = tcp_smss(c);
 
     if (n > c->snd_len) { /* only the FIN can be beyond */
         c->flags |= TF_FIN_ACKED;
@@ -557,21 +574,21 @@ static uint32_t tcp_ack_new(struct tcp_conn *c, uint32_t ack, bool syn)
         if (SEQ_GEQ(ack, c->recover)) {
             /* RFC 6582 3.2 step 3, full ACK: deflate to min(ssthresh,
              * max(FlightSize, SMSS) + SMSS) and leave fast recovery */
-            c->cwnd = u32min(c->ssthresh, (c->snd_max - ack > c->mss ? c->snd_max - ack : c->mss) + c->mss);
+            c->cwnd = u32min(c->ssthresh, (c->snd_max - ack > smss ? c->snd_max - ack : smss) + smss);
             c->flags &= (uint16_t)~TF_RECOVERY;
         } else {
             /* partial ACK: the next hole goes now; deflate by what was
              * acknowledged, add back one SMSS; stay in recovery */
-            if (!tcp_send_at(c, ack, c->mss))
+            if (!tcp_send_at(c, ack, smss))
                 c->flags |= TF_REXMIT; /* no TX buffer: at the next tick */
             c->flags &= (uint16_t)~TF_RTT; /* Karn */
-            c->cwnd = (c->cwnd > n ? c->cwnd - n : 0) + c->mss;
+            c->cwnd = (c->cwnd > n ? c->cwnd - n : 0) + smss;
             c->ts->nif->stats.tcp_fast_retransmits++;
         }
     } else if (c->cwnd < c->ssthresh)
-        c->cwnd += u32min(n, c->mss); /* the SYN, the FIN alone: none */
+        c->cwnd += u32min(n, smss); /* the SYN, the FIN alone: none */
     else if (n)
-        c->cwnd += (uint32_t)c->mss * c->mss / c->cwnd + 1;
+        c->cwnd += (uint32_t)smss * smss / c->cwnd + 1;
     c->cwnd = u32min(c->cwnd, 0xffffu);
     c->dupacks = 0;
     c->flags &= (uint16_t)~(TF_TIMER | TF_PERSIST);
@@ -588,7 +605,7 @@ static void tcp_established(struct tcp_conn *c, const struct seg *s)
     /* a SYN lost: RFC 5681 3.1, the initial window is one segment;
      * RFC 6298 5.7, no RTT measured: start data at 3 s */
     if (c->flags & TF_SYN_REXMIT) {
-        c->cwnd = c->mss;
+        c->cwnd = tcp_smss(c);
         if (c->srtt8 == 0)
             c->rto = 3000;
     }
@@ -740,30 +757,30 @@ static void tcp_process(struct tcp_conn *c, const struct seg *s)
     } else if (s->ack == c->snd_una && s->dlen == 0 && !fin && s->wnd == c->snd_wnd && c->snd_wnd != 0 &&
                c->snd_max != c->snd_una) {
         /* a duplicate ACK (RFC 5681 2) */
-        uint32_t flight = c->snd_max - c->snd_una, thresh = 3;
+        uint32_t flight = c->snd_max - c->snd_una, thresh = 3, smss = tcp_smss(c);
         /* RFC 5827 early retransmit: with fewer than four segments out and
          * nothing new that may leave, oseg - 1 duplicates are all that can
          * come.  oseg = ceil(FlightSize / SMSS) (its byte-based form: we
          * keep no segment boundaries), FlightSize being data - not our
          * FIN, which only the flight beyond snd_len can be, and which
          * would make two full segments, the FIN on the second, three */
-        uint32_t oseg = (flight - (flight > c->snd_len) + c->mss - 1) / c->mss;
+        uint32_t oseg = (flight - (flight > c->snd_len) + smss - 1) / smss;
         if (oseg >= 2 && oseg < 4 && (c->snd_len <= flight || c->snd_wnd <= flight))
             thresh = oseg - 1;
         if (c->dupacks < 255)
             c->dupacks++;
         if (c->flags & TF_RECOVERY) {
-            c->cwnd = u32min(c->cwnd + c->mss, 0xffffu);
+            c->cwnd = u32min(c->cwnd + smss, 0xffffu);
         } else if (c->dupacks >= thresh && SEQ_GEQ(c->snd_una, c->recover)) {
             /* fast retransmit; RFC 6582: not again for losses of the
              * flight that one or a timeout already handled (snd_una still
              * below recover) */
-            c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+            c->ssthresh = flight / 2 > 2u * smss ? flight / 2 : 2u * smss;
             c->recover = c->snd_max;
             c->flags = (uint16_t)((c->flags & ~TF_RTT) | TF_RECOVERY); /* Karn */
-            if (!tcp_send_at(c, c->snd_una, c->mss))
+            if (!tcp_send_at(c, c->snd_una, smss))
                 c->flags |= TF_REXMIT; /* no TX buffer: at the next tick */
-            c->cwnd = c->ssthresh + c->dupacks * c->mss;
+            c->cwnd = c->ssthresh + c->dupacks * smss;
             nif->stats.tcp_fast_retransmits++;
         }
     }
@@ -1064,11 +1081,12 @@ static void tcp_timeout(struct tcp_conn *c)
     nif->stats.tcp_retransmits++;
     /* RFC 6298 5.5-5.6, RFC 5681 (3.1): back off, one segment, go back */
     c->rto = u32min(c->rto * 2, TCP_RTO_MAX_MS);
+    uint32_t smss = tcp_smss(c);
     {
         uint32_t half = (c->snd_max - c->snd_una) / 2;
-        c->ssthresh = half > 2u * c->mss ? half : 2u * c->mss;
+        c->ssthresh = half > 2u * smss ? half : 2u * smss;
     }
-    c->cwnd = c->mss;
+    c->cwnd = smss;
     c->dupacks = 0;
     c->recover = c->snd_max; /* RFC 6582 3.2 step 4 */
     c->flags &= (uint16_t)~(TF_RTT | TF_RECOVERY | TF_REXMIT); /* Karn; the go-back resends */

@@ -7,6 +7,8 @@
  * (TIME-WAIT with its timer), half-close, RST sent to closed ports and
  * handled by the RFC 9293 rules plus RFC 5961 (challenge ACKs for in-window
  * RST and any SYN, blind RST ignored), MSS option from the interface MTU,
+ * segments within the peer's MSS and the link MTU of the moment (RFC 9293
+ * 3.7.1: the MTU may fall under an open connection; retransmissions too),
  * receive window = free receive buffer (never shrunk, receiver SWS
  * avoidance), zero-window probing, delayed ACKs, RFC 6298 retransmission
  * (SRTT/RTTVAR, Karn, backoff), RFC 5681 slow start / congestion avoidance
@@ -196,7 +198,9 @@ struct tcp_conn {
     uint32_t age;         /* allocation order, for eviction */
     /* send sequence space (RFC 9293 3.3.1) */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
-    uint16_t snd_wnd, max_snd_wnd, mss; /* mss: what we send (peer's MSS, our MTU) */
+    uint16_t snd_wnd, max_snd_wnd, mss; /* mss: SendMSS (the peer's MSS, within the link MTU
+                                         * at the start); each segment also keeps to the
+                                         * link MTU of its time (tcp_smss() in tcp.c) */
     uint32_t cwnd, ssthresh;
     uint32_t recover;     /* RFC 6582: snd_max when fast recovery began */
     /* receive sequence space */

@@ -190,6 +190,12 @@ static bool pop(struct seg_out *o)
         tl = get_be16(ip + 2) - 20u;
         t = ip + 20;
         assert_int_equal(fake_csum(ip, 20, 0), 0);
+        /* what a real driver would refuse (virtio-net: tx_too_long) */
+        if (get_be16(ip + 2) > NIF->mtu) {
+            unsigned iplen = get_be16(ip + 2);
+            free(fr);
+            fail_msg("a %u-byte IP packet on a %u-byte link MTU", iplen, NIF->mtu);
+        }
         uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
         uint32_t ps = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + (uint32_t)tl;
         assert_int_equal(fake_csum(t, tl, ps), 0); /* the stack's checksum is right */
@@ -363,6 +369,82 @@ static void test_mss_from_link_mtu(void **state)
     expect(&o, TCP_SYN | TCP_ACK);
     assert_int_equal(o.mss, 1360);
     assert_int_equal(TS->conn[0].mss, 1360);
+}
+
+/* The peer of test_mss_follows_link_mtu_down: takes in-order data into
+ * got until it has len bytes, acknowledges every segment (so a hole brings
+ * duplicate ACKs, a fast retransmission and NewReno's partial ACKs) and
+ * keeps nothing out of order (so what follows a hole must come again).
+ * Every segment carries at most max_dlen bytes; returns the largest. */
+static size_t peer_take(struct peer *p, uint8_t *got, size_t len, size_t max_dlen)
+{
+    struct seg_out o;
+    size_t have = 0, largest = 0;
+
+    for (unsigned rounds = 0; have < len && rounds < 200; rounds++) {
+        while (pop(&o)) {
+            if (o.dlen > max_dlen)
+                fail_msg("a segment of %zu bytes: more than %zu", o.dlen, max_dlen);
+            if (o.dlen > largest)
+                largest = o.dlen;
+            if (o.dlen && o.seq == p->ack) {
+                assert_true(have + o.dlen <= len);
+                memcpy(got + have, o.data, o.dlen);
+                have += o.dlen;
+                p->ack += (uint32_t)o.dlen;
+            }
+            if (o.dlen)
+                seg(p, TCP_ACK, NULL, 0);
+        }
+        tick(100);
+    }
+    while (pop(&o)) /* the last round's ACKs, if any */
+        assert_int_equal(o.dlen, 0);
+    assert_int_equal(have, len);
+    return largest;
+}
+
+/* The link MTU falls under an established connection (a device
+ * re-initialisation, DHCP option 26): 1500 at the handshake (MSS 1460 both
+ * ways), 576 afterwards.  A 1460-byte segment sent before the drop is
+ * lost; the 4000 bytes (it and 2540 more) must then go in segments of at
+ * most 576 - 40 = 536 bytes - the new data, and the retransmissions of
+ * the lost segment's bytes - and arrive intact.  pop() fails on any
+ * packet over the link MTU, as the driver would refuse it.  Before, the
+ * connection kept MSS 1460: every segment was too long, for ever. */
+static void test_mss_follows_link_mtu_down(void **state)
+{
+    static uint8_t data[4000], got[4000];
+    struct peer p;
+    struct seg_out o;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 7 + i / 251);
+    peer_init(&p, PPORT);
+    struct tcp_conn *c = accept_conn(&p);
+    uint32_t start = p.ack;
+    assert_int_equal(c->mss, 1460);
+    assert_int_equal(tcp_send(c, data, 1460), 1460);
+    expect(&o, TCP_ACK | TCP_PSH);
+    assert_int_equal(o.dlen, 1460); /* lost: the peer never takes it */
+    netif_set_mtu(NIF, 576);
+    assert_int_equal(tcp_send(c, data + 1460, 2540), 2540);
+    assert_int_equal(peer_take(&p, got, sizeof(got), 536), 536);
+    print_message("4000 bytes at MTU 576: %u fast retransmits, %u timeouts\n", ST.tcp_fast_retransmits,
+                  ST.tcp_retransmits);
+    assert_memory_equal(got, data, sizeof(data));
+    assert_int_equal(p.ack, start + 4000);
+    assert_int_equal(app.sent_bytes, 4000);
+    assert_true(ST.tcp_fast_retransmits + ST.tcp_retransmits > 0);
+    assert_int_equal(c->mss, 1460); /* SendMSS stays; the MTU bounds each segment */
+    assert_int_equal(tcp_get_state(c), TCP_ESTABLISHED);
+    /* the MTU back up: segments up to the peer's 1460 again */
+    netif_set_mtu(NIF, 1500);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(tcp_send(c, data, sizeof(data)), (int)sizeof(data));
+    assert_int_equal(peer_take(&p, got, sizeof(got), 1460), 1460);
+    assert_memory_equal(got, data, sizeof(data));
 }
 
 static void test_passive_open(void **state)
@@ -2996,6 +3078,7 @@ int main(void)
         T(test_init_alloc_clear_all_but_buffers),
         T(test_passive_open),
         T(test_mss_from_link_mtu),
+        T(test_mss_follows_link_mtu_down),
         T(test_recv_peek_across_wrap),
         T(test_passive_open_ack_wrong),
         T(test_syn_rcvd_timeout),
