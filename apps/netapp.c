@@ -125,15 +125,21 @@ static void address_ready(struct netapp_if *f, uint32_t gw)
 static void on_dhcp(void *arg, struct netif *n, enum dhcp_event ev, const struct dhcp_lease *l)
 {
     struct netapp_if *f = arg;
-    (void)n;
-    char a[16], g[16];
+    char a[16], g[16], m[40] = "";
     if (ev == DHCP_EV_LOST) {
         kprintf("%s: dhcp: lease lost, asking again\n", f->tag);
         return;
     }
-    kprintf("%s: dhcp: %s %s/%u gw %s lease %lu s\n", f->tag, ev == DHCP_EV_BOUND ? "bound" : "renewed",
+    /* The server's MTU (option 26) when it gave one; the stack has already
+     * made the link's the smaller of it and the device's, which a larger
+     * one leaves in force. */
+    if (l->mtu && n->mtu < l->mtu)
+        ksnprintf(m, sizeof(m), " mtu %u (the device's; dhcp said %u)", (unsigned)n->mtu, (unsigned)l->mtu);
+    else if (l->mtu)
+        ksnprintf(m, sizeof(m), " mtu %u", (unsigned)l->mtu);
+    kprintf("%s: dhcp: %s %s/%u gw %s lease %lu s%s\n", f->tag, ev == DHCP_EV_BOUND ? "bound" : "renewed",
             net_ip4_str(l->addr, a), net_ip4_prefix_len(l->netmask), net_ip4_str(l->gw, g),
-            (unsigned long)l->lease_s);
+            (unsigned long)l->lease_s, m);
     if (ev == DHCP_EV_BOUND)
         address_ready(f, l->gw);
 }
@@ -283,6 +289,8 @@ static bool poll_one(struct netapp_if *f)
     int err = virtio_net_check(&f->vnet);
     if (err > 0) { /* re-initialised: the features were negotiated again */
         f->nif.offload = virtio_net_tx_csum(&f->vnet) ? NETIF_OFFLOAD_TX_CSUM : 0;
+        /* the device's limit only: a DHCP lease's (option 26) is the
+         * network's and stays; the link MTU is the smaller (netif.h) */
         netif_set_mtu(&f->nif, virtio_net_mtu(&f->vnet));
     }
     if (err < 0) {

@@ -170,8 +170,13 @@ static void cmd_ifconfig(int argc, char **argv)
             continue;
         }
         char a[16], m[16], g[16];
-        kprintf("net%u: mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u\n", i, nif->mac[0], nif->mac[1],
-                nif->mac[2], nif->mac[3], nif->mac[4], nif->mac[5], nif->link_up ? "up" : "down", nif->mtu);
+        /* the link MTU, and when a DHCP lease limits it too (option 26)
+         * both limits: the link's is the smaller (netif.h) */
+        char lim[48] = "";
+        if (nif->mtu_cfg)
+            ksnprintf(lim, sizeof(lim), " (device %u, dhcp %u)", (unsigned)nif->mtu_dev, (unsigned)nif->mtu_cfg);
+        kprintf("net%u: mac %02x:%02x:%02x:%02x:%02x:%02x link %s mtu %u%s\n", i, nif->mac[0], nif->mac[1],
+                nif->mac[2], nif->mac[3], nif->mac[4], nif->mac[5], nif->link_up ? "up" : "down", nif->mtu, lim);
         kprintf("      inet %s netmask %s gateway %s\n", net_ip4_str(nif->ipv4.addr, a),
                 net_ip4_str(nif->ipv4.netmask, m), net_ip4_str(nif->ipv4.gw, g));
         kprintf("      rx %u frames, tx %u frames\n", (unsigned)nif->stats.rx_frames, (unsigned)nif->stats.tx_frames);

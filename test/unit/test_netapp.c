@@ -318,8 +318,79 @@ static void test_mtu_from_device(void)
     assert_int_equal(netapp_netif_at(0)->mtu, 1280);
 }
 
+/* A frame from the link into net0, in a buffer of the wire's (it goes
+ * back to the wire's pool, which fake_fini would check). */
+static void link_input(const uint8_t *frame, size_t len)
+{
+    struct netbuf *nb = wire.ops.tx_alloc(&wire.nif);
+    assert_non_null(nb);
+    memcpy(nb->buf + nb->off, frame, len);
+    nb->len = (uint16_t)len;
+    nb->csum_flags = 0;
+    netif_input(netapp_netif_at(0), nb);
+}
+
+/* The next DHCP message net0 sent (other frames skipped): its xid. */
+static uint32_t next_dhcp_xid(void)
+{
+    struct fake_frame *o;
+    while ((o = fake_pop(&wire)) != NULL) {
+        bool dhcp = o->len > 46 && o->data[12] == 0x08 && o->data[13] == 0 && o->data[23] == 17 &&
+                    o->data[36] == 0 && o->data[37] == 67;
+        uint32_t xid = (uint32_t)o->data[46] << 24 | (uint32_t)o->data[47] << 16 | (uint32_t)o->data[48] << 8 |
+                       o->data[49];
+        free(o);
+        if (dhcp)
+            return xid;
+    }
+    fail_msg("no DHCP message sent");
+    return 0;
+}
+
+/* The two owners of the link MTU: the device (netapp.c, at the start and
+ * after a re-initialisation) and the DHCP lease (option 26, in net/).  A
+ * lease's 1400 holds over a re-initialisation that brings the device's
+ * 1500 back, a device of 1280 wins over it, and the boot line says what
+ * the server gave.  Before, a re-initialisation set the MTU to the
+ * device's whatever the network had said. */
+static void test_mtu_from_dhcp_and_device(void)
+{
+    static const uint8_t mtu1400[] = {26, 2, 0x05, 0x78};
+    static uint8_t fr[FAKE_FRAME_MAX];
+    uint8_t opts[64];
+    size_t n;
+
+    setup_net("ip=dhcp");
+    assert_int_equal(netapp_netif_at(0)->mtu, 1500);
+    uint32_t xid = next_dhcp_xid();
+    n = frame_dhcp(fr, xid, FAKE_IP, opts, dhcp_std_opts(opts, 2, 600));
+    link_input(fr, n);
+    assert_int_equal(next_dhcp_xid(), xid); /* the REQUEST */
+    n = dhcp_std_opts(opts, 5, 600) - 1;
+    memcpy(opts + n, mtu1400, sizeof(mtu1400));
+    n += sizeof(mtu1400);
+    opts[n++] = 255;
+    n = frame_dhcp(fr, xid, FAKE_IP, opts, n);
+    link_input(fr, n);
+    if (!strstr(out, "net: dhcp: bound 10.0.2.15/24 gw 10.0.2.2 lease 600 s mtu 1400\n"))
+        fail_msg("the log:\n%s", out);
+    assert_int_equal(netapp_netif_at(0)->mtu, 1400);
+    check_err = 1; /* re-initialised, the device's MTU 1500 */
+    netapp_poll();
+    assert_int_equal(netapp_netif_at(0)->mtu, 1400);
+    dev_mtu = 1280;
+    netapp_poll();
+    assert_int_equal(netapp_netif_at(0)->mtu, 1280);
+    dev_mtu = 1500;
+    netapp_poll();
+    assert_int_equal(netapp_netif_at(0)->mtu, 1400);
+    check_err = 0;
+    fake_drain(&wire);
+}
+
 static const struct forked_case cases[] = {
     FORKED(test_mtu_from_device),
+    FORKED(test_mtu_from_dhcp_and_device),
     FORKED(test_ping_done),
     FORKED(test_ping_interface_stops),
     FORKED(test_ping_interrupted),

@@ -60,14 +60,14 @@ const char *virtio_device_name(uint32_t id)
 /* Interfaces started; every one stopped (its device failed: netapp.c's
  * netapp_netif_at() is NULL for it) unless a test says otherwise. */
 static unsigned nnet;
+static struct netif *net0; /* net0 running, when a test sets it */
 static int ping_calls;
 struct netif *netapp_netif(void) { return NULL; }
 struct virtio_net *netapp_dev(void) { return NULL; }
 unsigned netapp_count(void) { return nnet; }
 struct netif *netapp_netif_at(unsigned i)
 {
-    (void)i;
-    return NULL;
+    return i == 0 ? net0 : NULL;
 }
 struct virtio_net *netapp_dev_at(unsigned i)
 {
@@ -293,6 +293,33 @@ static void test_devices_feature_names(void **state)
     }
 }
 
+/* ---- ifconfig --------------------------------------------------------------- */
+
+/* The link MTU, and when a DHCP lease limits it (option 26) the two limits
+ * it is the smaller of; the line as before without one (test_multi.sh
+ * reads it). */
+static void test_ifconfig_mtu(void **state)
+{
+    static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+    static struct netif nif;
+    (void)state;
+    netif_init(&nif, mac, NULL, NULL);
+    netif_set_link(&nif, true);
+    net0 = &nif;
+    nnet = 1;
+    const char *o = TYPE("ifconfig\r");
+    if (!strstr(o, "net0: mac 52:54:00:12:34:56 link up mtu 1500\n"))
+        fail_msg("ifconfig said:\n%s", o);
+    netif_set_mtu_cfg(&nif, 1400);
+    o = TYPE("ifconfig\r");
+    if (!strstr(o, "net0: mac 52:54:00:12:34:56 link up mtu 1400 (device 1500, dhcp 1400)\n"))
+        fail_msg("ifconfig said:\n%s", o);
+    netif_set_mtu(&nif, 1280);
+    o = TYPE("ifconfig\r");
+    if (!strstr(o, " link up mtu 1280 (device 1280, dhcp 1400)\n"))
+        fail_msg("ifconfig said:\n%s", o);
+}
+
 /* ---- ping ------------------------------------------------------------------- */
 
 /* net0 stopped (its device failed) while net1 runs: ping goes by the
@@ -486,6 +513,7 @@ static int setup(void **state)
     kprintf_set_sink(sink);
     ndev = 0;
     nnet = 0;
+    net0 = NULL;
     ping_calls = 0;
     ping_interrupted = -2;
     write_result = VIRTIO_ENODEV;
@@ -501,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup(test_line_ends, setup),
         cmocka_unit_test_setup(test_cr_lf_split, setup),
         cmocka_unit_test_setup(test_devices_feature_names, setup),
+        cmocka_unit_test_setup(test_ifconfig_mtu, setup),
         cmocka_unit_test_setup(test_ping_net0_stopped, setup),
         cmocka_unit_test_setup(test_ping_address_strict, setup),
         cmocka_unit_test_setup(test_ping_ctrl_c, setup),
