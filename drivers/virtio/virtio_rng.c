@@ -215,6 +215,10 @@ int virtio_rng_init(struct virtio_rng *rng, struct virtio_dev *dev,
         return VIRTIO_ENODEV;
     if (cfg->mode != VIRTIO_RNG_IRQ && cfg->mode != VIRTIO_RNG_POLL)
         return VIRTIO_EINVAL;
+    /* Before: 0xffffffff rounded up to cache lines wrapped to 0 on a 32-bit
+     * CPU, and the device was handed a 4 GiB buffer in a 0-byte block. */
+    if (cfg->buf_size > VIRTIO_RNG_MAX_BUF)
+        return VIRTIO_EINVAL;
     memset(rng, 0, sizeof(*rng));
     rng->dev = dev;
     /* No interrupt line: nothing would announce a completion. */

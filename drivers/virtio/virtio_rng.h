@@ -62,6 +62,10 @@ enum virtio_rng_mode {
 };
 
 #define VIRTIO_RNG_DEFAULT_BUF 256u
+/* The largest bounce buffer virtio_rng_init() takes (a larger buf_size is
+ * VIRTIO_EINVAL): one request's worth, and far from where rounding it up
+ * to whole cache lines could wrap a 32-bit size_t. */
+#define VIRTIO_RNG_MAX_BUF 65536u
 
 /* Async completion: result = bytes copied to dst (>= 0: 0 when the device
  * gave back an empty buffer, counted in stats.empty - ask again), or a
@@ -76,7 +80,8 @@ struct virtio_rng_wait {
 
 struct virtio_rng_config {
     enum virtio_rng_mode mode;
-    uint32_t buf_size; /* DMA bounce buffer bytes; 0: VIRTIO_RNG_DEFAULT_BUF */
+    uint32_t buf_size; /* DMA bounce buffer bytes; 0: VIRTIO_RNG_DEFAULT_BUF;
+                        * at most VIRTIO_RNG_MAX_BUF */
     /* Interrupt context, after every completion or cancellation: wake the
      * waiter (e.g. give the semaphore its wait hook takes).  May be NULL. */
     void (*on_complete)(void *arg);

@@ -170,6 +170,15 @@ static void test_rng_init_rejects(void **state)
     assert_int_equal(virtio_rng_init(&r->rng, &fx->dev, &cfg), VIRTIO_EINVAL);
     assert_int_equal(virtio_rng_init(NULL, &fx->dev, &cfg), VIRTIO_EINVAL);
     assert_int_equal(virtio_rng_init(&r->rng, &fx->dev, NULL), VIRTIO_EINVAL);
+    /* a bounce buffer beyond VIRTIO_RNG_MAX_BUF: refused before anything
+     * is allocated (0xffffffff rounded up to whole lines wrapped to 0 with
+     * a 32-bit size_t) */
+    cfg.mode = VIRTIO_RNG_POLL;
+    cfg.buf_size = 0xffffffffu;
+    assert_int_equal(virtio_rng_init(&r->rng, &fx->dev, &cfg), VIRTIO_EINVAL);
+    cfg.buf_size = VIRTIO_RNG_MAX_BUF + 1;
+    assert_int_equal(virtio_rng_init(&r->rng, &fx->dev, &cfg), VIRTIO_EINVAL);
+    assert_int_equal(sim_dma_live(), 0);
 }
 
 static void test_rng_init_failures(void **state)
