@@ -226,7 +226,7 @@ UBOOT_ENV := $(BUILD)/uboot-env.fd
 RUN_OPTS += --uboot $(UBOOT_ENV)
 RUN_IMAGE = $(IMAGE)
 run debug: $(UBOOT_ENV)
-$(UBOOT_ENV): tools/uboot-env.py Makefile
+$(UBOOT_ENV): tools/uboot-env.py Makefile | deps-run
 	$(Q)python3 tools/uboot-env.py $@ bootdelay=0 autoload=no kernel_addr_r=$(if $(filter riscv64,$(ARCH)),0x84000000,0x40400000) \
 		'bootcmd=dhcp; tftpboot $${kernel_addr_r} firmware.bin; $(UBOOT_BOOT) $${kernel_addr_r} - $${fdtcontroladdr}'
 else ifneq ($(LOADER),)

@@ -97,7 +97,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_seed_unit,$(t))))
 
 # ---- libFuzzer builds and runs
 define fuzz_target
-$$(FUZZ_OUT)/$(1): test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_DEPS) $$(FUZZ_HDRS)
+$$(FUZZ_OUT)/$(1): test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS) $$(FUZZ_$(1)_DEPS) $$(FUZZ_HDRS) | deps-fuzz
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  FUZZCC  $$@")
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_FLAGS) $$(FUZZ_$(1)_CFLAGS) -o $$@ test/fuzz/$(1).c $$(FUZZ_$(1)_SRCS)
