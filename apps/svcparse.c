@@ -323,6 +323,77 @@ static int last_coding_chunked(const char *buf, size_t a, size_t b)
     return -1;
 }
 
+/* Does a Transfer-Encoding field's value list a coding other than chunked
+ * (parameters and empty list elements aside)?  This server decodes none:
+ * "A server that receives a request message with a transfer coding it
+ * does not understand SHOULD respond with 501 (Not Implemented)" (RFC
+ * 9112 6.1). */
+static bool other_coding(const char *buf, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t x = a;
+        while (x < b && buf[x] != ',')
+            x++;
+        size_t ea = a, eb = x;
+        for (size_t i = a; i < x; i++)
+            if (buf[i] == ';') { /* transfer-parameters */
+                eb = i;
+                break;
+            }
+        trim_ows(buf, &ea, &eb);
+        if (ea < eb && !lower_eq(buf + ea, eb - ea, "chunked"))
+            return true;
+        a = x + 1;
+    }
+    return false;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The path, percent-decoded where that changes nothing else: %XX of an
+ * unreserved character (RFC 3986 2.3: "URIs that differ in the
+ * replacement of an unreserved character with its corresponding
+ * percent-encoded US-ASCII octet are equivalent", 6.2.2.2) is that
+ * character; any other escape stays as written (%2F is not a '/').  At
+ * most cap bytes; -1 for a malformed escape (pct-encoded = "%" HEXDIG
+ * HEXDIG, 2.1) or a path that does not fit - not one of ours either way. */
+static long path_normal(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '%') {
+            if (n - i < 3 || hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0)
+                return -1;
+            int v = hexval(p[i + 1]) * 16 + hexval(p[i + 2]);
+            bool unreserved = (v >= 'A' && v <= 'Z') || (v >= 'a' && v <= 'z') || (v >= '0' && v <= '9') ||
+                              v == '-' || v == '.' || v == '_' || v == '~';
+            if (unreserved) {
+                c = (char)v;
+                i += 2;
+            } else {
+                if (o + 3 > cap)
+                    return -1;
+                out[o++] = '%';
+                out[o++] = p[i + 1];
+                out[o++] = p[i + 2];
+                i += 2;
+                continue;
+            }
+        }
+        if (o + 1 > cap)
+            return -1;
+        out[o++] = c;
+    }
+    return (long)o;
+}
+
 /* The methods RFC 9110 9.3 defines, and PATCH (RFC 5789): recognized, so
  * 405 rather than 501. */
 static bool method_known(const char *m, size_t n)
@@ -394,7 +465,7 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
 
     /* header fields: name ":" OWS value OWS, until the empty line */
     unsigned hosts = 0;
-    bool host_bad = false, te = false, te_chunked = false, cl_bad = false;
+    bool host_bad = false, te = false, te_chunked = false, te_other = false, cl_bad = false;
     const char *cl = NULL;
     size_t cl_len = 0;
     pos = e + 1;
@@ -429,6 +500,8 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
             int last = last_coding_chunked(buf, va, vb);
             if (last >= 0)
                 te_chunked = last == 1;
+            if (other_coding(buf, va, vb))
+                te_other = true;
         }
         pos = e + 1;
     }
@@ -444,13 +517,21 @@ int http_parse(const char *buf, size_t head_len, struct http_req *r)
         return finish(r, 400); /* RFC 9112 3.2: an invalid Host value */
     if (te ? !te_chunked : cl_bad)
         return finish(r, 400); /* RFC 9112 6.3: framing that cannot be read */
+    if (te_other)
+        return finish(r, 501); /* RFC 9112 6.1: a coding we do not decode (gzip, chunked) */
     if (!r->head && !(mlen == 3 && memcmp(m, "GET", 3) == 0))
         return finish(r, method_known(m, mlen) ? 405 : 501); /* RFC 9110 9.1 */
     if (plen && path[0] == '*')
         return finish(r, 400); /* asterisk-form is for OPTIONS only */
-    if (plen == 0 || (plen == 1 && path[0] == '/')) /* "http://host" is "/" */
+    /* A malformed escape is a malformed target (RFC 3986 2.1). */
+    for (i = 0; i < plen; i++)
+        if (path[i] == '%' && (plen - i < 3 || hexval(path[i + 1]) < 0 || hexval(path[i + 2]) < 0))
+            return finish(r, 400);
+    char np[8]; /* our longest path, "/stats", and more: a longer one is not ours */
+    long nlen = path_normal(path, plen, np, sizeof(np));
+    if (plen == 0 || (nlen == 1 && np[0] == '/')) /* "http://host" is "/" */
         r->route = HTTP_ROUTE_ROOT;
-    else if (plen == 6 && memcmp(path, "/stats", 6) == 0)
+    else if (nlen == 6 && memcmp(np, "/stats", 6) == 0)
         r->route = HTTP_ROUTE_STATS;
     else
         return finish(r, 404);

@@ -43,10 +43,14 @@
  *          (HTTP/1.2 and later minor versions are read as 1.1, RFC 9110
  *          2.5);
  *     501  a method RFC 9110 does not define (nor PATCH): not
- *          implemented for any resource (RFC 9110 9.1);
+ *          implemented for any resource (RFC 9110 9.1); or a transfer
+ *          coding other than chunked, which this server does not decode
+ *          (RFC 9112 6.1: "gzip, chunked");
  *     405  another method than GET and HEAD (the answer carries
  *          Allow: GET, HEAD);
- *     404  a path other than / and /stats (a query string is ignored);
+ *     404  a path other than / and /stats (a query string is ignored;
+ *          an escaped unreserved character is that character, RFC 3986
+ *          6.2.2.2: /%73tats is /stats; a malformed escape is a 400);
  *     200  GET or HEAD of / or /stats.
  *   A head that does not fit in the caller's buffer is never parsed: the
  *   caller (httpapp.c) answers what http_too_large() says.

@@ -348,17 +348,55 @@ static void test_http_framing(void **state)
         "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nContent-Length: 123456789012345678901234567890\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: Chunked;x=1\r\n\r\n",
         /* empty list elements, which a recipient "MUST parse and ignore"
          * (RFC 9110 5.6.1.2): chunked is still the final coding */
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked,\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, chunked , ,\t\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: , chunked , ,\t\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         if (parse(good[i], &r) != 200)
             fail_msg("'%s': %d, want 200", good[i], r.status);
+    /* Framing that can be read, with a coding before chunked that this
+     * server does not decode: "A server that receives a request message
+     * with a transfer coding it does not understand SHOULD respond with
+     * 501 (Not Implemented)" (RFC 9112 6.1). */
+    static const char *const other[] = {
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, chunked , ,\t\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: x;q=\"a,b\", chunked\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        if (parse(other[i], &r) != 501)
+            fail_msg("'%s': %d, want 501", other[i], r.status);
+}
+
+/* Percent-encoding in the path (RFC 3986): an escaped unreserved
+ * character is that character (2.3, 6.2.2.2), in upper or lower case hex;
+ * any other escape is not decoded (%2F is no '/'); a malformed one makes
+ * a malformed target (2.1). */
+static void test_http_percent(void **state)
+{
+    struct http_req r;
+    (void)state;
+    assert_int_equal(parse("GET /%73tats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("GET /st%61%74s HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("GET http://g/%73%74%61%74%73?x=%zz HTTP/1.1\r\nHost: g\r\n\r\n", &r), 200);
+    assert_int_equal(r.route, HTTP_ROUTE_STATS);
+    assert_int_equal(parse("GET /%53tats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404); /* 'S' */
+    assert_int_equal(parse("GET %2Fstats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400); /* not origin-form */
+    assert_int_equal(parse("GET /%2Fstats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /%2f HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /stats%00 HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /%73tatsxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx HTTP/1.1\r\nHost: g\r\n\r\n", &r), 404);
+    assert_int_equal(parse("GET /%7 HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);
+    assert_int_equal(parse("GET /% HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);
+    assert_int_equal(parse("GET /%zzstats HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);
+    assert_int_equal(parse("GET /stats%4 HTTP/1.1\r\nHost: g\r\n\r\n", &r), 400);
 }
 
 /* RFC 9112 3.2: "A server MUST respond with a 400 (Bad Request) status
@@ -498,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_line_ends),   cmocka_unit_test(test_telnet),
         cmocka_unit_test(test_telnet_hook),
         cmocka_unit_test(test_editing),     cmocka_unit_test(test_http_ok),
+        cmocka_unit_test(test_http_percent),
         cmocka_unit_test(test_http_errors), cmocka_unit_test(test_http_mutations),
         cmocka_unit_test(test_http_framing), cmocka_unit_test(test_http_host_value),
         cmocka_unit_test(test_http_higher_minor), cmocka_unit_test(test_http_unknown_method),
