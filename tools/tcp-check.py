@@ -21,12 +21,12 @@ import hashlib
 import os
 import selectors
 import socket
-import struct
 import sys
 import time
 
+from rst_probe import refused_how
+
 TIMEOUT = float(os.environ.get("TCP_TIMEOUT", "60"))
-IP_RECVERR = 11  # linux/in.h
 failures = 0
 
 
@@ -46,30 +46,7 @@ def connect(host, port):
 
 
 def closed_port(host, port):
-    """Connect to a port that should be closed: "refused" when a RST
-    refused it, "ICMP error ..." when an ICMP error did (IP_RECVERR queues
-    it; a RST queues nothing), "connected", or the exception."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
-        s.settimeout(TIMEOUT)
-        s.connect((host, port))
-        return "connected"
-    except ConnectionRefusedError:
-        try:
-            s.setblocking(False)  # with a timeout set, Python polls for input first: the whole timeout
-            _, anc, _, _ = s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
-        except (BlockingIOError, TimeoutError):
-            return "refused"
-        for _, _, data in anc:  # struct sock_extended_err
-            if len(data) >= 7:
-                _, origin, etype, code = struct.unpack("=IBBB", data[:7])
-                return "refused by an ICMP error (origin %d, type %d, code %d), not a RST" % (origin, etype, code)
-        return "refused by a queued error, not a RST"
-    except Exception as e:  # noqa: BLE001
-        return repr(e)
-    finally:
-        s.close()
+    return refused_how(host, port, TIMEOUT)
 
 
 def echo_many(host, port, payloads):

@@ -27,13 +27,13 @@ import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
 import time
 
+from rst_probe import refused_how
+
 TIMEOUT = float(os.environ.get("SVC_TIMEOUT", "20"))
-IP_RECVERR = 11  # linux/in.h
 PROMPT = b"vbare> "
 failures = 0
 
@@ -384,29 +384,7 @@ def shell_checks(host, host_ip):
 
 
 def refused(host, port):
-    """"refused" when a RST refused the connection; an ICMP error that
-    refused it is queued on the socket (IP_RECVERR), a RST queues nothing."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
-        s.settimeout(TIMEOUT)
-        s.connect((host, port))
-        return "connected"
-    except ConnectionRefusedError:
-        try:
-            s.setblocking(False)  # with a timeout set, Python polls for input first: the whole timeout
-            _, anc, _, _ = s.recvmsg(1, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
-        except (BlockingIOError, TimeoutError):
-            return "refused"
-        for _, _, data in anc:  # struct sock_extended_err
-            if len(data) >= 7:
-                _, origin, etype, code = struct.unpack("=IBBB", data[:7])
-                return "refused by an ICMP error (origin %d, type %d, code %d), not a RST" % (origin, etype, code)
-        return "refused by a queued error, not a RST"
-    except Exception as e:
-        return repr(e)
-    finally:
-        s.close()
+    return refused_how(host, port, TIMEOUT)
 
 
 def main():
