@@ -12,6 +12,10 @@ import time
 
 def main():
     path, count = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    if count < 1:
+        print("console-echo.py: COUNT must be at least 1, not %d (no line would be checked)" % count,
+              file=sys.stderr)
+        return 2
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     for _ in range(200):
         try:

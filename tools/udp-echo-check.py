@@ -17,6 +17,10 @@ def main():
     host, port = sys.argv[1], int(sys.argv[2])
     lo = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     hi = int(sys.argv[4]) if len(sys.argv) > 4 else 1472
+    if not 1 <= lo <= hi <= 65507:
+        # an empty range would check nothing and pass
+        print("udp-echo-check.py: sizes %d..%d: want 1 <= MIN <= MAX <= 65507" % (lo, hi), file=sys.stderr)
+        return 2
     timeout = float(os.environ.get("ECHO_TIMEOUT", "0.5"))
     rnd = random.Random(0x5EED)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
