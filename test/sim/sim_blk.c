@@ -13,6 +13,14 @@
 #define CFG_SEG_MAX 12u
 #define CFG_BLK_SIZE 20u
 #define SIM_BLK_F_BLK_SIZE 6u
+#define CFG_MAX_DISCARD_SECTORS 36u
+#define CFG_MAX_DISCARD_SEG 40u
+#define CFG_DISCARD_SECTOR_ALIGNMENT 44u
+#define CFG_MAX_WRITE_ZEROES_SECTORS 48u
+#define CFG_MAX_WRITE_ZEROES_SEG 52u
+#define CFG_WRITE_ZEROES_MAY_UNMAP 56u
+#define DWZ_LEN 16u    /* 5.2.6: le64 sector, le32 num_sectors, le32 flags */
+#define DWZ_UNMAP 1u
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -45,6 +53,53 @@ static bool block_aligned(const struct sim_blk *b, struct sim_virtio *s, uint64_
     if (bs <= SIM_BLK_SECTOR || !sim_virtio_has(s, SIM_BLK_F_BLK_SIZE))
         return true;
     return sector % (bs / SIM_BLK_SECTOR) == 0 && bytes % bs == 0;
+}
+
+/* DISCARD / WRITE_ZEROES (5.2.6), in the order QEMU checks. */
+static uint8_t blk_dwz(struct sim_blk *b, struct sim_virtio *s, struct sim_chain *c, struct sim_blk_rec *r)
+{
+    bool wz = r->type == SIM_BLK_T_WRITE_ZEROES;
+    uint8_t seg[DWZ_LEN];
+    uint32_t max = wz ? b->cfg.max_write_zeroes_sectors : b->cfg.max_discard_sectors;
+
+    if (wz)
+        b->write_zeroes++;
+    else
+        b->discards++;
+    r->data_len = c->out_bytes - HDR_LEN;
+    if (!sim_virtio_has(s, wz ? SIM_BLK_F_WRITE_ZEROES : SIM_BLK_F_DISCARD) || r->data_len != DWZ_LEN) {
+        b->dwz_unsupp++;
+        return SIM_BLK_S_UNSUPP;
+    }
+    sim_chain_gather(c, HDR_LEN, seg, DWZ_LEN);
+    r->dwz_sector = get_le(seg, 8);
+    r->dwz_num = (uint32_t)get_le(seg + 8, 4);
+    r->dwz_flags = (uint32_t)get_le(seg + 12, 4);
+    if (r->dwz_num > max) {
+        b->dwz_over_max++;
+        return SIM_BLK_S_IOERR;
+    }
+    /* num_sectors <= a 32-bit max: the byte count fits 64 bits; in_range
+     * takes 32, so check the sectors directly. */
+    if (r->dwz_sector > b->cfg.capacity || r->dwz_num > b->cfg.capacity - r->dwz_sector) {
+        b->ioerr_range++;
+        return SIM_BLK_S_IOERR;
+    }
+    if (b->cfg.blk_size > SIM_BLK_SECTOR && sim_virtio_has(s, SIM_BLK_F_BLK_SIZE) &&
+        (r->dwz_sector % (b->cfg.blk_size / SIM_BLK_SECTOR) || r->dwz_num % (b->cfg.blk_size / SIM_BLK_SECTOR))) {
+        b->ioerr_align++;
+        return SIM_BLK_S_IOERR;
+    }
+    if ((r->dwz_flags & ~DWZ_UNMAP) || (!wz && (r->dwz_flags & DWZ_UNMAP))) {
+        b->dwz_unsupp++;
+        return SIM_BLK_S_UNSUPP;
+    }
+    if (b->cfg.read_only) {
+        b->ioerr_ro++;
+        return SIM_BLK_S_IOERR;
+    }
+    memset(b->disk + r->dwz_sector * SIM_BLK_SECTOR, 0, (size_t)r->dwz_num * SIM_BLK_SECTOR);
+    return SIM_BLK_S_OK;
 }
 
 static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
@@ -140,6 +195,27 @@ static uint32_t blk_handler(struct sim_virtio *s, unsigned q, struct sim_chain *
             b->flush_nonzero_sector++;
         status = SIM_BLK_S_OK;
         break;
+    case SIM_BLK_T_GET_ID:
+        b->get_ids++;
+        data_len = c->in_bytes - 1;
+        r->data_len = data_len;
+        if (b->cfg.no_get_id) {
+            b->unsupported++;
+            status = SIM_BLK_S_UNSUPP;
+        } else {
+            uint32_t n = b->cfg.serial_len < SIM_BLK_ID_BYTES ? b->cfg.serial_len : SIM_BLK_ID_BYTES;
+
+            if (n > data_len)
+                n = data_len;
+            sim_chain_scatter(c, 0, b->cfg.serial, n);
+            written = data_len; /* as QEMU: every writable byte reported */
+            status = SIM_BLK_S_OK;
+        }
+        break;
+    case SIM_BLK_T_DISCARD:
+    case SIM_BLK_T_WRITE_ZEROES:
+        status = blk_dwz(b, s, c, r);
+        break;
     default:
         b->unsupported++;
         status = SIM_BLK_S_UNSUPP;
@@ -178,6 +254,12 @@ struct sim_blk *sim_blk_create(struct sim_virtio *sim, const struct sim_blk_conf
     put32(sim->config + CFG_SIZE_MAX, cfg->size_max);
     put32(sim->config + CFG_SEG_MAX, cfg->seg_max);
     put32(sim->config + CFG_BLK_SIZE, cfg->blk_size);
+    put32(sim->config + CFG_MAX_DISCARD_SECTORS, cfg->max_discard_sectors);
+    put32(sim->config + CFG_MAX_DISCARD_SEG, cfg->max_discard_seg);
+    put32(sim->config + CFG_DISCARD_SECTOR_ALIGNMENT, cfg->discard_sector_alignment);
+    put32(sim->config + CFG_MAX_WRITE_ZEROES_SECTORS, cfg->max_write_zeroes_sectors);
+    put32(sim->config + CFG_MAX_WRITE_ZEROES_SEG, cfg->max_write_zeroes_seg);
+    sim->config[CFG_WRITE_ZEROES_MAY_UNMAP] = cfg->write_zeroes_may_unmap;
     sim->handler = blk_handler;
     sim->handler_arg = b;
     return b;

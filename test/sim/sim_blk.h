@@ -17,6 +17,19 @@
  *   OUT    copy readable bytes after the header -> disk; used len 1.
  *          Read-only model: IOERR and the disk is left alone.
  *   FLUSH  OK; counted (with data or a non-zero sector: counted apart).
+ *   GET_ID writes serial_len bytes of cfg.serial (at most 20, at most the
+ *          writable room before the status byte) and OK; used len the
+ *          room + 1 (QEMU reports every writable byte).  cfg.no_get_id:
+ *          UNSUPP (a device without a serial command).
+ *   DISCARD / WRITE_ZEROES, checked as QEMU's hw/block/virtio-blk.c does:
+ *          the feature not negotiated -> UNSUPP; the data is one 16-byte
+ *          segment (le64 sector, le32 num_sectors, le32 flags), anything
+ *          else -> UNSUPP (QEMU serves one segment); num_sectors above the
+ *          config's max -> IOERR; the range past the capacity or not whole
+ *          blocks -> IOERR; a flag bit other than UNMAP, or UNMAP on a
+ *          DISCARD -> UNSUPP; read-only model -> IOERR.  Otherwise the
+ *          range is zeroed (a DISCARD too: a raw image with discard=unmap
+ *          punches a hole, which reads back as zeroes) and OK; used len 1.
  *   other  UNSUPP.
  *   A data length that is not a multiple of 512, or a range past the
  *   capacity, is IOERR (5.2.6.2).  A chain too short to hold a header and a
@@ -52,6 +65,11 @@
 #define SIM_BLK_T_OUT 1u
 #define SIM_BLK_T_FLUSH 4u
 #define SIM_BLK_T_GET_ID 8u
+#define SIM_BLK_T_DISCARD 11u
+#define SIM_BLK_T_WRITE_ZEROES 13u
+#define SIM_BLK_F_DISCARD 13u
+#define SIM_BLK_F_WRITE_ZEROES 14u
+#define SIM_BLK_ID_BYTES 20u
 #define SIM_BLK_S_OK 0u
 #define SIM_BLK_S_IOERR 1u
 #define SIM_BLK_S_UNSUPP 2u
@@ -61,7 +79,16 @@ struct sim_blk_config {
     uint32_t size_max; /* config field values; offered or not is up to */
     uint32_t seg_max;  /* the features given to sim_virtio_create */
     uint32_t blk_size;
-    bool read_only;    /* model behaviour: OUT -> IOERR */
+    bool read_only;    /* model behaviour: OUT, DISCARD, WRITE_ZEROES -> IOERR */
+    /* DISCARD / WRITE_ZEROES config fields (5.2.4); the model enforces the
+     * max_*_sectors it advertises. */
+    uint32_t max_discard_sectors, max_discard_seg, discard_sector_alignment;
+    uint32_t max_write_zeroes_sectors, max_write_zeroes_seg;
+    uint8_t write_zeroes_may_unmap;
+    /* GET_ID: the bytes the device writes (no NUL unless they hold one). */
+    uint8_t serial[SIM_BLK_ID_BYTES];
+    unsigned serial_len;
+    bool no_get_id; /* GET_ID -> UNSUPP */
 };
 
 struct sim_blk_rec {
@@ -77,6 +104,8 @@ struct sim_blk_rec {
     uint32_t max_data_seg;
     uint32_t seg_len[SIM_MAX_SEGS];
     bool seg_write[SIM_MAX_SEGS];
+    uint64_t dwz_sector;  /* DISCARD / WRITE_ZEROES: the segment as read */
+    uint32_t dwz_num, dwz_flags;
     int status;           /* byte written, or SIM_BLK_NO_STATUS */
     uint32_t used_len;    /* what the device reported */
 };
@@ -90,6 +119,8 @@ struct sim_blk {
     unsigned requests, reads, writes, flushes, unsupported;
     unsigned ioerr_range, ioerr_ro, ioerr_align;
     unsigned malformed, flush_with_data, flush_nonzero_sector, out_extra_writable;
+    unsigned get_ids, discards, write_zeroes;   /* requests of each type */
+    unsigned dwz_unsupp, dwz_over_max;          /* refused: UNSUPP (QEMU's checks), IOERR over max */
     unsigned nrec;
     struct sim_blk_rec rec[SIM_BLK_REC_CAP];
 };
