@@ -29,14 +29,24 @@ static int finish_locked(struct virtio_blk *b, struct virtio_blk_req *r, uint32_
         b->stats.cancelled++;
     } else {
         const struct virtio_blk_slot *sl = &b->slots[r->slot];
-        uint32_t want = (r->type == VIRTIO_BLK_T_IN ? r->len : 0) + 1;
+        uint32_t want = 1; /* the status byte, after what the device writes */
         uint8_t status = *(const volatile uint8_t *)&sl->status;
+
+        if (r->type == VIRTIO_BLK_T_IN)
+            want += r->len;
+        else if (r->type == VIRTIO_BLK_T_GET_ID)
+            want += VIRTIO_BLK_ID_BYTES;
 
         if (len != want)
             b->stats.bad_len++; /* diagnostic only: legacy devices misreport it (Linux ignores it too) */
         switch (status) {
         case VIRTIO_BLK_S_OK:
             result = 0;
+            /* The serial, as the device left it in the slot (pre-zeroed;
+             * the ring invalidated it for a device without dma-coherent);
+             * the slot is reused once freed below, r->buf is the caller's. */
+            if (r->type == VIRTIO_BLK_T_GET_ID)
+                memcpy(r->buf, (const void *)sl->id, VIRTIO_BLK_ID_BYTES);
             break;
         case VIRTIO_BLK_S_IOERR:
             result = VIRTIO_EIO;
@@ -191,6 +201,9 @@ static int blk_restart(struct virtio_dev *dev)
         b->info.capacity = cap;
     b->info.read_only = virtio_has_feature(dev, VIRTIO_BLK_F_RO);
     b->info.flush = virtio_has_feature(dev, VIRTIO_BLK_F_FLUSH);
+    /* The limits stay as validated at init (0: unusable). */
+    b->info.discard = virtio_has_feature(dev, VIRTIO_BLK_F_DISCARD) && b->info.max_discard_sectors;
+    b->info.write_zeroes = virtio_has_feature(dev, VIRTIO_BLK_F_WRITE_ZEROES) && b->info.max_write_zeroes_sectors;
     plat_unlock(&b->lock, s);
     return 0;
 }
@@ -205,6 +218,29 @@ int virtio_blk_check(struct virtio_blk *b)
     if (virtio_flag_get(&b->dev.reset_pending) || virtqueue_is_broken(b->vq) || !virtio_dev_has_irq(&b->dev))
         return virtio_dev_check(&b->dev); /* in-flight requests: VIRTIO_ECANCELED */
     return b->dev.broken ? VIRTIO_EIO : 0;
+}
+
+/* A DISCARD or WRITE_ZEROES limit (5.2.4): the most sectors one request
+ * may carry, down to whole blocks of blk_size (spb sectors), or 0 - the
+ * command unusable, logged - when the device gives no sector or no
+ * segment.  The driver sends one segment per request, so any segment
+ * count from 1 up serves.  (Linux takes a 0 for "no limit"; a device that
+ * says a request may carry nothing is not one to send requests to.) */
+static uint32_t dwz_limit(struct virtio_dev *dev, const char *what, unsigned off_sectors, unsigned off_seg,
+                          uint32_t spb)
+{
+    uint32_t max = 0, seg = 0;
+
+    if (virtio_config_read32(dev, off_sectors, &max) != 0 || virtio_config_read32(dev, off_seg, &seg) != 0) {
+        plat_log("virtio-blk@%lx: %s unusable: its config could not be read", (unsigned long)dev->base, what);
+        return 0;
+    }
+    if (max / spb == 0 || seg == 0) {
+        plat_log("virtio-blk@%lx: %s unusable: the device allows %u sectors (blocks of %u) in %u segments",
+                 (unsigned long)dev->base, what, (unsigned)max, (unsigned)spb, (unsigned)seg);
+        return 0;
+    }
+    return max - max % spb;
 }
 
 static int blk_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
@@ -240,6 +276,32 @@ static int blk_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
         in->seg_max = 1;
     in->read_only = virtio_has_feature(dev, VIRTIO_BLK_F_RO);
     in->flush = virtio_has_feature(dev, VIRTIO_BLK_F_FLUSH);
+    uint32_t spb = in->blk_size / VIRTIO_BLK_SECTOR;
+    if (virtio_has_feature(dev, VIRTIO_BLK_F_DISCARD)) {
+        uint32_t a = 0;
+
+        in->max_discard_sectors = dwz_limit(dev, "DISCARD", VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS,
+                                            VIRTIO_BLK_CFG_MAX_DISCARD_SEG, spb);
+        /* A hint for splitting (5.2.4): only whole blocks, within a request. */
+        in->discard_align = spb;
+        if (in->max_discard_sectors &&
+            virtio_config_read32(dev, VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT, &a) == 0 && a &&
+            a % spb == 0 && a <= in->max_discard_sectors)
+            in->discard_align = a;
+        else if (in->max_discard_sectors && a)
+            plat_log("virtio-blk@%lx: discard_sector_alignment %u not whole blocks within %u sectors: using %u",
+                     (unsigned long)dev->base, (unsigned)a, (unsigned)in->max_discard_sectors, (unsigned)spb);
+        in->discard = in->max_discard_sectors != 0;
+    }
+    if (virtio_has_feature(dev, VIRTIO_BLK_F_WRITE_ZEROES)) {
+        uint8_t u = 0;
+
+        in->max_write_zeroes_sectors = dwz_limit(dev, "WRITE_ZEROES", VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS,
+                                                 VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, spb);
+        in->write_zeroes = in->max_write_zeroes_sectors != 0;
+        in->write_zeroes_may_unmap =
+            in->write_zeroes && virtio_config_read8(dev, VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP, &u) == 0 && u;
+    }
 
     qp[0] = (struct virtio_vq_params){.name = "requestq",
                                       .num = 256,
@@ -293,6 +355,7 @@ static const struct virtio_driver_ops blk_driver_ops = {
 static const struct virtio_feature_spec blk_features = {
     .supported = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
                  VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |
+                 VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES) |
                  VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
 };
 
@@ -336,13 +399,39 @@ static void count_under_lock(struct virtio_blk *b, uint32_t *counter)
     plat_unlock(&b->lock, s);
 }
 
+/* DISCARD / WRITE_ZEROES usable now (a recovery renegotiates: under
+ * b->lock, which the caller holds); a refusal is counted. */
+static bool dwz_usable_locked(struct virtio_blk *b, uint32_t type)
+{
+    if (type == VIRTIO_BLK_T_DISCARD ? b->info.discard : b->info.write_zeroes)
+        return true;
+    b->stats.refused_unsupp++;
+    return false;
+}
+
 /* The checks that read what a config change or a recovery can modify
- * (read-only, FLUSH, capacity), and their counters.  Caller holds b->lock.
- * Returns 0 (post it), 1 (a FLUSH the device does not need: complete it
- * at once, unlocked) or a negative error. */
+ * (read-only, FLUSH, DISCARD, WRITE_ZEROES, capacity), and their counters.
+ * Caller holds b->lock.  Returns 0 (post it), 1 (a FLUSH the device does
+ * not need: complete it at once, unlocked) or a negative error. */
 static int check_locked(struct virtio_blk *b, const struct virtio_blk_req *r, bool too_big)
 {
     switch (r->type) {
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        if (!dwz_usable_locked(b, r->type))
+            return VIRTIO_ENOTSUP;
+        if (b->info.read_only) {
+            b->stats.refused_ro++;
+            return VIRTIO_EROFS;
+        }
+        if (r->num_sectors > (r->type == VIRTIO_BLK_T_DISCARD ? b->info.max_discard_sectors
+                                                               : b->info.max_write_zeroes_sectors))
+            return VIRTIO_E2BIG;
+        if (!in_capacity_locked(b, r->sector, r->num_sectors) || !aligned_locked(b, r->sector, r->num_sectors))
+            return VIRTIO_EINVAL;
+        return 0;
+    case VIRTIO_BLK_T_GET_ID:
+        return 0;
     case VIRTIO_BLK_T_IN:
     case VIRTIO_BLK_T_OUT:
         if (r->type == VIRTIO_BLK_T_OUT && b->info.read_only) {
@@ -379,6 +468,16 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
         break;
     case VIRTIO_BLK_T_FLUSH:
         break; /* no data, sector 0, whatever buf/len say (5.2.6.1) */
+    case VIRTIO_BLK_T_GET_ID:
+        if (!r->buf || r->len != VIRTIO_BLK_ID_BYTES)
+            return VIRTIO_EINVAL;
+        break;
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        /* 5.2.6.1: no UNMAP on a DISCARD, no reserved flag bit at all. */
+        if (r->num_sectors == 0 || (r->flags & ~(r->type == VIRTIO_BLK_T_WRITE_ZEROES ? VIRTIO_BLK_WZ_UNMAP : 0u)))
+            return VIRTIO_EINVAL;
+        break;
     default:
         return VIRTIO_EINVAL;
     }
@@ -407,16 +506,28 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
     struct virtio_blk_slot *sl = &b->slots[slot];
     sl->hdr.type = cpu_to_le32(r->type);
     sl->hdr.reserved = cpu_to_le32(0);
-    sl->hdr.sector = cpu_to_le64(r->type == VIRTIO_BLK_T_FLUSH ? 0 : r->sector);
+    /* The sector only for a transfer: unused (0) for the other types (5.2.6). */
+    sl->hdr.sector = cpu_to_le64(r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT ? r->sector : 0);
     sl->status = STATUS_UNSET;
     bufs[n++] = (struct vq_buf){&sl->hdr, sizeof(sl->hdr)};
+    if (r->type == VIRTIO_BLK_T_DISCARD || r->type == VIRTIO_BLK_T_WRITE_ZEROES) {
+        sl->seg.sector = cpu_to_le64(r->sector);
+        sl->seg.num_sectors = cpu_to_le32(r->num_sectors);
+        sl->seg.flags = cpu_to_le32(r->flags);
+        bufs[n++] = (struct vq_buf){&sl->seg, sizeof(sl->seg)};
+    } else if (r->type == VIRTIO_BLK_T_GET_ID) {
+        /* A device writing fewer than 20 bytes leaves NULs, never an old serial. */
+        memset(sl->id, 0, sizeof(sl->id));
+        bufs[n++] = (struct vq_buf){sl->id, sizeof(sl->id)};
+    }
     uint32_t seg = b->info.size_max ? b->info.size_max : data_len;
     for (uint32_t off = 0; off < data_len; off += seg, nseg++) {
         uint32_t l = data_len - off < seg ? data_len - off : seg;
         bufs[n++] = (struct vq_buf){(uint8_t *)r->buf + off, l};
     }
     bufs[n++] = (struct vq_buf){&sl->status, 1};
-    unsigned n_out = 1 + (r->type == VIRTIO_BLK_T_OUT ? nseg : 0);
+    unsigned n_out = 1 + (r->type == VIRTIO_BLK_T_OUT ? nseg : 0) +
+                     (r->type == VIRTIO_BLK_T_DISCARD || r->type == VIRTIO_BLK_T_WRITE_ZEROES);
     r->slot = slot;
     err = virtqueue_add(b->vq, bufs, n_out, n - n_out, r);
     if (err == 0) {
@@ -427,6 +538,12 @@ static int post(struct virtio_blk *b, struct virtio_blk_req *r, bool kick)
             b->stats.reads++;
         else if (r->type == VIRTIO_BLK_T_OUT)
             b->stats.writes++;
+        else if (r->type == VIRTIO_BLK_T_DISCARD)
+            b->stats.discards++;
+        else if (r->type == VIRTIO_BLK_T_WRITE_ZEROES)
+            b->stats.write_zeroes++;
+        else if (r->type == VIRTIO_BLK_T_GET_ID)
+            b->stats.get_ids++;
         else
             b->stats.flushes++;
         if (kick)
@@ -523,8 +640,11 @@ static bool sync_is_done(struct virtio_blk *b, const struct virtio_blk_sync *c)
 
 /* Wait for c's request.  Returns its result, or VIRTIO_ETIMEDOUT /
  * VIRTIO_EIO (queue broken) with the request left to the device: the record
- * is then abandoned and freed by the late completion or a reset. */
-static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const struct virtio_blk_wait *w)
+ * is then abandoned and freed by the late completion or a reset.  id_out:
+ * where a GET_ID's serial goes, copied from the record before it is
+ * released (another thread may claim it right after). */
+static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, uint8_t *id_out,
+                     const struct virtio_blk_wait *w)
 {
     const struct deadline d = deadline_start(w);
     plat_irqstate_t s;
@@ -550,6 +670,8 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
         c->abandoned = true; /* the buffer is still the device's */
     } else {
         err = c->result;
+        if (err == 0 && id_out)
+            memcpy(id_out, c->id, VIRTIO_BLK_ID_BYTES);
         c->busy = false;
     }
     plat_unlock(&b->lock, s);
@@ -559,8 +681,8 @@ static int sync_wait(struct virtio_blk *b, struct virtio_blk_sync *c, const stru
 /* A synchronous record and a request slot: when all are taken (by other
  * threads' requests, asynchronous ones, or abandoned ones still out),
  * wait for one within the caller's timeout rather than fail. */
-static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_t type, uint64_t sector,
-                     void *buf, uint32_t len, const struct virtio_blk_wait *w)
+static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, const struct virtio_blk_req *t,
+                     const struct virtio_blk_wait *w)
 {
     const struct deadline d = deadline_start(w);
     struct virtio_blk_sync *c = NULL;
@@ -577,8 +699,11 @@ static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_
             c->done = false;
             c->abandoned = false;
             c->result = 0;
-            c->req = (struct virtio_blk_req){
-                .type = type, .sector = sector, .buf = buf, .len = len, .done = sync_done, .arg = c};
+            c->req = *t;
+            c->req.done = sync_done;
+            c->req.arg = c;
+            if (t->type == VIRTIO_BLK_T_GET_ID)
+                c->req.buf = c->id; /* driver-owned: a late completion lands in it */
             err = virtio_blk_submit(b, &c->req);
             if (err == 0) {
                 *out = c;
@@ -605,7 +730,9 @@ static int sync_post(struct virtio_blk *b, struct virtio_blk_sync **out, uint32_
     return err;
 }
 
-static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+/* Post the request t describes (type, sector, buf, len, num_sectors,
+ * flags) and wait for it, posting it again after a reset cancelled it. */
+static int run_sync(struct virtio_blk *b, const struct virtio_blk_req *t, uint8_t *id_out,
                     const struct virtio_blk_wait *w)
 {
     struct virtio_blk_sync *c = NULL; /* set by sync_post; gcc -fsanitize=thread cannot tell */
@@ -613,10 +740,10 @@ static int run_sync(struct virtio_blk *b, uint32_t type, uint64_t sector, void *
     int err = 0;
 
     for (attempt = 0; attempt <= VIRTIO_BLK_SYNC_RETRIES; attempt++) {
-        err = sync_post(b, &c, type, sector, buf, len, w);
+        err = sync_post(b, &c, t, w);
         if (err)
             return err;
-        err = sync_wait(b, c, w);
+        err = sync_wait(b, c, id_out, w);
         if (err != VIRTIO_ECANCELED || b->dev.broken)
             return err;
         count_under_lock(b, &b->stats.sync_retries); /* a reset dropped it: post it again */
@@ -643,7 +770,8 @@ static int rw(struct virtio_blk *b, uint32_t type, uint64_t sector, void *buf, u
         return VIRTIO_E2BIG;
     while (count) {
         uint32_t n = count < chunk ? count : chunk;
-        int err = run_sync(b, type, sector, buf, n * VIRTIO_BLK_SECTOR, w);
+        const struct virtio_blk_req t = {.type = type, .sector = sector, .buf = buf, .len = n * VIRTIO_BLK_SECTOR};
+        int err = run_sync(b, &t, NULL, w);
 
         if (err)
             return err;
@@ -701,7 +829,96 @@ int virtio_blk_flush(struct virtio_blk *b, const struct virtio_blk_wait *w)
 {
     if (!b || !b->vq)
         return VIRTIO_EINVAL;
-    return run_sync(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, w);
+    const struct virtio_blk_req t = {.type = VIRTIO_BLK_T_FLUSH};
+
+    return run_sync(b, &t, NULL, w);
+}
+
+int virtio_blk_get_id(struct virtio_blk *b, char out[VIRTIO_BLK_ID_BYTES + 1], const struct virtio_blk_wait *w)
+{
+    const struct virtio_blk_req t = {.type = VIRTIO_BLK_T_GET_ID, .len = VIRTIO_BLK_ID_BYTES};
+    uint8_t raw[VIRTIO_BLK_ID_BYTES];
+    unsigned i;
+    int err;
+
+    if (!out)
+        return VIRTIO_EINVAL;
+    out[0] = '\0';
+    if (!b || !b->vq)
+        return VIRTIO_EINVAL;
+    if ((err = run_sync(b, &t, raw, w)) != 0)
+        return err;
+    /* Untrusted bytes bound for logs and consoles: the string ends at the
+     * device's first NUL (or after all 20: no NUL when the serial fills
+     * them), and nothing but printable ASCII gets through. */
+    for (i = 0; i < VIRTIO_BLK_ID_BYTES && raw[i]; i++)
+        out[i] = raw[i] >= 0x20 && raw[i] < 0x7f ? (char)raw[i] : '?';
+    out[i] = '\0';
+    return 0;
+}
+
+/* DISCARD / WRITE_ZEROES over [sector, sector + count): checked whole (as
+ * rw), then one request per piece of at most the device's maximum. */
+static int dwz(struct virtio_blk *b, uint32_t type, uint64_t sector, uint64_t count, uint32_t flags,
+               const struct virtio_blk_wait *w)
+{
+    uint32_t chunk, align = 1;
+    int err = 0;
+
+    if (!b || !b->vq)
+        return VIRTIO_EINVAL;
+    plat_irqstate_t s = plat_lock(&b->lock);
+    if (!dwz_usable_locked(b, type)) {
+        err = VIRTIO_ENOTSUP;
+    } else if (b->info.read_only) {
+        b->stats.refused_ro++;
+        err = VIRTIO_EROFS;
+    } else if (!in_capacity_locked(b, sector, count) || !aligned_locked(b, sector, count)) {
+        err = VIRTIO_EINVAL;
+    }
+    plat_unlock(&b->lock, s);
+    if (err)
+        return err;
+    if (type == VIRTIO_BLK_T_DISCARD) {
+        /* Whole alignment units per piece (discard_align <= the maximum,
+         * both whole blocks: fixed at init). */
+        align = b->info.discard_align ? b->info.discard_align : 1;
+        chunk = b->info.max_discard_sectors - b->info.max_discard_sectors % align;
+    } else {
+        chunk = b->info.max_write_zeroes_sectors;
+    }
+    while (count) {
+        uint32_t n = count < chunk ? (uint32_t)count : chunk;
+
+        /* A piece that is not the last ends on an alignment boundary: a
+         * device that discards whole granules only then drops none of
+         * them for being cut in two (Linux splits at the granularity too).
+         * chunk >= align, so such a boundary lies inside the piece. */
+        if (n < count && align > 1 && (sector + n) % align) {
+            uint64_t end = sector + n - (sector + n) % align;
+
+            if (end > sector)
+                n = (uint32_t)(end - sector);
+        }
+        const struct virtio_blk_req t = {.type = type, .sector = sector, .num_sectors = n, .flags = flags};
+
+        if ((err = run_sync(b, &t, NULL, w)) != 0)
+            return err;
+        count -= n;
+        sector += n;
+    }
+    return 0;
+}
+
+int virtio_blk_discard(struct virtio_blk *b, uint64_t sector, uint64_t count, const struct virtio_blk_wait *w)
+{
+    return dwz(b, VIRTIO_BLK_T_DISCARD, sector, count, 0, w);
+}
+
+int virtio_blk_write_zeroes(struct virtio_blk *b, uint64_t sector, uint64_t count, bool unmap,
+                            const struct virtio_blk_wait *w)
+{
+    return dwz(b, VIRTIO_BLK_T_WRITE_ZEROES, sector, count, unmap ? VIRTIO_BLK_WZ_UNMAP : 0, w);
 }
 
 void virtio_blk_shutdown(struct virtio_blk *b)

@@ -2,7 +2,8 @@
  * virtio_blk.h - virtio block driver (virtio 1.2, 5.2): one request queue,
  * asynchronous requests with completion callbacks, several in flight, plus
  * synchronous helpers.  A block API an RTOS filesystem can sit on:
- * capacity, sector size, read, write, flush.
+ * capacity, sector size, read, write, flush, discard (TRIM), write zeroes,
+ * and the device's serial (GET_ID).
  *
  * Buffers: the data buffer of a request must be DMA-able memory (inside
  * what plat_dma_alloc returned; plat_bus_addr() must work on it) and stay
@@ -34,8 +35,39 @@
  * feature the device writes through (5.2.6.2: no writeback cache without
  * FLUSH or CONFIG_WCE), so a flush completes at once and returns 0.
  *
- * Read-only devices (VIRTIO_BLK_F_RO): writes are refused with
- * VIRTIO_EROFS before anything reaches the device.
+ * Read-only devices (VIRTIO_BLK_F_RO): writes, discards and write-zeroes
+ * are refused with VIRTIO_EROFS before anything reaches the device.
+ *
+ * GET_ID (5.2.6, VIRTIO_BLK_T_GET_ID): the device writes up to 20 bytes of
+ * its serial, NUL-terminated only when shorter (QEMU's convention); there
+ * is no feature bit, and a device without one answers UNSUPP
+ * (VIRTIO_ENOTSUP).  The bytes land in the request's DMA slot, pre-zeroed
+ * (a device writing fewer leaves NULs), and are copied out at the
+ * completion; virtio_blk_get_id() returns them as a C string cut at the
+ * first NUL with every non-printable byte replaced by '?': untrusted device
+ * data goes into logs and onto consoles.
+ *
+ * DISCARD and WRITE_ZEROES (VIRTIO_BLK_F_DISCARD / _WRITE_ZEROES, 5.2.6):
+ * one segment per request (le64 sector, le32 num_sectors, le32 flags, in
+ * the request's DMA slot, device-readable), as QEMU serves (it offers
+ * max_*_seg 1 and fails a request of more).  The header's sector is 0
+ * (5.2.6: unused for these types).  The config limits (5.2.4) are read at
+ * init: a max_*_sectors or max_*_seg of 0 makes the command unusable
+ * (logged; info.discard / info.write_zeroes stay false), as a request of
+ * no sectors or no segment could carry nothing.  max_*_sectors is rounded
+ * down to whole blocks of blk_size (QEMU fails a discard that is not whole
+ * blocks); discard_sector_alignment is taken when it is whole blocks and
+ * no more than max_discard_sectors, else blk_size stands in for it.  A
+ * request over max_*_sectors is refused (VIRTIO_E2BIG); the synchronous
+ * helpers split a larger range into requests of at most the maximum (a
+ * discard's pieces end on discard_sector_alignment boundaries).  Not
+ * negotiated (or unusable): VIRTIO_ENOTSUP, counted in refused_unsupp.
+ * Past the capacity or not whole blocks: VIRTIO_EINVAL, as for writes.  A
+ * DISCARD never carries the UNMAP flag (5.2.6.1: the device answers UNSUPP
+ * to one); WRITE_ZEROES may (VIRTIO_BLK_WZ_UNMAP: the device may then
+ * deallocate the sectors, if write_zeroes_may_unmap says it can, and reads
+ * still return zeroes).  After a discard, what a read returns is up to the
+ * device (5.2.6.1): a filesystem that needs zeroes writes zeroes.
  *
  * Status: every request's status byte is set to a value no device writes
  * before it is posted; a completion whose status is not OK/IOERR/UNSUPP
@@ -63,10 +95,11 @@
  * The driver's lock (b->lock, a plat_lock) covers the queue, the slots,
  * the synchronous records, every counter in b->stats, and what a config
  * change or a recovery modifies: the capacity (config interrupt, and
- * re-read after a re-initialisation) and read_only / flush (taken again
- * from the renegotiated features).  Every read of those is under it too.
+ * re-read after a re-initialisation) and read_only / flush / discard /
+ * write_zeroes (taken again from the renegotiated features).  Every read of those is under it too.
  * Fixed after init, read without it: size_max, seg_max, blk_size (so
- * virtio_blk_max_sectors) and the queue size.  virtio_blk_info() returns
+ * virtio_blk_max_sectors), the discard / write-zeroes limits and the
+ * queue size.  virtio_blk_info() returns
  * the structure itself: a caller reading it outside the owning thread, or
  * while a config interrupt may run, can see an old capacity.  The core
  * empties the ring under b->lock (virtqueue.h, Locking) and holds the
@@ -122,16 +155,30 @@
 #define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Config space (5.2.4) */
 #define VIRTIO_BLK_CFG_CAPACITY 0
 #define VIRTIO_BLK_CFG_SIZE_MAX 8
 #define VIRTIO_BLK_CFG_SEG_MAX 12
 #define VIRTIO_BLK_CFG_BLK_SIZE 20
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 36
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40
+#define VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT 44
+#define VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS 48
+#define VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG 52
+#define VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP 56
 
 #define VIRTIO_BLK_T_IN 0u
 #define VIRTIO_BLK_T_OUT 1u
 #define VIRTIO_BLK_T_FLUSH 4u
+#define VIRTIO_BLK_T_GET_ID 8u
+#define VIRTIO_BLK_T_DISCARD 11u
+#define VIRTIO_BLK_T_WRITE_ZEROES 13u
+
+#define VIRTIO_BLK_ID_BYTES 20u /* GET_ID: the serial's bytes (5.2.6) */
+#define VIRTIO_BLK_WZ_UNMAP 1u  /* flags bit 0, WRITE_ZEROES only; bits 1-31 reserved */
 
 #define VIRTIO_BLK_S_OK 0u
 #define VIRTIO_BLK_S_IOERR 1u
@@ -158,15 +205,27 @@ struct virtio_blk_outhdr {
     le64 sector;
 };
 
+/* The one segment of a DISCARD or WRITE_ZEROES request (5.2.6). */
+struct virtio_blk_discard_write_zeroes {
+    le64 sector;
+    le32 num_sectors;
+    le32 flags;
+};
+
 struct virtio_blk_req;
 typedef void (*virtio_blk_done_t)(struct virtio_blk_req *r, int result);
 
 /* One request; the caller owns it until done() runs. */
 struct virtio_blk_req {
-    uint32_t type;   /* VIRTIO_BLK_T_IN / OUT / FLUSH */
-    uint64_t sector; /* in 512-byte units */
-    void *buf;       /* DMA-able; NULL for FLUSH */
-    uint32_t len;    /* bytes, a multiple of 512; 0 for FLUSH */
+    uint32_t type;   /* VIRTIO_BLK_T_IN / OUT / FLUSH / GET_ID / DISCARD / WRITE_ZEROES */
+    uint64_t sector; /* in 512-byte units (IN, OUT, DISCARD, WRITE_ZEROES) */
+    void *buf;       /* IN / OUT: DMA-able.  GET_ID: any memory of VIRTIO_BLK_ID_BYTES,
+                      * the raw serial copied there when the request completes OK.
+                      * Unused otherwise. */
+    uint32_t len;    /* IN / OUT: bytes, a multiple of 512.  GET_ID: VIRTIO_BLK_ID_BYTES.
+                      * Unused otherwise. */
+    uint32_t num_sectors; /* DISCARD / WRITE_ZEROES: sectors from `sector` on (at least 1) */
+    uint32_t flags;       /* WRITE_ZEROES: 0 or VIRTIO_BLK_WZ_UNMAP; DISCARD: 0 */
     virtio_blk_done_t done; /* result: 0, VIRTIO_EIO (IOERR or device fault), VIRTIO_ENOTSUP (UNSUPP), VIRTIO_ECANCELED */
     void *arg;
     /* driver-private */
@@ -180,13 +239,21 @@ struct virtio_blk_info {
     uint32_t seg_max;    /* segments per request */
     bool read_only;
     bool flush;          /* FLUSH negotiated */
+    bool discard;        /* DISCARD negotiated, with usable limits */
+    bool write_zeroes;   /* WRITE_ZEROES negotiated, with usable limits */
+    bool write_zeroes_may_unmap; /* the device may deallocate on WRITE_ZEROES with UNMAP */
+    uint32_t max_discard_sectors;      /* per request, whole blocks; 0: unusable */
+    uint32_t discard_align;            /* sectors: where a split discard's pieces end */
+    uint32_t max_write_zeroes_sectors; /* per request, whole blocks; 0: unusable */
 };
 
 struct virtio_blk_stats {
     uint32_t reads, writes, flushes;
+    uint32_t discards, write_zeroes, get_ids; /* requests posted, as reads/writes */
     uint32_t completed, errors_io, errors_unsupp, bad_status, bad_len;
     uint32_t cancelled, refused_ro, refused_range, queue_full;
     uint32_t refused_align; /* not whole blocks of blk_size (above 512) */
+    uint32_t refused_unsupp; /* DISCARD / WRITE_ZEROES not negotiated or unusable */
     uint32_t max_inflight;
     uint32_t sync_timeouts, sync_abandoned_done, sync_retries;
     uint32_t sync_slot_waits; /* a synchronous call waited for a free slot */
@@ -194,12 +261,17 @@ struct virtio_blk_stats {
 };
 
 /* Driver-owned DMA memory of one request in flight.  Whole cache lines:
- * the status byte the device writes shares its line with nothing the CPU
- * writes while the request is out (matters without dma-coherent). */
+ * the bytes the device writes (status, GET_ID's serial) share their lines
+ * with nothing the CPU writes while the request is out (matters without
+ * dma-coherent): the header and the discard/write-zeroes segment are
+ * written before the request is posted, never while it is out. */
 struct virtio_blk_slot {
     struct virtio_blk_outhdr hdr;
+    struct virtio_blk_discard_write_zeroes seg; /* device-readable */
+    uint8_t id[VIRTIO_BLK_ID_BYTES];            /* device-writable (GET_ID) */
     uint8_t status;
-    uint8_t pad[VIRTIO_BLK_SLOT_SIZE - sizeof(struct virtio_blk_outhdr) - 1];
+    uint8_t pad[VIRTIO_BLK_SLOT_SIZE - sizeof(struct virtio_blk_outhdr) -
+                sizeof(struct virtio_blk_discard_write_zeroes) - VIRTIO_BLK_ID_BYTES - 1];
 };
 _Static_assert(sizeof(struct virtio_blk_slot) == VIRTIO_BLK_SLOT_SIZE, "whole cache lines per slot");
 
@@ -212,6 +284,7 @@ struct virtio_blk_sync {
     volatile bool done;      /* completion arrived */
     volatile bool abandoned; /* the waiter left; the completion frees it */
     volatile int result;
+    uint8_t id[VIRTIO_BLK_ID_BYTES]; /* GET_ID's serial: a late completion lands here */
 };
 
 struct virtio_blk {
@@ -248,7 +321,9 @@ uint32_t virtio_blk_max_sectors(const struct virtio_blk *b);
  * Post one request.  0: r->done(r, result) will run exactly once (at once,
  * inside this call, for a FLUSH the device does not need).  Otherwise
  * nothing was posted and done() will not run: VIRTIO_EINVAL (bad request,
- * past capacity, or not whole blocks of blk_size), VIRTIO_E2BIG (over max_sectors), VIRTIO_EROFS,
+ * past capacity, or not whole blocks of blk_size), VIRTIO_E2BIG (over max_sectors, or a
+ * DISCARD / WRITE_ZEROES over its max_*_sectors), VIRTIO_ENOTSUP (DISCARD / WRITE_ZEROES
+ * not negotiated or unusable), VIRTIO_EROFS,
  * VIRTIO_ENOSPC (all slots or the ring in use: retry after a completion),
  * VIRTIO_EBUSY (a recovery is re-initialising the device: retry), VIRTIO_EIO
  * (queue broken by a device fault).
@@ -270,6 +345,23 @@ int virtio_blk_check(struct virtio_blk *b);
 int virtio_blk_read(struct virtio_blk *b, uint64_t sector, void *buf, uint32_t count, const struct virtio_blk_wait *w);
 int virtio_blk_write(struct virtio_blk *b, uint64_t sector, const void *buf, uint32_t count,
                      const struct virtio_blk_wait *w);
+/* The device's serial (GET_ID): 0 and out[] a NUL-terminated string of at
+ * most VIRTIO_BLK_ID_BYTES printable characters (cut at the device's first
+ * NUL, any other byte outside 0x20-0x7e replaced by '?'; "" when the device
+ * has none), or a negative error with out[] "": VIRTIO_ENOTSUP (the device
+ * answered UNSUPP), VIRTIO_EIO, VIRTIO_ETIMEDOUT, ... */
+int virtio_blk_get_id(struct virtio_blk *b, char out[VIRTIO_BLK_ID_BYTES + 1], const struct virtio_blk_wait *w);
+/* Discard (TRIM) `count` sectors from `sector` on, in as many requests as
+ * max_discard_sectors needs; 0 for count 0.  VIRTIO_ENOTSUP (not
+ * negotiated or unusable), VIRTIO_EROFS, VIRTIO_EINVAL (past the capacity,
+ * or not whole blocks), or the device's error; the range is checked whole
+ * before the first request. */
+int virtio_blk_discard(struct virtio_blk *b, uint64_t sector, uint64_t count, const struct virtio_blk_wait *w);
+/* Zero `count` sectors from `sector` on without a data buffer; `unmap`:
+ * the device may deallocate them (reads still return zeroes).  Errors as
+ * virtio_blk_discard. */
+int virtio_blk_write_zeroes(struct virtio_blk *b, uint64_t sector, uint64_t count, bool unmap,
+                            const struct virtio_blk_wait *w);
 /* Whether the device still holds a synchronous request any of whose data lies in
  * [buf, buf + len): one a helper gave up at its timeout (Timeouts above).
  * Such a buffer is the device's until that request completes; reuse it

@@ -10,6 +10,10 @@
  * polling; a device without dma-coherent behind the simulated cache
  * (sim_cache_model): data, headers and status bytes maintained, byte-exact
  * both ways; and a coherent device that gets no maintenance at all.
+ * GET_ID (the serial: layout, no NUL, junk bytes, UNSUPP, short and
+ * hostile lengths), DISCARD and WRITE_ZEROES (layout, the segment, limits
+ * from the config and their validation, splitting, refusals, device
+ * errors, hostile lengths).
  *
  * The teardown checks for every test: no protocol violation seen by the
  * simulated device, no platform misuse (lock recursion, bad DMA addresses),
@@ -37,6 +41,8 @@
 #define F_RO B(VIRTIO_BLK_F_RO)
 #define F_BLK_SIZE B(VIRTIO_BLK_F_BLK_SIZE)
 #define F_FLUSH B(VIRTIO_BLK_F_FLUSH)
+#define F_DISCARD B(VIRTIO_BLK_F_DISCARD)
+#define F_WZ B(VIRTIO_BLK_F_WRITE_ZEROES)
 #define F_IND B(VIRTIO_F_INDIRECT_DESC)
 #define F_EVT B(VIRTIO_F_EVENT_IDX)
 #define SEC VIRTIO_BLK_SECTOR
@@ -525,7 +531,7 @@ static void test_bad_requests(void **state)
     assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
     r = req(fx, VIRTIO_BLK_T_OUT, 0, NULL, SEC);
     assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
-    r = req(fx, 8 /* GET_ID: not implemented */, 0, fx->mem, SEC);
+    r = req(fx, 8 /* GET_ID: its buffer is 20 bytes, not 512 */, 0, fx->mem, SEC);
     assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
     assert_int_equal(virtio_blk_submit(&fx->blk, NULL), VIRTIO_EINVAL);
     assert_int_equal(added(fx), 0);
@@ -1525,6 +1531,563 @@ static void test_coherent_no_cache_ops(void **state)
     assert_int_equal(sim_cache_nops(), 0);
 }
 
+/* ---- GET_ID --------------------------------------------------------------------------- */
+
+static void set_serial(struct bfix *fx, const void *bytes, unsigned n)
+{
+    memset(fx->model->cfg.serial, 0, sizeof(fx->model->cfg.serial));
+    memcpy(fx->model->cfg.serial, bytes, n);
+    fx->model->cfg.serial_len = n;
+}
+
+static void test_get_id_layout(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    const struct sim_blk_rec *rec;
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    set_serial(fx, "VBARE0001", 10); /* with its NUL, as QEMU writes a shorter one */
+    fx->sim->auto_process = true;
+    memset(id, 'x', sizeof(id));
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "VBARE0001");
+    rec = sim_blk_last(fx->model);
+    assert_int_equal(rec->type, SIM_BLK_T_GET_ID);
+    assert_int_equal(rec->sector, 0);
+    assert_int_equal(rec->nseg, 3);
+    assert_int_equal(rec->n_out, 1); /* header */
+    assert_int_equal(rec->n_in, 2);  /* 20 bytes, then the status */
+    assert_true(rec->hdr_alone);
+    assert_int_equal(rec->seg_len[1], VIRTIO_BLK_ID_BYTES);
+    assert_true(rec->seg_write[1]);
+    assert_true(rec->status_alone);
+    assert_int_equal(rec->used_len, VIRTIO_BLK_ID_BYTES + 1);
+    assert_int_equal(fx->blk.stats.get_ids, 1);
+    assert_int_equal(fx->blk.stats.bad_len, 0);
+    assert_int_equal(fx->model->get_ids, 1);
+    /* No feature needed, and a read-only disk has a serial too: nothing
+     * else was refused or counted. */
+    assert_int_equal(fx->blk.stats.refused_unsupp, 0);
+    assert_int_equal(fx->blk.ninflight, 0);
+}
+
+/* 20 bytes and no NUL (5.2.6: the string is NUL-terminated only when
+ * shorter): all 20 and a NUL of the driver's. */
+static void test_get_id_twenty_bytes_no_nul(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    set_serial(fx, "ABCDEFGHIJKLMNOPQRST", 20);
+    fx->sim->auto_process = true;
+    memset(id, 'x', sizeof(id));
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_int_equal(strlen(id), 20);
+    assert_string_equal(id, "ABCDEFGHIJKLMNOPQRST");
+    /* A device that then writes 3 bytes and no NUL: the rest of the old
+     * serial (in the same slot) must not show through. */
+    set_serial(fx, "xyz", 3);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "xyz");
+    /* ... and one that writes nothing at all: no serial. */
+    set_serial(fx, "", 0);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "");
+}
+
+/* Control characters, DEL and bytes above 0x7f never reach a console:
+ * replaced; the string ends at the device's first NUL. */
+static void test_get_id_junk_bytes(void **state)
+{
+    static const uint8_t junk[20] = {'S', 'N', 0x01, 0xff, 'x', 0x7f, '\n', 0x1b, '9', 0x80,
+                                     ' ', '~', 0,    'Z',  'Z', 'Z',  'Z',  'Z',  'Z', 'Z'};
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    set_serial(fx, junk, sizeof(junk));
+    fx->sim->auto_process = true;
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "SN??x???9? ~");
+    for (const char *p = id; *p; p++)
+        assert_true(*p >= 0x20 && *p < 0x7f);
+}
+
+static void test_get_id_errors(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    fx->sim->auto_process = true;
+    fx->model->cfg.no_get_id = true; /* a device without the command */
+    memset(id, 'x', sizeof(id));
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), VIRTIO_ENOTSUP);
+    assert_string_equal(id, "");
+    assert_int_equal(fx->blk.stats.errors_unsupp, 1);
+    fx->model->cfg.no_get_id = false;
+    set_serial(fx, "DISK", 5);
+    fx->model->next_status = SIM_BLK_S_IOERR;
+    memset(id, 'x', sizeof(id));
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), VIRTIO_EIO);
+    assert_string_equal(id, "");
+    fx->model->next_status = 0x55; /* garbage status */
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), VIRTIO_EIO);
+    assert_int_equal(fx->blk.stats.bad_status, 1);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "DISK");
+    assert_int_equal(virtio_blk_get_id(&fx->blk, NULL, &w), VIRTIO_EINVAL);
+    assert_int_equal(fx->model->get_ids, 4);
+}
+
+/* Asynchronous GET_ID: any memory of 20 bytes gets the raw bytes; any
+ * other length is refused (the type-8 request of test_bad_requests). */
+static void test_get_id_async(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_req r;
+    uint8_t raw[VIRTIO_BLK_ID_BYTES + 4];
+
+    set_serial(fx, "ABCDEFGHIJKLMNOPQRS\x01", 20);
+    memset(raw, 0xee, sizeof(raw));
+    r = req(fx, VIRTIO_BLK_T_GET_ID, 77, raw, VIRTIO_BLK_ID_BYTES - 1);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    r = req(fx, VIRTIO_BLK_T_GET_ID, 77, NULL, VIRTIO_BLK_ID_BYTES);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    assert_int_equal(added(fx), 0);
+    r = req(fx, VIRTIO_BLK_T_GET_ID, 77, raw, VIRTIO_BLK_ID_BYTES);
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), 0);
+    assert_int_equal(raw[0], 0xee); /* nothing until it completes */
+    serve(fx);
+    assert_int_equal(fx->ndone, 1);
+    assert_int_equal(fx->done_res[0], 0);
+    assert_memory_equal(raw, "ABCDEFGHIJKLMNOPQRS\x01", VIRTIO_BLK_ID_BYTES);
+    assert_int_equal(raw[VIRTIO_BLK_ID_BYTES], 0xee); /* not a byte more */
+    assert_int_equal(sim_blk_last(fx->model)->sector, 0); /* the sector is unused: 0 */
+}
+
+/* Used lengths: a legacy device's is ignored (counted); a modern device
+ * claiming more than the 21 writable bytes breaks the queue and the call
+ * recovers; one claiming fewer is only counted (the serial is read from
+ * the pre-zeroed bytes, whatever the length says, as Linux does). */
+static void test_get_id_hostile_used_len(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_small, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    set_serial(fx, "SER", 4);
+    fx->sim->auto_process = true;
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = fx->version == 1 ? 16 + VIRTIO_BLK_ID_BYTES + 1 : VIRTIO_BLK_ID_BYTES + 2;
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "SER");
+    if (fx->version == 1) {
+        assert_int_equal(fx->blk.stats.bad_len, 1);
+        assert_int_equal(fx->blk.dev.stats.reinits, 0);
+    } else {
+        assert_int_equal(fx->blk.dev.stats.queue_faults, 1);
+        assert_int_equal(fx->blk.dev.stats.reinits, 1);
+        assert_int_equal(fx->blk.stats.sync_retries, 1);
+        fx->allow_violations = true; /* the device's wrong length is its violation */
+    }
+    assert_false(virtqueue_is_broken(fx->blk.vq));
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = 1; /* the status byte alone */
+    set_serial(fx, "SHORT", 5);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "SHORT");
+    assert_int_equal(fx->blk.stats.bad_len, fx->version == 1 ? 2 : 1);
+}
+
+/* A device without dma-coherent behind the cache model: the serial the
+ * device wrote is what the CPU reads (the slot's bytes invalidated). */
+static void test_get_id_non_coherent(void **state)
+{
+    struct bfix *fx = *state;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+
+    sim_cache_model(true);
+    create(fx, 0, &cfg_small, 64);
+    assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false), 0);
+    fx->inited = true;
+    fx->sim->auto_process = true;
+    set_serial(fx, "FIRST-SERIAL-NUMBER", 20);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "FIRST-SERIAL-NUMBER");
+    set_serial(fx, "2ND", 4);
+    assert_int_equal(virtio_blk_get_id(&fx->blk, id, &w), 0);
+    assert_string_equal(id, "2ND");
+    assert_int_equal(sim_cache_unsynced(), 0);
+    assert_true(sim_cache_model_ok());
+}
+
+/* ---- DISCARD / WRITE_ZEROES ------------------------------------------------------------ */
+
+static const struct sim_blk_config cfg_dwz = {.capacity = 4096,
+                                              .max_discard_sectors = 64,
+                                              .max_discard_seg = 1,
+                                              .discard_sector_alignment = 8,
+                                              .max_write_zeroes_sectors = 32,
+                                              .max_write_zeroes_seg = 1,
+                                              .write_zeroes_may_unmap = 1};
+
+static void test_dwz_config(void **state)
+{
+    struct bfix *fx = up(state, F_DISCARD | F_WZ, &cfg_dwz, 64);
+    const struct virtio_blk_info *in = virtio_blk_info(&fx->blk);
+
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_BLK_F_DISCARD));
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_BLK_F_WRITE_ZEROES));
+    assert_true(in->discard);
+    assert_true(in->write_zeroes);
+    assert_true(in->write_zeroes_may_unmap);
+    assert_int_equal(in->max_discard_sectors, 64);
+    assert_int_equal(in->discard_align, 8);
+    assert_int_equal(in->max_write_zeroes_sectors, 32);
+}
+
+/* Fields of features not offered mean nothing, whatever they hold; a
+ * limit of 0 sectors or 0 segments makes the command unusable. */
+static void test_dwz_config_unusable(void **state)
+{
+    static const struct {
+        uint32_t dmax, dseg, dalign, zmax, zseg, blk;
+        bool discard, wz;
+        uint32_t want_dmax, want_align, want_zmax;
+    } t[] = {
+        {0, 1, 0, 0, 1, 0, false, false, 0, 0, 0},    /* no sectors */
+        {64, 0, 8, 32, 0, 0, false, false, 0, 0, 0},  /* no segments */
+        {64, 1, 0, 32, 4, 0, true, true, 64, 1, 32},   /* no alignment: a sector */
+        {64, 1, 65, 32, 4, 0, true, true, 64, 1, 32},  /* alignment past the maximum */
+        {7, 1, 8, 7, 1, 4096, false, false, 0, 0, 0}, /* not one 4 KiB block */
+        {20, 1, 12, 12, 1, 4096, true, true, 16, 8, 8}, /* down to blocks; 12 not whole blocks */
+        {UINT32_MAX, UINT32_MAX, 16, UINT32_MAX, 1, 4096, true, true, UINT32_MAX - 7, 16, UINT32_MAX - 7},
+    };
+    struct bfix *fx = *state;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+
+    for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct sim_blk_config cfg = {.capacity = 4096,
+                                     .max_discard_sectors = t[i].dmax,
+                                     .max_discard_seg = t[i].dseg,
+                                     .discard_sector_alignment = t[i].dalign,
+                                     .max_write_zeroes_sectors = t[i].zmax,
+                                     .max_write_zeroes_seg = t[i].zseg,
+                                     .blk_size = t[i].blk};
+        const struct virtio_blk_info *in;
+
+        create(fx, F_DISCARD | F_WZ | (t[i].blk ? F_BLK_SIZE : 0), &cfg, 64);
+        assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true), 0);
+        fx->inited = true;
+        in = virtio_blk_info(&fx->blk);
+        if (in->discard != t[i].discard || in->write_zeroes != t[i].wz || in->max_discard_sectors != t[i].want_dmax ||
+            in->max_write_zeroes_sectors != t[i].want_zmax || (t[i].discard && in->discard_align != t[i].want_align))
+            fail_msg("case %u: discard %d max %u align %u, write_zeroes %d max %u", i, in->discard,
+                     in->max_discard_sectors, in->discard_align, in->write_zeroes, in->max_write_zeroes_sectors);
+        if (!t[i].discard) {
+            fx->sim->auto_process = true;
+            assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_ENOTSUP);
+            assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 8, false, &w), VIRTIO_ENOTSUP);
+            assert_int_equal(fx->blk.stats.refused_unsupp, 2);
+            assert_int_equal(fx->model->nrec, 0);
+        }
+        virtio_blk_shutdown(&fx->blk);
+        fx->inited = false;
+        plat_dma_free(fx->mem, MEM_SIZE);
+        fx->mem = NULL;
+        sim_virtio_destroy(fx->sim);
+        fx->sim = NULL;
+        sim_blk_destroy(fx->model);
+        fx->model = NULL;
+    }
+    /* Offered limits, features not offered: nothing of it used. */
+    create(fx, 0, &cfg_dwz, 64);
+    assert_int_equal(virtio_blk_init(&fx->blk, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true), 0);
+    fx->inited = true;
+    assert_false(virtio_blk_info(&fx->blk)->discard);
+    assert_false(virtio_blk_info(&fx->blk)->write_zeroes);
+    assert_false(virtio_blk_info(&fx->blk)->write_zeroes_may_unmap);
+    assert_int_equal(virtio_blk_info(&fx->blk)->max_discard_sectors, 0);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_BLK_F_DISCARD));
+}
+
+static void test_discard_layout(void **state)
+{
+    struct bfix *fx = up(state, F_DISCARD | F_WZ, &cfg_dwz, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    const struct sim_blk_rec *rec;
+    uint8_t keep[SEC];
+
+    fill_pattern(sim_blk_sector(fx->model, 99), 10 * SEC, 9);
+    memcpy(keep, sim_blk_sector(fx->model, 99), SEC);
+    fx->sim->auto_process = true;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 100, 8, &w), 0);
+    rec = sim_blk_last(fx->model);
+    assert_int_equal(rec->type, SIM_BLK_T_DISCARD);
+    assert_int_equal(rec->sector, 0); /* the header's: unused */
+    assert_int_equal(rec->nseg, 3);
+    assert_int_equal(rec->n_out, 2); /* header, segment */
+    assert_int_equal(rec->n_in, 1);  /* status */
+    assert_true(rec->hdr_alone);
+    assert_int_equal(rec->seg_len[1], 16);
+    assert_false(rec->seg_write[1]);
+    assert_true(rec->status_alone);
+    assert_int_equal(rec->dwz_sector, 100);
+    assert_int_equal(rec->dwz_num, 8);
+    assert_int_equal(rec->dwz_flags, 0);
+    assert_int_equal(rec->status, SIM_BLK_S_OK);
+    assert_int_equal(rec->used_len, 1);
+    for (unsigned k = 0; k < 8 * SEC; k++)
+        assert_int_equal(sim_blk_sector(fx->model, 100)[k], 0);
+    assert_memory_equal(sim_blk_sector(fx->model, 99), keep, SEC); /* not a sector more */
+    assert_int_not_equal(sim_blk_sector(fx->model, 108)[7], 0);
+    assert_int_equal(fx->blk.stats.discards, 1);
+    assert_int_equal(fx->blk.stats.bad_len, 0);
+    assert_int_equal(fx->model->discards, 1);
+    assert_int_equal(fx->model->dwz_unsupp, 0);
+}
+
+static void test_write_zeroes_layout(void **state)
+{
+    struct bfix *fx = up(state, F_WZ, &cfg_dwz, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    const struct sim_blk_rec *rec;
+
+    assert_false(virtio_blk_info(&fx->blk)->discard);
+    fill_pattern(sim_blk_sector(fx->model, 0), 64 * SEC, 13);
+    fx->sim->auto_process = true;
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 10, 5, false, &w), 0);
+    rec = sim_blk_last(fx->model);
+    assert_int_equal(rec->type, SIM_BLK_T_WRITE_ZEROES);
+    assert_int_equal(rec->sector, 0);
+    assert_int_equal(rec->n_out, 2);
+    assert_int_equal(rec->seg_len[1], 16);
+    assert_int_equal(rec->dwz_sector, 10);
+    assert_int_equal(rec->dwz_num, 5);
+    assert_int_equal(rec->dwz_flags, 0);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 40, 4, true, &w), 0);
+    rec = sim_blk_last(fx->model);
+    assert_int_equal(rec->dwz_flags, VIRTIO_BLK_WZ_UNMAP);
+    for (unsigned k = 0; k < 64 * SEC; k++) {
+        uint64_t s = k / SEC;
+        bool zero = (s >= 10 && s < 15) || (s >= 40 && s < 44);
+        if (!zero)
+            continue;
+        assert_int_equal(sim_blk_sector(fx->model, 0)[k], 0);
+    }
+    assert_int_not_equal(sim_blk_sector(fx->model, 9)[5], 0);
+    assert_int_not_equal(sim_blk_sector(fx->model, 15)[5], 0);
+    assert_int_equal(fx->blk.stats.write_zeroes, 2);
+    assert_int_equal(fx->model->write_zeroes, 2);
+    /* DISCARD was not offered: refused, nothing posted. */
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_ENOTSUP);
+    assert_int_equal(fx->model->nrec, 2);
+}
+
+/* Larger than the device's maximum: several requests, each within it; a
+ * discard's pieces end on discard_sector_alignment boundaries. */
+static void test_dwz_split(void **state)
+{
+    struct sim_blk_config cfg = cfg_dwz;
+    struct bfix *fx;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    static const struct {
+        uint64_t sector;
+        uint32_t num;
+    } dwant[] = {{3, 13}, {16, 16}, {32, 11}}, zwant[] = {{0, 7}, {7, 7}, {14, 6}};
+
+    cfg.max_discard_sectors = 20; /* 16 in whole 8-sector units */
+    cfg.max_write_zeroes_sectors = 7;
+    fx = up(state, F_DISCARD | F_WZ, &cfg, 64);
+    fx->sim->auto_process = true;
+    fill_pattern(sim_blk_sector(fx->model, 0), 64 * SEC, 5);
+    assert_int_equal(virtio_blk_discard(&fx->blk, 3, 40, &w), 0);
+    assert_int_equal(fx->model->nrec, 3);
+    for (unsigned k = 0; k < 3; k++) {
+        assert_int_equal(fx->model->rec[k].dwz_sector, dwant[k].sector);
+        assert_int_equal(fx->model->rec[k].dwz_num, dwant[k].num);
+        assert_true(fx->model->rec[k].dwz_num <= 20);
+    }
+    for (unsigned k = 3 * SEC; k < 43 * SEC; k++)
+        assert_int_equal(sim_blk_sector(fx->model, 0)[k], 0);
+    assert_int_not_equal(sim_blk_sector(fx->model, 43)[1], 0);
+    assert_int_equal(fx->blk.stats.discards, 3);
+
+    fill_pattern(sim_blk_sector(fx->model, 0), 64 * SEC, 6);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 20, true, &w), 0);
+    assert_int_equal(fx->model->nrec, 6);
+    for (unsigned k = 0; k < 3; k++) {
+        assert_int_equal(fx->model->rec[3 + k].dwz_sector, zwant[k].sector);
+        assert_int_equal(fx->model->rec[3 + k].dwz_num, zwant[k].num);
+        assert_int_equal(fx->model->rec[3 + k].dwz_flags, VIRTIO_BLK_WZ_UNMAP);
+    }
+    for (unsigned k = 0; k < 20 * SEC; k++)
+        assert_int_equal(sim_blk_sector(fx->model, 0)[k], 0);
+    assert_int_not_equal(sim_blk_sector(fx->model, 20)[1], 0);
+    assert_int_equal(fx->model->dwz_over_max, 0);
+
+    /* The whole disk in one call: 4096 / 16 requests. */
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 4096, &w), 0);
+    assert_int_equal(fx->blk.stats.discards, 3 + 256);
+    assert_int_equal(fx->model->dwz_over_max, 0);
+    assert_int_equal(fx->model->ioerr_range, 0);
+}
+
+/* Refused before anything reaches the device: not negotiated, read-only,
+ * past the capacity, not whole blocks, over the maximum (asynchronous),
+ * bad flags. */
+static void test_dwz_refusals(void **state)
+{
+    struct sim_blk_config cfg = cfg_dwz;
+    struct bfix *fx;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    struct virtio_blk_req r;
+
+    cfg.capacity = 100;
+    fx = up(state, F_DISCARD | F_WZ, &cfg, 64);
+    fx->sim->auto_process = true;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 90, 11, &w), VIRTIO_EINVAL);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 101, 0, false, &w), VIRTIO_EINVAL);
+    assert_int_equal(virtio_blk_discard(&fx->blk, UINT64_MAX, 2, &w), VIRTIO_EINVAL);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 2, UINT64_MAX, false, &w), VIRTIO_EINVAL);
+    assert_int_equal(fx->blk.stats.refused_range, 4);
+    assert_int_equal(virtio_blk_discard(&fx->blk, 100, 0, &w), 0); /* empty, at the end */
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 99, 1, false, &w), 0); /* the last sector */
+
+    r = req(fx, VIRTIO_BLK_T_DISCARD, 0, NULL, 0);
+    r.num_sectors = 65; /* over max_discard_sectors */
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_E2BIG);
+    r.num_sectors = 0;
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    r.num_sectors = 8;
+    r.flags = VIRTIO_BLK_WZ_UNMAP; /* never on a DISCARD (5.2.6.1) */
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    r = req(fx, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 0);
+    r.num_sectors = 8;
+    r.flags = 2; /* reserved */
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    r.flags = 0;
+    r.num_sectors = 33;
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_E2BIG);
+    r.num_sectors = 32;
+    r.sector = 69; /* 69 + 32 > 100 */
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EINVAL);
+    assert_int_equal(fx->model->nrec, 1); /* the last-sector write-zeroes only */
+    assert_int_equal(fx->ndone, 0);
+    assert_int_equal(fx->model->dwz_unsupp, 0);
+}
+
+static void test_dwz_read_only(void **state)
+{
+    struct sim_blk_config cfg = cfg_dwz;
+    struct bfix *fx;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    struct virtio_blk_req r;
+
+    cfg.read_only = true;
+    fx = up(state, F_RO | F_DISCARD | F_WZ, &cfg, 64);
+    assert_true(virtio_blk_info(&fx->blk)->discard);
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_EROFS);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 8, true, &w), VIRTIO_EROFS);
+    r = req(fx, VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 0);
+    r.num_sectors = 8;
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_EROFS);
+    assert_int_equal(fx->blk.stats.refused_ro, 3);
+    assert_int_equal(added(fx), 0);
+    assert_int_equal(fx->model->nrec, 0);
+}
+
+static void test_dwz_not_negotiated(void **state)
+{
+    struct bfix *fx = up(state, 0, &cfg_dwz, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+    struct virtio_blk_req r;
+
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 8, false, &w), VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 0, &w), VIRTIO_ENOTSUP);
+    r = req(fx, VIRTIO_BLK_T_DISCARD, 0, NULL, 0);
+    r.num_sectors = 8;
+    assert_int_equal(virtio_blk_submit(&fx->blk, &r), VIRTIO_ENOTSUP);
+    assert_int_equal(fx->blk.stats.refused_unsupp, 4);
+    assert_int_equal(added(fx), 0);
+    assert_int_equal(fx->ndone, 0);
+    assert_int_equal(virtio_blk_discard(NULL, 0, 8, &w), VIRTIO_EINVAL);
+}
+
+/* The device's answers: UNSUPP -> VIRTIO_ENOTSUP, IOERR -> VIRTIO_EIO, a
+ * garbage status -> VIRTIO_EIO; a failed piece stops the rest. */
+static void test_dwz_device_errors(void **state)
+{
+    struct sim_blk_config cfg = cfg_dwz;
+    struct bfix *fx;
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+
+    cfg.max_write_zeroes_sectors = 8;
+    fx = up(state, F_DISCARD | F_WZ, &cfg, 64);
+    fx->sim->auto_process = true;
+    fx->model->next_status = SIM_BLK_S_UNSUPP;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_ENOTSUP);
+    fx->model->next_status = SIM_BLK_S_IOERR;
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 24, false, &w), VIRTIO_EIO);
+    assert_int_equal(fx->model->write_zeroes, 1); /* the first piece failed: no more */
+    fx->model->next_status = 0x42;
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 0, 8, false, &w), VIRTIO_EIO);
+    assert_int_equal(fx->blk.stats.errors_unsupp, 1);
+    assert_int_equal(fx->blk.stats.errors_io, 1);
+    assert_int_equal(fx->blk.stats.bad_status, 1);
+    /* The device's own check: a capacity that shrank behind the driver's back. */
+    fx->model->cfg.capacity = 10;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 8, 8, &w), VIRTIO_EIO);
+    assert_int_equal(fx->model->ioerr_range, 1);
+    fx->model->cfg.capacity = 4096;
+    /* ... and a maximum that shrank (the model checks num_sectors as QEMU
+     * does): IOERR. */
+    fx->model->cfg.max_discard_sectors = 4;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), VIRTIO_EIO);
+    assert_int_equal(fx->model->dwz_over_max, 1);
+    fx->model->cfg.max_discard_sectors = 64;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), 0);
+    assert_int_equal(fx->model->dwz_unsupp, 0);
+}
+
+/* Used lengths of a DISCARD (1: the status byte): a legacy device's
+ * total-length answer is ignored (counted); a modern device claiming
+ * writable bytes the request never had breaks the queue, and the call
+ * recovers and posts it again. */
+static void test_dwz_hostile_used_len(void **state)
+{
+    struct bfix *fx = up(state, F_DISCARD | F_WZ, &cfg_dwz, 64);
+    struct virtio_blk_wait w = {NULL, NULL, 0};
+
+    fx->sim->auto_process = true;
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = fx->version == 1 ? 16 + 16 + 1 : 2;
+    assert_int_equal(virtio_blk_discard(&fx->blk, 0, 8, &w), 0);
+    assert_false(virtqueue_is_broken(fx->blk.vq));
+    if (fx->version == 1) {
+        assert_int_equal(fx->blk.stats.bad_len, 1);
+        assert_int_equal(fx->blk.dev.stats.reinits, 0);
+        assert_int_equal(fx->model->discards, 1);
+    } else {
+        assert_int_equal(fx->blk.dev.stats.queue_faults, 1);
+        assert_int_equal(fx->blk.dev.stats.reinits, 1);
+        assert_int_equal(fx->blk.stats.sync_retries, 1);
+        assert_int_equal(fx->model->discards, 2); /* posted again after the reset */
+        /* re-negotiated: still usable */
+        assert_true(virtio_blk_info(&fx->blk)->discard);
+        fx->allow_violations = true;
+    }
+    fx->sim->fault.used_len_force = true;
+    fx->sim->fault.used_len = 0; /* nothing written: counted only */
+    assert_int_equal(virtio_blk_write_zeroes(&fx->blk, 8, 8, false, &w), 0);
+    assert_int_equal(fx->blk.stats.bad_len, fx->version == 1 ? 2 : 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1572,6 +2135,23 @@ int main(void)
         BLK_TEST(test_no_irq_polled),
         BLK_TEST(test_non_coherent_model),
         BLK_TEST(test_coherent_no_cache_ops),
+        BLK_TEST(test_get_id_layout),
+        BLK_TEST(test_get_id_twenty_bytes_no_nul),
+        BLK_TEST(test_get_id_junk_bytes),
+        BLK_TEST(test_get_id_errors),
+        BLK_TEST(test_get_id_async),
+        BLK_TEST(test_get_id_hostile_used_len),
+        BLK_TEST(test_get_id_non_coherent),
+        BLK_TEST(test_dwz_config),
+        BLK_TEST(test_dwz_config_unusable),
+        BLK_TEST(test_discard_layout),
+        BLK_TEST(test_write_zeroes_layout),
+        BLK_TEST(test_dwz_split),
+        BLK_TEST(test_dwz_refusals),
+        BLK_TEST(test_dwz_read_only),
+        BLK_TEST(test_dwz_not_negotiated),
+        BLK_TEST(test_dwz_device_errors),
+        BLK_TEST(test_dwz_hostile_used_len),
     };
 
     return cmocka_run_group_tests_name("virtio_blk", tests, NULL, NULL);
