@@ -24,6 +24,7 @@ static uint8_t *bufs[BLK_INFLIGHT];
 static struct virtio_blk *cur;
 static const char *const tags[BLKAPP_MAX] = {"blk: ", "blk: disk1: ", "blk: disk2: ", "blk: disk3: "};
 _Static_assert(BLKAPP_MAX <= 4, "a tag per disk");
+_Static_assert(VIRTIO_BLK_ID_BYTES + 1 == 21, "blkapp.h's id[21]");
 
 static void idle(void *arg)
 {
@@ -31,6 +32,10 @@ static void idle(void *arg)
     board_idle();
 }
 static const struct virtio_blk_wait waiter = {.wait = idle, .timeout_ns = 30ull * 1000 * 1000 * 1000};
+/* GET_ID at start: a device that does not answer holds up the boot for
+ * this long only (the request stays posted; its record absorbs a late
+ * completion). */
+static const struct virtio_blk_wait id_waiter = {.wait = idle, .timeout_ns = 1000ull * 1000 * 1000};
 
 unsigned blkapp_count(void) { return ndisks; }
 struct virtio_blk *blkapp_dev_at(unsigned i) { return i < ndisks ? &disks[i] : NULL; }
@@ -71,6 +76,21 @@ int blkapp_start(const struct board_virtio_slot *s)
             in->flush ? "yes" : "no (write-through)", virtqueue_is_packed(b->vq) ? "packed" : "split");
     if (!virtio_dev_has_irq(&b->dev))
         kprintf("%sno interrupt: completions are polled\n", tag);
+    /* The serial, when the device has one (QEMU: -device ...,serial=);
+     * UNSUPP or empty: nothing said. */
+    char id[VIRTIO_BLK_ID_BYTES + 1];
+    if (virtio_blk_get_id(b, id, &id_waiter) == 0 && id[0])
+        kprintf("%sserial \"%s\"\n", tag, id);
+    if (in->discard || in->write_zeroes) {
+        char d[48] = "no", z[64] = "no";
+        if (in->discard)
+            ksnprintf(d, sizeof(d), "up to %u sectors a request, in units of %u", (unsigned)in->max_discard_sectors,
+                      (unsigned)in->discard_align);
+        if (in->write_zeroes)
+            ksnprintf(z, sizeof(z), "up to %u sectors a request%s", (unsigned)in->max_write_zeroes_sectors,
+                      in->write_zeroes_may_unmap ? ", may unmap" : "");
+        kprintf("%sdiscard %s; write zeroes %s\n", tag, d, z);
+    }
     ndisks++;
     return 0;
 }
@@ -390,4 +410,30 @@ int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t by
         count = BLK_CHUNK;
     memset(bufs[0], byte, (size_t)count * VIRTIO_BLK_SECTOR);
     return sync_rw(&disks[disk], true, lba, count);
+}
+
+int blkapp_get_id(unsigned disk, char id[VIRTIO_BLK_ID_BYTES + 1])
+{
+    id[0] = '\0';
+    if (disk >= ndisks)
+        return VIRTIO_ENODEV;
+    return virtio_blk_get_id(&disks[disk], id, &waiter);
+}
+
+/* No data buffer: nothing to park after a timeout (the segment lives in
+ * the driver's request slot). */
+int blkapp_discard(unsigned disk, uint64_t lba, uint64_t count)
+{
+    if (disk >= ndisks)
+        return VIRTIO_ENODEV;
+    return virtio_blk_discard(&disks[disk], lba, count, &waiter);
+}
+
+/* unmap as Linux's zero-out does by default: the device may deallocate
+ * the sectors, and reads return zeroes either way (5.2.6.2). */
+int blkapp_zero(unsigned disk, uint64_t lba, uint64_t count)
+{
+    if (disk >= ndisks)
+        return VIRTIO_ENODEV;
+    return virtio_blk_write_zeroes(&disks[disk], lba, count, true, &waiter);
 }

@@ -4,7 +4,9 @@
  * the boot-time integrity modes used by the system tests
  * (blk=write|check|verify|rowrite in the boot arguments, run on every
  * disk in turn; disk0's lines start "blk: ", the others' "blk: diskN: "),
- * and the helpers behind the shell's blk commands.
+ * and the helpers behind the shell's blk commands.  At start each disk's
+ * line says its geometry, then (when there are) its serial and its
+ * discard / write-zeroes limits.
  */
 #ifndef BLKAPP_H
 #define BLKAPP_H
@@ -36,6 +38,13 @@ void blkapp_pattern(uint64_t lba, uint8_t *sector);
  * the next one takes a new buffer, which a late completion cannot write. */
 int blkapp_read(unsigned disk, uint64_t lba, unsigned count, uint8_t **data);
 int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t byte);
+/* The disk's serial (virtio_blk_get_id: printable, "" when the device has
+ * none; id[] holds 21 bytes), and DISCARD / WRITE_ZEROES of count sectors
+ * (virtio_blk_discard / _write_zeroes, unmap allowed): 0 or a negative
+ * VIRTIO_E*, VIRTIO_ENOTSUP when the device does not offer the command. */
+int blkapp_get_id(unsigned disk, char id[21]);
+int blkapp_discard(unsigned disk, uint64_t lba, uint64_t count);
+int blkapp_zero(unsigned disk, uint64_t lba, uint64_t count);
 /* Main loop: completions without an interrupt, and recovery when a
  * device needs a reset or broke its queue (virtio_blk_check), every disk. */
 void blkapp_poll(void);

@@ -5,7 +5,9 @@
  * answers, and returns with its error said in words - instead of waiting
  * forever - when the device needs a reset in the middle of it, or stops
  * answering; the shell's blk read and write after one that timed out use
- * a buffer the late completion cannot write.
+ * a buffer the late completion cannot write.  The start line's serial
+ * (GET_ID) and discard / write-zeroes limits, and the helpers behind the
+ * shell's blk id, discard and zero.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,6 +90,9 @@ static void start_disk(uint32_t version)
     struct board_virtio_slot slot = {.base = sim->base, .intid = sim->irq, .irq_flags = PLAT_IRQ_LEVEL,
                                      .dma_coherent = true};
     assert_int_equal(blkapp_start(&slot), 0);
+    /* The start's GET_ID took its sleeps: the device scripts count from
+     * here, as before the start asked for the serial. */
+    idle_calls = 0;
     out_len = 0;
 }
 
@@ -275,6 +280,94 @@ static void rowrite_read_only_block_size(uint32_t version)
         fail_msg("the log:\n%s", out);
 }
 
+/* The start says the serial when the device has one (a 20-byte one has no
+ * NUL; junk is never printed as is), and the discard / write-zeroes limits
+ * when the device offers them; nothing of either otherwise. */
+static void start_lines(uint32_t version)
+{
+    static const struct {
+        const char *serial;
+        unsigned len;
+        bool unsupp;
+        uint64_t features;
+        const char *want, *not;
+    } t[] = {
+        {"VBARE0001", 10, false, 0, "blk: serial \"VBARE0001\"\n", "blk: discard"},
+        {"ABCDEFGHIJKLMNOPQRST", 20, false, 0, "blk: serial \"ABCDEFGHIJKLMNOPQRST\"\n", NULL},
+        {"a\x1b[2Jb\xff", 7, false, 0, "blk: serial \"a?[2Jb?\"\n", "\x1b"},
+        {"", 1, false, 0, NULL, "serial"},
+        {"X", 2, true, 0, NULL, "serial"},
+        {"", 0, false, VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES),
+         "blk: discard up to 64 sectors a request, in units of 8; write zeroes up to 32 sectors a request, may "
+         "unmap\n",
+         "serial"},
+        {"", 0, false, VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES), "blk: discard no; write zeroes up to 32 sectors a "
+         "request, may unmap\n", NULL},
+    };
+    for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        pid_t pid = fork(); /* blkapp keeps its disks in statics: one start per process */
+        if (pid == 0) {
+            disk_cfg = (struct sim_blk_config){.capacity = 64, .max_discard_sectors = 64, .max_discard_seg = 1,
+                                               .discard_sector_alignment = 8, .max_write_zeroes_sectors = 32,
+                                               .max_write_zeroes_seg = 1, .write_zeroes_may_unmap = 1,
+                                               .serial_len = t[i].len, .no_get_id = t[i].unsupp};
+            memcpy(disk_cfg.serial, t[i].serial, t[i].len);
+            disk_features = t[i].features;
+            sim_plat_reset();
+            kprintf_set_sink(sink);
+            out_len = 0;
+            uint64_t features = disk_features | (version == 1 ? 0 : VIRTIO_BIT(VIRTIO_F_VERSION_1));
+            sim = sim_virtio_create(version, VIRTIO_ID_BLOCK, features, 1, queue_size);
+            model = sim_blk_create(sim, &disk_cfg);
+            struct board_virtio_slot slot = {.base = sim->base, .intid = sim->irq, .irq_flags = PLAT_IRQ_LEVEL,
+                                             .dma_coherent = true};
+            int ok = blkapp_start(&slot) == 0 && (!t[i].want || strstr(out, t[i].want)) &&
+                     (!t[i].not || !strstr(out, t[i].not)) && strstr(out, "blk: virtio-blk at ");
+            if (!ok)
+                fprintf(stderr, "case %u: the log:\n%s", i, out);
+            _exit(ok ? 0 : 1);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            fail_msg("start_lines case %u", i);
+    }
+}
+
+/* The shell's blk id, discard and zero (blkapp_get_id, _discard, _zero)
+ * on the device: the serial, the sectors zeroed on the disk, the refusals. */
+static void shell_id_discard_zero(uint32_t version)
+{
+    char id[21];
+    disk_cfg = (struct sim_blk_config){.capacity = 8192, .max_discard_sectors = 64, .max_discard_seg = 1,
+                                       .max_write_zeroes_sectors = 16, .max_write_zeroes_seg = 1,
+                                       .serial = "SN-42", .serial_len = 6};
+    disk_features = VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES);
+    start_disk(version);
+    device = SERVE;
+    assert_int_equal(blkapp_get_id(0, id), 0);
+    assert_string_equal(id, "SN-42");
+    assert_int_equal(blkapp_get_id(1, id), VIRTIO_ENODEV);
+    assert_string_equal(id, "");
+    assert_int_equal(blkapp_zero(0, 10, 40), 0); /* 3 requests of at most 16 */
+    assert_int_equal(blkapp_discard(0, 100, 100), 0);
+    for (uint64_t s = 9; s <= 200; s++) {
+        bool zero = (s >= 10 && s < 50) || (s >= 100 && s < 200);
+        if ((sim_blk_sector(model, s)[3] == 0) != zero)
+            fail_msg("sector %llu: 0x%02x", (unsigned long long)s, sim_blk_sector(model, s)[3]);
+    }
+    assert_int_equal(model->write_zeroes, 3);
+    assert_int_equal(model->discards, 2);
+    assert_int_equal(model->rec[2].type, SIM_BLK_T_WRITE_ZEROES); /* after the start's GET_ID and ours */
+    assert_int_equal(model->rec[2].dwz_flags, 1);                 /* unmap allowed */
+    assert_int_equal(blkapp_zero(0, 8190, 3), VIRTIO_EINVAL);
+    assert_int_equal(blkapp_discard(1, 0, 1), VIRTIO_ENODEV);
+}
+
+static void shell_id_discard_zero_v1(void) { shell_id_discard_zero(1); }
+static void shell_id_discard_zero_v2(void) { shell_id_discard_zero(2); }
+static void start_lines_v1(void) { start_lines(1); }
+static void start_lines_v2(void) { start_lines(2); }
 static void check_served_v1(void) { check_served(1); }
 static void check_served_v2(void) { check_served(2); }
 static void check_needs_reset_v1(void) { check_needs_reset(1); }
@@ -313,6 +406,10 @@ static const struct forked_case cases[] = {
     FORKED(rowrite_block_size_v2),
     FORKED(rowrite_read_only_block_size_v1),
     FORKED(rowrite_read_only_block_size_v2),
+    FORKED(start_lines_v1),
+    FORKED(start_lines_v2),
+    FORKED(shell_id_discard_zero_v1),
+    FORKED(shell_id_discard_zero_v2),
 };
 
 /* Each case in a child process: blkapp.c keeps its state in statics. */
