@@ -40,6 +40,8 @@ const char *app_feature_name(uint32_t dev, unsigned bit)
         case VIRTIO_BLK_F_RO: return "ro";
         case VIRTIO_BLK_F_BLK_SIZE: return "blk_size";
         case VIRTIO_BLK_F_FLUSH: return "flush";
+        case VIRTIO_BLK_F_DISCARD: return "discard";
+        case VIRTIO_BLK_F_WRITE_ZEROES: return "write_zeroes";
         }
     if (dev == VIRTIO_ID_CONSOLE && bit == VIRTIO_CONSOLE_F_EMERG_WRITE)
         return "emerg_write";

@@ -291,6 +291,10 @@ static void cmd_stats(int argc, char **argv)
         kprintf("virtio-blk%s: %u reads, %u writes, %u flushes, %u errors, %u max in flight\n", name,
                 (unsigned)s->reads, (unsigned)s->writes, (unsigned)s->flushes,
                 (unsigned)(s->errors_io + s->errors_unsupp + s->bad_status), (unsigned)s->max_inflight);
+        if (s->discards || s->write_zeroes || s->get_ids || s->refused_unsupp)
+            kprintf("  %u discards, %u write zeroes, %u serial requests, %u refused as not offered\n",
+                    (unsigned)s->discards, (unsigned)s->write_zeroes, (unsigned)s->get_ids,
+                    (unsigned)s->refused_unsupp);
         print_vq(i ? name + 1 : "blk", b->vq);
     }
 }
@@ -363,19 +367,53 @@ static void blk_info_line(unsigned i, const struct virtio_blk *b, bool named)
             (unsigned long long)in->capacity, (unsigned long long)(in->capacity >> 11), (unsigned)in->blk_size,
             (unsigned)in->seg_max, (unsigned)in->size_max, in->read_only ? "read-only" : "read-write",
             in->flush ? "yes" : "no");
+    if (in->discard || in->write_zeroes)
+        kprintf("blk: %sdiscard %s, write zeroes %s\n", name, in->discard ? "yes" : "no",
+                in->write_zeroes ? "yes" : "no");
 }
+
+/* "<what> of sector N" / "of sectors A-B" / "of N sectors at A" (when
+ * A + N - 1 passes 2^64), after "diskN: " for a disk other than disk0. */
+static void blk_what(char *what, size_t size, const char *name, const char *op, uint64_t lba, uint64_t n)
+{
+    if (n == 1)
+        ksnprintf(what, size, "%s%s of sector %llu", name, op, (unsigned long long)lba);
+    else if (lba > UINT64_MAX - (n - 1))
+        ksnprintf(what, size, "%s%s of %llu sectors at %llu", name, op, (unsigned long long)n,
+                  (unsigned long long)lba);
+    else
+        ksnprintf(what, size, "%s%s of sectors %llu-%llu", name, op, (unsigned long long)lba,
+                  (unsigned long long)(lba + n - 1));
+}
+
+enum blk_sub { BLK_NONE, BLK_INFO, BLK_ID, BLK_READ, BLK_WRITE, BLK_DISCARD, BLK_ZERO };
 
 static void cmd_blk(int argc, char **argv)
 {
-    static const char usage[] = "usage: blk info | blk read [diskN] <lba> [count 1-8] | "
-                                "blk write [diskN] <lba> <byte 0-255>\n";
+    static const char usage[] = "usage: blk info | blk id [diskN] | blk read [diskN] <lba> [count 1-8] | "
+                                "blk write [diskN] <lba> <byte 0-255> | blk discard [diskN] <lba> <count> | "
+                                "blk zero [diskN] <lba> <count>\n";
+    static const struct {
+        const char *name;
+        enum blk_sub sub;
+        int min, max;
+    } subs[] = {{"info", BLK_INFO, 2, 2},       {"id", BLK_ID, 2, 2},        {"read", BLK_READ, 3, 4},
+                {"write", BLK_WRITE, 4, 4},     {"discard", BLK_DISCARD, 4, 4}, {"zero", BLK_ZERO, 4, 4}};
     uint64_t lba = 0, n = 1, pat = 0;
     const char *sub = argc >= 2 ? argv[1] : "";
-    /* An optional disk after read or write: taken out of argv, so what
-     * follows is checked as without one (disk0). */
+    enum blk_sub op = BLK_NONE;
+    int min = 0, max = 0;
+    for (unsigned i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+        if (strcmp(sub, subs[i].name) == 0) {
+            op = subs[i].sub;
+            min = subs[i].min;
+            max = subs[i].max;
+        }
+    /* An optional disk after every subcommand but info: taken out of argv,
+     * so what follows is checked as without one (disk0). */
     unsigned disk = 0;
     char *args[ARGS_MAX + 1];
-    if (argc >= 3 && (strcmp(sub, "read") == 0 || strcmp(sub, "write") == 0) && strncmp(argv[2], "disk", 4) == 0) {
+    if (argc >= 3 && op != BLK_NONE && op != BLK_INFO && strncmp(argv[2], "disk", 4) == 0) {
         if (!parse_disk(argv[2], &disk) || disk >= BLKAPP_MAX) {
             bad_arg("blk", argv[2], "not a disk: disk0 to disk3");
             kprintf("%s", usage);
@@ -389,34 +427,28 @@ static void cmd_blk(int argc, char **argv)
         argv = args;
     }
     struct virtio_blk *b = blkapp_dev_at(disk);
-    int min, max;
-    if (strcmp(sub, "info") == 0)
-        min = 2, max = 2;
-    else if (strcmp(sub, "read") == 0)
-        min = 3, max = 4;
-    else if (strcmp(sub, "write") == 0)
-        min = 4, max = 4;
-    else
-        min = max = 0;
     bool ok = true;
     if (argc < 2) {
-        kprintf("blk: missing argument: info, read or write\n");
+        kprintf("blk: missing argument: info, id, read, write, discard or zero\n");
         ok = false;
-    } else if (!max) {
-        kprintf("blk: unknown subcommand '%s': info, read or write\n", sub);
+    } else if (op == BLK_NONE) {
+        kprintf("blk: unknown subcommand '%s': info, id, read, write, discard or zero\n", sub);
         ok = false;
     } else if (argc < min) {
-        kprintf("blk %s: missing argument: %s\n", sub, argc == 2 ? "the sector number" : "the byte to write");
+        kprintf("blk %s: missing argument: %s\n", sub,
+                argc == 2 ? "the sector number" : op == BLK_WRITE ? "the byte to write" : "the sector count");
         ok = false;
     } else if (argc > max) {
         kprintf("blk %s: too many arguments\n", sub);
         ok = false;
     } else if (argc >= 3 && !arg_number("blk", argv[2], 0, UINT64_MAX, "not a sector number", &lba)) {
         ok = false;
-    } else if (argc == 4 && sub[0] == 'r') {
+    } else if (argc == 4 && op == BLK_READ) {
         ok = arg_number("blk", argv[3], 1, 8, "not a count from 1 to 8", &n);
-    } else if (argc == 4 && sub[0] == 'w') {
+    } else if (argc == 4 && op == BLK_WRITE) {
         ok = arg_number("blk", argv[3], 0, 255, "not a byte from 0 to 255", &pat);
+    } else if (argc == 4) {
+        ok = arg_number("blk", argv[3], 1, UINT64_MAX, "not a sector count (1 or more)", &n);
     }
     if (!ok) {
         kprintf("%s", usage);
@@ -437,29 +469,33 @@ static void cmd_blk(int argc, char **argv)
     char name[10] = "";
     if (disk)
         ksnprintf(name, sizeof(name), "disk%u: ", disk);
-    if (sub[0] == 'i') {
+    if (op == BLK_INFO) {
         /* Every disk; with several, each line names its disk. */
         unsigned nd = blkapp_count();
         for (unsigned i = 0; i < nd; i++)
             blk_info_line(i, blkapp_dev_at(i), nd > 1);
-    } else if (sub[0] == 'r') {
+    } else if (op == BLK_ID) {
+        char id[VIRTIO_BLK_ID_BYTES + 1];
+        int err = blkapp_get_id(disk, id);
+        if (err == VIRTIO_ENOTSUP)
+            kprintf("blk: %sno serial: the device does not answer GET_ID (%d)\n", name, err);
+        else if (err)
+            kprintf("blk: %sserial (GET_ID) failed: %s (%d)\n", name, virtio_strerror(err), err);
+        else if (!id[0])
+            kprintf("blk: %sno serial: the device's is empty (0)\n", name);
+        else
+            kprintf("blk: %sserial \"%s\" (0)\n", name, id); /* printable only: the driver replaced the rest */
+    } else if (op == BLK_READ) {
         uint8_t *data;
         int err = blkapp_read(disk, lba, (unsigned)n, &data);
         if (err) {
             char what[80]; /* "disk3: read of sectors " and two 20-digit numbers: 64 characters */
-            if (n == 1)
-                ksnprintf(what, sizeof(what), "%sread of sector %llu", name, (unsigned long long)lba);
-            else if (lba > UINT64_MAX - (n - 1))
-                ksnprintf(what, sizeof(what), "%sread of %llu sectors at %llu", name, (unsigned long long)n,
-                          (unsigned long long)lba);
-            else
-                ksnprintf(what, sizeof(what), "%sread of sectors %llu-%llu", name, (unsigned long long)lba,
-                          (unsigned long long)(lba + n - 1));
+            blk_what(what, sizeof(what), name, "read", lba, n);
             blk_failed(what, lba, n, err, b);
         } else {
             hexdump(data, (unsigned)n * 512u, lba);
         }
-    } else {
+    } else if (op == BLK_WRITE) {
         /* One sector, or the block that starts there on a disk whose blocks
          * are larger (the smallest write such a disk takes). */
         uint32_t spb = virtio_blk_info(b)->blk_size / 512u;
@@ -467,17 +503,24 @@ static void cmd_blk(int argc, char **argv)
             spb = 1; /* (the driver keeps 512 to 65536: up to 128 sectors, within blkapp's buffer) */
         int err = blkapp_write_pattern(disk, lba, spb, (uint8_t)pat);
         char what[96]; /* "disk3: write of sectors ", two 20-digit numbers, " with 0xab" */
-        if (spb == 1)
-            ksnprintf(what, sizeof(what), "%swrite of sector %llu with 0x%02x", name, (unsigned long long)lba,
-                      (unsigned)pat);
-        else if (lba > UINT64_MAX - (spb - 1))
-            ksnprintf(what, sizeof(what), "%swrite of %u sectors at %llu with 0x%02x", name, (unsigned)spb,
-                      (unsigned long long)lba, (unsigned)pat);
-        else
-            ksnprintf(what, sizeof(what), "%swrite of sectors %llu-%llu with 0x%02x", name,
-                      (unsigned long long)lba, (unsigned long long)(lba + spb - 1), (unsigned)pat);
+        blk_what(what, sizeof(what), name, "write", lba, spb);
+        ksnprintf(what + strlen(what), sizeof(what) - strlen(what), " with 0x%02x", (unsigned)pat);
         if (err)
             blk_failed(what, lba, spb, err, b);
+        else
+            kprintf("blk: %s: ok (0)\n", what);
+    } else {
+        /* DISCARD / WRITE_ZEROES: the driver splits at the device's
+         * maximum and checks the whole range first. */
+        bool discard = op == BLK_DISCARD;
+        int err = discard ? blkapp_discard(disk, lba, n) : blkapp_zero(disk, lba, n);
+        char what[96]; /* "disk3: zeroing of sectors " and two 20-digit numbers */
+        blk_what(what, sizeof(what), name, discard ? "discard" : "zeroing", lba, n);
+        if (err == VIRTIO_ENOTSUP)
+            kprintf("blk: %s refused: the device does not offer %s (%d)\n", what,
+                    discard ? "DISCARD" : "WRITE_ZEROES", err);
+        else if (err)
+            blk_failed(what, lba, n, err, b);
         else
             kprintf("blk: %s: ok (0)\n", what);
     }
@@ -533,7 +576,9 @@ static const struct {
     {"ifconfig", cmd_ifconfig, "every network interface (net0, net1, ...)"},
     {"ping", cmd_ping, "ping <a.b.c.d> [count]: by the interface whose subnet holds it, else the gateway's"},
     {"stats", cmd_stats, "drop counters, queue fill levels, interrupt counts"},
-    {"blk", cmd_blk, "blk info | blk read [diskN] <lba> [n] | blk write [diskN] <lba> <byte> (disk0 by default)"},
+    {"blk", cmd_blk,
+     "blk info | blk id | blk read [diskN] <lba> [n] | blk write [diskN] <lba> <byte> | blk discard|zero [diskN] "
+     "<lba> <count> (disk0 by default)"},
     {"rng", cmd_rng, "rng <n>: n random bytes from virtio-rng"},
     {"bench", cmd_bench, "instructions per packet (boot with 'bench')"},
 };

@@ -127,6 +127,30 @@ int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t by
     write_byte = byte;
     return write_result;
 }
+/* GET_ID, DISCARD, WRITE_ZEROES: what the last one asked for, and the
+ * answer (set by a test). */
+static char id_answer[21];
+static int id_result = VIRTIO_ENODEV;
+static unsigned dwz_disk;
+static uint64_t dwz_lba, dwz_count;
+static char dwz_op; /* 'd' discard, 'z' zero, 0: none */
+static int dwz_result = VIRTIO_ENODEV;
+int blkapp_get_id(unsigned disk, char id[21])
+{
+    (void)disk;
+    memcpy(id, id_answer, sizeof(id_answer));
+    return id_result;
+}
+int blkapp_discard(unsigned disk, uint64_t lba, uint64_t count)
+{
+    dwz_disk = disk, dwz_lba = lba, dwz_count = count, dwz_op = 'd';
+    return dwz_result;
+}
+int blkapp_zero(unsigned disk, uint64_t lba, uint64_t count)
+{
+    dwz_disk = disk, dwz_lba = lba, dwz_count = count, dwz_op = 'z';
+    return dwz_result;
+}
 int app_rng_read(void *buf, size_t len)
 {
     (void)buf, (void)len;
@@ -249,8 +273,9 @@ static void test_devices_feature_names(void **state)
          "csum guest_csum mac mrg_rxbuf status any_layout"},
         {VIRTIO_ID_BLOCK,
          VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |
-             VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH),
-         "size_max seg_max ro blk_size flush"},
+             VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) |
+             VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES),
+         "size_max seg_max ro blk_size flush discard write_zeroes"},
         {VIRTIO_ID_CONSOLE, VIRTIO_BIT(VIRTIO_CONSOLE_F_EMERG_WRITE), "emerg_write"},
         {VIRTIO_ID_RNG, 0, ""},
     };
@@ -507,6 +532,122 @@ static void test_blk_read_offsets_past_64_bits(void **state)
     read_ok = false;
 }
 
+/* blk id: the serial in quotes, "no serial" in words when the device has
+ * none or does not answer GET_ID, a failure with its reason and number. */
+static void test_blk_id(void **state)
+{
+    (void)state;
+    nblk = 2;
+    TYPE("\x15\r\n");
+    id_result = 0;
+    strcpy(id_answer, "VBARE0001");
+    const char *o = TYPE("blk id\r");
+    if (!strstr(o, "blk: serial \"VBARE0001\" (0)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk id disk1\r");
+    if (!strstr(o, "blk: disk1: serial \"VBARE0001\" (0)\n"))
+        fail_msg("the session got:\n%s", o);
+    id_answer[0] = '\0';
+    o = TYPE("blk id\r");
+    if (!strstr(o, "blk: no serial: the device's is empty (0)\n"))
+        fail_msg("the session got:\n%s", o);
+    id_result = VIRTIO_ENOTSUP;
+    o = TYPE("blk id\r");
+    if (!strstr(o, "blk: no serial: the device does not answer GET_ID (-95)\n"))
+        fail_msg("the session got:\n%s", o);
+    id_result = VIRTIO_ETIMEDOUT;
+    o = TYPE("blk id disk1\r");
+    if (!strstr(o, "blk: disk1: serial (GET_ID) failed: an error (-110)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk id 5\r");
+    if (!strstr(o, "blk id: too many arguments\n") || !strstr(o, "usage: blk info | blk id [diskN]"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk id disk3\r");
+    if (!strstr(o, "blk: no disk3: the disks are disk0 to disk1\n"))
+        fail_msg("the session got:\n%s", o);
+}
+
+/* blk discard / blk zero: the range to the driver as typed, "ok (0)" with
+ * the sectors named, every refusal in words then its number. */
+static void test_blk_discard_zero(void **state)
+{
+    (void)state;
+    nblk = 2;
+    disks[0].info.capacity = 1000;
+    disks[0].info.blk_size = 512;
+    disks[1].info.capacity = 1000;
+    disks[1].info.blk_size = 4096;
+    disks[0].info.discard = true;
+    TYPE("\x15\r\n");
+    const char *o = TYPE("blk info\r");
+    if (!strstr(o, "blk: disk0: discard yes, write zeroes no\n") || strstr(o, "blk: disk1: discard"))
+        fail_msg("the session got:\n%s", o);
+    dwz_result = 0;
+    o = TYPE("blk discard 100 50\r");
+    assert_int_equal(dwz_op, 'd');
+    assert_int_equal(dwz_disk, 0);
+    assert_int_equal(dwz_lba, 100);
+    assert_int_equal(dwz_count, 50);
+    if (!strstr(o, "blk: discard of sectors 100-149: ok (0)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk zero disk1 8 1\r");
+    assert_int_equal(dwz_op, 'z');
+    assert_int_equal(dwz_disk, 1);
+    if (!strstr(o, "blk: disk1: zeroing of sector 8: ok (0)\n"))
+        fail_msg("the session got:\n%s", o);
+    dwz_result = VIRTIO_ENOTSUP;
+    o = TYPE("blk discard 0 8\r");
+    if (!strstr(o, "blk: discard of sectors 0-7 refused: the device does not offer DISCARD (-95)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk zero 0 8\r");
+    if (!strstr(o, "blk: zeroing of sectors 0-7 refused: the device does not offer WRITE_ZEROES (-95)\n"))
+        fail_msg("the session got:\n%s", o);
+    dwz_result = VIRTIO_EINVAL;
+    o = TYPE("blk zero 990 11\r");
+    if (!strstr(o, "blk: zeroing of sectors 990-1000 refused: past the end of the disk, whose last sector is 999 "
+                   "(-22)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk discard disk1 3 8\r");
+    if (!strstr(o, "blk: disk1: discard of sectors 3-10 refused: the disk's blocks are 4096 bytes, so the sector "
+                   "and the count must be multiples of 8 (-22)\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk discard 18446744073709551615 18446744073709551615\r");
+    if (!strstr(o, "blk: discard of 18446744073709551615 sectors at 18446744073709551615 refused: past the end"))
+        fail_msg("the session got:\n%s", o);
+    dwz_result = VIRTIO_EROFS;
+    o = TYPE("blk zero 0 1\r");
+    if (!strstr(o, "blk: zeroing of sector 0 refused: an error (-30)\n"))
+        fail_msg("the session got:\n%s", o);
+    dwz_result = VIRTIO_EIO;
+    o = TYPE("blk discard 0 1\r");
+    if (!strstr(o, "blk: discard of sector 0 failed: an error (-5)\n"))
+        fail_msg("the session got:\n%s", o);
+    /* the arguments, checked before anything is asked of a disk */
+    dwz_op = 0;
+    o = TYPE("blk discard 5\r");
+    if (!strstr(o, "blk discard: missing argument: the sector count\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk zero\r");
+    if (!strstr(o, "blk zero: missing argument: the sector number\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk zero 5 0\r");
+    if (!strstr(o, "'0': not a sector count (1 or more)") || !strstr(o, "usage: blk info"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk discard 5 x\r");
+    if (!strstr(o, "'x': not a sector count (1 or more)"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk discard 5 6 7\r");
+    if (!strstr(o, "blk discard: too many arguments\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk trim 5 6\r");
+    if (!strstr(o, "blk: unknown subcommand 'trim': info, id, read, write, discard or zero\n"))
+        fail_msg("the session got:\n%s", o);
+    o = TYPE("blk zero disk7 5 6\r");
+    if (!strstr(o, "'disk7': not a disk: disk0 to disk3"))
+        fail_msg("the session got:\n%s", o);
+    assert_int_equal(dwz_op, 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -519,6 +660,8 @@ static int setup(void **state)
     write_result = VIRTIO_ENODEV;
     memset(disks, 0, sizeof(disks));
     nblk = 0;
+    id_result = dwz_result = VIRTIO_ENODEV;
+    dwz_op = 0;
     return 0;
 }
 
@@ -538,6 +681,8 @@ int main(void)
         cmocka_unit_test_setup(test_blk_read_error_whole_numbers, setup),
         cmocka_unit_test_setup(test_blk_block_size, setup),
         cmocka_unit_test_setup(test_blk_read_offsets_past_64_bits, setup),
+        cmocka_unit_test_setup(test_blk_id, setup),
+        cmocka_unit_test_setup(test_blk_discard_zero, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
