@@ -45,8 +45,9 @@
  *               byte b of it, (b & 0x7f) * (b & 0x80 ? 1 ms : 10 us) - so
  *               timeouts (blk/console/rng sync waits, the reset wait) expire
  *               early, late or at once, as the input says
- *   then     the register stream, 16 bytes of config space, then the step
- *            stream.
+ *   then     the register stream, 16 bytes of config space (for blk, also
+ *            repeated over the discard / write-zeroes fields, 36..56), then
+ *            the step stream.
  * Register stream, one control byte per register read while it lasts:
  *   c < 0x80 this read and the next c are honest; 0x80..0xbf honest value
  *   with bit c&31 flipped; >= 0xc0 four raw bytes follow.
@@ -410,6 +411,9 @@ static void blk_submit(void)
     unsigned i = b % NREQ;
     struct virtio_blk_req *r = &reqs[i];
     static const uint32_t types[4] = {VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, 7};
+    /* the fourth type, by c's top bits: unknown, or one of the requests
+     * without a data buffer of 512-byte units */
+    static const uint32_t other[4] = {7, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES};
     int ret;
 
     if (req_state[i] == 1)
@@ -421,6 +425,13 @@ static void blk_submit(void)
     r->len = r->type == VIRTIO_BLK_T_FLUSH ? 0 : (uint32_t)((c & 7) + 1) * 512u;
     if (b & 0x20)
         r->len = c; /* not a multiple of 512 */
+    if (r->type == 7) {
+        r->type = other[c >> 6];
+        if (r->type == VIRTIO_BLK_T_GET_ID && !(b & 0x20))
+            r->len = VIRTIO_BLK_ID_BYTES;
+        r->num_sectors = (c & 7) + ((b & 0x20) ? 0 : 1); /* 0: refused */
+        r->flags = (b & 0x20) ? (c >> 3) & 3 : 0;        /* UNMAP, or a reserved bit */
+    }
     r->done = blk_done;
     req_state[i] = 1;
     ret = (b & 0x40) ? virtio_blk_queue(&vblk, r) : virtio_blk_submit(&vblk, r);
@@ -552,7 +563,27 @@ static void drv_step(void)
             req_state[NREQ - 1] = req_state[NREQ - 2] = 1;
             break;
         }
-        default: (void)virtio_blk_info(&vblk); (void)virtio_blk_max_sectors(&vblk); break;
+        default:
+            switch ((op >> 3) & 3) {
+            case 0: (void)virtio_blk_info(&vblk); (void)virtio_blk_max_sectors(&vblk); break;
+            case 1: {
+                /* the serial the device wrote: printable, at most 20, or "" with an error */
+                char id[VIRTIO_BLK_ID_BYTES + 1];
+                size_t k;
+                int err = virtio_blk_get_id(&vblk, id, &bw);
+                for (k = 0; id[k]; k++)
+                    CHECK(k < VIRTIO_BLK_ID_BYTES && id[k] >= 0x20 && id[k] < 0x7f);
+                CHECK(err == 0 || k == 0);
+                n_blk_sync++;
+                break;
+            }
+            case 2: (void)virtio_blk_discard(&vblk, (op >> 5) & 7, 1 + (op >> 6), &bw); n_blk_sync++; break;
+            default:
+                (void)virtio_blk_write_zeroes(&vblk, (op >> 5) & 7, 1 + (op >> 6), op & 0x20, &bw);
+                n_blk_sync++;
+                break;
+            }
+            break;
         }
         break;
     case 2:
@@ -686,6 +717,11 @@ static void run(const uint8_t *data, size_t size)
     sim->handler = dev_handler;
     for (i = 0; i < 16 && more(&steps); i++)
         sim->config[i] = u8(&steps);
+    /* blk's discard / write-zeroes limits (36..56) from the same bytes:
+     * hostile values for the driver's validation, and no new input layout. */
+    if (drv_kind == 1)
+        for (i = 0; i < 21; i++)
+            sim->config[36 + i] = sim->config[i % 16];
     front = sim_mmio_register(&front_ops, NULL, 0x200);
     irq = (sel & 0x10) ? VIRTIO_NO_IRQ : sim->irq;
     irq_flags = (sel & 0x80) ? PLAT_IRQ_EDGE : PLAT_IRQ_LEVEL;

@@ -156,6 +156,33 @@ int blkapp_write_pattern(unsigned disk, uint64_t lba, unsigned count, uint8_t by
     n_blk_write++;
     return blk_answer(lba, count);
 }
+/* blk id, discard, zero: what blkapp_get_id/_discard/_zero promise the
+ * shell (a printable serial of at most 20, "" with an error; a count of 1
+ * or more, checked against the disk as the driver does). */
+int blkapp_get_id(unsigned disk, char id[21])
+{
+    CHECK(cfg & 2);
+    CHECK(disk < blkapp_count());
+    id[0] = '\0';
+    if (cfg & 0x40)
+        return (cfg & 0x80) ? VIRTIO_ENOTSUP : VIRTIO_ETIMEDOUT;
+    strcpy(id, (cfg & 0x80) ? "ABCDEFGHIJKLMNOPQRST" : "");
+    return 0;
+}
+int blkapp_discard(unsigned disk, uint64_t lba, uint64_t count)
+{
+    CHECK(cfg & 2);
+    CHECK(disk < blkapp_count());
+    CHECK(count >= 1);
+    return (cfg & 0x80) && !(cfg & 0x40) ? VIRTIO_ENOTSUP : blk_answer(lba, count);
+}
+int blkapp_zero(unsigned disk, uint64_t lba, uint64_t count)
+{
+    CHECK(cfg & 2);
+    CHECK(disk < blkapp_count());
+    CHECK(count >= 1);
+    return blk_answer(lba, count);
+}
 
 int app_rng_read(void *buf, size_t len)
 {
