@@ -328,6 +328,7 @@ static void stats_json(struct body *b)
         BS_FIELD(errors_unsupp) BS_FIELD(bad_status) BS_FIELD(bad_len) BS_FIELD(cancelled) BS_FIELD(refused_ro)
         BS_FIELD(refused_range) BS_FIELD(refused_align) BS_FIELD(queue_full) BS_FIELD(max_inflight) BS_FIELD(sync_timeouts)
         BS_FIELD(sync_abandoned_done) BS_FIELD(sync_retries) BS_FIELD(sync_slot_waits) BS_FIELD(config_changes)
+        BS_FIELD(discards) BS_FIELD(write_zeroes) BS_FIELD(get_ids) BS_FIELD(refused_unsupp)
 #undef BS_FIELD
         j_open(b, "queues", "{");
         j_vq(b, blk->vq);
