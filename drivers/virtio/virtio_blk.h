@@ -138,6 +138,9 @@
  *     struct virtio_blk_req r = { .type = VIRTIO_BLK_T_OUT, .sector = lba,
  *                                 .buf = buf, .len = 4096, .done = cb };
  *     err = virtio_blk_submit(&blk, &r);                    // asynchronous
+ *     char serial[VIRTIO_BLK_ID_BYTES + 1];
+ *     err = virtio_blk_get_id(&blk, serial, &wait);         // "" if none
+ *     err = virtio_blk_discard(&blk, lba, n, &wait);        // TRIM (ENOTSUP if not offered)
  *     ...
  *     virtio_blk_shutdown(&blk);   // reset; in-flight requests cancelled
  */
