@@ -1825,6 +1825,75 @@ bool dt_dma_coherent(const struct dt *dt, int node)
 }
 
 /*
+ * One bus's "dma-ranges" (spec 2.3.9): 0 when absent, empty (identity) or
+ * made only of entries whose child and parent addresses are equal; 1 at
+ * the first entry that moves an address; -DT_ERR_BADVALUE when it cannot
+ * be read.  The child addresses are in the bus's own #address-cells, the
+ * lengths in its #size-cells, the parent addresses in its parent's
+ * #address-cells (up < 0: the root, whose parent address space is the
+ * CPU's, written in its own cells, as Linux's range parser reads it).
+ */
+static int dma_ranges_moved(const struct dt *dt, int bus, int up)
+{
+	const uint8_t *r, *e;
+	int len, cac, csc, pac, entry, i;
+	uint64_t cbase, pbase, wsize;
+
+	r = dt_getprop(dt, bus, "dma-ranges", &len);
+	if (r == NULL)
+		return len == -DT_ERR_NOTFOUND ? 0 : len;
+	if (len == 0)
+		return 0; /* identity mapping */
+	cac = dt_addr_cells(dt, bus);
+	csc = dt_size_cells(dt, bus);
+	pac = dt_addr_cells(dt, up >= 0 ? up : bus);
+	if (cac < 0 || csc < 0 || pac < 0)
+		return -DT_ERR_BADVALUE; /* #...-cells not 4 bytes, or above 4 */
+	if (cac == 0 || csc == 0 || pac == 0)
+		return -DT_ERR_BADVALUE; /* no addresses or lengths to read */
+	entry = 4 * (cac + pac + csc);
+	if (len % entry != 0)
+		return -DT_ERR_BADVALUE;
+	for (i = 0; i < len / entry; i++) {
+		e = r + i * entry;
+		/* wsize is read only to see that the entry is whole and fits
+		 * 64 bits: a window's extent limits which memory the device
+		 * reaches, not where its addresses land. */
+		if (read_cells(e, (uint32_t)cac, &cbase) < 0 ||
+		    read_cells(e + 4 * cac, (uint32_t)pac, &pbase) < 0 ||
+		    read_cells(e + 4 * (cac + pac), (uint32_t)csc, &wsize) < 0)
+			return -DT_ERR_BADVALUE;
+		if (cbase != pbase)
+			return 1;
+	}
+	return 0;
+}
+
+int dt_dma_translated(const struct dt *dt, int node, int *bus)
+{
+	int anc[DT_MAX_DEPTH], n = 0, i, r, err;
+
+	if (bus != NULL)
+		*bus = -1;
+	if (dt == NULL)
+		return -DT_ERR_BADARG;
+	err = ancestors(dt, node, anc, &n);
+	if (err < 0)
+		return err;
+	/* From the node's bus up: the node's own "dma-ranges" would describe
+	 * its children's addresses, not its own. */
+	for (i = n - 2; i >= 0; i--) {
+		r = dma_ranges_moved(dt, anc[i], i > 0 ? anc[i - 1] : -1);
+		if (r != 0) {
+			if (bus != NULL)
+				*bus = anc[i];
+			return r;
+		}
+	}
+	return 0;
+}
+
+/*
  * dt_interrupt_parent's climb, given the lookup of the node's own
  * "interrupt-parent" (ip); also hands back the controller's
  * "#interrupt-cells" lookup, which dt_irq_spec needs next.  Each node on the

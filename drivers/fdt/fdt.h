@@ -141,7 +141,8 @@ int dt_open(struct dt *dt, const void *blob, size_t avail);
  * the lookups that otherwise walk the tree from its root are binary searches
  * and short climbs: dt_parent, dt_node_depth, dt_next_node, dt_first_child,
  * dt_next_sibling, dt_node_by_phandle, dt_find_compatible, and through them
- * dt_reg, dt_dma_coherent, dt_interrupt_parent, dt_irq_spec and paths; and
+ * dt_reg, dt_dma_coherent, dt_dma_translated, dt_interrupt_parent,
+ * dt_irq_spec and paths; and
  * property lookups skip the node's name.  `table` (max entries, caller's
  * memory, e.g. static; no allocation) must live as long as *dt uses it;
  * dt_open() forgets it.  Returns the node count, or -DT_ERR_NOSPACE if the
@@ -152,7 +153,8 @@ int dt_open(struct dt *dt, const void *blob, size_t avail);
  * Every answer for a node's offset is the same with or without the index.
  * An offset that is not a node's is -DT_ERR_BADOFFSET (false, NULL) for
  * every accessor with the index; without it only the ones that climb the
- * tree (dt_parent, dt_node_depth, dt_reg*, dt_dma_coherent) know that, and
+ * tree (dt_parent, dt_node_depth, dt_reg*, dt_dma_coherent,
+ * dt_dma_translated) know that, and
  * the others read whatever token is there (inside the blob, as always).
  * Reads through the table stay inside its nindex entries and every offset
  * taken from it is checked like a caller's, so a damaged table can give
@@ -244,6 +246,23 @@ bool dt_available(const struct dt *dt, int node);
 /* "dma-coherent" on the node or an ancestor, unless a nearer one says
  * "dma-noncoherent" (the nearest that says either decides, as in Linux). */
 bool dt_dma_coherent(const struct dt *dt, int node);
+/*
+ * Whether a bus above the node translates the addresses the node's DMA
+ * uses ("dma-ranges", spec 2.3.9: entries of child bus address, parent bus
+ * address, length, in the bus's #address-cells, its parent's
+ * #address-cells and its #size-cells).  Read on every ancestor from the
+ * node's parent up to the root, the root included: 0 when each one's
+ * "dma-ranges" is absent, empty (identity) or has only entries whose child
+ * and parent addresses are equal, so the device's DMA addresses are the
+ * CPU's physical ones; 1 when an entry's addresses differ (an offset);
+ * -DT_ERR_BADVALUE when one cannot be read (a length not a multiple of the
+ * entry, a #address-cells or #size-cells that is not 4 bytes, above 4 or
+ * 0, an address or length wider than 64 bits), so nothing can be said;
+ * with 1 or -DT_ERR_BADVALUE, *bus (may be NULL) is the nearest such bus,
+ * else -1.  Other -DT_ERR_* for a bad offset or a broken tree.  Which
+ * memory the windows reach is not judged, only whether addresses move.
+ */
+int dt_dma_translated(const struct dt *dt, int node, int *bus);
 
 /* Interrupts */
 /* The controller that the node's "interrupts" go to: the node's own

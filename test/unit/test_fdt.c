@@ -632,7 +632,7 @@ static int ptr_ans(const struct dt *dt, const void *p)
 
 static int ask(const struct dt *dt, int off, int *r, bool *climb)
 {
-	int k = 0, d = 7, len, p, i;
+	int k = 0, d = 7, len, p, i, bus;
 	unsigned j, h;
 	uint32_t u = 0;
 	uint64_t a, sz;
@@ -695,6 +695,9 @@ static int ask(const struct dt *dt, int off, int *r, bool *climb)
 	}
 	ANS(dt_status_okay(dt, off), false);
 	ANS(dt_dma_coherent(dt, off), true);
+	bus = 0x5a5a;
+	ANS(dt_dma_translated(dt, off, &bus), true);
+	ANS(bus, true);
 	ANS(dt_interrupt_parent(dt, off), false);
 	for (j = 0; j < 4; j++) {
 		int ctrl = -7, nc = -7, m;
@@ -3128,6 +3131,9 @@ static void exercise(const struct dt *dt)
 		(void)dt_status_okay(dt, node);
 		assert_true(!dt_available(dt, node) || dt_status_okay(dt, node));
 		(void)dt_dma_coherent(dt, node);
+		p = dt_dma_translated(dt, node, &len);
+		assert_true(p == 0 || p == 1 || (p < 0 && p >= -DT_ERR_MAX_));
+		assert_true(p != 0 || len == -1);
 		(void)dt_node_is_compatible(dt, node, "x,one");
 		(void)dt_prop_string(dt, node, "status");
 	}
@@ -4473,6 +4479,215 @@ static void test_dma_noncoherent(void **state)
 	free(blob);
 }
 
+/* A bus below the root of a tree sw_begin started: #address-cells ac,
+ * #size-cells sc (0: absent), "dma-ranges" of n cells (n < 0: absent),
+ * left open. */
+static void sw_bus(void *buf, const char *name, uint32_t ac, uint32_t sc,
+		   const uint32_t *dr, int n)
+{
+	OK(fdt_begin_node(buf, name));
+	OK(fdt_property_string(buf, "compatible", "simple-bus"));
+	if (ac != 0)
+		OK(fdt_property_u32(buf, "#address-cells", ac));
+	if (sc != 0)
+		OK(fdt_property_u32(buf, "#size-cells", sc));
+	OK(fdt_property(buf, "ranges", NULL, 0));
+	if (n >= 0)
+		sw_cells(buf, "dma-ranges", dr, n);
+}
+
+/* A virtio,mmio node "v" (its reg does not matter here), closed. */
+static void sw_leaf(void *buf)
+{
+	OK(fdt_begin_node(buf, "v"));
+	OK(fdt_property_string(buf, "compatible", "virtio,mmio"));
+	OK(fdt_end_node(buf));
+}
+
+/* dt_dma_translated at path: want, and the bus it names (NULL: -1). */
+static void dma_expect(const struct dt *d, const char *path, int want,
+		       const char *bus_path)
+{
+	int bus = -7, r = dt_dma_translated(d, P(d, path), &bus);
+
+	if (r != want)
+		fail_msg("%s: dt_dma_translated %d, want %d", path, r, want);
+	assert_int_equal(bus, bus_path ? P(d, bus_path) : -1);
+	/* *bus is optional */
+	assert_int_equal(dt_dma_translated(d, P(d, path), NULL), want);
+}
+
+/*
+ * "dma-ranges" (spec 2.3.9): child bus address (the bus's #address-cells),
+ * parent bus address (its parent's), length (the bus's #size-cells).
+ * Absent, empty and identity entries leave a device's DMA addresses the
+ * CPU's; an entry with an offset, on any bus up to the root, moves them
+ * (1, naming the nearest such bus); one that cannot be read is
+ * -DT_ERR_BADVALUE.  Buses here have one address and one size cell under
+ * the root's two and two, unless they say otherwise.
+ */
+static void check_dma_ranges(const struct dt *d)
+{
+	dma_expect(d, "/absent/v", 0, NULL);
+	dma_expect(d, "/empty/v", 0, NULL);
+	dma_expect(d, "/ident/v", 0, NULL);
+	dma_expect(d, "/ident64/v", 0, NULL);
+	dma_expect(d, "/offset/v", 1, "/offset");
+	dma_expect(d, "/second/v", 1, "/second");
+	dma_expect(d, "/outer/inner/v", 1, "/outer");
+	dma_expect(d, "/outer-ok/inner/v", 0, NULL);
+	dma_expect(d, "/outer-ok/moves/v", 1, "/outer-ok/moves");
+	dma_expect(d, "/own/v", 0, NULL); /* the device's own says nothing of it */
+	dma_expect(d, "/badlen/v", -DT_ERR_BADVALUE, "/badlen");
+	dma_expect(d, "/short/v", -DT_ERR_BADVALUE, "/short");
+	dma_expect(d, "/cells5/v", -DT_ERR_BADVALUE, "/cells5");
+	dma_expect(d, "/cells-wide/v", -DT_ERR_BADVALUE, "/cells-wide");
+	dma_expect(d, "/size0/v", -DT_ERR_BADVALUE, "/size0");
+	dma_expect(d, "/addr0/v", -DT_ERR_BADVALUE, "/addr0");
+	dma_expect(d, "/high/v", -DT_ERR_BADVALUE, "/high");
+	dma_expect(d, "/wide-ident/v", 0, NULL);
+	/* the buses themselves sit on the root, which has none */
+	dma_expect(d, "/offset", 0, NULL);
+	dma_expect(d, "/", 0, NULL);
+	assert_int_equal(dt_dma_translated(d, 3, NULL), -DT_ERR_BADOFFSET);
+	assert_int_equal(dt_dma_translated(d, -1, NULL), -DT_ERR_BADOFFSET);
+	assert_int_equal(dt_dma_translated(NULL, d->root, NULL), -DT_ERR_BADARG);
+}
+
+static void test_dma_ranges(void **state)
+{
+	static const uint32_t ident[] = { 0x40000000, 0x0, 0x40000000, 0x10000000,
+					  0x0, 0x0, 0x0, 0x1000 };
+	static const uint32_t ident64[] = { 0x1, 0x0, 0x1, 0x0, 0x0, 0x80000000 };
+	static const uint32_t offset[] = { 0x0, 0x0, 0x80000000, 0x40000000 };
+	static const uint32_t second[] = { 0x0, 0x0, 0x0, 0x1000,
+					   0x80000000, 0x0, 0x40000000, 0x1000 };
+	static const uint32_t three[] = { 0x0, 0x0, 0x0 };
+	static const uint32_t moves[] = { 0x0, 0x80000000, 0x1000 };
+	static const uint32_t wide[] = { 0x1, 0x0, 0x0, 0x0, 0x0, 0x1000 };
+	static const uint32_t wide_ident[] = { 0x0, 0x0, 0x40000000, 0x0,
+					       0x40000000, 0x1000 };
+	void *buf = sw_begin(NULL, 0);
+	struct dt_node_info *table;
+	uint8_t *blob;
+	size_t size;
+	struct dt d;
+	int bus;
+
+	(void)state;
+	sw_bus(buf, "absent", 1, 1, NULL, -1);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	sw_bus(buf, "empty", 1, 1, NULL, 0);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* one child cell, two parent cells, one size cell: two identity
+	 * windows (the second at 0, of 4 KiB) */
+	sw_bus(buf, "ident", 1, 1, ident, 8);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* 2/2 cells: an identity window above 4 GiB */
+	sw_bus(buf, "ident64", 2, 2, ident64, 6);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* the device's 0 is the CPU's 0x80000000 */
+	sw_bus(buf, "offset", 1, 1, offset, 4);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* an identity window, then one that moves */
+	sw_bus(buf, "second", 1, 1, second, 8);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* the translation two buses up: the nearest bus is fine */
+	sw_bus(buf, "outer", 1, 1, offset, 4);
+	sw_bus(buf, "inner", 1, 1, NULL, 0);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	/* and the other way round: the outer bus identity, a bus below it
+	 * without any, and one beside that moves (one cell each side) */
+	sw_bus(buf, "outer-ok", 1, 1, ident, 8);
+	sw_bus(buf, "inner", 1, 1, NULL, -1);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	sw_bus(buf, "moves", 1, 1, moves, 3);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	/* "dma-ranges" on the device itself would be about its children */
+	sw_bus(buf, "own", 1, 1, NULL, -1);
+	OK(fdt_begin_node(buf, "v"));
+	sw_cells(buf, "dma-ranges", offset, 4);
+	OK(fdt_end_node(buf));
+	OK(fdt_end_node(buf));
+	/* three cells where an entry has four */
+	sw_bus(buf, "badlen", 1, 1, three, 3);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* a value shorter than one cell */
+	OK(fdt_begin_node(buf, "short"));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	OK(fdt_property(buf, "dma-ranges", "\0\0", 2));
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* #address-cells out of range, and not one cell */
+	sw_bus(buf, "cells5", 5, 1, three, 3);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "cells-wide"));
+	SW_CELLS(buf, "#address-cells", 0x0, 0x1);
+	sw_cells(buf, "dma-ranges", offset, 4);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* no lengths, no child addresses */
+	OK(fdt_begin_node(buf, "size0"));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 0));
+	sw_cells(buf, "dma-ranges", three, 3);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	OK(fdt_begin_node(buf, "addr0"));
+	OK(fdt_property_u32(buf, "#address-cells", 0));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	sw_cells(buf, "dma-ranges", three, 3);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* three child cells whose top one is set: beyond 64 bits */
+	sw_bus(buf, "high", 3, 1, wide, 6);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	/* three child cells, top one zero: read as 64 bits, identity */
+	sw_bus(buf, "wide-ident", 3, 1, wide_ident, 6);
+	sw_leaf(buf);
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	OK(dt_open(&d, blob, size));
+	check_dma_ranges(&d);
+	table = index_exact(&d);
+	check_dma_ranges(&d);
+	free(table);
+	free(blob);
+
+	/* "dma-ranges" on the root: its parent is the CPU, in the root's own
+	 * cells (as Linux reads it) */
+	buf = calloc(1, 4096);
+	assert_non_null(buf);
+	OK(fdt_create(buf, 4096));
+	OK(fdt_finish_reservemap(buf));
+	OK(fdt_begin_node(buf, ""));
+	OK(fdt_property_u32(buf, "#address-cells", 1));
+	OK(fdt_property_u32(buf, "#size-cells", 1));
+	sw_cells(buf, "dma-ranges", moves, 3);
+	sw_leaf(buf);
+	blob = sw_end(buf, &size);
+	OK(dt_open(&d, blob, size));
+	bus = -7;
+	assert_int_equal(dt_dma_translated(&d, P(&d, "/v"), &bus), 1);
+	assert_int_equal(bus, d.root);
+	free(blob);
+}
+
 /* /reserved-memory's own cells (1/1 under a 2/2 root) shape its
  * children's reg; "ranges" empty, absent, or a real translation. */
 static void test_reserved_cells(void **state)
@@ -5257,6 +5472,7 @@ int main(void)
 		cmocka_unit_test(test_irq_mutations),
 		cmocka_unit_test(test_reserved_tree),
 		cmocka_unit_test(test_dma_noncoherent),
+		cmocka_unit_test(test_dma_ranges),
 		cmocka_unit_test(test_reserved_cells),
 		cmocka_unit_test(test_reserved_initrd),
 		cmocka_unit_test(test_reserved_broken),
