@@ -476,10 +476,38 @@ static bool virtio_coherent(int n)
 #endif
 }
 
-/* The device's DMA addresses are the CPU's physical ones, as the drivers
- * hand them out (plat_bus_addr), unless the tree puts it behind an IOMMU
- * ("iommus"), which this firmware does not program.  Xen's grant DMA
- * ("xen,grant-dma": the backend maps grant references, never guest
+/* The drivers hand a device CPU physical addresses (plat_bus_addr, the
+ * identity on every board).  A bus above the node whose "dma-ranges"
+ * (Devicetree Specification 2.3.9) puts the device's view of memory
+ * elsewhere (a bus address that is not the CPU's) would have it read and
+ * write other memory than the buffers meant: refused, never driven, and so
+ * is a device under a "dma-ranges" that cannot be read (dt_dma_translated).
+ * Absent, empty (1:1) and identity windows change nothing: QEMU's trees
+ * have none. */
+static bool virtio_dma_untranslated(int n, const char *name, uint64_t a)
+{
+    int bus;
+    int r = dt_dma_translated(&dt, n, &bus);
+    if (r == 0)
+        return true;
+    char buf[sizeof(info.virtio[0].name)];
+    const char *busname = bus == dt.root ? "/" : bus >= 0 ? buf : "a bus above it";
+    if (busname == buf)
+        virtio_node_name(bus, buf, sizeof(buf));
+    if (r == 1)
+        kprintf("virtio: WARNING: %s (registers at 0x%llx): the device's DMA addresses are translated by dma-ranges "
+                "(of %s), which this firmware does not support; skipped\n", name, (unsigned long long)a, busname);
+    else
+        kprintf("virtio: WARNING: %s (registers at 0x%llx): the dma-ranges of %s cannot be read (%s), so the "
+                "device's DMA addresses may be translated, which this firmware does not support; skipped\n", name,
+                (unsigned long long)a, busname, dt_strerror(r));
+    return false;
+}
+
+/* Past dma-ranges, the device's DMA addresses are the CPU's physical ones,
+ * as the drivers hand them out (plat_bus_addr), unless the tree puts it
+ * behind an IOMMU ("iommus"), which this firmware does not program.  Xen's
+ * grant DMA ("xen,grant-dma": the backend maps grant references, never guest
  * addresses) cannot work so: refused.  Any other IOMMU may have been left
  * in bypass by the firmware before us: used, with a warning. */
 static bool virtio_dma_direct(int n, const char *name)
@@ -538,7 +566,7 @@ static void virtio_from_dt(void)
                     "skipped\n", name, (unsigned long long)a, (unsigned)(ARCH_NULL_GUARD >> 10));
         else
             usable = true;
-        if (usable && !virtio_dma_direct(n, name))
+        if (usable && (!virtio_dma_untranslated(n, name, a) || !virtio_dma_direct(n, name)))
             usable = false;
         if (!usable) {
             warned++;

@@ -52,7 +52,7 @@ struct board_info {
     unsigned timer_intid;  /* ARM: the generic timer's PPI; 0 where the timer is CPU-local */
     struct board_virtio_slot virtio[BOARD_MAX_VIRTIO];
     int nvirtio;
-    int virtio_skipped; /* nodes with status "disabled" or unusable reg */
+    int virtio_skipped; /* nodes with status "disabled", unusable reg, translated DMA, ... */
 };
 
 const struct board_info *board(void);

@@ -720,6 +720,57 @@ static void test_virtio_behind_iommu(void **state)
         fail_msg("the console said:\n%s", log);
 }
 
+/* Virtio nodes on four buses, each with "ranges" putting its 0 at the
+ * CPU's 0x0a000000 + 0x1000 * i: "dma-ranges" absent, empty, identity and
+ * an offset (the device's 0 is the CPU's 0x40000000), and one whose
+ * "dma-ranges" is not whole entries.  The drivers hand devices CPU
+ * addresses, so the last two devices must not be driven; the others are. */
+static void test_virtio_dma_ranges(void **state)
+{
+    (void)state;
+    static struct blob b;
+    memset(&b, 0, sizeof(b));
+    root_start(&b);
+    memory(&b);
+    static const char *const bus[] = {"soc@a000000", "soc@a001000", "soc@a002000", "soc@a003000", "soc@a004000"};
+    for (unsigned i = 0; i < 5; i++) {
+        begin(&b, bus[i]);
+        prop_str(&b, "compatible", "simple-bus");
+        prop_cells(&b, "#address-cells", 1, 1u);
+        prop_cells(&b, "#size-cells", 1, 1u);
+        prop_cells(&b, "ranges", 4, 0u, 0u, 0x0a000000u + 0x1000u * i, 0x1000u);
+        if (i == 1)
+            prop(&b, "dma-ranges", "", 0);
+        else if (i == 2) /* child 1 cell, parent (the root) 2, size 1 */
+            prop_cells(&b, "dma-ranges", 4, 0x40000000u, 0u, 0x40000000u, 0x8000000u);
+        else if (i == 3)
+            prop_cells(&b, "dma-ranges", 4, 0u, 0u, 0x40000000u, 0x8000000u);
+        else if (i == 4)
+            prop_cells(&b, "dma-ranges", 3, 0u, 0u, 0x40000000u);
+        begin(&b, "virtio_mmio@0");
+        prop_str(&b, "compatible", "virtio,mmio");
+        prop_cells(&b, "reg", 2, 0u, 0x200u);
+        end(&b);
+        end(&b);
+    }
+    end(&b);
+    run_board(finish(&b));
+    const char *log = console_log();
+    if (info.nvirtio != 3)
+        fail_msg("%d slots, not 3; the console said:\n%s", info.nvirtio, log);
+    assert_int_equal(info.virtio[0].base, 0x0a000000u);
+    assert_int_equal(info.virtio[1].base, 0x0a001000u);
+    assert_int_equal(info.virtio[2].base, 0x0a002000u);
+    assert_int_equal(info.virtio_skipped, 2);
+    if (!strstr(log, "virtio: WARNING: virtio_mmio@0 (registers at 0xa003000): the device's DMA addresses are "
+                     "translated by dma-ranges (of soc@a003000), which this firmware does not support; skipped") ||
+        !strstr(log, "virtio: WARNING: virtio_mmio@0 (registers at 0xa004000): the dma-ranges of soc@a004000 cannot "
+                     "be read (bad property value), so the device's DMA addresses may be translated, which this firmware does "
+                     "not support; skipped") ||
+        count_of(log, "dma-ranges") != 2)
+        fail_msg("the console said:\n%s", log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_virtio_behind_interrupt_map),
         cmocka_unit_test(test_virtio_on_disabled_bus),
         cmocka_unit_test(test_virtio_behind_iommu),
+        cmocka_unit_test(test_virtio_dma_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
