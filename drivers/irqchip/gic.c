@@ -33,8 +33,6 @@
 #define GICR_TYPER 0x08
 #define GICR_WAKER 0x14
 #define GICR_SGI 0x10000 /* the SGI/PPI frame follows the control frame */
-#define GICR_TYPER_LAST (1u << 4)
-#define GICR_TYPER_VLPIS (1u << 1)
 
 #define PRIO 0xa0u
 
@@ -57,22 +55,26 @@ static void dist_wait(void)
 }
 
 /* This CPU's redistributor in the region [base, base + size): its
- * GICR_TYPER affinity is this CPU's MPIDR affinity.  Reads only. */
-static int find_redist(uintptr_t base, uint64_t size, uintptr_t *rd)
+ * GICR_TYPER affinity is this CPU's MPIDR affinity.  One redistributor
+ * after the other, stride apart (the tree's redistributor-stride, or 0:
+ * as GICR_TYPER says, gic_rd_next), as long as one's two frames fit in
+ * the region: a GICR_TYPER that never says Last ends at its end.  Reads
+ * only. */
+static int find_redist(uintptr_t base, uint64_t size, uint64_t stride, uintptr_t *rd)
 {
     uint64_t mpidr = arch_mpidr();
     uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000u));
-    for (uint64_t off = 0; off + 0x20000 <= size; ) {
+    if (size < GIC_RD_FRAMES)
+        return -1;
+    for (uint64_t off = 0;;) {
         uint64_t typer = r64(base + off + GICR_TYPER);
         if ((uint32_t)(typer >> 32) == aff) {
             *rd = base + off;
             return 0;
         }
-        if (typer & GICR_TYPER_LAST)
-            break;
-        off += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+        if (gic_rd_next(&off, size, stride, typer) != 0)
+            return -1;
     }
-    return -1;
 }
 
 /* version 2: cpu_or_rd is the CPU interface; 3: this CPU's redistributor
@@ -250,6 +252,23 @@ static bool reachable(const char *what, uint64_t a, uint64_t size)
     return false;
 }
 
+/* A redistributor-stride the tree has but that is not used, in words. */
+static void stride_warning(const struct gic_dt *d)
+{
+    static const char *const why[] = {
+        [GIC_STRIDE_ZERO] = "is 0",
+        [GIC_STRIDE_UNALIGNED] = "is not a multiple of 64 KiB",
+        [GIC_STRIDE_SMALL] = "is less than the 128 KiB of a redistributor's two frames",
+    };
+    const char *then = "ignored: redistributors are stepped over as GICR_TYPER says (128 KiB, 256 KiB with VLPIS)";
+    if (d->rd_stride_err == GIC_STRIDE_BADLEN)
+        kprintf("irq: WARNING: the GICv3 node's redistributor-stride is not one 64-bit value (two cells, as "
+                "arm,gic-v3.yaml has it); %s\n", then);
+    else if (d->rd_stride_err != GIC_STRIDE_OK && (unsigned)d->rd_stride_err < sizeof(why) / sizeof(why[0]))
+        kprintf("irq: WARNING: the GICv3 node's redistributor-stride 0x%llx %s; %s\n",
+                (unsigned long long)d->rd_stride_raw, why[d->rd_stride_err], then);
+}
+
 const struct irqchip *gic_from_dt(const struct dt *dt)
 {
     struct gic_dt d;
@@ -258,9 +277,11 @@ const struct irqchip *gic_from_dt(const struct dt *dt)
     /* v3 first; a v3 node without this CPU's redistributor falls back to
      * a v2 node, if the tree has one. */
     if (gic_dt_find(dt, 3, &d) == 0 && reachable("GICv3 distributor", d.dist, 0x10000)) {
+        stride_warning(&d);
         for (unsigned r = 0; r < d.nregions; r++) {
             uint64_t base = d.region[r][0], size = d.region[r][1];
-            if (reachable("GICv3 redistributor", base, size) && find_redist((uintptr_t)base, size, &rd) == 0) {
+            if (reachable("GICv3 redistributor", base, size) &&
+                find_redist((uintptr_t)base, size, d.rd_stride, &rd) == 0) {
                 if (!cpu_sysregs())
                     break;
                 gic_init(3, (uintptr_t)d.dist, rd);
@@ -284,7 +305,7 @@ const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc, uintptr_t g
         gic_init(2, dist, gicc);
         return publish(-1);
     }
-    if (find_redist(gicr, gicr_size ? gicr_size : 0x20000, &rd) != 0 || !cpu_sysregs())
+    if (find_redist(gicr, gicr_size ? gicr_size : GIC_RD_FRAMES, 0, &rd) != 0 || !cpu_sysregs())
         return NULL;
     gic_init(3, dist, rd);
     return publish(-1);

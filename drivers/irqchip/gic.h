@@ -37,6 +37,21 @@ const struct irqchip *gic_from_table(uintptr_t dist, uintptr_t gicc,
 
 #define GIC_DT_MAX_REGIONS 15 /* v3 redistributor regions read (reg 1..15) */
 
+/* A GICv3 redistributor's frames (IHI 0069, 12.10): RD_base and SGI_base,
+ * 64 KiB each; with GICR_TYPER.VLPIS (GICv4) VLPI_base and a reserved
+ * frame follow, 256 KiB in all. */
+#define GIC_RD_FRAME 0x10000u
+#define GIC_RD_FRAMES 0x20000u
+
+/* Why a "redistributor-stride" the tree has is not used. */
+enum gic_stride_err {
+    GIC_STRIDE_OK,        /* usable, or absent */
+    GIC_STRIDE_BADLEN,    /* not 8 bytes: the binding's uint64 is two cells */
+    GIC_STRIDE_ZERO,      /* 0 */
+    GIC_STRIDE_UNALIGNED, /* not a multiple of 64 KiB */
+    GIC_STRIDE_SMALL,     /* less than a redistributor's two frames, 128 KiB */
+};
+
 /* A GIC node of the device tree, as written there (CPU addresses). */
 struct gic_dt {
     int node;
@@ -47,6 +62,15 @@ struct gic_dt {
      * the boot CPU's redistributor may be in any. */
     unsigned nregions;
     uint64_t region[GIC_DT_MAX_REGIONS][2]; /* base, size */
+    /* v3: "redistributor-stride" (arm,gic-v3.yaml: a uint64, a multiple of
+     * 64 KiB, for redistributors padded beyond what GICR_TYPER implies),
+     * the distance from one redistributor to the next in every region
+     * when usable (at least GIC_RD_FRAMES); 0 when absent or not usable
+     * (then GICR_TYPER.VLPIS decides: 128 or 256 KiB).  rd_stride_err says
+     * why not, for the log, with the value read (when 8 bytes) in
+     * rd_stride_raw.  v2: 0, GIC_STRIDE_OK, 0. */
+    uint64_t rd_stride, rd_stride_raw;
+    enum gic_stride_err rd_stride_err;
 };
 
 /* The first node with status okay of `version` (3: "arm,gic-v3"; 2:
@@ -62,5 +86,17 @@ int gic_dt_find(const struct dt *dt, int version, struct gic_dt *out);
  * -DT_ERR_BADVALUE (another cell count, type, number, or no single
  * trigger).  The irqchip's dt_decode. */
 int gic_dt_decode(const uint32_t *cells, int ncells, unsigned *irq, unsigned *flags);
+
+/* One step of the walk over a GICv3 redistributor region of `size` bytes
+ * (gic.c's search for the boot CPU's): the redistributor at offset *off,
+ * whose GICR_TYPER reads typer, is not the one sought.  0 with *off moved
+ * to the next one (stride when it is a usable redistributor-stride, a
+ * multiple of 64 KiB of at least GIC_RD_FRAMES, else 128 KiB, or 256 KiB
+ * with GICR_TYPER.VLPIS) when that one's RD_base and SGI_base frames lie
+ * inside the region; -1 when the walk ends there: typer says Last, or the
+ * next would not fit (a GICR_TYPER that never says Last, a stride past the
+ * end).  Every step moves at least GIC_RD_FRAMES, so a walk from 0 ends
+ * after at most size / GIC_RD_FRAMES steps.  Arithmetic only, no access. */
+int gic_rd_next(uint64_t *off, uint64_t size, uint64_t stride, uint64_t typer);
 
 #endif

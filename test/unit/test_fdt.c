@@ -1323,6 +1323,9 @@ static void check_qemu_virt_one(const uint8_t *blob, size_t n,
 		assert_int_equal(g.nregions, 1);
 		assert_int_equal(g.region[0][0], v == 3 ? 0x80a0000 : 0x8010000);
 		assert_int_equal(g.region[0][1], v == 3 ? 0xf60000 : 0x10000);
+		/* QEMU gives no redistributor-stride: GICR_TYPER decides */
+		assert_int_equal(g.rd_stride, 0);
+		assert_int_equal(g.rd_stride_err, GIC_STRIDE_OK);
 	}
 
 	for (node = dt_find_compatible(&dt, -1, "virtio,mmio"); node >= 0;
@@ -4688,6 +4691,142 @@ static void test_dma_ranges(void **state)
 	free(blob);
 }
 
+/* A tree with one GICv3 node (distributor and one redistributor region)
+ * whose "redistributor-stride" is len bytes of val (len < 0: absent);
+ * gic_dt_find's answer in *g. */
+static void gic_stride_tree(int len, const void *val, struct gic_dt *g)
+{
+	void *buf = sw_begin(NULL, 0);
+	uint8_t *blob;
+	size_t size;
+	struct dt d;
+
+	OK(fdt_begin_node(buf, "interrupt-controller@8000000"));
+	OK(fdt_property_string(buf, "compatible", "arm,gic-v3"));
+	OK(fdt_property_u32(buf, "#interrupt-cells", 3));
+	OK(fdt_property(buf, "interrupt-controller", NULL, 0));
+	SW_CELLS(buf, "reg", 0x0, 0x8000000, 0x0, 0x10000,
+		 0x0, 0x80a0000, 0x0, 0xf60000);
+	if (len >= 0)
+		OK(fdt_property(buf, "redistributor-stride", val, len));
+	OK(fdt_end_node(buf));
+	blob = sw_end(buf, &size);
+	OK(dt_open(&d, blob, size));
+	memset(g, 0xa5, sizeof(*g));
+	OK(gic_dt_find(&d, 3, g));
+	assert_int_equal(g->nregions, 1);
+	assert_int_equal(g->region[0][0], 0x80a0000);
+	free(blob);
+}
+
+/*
+ * arm,gic-v3.yaml's "redistributor-stride": a uint64 (two cells), a
+ * multiple of 64 KiB; used when it is at least a redistributor's two
+ * frames (128 KiB), otherwise (and with any other length) ignored with the
+ * reason, so that the walk goes by GICR_TYPER.
+ */
+static void test_gic_redist_stride(void **state)
+{
+	static const struct {
+		int len;
+		uint8_t val[8];
+		uint64_t stride, raw;
+		enum gic_stride_err err;
+	} c[] = {
+		{ -1, { 0 }, 0, 0, GIC_STRIDE_OK },
+		{ 8, { 0, 0, 0, 0, 0, 0x04, 0, 0 }, 0x40000, 0x40000, GIC_STRIDE_OK },
+		{ 8, { 0, 0, 0, 0, 0, 0x02, 0, 0 }, 0x20000, 0x20000, GIC_STRIDE_OK },
+		{ 8, { 0, 0, 0, 0, 0, 0x06, 0, 0 }, 0x60000, 0x60000, GIC_STRIDE_OK },
+		/* the high cell counts: 4 GiB + 256 KiB */
+		{ 8, { 0, 0, 0, 1, 0, 0x04, 0, 0 }, 0x100040000ull, 0x100040000ull, GIC_STRIDE_OK },
+		{ 8, { 0 }, 0, 0, GIC_STRIDE_ZERO },
+		{ 8, { 0, 0, 0, 0, 0, 0x04, 0x80, 0 }, 0, 0x48000, GIC_STRIDE_UNALIGNED },
+		{ 8, { 0, 0, 0, 0, 0, 0x01, 0, 0 }, 0, 0x10000, GIC_STRIDE_SMALL },
+		/* one cell, as some trees write it: not the binding's uint64 */
+		{ 4, { 0, 0x04, 0, 0 }, 0, 0, GIC_STRIDE_BADLEN },
+		{ 0, { 0 }, 0, 0, GIC_STRIDE_BADLEN },
+		{ 7, { 0, 0, 0, 0, 0, 0x04, 0 }, 0, 0, GIC_STRIDE_BADLEN },
+	};
+	struct gic_dt g;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		gic_stride_tree(c[i].len, c[i].val, &g);
+		if (g.rd_stride != c[i].stride || g.rd_stride_raw != c[i].raw ||
+		    g.rd_stride_err != c[i].err)
+			fail_msg("case %zu: stride 0x%llx raw 0x%llx err %d", i,
+				 (unsigned long long)g.rd_stride,
+				 (unsigned long long)g.rd_stride_raw,
+				 (int)g.rd_stride_err);
+	}
+}
+
+/* gic_rd_next: the steps of the walk over a redistributor region, and
+ * that it ends inside the region whatever GICR_TYPER and the stride say. */
+static void test_gic_rd_walk(void **state)
+{
+	const uint64_t VLPIS = 1u << 1, LAST = 1u << 4;
+	static const uint64_t strides[] = { 0, 0x20000, 0x40000, 0x60000,
+		0x10000, 0x30001, 1ull << 63, ~0ull - 0xffff, ~0ull };
+	static const uint64_t sizes[] = { 0, 0x1ffff, 0x20000, 0x3ffff,
+		0x40000, 0xf60000, 0x1000000, ~0ull };
+	uint64_t off;
+	size_t i, j;
+	int steps;
+
+	(void)state;
+	/* by GICR_TYPER: 128 KiB, 256 KiB with VLPIS; none after Last */
+	off = 0;
+	OK(gic_rd_next(&off, 0xf60000, 0, 0));
+	assert_int_equal(off, 0x20000);
+	OK(gic_rd_next(&off, 0xf60000, 0, VLPIS));
+	assert_int_equal(off, 0x60000);
+	assert_int_equal(gic_rd_next(&off, 0xf60000, 0, LAST), -1);
+	assert_int_equal(off, 0x60000);
+	/* the stride, whatever VLPIS says */
+	off = 0;
+	OK(gic_rd_next(&off, 0xf60000, 0x40000, 0));
+	assert_int_equal(off, 0x40000);
+	OK(gic_rd_next(&off, 0xf60000, 0x40000, VLPIS));
+	assert_int_equal(off, 0x80000);
+	/* a stride gic_dt_find would not pass on counts as none */
+	off = 0;
+	OK(gic_rd_next(&off, 0xf60000, 0x10000, 0));
+	assert_int_equal(off, 0x20000);
+	/* the next one's two frames must fit: exactly, and one byte short */
+	off = 0;
+	OK(gic_rd_next(&off, 0x60000, 0x40000, 0));
+	assert_int_equal(off, 0x40000);
+	off = 0;
+	assert_int_equal(gic_rd_next(&off, 0x5ffff, 0x40000, 0), -1);
+	assert_int_equal(off, 0);
+	/* an offset already past the end, and no pointer */
+	off = 0x100000;
+	assert_int_equal(gic_rd_next(&off, 0x80000, 0, 0), -1);
+	assert_int_equal(gic_rd_next(NULL, 0x80000, 0, 0), -1);
+	/* a GICR_TYPER that never says Last: every walk ends, inside the
+	 * region, after at most size / 128 KiB steps, a stride near 2^64
+	 * too (no wrap) */
+	for (i = 0; i < sizeof(strides) / sizeof(strides[0]); i++) {
+		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			uint64_t typer;
+
+			for (typer = 0; typer <= VLPIS; typer += VLPIS) {
+				uint64_t max = sizes[j] / 0x20000;
+
+				off = 0;
+				for (steps = 0; gic_rd_next(&off, sizes[j], strides[i], typer) == 0; steps++) {
+					assert_true(off <= sizes[j] && sizes[j] - off >= 0x20000);
+					assert_true((uint64_t)steps < max);
+					if (sizes[j] == ~0ull && steps > 1000)
+						break; /* a 16 EiB region: enough */
+				}
+			}
+		}
+	}
+}
+
 /* /reserved-memory's own cells (1/1 under a 2/2 root) shape its
  * children's reg; "ranges" empty, absent, or a real translation. */
 static void test_reserved_cells(void **state)
@@ -5473,6 +5612,8 @@ int main(void)
 		cmocka_unit_test(test_reserved_tree),
 		cmocka_unit_test(test_dma_noncoherent),
 		cmocka_unit_test(test_dma_ranges),
+		cmocka_unit_test(test_gic_redist_stride),
+		cmocka_unit_test(test_gic_rd_walk),
 		cmocka_unit_test(test_reserved_cells),
 		cmocka_unit_test(test_reserved_initrd),
 		cmocka_unit_test(test_reserved_broken),
