@@ -6,7 +6,7 @@
  *  1. The reader (drivers/fdt).  dt_open(); if the blob opens, every node
  *     the walk finds is asked every question the reader answers (names,
  *     properties, parents and children, reg with and without translation,
- *     cells, status, dma-coherent, interrupt parent and specifiers,
+ *     cells, status, dma-coherent, dma-ranges, interrupt parent and specifiers,
  *     phandles, paths), plus the board-level helpers (memory, reservations,
  *     bootargs, stdout-path, cpu nodes).  Then the same again with a node
  *     index (dt_index), and the answers must be identical (fdt.h promises
@@ -14,9 +14,10 @@
  *     answers unchanged too.  Offsets that are no node's are asked too
  *     (only for memory safety).  The blob is the fuzzer's exactly-sized
  *     buffer, so ASan sees any read past it.
- *  2. The interrupt controllers' device-tree halves: gic_dt_find (v2, v3)
- *     and plic_dt_find for harts 0-2, with their specifier decoders on
- *     every interrupt the tree gives.
+ *  2. The interrupt controllers' device-tree halves: gic_dt_find (v2, v3,
+ *     with v3's redistributor-stride walked by gic_rd_next over each
+ *     region, which must stay inside it) and plic_dt_find for harts 0-2,
+ *     with their specifier decoders on every interrupt the tree gives.
  *  3. The board's parse: board/generic/board.c itself is compiled into this
  *     file (the host's arch.h is test/fuzz/host/arch.h; the 32-bit ARM
  *     port's path, since the host is not RISC-V) and boot_main() runs on
@@ -25,7 +26,8 @@
  *     hardware), the virtio-mmio nodes and the DMA pool's placement.  The
  *     board's app_main() is this file's: it checks the probe table the
  *     board built (slot count and accounting, window sizes, interrupts,
- *     names, order), runs the firmware's probe of each slot
+ *     names, order; no more slots than virtio-mmio nodes whose DMA no
+ *     dma-ranges translates), runs the firmware's probe of each slot
  *     (virtio_mmio_identify against a fake register file) and jumps back.
  *     The DMA pool the board places must lie in RAM and clear of the
  *     image, the blob and every reserved range.  Only blobs that open are
@@ -72,7 +74,7 @@ static bool pool_placed, mmu_on;
 
 /* Totals for the seed runner's coverage check. */
 static unsigned long n_opened, n_indexed, n_index_nospace, n_boards, n_slots, n_slots_irq, n_rsv, n_pools,
-    n_gic2, n_gic3, n_plic, n_irq_decoded, n_ns16550, n_probed_present;
+    n_gic2, n_gic3, n_plic, n_irq_decoded, n_ns16550, n_probed_present, n_gic_stride, n_dma_refused;
 
 
 static void uart_putc(char c) { (void)c; }
@@ -142,6 +144,8 @@ const struct irqchip *gic_from_dt(const struct dt *d)
     struct gic_dt g;
     if (gic_dt_find(d, 3, &g) == 0) {
         CHECK(g.version == 3 && g.nregions >= 1 && g.nregions <= GIC_DT_MAX_REGIONS);
+        if (g.rd_stride)
+            n_gic_stride++;
         fake_gic.name = "GICv3";
     } else if (gic_dt_find(d, 2, &g) == 0) {
         CHECK(g.version == 2 && g.nregions == 1);
@@ -235,12 +239,20 @@ static void check_printable(const char *s, size_t size)
 /* The firmware's entry: check the probe table, probe it, go back. */
 void app_main(void)
 {
-    int nodes = 0;
+    int nodes = 0, direct = 0;
     CHECK(in_board && mmu_on);
-    for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio"))
+    for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         nodes++;
+        /* the drivers hand out CPU addresses: a device whose DMA a bus's
+         * dma-ranges moves (or may move) is never a slot */
+        if (dt_dma_translated(&dt, n, NULL) == 0)
+            direct++;
+        else if (dt_available(&dt, n))
+            n_dma_refused++;
+    }
     CHECK(info.nvirtio >= 0 && info.nvirtio <= BOARD_MAX_VIRTIO);
     CHECK(info.nvirtio + info.virtio_skipped == nodes);
+    CHECK(info.nvirtio <= direct);
     CHECK(info.nram >= 1 && info.nram <= BOARD_MAX_RAM + 1);
     CHECK(info.uart != 0);
     CHECK(info.timer_intid >= 16 && info.timer_intid < 32);
@@ -310,6 +322,7 @@ struct answers {
     uint64_t reg_raw[2][2], reg[2][2];
     bool okay, coherent, has_reg;
     int irq_parent;
+    int dma_translated, dma_bus;
     int irq_err[IRQS], irq_ctrl[IRQS], irq_ncells[IRQS];
     uint32_t irq_cells[IRQS][IRQCHIP_MAX_CELLS];
     int compat_virtio, nprops, prop_bytes, u32_err;
@@ -394,6 +407,9 @@ static void ask_node(const struct dt *d, int node, struct answers *a)
     a->has_reg = dt_has_prop(d, node, "reg");
     a->okay = dt_status_okay(d, node);
     a->coherent = dt_dma_coherent(d, node);
+    a->dma_translated = dt_dma_translated(d, node, &a->dma_bus);
+    CHECK(a->dma_translated == 1 || (a->dma_translated <= 0 && a->dma_translated >= -DT_ERR_MAX_));
+    CHECK((a->dma_translated == 0) == (a->dma_bus == -1));
     a->irq_parent = dt_interrupt_parent(d, node);
     /* Entry i + 1 only when entry i was there (read, or too many cells):
      * after any other answer the next entry gives the same one (no more
@@ -588,8 +604,26 @@ static void run_reader(const uint8_t *data, size_t size)
         struct gic_dt gd;
         struct plic_dt pd;
         for (int v = 2; v <= 3; v++)
-            if (gic_dt_find(&d, v, &gd) == 0)
+            if (gic_dt_find(&d, v, &gd) == 0) {
                 CHECK(gd.version == v && gd.nregions >= 1 && gd.nregions <= GIC_DT_MAX_REGIONS);
+                /* a stride is passed on only when usable, else why not */
+                CHECK(gd.rd_stride == 0 || (gd.rd_stride_err == GIC_STRIDE_OK && gd.rd_stride == gd.rd_stride_raw &&
+                                            gd.rd_stride % GIC_RD_FRAME == 0 && gd.rd_stride >= GIC_RD_FRAMES));
+                CHECK(v == 3 || (gd.rd_stride == 0 && gd.rd_stride_err == GIC_STRIDE_OK));
+                /* gic.c's walk with a GICR_TYPER that never says Last
+                 * (VLPIS by the region's parity): inside the region, at
+                 * least 128 KiB a step (the first 64 steps of a big one) */
+                for (unsigned r = 0; v == 3 && r < gd.nregions; r++) {
+                    uint64_t off = 0, size = gd.region[r][1], prev;
+                    uint64_t typer = (r & 1) ? 2u : 0u;
+                    for (int steps = 0; steps < 64 && size >= GIC_RD_FRAMES; steps++) {
+                        prev = off;
+                        if (gic_rd_next(&off, size, gd.rd_stride, typer) != 0)
+                            break;
+                        CHECK(off - prev >= GIC_RD_FRAMES && off <= size && size - off >= GIC_RD_FRAMES);
+                    }
+                }
+            }
         for (unsigned long hart = 0; hart < 3; hart++)
             if (plic_dt_find(&d, hart, &pd) == 0) {
                 CHECK(pd.ndev <= PLIC_MAX_NDEV);
@@ -621,5 +655,5 @@ int fuzz_seed_coverage(void)
            FUZZ_REACHED(n_boards > 0) + FUZZ_REACHED(n_slots > 0) + FUZZ_REACHED(n_slots_irq > 0) +
            FUZZ_REACHED(n_pools > 0) + FUZZ_REACHED(n_rsv > 0) + FUZZ_REACHED(n_gic2 > 0) + FUZZ_REACHED(n_gic3 > 0) +
            FUZZ_REACHED(n_plic > 0) + FUZZ_REACHED(n_irq_decoded > 0) + FUZZ_REACHED(n_ns16550 > 0) +
-           FUZZ_REACHED(n_probed_present > 0);
+           FUZZ_REACHED(n_probed_present > 0) + FUZZ_REACHED(n_gic_stride > 0) + FUZZ_REACHED(n_dma_refused > 0);
 }
