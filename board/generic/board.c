@@ -483,11 +483,24 @@ static bool virtio_coherent(int n)
  * write other memory than the buffers meant: refused, never driven, and so
  * is a device under a "dma-ranges" that cannot be read (dt_dma_translated).
  * Absent, empty (1:1) and identity windows change nothing: QEMU's trees
- * have none. */
-static bool virtio_dma_untranslated(int n, const char *name, uint64_t a)
+ * have none.  The answer depends on the node's ancestors only, so virtio_from_dt()
+ * keeps the last one for the next node of the same bus (QEMU virt's 32
+ * under the root: one walk to the root, not 32 - 31 k instructions of
+ * boot on aarch64). */
+struct dma_memo {
+    int parent, bus, r; /* parent -1: nothing kept */
+};
+
+static bool virtio_dma_untranslated(int n, const char *name, uint64_t a, struct dma_memo *m)
 {
-    int bus;
-    int r = dt_dma_translated(&dt, n, &bus);
+    int bus, r, parent = dt_parent(&dt, n);
+    if (parent >= 0 && parent == m->parent) {
+        r = m->r;
+        bus = m->bus;
+    } else {
+        r = dt_dma_translated(&dt, n, &bus);
+        *m = (struct dma_memo){parent, bus, r};
+    }
     if (r == 0)
         return true;
     char buf[sizeof(info.virtio[0].name)];
@@ -534,6 +547,7 @@ static bool virtio_dma_direct(int n, const char *name)
 static void virtio_from_dt(void)
 {
     int warned = 0, unread = 0;
+    struct dma_memo memo = {-1, -1, 0};
     for (int n = dt_find_compatible(&dt, -1, "virtio,mmio"); n >= 0; n = dt_find_compatible(&dt, n, "virtio,mmio")) {
         uint64_t a, s;
         char name[sizeof(info.virtio[0].name)];
@@ -566,7 +580,7 @@ static void virtio_from_dt(void)
                     "skipped\n", name, (unsigned long long)a, (unsigned)(ARCH_NULL_GUARD >> 10));
         else
             usable = true;
-        if (usable && (!virtio_dma_untranslated(n, name, a) || !virtio_dma_direct(n, name)))
+        if (usable && (!virtio_dma_untranslated(n, name, a, &memo) || !virtio_dma_direct(n, name)))
             usable = false;
         if (!usable) {
             warned++;
