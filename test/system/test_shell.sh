@@ -80,7 +80,7 @@ for arch in $ARCHES; do
         expect_grep "$log" '^interrupts: [0-9]+ total$' "$name: stats prints interrupt counts"
         expect_grep "$log" "^unknown command 'frobnicate'; try help\$" "$name: unknown command"
         expect_grep "$log" '^usage: ping <a\.b\.c\.d> \[count 1-1000\]$' "$name: bad ping argument gets the usage"
-        expect_grep "$log" '^usage: blk info \| blk read' "$name: bad blk argument gets the usage"
+        expect_grep "$log" '^usage: blk info \| blk id \[diskN\] \| blk read' "$name: bad blk argument gets the usage"
         # Errors in words, then the number.
         expect_line "$log" "blk: read of sector 2048 refused: past the end of the disk, whose last sector is 2047 (-22)" \
             "$name: read past the end of the disk says so"
@@ -93,8 +93,8 @@ for arch in $ARCHES; do
         expect_line "$log" "blk: bad argument '9': not a count from 1 to 8" "$name: blk read count out of range"
         expect_line "$log" "blk: bad argument '256': not a byte from 0 to 255" "$name: blk write byte out of range"
         expect_line "$log" "blk write: missing argument: the byte to write" "$name: blk write without the byte"
-        expect_line "$log" "blk: missing argument: info, read or write" "$name: blk alone"
-        expect_line "$log" "blk: unknown subcommand 'frob': info, read or write" "$name: blk unknown subcommand"
+        expect_line "$log" "blk: missing argument: info, id, read, write, discard or zero" "$name: blk alone"
+        expect_line "$log" "blk: unknown subcommand 'frob': info, id, read, write, discard or zero" "$name: blk unknown subcommand"
         expect_line "$log" "blk info: too many arguments" "$name: blk info with a surplus argument"
         expect_line "$log" "ping: bad argument '10.0.2': not an address a.b.c.d" "$name: ping of a malformed address"
         expect_line "$log" "ping: bad argument '255.255.255.255': not a host address (0, broadcast, multicast or reserved)" \
