@@ -352,7 +352,7 @@ int virtio_dev_start(struct virtio_dev *dev, const struct virtio_driver_ops *drv
     if (drv->configure && (err = drv->configure(dev, qp)) != 0)
         goto fail;
     for (i = 0; i < drv->nqueues; i++)
-        if ((err = virtio_dev_setup_vq(dev, i, &qp[i], &vq)) != 0)
+        if (!qp[i].absent && (err = virtio_dev_setup_vq(dev, i, &qp[i], &vq)) != 0)
             goto fail;
     if (drv->prepare && (err = drv->prepare(dev)) != 0)
         goto fail;

@@ -165,7 +165,8 @@ struct virtio_driver_ops {
      * every negotiation, a re-initialisation's too. */
     uint64_t (*validate)(struct virtio_dev *dev, uint64_t offered);
     /* Features negotiated (dev->features): read the config space, take
-     * memory, fill qp[0..nqueues-1] (zeroed before the call). */
+     * memory, fill qp[0..nqueues-1] (zeroed before the call; a queue the
+     * features do not call for: qp[i].absent). */
     int (*configure)(struct virtio_dev *dev, struct virtio_vq_params *qp);
     /* Queues created (dev->vqs[]), interrupt not yet attached, DRIVER_OK
      * not set: post the first buffers, disable callbacks a polled queue
@@ -335,6 +336,11 @@ struct virtio_vq_params {
     void *priv;
     plat_lock_t *lock; /* the driver's lock over this queue (virtqueue.h, Locking) */
     bool len_unused;   /* the driver never uses the used length (vq_params.len_unused) */
+    /* virtio_dev_start: the driver does not want this queue - an optional
+     * one the negotiated features do not call for (virtio-net's control
+     * queue without VIRTIO_NET_F_CTRL_VQ, 5.1.2).  Not created:
+     * dev->vqs[i] stays NULL, and so it does over re-initialisations. */
+    bool absent;
 };
 
 /* The size actually used: min(wanted, max, 32768) rounded down to a power

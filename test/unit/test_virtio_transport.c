@@ -1519,6 +1519,7 @@ struct start_probe {
     struct vfix *fx;
     int configure_err, prepare_err;
     unsigned nq;        /* queues the hooks describe */
+    unsigned absent;    /* a queue configure marks absent (0: none) */
     char order[16];     /* c = configure, p = prepare, x = cancel, r = release */
     unsigned n;
     bool queues_at_configure, irq_at_prepare, ok_at_prepare, features_ok_at_configure;
@@ -1550,7 +1551,8 @@ static int sp_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
     sp->queues_at_configure = dev->vqs[0] != NULL;
     sp->features_ok_at_configure = (sp->fx->sim->status & ST_F) != 0;
     for (unsigned i = 0; i < sp->nq; i++)
-        qp[i] = (struct virtio_vq_params){.name = "start.q", .num = 8, .cancel = sp_cancel, .priv = sp};
+        qp[i] = (struct virtio_vq_params){
+            .name = "start.q", .num = 8, .cancel = sp_cancel, .priv = sp, .absent = sp->absent && i == sp->absent};
     return sp->configure_err;
 }
 
@@ -1613,6 +1615,32 @@ static void test_start_sequence(void **state)
     virtio_dev_shutdown(&fx->dev);
     assert_string_equal(sp.order, "cpx"); /* the posted buffer comes back on shutdown */
     assert_true(sp.stopping_at_cancel);
+    plat_dma_free(sp.posted, 64);
+    fx->attached = false;
+}
+
+/* A queue configure marks absent (an optional one the features do not
+ * call for: virtio-net's control queue without CTRL_VQ) is not set up, on a
+ * device that does not have it either; a re-initialisation leaves it out. */
+static void test_start_absent_queue(void **state)
+{
+    struct vfix *fx = *state;
+    struct start_probe sp = {.fx = fx, .nq = 3, .absent = 2};
+    struct virtio_driver_ops ops = sp_ops(3);
+
+    vfix_create(fx, VFIX_DEV_ID, 0, 2, 64); /* queues 0 and 1 only */
+    assert_int_equal(virtio_dev_start(&fx->dev, &ops, &sp, &fx->spec, VIRTIO_IRQ_ON), 0);
+    assert_string_equal(sp.order, "cp");
+    assert_non_null(fx->dev.vqs[0]);
+    assert_non_null(fx->dev.vqs[1]);
+    assert_null(fx->dev.vqs[2]);
+    assert_int_equal(fx->dev.vq_end, 2);
+    assert_true(fx->sim->status & ST_OK);
+    sim_virtio_set_needs_reset(fx->sim);
+    assert_int_equal(virtio_dev_check(&fx->dev), 1);
+    assert_null(fx->dev.vqs[2]);
+    assert_true(fx->sim->vq[1].ready);
+    virtio_dev_shutdown(&fx->dev);
     plat_dma_free(sp.posted, 64);
     fx->attached = false;
 }
@@ -1896,6 +1924,7 @@ int main(void)
         VFIX_TEST(test_shutdown_keeps_memory_of_unstoppable_device),
         VFIX_TEST(test_fail_keeps_memory_of_unstoppable_device),
         VFIX_TEST(test_start_sequence),
+        VFIX_TEST(test_start_absent_queue),
         VFIX_TEST(test_start_irq_modes),
         VFIX_TEST(test_start_wrong_device_touches_nothing),
         VFIX_TEST(test_start_configure_fails),
