@@ -42,6 +42,17 @@ enum { TX_POOL, TX_APP, TX_RING };
 _Static_assert(VIRTIO_NET_BUF_SIZE % NET_BUF_ALIGN == 0, "net buffers: whole cache lines");
 #define MIN_FRAME 60u /* Ethernet minimum without FCS */
 #define ETH_HLEN 14u
+/* The control buffer: class and command, then the data, in one line; the
+ * ack byte, which the device writes, alone in the next (a device without
+ * dma-coherent must not share a line the CPU writes meanwhile). */
+#define CTRL_ACK_OFF NET_BUF_ALIGN
+#define CTRL_BUF_SIZE (2u * NET_BUF_ALIGN)
+_Static_assert(2u + VIRTIO_NET_CTRL_DATA_MAX <= CTRL_ACK_OFF, "class, command and data in one line");
+/* Preset in the ack byte before a command is posted: neither OK nor ERR,
+ * so an ack the device did not write is told from one it did. */
+#define CTRL_ACK_UNWRITTEN 0xffu
+
+static void note_broken(struct virtio_net *n);
 
 /* rx_state is kept beside the RX netbufs, in the same allocation. */
 static uint8_t *rx_state(struct virtio_net *n) { return (uint8_t *)(n->rx + n->nrx); }
@@ -190,6 +201,18 @@ static void tx_cancel(struct virtqueue *vq, void *token, void *priv)
     tx_done(priv, token);
 }
 
+/* A reset (or shutdown) took back the command a timeout left on the
+ * control queue (owning thread, as every control command): the buffer is
+ * the driver's again. */
+static void ctrl_cancel(struct virtqueue *vq, void *token, void *priv)
+{
+    struct virtio_net *n = priv;
+
+    (void)vq;
+    (void)token;
+    n->ctrl_out = false;
+}
+
 static void config_changed(struct virtio_dev *dev)
 {
     struct virtio_net *n = dev->drv_priv;
@@ -271,10 +294,20 @@ static void read_link(struct virtio_net *n)
 {
     uint16_t st;
     virtio_flag_set(&n->config_dirty, false);
-    if (!virtio_has_feature(&n->dev, VIRTIO_NET_F_STATUS))
+    if (!virtio_has_feature(&n->dev, VIRTIO_NET_F_STATUS)) {
         n->link_up = true; /* 5.1.4: without STATUS the link is assumed up */
-    else if (virtio_config_read16(&n->dev, VIRTIO_NET_CFG_STATUS, &st) == 0)
+    } else if (virtio_config_read16(&n->dev, VIRTIO_NET_CFG_STATUS, &st) == 0) {
         n->link_up = (st & VIRTIO_NET_S_LINK_UP) != 0;
+        /* 5.1.6.5.3: the device asks to be announced (after a migration);
+         * the bit means nothing unless GUEST_ANNOUNCE was negotiated.  It
+         * stays set until the ack: every read that shows it asks again, as
+         * Linux's config work does. */
+        if ((st & VIRTIO_NET_S_ANNOUNCE) && virtio_has_feature(&n->dev, VIRTIO_NET_F_GUEST_ANNOUNCE) &&
+            n->ctrlq) {
+            n->announce_wanted = true;
+            n->stats.announce_requests++;
+        }
+    }
 }
 
 static void compute_layout(struct virtio_net *n)
@@ -301,21 +334,27 @@ static void compute_layout(struct virtio_net *n)
 static uint64_t net_validate(struct virtio_dev *dev, uint64_t offered)
 {
     struct virtio_net *n = dev->drv_priv;
+    uint64_t decline = 0;
     uint16_t mtu = 0;
 
+    /* A re-initialisation keeps the queues init created (virtio.h): a
+     * device that offers CTRL_VQ only now gets no control queue, and
+     * without it neither CTRL_VQ nor GUEST_ANNOUNCE can be accepted. */
+    if (n->rxq && !n->ctrlq)
+        decline |= VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE);
     n->dev_mtu = 0;
     if (!(offered & VIRTIO_BIT(VIRTIO_NET_F_MTU)))
-        return 0;
+        return decline;
     if (virtio_config_read16(dev, VIRTIO_NET_CFG_MTU, &mtu) == 0 && mtu >= VIRTIO_NET_MTU_MIN &&
         mtu <= VIRTIO_NET_MTU_MAX) {
         n->dev_mtu = mtu;
-        return 0;
+        return decline;
     }
     if (!n->stats.mtu_declined)
         plat_log("virtio-net: the device's MTU %u is outside %u..%u: not accepted; using %u", (unsigned)mtu,
                  VIRTIO_NET_MTU_MIN, VIRTIO_NET_MTU_MAX, VIRTIO_NET_MTU_MAX);
     n->stats.mtu_declined++;
-    return VIRTIO_BIT(VIRTIO_NET_F_MTU);
+    return decline | VIRTIO_BIT(VIRTIO_NET_F_MTU);
 }
 
 /* cfg.irq_after_first_poll: the first poll has kicked its replies (or
@@ -346,6 +385,8 @@ static int restart(struct virtio_dev *dev)
     n->skip_bufs = 0;
     n->recovering = false;
     virtqueue_disable_cb(n->txq);
+    if (n->ctrlq)
+        virtqueue_disable_cb(n->ctrlq); /* polled by virtio_net_ctrl() */
     if (virtqueue_enable_cb(n->rxq)) /* the ring is empty: nothing to poll */
         virtio_flag_set(&n->rx_pending, false);
     if (n->rx_fill_stop == RX_FILL_RING_FULL)
@@ -360,14 +401,22 @@ static int restart(struct virtio_dev *dev)
     return 0;
 }
 
+/* 5.1.3.1: GUEST_ANNOUNCE requires CTRL_VQ (the ack goes there); and the
+ * request is a bit of the status field, which exists only with STATUS. */
+static const struct virtio_feature_dep net_deps[] = {
+    {VIRTIO_NET_F_GUEST_ANNOUNCE, VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_STATUS)},
+};
+
 static struct virtio_feature_spec net_spec(uint64_t disable)
 {
     uint64_t want = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
                     VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
                     VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+                    VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
                     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
                     VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
-    return (struct virtio_feature_spec){.supported = want & ~disable};
+    return (struct virtio_feature_spec){
+        .supported = want & ~disable, .deps = net_deps, .ndeps = sizeof(net_deps) / sizeof(net_deps[0])};
 }
 
 /* A locally administered unicast address (the base address is mixed in so
@@ -404,8 +453,11 @@ static void free_memory(struct virtio_net *n)
         virtio_dev_dma_free(&n->dev, n->rx_block[k], (size_t)n->rx_block_bufs[k] * VIRTIO_NET_BUF_SIZE);
     virtio_dev_dma_free(&n->dev, n->rx, rx_meta_size(n->nrx));
     virtio_dev_dma_free(&n->dev, n->txmem, (size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE);
+    virtio_dev_dma_free(&n->dev, n->ctrl_buf, CTRL_BUF_SIZE);
     n->rx = NULL;
     n->txmem = NULL;
+    n->ctrl_buf = NULL;
+    n->ctrl_out = false;
     n->nrx = n->nrx_ready = n->nrx_blocks = 0;
     n->ntx_free = 0;
 }
@@ -431,6 +483,15 @@ static int net_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .cancel = tx_cancel,
                                       .priv = n,
                                       .lock = &n->lock};
+    /* 5.1.2: controlq exists only with CTRL_VQ.  Direct chains (no
+     * indirect table): class+command, data and ack each in a descriptor of
+     * their own, as a legacy device without ANY_LAYOUT wants them. */
+    qp[VIRTIO_NET_CTRLQ] = (struct virtio_vq_params){.name = "ctrl",
+                                                     .num = VIRTIO_NET_CTRL_QUEUE_SIZE,
+                                                     .cancel = ctrl_cancel,
+                                                     .priv = n,
+                                                     .lock = &n->lock,
+                                                     .absent = !virtio_has_feature(dev, VIRTIO_NET_F_CTRL_VQ)};
     return 0;
 }
 
@@ -442,6 +503,7 @@ static int net_prepare(struct virtio_dev *dev)
 
     n->rxq = dev->vqs[0];
     n->txq = dev->vqs[1];
+    n->ctrlq = dev->vqs[VIRTIO_NET_CTRLQ]; /* NULL without CTRL_VQ */
     /* A split header needs two descriptors per frame without indirect tables. */
     if (n->split_hdr && !indirect && (virtqueue_size(n->rxq) < 2 || virtqueue_size(n->txq) < 2))
         return VIRTIO_EINVAL;
@@ -471,6 +533,12 @@ static int net_prepare(struct virtio_dev *dev)
     n->rx = plat_dma_alloc(rx_meta_size(nrx), _Alignof(struct netbuf), &bus);
     n->nrx = nrx; /* with n->rx, for free_memory */
     n->txmem = plat_dma_alloc((size_t)VIRTIO_NET_TX_BUFS * VIRTIO_NET_BUF_SIZE, NET_BUF_ALIGN, &bus);
+    if (n->ctrlq) {
+        n->ctrl_buf = plat_dma_alloc(CTRL_BUF_SIZE, NET_BUF_ALIGN, &bus);
+        if (!n->ctrl_buf)
+            return VIRTIO_ENOMEM;
+        virtqueue_disable_cb(n->ctrlq); /* polled by virtio_net_ctrl() */
+    }
     if (!n->rx || !n->txmem)
         return VIRTIO_ENOMEM;
     memset(rx_state(n), RX_NONE, nrx); /* no memory yet: rx_fill() gives it */
@@ -494,14 +562,14 @@ static void net_release(struct virtio_dev *dev)
 {
     struct virtio_net *n = dev->drv_priv;
 
-    n->rxq = n->txq = NULL;
+    n->rxq = n->txq = n->ctrlq = NULL;
     free_memory(n);
 }
 
 static const struct virtio_driver_ops net_driver_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
-    .nqueues = 2, /* receiveq1, transmitq1: no MQ, no control queue */
+    .nqueues = 3, /* receiveq1, transmitq1, controlq (absent without CTRL_VQ): no MQ */
     .validate = net_validate,
     .configure = net_configure,
     .prepare = net_prepare,
@@ -553,6 +621,125 @@ bool virtio_net_link_up(struct virtio_net *n)
 }
 
 bool virtio_net_link_changed(struct virtio_net *n) { return virtio_flag_get(&n->config_dirty); }
+
+/* Take the control queue's answer, if there is one (under n->lock): true
+ * with *len when the device has used the command buffer. */
+static bool ctrl_reap_locked(struct virtio_net *n, uint32_t *len)
+{
+    void *tok = virtqueue_get_used(n->ctrlq, len);
+
+    /* The only chain ever posted is the command buffer; the ring has
+     * checked the used id against it. */
+    return tok != NULL;
+}
+
+/* The used length and the ack byte the device wrote: 0 for VIRTIO_NET_OK,
+ * VIRTIO_EIO for anything else, counted. */
+static int ctrl_result(struct virtio_net *n, uint32_t len)
+{
+    uint8_t ack = *(volatile uint8_t *)(n->ctrl_buf + CTRL_ACK_OFF);
+
+    if (len != 1u) { /* 5.1.6.5: the device writes the ack byte, nothing more */
+        n->stats.ctrl_bad_len++;
+        return VIRTIO_EIO;
+    }
+    if (ack == VIRTIO_NET_OK)
+        return 0;
+    if (ack == VIRTIO_NET_ERR) {
+        n->stats.ctrl_err++;
+        return VIRTIO_EIO;
+    }
+    n->stats.ctrl_bad_ack++; /* unwritten (still the preset) or garbage */
+    return VIRTIO_EIO;
+}
+
+int virtio_net_ctrl(struct virtio_net *n, uint8_t cls, uint8_t cmd, const void *data, unsigned len)
+{
+    plat_irqstate_t s;
+    uint32_t ulen = 0;
+    bool done, broken;
+    int err;
+
+    if (!n->ctrlq || !n->ctrl_buf || n->dev.broken)
+        return n->ctrlq ? VIRTIO_EIO : VIRTIO_ENOTSUP;
+    if (len > VIRTIO_NET_CTRL_DATA_MAX || (len && !data))
+        return VIRTIO_EINVAL;
+    if (n->ctrl_out) {
+        /* A command that timed out: its answer may have come since. */
+        s = plat_lock(&n->lock);
+        done = ctrl_reap_locked(n, &ulen);
+        plat_unlock(&n->lock, s);
+        if (!done)
+            return VIRTIO_EBUSY;
+        n->ctrl_out = false;
+        n->stats.ctrl_late++;
+    }
+    uint8_t *b = n->ctrl_buf;
+    b[0] = cls;
+    b[1] = cmd;
+    if (len)
+        memcpy(b + 2, data, len);
+    b[CTRL_ACK_OFF] = CTRL_ACK_UNWRITTEN;
+    struct vq_buf v[3];
+    unsigned k = 0;
+    v[k++] = (struct vq_buf){b, 2};
+    if (len)
+        v[k++] = (struct vq_buf){b + 2, len};
+    v[k++] = (struct vq_buf){b + CTRL_ACK_OFF, 1};
+    s = plat_lock(&n->lock);
+    err = n->recovering ? VIRTIO_EBUSY : virtqueue_add(n->ctrlq, v, k - 1u, 1, b);
+    if (err == 0 && virtqueue_kick(n->ctrlq))
+        n->stats.kicks++;
+    broken = virtqueue_is_broken(n->ctrlq);
+    plat_unlock(&n->lock, s);
+    if (err) {
+        if (broken)
+            note_broken(n);
+        return err;
+    }
+    n->stats.ctrl_cmds++;
+    /* Bounded: the device may never answer (virtio_blk's synchronous
+     * helpers wait the same way). */
+    const uint64_t limit = n->cfg.ctrl_timeout_ns ? n->cfg.ctrl_timeout_ns : VIRTIO_NET_CTRL_TIMEOUT_NS;
+    const uint64_t t0 = plat_time_ns();
+    for (;;) {
+        s = plat_lock(&n->lock);
+        done = ctrl_reap_locked(n, &ulen);
+        broken = !done && virtqueue_is_broken(n->ctrlq);
+        plat_unlock(&n->lock, s);
+        if (done)
+            return ctrl_result(n, ulen);
+        if (broken) {
+            /* A used entry the ring refused: only a reset recovers it,
+             * and the reset takes the command back (ctrl_cancel). */
+            n->ctrl_out = true;
+            note_broken(n);
+            return VIRTIO_EIO;
+        }
+        if (plat_time_ns() - t0 > limit) {
+            n->ctrl_out = true; /* the device's until it answers or a reset */
+            n->stats.ctrl_timeouts++;
+            return VIRTIO_ETIMEDOUT;
+        }
+        if (n->cfg.ctrl_wait)
+            n->cfg.ctrl_wait(n->cfg.ctrl_wait_arg);
+    }
+}
+
+bool virtio_net_announce_wanted(const struct virtio_net *n) { return n->announce_wanted; }
+
+int virtio_net_announce_ack(struct virtio_net *n)
+{
+    if (!virtio_has_feature(&n->dev, VIRTIO_NET_F_GUEST_ANNOUNCE) || !n->ctrlq)
+        return VIRTIO_ENOTSUP;
+    /* Cleared whatever the answer: a device that still wants it says so
+     * in the status the next config interrupt makes us read. */
+    n->announce_wanted = false;
+    int err = virtio_net_ctrl(n, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0);
+    if (err == 0)
+        n->stats.announce_acked++;
+    return err;
+}
 
 bool virtio_net_pending(const struct virtio_net *n)
 {
@@ -1020,6 +1207,6 @@ void virtio_net_shutdown(struct virtio_net *n)
     /* Reset; queues destroyed, tokens cancelled - and, with dev.stopping
      * set, cancelled in-place replies are not re-posted. */
     virtio_dev_shutdown(&n->dev);
-    n->rxq = n->txq = NULL;
+    n->rxq = n->txq = n->ctrlq = NULL;
     free_memory(n);
 }

@@ -1,5 +1,6 @@
 /*
- * virtio_net.h - virtio-net driver (virtio 1.2, 5.1), one RX/TX queue pair.
+ * virtio_net.h - virtio-net driver (virtio 1.2, 5.1), one RX/TX queue pair
+ * and the control queue.
  *
  * Stack-agnostic: frames travel as struct netbuf (net/netbuf.h), a
  * zero-copy buffer with headroom.  Received frames are handed up in the
@@ -10,9 +11,38 @@
  * sent it, the buffer's release returns it to the RX ring.
  *
  * Features: VERSION_1, MAC, STATUS, MRG_RXBUF, MTU (68..1500),
- * EVENT_IDX, INDIRECT_DESC, (legacy) ANY_LAYOUT, CSUM and GUEST_CSUM when
- * offered; each one optional (cfg.disable_features turns any off).  No
- * segmentation offload.
+ * EVENT_IDX, INDIRECT_DESC, (legacy) ANY_LAYOUT, CSUM, GUEST_CSUM, CTRL_VQ
+ * and GUEST_ANNOUNCE when offered; each one optional (cfg.disable_features
+ * turns any off).  No segmentation offload.
+ *
+ * Control queue (VIRTIO_NET_F_CTRL_VQ, 5.1.6.5): queue 2 (no multiqueue),
+ * created only when CTRL_VQ was negotiated at init; a re-initialisation
+ * keeps it (and declines CTRL_VQ if init had not negotiated it: the set of
+ * queues is fixed at start).  virtio_net_ctrl() sends one command at a
+ * time from the owning thread and waits for the device's ack byte, up to
+ * cfg.ctrl_timeout_ns, calling cfg.ctrl_wait between looks (no interrupt:
+ * the queue's callbacks stay off, a wait hook that sleeps must be woken by
+ * something else, e.g. a timer tick).  Every value the device writes is
+ * checked: the used entry by the ring (a bad id breaks the queue, which
+ * virtio_net_check() recovers like the others), the used length (exactly
+ * the one ack byte: stats.ctrl_bad_len) and the ack (exactly VIRTIO_NET_OK
+ * or VIRTIO_NET_ERR: stats.ctrl_bad_ack); both fail the command with
+ * VIRTIO_EIO.  A command the device has not answered in time stays posted
+ * (it cannot be withdrawn short of a reset): VIRTIO_ETIMEDOUT
+ * (stats.ctrl_timeouts), and the next command reaps its late answer
+ * (stats.ctrl_late) or, while it is still out, is refused with
+ * VIRTIO_EBUSY.  A reset cancels it.
+ *
+ * Announcements (VIRTIO_NET_F_GUEST_ANNOUNCE, 5.1.6.5.3; needs CTRL_VQ and
+ * STATUS): after a live migration or a snapshot restore the device sets
+ * VIRTIO_NET_S_ANNOUNCE in status and raises a config interrupt.  The
+ * driver knows no protocol: virtio_net_link_up() reads the status (as for
+ * the link), counts the request (stats.announce_requests) and
+ * virtio_net_announce_wanted() says so; the stack tells its peers where it
+ * is now (a gratuitous ARP) and calls virtio_net_announce_ack(), which
+ * sends VIRTIO_NET_CTRL_ANNOUNCE_ACK (the device then clears the bit) and
+ * clears the request whatever the answer: the next config interrupt that
+ * still shows the bit asks again.
  *
  * Checksum offload (5.1.6.2, 5.1.6.4), as netbuf metadata (net/netbuf.h):
  *   GUEST_CSUM: a received frame's header flag DATA_VALID becomes
@@ -137,12 +167,26 @@
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
+#define VIRTIO_NET_F_GUEST_ANNOUNCE 21
 
 /* Config space (5.1.4) */
 #define VIRTIO_NET_CFG_MAC 0
 #define VIRTIO_NET_CFG_STATUS 6
 #define VIRTIO_NET_CFG_MTU 10 /* after max_virtqueue_pairs; exists with VIRTIO_NET_F_MTU */
 #define VIRTIO_NET_S_LINK_UP 1u
+#define VIRTIO_NET_S_ANNOUNCE 2u
+
+/* The control queue (5.1.6.5): a command is class, command, the
+ * command-specific data (device-readable), then one ack byte the device
+ * writes. */
+#define VIRTIO_NET_CTRLQ 2u /* its index without VIRTIO_NET_F_MQ (5.1.2) */
+#define VIRTIO_NET_OK 0u
+#define VIRTIO_NET_ERR 1u
+#define VIRTIO_NET_CTRL_ANNOUNCE 3u     /* class (5.1.6.5.3) */
+#define VIRTIO_NET_CTRL_ANNOUNCE_ACK 0u /* its command: no data */
+#define VIRTIO_NET_CTRL_DATA_MAX 32u    /* command-specific bytes virtio_net_ctrl() takes */
+#define VIRTIO_NET_CTRL_QUEUE_SIZE 8u   /* one command at a time needs 3 descriptors */
+#define VIRTIO_NET_CTRL_TIMEOUT_NS 100000000ull /* 100 ms: cfg.ctrl_timeout_ns 0 */
 
 /* The header in front of every frame (5.1.6).  num_buffers exists on the
  * wire only with VERSION_1 or MRG_RXBUF: the header is 12 bytes then, 10
@@ -206,6 +250,16 @@ struct virtio_net_stats {
     uint32_t mtu_declined;      /* VIRTIO_NET_F_MTU offered with an mtu outside
                                  * [VIRTIO_NET_MTU_MIN, VIRTIO_NET_MTU_MAX]: not
                                  * accepted (negotiations that saw it) */
+    /* control queue (VIRTIO_NET_F_CTRL_VQ) */
+    uint32_t ctrl_cmds;         /* commands posted */
+    uint32_t ctrl_err;          /* ... answered VIRTIO_NET_ERR */
+    uint32_t ctrl_bad_ack;      /* ... answered neither VIRTIO_NET_OK nor VIRTIO_NET_ERR */
+    uint32_t ctrl_bad_len;      /* ... with a used length other than the one ack byte */
+    uint32_t ctrl_timeouts;     /* ... not answered within cfg.ctrl_timeout_ns */
+    uint32_t ctrl_late;         /* answers to a command that had timed out */
+    /* VIRTIO_NET_F_GUEST_ANNOUNCE */
+    uint32_t announce_requests; /* status reads that showed VIRTIO_NET_S_ANNOUNCE */
+    uint32_t announce_acked;    /* VIRTIO_NET_CTRL_ANNOUNCE_ACK answered VIRTIO_NET_OK */
 };
 
 struct virtio_net;
@@ -236,6 +290,12 @@ struct virtio_net_config {
      * e.g. give a semaphore.  Must not call into the driver. */
     void (*wake)(void *arg);
     void *wake_arg;
+    /* A control command's wait for its answer (virtio_net_ctrl): up to
+     * ctrl_timeout_ns (0: VIRTIO_NET_CTRL_TIMEOUT_NS), calling
+     * ctrl_wait(ctrl_wait_arg) between looks at the ring (NULL: spin). */
+    void (*ctrl_wait)(void *arg);
+    void *ctrl_wait_arg;
+    uint64_t ctrl_timeout_ns;
 };
 
 struct virtio_net_txbuf;
@@ -245,6 +305,12 @@ struct virtio_net {
     struct virtio_feature_spec spec;
     struct virtio_net_config cfg;
     struct virtqueue *rxq, *txq;
+    struct virtqueue *ctrlq; /* NULL: no control queue (CTRL_VQ not negotiated at init) */
+    /* the control command's buffer (DMA): class, command and data in the
+     * first cache line, the ack byte alone in the next (device-written) */
+    uint8_t *ctrl_buf;
+    bool ctrl_out;      /* a command is on the control queue (timed out, not answered yet) */
+    bool announce_wanted; /* VIRTIO_NET_S_ANNOUNCE read, not acked yet */
     uint16_t hdr_len;
     bool split_hdr;     /* legacy without ANY_LAYOUT: header in its own descriptor */
     bool mergeable;
@@ -289,6 +355,21 @@ bool virtio_net_link_up(struct virtio_net *n); /* re-reads the status after a co
  * (virtio_net_check()), since the link status was last read
  * (virtio_net_link_up() reads it and clears this). */
 bool virtio_net_link_changed(struct virtio_net *n);
+/* VIRTIO_NET_F_GUEST_ANNOUNCE: the last status virtio_net_link_up() read
+ * held VIRTIO_NET_S_ANNOUNCE and virtio_net_announce_ack() has not been
+ * called since: tell the peers where we are, then ack. */
+bool virtio_net_announce_wanted(const struct virtio_net *n);
+/* Ack the request (VIRTIO_NET_CTRL_ANNOUNCE_ACK) and clear it, whatever
+ * the answer.  0, or virtio_net_ctrl()'s error (VIRTIO_ENOTSUP without
+ * GUEST_ANNOUNCE).  Owning thread. */
+int virtio_net_announce_ack(struct virtio_net *n);
+/* Send one control command (5.1.6.5) and wait for its ack (see "Control
+ * queue" above): 0 (VIRTIO_NET_OK), VIRTIO_EIO (VIRTIO_NET_ERR, an ack or
+ * used length the device should not write, a broken queue),
+ * VIRTIO_ETIMEDOUT, VIRTIO_EBUSY (an earlier command still out, or a
+ * reset under way), VIRTIO_ENOTSUP (no control queue), VIRTIO_EINVAL
+ * (more than VIRTIO_NET_CTRL_DATA_MAX data bytes).  Owning thread. */
+int virtio_net_ctrl(struct virtio_net *n, uint8_t cls, uint8_t cmd, const void *data, unsigned len);
 /* Deliver up to budget received frames and notify the device of the
  * replies they queued; then reclaim TX completions (after the replies:
  * reaping never delays an answer) and notify again if that posted RX

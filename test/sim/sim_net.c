@@ -108,11 +108,67 @@ static uint32_t tx_chain(struct sim_net *net, const struct sim_chain *c)
     return net->legacy_tx_len ? c->out_bytes : 0;
 }
 
+/* One control command (5.1.6.5): check its framing, act as QEMU's
+ * virtio_net_handle_ctrl would, write the ack per ctrl_mode.  Returns the
+ * used length. */
+static uint32_t ctrl_chain(struct sim_net *net, struct sim_chain *c)
+{
+    uint8_t hdr[2] = {0xff, 0xff}, ack;
+    const struct sim_seg *last = c->nseg ? &c->seg[c->nseg - 1] : NULL;
+
+    net->ctrl_cmds++;
+    if (c->nseg < 2 || c->seg[0].write || c->seg[0].len != 2 || !last->write || last->len < 1 || c->n_in != 1) {
+        net->ctrl_bad_chain++;
+        if (c->out_bytes < 2 || c->in_bytes < 1)
+            return 0; /* QEMU: virtio_error, nothing answered */
+    }
+    sim_chain_gather(c, 0, hdr, 2);
+    net->ctrl_class = hdr[0];
+    net->ctrl_cmd = hdr[1];
+    net->ctrl_data_len = c->out_bytes - 2u;
+    uint16_t st = sim_net_status(net);
+    bool announce_ack = hdr[0] == SIM_NET_CTRL_ANNOUNCE && hdr[1] == SIM_NET_CTRL_ANNOUNCE_ACK &&
+                        (st & SIM_NET_S_ANNOUNCE) && sim_virtio_has(net->sim, SIM_NET_F_GUEST_ANNOUNCE);
+    switch (net->ctrl_mode) {
+    case SIM_NET_CTRL_ERR: ack = SIM_NET_ERR; break;
+    case SIM_NET_CTRL_JUNK: ack = net->ctrl_junk; break;
+    default:
+        ack = announce_ack ? SIM_NET_OK : SIM_NET_ERR;
+        if (announce_ack) {
+            net->ctrl_acks++;
+            sim_net_set_status(net, (uint16_t)(st & ~SIM_NET_S_ANNOUNCE), false);
+        }
+        break;
+    }
+    sim_chain_scatter(c, 0, &ack, 1);
+    return net->ctrl_mode == SIM_NET_CTRL_LEN ? net->ctrl_len : 1u;
+}
+
+/* QueueNotify: the control queue is answered at once; the others wait
+ * for the test. */
+static void net_notify(struct sim_virtio *s, unsigned q, void *arg)
+{
+    struct sim_net *net = arg;
+
+    if (q != SIM_NET_CTRLQ)
+        return;
+    sim_virtio_pop(s, q);
+    if (net->ctrl_mode != SIM_NET_CTRL_SILENT)
+        sim_virtio_complete(s, q, ~0u);
+}
+
+unsigned sim_net_ctrl_answer(struct sim_net *net)
+{
+    return sim_virtio_complete(net->sim, SIM_NET_CTRLQ, ~0u);
+}
+
 static uint32_t net_handler(struct sim_virtio *s, unsigned q, struct sim_chain *c, void *arg)
 {
     struct sim_net *net = arg;
 
     (void)s;
+    if (q == SIM_NET_CTRLQ)
+        return ctrl_chain(net, c);
     if (q == SIM_NET_RXQ) {
         rx_chain(net, c);
         return 0; /* held until sim_net_rx() fills it */
@@ -197,6 +253,16 @@ unsigned sim_net_tx_complete(struct sim_net *net, unsigned max)
     return sim_virtio_complete(net->sim, SIM_NET_TXQ, max);
 }
 
+uint16_t sim_net_status(const struct sim_net *net)
+{
+    return (uint16_t)(net->sim->config[CFG_STATUS] | net->sim->config[CFG_STATUS + 1] << 8);
+}
+
+void sim_net_announce(struct sim_net *net)
+{
+    sim_net_set_status(net, (uint16_t)(sim_net_status(net) | SIM_NET_S_ANNOUNCE), true);
+}
+
 void sim_net_set_status(struct sim_net *net, uint16_t status, bool notify)
 {
     net->sim->config[CFG_STATUS] = (uint8_t)status;
@@ -220,6 +286,8 @@ struct sim_net *sim_net_create(struct sim_virtio *sim, const uint8_t mac[6], uin
     sim_net_set_status(net, status, false);
     sim->handler = net_handler;
     sim->handler_arg = net;
+    sim->notify_hook = net_notify;
+    sim->notify_hook_arg = net;
     return net;
 }
 

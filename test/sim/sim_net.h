@@ -48,6 +48,25 @@
  * (whatever the features: the model lets a test play a device that sets
  * them without GUEST_CSUM).
  *   tx_short                  a transmit chain shorter than a header
+ *
+ * Control queue (5.1.6.5; queue 2, present when the sim was created with 3
+ * queues): the model answers a command as soon as the driver notifies the
+ * queue (QEMU does, in the notify's own handler).  A command must be
+ * class and command alone in a readable descriptor, any data in readable
+ * ones after it, and one writable ack byte last (the framing a legacy
+ * device without ANY_LAYOUT expects; Linux's driver uses it on every
+ * device); anything else counts in ctrl_bad_chain.  The answer, by
+ * ctrl_mode:
+ *   SIM_NET_CTRL_QEMU    as QEMU: VIRTIO_NET_CTRL_ANNOUNCE_ACK with
+ *                        VIRTIO_NET_S_ANNOUNCE set clears the bit and
+ *                        answers OK; every other command ERR
+ *   SIM_NET_CTRL_ERR     ERR to everything
+ *   SIM_NET_CTRL_JUNK    ack byte ctrl_junk (neither OK nor ERR)
+ *   SIM_NET_CTRL_LEN     as QEMU, but a used length of ctrl_len
+ *   SIM_NET_CTRL_SILENT  the chain is taken and never answered, until
+ *                        sim_net_ctrl_answer() (as QEMU) - a late answer
+ * sim_net_announce() sets VIRTIO_NET_S_ANNOUNCE with a config interrupt,
+ * as QEMU's announce_self (or a migration) does.
  */
 #ifndef SIM_NET_H
 #define SIM_NET_H
@@ -66,13 +85,29 @@
 #define SIM_NET_F_MAC 5u
 #define SIM_NET_F_MRG_RXBUF 15u
 #define SIM_NET_F_STATUS 16u
+#define SIM_NET_F_CTRL_VQ 17u
+#define SIM_NET_F_GUEST_ANNOUNCE 21u
 #define SIM_NET_F_ANY_LAYOUT 27u
 #define SIM_NET_F_INDIRECT 28u
 #define SIM_NET_F_EVENT_IDX 29u
 #define SIM_NET_F_VERSION_1 32u
 #define SIM_NET_S_LINK_UP 1u
+#define SIM_NET_S_ANNOUNCE 2u
 #define SIM_NET_RXQ 0u
 #define SIM_NET_TXQ 1u
+#define SIM_NET_CTRLQ 2u
+#define SIM_NET_CTRL_ANNOUNCE 3u
+#define SIM_NET_CTRL_ANNOUNCE_ACK 0u
+#define SIM_NET_OK 0u
+#define SIM_NET_ERR 1u
+
+enum sim_net_ctrl_mode {
+    SIM_NET_CTRL_QEMU,
+    SIM_NET_CTRL_ERR,
+    SIM_NET_CTRL_JUNK,
+    SIM_NET_CTRL_LEN,
+    SIM_NET_CTRL_SILENT,
+};
 
 #define SIM_NET_FRAME_MAX 2048u
 #define SIM_NET_TX_CAP 512u
@@ -112,6 +147,15 @@ struct sim_net {
     unsigned rx_chains_seen;    /* receive chains popped */
     unsigned rx_hdr_alone;      /* ... with the header in its own descriptor */
     uint32_t rx_buf_len;        /* writable bytes of the last one */
+    /* control queue */
+    enum sim_net_ctrl_mode ctrl_mode;
+    uint8_t ctrl_junk;          /* SIM_NET_CTRL_JUNK: the ack written */
+    uint32_t ctrl_len;          /* SIM_NET_CTRL_LEN: the used length reported */
+    unsigned ctrl_cmds;         /* commands taken */
+    unsigned ctrl_bad_chain;    /* commands framed against 5.1.6.5 (see above) */
+    unsigned ctrl_acks;         /* ANNOUNCE_ACKs that cleared VIRTIO_NET_S_ANNOUNCE */
+    uint8_t ctrl_class, ctrl_cmd; /* the last command's */
+    uint32_t ctrl_data_len;
 };
 
 /* Attach the model to sim (device id 1, 2 queues): write mac and status
@@ -135,5 +179,11 @@ unsigned sim_net_tx_complete(struct sim_net *net, unsigned max);
 
 /* Change the status field; with notify, a config-change interrupt. */
 void sim_net_set_status(struct sim_net *net, uint16_t status, bool notify);
+uint16_t sim_net_status(const struct sim_net *net);
+/* VIRTIO_NET_S_ANNOUNCE set, and a config-change interrupt. */
+void sim_net_announce(struct sim_net *net);
+/* SIM_NET_CTRL_SILENT: answer the commands taken so far, as QEMU would;
+ * returns how many. */
+unsigned sim_net_ctrl_answer(struct sim_net *net);
 
 #endif /* SIM_NET_H */

@@ -522,6 +522,8 @@ static void reg_write(void *ctx, uint32_t off, unsigned width, uint32_t val)
             break;
         }
         s->vq[val].notifies++;
+        if (s->notify_hook)
+            s->notify_hook(s, val, s->notify_hook_arg);
         if (s->auto_process)
             sim_virtio_process(s, val);
         break;

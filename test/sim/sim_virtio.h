@@ -160,6 +160,11 @@ struct sim_virtio {
 
     sim_handler_t handler; /* NULL: fill writable bytes with a counter */
     void *handler_arg;
+    /* Called on every QueueNotify write for a present queue (after it is
+     * counted), NULL: none - a device model that answers one queue at
+     * once (sim_net's control queue) while the others wait for the test. */
+    void (*notify_hook)(struct sim_virtio *sim, unsigned q, void *arg);
+    void *notify_hook_arg;
     bool auto_process;
     bool packed_used_write; /* packed: WRITE in used descriptors with a length (off: as QEMU) */
     uint8_t fill_next;

@@ -64,6 +64,8 @@
 #define F_MTU B(VIRTIO_NET_F_MTU)
 #define F_CSUM B(VIRTIO_NET_F_CSUM)
 #define F_GCSUM B(VIRTIO_NET_F_GUEST_CSUM)
+#define F_CTRL B(VIRTIO_NET_F_CTRL_VQ)
+#define F_ANN B(VIRTIO_NET_F_GUEST_ANNOUNCE)
 #define CAP_MAX 64u
 #define HELD_MAX 1024u
 #define TEST_IRQ 63u /* a line no simulated device uses */
@@ -134,11 +136,11 @@ static bool down(struct nfix *fx)
         const struct sim_net *m = fx->model;
 
         if (m->rx_bad_dir || m->tx_bad_dir || m->rx_layout || m->tx_layout || m->rx_small || m->tx_bad_hdr ||
-            m->tx_short || m->tx_bad_csum) {
+            m->tx_short || m->tx_bad_csum || m->ctrl_bad_chain) {
             fprintf(stderr, "net model: rx_bad_dir %u tx_bad_dir %u rx_layout %u tx_layout %u rx_small %u "
-                            "tx_bad_hdr %u tx_short %u tx_bad_csum %u\n",
+                            "tx_bad_hdr %u tx_short %u tx_bad_csum %u ctrl_bad_chain %u\n",
                     m->rx_bad_dir, m->tx_bad_dir, m->rx_layout, m->tx_layout, m->rx_small, m->tx_bad_hdr,
-                    m->tx_short, m->tx_bad_csum);
+                    m->tx_short, m->tx_bad_csum, m->ctrl_bad_chain);
             ok = false;
         }
         sim_net_destroy(fx->model);
@@ -232,7 +234,8 @@ static struct nfix *create(void **state, uint64_t features, uint32_t num_max, co
         features &= 0xffffffffull;
     if (fx->packed)
         features |= B(VIRTIO_F_RING_PACKED);
-    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, features, 2, num_max);
+    /* 5.1.2: the control queue is there when the device offers CTRL_VQ. */
+    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, features, (features & F_CTRL) ? 3 : 2, num_max);
     fx->model = sim_net_create(fx->sim, mac, status);
     return fx;
 }
@@ -2635,6 +2638,355 @@ static void test_tx_ring_broken_wakes_owner(void **state)
     assert_int_equal(tx_pool(fx), VIRTIO_NET_TX_BUFS);
 }
 
+
+/* ---- control queue and announcements (5.1.6.5) ------------------------------- */
+
+static unsigned ctrl_waits;
+static void count_ctrl_wait(void *arg)
+{
+    (void)arg;
+    ctrl_waits++;
+}
+
+/* CTRL_VQ offered: queue 2 set up, commands framed as 5.1.6.5 wants (class
+ * and command alone, the data after, the ack byte last and writable), the
+ * device's ERR reported and counted; a command with data too. */
+static void test_ctrl_vq(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CTRL, 256);
+    static const uint8_t data[6] = {1, 2, 3, 4, 5, 6};
+
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_non_null(fx->net.ctrlq);
+    assert_true(fx->sim->vq[SIM_NET_CTRLQ].ready);
+    assert_int_equal(virtqueue_index(fx->net.ctrlq), 2);
+    assert_int_equal(virtqueue_size(fx->net.ctrlq), VIRTIO_NET_CTRL_QUEUE_SIZE);
+    /* QEMU answers ERR to an ANNOUNCE_ACK with nothing announced. */
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EIO);
+    assert_int_equal(fx->model->ctrl_cmds, 1);
+    assert_int_equal(fx->model->ctrl_class, VIRTIO_NET_CTRL_ANNOUNCE);
+    assert_int_equal(fx->model->ctrl_cmd, VIRTIO_NET_CTRL_ANNOUNCE_ACK);
+    assert_int_equal(fx->model->ctrl_data_len, 0);
+    assert_int_equal(fx->net.stats.ctrl_cmds, 1);
+    assert_int_equal(fx->net.stats.ctrl_err, 1);
+    /* A command with data: in a descriptor of its own. */
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, data, sizeof(data)), VIRTIO_EIO);
+    assert_int_equal(fx->model->ctrl_cmds, 2);
+    assert_int_equal(fx->model->ctrl_class, 1);
+    assert_int_equal(fx->model->ctrl_data_len, sizeof(data));
+    assert_int_equal(fx->net.stats.ctrl_err, 2);
+    assert_int_equal(fx->model->ctrl_bad_chain, 0);
+    /* More data than the buffer holds: refused before anything is posted. */
+    static uint8_t big[VIRTIO_NET_CTRL_DATA_MAX + 1];
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, big, sizeof(big)), VIRTIO_EINVAL);
+    assert_int_equal(fx->model->ctrl_cmds, 2);
+    assert_int_equal(fx->net.stats.ctrl_bad_ack + fx->net.stats.ctrl_bad_len + fx->net.stats.ctrl_timeouts, 0);
+    /* The data path is not disturbed. */
+    fx->mode = RX_RELEASE;
+    dev_rx(fx, 100, 1, NULL);
+    assert_int_equal(virtio_net_poll(&fx->net, 64), 1);
+}
+
+/* No control queue unless CTRL_VQ is negotiated: not offered (a device with
+ * two queues), or refused by cfg.disable_features; GUEST_ANNOUNCE is never
+ * accepted without CTRL_VQ, nor without STATUS (5.1.3.1). */
+static void test_ctrl_vq_absent(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_ANN, 256);
+
+    assert_null(fx->net.ctrlq);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_ENOTSUP);
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_ENOTSUP);
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(fx->net.stats.announce_requests, 0);
+    assert_true(down(fx));
+
+    /* Offered, refused: the queue is never set up. */
+    struct virtio_net_config cfg = cfg_for(fx);
+    cfg.disable_features = F_CTRL;
+    fx = up_cfg(state, F_ALL | F_CTRL | F_ANN, 256, &cfg);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_null(fx->net.ctrlq);
+    assert_false(fx->sim->vq[SIM_NET_CTRLQ].ready);
+    assert_int_equal(fx->sim->vq[SIM_NET_CTRLQ].notifies, 0);
+    assert_true(down(fx));
+
+    /* GUEST_ANNOUNCE without STATUS: no status field to read it from. */
+    fx = up(state, F_MAC | F_CTRL | F_ANN, 256);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_non_null(fx->net.ctrlq);
+    assert_true(down(fx));
+
+    /* guest_announce=off alone keeps the queue. */
+    cfg = cfg_for(fx);
+    cfg.disable_features = F_ANN;
+    fx = up_cfg(state, F_ALL | F_CTRL | F_ANN, 256, &cfg);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_ENOTSUP);
+    assert_int_equal(fx->model->ctrl_cmds, 0);
+}
+
+/* The device asks (VIRTIO_NET_S_ANNOUNCE with a config interrupt): the
+ * request reaches the caller through the link's path, the ack clears the
+ * device's bit (QEMU's virtio_net_handle_announce) and the request. */
+static void test_announce(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CTRL | F_ANN, 256);
+
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_false(virtio_net_announce_wanted(&fx->net));
+    unsigned wakes = fx->wakes;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_int_equal(fx->wakes, wakes + 1);
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net)); /* the link is as it was */
+    assert_true(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(fx->net.stats.announce_requests, 1);
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_false(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(fx->net.stats.announce_acked, 1);
+    assert_int_equal(fx->model->ctrl_acks, 1);
+    assert_int_equal(sim_net_status(fx->model) & SIM_NET_S_ANNOUNCE, 0);
+    assert_int_equal(fx->net.stats.ctrl_cmds, 1);
+    assert_int_equal(fx->net.stats.ctrl_err, 0);
+    /* A config change without the bit: nothing to announce. */
+    sim_net_set_status(fx->model, VIRTIO_NET_S_LINK_UP, true);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_false(virtio_net_announce_wanted(&fx->net));
+    /* Again (QEMU's announce_self has rounds), with the link going down. */
+    sim_net_set_status(fx->model, SIM_NET_S_ANNOUNCE, true);
+    sim_run_irqs();
+    assert_false(virtio_net_link_up(&fx->net));
+    assert_true(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(fx->net.stats.announce_requests, 2);
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->net.stats.announce_acked, 2);
+    /* An ack the device did not ask for: ERR, and the request stays clear. */
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_EIO);
+    assert_int_equal(fx->net.stats.ctrl_err, 1);
+    assert_int_equal(fx->net.stats.announce_acked, 2);
+    assert_false(virtio_net_announce_wanted(&fx->net));
+}
+
+/* The ack byte must be exactly VIRTIO_NET_OK or VIRTIO_NET_ERR: anything
+ * else (garbage, or the byte never written) fails the command. */
+static void test_ctrl_bad_ack(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CTRL | F_ANN, 256);
+    static const uint8_t junk[] = {2, 0x80, 0xfe, 0xff};
+
+    fx->model->ctrl_mode = SIM_NET_CTRL_JUNK;
+    for (unsigned i = 0; i < sizeof(junk); i++) {
+        fx->model->ctrl_junk = junk[i];
+        sim_net_announce(fx->model);
+        sim_run_irqs();
+        assert_true(virtio_net_link_up(&fx->net));
+        assert_true(virtio_net_announce_wanted(&fx->net));
+        assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_EIO);
+        assert_int_equal(fx->net.stats.ctrl_bad_ack, i + 1);
+        assert_false(virtio_net_announce_wanted(&fx->net));
+    }
+    assert_int_equal(fx->net.stats.announce_acked, 0);
+    assert_int_equal(fx->net.stats.ctrl_err, 0);
+    /* An honest device again: OK. */
+    fx->model->ctrl_mode = SIM_NET_CTRL_QEMU;
+    sim_run_irqs();
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->net.stats.announce_acked, 1);
+    assert_int_equal(virtio_net_check(&fx->net), 0); /* no reset needed */
+}
+
+/* The used length must be the one ack byte: 0 (the ack not written) fails
+ * the command; more than the writable byte breaks the queue (the ring
+ * refuses it) and a reset recovers it, the control queue with the others. */
+static void test_ctrl_bad_len(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CTRL | F_ANN, 256);
+    unsigned resets = fx->sim->resets;
+
+    fx->model->ctrl_mode = SIM_NET_CTRL_LEN;
+    fx->model->ctrl_len = 0;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_EIO);
+    assert_int_equal(fx->net.stats.ctrl_bad_len, 1);
+    assert_int_equal(fx->net.stats.announce_acked, 0);
+    assert_false(virtqueue_is_broken(fx->net.ctrlq));
+
+    fx->model->ctrl_len = 2;
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EIO);
+    if (fx->packed) {
+        /* A packed used descriptor without WRITE: a length beyond the
+         * writable bytes is ignored by the ring (virtqueue.c), read as 0. */
+        assert_false(virtqueue_is_broken(fx->net.ctrlq));
+        assert_int_equal(fx->net.stats.ctrl_bad_len, 2);
+        sim_virtio_set_needs_reset(fx->sim);
+        sim_run_irqs();
+    } else {
+        assert_true(virtqueue_is_broken(fx->net.ctrlq));
+        assert_int_equal(fx->net.stats.ctrl_bad_len, 1);
+    }
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(fx->sim->resets, resets + 1);
+    assert_false(virtqueue_is_broken(fx->net.ctrlq));
+    assert_true(fx->sim->vq[SIM_NET_CTRLQ].ready);
+    /* The control queue works after the reset. */
+    fx->model->ctrl_mode = SIM_NET_CTRL_QEMU;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->net.stats.announce_acked, 1);
+
+    /* A used id the ring refuses: the same. */
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 999;
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EIO);
+    assert_true(virtqueue_is_broken(fx->net.ctrlq));
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EIO); /* answered ERR: nothing announced */
+    assert_int_equal(fx->net.stats.ctrl_err, 1);
+}
+
+/* A device that never answers: the wait ends at cfg.ctrl_timeout_ns, having
+ * called cfg.ctrl_wait meanwhile; the command stays the device's (the next
+ * one is refused while it is out), its late answer is reaped by the next
+ * command; a reset takes back one that is never answered. */
+static void test_ctrl_timeout(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    cfg.ctrl_wait = count_ctrl_wait;
+    cfg.ctrl_timeout_ns = 200000; /* 200 reads of the simulated clock */
+    fx = up_cfg(state, F_ALL | F_CTRL | F_ANN, 256, &cfg);
+    fx->model->ctrl_mode = SIM_NET_CTRL_SILENT;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    ctrl_waits = 0;
+    unsigned long reads = sim_time_reads();
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_ETIMEDOUT);
+    assert_int_equal(fx->net.stats.ctrl_timeouts, 1);
+    assert_true(ctrl_waits > 10);
+    /* Bounded by ctrl_timeout_ns: the clock (1 us a read) read about 200
+     * times, not more. */
+    assert_true(sim_time_reads() - reads < 1000);
+    assert_int_equal(fx->model->ctrl_cmds, 1);
+    /* Still out: the next command waits for it. */
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EBUSY);
+    assert_int_equal(fx->model->ctrl_cmds, 1);
+    /* The late answer comes; the next command reaps it and goes out. */
+    fx->model->ctrl_mode = SIM_NET_CTRL_QEMU;
+    assert_int_equal(sim_net_ctrl_answer(fx->model), 1);
+    assert_int_equal(virtio_net_ctrl(&fx->net, VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0),
+                     VIRTIO_EIO); /* the late ack cleared the bit: ERR */
+    assert_int_equal(fx->net.stats.ctrl_late, 1);
+    assert_int_equal(fx->model->ctrl_cmds, 2);
+    assert_int_equal(fx->model->ctrl_acks, 1);
+
+    /* Never answered: a reset cancels it and the queue is usable again. */
+    fx->model->ctrl_mode = SIM_NET_CTRL_SILENT;
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, NULL, 0), VIRTIO_ETIMEDOUT);
+    assert_int_equal(fx->net.stats.ctrl_timeouts, 2);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    struct vq_stats st;
+    virtqueue_get_stats(fx->net.ctrlq, &st);
+    assert_int_equal(st.cancelled, 1);
+    fx->model->ctrl_mode = SIM_NET_CTRL_QEMU;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->net.stats.ctrl_late, 1);
+}
+
+/* A request the device made before a reset is read again after it (the
+ * re-initialisation marks the config for a re-read, as for the link), and
+ * the control queue is set up again with the others. */
+static void test_announce_across_reset(void **state)
+{
+    struct nfix *fx = up(state, F_ALL | F_CTRL | F_ANN, 64);
+
+    sim_net_set_status(fx->model, VIRTIO_NET_S_LINK_UP | SIM_NET_S_ANNOUNCE, false);
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_true(fx->sim->vq[SIM_NET_CTRLQ].ready);
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_true(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->model->ctrl_acks, 1);
+}
+
+/* A device that offers CTRL_VQ only after a reset gets no control queue:
+ * the queues are those init set up (CTRL_VQ and GUEST_ANNOUNCE declined). */
+static void test_ctrl_vq_offered_after_reset(void **state)
+{
+    struct nfix *fx = up(state, F_ALL, 64);
+
+    fx->sim->dev_features |= F_CTRL | F_ANN;
+    sim_virtio_set_needs_reset(fx->sim);
+    sim_run_irqs();
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_CTRL_VQ));
+    assert_false(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    assert_null(fx->net.ctrlq);
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, NULL, 0), VIRTIO_ENOTSUP);
+}
+
+/* A device without dma-coherent: the command and its ack go through the
+ * simulated cache (the ack line invalidated before it is read). */
+static void test_ctrl_non_coherent(void **state)
+{
+    struct nfix *fx = *state;
+    struct virtio_net_config cfg = cfg_for(fx);
+
+    sim_cache_model(true);
+    create(state, F_ALL | F_CTRL | F_ANN, 64, dev_mac, VIRTIO_NET_S_LINK_UP);
+    assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, false, &cfg), 0);
+    fx->inited = true;
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_true(virtio_net_announce_wanted(&fx->net));
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->model->ctrl_class, VIRTIO_NET_CTRL_ANNOUNCE);
+    assert_int_equal(fx->model->ctrl_acks, 1);
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_EIO); /* ERR read through the cache */
+    assert_int_equal(fx->net.stats.ctrl_err, 1);
+    assert_int_equal(fx->net.stats.ctrl_bad_ack, 0);
+    assert_int_equal(sim_cache_unsynced(), 0);
+    assert_true(sim_cache_model_ok());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2699,6 +3051,15 @@ int main(void)
         NET_TEST(test_link_change_across_reset),
         NET_TEST(test_num_buffers_short_head),
         NET_TEST(test_tx_ring_broken_wakes_owner),
+        NET_TEST(test_ctrl_vq),
+        NET_TEST(test_ctrl_vq_absent),
+        NET_TEST(test_announce),
+        NET_TEST(test_ctrl_bad_ack),
+        NET_TEST(test_ctrl_bad_len),
+        NET_TEST(test_ctrl_timeout),
+        NET_TEST(test_announce_across_reset),
+        NET_TEST(test_ctrl_vq_offered_after_reset),
+        NET_TEST(test_ctrl_non_coherent),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
