@@ -79,14 +79,15 @@ static struct arp_entry *arp_alloc(struct netif *nif)
     return resolved;
 }
 
-static void arp_send(struct netif *nif, uint16_t op, const uint8_t eth_dst[6],
+/* false: no buffer to send it in */
+static bool arp_send(struct netif *nif, uint16_t op, const uint8_t eth_dst[6],
                      const uint8_t tha[6], uint32_t tpa)
 {
     struct netbuf *nb = net_tx_alloc(nif, ETH_HLEN);
     struct arp_pkt *a;
 
     if (nb == NULL)
-        return;
+        return false;
     a = (struct arp_pkt *)netbuf_data(nb);
     put_be16(a->htype, ARP_HTYPE_ETHERNET);
     put_be16(a->ptype, ETHTYPE_IPV4);
@@ -103,6 +104,7 @@ static void arp_send(struct netif *nif, uint16_t op, const uint8_t eth_dst[6],
     else
         nif->stats.arp_replies_sent++;
     eth_output(nif, nb, eth_dst, ETHTYPE_ARP);
+    return true;
 }
 
 void netif_flush(struct netif *nif)
@@ -113,9 +115,12 @@ void netif_flush(struct netif *nif)
         arp_free(&nif->arp[i]);
 }
 
-void arp_announce(struct netif *nif)
+bool arp_announce(struct netif *nif)
 {
-    arp_send(nif, ARP_OP_REQUEST, net_eth_broadcast, zero_mac, nif->ipv4.addr);
+    if (!arp_send(nif, ARP_OP_REQUEST, net_eth_broadcast, zero_mac, nif->ipv4.addr))
+        return false;
+    nif->stats.arp_announced++;
+    return true;
 }
 
 /* An entry's next deadline: arp_tick() looks at the table by then. */

@@ -85,7 +85,7 @@ void net_clock_release(void);
 
 void arp_input(struct netif *nif, struct netbuf *nb, const struct net_rx *rx);
 int arp_output(struct netif *nif, struct netbuf *nb, uint32_t nexthop);
-void arp_announce(struct netif *nif);
+bool arp_announce(struct netif *nif); /* false: no buffer */
 void arp_tick(struct netif *nif);
 
 void ip4_input(struct netif *nif, struct netbuf *nb, struct net_rx *rx);

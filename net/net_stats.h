@@ -42,6 +42,7 @@ struct netif;
     C(arp_conflict)     /* drop: another host claims our address */           \
     C(arp_requests_sent)                                                       \
     C(arp_replies_sent)                                                        \
+    C(arp_announced)    /* gratuitous ARPs (RFC 5227 announcements) sent */    \
     C(arp_queue_dropped) /* drop: pending packet replaced by a newer one */    \
     C(arp_unresolved)   /* drop: pending packet, no reply after retries */     \
     C(arp_expired)      /* cache entries aged out */                           \

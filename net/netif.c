@@ -343,6 +343,13 @@ void netif_set_link(struct netif *nif, bool up)
         arp_announce(nif);
 }
 
+bool netif_announce(struct netif *nif)
+{
+    if (!nif->link_up || nif->ipv4.addr == 0)
+        return false;
+    return arp_announce(nif);
+}
+
 static uint16_t mtu_clamp(unsigned mtu)
 {
     return (uint16_t)(mtu < NETIF_MTU_MIN ? NETIF_MTU_MIN : mtu > NETIF_MTU ? NETIF_MTU : mtu);

@@ -150,6 +150,15 @@ void netif_flush(struct netif *nif);
  * (stats.tx_link_down). */
 void netif_set_link(struct netif *nif, bool up);
 
+/* Tell the link's peers where we are now - after a live migration or a
+ * snapshot restore, when the device asks (virtio-net's
+ * VIRTIO_NET_F_GUEST_ANNOUNCE): a gratuitous ARP for the address (RFC 5227
+ * 2.3 announcement: sender and target address ours, broadcast), one per
+ * configured address (an interface has one).  Nothing without an address
+ * or with the link down (or no buffer).  Returns whether one was sent (stats.arp_announced
+ * counts every announcement, those of netif_set_link/_set_ipv4 too). */
+bool netif_announce(struct netif *nif);
+
 /* The link MTU, nif->mtu, is the smaller of two limits, each owned by one
  * party: the device's, which the driver's glue sets with netif_set_mtu()
  * (virtio-net: VIRTIO_NET_F_MTU; at the start and after every device

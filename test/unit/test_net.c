@@ -732,6 +732,54 @@ static void test_gratuitous_arp(void **state)
     assert_int_equal(NIF->ipv4.gw, 0);
 }
 
+/* netif_announce (the device asked, after a migration): the same RFC 5227
+ * announcement for the address, counted; nothing without an address, with
+ * the link down or without a buffer. */
+static void test_announce_on_request(void **state)
+{
+    struct fake_frame *o;
+
+    (void)state;
+    uint32_t before = ST.arp_announced;
+    assert_true(netif_announce(NIF));
+    o = pop();
+    {
+        const uint8_t want[42] = {
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
+            0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,
+            0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        };
+        assert_int_equal(o->len, 42);
+        assert_memory_equal(o->data, want, 28);            /* up to the sender's address */
+        assert_int_equal(get_be32(o->data + 28), FAKE_IP); /* sender: ours */
+        assert_memory_equal(o->data + 32, want + 32, 6);   /* target MAC zero */
+        assert_int_equal(get_be32(o->data + 38), FAKE_IP); /* target: ours too */
+    }
+    free(o);
+    expect_none();
+    assert_int_equal(ST.arp_announced, before + 1);
+    /* no buffer: nothing sent, nothing counted */
+    F->tx_budget = 0;
+    assert_false(netif_announce(NIF));
+    F->tx_budget = -1;
+    expect_none();
+    assert_int_equal(ST.arp_announced, before + 1);
+    /* link down: nothing */
+    netif_set_link(NIF, false);
+    assert_false(netif_announce(NIF));
+    expect_none();
+    netif_set_link(NIF, true);
+    o = pop(); /* the link's own announcement */
+    free(o);
+    assert_int_equal(ST.arp_announced, before + 2);
+    /* no address: nothing */
+    netif_set_ipv4(NIF, 0, 0, 0);
+    assert_false(netif_announce(NIF));
+    expect_none();
+    assert_int_equal(ST.arp_announced, before + 2);
+}
+
 static void test_link_down_drops_tx(void **state)
 {
     (void)state;
@@ -2309,6 +2357,7 @@ int main(void)
         T(test_arp_table_full_evicts_oldest),
         T(test_arp_evict_pending_drops_packet),
         T(test_gratuitous_arp),
+        T(test_announce_on_request),
         T(test_link_down_drops_tx),
         T(test_ip_truncated_every_length),
         T(test_ip_bad_version_and_hlen),
