@@ -58,6 +58,7 @@ const char *app_bootarg_value(const char *key, char *buf, size_t size)
 static const char *const known_words[] = {
     "bench",        "csum=off", "guest_csum=off", "tcp_echo=off", "tcp_discard=off", "tcp_shell=off",
     "http=off",     "poweroff", "bootstage",      "crash=undef",  "crash=abort",     "rng=poll",
+    "ctrl_vq=off",  "guest_announce=off",
 };
 static const char *const known_keys[] = {"ip", "ip1", "ip2", "ip3", "netq", "blk"};
 

@@ -32,6 +32,8 @@ const char *app_feature_name(uint32_t dev, unsigned bit)
         case VIRTIO_NET_F_MAC: return "mac";
         case VIRTIO_NET_F_MRG_RXBUF: return "mrg_rxbuf";
         case VIRTIO_NET_F_STATUS: return "status";
+        case VIRTIO_NET_F_CTRL_VQ: return "ctrl_vq";
+        case VIRTIO_NET_F_GUEST_ANNOUNCE: return "guest_announce";
         }
     if (dev == VIRTIO_ID_BLOCK)
         switch (bit) {

@@ -303,7 +303,8 @@ static void stats_json(struct body *b)
         NV_FIELD(tx_ring_full) NV_FIELD(tx_too_long) NV_FIELD(tx_no_headroom) NV_FIELD(tx_invalid)
         NV_FIELD(tx_error) NV_FIELD(bad_release) NV_FIELD(kicks) NV_FIELD(config_changes) NV_FIELD(queue_broken)
         NV_FIELD(mac_invalid) NV_FIELD(rx_bad_csum) NV_FIELD(tx_bad_csum) NV_FIELD(tx_csum_sw)
-        NV_FIELD(mtu_declined)
+        NV_FIELD(mtu_declined) NV_FIELD(ctrl_cmds) NV_FIELD(ctrl_err) NV_FIELD(ctrl_bad_ack) NV_FIELD(ctrl_bad_len)
+        NV_FIELD(ctrl_timeouts) NV_FIELD(ctrl_late) NV_FIELD(announce_requests) NV_FIELD(announce_acked)
 #undef NV_FIELD
         j_num(b, "mtu", virtio_net_mtu(vn));
         j_bool(b, "csum_offload", vn->tx_csum);
@@ -311,6 +312,7 @@ static void stats_json(struct body *b)
         j_open(b, "queues", "{");
         j_vq(b, vn->rxq);
         j_vq(b, vn->txq);
+        j_vq(b, vn->ctrlq); /* none without CTRL_VQ */
         j_close(b, "}");
         j_close(b, "}");
     }

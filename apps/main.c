@@ -23,6 +23,11 @@
  *   guest_csum=off    virtio-net: do not accept partial or device-verified
  *                     checksums (VIRTIO_NET_F_GUEST_CSUM); the guest
  *                     verifies every checksum it receives
+ *   ctrl_vq=off       virtio-net: no control queue (VIRTIO_NET_F_CTRL_VQ),
+ *                     and so no announcements either
+ *   guest_announce=off  virtio-net: do not announce the guest when the
+ *                     device asks (VIRTIO_NET_F_GUEST_ANNOUNCE: after a
+ *                     migration, or QEMU's announce_self)
  *   tcp_echo=off      no TCP echo service on port 7 (apps/tcpapp.h)
  *   tcp_discard=off   no TCP discard service on port 9
  *   tcp_shell=off     no shell on TCP port 23 (apps/shellsrv.h)

@@ -214,6 +214,13 @@ int netapp_start(const struct board_virtio_slot *s)
         cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_CSUM);
     if (app_bootarg("guest_csum=off"))
         cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
+    /* The control queue and the announcements it acks (after a migration
+     * or QEMU's announce_self): ctrl_vq=off turns off both (GUEST_ANNOUNCE
+     * needs CTRL_VQ), guest_announce=off the announcements only. */
+    if (app_bootarg("ctrl_vq=off"))
+        cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ);
+    if (app_bootarg("guest_announce=off"))
+        cfg.disable_features |= VIRTIO_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE);
     int err = virtio_net_init(&f->vnet, s->base, s->intid, s->irq_flags, s->dma_coherent, &cfg);
     if (err) {
         kprintf("%s: virtio-net at 0x%08lx failed: %s (%d)\n", f->tag, (unsigned long)s->base, virtio_strerror(err),
@@ -280,6 +287,24 @@ static void announce(struct netapp_if *f)
     }
 }
 
+/* The device asked us to announce ourselves (VIRTIO_NET_F_GUEST_ANNOUNCE:
+ * after a migration, or QEMU's announce_self): a gratuitous ARP for the
+ * address, when there is one, sent before the ack (5.1.6.5.3: the packets
+ * first, then VIRTIO_NET_CTRL_ANNOUNCE_ACK); acked even without an
+ * address - there is nothing to announce, and the device waits for it. */
+static void announce_peers(struct netapp_if *f)
+{
+    char a[16];
+    bool sent = netif_announce(&f->nif);
+    virtio_net_flush(&f->vnet);
+    int err = virtio_net_announce_ack(&f->vnet);
+    const char *what = sent ? net_ip4_str(f->nif.ipv4.addr, a) : "nothing to announce";
+    if (err)
+        kprintf("%s: announce: %s, ack failed: %s (%d)\n", f->tag, what, virtio_strerror(err), err);
+    else
+        kprintf("%s: announce: %s, acked\n", f->tag, what);
+}
+
 /* Receive and answer: what a wake-up is for.  false when the interface is
  * not (or no longer) running. */
 static bool poll_one(struct netapp_if *f)
@@ -311,6 +336,8 @@ static bool poll_one(struct netapp_if *f)
             netif_set_link(&f->nif, up);
         }
     }
+    if (virtio_net_announce_wanted(&f->vnet))
+        announce_peers(f);
     virtio_net_poll(&f->vnet, 64);
     /* Replies leave before the timers run (one notification per batch). */
     virtio_net_flush(&f->vnet);

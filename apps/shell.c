@@ -279,8 +279,14 @@ static void cmd_stats(int argc, char **argv)
         kprintf("  config: mtu %u%s, mtu_declined %u, mac_invalid %u\n", virtio_net_mtu(vn),
                 virtio_has_feature(&vn->dev, VIRTIO_NET_F_MTU) ? " (the device's)" : "", (unsigned)s->mtu_declined,
                 (unsigned)s->mac_invalid);
+        kprintf("  control: ctrl_cmds %u ctrl_err %u ctrl_bad_ack %u ctrl_bad_len %u ctrl_timeouts %u ctrl_late %u, "
+                "announce_requests %u announce_acked %u\n",
+                (unsigned)s->ctrl_cmds, (unsigned)s->ctrl_err, (unsigned)s->ctrl_bad_ack, (unsigned)s->ctrl_bad_len,
+                (unsigned)s->ctrl_timeouts, (unsigned)s->ctrl_late, (unsigned)s->announce_requests,
+                (unsigned)s->announce_acked);
         print_vq(i ? name + 1 : "net", vn->rxq);
         print_vq(i ? name + 1 : "net", vn->txq);
+        print_vq(i ? name + 1 : "net", vn->ctrlq); /* none without CTRL_VQ */
     }
     for (unsigned i = 0; i < blkapp_count(); i++) {
         struct virtio_blk *b = blkapp_dev_at(i);

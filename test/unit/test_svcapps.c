@@ -67,10 +67,11 @@ static unsigned nnet, nblk;
 static struct fake_netif *extra_nif[4]; /* net1.. (net0 is F) */
 static struct virtio_net vnet[4];
 static struct virtio_blk vblk[4];
-static int vq_dummy[3];
+static int vq_dummy[4];
 static struct virtqueue *const VQ_RX = (struct virtqueue *)&vq_dummy[0];
 static struct virtqueue *const VQ_TX = (struct virtqueue *)&vq_dummy[1];
 static struct virtqueue *const VQ_REQ = (struct virtqueue *)&vq_dummy[2];
+static struct virtqueue *const VQ_CTRL = (struct virtqueue *)&vq_dummy[3];
 static bool stats_max; /* every counter at its largest */
 
 unsigned netapp_count(void) { return nnet; }
@@ -87,7 +88,7 @@ struct virtio_blk *blkapp_dev_at(unsigned i) { return i < nblk ? &vblk[i] : NULL
 struct virtio_blk *blkapp_dev(void) { return blkapp_dev_at(0); }
 const char *virtqueue_name(const struct virtqueue *vq)
 {
-    return vq == VQ_RX ? "rx" : vq == VQ_TX ? "tx" : "requestq";
+    return vq == VQ_RX ? "rx" : vq == VQ_TX ? "tx" : vq == VQ_CTRL ? "ctrl" : "requestq";
 }
 void virtqueue_get_stats(const struct virtqueue *vq, struct vq_stats *out)
 {
@@ -381,6 +382,7 @@ static void set_up_devices(int n)
         memset(&vnet[i].stats, stats_max ? 0xff : 0, sizeof(vnet[i].stats));
         vnet[i].rxq = VQ_RX;
         vnet[i].txq = VQ_TX;
+        vnet[i].ctrlq = VQ_CTRL; /* the control queue (VIRTIO_NET_F_CTRL_VQ) too */
         memset(&vblk[i].stats, stats_max ? 0xff : 0, sizeof(vblk[i].stats));
         vblk[i].vq = VQ_REQ;
     }
