@@ -664,6 +664,10 @@ int virtio_net_ctrl(struct virtio_net *n, uint8_t cls, uint8_t cmd, const void *
         return n->ctrlq ? VIRTIO_EIO : VIRTIO_ENOTSUP;
     if (len > VIRTIO_NET_CTRL_DATA_MAX || (len && !data))
         return VIRTIO_EINVAL;
+    /* A device waiting for its reset answers nothing (and may have left
+     * the rings inconsistent): after virtio_net_check(), not now. */
+    if (virtio_flag_get(&n->dev.reset_pending))
+        return VIRTIO_EBUSY;
     if (n->ctrl_out) {
         /* A command that timed out: its answer may have come since. */
         s = plat_lock(&n->lock);

@@ -64,7 +64,8 @@
  * Concurrency (docs/DESIGN.md, Concurrency).  Three kinds of caller:
  *   - the owning thread, one at a time: virtio_net_init, virtio_net_poll
  *     (and so cfg.rx, which it calls without the lock), virtio_net_check,
- *     virtio_net_link_up, virtio_net_shutdown;
+ *     virtio_net_link_up, virtio_net_ctrl, virtio_net_announce_wanted,
+ *     virtio_net_announce_ack, virtio_net_shutdown;
  *   - any thread, concurrently with the owning thread and each other:
  *     netbuf_release() of any buffer the driver handed out,
  *     virtio_net_tx_alloc(), virtio_net_flush() and
@@ -366,8 +367,8 @@ int virtio_net_announce_ack(struct virtio_net *n);
 /* Send one control command (5.1.6.5) and wait for its ack (see "Control
  * queue" above): 0 (VIRTIO_NET_OK), VIRTIO_EIO (VIRTIO_NET_ERR, an ack or
  * used length the device should not write, a broken queue),
- * VIRTIO_ETIMEDOUT, VIRTIO_EBUSY (an earlier command still out, or a
- * reset under way), VIRTIO_ENOTSUP (no control queue), VIRTIO_EINVAL
+ * VIRTIO_ETIMEDOUT, VIRTIO_EBUSY (an earlier command still out, or the
+ * device waits for virtio_net_check()'s reset), VIRTIO_ENOTSUP (no control queue), VIRTIO_EINVAL
  * (more than VIRTIO_NET_CTRL_DATA_MAX data bytes).  Owning thread. */
 int virtio_net_ctrl(struct virtio_net *n, uint8_t cls, uint8_t cmd, const void *data, unsigned len);
 /* Deliver up to budget received frames and notify the device of the

@@ -2936,6 +2936,10 @@ static void test_announce_across_reset(void **state)
     sim_net_set_status(fx->model, VIRTIO_NET_S_LINK_UP | SIM_NET_S_ANNOUNCE, false);
     sim_virtio_set_needs_reset(fx->sim);
     sim_run_irqs();
+    /* Nothing is sent to a device that waits for its reset. */
+    assert_int_equal(virtio_net_announce_ack(&fx->net), VIRTIO_EBUSY);
+    assert_int_equal(fx->model->ctrl_cmds, 0);
+    assert_int_equal(fx->sim->vq[SIM_NET_CTRLQ].notifies, 0);
     assert_int_equal(virtio_net_check(&fx->net), 1);
     assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
     assert_true(fx->sim->vq[SIM_NET_CTRLQ].ready);
