@@ -3,7 +3,9 @@
  * (drivers/virtio/virtio_net.c) under the IP stack (net/), wired as the
  * demo firmware wires them (apps/netapp.c: NETIF_OFFLOAD_TX_CSUM when the
  * driver negotiated VIRTIO_NET_F_CSUM), against the simulated device and
- * its net model, on both transport versions.
+ * its net model, on both transport versions; and a guest announcement
+ * (VIRTIO_NET_F_GUEST_ANNOUNCE) the same way: the stack's gratuitous ARP
+ * on the TX ring, then the driver's ack on the control queue.
  *
  * The simulated device writes the virtio-net header of each received frame
  * (NEEDS_CSUM with csum_start/csum_offset, DATA_VALID) and the model
@@ -103,9 +105,9 @@ static bool down(struct efix *fx)
     }
     if (fx->model) {
         const struct sim_net *m = fx->model;
-        if (m->tx_bad_hdr || m->tx_bad_csum || m->tx_short || m->rx_small) {
-            fprintf(stderr, "net model: tx_bad_hdr %u tx_bad_csum %u tx_short %u rx_small %u\n", m->tx_bad_hdr,
-                    m->tx_bad_csum, m->tx_short, m->rx_small);
+        if (m->tx_bad_hdr || m->tx_bad_csum || m->tx_short || m->rx_small || m->ctrl_bad_chain) {
+            fprintf(stderr, "net model: tx_bad_hdr %u tx_bad_csum %u tx_short %u rx_small %u ctrl_bad_chain %u\n",
+                    m->tx_bad_hdr, m->tx_bad_csum, m->tx_short, m->rx_small, m->ctrl_bad_chain);
             ok = false;
         }
         sim_net_destroy(fx->model);
@@ -139,7 +141,7 @@ static struct efix *up(void **state, uint64_t offered, uint64_t refused)
 
     if (fx->version != 1)
         offered |= B(VIRTIO_F_VERSION_1);
-    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, offered, 2, 64);
+    fx->sim = sim_virtio_create(fx->version, VIRTIO_ID_NET, offered, (offered & B(VIRTIO_NET_F_CTRL_VQ)) ? 3 : 2, 64);
     fx->model = sim_net_create(fx->sim, dev_mac, 1);
     assert_int_equal(virtio_net_init(&fx->net, fx->sim->base, fx->sim->irq, PLAT_IRQ_LEVEL, true, &cfg), 0);
     fx->inited = true;
@@ -454,11 +456,55 @@ static void test_features_off(void **state)
     assert_int_equal(fx->nif.stats.tx_csum_offload, 0);
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* VIRTIO_NET_F_GUEST_ANNOUNCE through the driver and the stack as the
+ * firmware's glue runs them: the device's request read with the link, the
+ * stack's gratuitous ARP (RFC 5227: sender and target address ours) on the
+ * TX ring before the ack goes to the control queue, the device's bit
+ * cleared by it. */
+static void test_guest_announce(void **state)
+{
+    struct efix *fx = up(state, F_BASE | B(VIRTIO_NET_F_CTRL_VQ) | B(VIRTIO_NET_F_GUEST_ANNOUNCE), 0);
+
+    assert_true(sim_virtio_has(fx->sim, VIRTIO_NET_F_GUEST_ANNOUNCE));
+    sim_net_announce(fx->model);
+    sim_run_irqs();
+    assert_true(virtio_net_link_changed(&fx->net));
+    assert_true(virtio_net_link_up(&fx->net));
+    assert_true(virtio_net_announce_wanted(&fx->net));
+    assert_true(netif_announce(&fx->nif));
+    virtio_net_flush(&fx->net);
+    unsigned tx_notifies = fx->sim->vq[SIM_NET_TXQ].notifies;
+    assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
+    assert_int_equal(fx->sim->vq[SIM_NET_TXQ].notifies, tx_notifies); /* the frame was kicked before */
+    assert_int_equal(fx->model->ctrl_acks, 1);
+    assert_int_equal(sim_net_status(fx->model) & SIM_NET_S_ANNOUNCE, 0);
+    sim_net_tx_run(fx->model);
+    assert_int_equal(fx->model->ntx, 1);
+    const uint8_t *a = fx->model->tx[0].data;
+    assert_int_equal(fx->model->tx[0].len, 60); /* padded to the Ethernet minimum */
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_memory_equal(a, bcast, 6);
+    assert_memory_equal(a + 6, dev_mac, 6);
+    assert_int_equal(a[12] << 8 | a[13], 0x0806);
+    assert_int_equal(a[20] << 8 | a[21], 1); /* request */
+    assert_memory_equal(a + 22, dev_mac, 6);
+    assert_int_equal(be32(a + 28), OUR_IP);
+    assert_int_equal(be32(a + 38), OUR_IP);
+    assert_int_equal(fx->nif.stats.arp_announced, 2); /* the link's, this one */
+    assert_int_equal(fx->net.stats.announce_acked, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         E_TEST(test_partial_udp_echo), E_TEST(test_data_valid),  E_TEST(test_bad_offsets),
         E_TEST(test_partial_icmp_echo), E_TEST(test_sendto_offloaded), E_TEST(test_features_off),
+        E_TEST(test_guest_announce),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
