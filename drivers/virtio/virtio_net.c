@@ -484,8 +484,10 @@ static int net_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
                                       .priv = n,
                                       .lock = &n->lock};
     /* 5.1.2: controlq exists only with CTRL_VQ.  Direct chains (no
-     * indirect table): class+command, data and ack each in a descriptor of
-     * their own, as a legacy device without ANY_LAYOUT wants them. */
+     * indirect table): class and command, the data, the ack each in a
+     * descriptor of its own - what the legacy interface's framing
+     * requirements ask of a driver without ANY_LAYOUT (5.1.6, "Legacy
+     * Interface: Framing Requirements"), and what any device takes. */
     qp[VIRTIO_NET_CTRLQ] = (struct virtio_vq_params){.name = "ctrl",
                                                      .num = VIRTIO_NET_CTRL_QUEUE_SIZE,
                                                      .cancel = ctrl_cancel,
@@ -672,7 +674,12 @@ int virtio_net_ctrl(struct virtio_net *n, uint8_t cls, uint8_t cmd, const void *
         /* A command that timed out: its answer may have come since. */
         s = plat_lock(&n->lock);
         done = ctrl_reap_locked(n, &ulen);
+        broken = !done && virtqueue_is_broken(n->ctrlq);
         plat_unlock(&n->lock, s);
+        if (broken) {
+            note_broken(n); /* virtio_net_check()'s reset takes it back */
+            return VIRTIO_EIO;
+        }
         if (!done)
             return VIRTIO_EBUSY;
         n->ctrl_out = false;

@@ -2924,6 +2924,20 @@ static void test_ctrl_timeout(void **state)
     assert_true(virtio_net_link_up(&fx->net));
     assert_int_equal(virtio_net_announce_ack(&fx->net), 0);
     assert_int_equal(fx->net.stats.ctrl_late, 1);
+
+    /* A late answer the ring refuses: the next command says so and asks
+     * for the reset (not VIRTIO_EBUSY for ever); after it, all is well. */
+    fx->model->ctrl_mode = SIM_NET_CTRL_SILENT;
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, NULL, 0), VIRTIO_ETIMEDOUT);
+    fx->sim->fault.used_id_force = true;
+    fx->sim->fault.used_id = 999;
+    assert_int_equal(sim_net_ctrl_answer(fx->model), 1);
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, NULL, 0), VIRTIO_EIO);
+    assert_true(virtio_net_pending(&fx->net));
+    assert_int_equal(virtio_net_check(&fx->net), 1);
+    fx->model->ctrl_mode = SIM_NET_CTRL_QEMU;
+    assert_int_equal(virtio_net_ctrl(&fx->net, 1, 1, NULL, 0), VIRTIO_EIO); /* QEMU's ERR: answered */
+    assert_int_equal(fx->net.stats.ctrl_late, 1);
 }
 
 /* A request the device made before a reset is read again after it (the
