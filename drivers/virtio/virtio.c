@@ -232,7 +232,7 @@ int virtio_dev_setup_vq(struct virtio_dev *dev, unsigned idx, const struct virti
         goto fail_vq;
 
     dev->vqs[idx] = vq;
-    if (idx >= dev->vq_end)
+    if (p->callback && idx >= dev->vq_end)
         dev->vq_end = idx + 1;
     *out = vq;
     return 0;
@@ -588,7 +588,9 @@ bool virtio_dev_interrupt(struct virtio_dev *dev)
     /* A device that needs a reset may have left the rings inconsistent;
      * its queues are emptied by the re-initialisation instead. */
     if ((handled & VIRTIO_ISR_VRING) && !virtio_flag_get(&dev->reset_pending)) {
-        /* Up to the highest queue set up, not every slot. */
+        /* Up to the highest queue with a callback, not every slot: a
+         * queue reaped by polling (virtio-net's TX and control queues)
+         * has nothing to do in the interrupt (virtqueue_interrupt). */
         for (i = 0; i < dev->vq_end && i < VIRTIO_MAX_VQS; i++)
             if (dev->vqs[i])
                 virtqueue_interrupt(dev->vqs[i]);

@@ -226,7 +226,8 @@ struct virtio_dev {
     const struct virtio_driver_ops *drv;
     void *drv_priv;
     struct virtqueue *vqs[VIRTIO_MAX_VQS];
-    unsigned vq_end; /* one past the highest index in vqs[] set up */
+    unsigned vq_end; /* one past the highest index in vqs[] set up with a
+                      * callback: the interrupt's walk */
 
     bool irq_attached;
     bool stopping;               /* virtio_dev_fail/shutdown under way or done:

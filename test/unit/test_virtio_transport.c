@@ -1077,7 +1077,8 @@ static void test_irq_dispatches_to_queues(void **state)
 }
 
 /* The interrupt walks dev->vqs[] up to dev->vq_end: a queue set up at a
- * higher index than the others (set up first or last) is reached; a
+ * higher index than the others (set up first or last) is reached, one
+ * without a callback (polled) is not walked to; a
  * teardown leaves nothing to walk (an interrupt then touches no freed
  * queue: ASan); queues set up again after a shutdown are reached again,
  * whatever their index. */
@@ -1094,6 +1095,12 @@ static void test_irq_queue_walk_bound(void **state)
     assert_int_equal(virtio_dev_negotiate(&fx->dev, &fx->spec), 0);
     assert_int_equal(virtio_dev_setup_vq(&fx->dev, 2, &p, &q2), 0);
     assert_int_equal(virtio_dev_setup_vq(&fx->dev, 0, &p, &q0), 0);
+    assert_int_equal(fx->dev.vq_end, 3);
+    /* a queue without a callback (reaped by polling) is not walked */
+    struct virtio_vq_params pp = p;
+    struct virtqueue *q3p;
+    pp.callback = NULL;
+    assert_int_equal(virtio_dev_setup_vq(&fx->dev, 3, &pp, &q3p), 0);
     assert_int_equal(fx->dev.vq_end, 3);
     assert_int_equal(virtio_dev_attach_irq(&fx->dev), 0);
     assert_int_equal(virtio_dev_driver_ok(&fx->dev), 0);
@@ -1543,6 +1550,13 @@ static void sp_cancel(struct virtqueue *vq, void *token, void *priv)
     sp_mark(sp, 'x');
 }
 
+/* A callback, so that the queues count in the interrupt's walk (vq_end). */
+static void sp_cb(struct virtqueue *vq, void *priv)
+{
+    (void)vq;
+    (void)priv;
+}
+
 static int sp_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
 {
     struct start_probe *sp = dev->drv_priv;
@@ -1552,7 +1566,8 @@ static int sp_configure(struct virtio_dev *dev, struct virtio_vq_params *qp)
     sp->features_ok_at_configure = (sp->fx->sim->status & ST_F) != 0;
     for (unsigned i = 0; i < sp->nq; i++)
         qp[i] = (struct virtio_vq_params){
-            .name = "start.q", .num = 8, .cancel = sp_cancel, .priv = sp, .absent = sp->absent && i == sp->absent};
+            .name = "start.q", .num = 8, .callback = sp_cb, .cancel = sp_cancel, .priv = sp,
+            .absent = sp->absent && i == sp->absent};
     return sp->configure_err;
 }
 

@@ -520,7 +520,9 @@ static void test_interrupt_no_callback(void **state)
     assert_int_equal(sim_run_irqs(), 1); /* the device's line, through the core */
     assert_int_equal(fx->cb_calls, 0);
     virtqueue_get_stats(fx->vq, &st);
-    assert_int_equal(st.interrupts, 2);
+    /* the direct call only: the core does not walk to a queue without a
+     * callback (virtio_dev_interrupt, dev->vq_end) */
+    assert_int_equal(st.interrupts, 1);
     assert_int_equal(st.callbacks, 0);
     assert_ptr_equal(virtqueue_get_used(fx->vq, NULL), TOK(0));
     assert_null(virtqueue_get_used(fx->vq, NULL));
