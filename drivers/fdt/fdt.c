@@ -1675,6 +1675,29 @@ int dt_reg_raw(const struct dt *dt, int node, unsigned idx, uint64_t *addr,
 	return 0;
 }
 
+/* The layout of a "ranges" or "dma-ranges" of len bytes on bus: entries of
+ * child address (bus's #address-cells), parent address (pnode's
+ * #address-cells) and length (bus's #size-cells).  The entry's size in
+ * bytes, or a negative error: a cell count unreadable (its own error) or 0,
+ * or len not whole entries (-DT_ERR_BADVALUE). */
+static int ranges_layout(const struct dt *dt, int bus, int pnode, int len,
+			 int *cac, int *pac, int *csc)
+{
+	int entry;
+
+	*cac = dt_addr_cells(dt, bus);
+	*csc = dt_size_cells(dt, bus);
+	*pac = dt_addr_cells(dt, pnode);
+	if (*cac < 0 || *csc < 0 || *pac < 0)
+		return *cac < 0 ? *cac : *csc < 0 ? *csc : *pac;
+	if (*cac == 0 || *csc == 0 || *pac == 0)
+		return -DT_ERR_BADVALUE;
+	entry = 4 * (*cac + *pac + *csc);
+	if (len % entry != 0)
+		return -DT_ERR_BADVALUE;
+	return entry;
+}
+
 /* Map [*addr, *addr + size) from bus `bus`'s child address space to that of
  * its parent `up` through bus's "ranges". */
 static int translate_one(const struct dt *dt, int bus, int up, uint64_t *addr,
@@ -1689,16 +1712,9 @@ static int translate_one(const struct dt *dt, int bus, int up, uint64_t *addr,
 		return len == -DT_ERR_NOTFOUND ? -DT_ERR_NOTRANSLATION : len;
 	if (len == 0)
 		return 0; /* identity mapping */
-	cac = dt_addr_cells(dt, bus);
-	csc = dt_size_cells(dt, bus);
-	pac = dt_addr_cells(dt, up);
-	if (cac < 0 || csc < 0 || pac < 0)
-		return cac < 0 ? cac : csc < 0 ? csc : pac;
-	if (cac == 0 || csc == 0 || pac == 0)
-		return -DT_ERR_BADVALUE;
-	entry = 4 * (cac + pac + csc);
-	if (len % entry != 0)
-		return -DT_ERR_BADVALUE;
+	entry = ranges_layout(dt, bus, up, len, &cac, &pac, &csc);
+	if (entry < 0)
+		return entry;
 	for (i = 0; i < len / entry; i++) {
 		e = r + i * entry;
 		if (read_cells(e, (uint32_t)cac, &cbase) < 0 ||
@@ -1844,16 +1860,9 @@ static int dma_ranges_moved(const struct dt *dt, int bus, int up)
 		return len == -DT_ERR_NOTFOUND ? 0 : len;
 	if (len == 0)
 		return 0; /* identity mapping */
-	cac = dt_addr_cells(dt, bus);
-	csc = dt_size_cells(dt, bus);
-	pac = dt_addr_cells(dt, up >= 0 ? up : bus);
-	if (cac < 0 || csc < 0 || pac < 0)
-		return -DT_ERR_BADVALUE; /* #...-cells not 4 bytes, or above 4 */
-	if (cac == 0 || csc == 0 || pac == 0)
-		return -DT_ERR_BADVALUE; /* no addresses or lengths to read */
-	entry = 4 * (cac + pac + csc);
-	if (len % entry != 0)
-		return -DT_ERR_BADVALUE;
+	entry = ranges_layout(dt, bus, up >= 0 ? up : bus, len, &cac, &pac, &csc);
+	if (entry < 0)
+		return -DT_ERR_BADVALUE; /* #...-cells unreadable, above 4 or 0; not whole entries */
 	for (i = 0; i < len / entry; i++) {
 		e = r + i * entry;
 		/* wsize is read only to see that the entry is whole and fits
