@@ -1698,6 +1698,18 @@ static int ranges_layout(const struct dt *dt, int bus, int pnode, int len,
 	return entry;
 }
 
+/* One entry of that layout at e: child address, parent address, length;
+ * -1 when a value does not fit 64 bits. */
+static int range_entry(const uint8_t *e, int cac, int pac, int csc,
+		       uint64_t *cbase, uint64_t *pbase, uint64_t *wsize)
+{
+	if (read_cells(e, (uint32_t)cac, cbase) < 0 ||
+	    read_cells(e + 4 * cac, (uint32_t)pac, pbase) < 0 ||
+	    read_cells(e + 4 * (cac + pac), (uint32_t)csc, wsize) < 0)
+		return -1;
+	return 0;
+}
+
 /* Map [*addr, *addr + size) from bus `bus`'s child address space to that of
  * its parent `up` through bus's "ranges". */
 static int translate_one(const struct dt *dt, int bus, int up, uint64_t *addr,
@@ -1717,9 +1729,7 @@ static int translate_one(const struct dt *dt, int bus, int up, uint64_t *addr,
 		return entry;
 	for (i = 0; i < len / entry; i++) {
 		e = r + i * entry;
-		if (read_cells(e, (uint32_t)cac, &cbase) < 0 ||
-		    read_cells(e + 4 * cac, (uint32_t)pac, &pbase) < 0 ||
-		    read_cells(e + 4 * (cac + pac), (uint32_t)csc, &wsize) < 0)
+		if (range_entry(e, cac, pac, csc, &cbase, &pbase, &wsize) < 0)
 			return -DT_ERR_BADVALUE;
 		if (*addr < cbase)
 			continue;
@@ -1868,9 +1878,7 @@ static int dma_ranges_moved(const struct dt *dt, int bus, int up)
 		/* wsize is read only to see that the entry is whole and fits
 		 * 64 bits: a window's extent limits which memory the device
 		 * reaches, not where its addresses land. */
-		if (read_cells(e, (uint32_t)cac, &cbase) < 0 ||
-		    read_cells(e + 4 * cac, (uint32_t)pac, &pbase) < 0 ||
-		    read_cells(e + 4 * (cac + pac), (uint32_t)csc, &wsize) < 0)
+		if (range_entry(e, cac, pac, csc, &cbase, &pbase, &wsize) < 0)
 			return -DT_ERR_BADVALUE;
 		if (cbase != pbase)
 			return 1;
